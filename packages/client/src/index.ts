@@ -1,0 +1,8 @@
+export { load, KenchiClientError } from './client.js'
+export type { Kenchi, KenchiOptions } from './client.js'
+export { attachForms } from './forms.js'
+export type { AttachOptions } from './forms.js'
+export { loadDeviceKey } from './device-key.js'
+export type { DeviceKey } from './device-key.js'
+export { SIGNALS, collectSignals, runSignal, SIGNAL_ERRORS, UnsupportedError } from './signals/index.js'
+export type { Signal } from './signals/index.js'

@@ -1,0 +1,35 @@
+import type { Json, SignalResult } from '@kenchi/protocol'
+
+/** A signal: a name (its key in the token's `s` section) and a collector. */
+export interface Signal {
+  readonly name: string
+  collect(): Json | Promise<Json>
+}
+
+/** Error codes a signal result may carry instead of a value. */
+export const SIGNAL_ERRORS = {
+  /** The collector threw or rejected. */
+  failed: 'failed',
+  /** The collector did not finish before the token was needed. */
+  timeout: 'timeout',
+  /** The API the signal reads does not exist in this browser. */
+  unsupported: 'unsupported',
+} as const
+
+/** Thrown by a collector when the browser lacks the API it reads. */
+export class UnsupportedError extends Error {}
+
+/**
+ * Runs one collector and wraps the outcome, so that one broken browser API never sinks
+ * the payload: `{ v, d }` on success, `{ e, d }` on failure, `d` being milliseconds.
+ */
+export async function runSignal(signal: Signal): Promise<SignalResult> {
+  const start = performance.now()
+  const elapsed = () => Math.min(600_000, Math.round(performance.now() - start))
+  try {
+    const v = await signal.collect()
+    return { v: v === undefined ? null : v, d: elapsed() }
+  } catch (error) {
+    return { e: error instanceof UnsupportedError ? SIGNAL_ERRORS.unsupported : SIGNAL_ERRORS.failed, d: elapsed() }
+  }
+}

@@ -1,0 +1,72 @@
+// base64url without padding (RFC 4648 §5), on bytes, with no Node or DOM dependency.
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const LOOKUP = /* @__PURE__ */ (() => {
+  const table = new Int16Array(128).fill(-1)
+  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i
+  return table
+})()
+
+/** Encodes bytes as unpadded base64url. */
+export function base64urlEncode(bytes: Uint8Array): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!
+  }
+  const rest = bytes.length - i
+  if (rest === 1) {
+    const n = bytes[i]! << 16
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]!
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]!
+  }
+  return out
+}
+
+/**
+ * Decodes unpadded base64url. Returns `undefined` for any character outside the alphabet,
+ * an impossible length, or non-zero trailing bits (so every byte string has exactly one
+ * accepted encoding).
+ */
+export function base64urlDecode(text: string): Uint8Array | undefined {
+  const len = text.length
+  if (len % 4 === 1) return undefined
+  const out = new Uint8Array(Math.floor((len * 3) / 4))
+  let o = 0
+  let acc = 0
+  let bits = 0
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i)
+    const v = c < 128 ? LOOKUP[c]! : -1
+    if (v < 0) return undefined
+    acc = (acc << 6) | v
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[o++] = (acc >> bits) & 0xff
+    }
+    acc &= (1 << bits) - 1
+  }
+  if (acc !== 0) return undefined
+  return out
+}
+
+const encoder = /* @__PURE__ */ new TextEncoder()
+const strictDecoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** UTF-8 encodes a string. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text)
+}
+
+/** Strictly decodes UTF-8; `undefined` for invalid byte sequences. */
+export function fromUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictDecoder.decode(bytes)
+  } catch {
+    return undefined
+  }
+}

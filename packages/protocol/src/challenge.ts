@@ -1,0 +1,81 @@
+import { base64urlDecode, base64urlEncode, utf8 } from './base64url.js'
+import { canonicalize } from './canonical.js'
+import { CHALLENGE_PREFIX, LIMITS, PROTOCOL_VERSION, type Limits } from './constants.js'
+import { decodeJsonSegment, isInt, isPlainObject, hasOnlyKeys } from './json.js'
+import { fail, ok, type Result } from './result.js'
+import type { ChallengePayload, ParsedChallenge } from './types.js'
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/
+/** Key ids: 1–32 characters of base64url alphabet. */
+export const KID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/
+/** Actions: lower-case word of up to 32 characters, e.g. `login`, `password_reset`. */
+export const ACTION_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/
+/** Origins: `scheme://host[:port]`, no path, at most 256 characters. */
+export const ORIGIN_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/
+const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
+
+/** The ASCII text a challenge MAC covers: `kc1.` + base64url(canonical payload). */
+export function challengeSigningInput(payload: ChallengePayload): string {
+  return CHALLENGE_PREFIX + '.' + base64urlEncode(utf8(canonicalize(payload)))
+}
+
+/** Joins a signing input and its MAC into the challenge string. */
+export function assembleChallenge(signingInput: string, mac: Uint8Array): string {
+  return signingInput + '.' + base64urlEncode(mac)
+}
+
+/**
+ * Parses a challenge string and checks its structure and schema. Does not check the MAC
+ * or the times; that is the server's job. Never throws.
+ */
+export function parseChallenge(raw: unknown, limits: Limits = LIMITS): Result<ParsedChallenge> {
+  if (typeof raw !== 'string' || raw.length === 0) return fail('CHALLENGE_MALFORMED', 'not a string')
+  if (raw.length > limits.maxChallengeBytes) return fail('CHALLENGE_MALFORMED', 'too large')
+  const parts = raw.split('.')
+  if (parts.length !== 3) return fail('CHALLENGE_MALFORMED', 'expected 3 segments')
+  const [prefix, payloadPart, macPart] = parts as [string, string, string]
+  if (prefix !== CHALLENGE_PREFIX) {
+    return /^kc\d+$/.test(prefix)
+      ? fail('TOKEN_UNSUPPORTED_VERSION', `challenge prefix ${prefix}`)
+      : fail('CHALLENGE_MALFORMED', 'bad prefix')
+  }
+  if (!SEGMENT.test(payloadPart) || !SEGMENT.test(macPart)) return fail('CHALLENGE_MALFORMED', 'not base64url')
+  const mac = base64urlDecode(macPart)
+  if (mac === undefined || mac.length !== 32) return fail('CHALLENGE_MALFORMED', 'MAC is not 32 bytes')
+  const decoded = decodeJsonSegment(payloadPart)
+  if (!decoded.ok) return fail('CHALLENGE_MALFORMED', decoded.detail)
+  const payload = decoded.value
+  if (!isPlainObject(payload)) return fail('CHALLENGE_MALFORMED', 'payload is not an object')
+  if (payload.v !== PROTOCOL_VERSION) {
+    return isInt(payload.v) ? fail('TOKEN_UNSUPPORTED_VERSION', `challenge v=${String(payload.v)}`) : fail('CHALLENGE_MALFORMED', 'v')
+  }
+  const problem = challengeSchemaProblem(payload, limits)
+  if (problem) return fail('CHALLENGE_MALFORMED', problem)
+  return ok({
+    raw,
+    payload: payload as unknown as ChallengePayload,
+    signingInput: prefix + '.' + payloadPart,
+    mac,
+  })
+}
+
+function challengeSchemaProblem(p: Record<string, unknown>, limits: Limits): string | undefined {
+  if (!hasOnlyKeys(p, ['v', 'kid', 'n', 'iat', 'exp', 'act', 'org', 'pow'])) return 'unknown member'
+  if (typeof p.kid !== 'string' || !KID_PATTERN.test(p.kid)) return 'kid'
+  if (typeof p.n !== 'string' || !NONCE_PATTERN.test(p.n)) return 'n'
+  if (!isInt(p.iat) || p.iat < 0) return 'iat'
+  if (!isInt(p.exp) || p.exp <= p.iat) return 'exp'
+  if (typeof p.act !== 'string' || !ACTION_PATTERN.test(p.act)) return 'act'
+  if (typeof p.org !== 'string' || p.org.length > 256 || !ORIGIN_PATTERN.test(p.org)) return 'org'
+  if (p.pow !== undefined && (!isInt(p.pow) || p.pow < 0 || p.pow > limits.maxPowDifficulty)) return 'pow'
+  return undefined
+}
+
+/**
+ * Reads a challenge's payload without any check beyond structure, for a client that wants
+ * to know the expiry or difficulty. Returns `undefined` if the string is not a challenge.
+ */
+export function readChallenge(raw: string): ChallengePayload | undefined {
+  const parsed = parseChallenge(raw)
+  return parsed.ok ? parsed.value.payload : undefined
+}

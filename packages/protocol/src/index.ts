@@ -1,0 +1,28 @@
+export { PROTOCOL_VERSION, CHALLENGE_PREFIX, TOKEN_PREFIX, LIMITS, TOKEN_ERRORS, KEY_STORAGE } from './constants.js'
+export type { Limits, TokenErrorCode, KeyStorage } from './constants.js'
+export type { Failure, Result } from './result.js'
+export { base64urlEncode, base64urlDecode, utf8, fromUtf8 } from './base64url.js'
+export { canonicalize, isWellFormed } from './canonical.js'
+export type { Json } from './canonical.js'
+export { checkShape } from './shape.js'
+export type { ShapeViolation } from './shape.js'
+export {
+  challengeSigningInput,
+  assembleChallenge,
+  parseChallenge,
+  readChallenge,
+  KID_PATTERN,
+  ACTION_PATTERN,
+  ORIGIN_PATTERN,
+} from './challenge.js'
+export { tokenSigningInput, createToken, signToken, parseToken, NAME_PATTERN } from './token.js'
+export { powHash, leadingZeroBits, checkPow, solvePow } from './pow.js'
+export { jwkThumbprint } from './thumbprint.js'
+export type {
+  ChallengePayload,
+  ParsedChallenge,
+  DevicePublicKey,
+  SignalResult,
+  TokenBody,
+  ParsedToken,
+} from './types.js'

@@ -1,0 +1,122 @@
+import { base64urlDecode, base64urlEncode, utf8 } from './base64url.js'
+import { canonicalize } from './canonical.js'
+import { parseChallenge } from './challenge.js'
+import { KEY_STORAGE, LIMITS, PROTOCOL_VERSION, TOKEN_PREFIX, type Limits } from './constants.js'
+import { decodeJsonSegment, hasOnlyKeys, isInt, isPlainObject } from './json.js'
+import { fail, ok, type Result } from './result.js'
+import type { ParsedToken, TokenBody } from './types.js'
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/
+const COORDINATE = /^[A-Za-z0-9_-]{43}$/
+/** Signal and behaviour-stream names: a letter then up to 31 letters, digits or `_`. */
+export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,31}$/
+const MAX_SIGNAL_MS = 600_000
+const MAX_POW_SOLUTION = 2 ** 32 - 1
+const TOKEN_MEMBERS = ['v', 'c', 'o', 't', 'k', 'ks', 'w', 's', 'b'] as const
+
+/** The ASCII text the device signature covers: `kt1.` + base64url(canonical body). */
+export function tokenSigningInput(body: TokenBody): string {
+  return TOKEN_PREFIX + '.' + base64urlEncode(utf8(canonicalize(body)))
+}
+
+/**
+ * Builds a token: canonical body, then the device signature over the signing input.
+ * `sign` receives the signing input's bytes and returns a 64-byte P-256 signature (r‖s),
+ * which is what Web Crypto's ECDSA `sign` produces.
+ */
+export async function createToken(
+  body: TokenBody,
+  sign: (data: Uint8Array) => Promise<ArrayBuffer | Uint8Array>,
+): Promise<string> {
+  const input = tokenSigningInput(body)
+  const signature = new Uint8Array(await sign(utf8(input)))
+  return input + '.' + base64urlEncode(signature)
+}
+
+/** Signs a token body with an ECDSA P-256 private key through Web Crypto. */
+export function signToken(body: TokenBody, privateKey: CryptoKey): Promise<string> {
+  return createToken(body, (data) =>
+    crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, data as Uint8Array<ArrayBuffer>),
+  )
+}
+
+/**
+ * Validates a token string in the order the protocol fixes: presence, size, encoding,
+ * limits, canonical form, schema, embedded challenge. Checks no signature, time or store;
+ * the server does that next. Never throws, whatever `raw` is.
+ */
+export function parseToken(raw: unknown, limits: Limits = LIMITS): Result<ParsedToken> {
+  if (raw === undefined || raw === null || raw === '') return fail('TOKEN_MISSING')
+  if (typeof raw !== 'string') return fail('TOKEN_MALFORMED', 'not a string')
+  if (raw.length > limits.maxTokenBytes) return fail('TOKEN_TOO_LARGE', `${raw.length} > ${limits.maxTokenBytes}`)
+  const parts = raw.split('.')
+  if (parts.length !== 3) return fail('TOKEN_MALFORMED', 'expected 3 segments')
+  const [prefix, bodyPart, sigPart] = parts as [string, string, string]
+  if (prefix !== TOKEN_PREFIX) {
+    return /^kt\d+$/.test(prefix)
+      ? fail('TOKEN_UNSUPPORTED_VERSION', `token prefix ${prefix}`)
+      : fail('TOKEN_MALFORMED', 'bad prefix')
+  }
+  if (!SEGMENT.test(bodyPart) || !SEGMENT.test(sigPart)) return fail('TOKEN_MALFORMED', 'not base64url')
+  const signature = base64urlDecode(sigPart)
+  if (signature === undefined || signature.length !== 64) return fail('TOKEN_MALFORMED', 'signature is not 64 bytes')
+
+  const decoded = decodeJsonSegment(bodyPart, limits)
+  if (!decoded.ok) return fail(decoded.limit ? 'TOKEN_LIMIT_EXCEEDED' : 'TOKEN_MALFORMED', decoded.detail)
+  const body = decoded.value
+  if (!isPlainObject(body)) return fail('TOKEN_SCHEMA_INVALID', 'body is not an object')
+  if (body.v !== PROTOCOL_VERSION) {
+    return isInt(body.v) ? fail('TOKEN_UNSUPPORTED_VERSION', `v=${String(body.v)}`) : fail('TOKEN_SCHEMA_INVALID', 'v')
+  }
+  const problem = bodySchemaProblem(body, limits)
+  if (problem !== undefined) return fail(problem.limit ? 'TOKEN_LIMIT_EXCEEDED' : 'TOKEN_SCHEMA_INVALID', problem.detail)
+
+  const challenge = parseChallenge(body.c, limits)
+  if (!challenge.ok) return challenge
+  return ok({
+    raw,
+    body: body as unknown as TokenBody,
+    challenge: challenge.value,
+    signingInput: prefix + '.' + bodyPart,
+    signature,
+  })
+}
+
+type Problem = { detail: string; limit?: true }
+
+function bodySchemaProblem(b: Record<string, unknown>, limits: Limits): Problem | undefined {
+  if (!hasOnlyKeys(b, TOKEN_MEMBERS)) return { detail: 'unknown member' }
+  if (typeof b.c !== 'string') return { detail: 'c' }
+  if (typeof b.o !== 'string' || b.o.length > 256) return { detail: 'o' }
+  if (!isInt(b.t) || b.t < 0) return { detail: 't' }
+  const k = b.k
+  if (!isPlainObject(k) || !hasOnlyKeys(k, ['kty', 'crv', 'x', 'y']) || k.kty !== 'EC' || k.crv !== 'P-256') return { detail: 'k' }
+  if (typeof k.x !== 'string' || !COORDINATE.test(k.x) || typeof k.y !== 'string' || !COORDINATE.test(k.y)) return { detail: 'k' }
+  if (typeof b.ks !== 'string' || !(KEY_STORAGE as readonly string[]).includes(b.ks)) return { detail: 'ks' }
+  if (b.w !== undefined && (!isInt(b.w) || b.w < 0 || b.w > MAX_POW_SOLUTION)) return { detail: 'w' }
+
+  const s = b.s
+  if (!isPlainObject(s)) return { detail: 's' }
+  const names = Object.keys(s)
+  if (names.length > limits.maxSignals) return { detail: 's: too many signals', limit: true }
+  for (const name of names) {
+    if (!NAME_PATTERN.test(name)) return { detail: `s: name ${JSON.stringify(name.slice(0, 40))}` }
+    const r = s[name]
+    if (!isPlainObject(r) || !isInt(r.d) || r.d < 0 || r.d > MAX_SIGNAL_MS) return { detail: `s.${name}` }
+    const valueShape = 'v' in r && hasOnlyKeys(r, ['v', 'd'])
+    const errorShape = typeof r.e === 'string' && r.e.length <= 64 && hasOnlyKeys(r, ['e', 'd'])
+    if (!valueShape && !errorShape) return { detail: `s.${name}` }
+  }
+
+  if (b.b !== undefined) {
+    if (!isPlainObject(b.b)) return { detail: 'b' }
+    let events = 0
+    for (const [name, stream] of Object.entries(b.b)) {
+      if (!NAME_PATTERN.test(name) || !Array.isArray(stream)) return { detail: `b.${name.slice(0, 40)}` }
+      for (const n of stream) if (!isInt(n)) return { detail: `b.${name}: not an integer` }
+      events += stream.length
+      if (events > limits.maxEvents) return { detail: 'b: too many events', limit: true }
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,12 @@
+import { automationRule } from './automation.js'
+import type { Rule } from './types.js'
+
+export { automationRule } from './automation.js'
+export type { AutomationRuleOptions } from './automation.js'
+export type { Rule, RuleInput, VerifyContext } from './types.js'
+export { signalValue } from './types.js'
+
+/** The rules a verifier runs when none are given, in run order. */
+export function defaultRules(): Rule[] {
+  return [automationRule()]
+}

@@ -1,0 +1,42 @@
+// One build for the three packages. Protocol and server ship as ESM for Node and bundlers;
+// the client ships as ESM (dependencies left to the app's bundler) and as one minified
+// IIFE for a <script> tag with everything inlined. Declarations come from `tsc` (build:types).
+import { builtinModules } from 'node:module'
+import nodeResolve from '@rollup/plugin-node-resolve'
+import terser from '@rollup/plugin-terser'
+import typescript from '@rollup/plugin-typescript'
+
+const ts = (pkg) =>
+  typescript({
+    tsconfig: './tsconfig.json',
+    include: ['packages/*/src/**/*.ts'],
+    exclude: ['**/*.test.ts'],
+    compilerOptions: { noEmit: false, declaration: false, declarationMap: false, sourceMap: true, outDir: `packages/${pkg}/dist` },
+  })
+
+const nodeExternals = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
+
+export default [
+  {
+    input: 'packages/protocol/src/index.ts',
+    output: { file: 'packages/protocol/dist/index.js', format: 'es', sourcemap: true },
+    plugins: [ts('protocol')],
+  },
+  {
+    input: 'packages/server/src/index.ts',
+    output: { file: 'packages/server/dist/index.js', format: 'es', sourcemap: true },
+    external: [...nodeExternals, /^@kenchi\//],
+    plugins: [ts('server')],
+  },
+  {
+    input: 'packages/client/src/index.ts',
+    output: { file: 'packages/client/dist/index.js', format: 'es', sourcemap: true },
+    external: [/^@kenchi\//, /^@fingerprintjs\//],
+    plugins: [ts('client')],
+  },
+  {
+    input: 'packages/client/src/auto.ts',
+    output: { file: 'packages/client/dist/kenchi.js', format: 'iife', name: 'Kenchi', sourcemap: true },
+    plugins: [nodeResolve({ browser: true }), ts('client'), terser({ ecma: 2020, compress: { passes: 2 } })],
+  },
+]
