@@ -39,6 +39,9 @@ export function attachForms(kenchi: Kenchi, options: AttachOptions = {}): () => 
       token = ''
     }
     hiddenInput(form, field).value = token
+    // The first submit event may still be dispatching (a token can be ready within its
+    // microtasks), and a form ignores requestSubmit() while it fires submit events: wait a task.
+    await new Promise((resolve) => setTimeout(resolve, 0))
     passing.add(form)
     if (typeof form.requestSubmit === 'function') {
       form.requestSubmit(submitter instanceof HTMLElement && isSubmitter(submitter, form) ? submitter : null)
