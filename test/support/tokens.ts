@@ -1,0 +1,54 @@
+// Builds real tokens in Node, the way the browser client does (same protocol functions,
+// a real ECDSA P-256 key through Web Crypto), so server tests exercise true signatures.
+import { signToken, solvePow, readChallenge, type SignalResult, type TokenBody, type DevicePublicKey } from '@kenchi/protocol'
+
+export interface TestDevice {
+  privateKey: CryptoKey
+  publicJwk: DevicePublicKey
+}
+
+export async function newDevice(): Promise<TestDevice> {
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+  const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey)
+  return { privateKey: pair.privateKey, publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! } }
+}
+
+/** Signals an ordinary desktop browser would send. */
+export function humanSignals(): Record<string, SignalResult> {
+  return {
+    webdriver: { v: false, d: 0 },
+    automation: { v: [], d: 0 },
+    userAgent: { v: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36', d: 0 },
+    languages: { v: ['ja-JP', 'ja-JP', 'en-US'], d: 0 },
+    timezone: { v: ['Asia/Tokyo', -540], d: 1 },
+    screen: { v: [1920, 1080, 1920, 1040, 24, 1, 1280, 900, 1280, 1000], d: 0 },
+    fingerprint: { v: { id: '0f3c9a8f2d1e4b5a6c7d8e9f0a1b2c3d', confidence: 0.4 }, d: 38 },
+  }
+}
+
+export interface TokenOptions {
+  device?: TestDevice
+  origin?: string
+  signals?: Record<string, SignalResult>
+  /** Change the body before it is signed. */
+  edit?: (body: TokenBody) => void
+}
+
+/** Signs a token over a challenge string, solving its proof of work if it asks for one. */
+export async function tokenFor(challenge: string, options: TokenOptions = {}): Promise<string> {
+  const payload = readChallenge(challenge)
+  if (!payload) throw new Error('not a challenge')
+  const device = options.device ?? (await newDevice())
+  const body: TokenBody = {
+    v: 1,
+    c: challenge,
+    o: options.origin ?? payload.org,
+    t: Date.now(),
+    k: device.publicJwk,
+    ks: 'idb',
+    s: options.signals ?? humanSignals(),
+  }
+  if (payload.pow) body.w = await solvePow(payload.n, payload.pow)
+  options.edit?.(body)
+  return signToken(body, device.privateKey)
+}
