@@ -1,0 +1,147 @@
+// Writes packages/protocol/test-vectors/*.json: inputs and expected results that a
+// compatible implementation (another client, another server) can check itself against.
+// Run after `npm run build`: node scripts/generate-vectors.mjs. The files are committed;
+// the tests check the implementation against them and never regenerate them.
+import { createHmac } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import {
+  assembleChallenge,
+  base64urlEncode,
+  canonicalize,
+  challengeSigningInput,
+  jwkThumbprint,
+  signToken,
+  solvePow,
+  tokenSigningInput,
+  utf8,
+} from '@kenchi/protocol'
+
+const out = new URL('../packages/protocol/test-vectors/', import.meta.url)
+const SERVER = {
+  keys: [{ id: 'k1', secret: 'kenchi-test-vector-secret-0000000000001' }],
+  origins: ['https://shop.example'],
+  now: 1_800_000_000_000,
+  clockTolerance: 30,
+}
+const NOW_S = SERVER.now / 1000
+
+// A fixed device key so anyone can re-sign; ECDSA signatures are randomised, so the
+// tokens below are one valid signing, not the only one.
+const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
+const privateJwk = await crypto.subtle.exportKey('jwk', pair.privateKey)
+const publicJwk = { kty: 'EC', crv: 'P-256', x: privateJwk.x, y: privateJwk.y }
+const thumbprint = await jwkThumbprint(publicJwk)
+const other = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
+
+function challenge(change = {}, secret = SERVER.keys[0].secret) {
+  const payload = {
+    v: 1,
+    kid: 'k1',
+    n: 'dGVzdC12ZWN0b3Itbm9uY2U',
+    iat: NOW_S - 60,
+    exp: NOW_S + 540,
+    act: 'login',
+    org: 'https://shop.example',
+    ...change,
+  }
+  const input = challengeSigningInput(payload)
+  return assembleChallenge(input, new Uint8Array(createHmac('sha256', secret).update(input).digest()))
+}
+
+const signals = {
+  automation: { v: [], d: 0 },
+  fingerprint: { v: { confidence: 0.4, id: '0f3c9a8f2d1e4b5a6c7d8e9f0a1b2c3d' }, d: 41 },
+  languages: { v: ['ja-JP', 'ja-JP', 'en-US'], d: 0 },
+  screen: { v: [1920, 1080, 1920, 1040, 24, 1.25, 1280, 900, 1280, 1000], d: 0 },
+  timezone: { v: ['Asia/Tokyo', -540], d: 1 },
+  userAgent: { v: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36', d: 0 },
+  webdriver: { v: false, d: 0 },
+  fonts: { e: 'timeout', d: 0 },
+}
+
+function body(c, change = {}) {
+  return { v: 1, c, o: 'https://shop.example', t: SERVER.now - 1500, k: publicJwk, ks: 'idb', s: signals, ...change }
+}
+
+const sign = (b, key = pair.privateKey) => signToken(b, key)
+const tokenOf = (bytesOrText) => `kt1.${base64urlEncode(typeof bytesOrText === 'string' ? utf8(bytesOrText) : bytesOrText)}.${base64urlEncode(new Uint8Array(64))}`
+const login = { action: 'login' }
+const cases = []
+const add = (name, token, expect, extra = {}) => cases.push({ name, token, context: extra.context ?? login, expect, ...extra.more })
+const allow = { decision: 'allow', codes: [] }
+const deny = (code) => ({ decision: 'deny', codes: [code] })
+
+const good = body(challenge())
+const goodToken = await sign(good)
+add('valid token', goodToken, [allow], { more: { body: good, signingInput: tokenSigningInput(good), deviceId: thumbprint } })
+add('the same valid token twice: the second is a replay', goodToken, [allow, deny('TOKEN_REPLAYED')])
+const powChallenge = challenge({ n: 'cG93LXZlY3Rvci1ub25jZQ', pow: 8 })
+const w = await solvePow('cG93LXZlY3Rvci1ub25jZQ', 8)
+const powBody = body(powChallenge, { w })
+add('valid token with an 8-bit proof of work', await sign(powBody), [allow], { more: { body: powBody, signingInput: tokenSigningInput(powBody) } })
+add('proof of work asked for but not given', await sign(body(powChallenge)), [deny('POW_INVALID')])
+add('challenge for another action (cross-action)', await sign(body(challenge({ act: 'register' }))), [deny('ACTION_MISMATCH')])
+add('challenge MAC made with another secret (forged)', await sign(body(challenge({}, 'attacker-secret-attacker-secret-attacker'))), [deny('CHALLENGE_FORGED')])
+add('challenge names a key id the server does not hold', await sign(body(challenge({ kid: 'k7' }))), [deny('CHALLENGE_UNKNOWN_KEY')])
+add('challenge expired beyond the 30 s tolerance', await sign(body(challenge({ iat: NOW_S - 700, exp: NOW_S - 31 }))), [deny('TOKEN_EXPIRED')])
+add('challenge expired within the 30 s tolerance', await sign(body(challenge({ iat: NOW_S - 700, exp: NOW_S - 29 }))), [allow])
+add('challenge issued in the future beyond the tolerance', await sign(body(challenge({ iat: NOW_S + 60, exp: NOW_S + 600 }))), [deny('CHALLENGE_NOT_YET_VALID')])
+add('token made on another origin', await sign(body(challenge(), { o: 'https://evil.example' })), [deny('ORIGIN_MISMATCH')])
+add('challenge for an origin the server does not list', await sign(body(challenge({ org: 'https://evil.example' }), { o: 'https://evil.example' })), [deny('ORIGIN_MISMATCH')])
+add('request Origin header differs from the challenge', goodToken, [deny('ORIGIN_MISMATCH')], { context: { action: 'login', origin: 'https://evil.example' } })
+add('signed by a different key than the one in the token', await sign(good, other.privateKey), [deny('DEVICE_SIGNATURE_INVALID')])
+add('navigator.webdriver is true', await sign(body(challenge(), { s: { ...signals, webdriver: { v: true, d: 0 } } })), [
+  { decision: 'deny', codes: ['AUTOMATION'] },
+])
+add('no token', '', [{ decision: 'challenge', codes: ['TOKEN_MISSING'] }])
+add('larger than 12288 bytes', 'kt1.' + 'A'.repeat(12_285), [deny('TOKEN_TOO_LARGE')])
+add('two segments', goodToken.split('.').slice(0, 2).join('.'), [deny('TOKEN_MALFORMED')])
+add('padding in a segment', goodToken + '=', [deny('TOKEN_MALFORMED')])
+add('body is not canonical JSON (keys unsorted)', tokenOf(JSON.stringify({ v: 1, c: good.c, o: good.o, t: good.t, k: good.k, ks: 'idb', s: {} })), [deny('TOKEN_MALFORMED')])
+add('body is not UTF-8', tokenOf(new Uint8Array([0xc3, 0x28])), [deny('TOKEN_MALFORMED')])
+add('version 2 prefix', goodToken.replace(/^kt1/, 'kt2'), [deny('TOKEN_UNSUPPORTED_VERSION')])
+add('unknown body member', await sign(body(challenge(), { x: 1 })), [deny('TOKEN_SCHEMA_INVALID')])
+add('nesting deeper than 8', tokenOf(canonicalize({ v: 1, s: { a: { v: [[[[[[[1]]]]]]], d: 0 } } })), [deny('TOKEN_LIMIT_EXCEEDED')])
+add('challenge is not a challenge', await sign(body('kc1.e30.AAAA')), [deny('CHALLENGE_MALFORMED')])
+
+await writeFile(
+  new URL('verify.json', out),
+  JSON.stringify(
+    {
+      description:
+        'Tokens and what verify() must return for each, in order, on a fresh verifier configured with `server` whose clock reads `server.now` (Unix ms). `expect` lists one result per verification of the same token. `body` and `signingInput` are given for valid tokens so a client implementation can check its canonical serialisation byte for byte. Default rules (automation) apply.',
+      server: SERVER,
+      device: { privateJwk: { ...privateJwk, key_ops: undefined, ext: undefined }, publicJwk, thumbprint },
+      cases,
+    },
+    null,
+    2,
+  ) + '\n',
+)
+
+const canonical = [
+  ['{"b":1,"a":2}', '{"a":2,"b":1}'],
+  ['{ "a" : [ 1 , 2 ] }', '{"a":[1,2]}'],
+  ['[1.0, 1e2, -0, 0.1, 1e21, 1e-7, 1.25]', '[1,100,0,0.1,1e+21,1e-7,1.25]'],
+  ['{"z":{"y":1,"x":[{"b":true,"a":null}]}}', '{"z":{"x":[{"a":null,"b":true}],"y":1}}'],
+  ['"\\u00e9\\n\\u2028\\u0001\\/"', '"é\\n\u2028\\u0001/"'],
+  ['{"é":1,"z":2,"\\ud83d\\ude00":3,"\\ufffd":4}', '{"z":2,"é":1,"\u{1F600}":3,"\uFFFD":4}'],
+].map(([json, expected]) => ({ json, canonical: expected, base64url: base64urlEncode(utf8(expected)) }))
+await writeFile(
+  new URL('canonical.json', out),
+  JSON.stringify({ description: 'JSON text in, canonical serialisation out (and its base64url).', cases: canonical }, null, 2) + '\n',
+)
+
+const b64 = [[], [0], [0, 1], [0, 1, 2], [255, 254, 253, 252], [251, 255, 191]].map((bytes) => ({
+  hex: Buffer.from(bytes).toString('hex'),
+  base64url: base64urlEncode(new Uint8Array(bytes)),
+}))
+await writeFile(
+  new URL('base64url.json', out),
+  JSON.stringify(
+    { description: 'Unpadded base64url. `invalid` strings must be rejected.', cases: b64, invalid: ['A', 'AB', 'AA==', 'A+A', 'A/A', 'AAAAA', 'A A'] },
+    null,
+    2,
+  ) + '\n',
+)
+console.log(`wrote ${cases.length} verify cases, ${canonical.length} canonical cases, ${b64.length} base64url cases`)
