@@ -1,16 +1,24 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
-import type { DeviceRecord, EventRecord, Store } from './types.js'
+import type { DeviceStatus } from '../verdict.js'
+import type { DeviceRecord, EventPatch, EventRecord, Store } from './types.js'
 
 export interface MemoryStoreOptions {
-  /** Most keys (nonces and counters) kept; the oldest are evicted first. Default 100 000. */
+  /** Most keys (nonces, counters, distinct sets together) kept; the oldest go first. Default 100 000. */
   maxKeys?: number
-  /** Most device records kept; the least recently seen are evicted first. Default 100 000. */
+  /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
+  maxEntriesPerKey?: number
+  /** Most device records kept; the least recently seen go first. Default 100 000. */
   maxDevices?: number
-  /** Most events kept; the oldest are dropped first. Default 10 000. */
+  /** Most events kept; the oldest go first. Default 10 000. */
   maxEvents?: number
-  /** Clock in Unix ms, for tests. */
+  /** Clock in Unix ms for TTLs, for tests. */
   now?: () => number
 }
+
+type Entry =
+  | { kind: 'flag'; expiry: number }
+  | { kind: 'hits'; expiry: number; times: number[] }
+  | { kind: 'distinct'; expiry: number; members: Map<string, number> }
 
 /**
  * A store in this process's memory: the default for tests and a single process. Bounded:
@@ -19,32 +27,83 @@ export interface MemoryStoreOptions {
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const maxKeys = options.maxKeys ?? 100_000
+  const maxEntries = options.maxEntriesPerKey ?? 10_000
   const maxDevices = options.maxDevices ?? 100_000
   const maxEvents = options.maxEvents ?? 10_000
-  const now = options.now ?? Date.now
-  const keys = new Map<string, number>() // key → expiry (Unix ms), in insertion order
+  const clock = options.now ?? Date.now
+  const keys = new Map<string, Entry>() // in insertion order
   const devices = new Map<string, DeviceRecord>() // in least-recently-seen order
-  const events: EventRecord[] = []
+  const events = new Map<string, EventRecord>() // in insertion order
 
-  function sweep(at: number): void {
+  /** The live entry for a key, dropping it if expired. */
+  function live(key: string, at: number): Entry | undefined {
+    const entry = keys.get(key)
+    if (entry !== undefined && entry.expiry <= at) {
+      keys.delete(key)
+      return undefined
+    }
+    return entry
+  }
+
+  function insert(key: string, entry: Entry, at: number): void {
     // Insertion order is not expiry order, so sweep a bounded slice from the front each time.
     let budget = 64
-    for (const [key, expiry] of keys) {
+    for (const [k, e] of keys) {
       if (budget-- === 0) break
-      if (expiry <= at) keys.delete(key)
+      if (e.expiry <= at) keys.delete(k)
     }
     while (keys.size >= maxKeys) keys.delete(keys.keys().next().value as string)
+    keys.set(key, entry)
   }
 
   return {
-    async setIfAbsent(key: string, ttlMs: number): Promise<boolean> {
-      const at = now()
-      const expiry = keys.get(key)
-      if (expiry !== undefined && expiry > at) return false
-      keys.delete(key)
-      sweep(at)
-      keys.set(key, at + Math.max(1, ttlMs))
+    async setIfAbsent(key, ttlMs) {
+      const at = clock()
+      if (live(key, at)) return false
+      insert(key, { kind: 'flag', expiry: at + Math.max(1, ttlMs) }, at)
       return true
+    },
+
+    async hit(key, windowMs, now) {
+      const at = clock()
+      let entry = live(key, at)
+      if (entry?.kind !== 'hits') {
+        entry = { kind: 'hits', expiry: 0, times: [] }
+        insert(key, entry, at)
+      }
+      const times = entry.times
+      // Keep times sorted even if a caller's clock steps back.
+      let i = times.length
+      while (i > 0 && times[i - 1]! > now) i--
+      times.splice(i, 0, now)
+      const from = now - windowMs
+      let drop = 0
+      while (drop < times.length && times[drop]! <= from) drop++
+      if (times.length - drop > maxEntries) drop = times.length - maxEntries
+      if (drop > 0) times.splice(0, drop)
+      entry.expiry = Math.max(entry.expiry, at + windowMs)
+      let count = 0
+      for (const t of times) if (t > from && t <= now) count++
+      return count
+    },
+
+    async addDistinct(key, member, windowMs, now) {
+      const at = clock()
+      let entry = live(key, at)
+      if (entry?.kind !== 'distinct') {
+        entry = { kind: 'distinct', expiry: 0, members: new Map() }
+        insert(key, entry, at)
+      }
+      const members = entry.members
+      const from = now - windowMs
+      members.delete(member)
+      members.set(member, Math.max(now, members.get(member) ?? now))
+      for (const [m, seen] of members) if (seen <= from) members.delete(m)
+      while (members.size > maxEntries) members.delete(members.keys().next().value as string)
+      entry.expiry = Math.max(entry.expiry, at + windowMs)
+      let count = 0
+      for (const seen of members.values()) if (seen > from && seen <= now) count++
+      return count
     },
 
     async touchDevice(id: string, publicKey: DevicePublicKey, at: number) {
@@ -58,24 +117,52 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return { before: before && { ...before }, after: { ...after } }
     },
 
-    async getDevice(id: string) {
+    async getDevice(id) {
       const record = devices.get(id)
       return record && { ...record }
     },
 
-    async recordEvent(event: EventRecord) {
-      events.push(structuredClone(event))
-      if (events.length > maxEvents) events.splice(0, events.length - maxEvents)
+    async setDeviceStatus(id: string, status: DeviceStatus) {
+      const record = devices.get(id)
+      if (!record) return undefined
+      record.status = status
+      return { ...record }
     },
 
-    async listEvents({ limit = 100 } = {}) {
-      return (limit > 0 ? events.slice(-limit) : []).reverse().map((e) => structuredClone(e))
+    async recordEvent(event) {
+      if (events.has(event.id)) return
+      events.set(event.id, structuredClone(event))
+      while (events.size > maxEvents) events.delete(events.keys().next().value as string)
+    },
+
+    async getEvent(id) {
+      const event = events.get(id)
+      return event && structuredClone(event)
+    },
+
+    async updateEvent(id: string, patch: EventPatch) {
+      const event = events.get(id)
+      if (!event) return undefined
+      if (patch.outcome) (event.outcomes ??= []).push({ ...patch.outcome })
+      if (patch.label) event.label = { ...patch.label }
+      return structuredClone(event)
+    },
+
+    async listEvents({ limit = 100, before } = {}) {
+      const out: EventRecord[] = []
+      if (limit <= 0) return out
+      const all = [...events.values()]
+      for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+        const event = all[i]!
+        if (before === undefined || event.at < before) out.push(structuredClone(event))
+      }
+      return out
     },
 
     async close() {
       keys.clear()
       devices.clear()
-      events.length = 0
+      events.clear()
     },
   }
 }

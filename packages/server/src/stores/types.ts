@@ -12,30 +12,76 @@ export interface DeviceRecord {
   lastSeen: number
 }
 
+/** What happened after a verdict, as the app reports it. */
+export type Outcome =
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'challenge_passed'
+  | 'challenge_failed'
+  | 'order_accepted'
+  | 'order_declined'
+
+/** A shop's judgement of an event, after the fact. */
+export type Label = 'fraud' | 'legit'
+
 /** One verification, as recorded for the console, outcomes and labels. */
 export interface EventRecord {
   id: string
   /** Unix ms. */
   at: number
   action: string
+  /** The decision returned to the app (always `allow` in monitor mode). */
   decision: Decision
+  /** The decision the rules reached; differs from `decision` only in monitor mode. */
+  wouldBe?: Decision
   score: number
   reasons: Reason[]
   mode: 'live' | 'monitor'
   deviceId?: string
   ip?: string
+  /** Keyed hash of the user id (never the id itself). */
+  userHash?: string
+  /** Keyed hash of the e-mail address (never the address itself). */
+  emailHash?: string
+  /** Outcomes reported for this event, oldest first. */
+  outcomes?: Array<{ outcome: Outcome; at: number }>
+  /** The latest label, if any. */
+  label?: { label: Label; at: number; comment?: string }
+}
+
+/** Changes `updateEvent` applies: an outcome is appended, a label replaces the previous one. */
+export interface EventPatch {
+  outcome?: { outcome: Outcome; at: number }
+  label?: { label: Label; at: number; comment?: string }
 }
 
 /**
- * The primitives the verifier needs from a store. Every method may reject (a network
- * store can fail); the verifier turns a rejection into a `STORE_UNAVAILABLE` verdict.
+ * The primitives the verifier and its rules need from a store. Three implementations
+ * (memory, SQLite, Redis) pass one conformance suite (test/stores/). Every method may
+ * reject (a network store can fail); the verifier turns a rejection into a
+ * `STORE_UNAVAILABLE` verdict under its `onStoreError` policy.
+ *
+ * Keys passed in are short ASCII strings chosen by the verifier and rules (e.g.
+ * `nonce:<n>`, `ip-users:<ip>`); a store may prefix them but must not otherwise change
+ * their meaning. All times are Unix ms.
  */
 export interface Store {
   /**
    * Atomically sets `key` if it is absent, with a time to live. Resolves `true` for the
-   * one caller that set it and `false` for everyone else until it expires.
+   * one caller that set it and `false` for everyone else until it expires, across every
+   * process sharing the store.
    */
   setIfAbsent(key: string, ttlMs: number): Promise<boolean>
+  /**
+   * Records one hit on a sliding-window counter and resolves the number of hits in
+   * `(now - windowMs, now]`, this one included. Atomic.
+   */
+  hit(key: string, windowMs: number, now: number): Promise<number>
+  /**
+   * Records `member` in a sliding-window distinct set and resolves how many distinct
+   * members were seen in `(now - windowMs, now]`, this one included. Atomic.
+   */
+  addDistinct(key: string, member: string, windowMs: number, now: number): Promise<number>
   /**
    * Records that a device was seen: creates the record on first sight (status `waiting`),
    * otherwise updates `lastSeen`. Atomic per device. Resolves the record as it was
@@ -48,10 +94,16 @@ export interface Store {
   ): Promise<{ before: DeviceRecord | undefined; after: DeviceRecord }>
   /** Reads a device record. */
   getDevice(id: string): Promise<DeviceRecord | undefined>
-  /** Appends an event. */
+  /** Sets a device's status; resolves the updated record, or `undefined` for an unknown device. */
+  setDeviceStatus(id: string, status: DeviceStatus): Promise<DeviceRecord | undefined>
+  /** Stores an event. Recording the same id twice keeps the first. */
   recordEvent(event: EventRecord): Promise<void>
-  /** Reads recent events, newest first. */
-  listEvents(options?: { limit?: number }): Promise<EventRecord[]>
-  /** Releases connections and timers. */
+  /** Reads one event. */
+  getEvent(id: string): Promise<EventRecord | undefined>
+  /** Appends an outcome and/or replaces the label; resolves the updated event, or `undefined` if unknown. Atomic. */
+  updateEvent(id: string, patch: EventPatch): Promise<EventRecord | undefined>
+  /** Reads recent events, newest first: at most `limit` (default 100), optionally only those before `before`. */
+  listEvents(options?: { limit?: number; before?: number }): Promise<EventRecord[]>
+  /** Releases connections and timers. Further calls may reject. */
   close(): Promise<void>
 }
