@@ -11,6 +11,7 @@ const origin = 'https://shop.example'
 const verifier = await createVerifier({
   keys: [{ id: 'bench', secret: 'bench-secret-bench-secret-bench-secret-01' }],
   origins: [origin],
+  hashSecret: 'bench-hash-bench-hash-bench-hash-bench-01',
   store: memoryStore(),
 })
 

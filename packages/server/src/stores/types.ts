@@ -36,6 +36,8 @@ export interface EventRecord {
   wouldBe?: Decision
   score: number
   reasons: Reason[]
+  /** Reasons from rules in monitor mode, not counted in `score`. */
+  monitored?: Reason[]
   mode: 'live' | 'monitor'
   deviceId?: string
   ip?: string
