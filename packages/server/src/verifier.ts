@@ -242,7 +242,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       ...(emailHash !== undefined ? { emailHash } : {}),
     }
     try {
-      const status = await outbox.submit(() => guarded(() => store.recordEvent(structuredClone(event))))
+      const status = await outbox.submit(() => guarded(() => store.recordEvent({ ...event, reasons: [...event.reasons] })))
       if (status === 'queued') {
         verdict.reasons.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'recording the event', queued: true } })
       }
