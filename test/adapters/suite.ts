@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createVerifier, type Verdict, type Verifier } from '@kenchi/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tokenFor } from '../support/tokens.js'
+import { humanSignals, tokenFor } from '../support/tokens.js'
 
 export const ORIGIN = 'https://shop.example'
 const SCRIPT = 'window.__kenchiFixture = 1\n'
+// The user agent of the page the test tokens come from; a real browser sends the same header.
+const BROWSER_UA = (humanSignals().userAgent as { v: string }).v
 
 export interface Started {
   url: string
@@ -54,7 +56,7 @@ export function adapterSuite(name: string, start: (verifier: Verifier, clientDir
     async function login(body: string, headers: Record<string, string> = {}): Promise<Verdict> {
       const response = await fetch(`${server.url}/login`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, ...headers },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, 'user-agent': BROWSER_UA, ...headers },
         body,
       })
       expect(response.status).toBe(200)
@@ -95,6 +97,14 @@ export function adapterSuite(name: string, start: (verifier: Verifier, clientDir
       const none = await login('email=a%40example.jp')
       expect(none.decision).toBe('challenge')
       expect(none.reasons.map((r) => r.code)).toEqual(['TOKEN_MISSING'])
+    })
+
+    it('passes the request headers to the rules: a token replayed from another client is doubted', async () => {
+      const issued = (await (await challenge({ action: 'login' })).json()) as { challenge: string }
+      const token = await tokenFor(issued.challenge)
+      const fromCurl = await login(new URLSearchParams({ 'kenchi-token': token }).toString(), { 'user-agent': 'curl/8.5.0' })
+      expect(fromCurl.decision).toBe('challenge')
+      expect(fromCurl.reasons).toMatchObject([{ code: 'ENVIRONMENT_INCONSISTENT', detail: { found: ['ua-header'] } }])
     })
 
     it('serves the client with caching, revalidation and an integrity hash', async () => {

@@ -7,8 +7,25 @@ export type { ReasonCode } from './reasons.js'
 export type { Decision, DeviceStatus, Reason, Verdict, VerdictDevice } from './verdict.js'
 export { combine, decide, DEFAULT_THRESHOLDS } from './scoring.js'
 export type { Thresholds } from './scoring.js'
-export { automationRule, defaultRules, signalValue } from './rules/index.js'
-export type { AutomationRuleOptions, Rule, RuleInput, VerifyContext } from './rules/index.js'
+export {
+  automationRule,
+  headlessRule,
+  tamperingRule,
+  consistencyRule,
+  HEADLESS_WEIGHTS,
+  TAMPERING_WEIGHTS,
+  CONSISTENCY_WEIGHTS,
+  defaultRules,
+  signalValue,
+  ruleMode,
+  ruleWeight,
+} from './rules/index.js'
+export type { AutomationRuleOptions, CodeRuleOptions, Rule, RuleInput, RuleMode, RuleOptions, VerifyContext } from './rules/index.js'
+export { OUTCOMES } from './verifier.js'
+export type { ReportStatus } from './verifier.js'
+export type { Policy, ActionPolicy } from './policy.js'
+export { DEFAULT_POLICY } from './policy.js'
+export type { EventPatch, Label, Outcome } from './stores/types.js'
 export { memoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
 export type { Store, DeviceRecord, EventRecord } from './stores/types.js'

@@ -10,7 +10,9 @@ import { createVerifier, type VerifierOptions } from './verifier.js'
 const ORIGIN = 'https://shop.example'
 const SECRET = 'test-secret-test-secret-test-secret-0001'
 const HASH_SECRET = 'hash-secret-hash-secret-hash-secret-0001'
-const login = { action: 'login', ip: '203.0.113.7', userAgent: 'Mozilla/5.0' }
+// The user agent the test tokens' pages report, so the header matches as in a real browser.
+const UA = (humanSignals().userAgent as { v: string }).v
+const login = { action: 'login', ip: '203.0.113.7', userAgent: UA }
 
 async function setup(options: Partial<VerifierOptions> = {}) {
   let clock = 1_800_000_000_000
