@@ -15,17 +15,27 @@ export {
   HEADLESS_WEIGHTS,
   TAMPERING_WEIGHTS,
   CONSISTENCY_WEIGHTS,
+  historyRule,
+  HISTORY_WEIGHTS,
+  negativeRule,
+  negativeIpKey,
+  NEGATIVE_IP_TTL_MS,
+  velocityRule,
+  DEFAULT_VELOCITY_LIMITS,
   defaultRules,
   signalValue,
   ruleMode,
   ruleWeight,
 } from './rules/index.js'
+export type { HistoryRuleOptions, VelocityLimit, VelocityRuleOptions, Dimension } from './rules/index.js'
 export type { AutomationRuleOptions, CodeRuleOptions, Rule, RuleInput, RuleMode, RuleOptions, VerifyContext } from './rules/index.js'
 export { OUTCOMES } from './verifier.js'
 export type { ReportStatus } from './verifier.js'
 export type { Policy, ActionPolicy } from './policy.js'
 export { DEFAULT_POLICY } from './policy.js'
-export type { EventPatch, Label, Outcome } from './stores/types.js'
+export type { EventPatch, Label, Outcome, UserDeviceLink, UserDeviceRecord } from './stores/types.js'
+export { statusAfterVerdict, statusAfterOutcome, statusAfterLabel } from './device-status.js'
+export { FAILURE_RETENTION_MS, failureKeys } from './effects.js'
 export { memoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
 export type { Store, DeviceRecord, EventRecord } from './stores/types.js'

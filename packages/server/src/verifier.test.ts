@@ -428,7 +428,7 @@ describe('outcomes and labels', () => {
     expect(verdict.reasons).toMatchObject([{ code: 'STORE_UNAVAILABLE', weight: 0, detail: { queued: true } }])
     expect(await verifier.reportOutcome(verdict.eventId, 'login_succeeded')).toBe('queued')
     expect(await verifier.label(verdict.eventId, 'legit')).toBe('queued')
-    expect(await verifier.flush()).toBe(3)
+    expect(await verifier.flush()).toBe(5) // the event, then each report's update and its effects
     expect(await backing.getEvent(verdict.eventId)).toBeUndefined()
     down = false
     expect(await verifier.flush()).toBe(0)

@@ -14,6 +14,8 @@ import {
   type TokenErrorCode,
 } from '@kenchi/protocol'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
+import { statusAfterVerdict } from './device-status.js'
+import { applyLabel, applyOutcome } from './effects.js'
 import { KenchiError } from './errors.js'
 import { createKeyRing, secretBytes, type ServerKey } from './keys.js'
 import { createOutbox, FinalError, OutboxFullError } from './outbox.js'
@@ -302,6 +304,15 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     sortReasons(live)
     const thresholds = thresholdsFor(current, context.action)
     const { score, decision } = decide(live, thresholds)
+    const next = statusAfterVerdict(device.status, decision, live)
+    if (next !== device.status) {
+      try {
+        await guarded(() => store.setDeviceStatus(device.id, next))
+        device.status = next
+      } catch (error) {
+        live.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'updating the device status', error: describe(error) } })
+      }
+    }
     const result: Omit<Verdict, 'eventId' | 'mode'> = { decision, score, reasons: live, device }
     if (monitored.length > 0) {
       result.monitored = sortReasons(monitored)
@@ -310,7 +321,15 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     return result
   }
 
-  async function report(eventId: string, patch: Parameters<Store['updateEvent']>[1]): Promise<ReportStatus> {
+  /**
+   * Appends to the event, then applies the effects (device status, trust, negative lists,
+   * failure counters) as a second write, so a retry never appends the outcome twice.
+   */
+  async function report(
+    eventId: string,
+    patch: Parameters<Store['updateEvent']>[1],
+    effects: (event: EventRecord) => Promise<void>,
+  ): Promise<ReportStatus> {
     if (typeof eventId !== 'string' || eventId.length === 0 || eventId.length > 64) {
       throw new KenchiError('INPUT_INVALID', 'eventId: the eventId of a verdict')
     }
@@ -319,7 +338,11 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
         const updated = await guarded(() => store.updateEvent(eventId, patch))
         if (updated === undefined) throw new FinalError(new KenchiError('EVENT_UNKNOWN', `no event ${eventId}`))
       })
-      return status === 'done' ? 'recorded' : 'queued'
+      const applied = await outbox.submit(async () => {
+        const event = await guarded(() => store.getEvent(eventId))
+        if (event !== undefined) await guarded(() => effects(event))
+      })
+      return status === 'done' && applied === 'done' ? 'recorded' : 'queued'
     } catch (error) {
       if (error instanceof KenchiError) throw error
       if (error instanceof OutboxFullError) throw new KenchiError('STORE_UNAVAILABLE', error.message, { cause: error })
@@ -334,14 +357,16 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       if (!OUTCOMES.includes(outcome)) {
         return Promise.reject(new KenchiError('INPUT_INVALID', `outcome: one of ${OUTCOMES.join(', ')}`))
       }
-      return report(eventId, { outcome: { outcome, at: now() } })
+      const at = now()
+      return report(eventId, { outcome: { outcome, at } }, (event) => applyOutcome(store, event, outcome, at))
     },
     label(eventId, label, { comment } = {}) {
       if (!LABELS.includes(label)) return Promise.reject(new KenchiError('INPUT_INVALID', "label: 'fraud' or 'legit'"))
       if (comment !== undefined && (typeof comment !== 'string' || comment.length > 500)) {
         return Promise.reject(new KenchiError('INPUT_INVALID', 'comment: a string of at most 500 characters'))
       }
-      return report(eventId, { label: { label, at: now(), ...(comment !== undefined ? { comment } : {}) } })
+      const at = now()
+      return report(eventId, { label: { label, at, ...(comment !== undefined ? { comment } : {}) } }, (event) => applyLabel(store, event, label, at))
     },
     get policy() {
       return structuredClone(policy)
