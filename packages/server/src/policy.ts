@@ -1,4 +1,5 @@
 import { ACTION_PATTERN, LIMITS } from '@kenchi/protocol'
+import { checkAttackPolicy, DEFAULT_ATTACK_POLICY, type AttackPolicy } from './attack.js'
 import { KenchiError } from './errors.js'
 import { DEFAULT_THRESHOLDS, type Thresholds } from './scoring.js'
 import type { Decision } from './verdict.js'
@@ -23,7 +24,12 @@ export interface Policy {
   missingToken: Decision
   /** Decision when the store fails or times out, or the verifier errs. Default `challenge`. */
   onStoreError: Decision
+  /** Site-wide attack mode; see `AttackPolicy`. */
+  attack: AttackPolicy
 }
+
+/** A policy patch: every member optional, `attack` too. */
+export type PolicyPatch = Partial<Omit<Policy, 'attack'>> & { attack?: Partial<AttackPolicy> }
 
 export const DEFAULT_POLICY: Policy = {
   mode: 'live',
@@ -32,6 +38,7 @@ export const DEFAULT_POLICY: Policy = {
   pow: 0,
   missingToken: 'challenge',
   onStoreError: 'challenge',
+  attack: DEFAULT_ATTACK_POLICY,
 }
 
 const DECISIONS: readonly string[] = ['allow', 'challenge', 'deny']
@@ -40,7 +47,7 @@ const DECISIONS: readonly string[] = ['allow', 'challenge', 'deny']
  * Merges a patch into a policy and validates the result; throws `KenchiError`
  * (`CONFIG_POLICY`) naming the bad member. `actions` and `thresholds` merge member by member.
  */
-export function mergePolicy(base: Policy, patch: Partial<Policy> = {}): Policy {
+export function mergePolicy(base: Policy, patch: PolicyPatch = {}): Policy {
   if (typeof patch !== 'object' || patch === null) throw bad('policy', 'an object')
   const next: Policy = {
     mode: patch.mode ?? base.mode,
@@ -49,6 +56,7 @@ export function mergePolicy(base: Policy, patch: Partial<Policy> = {}): Policy {
     pow: patch.pow ?? base.pow,
     missingToken: patch.missingToken ?? base.missingToken,
     onStoreError: patch.onStoreError ?? base.onStoreError,
+    attack: { ...base.attack, ...patch.attack },
   }
   for (const [action, p] of Object.entries(patch.actions ?? {})) {
     if (!ACTION_PATTERN.test(action)) throw bad(`actions.${action}`, 'a lower-case action name')
@@ -58,6 +66,7 @@ export function mergePolicy(base: Policy, patch: Partial<Policy> = {}): Policy {
   if (!DECISIONS.includes(next.missingToken)) throw bad('missingToken', DECISIONS.join(' | '))
   if (!DECISIONS.includes(next.onStoreError)) throw bad('onStoreError', DECISIONS.join(' | '))
   checkPow(next.pow, 'pow')
+  checkAttackPolicy(next.attack)
   checkThresholds(next.thresholds, 'thresholds')
   for (const [action, p] of Object.entries(next.actions)) {
     if (p.pow !== undefined) checkPow(p.pow, `actions.${action}.pow`)

@@ -27,6 +27,7 @@ export const REASONS = {
   VELOCITY_CARD_REGISTRATIONS: 'many card registrations from this user or IP',
   VELOCITY_INQUIRIES: 'many inquiries from this user or IP',
   CARD_FAILURES: 'many declined payments with a high failure rate (card testing)',
+  ATTACK_MODE: 'the site is under attack (many failed logins or user ids); attack mode applies its response',
   STORE_UNAVAILABLE: 'the store failed; the decision follows the onStoreError policy',
   INTERNAL_ERROR: 'the verifier hit an unexpected error; the decision follows the onStoreError policy',
   RULE_FAILED: 'a rule threw and was skipped; it contributes nothing',

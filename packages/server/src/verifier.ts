@@ -13,13 +13,14 @@ import {
   type ParsedToken,
   type TokenErrorCode,
 } from '@kenchi/protocol'
+import { AttackMonitor, type Alert, type AttackState } from './attack.js'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
 import { statusAfterVerdict } from './device-status.js'
 import { applyLabel, applyOutcome } from './effects.js'
 import { KenchiError } from './errors.js'
 import { createKeyRing, secretBytes, type ServerKey } from './keys.js'
 import { createOutbox, FinalError, OutboxFullError } from './outbox.js'
-import { DEFAULT_POLICY, mergePolicy, powFor, thresholdsFor, type Policy } from './policy.js'
+import { DEFAULT_POLICY, mergePolicy, powFor, thresholdsFor, type Policy, type PolicyPatch } from './policy.js'
 import type { ReasonCode } from './reasons.js'
 import { defaultRules } from './rules/index.js'
 import type { Rule, RuleInput, VerifyContext } from './rules/types.js'
@@ -43,7 +44,9 @@ export interface VerifierOptions {
   /** Rules to run on valid tokens, in order. Default: `defaultRules()`. */
   rules?: readonly Rule[]
   /** How verdicts are decided; see `Policy`. Changeable later with `updatePolicy()`. */
-  policy?: Partial<Policy>
+  policy?: PolicyPatch
+  /** Called when attack mode switches on or off. Errors and rejections are ignored. */
+  onAlert?: (alert: Alert) => void | Promise<void>
   /** Challenge lifetime in seconds. Default 600. */
   challengeTtl?: number
   /** Clock tolerance in seconds for expiry and issue time. Default 30. */
@@ -83,7 +86,9 @@ export interface Verifier {
   /** The current policy (a copy). */
   readonly policy: Policy
   /** Changes the policy at run time (e.g. raise proof-of-work during an attack); validates it first. */
-  updatePolicy(patch: Partial<Policy>): Policy
+  updatePolicy(patch: PolicyPatch): Policy
+  /** Whether attack mode is on, since when, and the site-wide counts it last saw. */
+  readonly attack: AttackState
   /** The keyed hash the verifier stores for a user id or an e-mail address. */
   hashIdentity(kind: 'user' | 'email', value: string): string
   /** Retries writes waiting for the store; resolves how many still wait. */
@@ -140,6 +145,10 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   const now = options.now ?? Date.now
   const verifyDevice = createDeviceVerifier()
   const outbox = createOutbox()
+  const onAlert = options.onAlert
+  const attack = new AttackMonitor(store, () => policy.attack, (alert) => {
+    if (onAlert) Promise.resolve().then(() => onAlert(alert)).catch(() => undefined)
+  })
 
   /** A store call that fails instead of hanging. */
   function guarded<T>(call: () => Promise<T>): Promise<T> {
@@ -169,7 +178,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     }
     if (!origins.has(origin)) throw new KenchiError('CHALLENGE_ORIGIN', `origin ${String(origin).slice(0, 100)} is not in origins`)
     const iat = Math.floor(now() / 1000)
-    const pow = powFor(policy, action)
+    const pow = Math.max(powFor(policy, action), attack.powFor(action) ?? 0)
     const payload: ChallengePayload = {
       v: PROTOCOL_VERSION,
       kid: ring.signingId,
@@ -293,14 +302,22 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     }
     const live: Reason[] = []
     const monitored: Reason[] = []
-    for (const rule of rules) {
-      try {
-        const found = await rule.evaluate(ruleInput)
-        ;(rule.mode === 'monitor' ? monitored : live).push(...found)
-      } catch (error) {
-        live.push({ code: 'RULE_FAILED', weight: 0, detail: { rule: rule.name, error: describe(error) } })
-      }
+    try {
+      if (context.action === 'login') await guarded(() => attack.observeLogin(userHash, at))
+      await guarded(() => attack.check(at))
+    } catch {
+      // attack mode keeps its last state when the store cannot tell
     }
+    const attackReason = attack.reasonFor(context.action)
+    if (attackReason) live.push(attackReason)
+    // Rules are independent, so they run concurrently: a verification waits for the slowest
+    // rule's store round trips, not for their sum.
+    const outcomes = await Promise.allSettled(rules.map(async (rule) => rule.evaluate(ruleInput)))
+    outcomes.forEach((outcome, i) => {
+      const rule = rules[i]!
+      if (outcome.status === 'fulfilled') (rule.mode === 'monitor' ? monitored : live).push(...outcome.value)
+      else live.push({ code: 'RULE_FAILED', weight: 0, detail: { rule: rule.name, error: describe(outcome.reason) } })
+    })
     sortReasons(live)
     const thresholds = thresholdsFor(current, context.action)
     const { score, decision } = decide(live, thresholds)
@@ -374,6 +391,9 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     updatePolicy(patch) {
       policy = mergePolicy(policy, patch)
       return structuredClone(policy)
+    },
+    get attack() {
+      return attack.state
     },
     hashIdentity,
     flush: () => outbox.flush(),

@@ -137,47 +137,47 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
     async evaluate(input) {
       const { context, store, now } = input
       if (context.ip !== undefined && exempt.has(context.ip)) return []
-      const reasons: Reason[] = []
-      const incremented = new Set<string>()
+      const incremented = new Map<string, Promise<number>>()
       // Each request counter is incremented once per request, then read for each window.
       const countRequest = async (actions: readonly string[], by: Dimension, value: string, windowMs: number) => {
         const key = requestKey(actions, by, value)
-        if (!incremented.has(key)) {
-          incremented.add(key)
-          await store.hit(key, retention, now)
-        }
+        let hit = incremented.get(key)
+        if (hit === undefined) incremented.set(key, (hit = store.hit(key, retention, now)))
+        await hit
         return store.countHits(key, windowMs, now)
       }
-      for (const limit of limits) {
-        if (limit.actions && !limit.actions.includes(context.action)) continue
-        const by = valueOf(input, limit.by)
-        if (by === undefined) continue
-        let count: number
-        let detail: Record<string, unknown>
-        if (limit.kind === 'distinct') {
-          const of = valueOf(input, limit.of)
-          if (of === undefined) continue
-          // One set per window: pruning a short window must not shorten a longer one.
-          count = await store.addDistinct(`vel:${limit.of}-per-${limit.by}:${limit.windowMs}:${by}`, of, limit.windowMs, now)
-          detail = { counted: `distinct ${limit.of}s per ${limit.by}` }
-        } else if (limit.kind === 'count') {
-          count = await countRequest(limit.actions, limit.by, by, limit.windowMs)
-          detail = { counted: `${limit.actions.join('/')} per ${limit.by}` }
-        } else {
-          count = await store.countHits(`${limit.failure}:${limit.by}:${by}`, limit.windowMs, now)
-          detail = { counted: `${limit.failure} per ${limit.by}` }
-          if (limit.minRate !== undefined && count >= limit.max) {
-            const success = limit.failure === 'login-failed' ? 'login-succeeded' : 'order-accepted'
-            const successes = await store.countHits(`${success}:${limit.by}:${by}`, limit.windowMs, now)
-            const rate = count / (count + successes)
-            detail.rate = Math.round(rate * 100) / 100
-            if (rate < limit.minRate) continue
+      // Limits are independent: their store calls run concurrently.
+      const found = await Promise.all(
+        limits.map(async (limit): Promise<Reason | undefined> => {
+          if (limit.actions && !limit.actions.includes(context.action)) return undefined
+          const by = valueOf(input, limit.by)
+          if (by === undefined) return undefined
+          let count: number
+          let detail: Record<string, unknown>
+          if (limit.kind === 'distinct') {
+            const of = valueOf(input, limit.of)
+            if (of === undefined) return undefined
+            // One set per window: pruning a short window must not shorten a longer one.
+            count = await store.addDistinct(`vel:${limit.of}-per-${limit.by}:${limit.windowMs}:${by}`, of, limit.windowMs, now)
+            detail = { counted: `distinct ${limit.of}s per ${limit.by}` }
+          } else if (limit.kind === 'count') {
+            count = await countRequest(limit.actions, limit.by, by, limit.windowMs)
+            detail = { counted: `${limit.actions.join('/')} per ${limit.by}` }
+          } else {
+            count = await store.countHits(`${limit.failure}:${limit.by}:${by}`, limit.windowMs, now)
+            detail = { counted: `${limit.failure} per ${limit.by}` }
+            if (limit.minRate !== undefined && count >= limit.max) {
+              const success = limit.failure === 'login-failed' ? 'login-succeeded' : 'order-accepted'
+              const successes = await store.countHits(`${success}:${limit.by}:${by}`, limit.windowMs, now)
+              const rate = count / (count + successes)
+              detail.rate = Math.round(rate * 100) / 100
+              if (rate < limit.minRate) return undefined
+            }
           }
-        }
-        if (count >= limit.max) {
-          reasons.push({ code: limit.code, weight: limit.weight, detail: { ...detail, count, max: limit.max, windowMs: limit.windowMs } })
-        }
-      }
+          return count >= limit.max ? { code: limit.code, weight: limit.weight, detail: { ...detail, count, max: limit.max, windowMs: limit.windowMs } } : undefined
+        }),
+      )
+      const reasons = found.filter((r): r is Reason => r !== undefined)
       // One reason per code and dimension (the heaviest window): a short and a long window on
       // the same counter are one finding, an IP and a device reaching a limit are two.
       const best = new Map<string, Reason>()
