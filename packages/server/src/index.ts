@@ -29,3 +29,26 @@ export type { EventPatch, Label, Outcome } from './stores/types.js'
 export { memoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
 export type { Store, DeviceRecord, EventRecord } from './stores/types.js'
+export {
+  ipListRule,
+  userAgentListRule,
+  NULL_USER_AGENT,
+  emailDomainRule,
+  emailDomain,
+  EMAIL_ACTIONS,
+  deviceListRule,
+  ruleScope,
+  ipAllowed,
+} from './rules/index.js'
+export type {
+  IpListRuleOptions,
+  UserAgentListRuleOptions,
+  EmailDomainRuleOptions,
+  DeviceListRuleOptions,
+  Scope,
+  ScopeOptions,
+} from './rules/index.js'
+export { createList, loadList, parseList } from './lists/list.js'
+export type { FileBackedList, KenchiList, ListKind } from './lists/list.js'
+export { isLocalIp, parseIp } from './lists/ip.js'
+export { disposableDomains } from './lists/disposable.js'

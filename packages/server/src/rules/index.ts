@@ -17,3 +17,13 @@ export { signalValue, ruleMode, ruleWeight } from './types.js'
 export function defaultRules(): Rule[] {
   return [automationRule(), headlessRule(), tamperingRule(), consistencyRule()]
 }
+export { ipListRule } from './ip-list.js'
+export type { IpListRuleOptions } from './ip-list.js'
+export { userAgentListRule, NULL_USER_AGENT } from './user-agent-list.js'
+export type { UserAgentListRuleOptions } from './user-agent-list.js'
+export { emailDomainRule, emailDomain, EMAIL_ACTIONS } from './email-domain.js'
+export type { EmailDomainRuleOptions } from './email-domain.js'
+export { deviceListRule } from './device-list.js'
+export type { DeviceListRuleOptions } from './device-list.js'
+export { ruleScope, ipAllowed } from './scope.js'
+export type { Scope, ScopeOptions } from './scope.js'
