@@ -40,7 +40,7 @@ export async function createGeo(options: GeoOptions = {}): Promise<Geo> {
   try {
     const maxmind = await import('maxmind')
     const open = (maxmind.open ?? (maxmind as unknown as { default: typeof maxmind }).default.open) as typeof maxmind.open
-    reader = await open<CountryRecord>(path)
+    reader = (await open(path)) as unknown as { get(ip: string): CountryRecord | null }
   } catch (error) {
     throw new KenchiError('CONFIG_GEO', `createGeo: cannot open the country database ${path}: ${(error as Error).message}`, { cause: error })
   }
