@@ -56,3 +56,7 @@ export { foreignIpRule, REGISTRATION_ACTIONS, foreignLanguageRule } from './rule
 export type { ForeignIpPolicy, ForeignIpRuleOptions, ForeignLanguageRuleOptions } from './rules/index.js'
 export { createGeo, geoFrom, defaultCountryDatabase } from './geo/country.js'
 export type { Geo, GeoOptions } from './geo/country.js'
+export { torRule } from './rules/index.js'
+export type { TorRuleOptions } from './rules/index.js'
+export { torExitList, TOR_BULK_EXIT_LIST_URL } from './lists/tor.js'
+export type { TorExitList, TorExitListOptions } from './lists/tor.js'
