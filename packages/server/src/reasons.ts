@@ -18,6 +18,7 @@ export const REASONS = {
   FOREIGN_IP: 'the IP address is located outside the home countries',
   FOREIGN_IP_AND_LANGUAGE: 'the IP address is foreign and none of the browser languages is a home language',
   TOR_IP_MATCH: 'the IP address is a Tor exit node',
+  DATACENTER_IP: 'the IP address belongs to a hosting or cloud network (servers, VPNs, proxies)',
   CONTENT_DENIED_STRING: 'a form field contains a denied string',
   CONTENT_URL: 'a form field contains a URL',
   CONTENT_GIBBERISH: 'a form field contains an unreadable, random-looking string',
