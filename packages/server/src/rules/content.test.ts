@@ -36,7 +36,7 @@ describe('contentRule', () => {
   it('reports unreadable strings and Latin in Japanese-only fields', async () => {
     const rule = contentRule({ japaneseFields: ['kana'] })
     expect(await rule.evaluate(inquiry({ name: 'xK9fQ2mZ7pLw', body: 'hello' }))).toEqual([
-      { code: 'CONTENT_GIBBERISH', weight: 40, detail: { fields: ['name'], finding: 'mixed-classes' } },
+      { code: 'CONTENT_GIBBERISH', weight: 30, detail: { fields: ['name'], finding: 'mixed-classes' } },
     ])
     expect(await rule.evaluate(inquiry({ kana: 'Yamada' }))).toMatchObject([{ detail: { fields: ['kana'], finding: 'no-japanese' } }])
     expect(await rule.evaluate(inquiry({ kana: 'ヤマダ' }))).toEqual([])

@@ -36,7 +36,7 @@ export interface ContentRuleOptions extends RuleOptions, ScopeOptions {
   gibberish?: boolean
   /** Fields that a Japanese form fills in Japanese (e.g. a furigana field): Latin-only values count as unreadable. */
   japaneseFields?: readonly string[]
-  /** Weight of `CONTENT_GIBBERISH`, 1–100. Default 40. */
+  /** Weight of `CONTENT_GIBBERISH`, 1–100. Default 30 (under the challenge threshold alone). */
   gibberishWeight?: number
   /** Count identical submissions; `false` turns it off. */
   repeat?: ContentRepeatOptions | false
@@ -51,7 +51,7 @@ const MAX_FIELD = 10_000
  * on the strings the app passes in `context.fields` (registration, order, inquiry):
  * - `CONTENT_DENIED_STRING` (60): a field contains a denied string (`detail.match`);
  * - `CONTENT_URL` (30): a field contains a URL (`detail.count`);
- * - `CONTENT_GIBBERISH` (40): a field holds an unreadable, random-looking string (`detail.finding`);
+ * - `CONTENT_GIBBERISH` (30): a field holds an unreadable, random-looking string (`detail.finding`);
  * - `CONTENT_REPEATED` (50): the same content (these fields, normalised, for this action)
  *   was submitted `threshold` times within `windowMs`. The store keeps only a hash:
  *   `content:<hex>`; field text is never stored nor put in a reason.
@@ -72,7 +72,7 @@ export function contentRule(options: ContentRuleOptions = {}): Rule {
   const deny = listOption(name, 'deny', 'substring', options.deny)
   const denyWeight = ruleWeight(name, options.denyWeight ?? 60)
   const urlWeight = ruleWeight(name, options.urlWeight ?? 30)
-  const gibberishWeight = ruleWeight(name, options.gibberishWeight ?? 40)
+  const gibberishWeight = ruleWeight(name, options.gibberishWeight ?? 30)
   const checkUrls = options.urls ?? true
   const checkGibberish = options.gibberish ?? true
   let repeat: Required<ContentRepeatOptions> | undefined
