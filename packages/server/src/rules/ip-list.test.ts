@@ -38,6 +38,7 @@ describe('ipListRule', () => {
     expect(() => ipListRule({ deny: ['not-an-ip'] })).toThrow(KenchiError)
     expect(() => ipListRule({ deny: [], weight: 0 })).toThrow(KenchiError)
     expect(() => ipListRule({ deny: [], actions: 'login' as never })).toThrow(KenchiError)
+    expect(() => ipListRule({ deny: [], actions: [] })).toThrow(KenchiError)
     expect(() => ipListRule({ deny: [], allow: ['x'] })).toThrow(KenchiError)
     expect(() => ipListRule({ deny: [], mode: 'dry' as never })).toThrow(KenchiError)
     expect(ipListRule({ deny: [], mode: 'monitor' }).mode).toBe('monitor')

@@ -23,8 +23,8 @@ export interface Scope {
 /** Validates `actions` and `allow`; throws `KenchiError` (`CONFIG_RULE`). */
 export function ruleScope(name: string, options: ScopeOptions, defaultActions?: readonly string[]): Scope {
   const list = options.actions ?? defaultActions
-  if (list !== undefined && (!Array.isArray(list) || list.some((a) => typeof a !== 'string' || a.length === 0))) {
-    throw new KenchiError('CONFIG_RULE', `${name}: actions must be an array of action names`)
+  if (list !== undefined && (!Array.isArray(list) || list.length === 0 || list.some((a) => typeof a !== 'string' || a.length === 0))) {
+    throw new KenchiError('CONFIG_RULE', `${name}: actions must be a non-empty array of action names`)
   }
   const actions = list === undefined ? undefined : new Set(list)
   const allow = listOption(name, 'allow', 'ip', options.allow)
