@@ -201,3 +201,19 @@ describe('createNotifier: e-mail through nodemailer', () => {
     expect(sent).toMatchObject([{ subject: '[Shop] k: C', to: 'a@shop.example' }])
   })
 })
+
+describe('createNotifier: many kinds', () => {
+  it('forgets kinds whose window is over, sending their pending summaries first', () => {
+    const got: Alert[] = []
+    let t = 0
+    const notifier = createNotifier({ hooks: [(a) => void got.push(a)], rateLimit: { max: 1, windowMs: 1000 }, now: () => t })
+    notifier.notify({ kind: 'k-0', code: 'A' })
+    notifier.notify({ kind: 'k-0', code: 'A' })
+    for (let i = 1; i < 1000; i++) notifier.notify({ kind: `k-${i}`, code: 'A' })
+    t = 5000
+    notifier.notify({ kind: 'new', code: 'A' })
+    expect(got.filter((a) => a.code === ALERTS_SUPPRESSED)).toEqual([expect.objectContaining({ kind: 'k-0', detail: expect.objectContaining({ suppressed: 1 }) })])
+    // k-0 starts a fresh window.
+    expect(notifier.notify({ kind: 'k-0', code: 'A' })).toBe(true)
+  })
+})

@@ -82,6 +82,8 @@ export interface Notifier {
   readonly stats: Readonly<NotifierStats>
 }
 
+const MAX_KINDS = 1000
+
 interface KindState {
   windowStart: number
   count: number
@@ -238,6 +240,15 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
         let state = kinds.get(alert.kind)
         if (state === undefined || t - state.windowStart >= windowMs) {
           if (state !== undefined) summarise(alert.kind, state)
+          if (kinds.size >= MAX_KINDS) {
+            // Forget kinds whose window is over, so kinds made from request data cannot grow the map without bound.
+            for (const [k, s] of kinds) {
+              if (t - s.windowStart >= windowMs) {
+                summarise(k, s)
+                kinds.delete(k)
+              }
+            }
+          }
           state = { windowStart: t, count: 0, suppressed: 0, codes: {} }
           kinds.set(alert.kind, state)
         }
