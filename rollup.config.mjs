@@ -37,7 +37,7 @@ export default [
       chunkFileNames: 'chunks/[name]-[hash].js',
       banner: (chunk) => (chunk.name === 'bin' ? '#!/usr/bin/env node' : ''),
     },
-    external: [...nodeExternals, /^@kenchi\//],
+    external: [...nodeExternals, /^@kenchi\//, 'maxmind', 'ipaddr.js', 'nodemailer', /^@ip-location-db\//, /^disposable-email-domains-js(\/|$)/],
     plugins: [ts('server')],
   },
   {
