@@ -46,3 +46,5 @@ export {
 } from './behaviour.js'
 export type { KeyCategory, KeyEvent, PointerRecord, FormEvent, Stats, BehaviourFeatures } from './behaviour.js'
 export { deviceHashes, fnv1a64, COARSE_GROUPS, FINGERPRINT_GROUPS } from './device-hash.js'
+export { peekChallenge } from './peek.js'
+export type { ChallengePeek } from './peek.js'

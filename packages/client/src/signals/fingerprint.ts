@@ -1,15 +1,27 @@
-import { load } from '@fingerprintjs/fingerprintjs'
+import { FINGERPRINT_GROUPS } from '@kenchi/protocol'
 import type { Signal } from './types.js'
 
 /**
- * The open-source FingerprintJS visitor id and its confidence. The library is loaded with
- * its usage-statistics request turned off, so the page talks to no third party.
+ * FingerprintJS (open source) device entropy. Sends the visitor id, its confidence, and
+ * one 8-hex-digit hash per *group* of components (`g`: screen, locale, hardware, fonts,
+ * graphics, audio, math, prefs, other), from which the server derives a coarse hash that
+ * survives browser updates and a fine one (`deviceHashes` in `@kenchi/protocol`). Raw
+ * components never leave the page. The library is imported lazily, with its
+ * usage-statistics request turned off, so the page talks to no third party.
  */
 export const fingerprint: Signal = {
   name: 'fingerprint',
   collect: async () => {
-    const agent = await load({ monitoring: false })
+    const fp = await import('@fingerprintjs/fingerprintjs')
+    const agent = await fp.load({ monitoring: false })
     const result = await agent.get()
-    return { id: result.visitorId, confidence: result.confidence.score }
+    const groups: Record<string, Record<string, (typeof result.components)[keyof typeof result.components]>> = {}
+    for (const [name, component] of Object.entries(result.components)) {
+      const group = FINGERPRINT_GROUPS[name] ?? 'other'
+      ;(groups[group] ??= {})[name] = component
+    }
+    const g: Record<string, string> = {}
+    for (const group of Object.keys(groups).sort()) g[group] = fp.hashComponents(groups[group]!).slice(0, 8)
+    return { id: result.visitorId, confidence: result.confidence.score, g }
   },
 }
