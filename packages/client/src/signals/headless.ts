@@ -3,8 +3,9 @@ import type { Signal } from './types.js'
 /**
  * Indicators of a headless or automated browser that are not globals: the headless user
  * agent, missing `window.chrome` in Chrome, no plugins in desktop Chrome, empty languages,
- * window and screen oddities, notification permission contradictions, and the CDP
- * side effect (a `Runtime` client reading an error's `stack` when it is logged).
+ * window and screen oddities, and notification permission contradictions. (The old CDP
+ * trick, logging an error whose `stack` getter a DevTools client reads, no longer fires
+ * in Chromium 156 with Playwright, and writes to the shop's console: not used.)
  * Value: array of short codes (documented in docs/protocol.md). Any of them raises doubt;
  * none is proof (virtual desktops and kiosks trip some).
  */
@@ -24,7 +25,6 @@ export const headless: Signal = {
     if (screen.width < window.innerWidth || screen.height < window.innerHeight) found.push('window-larger-than-screen')
     if (screen.availWidth > screen.width || screen.availHeight > screen.height) found.push('avail-larger-than-screen')
     if (!mobile && screen.width === 800 && screen.height === 600) found.push('default-screen')
-    if (cdpSideEffect()) found.push('cdp')
     try {
       if (typeof Notification !== 'undefined' && navigator.permissions) {
         const state = (await navigator.permissions.query({ name: 'notifications' as PermissionName })).state
@@ -35,23 +35,4 @@ export const headless: Signal = {
     }
     return found
   },
-}
-
-/**
- * A DevTools-protocol client with the Runtime domain enabled (Puppeteer, Playwright, CDP
- * drivers) serialises logged errors and so reads their `stack`. Logged at debug level,
- * which consoles hide by default.
- */
-export function cdpSideEffect(): boolean {
-  let read = false
-  const probe = new Error('kenchi')
-  Object.defineProperty(probe, 'stack', {
-    configurable: true,
-    get() {
-      read = true
-      return ''
-    },
-  })
-  console.debug(probe)
-  return read
 }
