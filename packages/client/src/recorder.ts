@@ -35,6 +35,11 @@ export interface RecorderOptions {
   movesPerClick?: number
   /** Least time between two recorded pointer moves, ms. Default 40. */
   moveInterval?: number
+  /**
+   * Ignore events a script dispatched (`isTrusted === false`), only counting them. Default
+   * true; unit tests under a simulated DOM, where every event is untrusted, turn it off.
+   */
+  trustedOnly?: boolean
 }
 
 // A value change within this many ms after a key down counts as typed.
@@ -117,6 +122,7 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
   const maxClicks = options.maxClicks ?? 6
   const movesPerClick = options.movesPerClick ?? 16
   const moveInterval = options.moveInterval ?? 40
+  const trustedOnly = options.trustedOnly ?? true
 
   const keys: number[][] = []
   const form: number[][] = []
@@ -208,7 +214,7 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
   }
 
   const wrap = (handler: (e: Event) => void) => (e: Event) => {
-    if (!e.isTrusted) {
+    if (trustedOnly && !e.isTrusted) {
       untrusted++
       return
     }
