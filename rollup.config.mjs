@@ -32,7 +32,8 @@ export default [
   },
   {
     input: 'packages/client/src/index.ts',
-    output: { file: 'packages/client/dist/index.js', format: 'es', sourcemap: true },
+    // A directory, not a file: FingerprintJS sits behind a dynamic import in its own chunk.
+    output: { dir: 'packages/client/dist', entryFileNames: 'index.js', chunkFileNames: '[name]-[hash].js', format: 'es', sourcemap: true },
     external: [/^@kenchi\//, /^@fingerprintjs\//],
     plugins: [ts('client')],
   },
@@ -47,5 +48,11 @@ export default [
     input: 'packages/client/src/late.ts',
     output: { file: 'packages/client/dist/kenchi-signals.min.js', format: 'iife', name: 'KenchiSignals', sourcemap: true, inlineDynamicImports: true },
     plugins: [nodeResolve({ browser: true }), ts('client'), terser(terserOptions)],
+  },
+  {
+    // Script tag and npm: the worker the `worker` signal runs, served next to kenchi.min.js.
+    input: 'packages/client/src/worker-entry.ts',
+    output: { file: 'packages/client/dist/kenchi-worker.min.js', format: 'iife', sourcemap: true },
+    plugins: [ts('client'), terser(terserOptions)],
   },
 ]

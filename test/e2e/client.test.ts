@@ -103,10 +103,11 @@ describe('script tag in Chromium, CSP script-src self', () => {
     const body = tokenBody(token) as { s: Record<string, { v?: unknown; e?: string }>; b: Record<string, number[]>; ks: string }
     expect(Object.keys(body.s)).toEqual(
       expect.arrayContaining(['webdriver', 'automation', 'userAgent', 'headless', 'tampering', 'platform', 'clientHints', 'languages',
-        'timezone', 'screen', 'hardware', 'connection', 'storage', 'ids', 'webgl', 'consistency', 'fingerprint']),
+        'timezone', 'screen', 'hardware', 'connection', 'storage', 'ids', 'webgl', 'consistency', 'worker', 'fingerprint']),
     )
     for (const [name, result] of Object.entries(body.s)) expect(result.e, name).toBeUndefined()
     expect(body.s.webdriver!.v).toBe(true)
+    expect(body.s.worker!.v).toEqual({}) // the worker agrees with the page
     expect(body.s.headless!.v).toContain('ua')
     expect(Object.keys((body.s.fingerprint!.v as { g: object }).g)).toEqual(expect.arrayContaining(['screen', 'locale', 'hardware', 'fonts']))
     expect((body.s.ids!.v as { n: string }).n).toMatch(/^[\w-]{22}$/)

@@ -15,6 +15,7 @@ import { tampering } from './tampering.js'
 import { timezone } from './timezone.js'
 import type { Signal } from './types.js'
 import { webgl } from './webgl.js'
+import { worker } from './worker.js'
 
 /** Device signals, in run order: cheap reads first, FingerprintJS last. */
 export const DEVICE_SIGNALS: readonly Signal[] = [
@@ -31,5 +32,6 @@ export const DEVICE_SIGNALS: readonly Signal[] = [
   ids,
   webgl,
   consistency,
+  worker,
   fingerprint,
 ]
