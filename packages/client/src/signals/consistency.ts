@@ -1,3 +1,4 @@
+import { glInfo } from './gl.js'
 import type { Signal } from './types.js'
 
 type OS = 'windows' | 'mac' | 'ios' | 'android' | 'cros' | 'linux' | 'other'
@@ -92,7 +93,7 @@ export const consistency: Signal = {
       const points = n.maxTouchPoints ?? 0
       return (/Android|iPhone/.test(ua) && points === 0) || ('ontouchstart' in window && points === 0)
     })
-    const renderer = webglRenderer()
+    const renderer = glInfo()?.[1]
     if (renderer) {
       check(found, 'webgl-software', () => /SwiftShader|llvmpipe|softpipe|Software/i.test(renderer))
       check(found, 'webgl-os', () => (/Apple (M\d|GPU)/.test(renderer) && os !== 'mac' && os !== 'ios') || (/Direct3D/.test(renderer) && os !== 'windows'))
@@ -106,18 +107,5 @@ function check(found: string[], code: string, test: () => boolean): void {
     if (test()) found.push(code)
   } catch {
     // a check that cannot run is no evidence
-  }
-}
-
-function webglRenderer(): string | undefined {
-  try {
-    const gl = document.createElement('canvas').getContext('webgl') as WebGLRenderingContext | null
-    if (!gl) return undefined
-    const info = gl.getExtension('WEBGL_debug_renderer_info')
-    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '')
-    gl.getExtension('WEBGL_lose_context')?.loseContext()
-    return renderer
-  } catch {
-    return undefined
   }
 }

@@ -1,6 +1,8 @@
-// FingerprintJS's entropy sources, minus `domBlockers`: that one inserts bait elements into
-// the shop's page to detect ad blockers, is slow, changes whenever a filter list does, and
-// weighs 2 KB. Imported statically here so bundlers can drop it; the `fingerprint` signal
+// FingerprintJS's entropy sources, minus two: `domBlockers` inserts bait elements into the
+// shop's page to detect ad blockers, is slow, changes whenever a filter list does, and
+// weighs 2 KB; `webGlExtensions` takes 40+ ms of main thread in one piece on software
+// WebGL (measured in Chromium 156 with SwiftShader: a long task) and changes with every
+// browser update anyway. Imported statically here so bundlers can drop it; the `fingerprint` signal
 // imports this module lazily.
 import { loadSources, prepareForSources, sources, hashComponents, type UnknownComponents } from '@fingerprintjs/fingerprintjs'
 
@@ -45,14 +47,14 @@ const CHOSEN = {
   audioBaseLatency: s.audioBaseLatency,
   dateTimeLocale: s.dateTimeLocale,
   webGlBasics: s.webGlBasics,
-  webGlExtensions: s.webGlExtensions,
   userAgentData: s.userAgentData,
 }
 
 /** Collects the chosen components (waits for the page to be idle first, as FingerprintJS's `load` does). */
 export async function collectComponents(): Promise<UnknownComponents> {
   await prepareForSources()
-  return loadSources(CHOSEN, { cache: {}, debug: false }, [])()
+  // Yield to the page after every source (interval 0), not every 16 ms: no long tasks.
+  return loadSources(CHOSEN, { cache: {}, debug: false }, [], 0)()
 }
 
 export { hashComponents }

@@ -1,9 +1,13 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { runSignal } from './types.js'
+import { resetGlInfo } from './gl.js'
 import { webgl } from './webgl.js'
 
-afterEach(() => vi.restoreAllMocks())
+afterEach(() => {
+  vi.restoreAllMocks()
+  resetGlInfo()
+})
 
 describe('webgl', () => {
   it('reads the unmasked vendor and renderer', () => {

@@ -1,3 +1,4 @@
+import { glInfo } from './gl.js'
 import { UnsupportedError, type Signal } from './types.js'
 
 let workerUrl: string | undefined
@@ -13,19 +14,6 @@ export function setWorkerUrl(url: string | undefined): void {
 
 const FIELDS = ['userAgent', 'platform', 'languages', 'cores', 'timezone', 'webgl'] as const
 
-function pageRenderer(): string {
-  try {
-    const gl = document.createElement('canvas').getContext('webgl') as WebGLRenderingContext | null
-    if (!gl) return ''
-    const info = gl.getExtension('WEBGL_debug_renderer_info')
-    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '')
-    gl.getExtension('WEBGL_lose_context')?.loseContext()
-    return renderer
-  } catch {
-    return ''
-  }
-}
-
 /** The page's values, in the order the worker posts its own. */
 export function pageValues(): unknown[] {
   return [
@@ -34,7 +22,7 @@ export function pageValues(): unknown[] {
     [...(navigator.languages ?? [])].join(','),
     navigator.hardwareConcurrency ?? -1,
     Intl.DateTimeFormat().resolvedOptions().timeZone ?? '',
-    pageRenderer(),
+    glInfo()?.[1] ?? '',
   ]
 }
 
