@@ -25,6 +25,7 @@ export const FINGERPRINT_GROUPS: Readonly<Record<string, string>> = {
   osCpu: 'hardware',
   cpuClass: 'hardware',
   fonts: 'fonts',
+  fontList: 'fonts',
   fontPreferences: 'fonts',
   canvas: 'graphics',
   webGlBasics: 'graphics',

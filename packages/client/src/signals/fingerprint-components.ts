@@ -1,14 +1,15 @@
-// FingerprintJS's entropy sources, minus two: `domBlockers` inserts bait elements into the
+// FingerprintJS's entropy sources, with Kenchi's batched font probe (`fontList`, see
+// font-list.ts) in place of its `fonts`, and minus two more: `domBlockers` inserts bait elements into the
 // shop's page to detect ad blockers, is slow, changes whenever a filter list does, and
 // weighs 2 KB; `webGlExtensions` takes 40+ ms of main thread in one piece on software
 // WebGL (measured in Chromium 156 with SwiftShader: a long task) and changes with every
 // browser update anyway. Imported statically here so bundlers can drop it; the `fingerprint` signal
 // imports this module lazily.
+import { probeFonts } from './font-list.js'
 import { loadSources, prepareForSources, sources, hashComponents, type UnknownComponents } from '@fingerprintjs/fingerprintjs'
 
 const s = sources
 const CHOSEN = {
-  fonts: s.fonts,
   fontPreferences: s.fontPreferences,
   audio: s.audio,
   screenFrame: s.screenFrame,
