@@ -1,6 +1,6 @@
 // One build for the three packages. Protocol and server ship as ESM for Node and bundlers;
 // the client ships as ESM (dependencies left to the app's bundler) and as one minified
-// IIFE for a <script> tag with everything inlined. Declarations come from `tsc` (build:types).
+// IIFE for a <script> tag in two parts: kenchi.min.js (early) and kenchi-signals.min.js (lazy). Declarations come from `tsc` (build:types).
 import { builtinModules } from 'node:module'
 import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
@@ -13,6 +13,8 @@ const ts = (pkg) =>
     exclude: ['**/*.test.ts'],
     compilerOptions: { noEmit: false, declaration: false, declarationMap: false, sourceMap: true, outDir: `packages/${pkg}/dist` },
   })
+
+const terserOptions = { ecma: 2020, compress: { passes: 2 } }
 
 const nodeExternals = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
 
@@ -42,13 +44,27 @@ export default [
   },
   {
     input: 'packages/client/src/index.ts',
-    output: { file: 'packages/client/dist/index.js', format: 'es', sourcemap: true },
+    // A directory, not a file: FingerprintJS sits behind a dynamic import in its own chunk.
+    output: { dir: 'packages/client/dist', entryFileNames: 'index.js', chunkFileNames: '[name]-[hash].js', format: 'es', sourcemap: true },
     external: [/^@kenchi\//, /^@fingerprintjs\//],
     plugins: [ts('client')],
   },
   {
+    // Script tag, early part: recorder, forms, challenge, device key, signing, core signals.
     input: 'packages/client/src/auto.ts',
-    output: { file: 'packages/client/dist/kenchi.js', format: 'iife', name: 'Kenchi', sourcemap: true },
-    plugins: [nodeResolve({ browser: true }), ts('client'), terser({ ecma: 2020, compress: { passes: 2 } })],
+    output: { file: 'packages/client/dist/kenchi.min.js', format: 'iife', name: 'Kenchi', sourcemap: true },
+    plugins: [nodeResolve({ browser: true }), ts('client'), terser(terserOptions)],
+  },
+  {
+    // Script tag, lazy part: device signals and FingerprintJS, loaded from the same directory.
+    input: 'packages/client/src/late.ts',
+    output: { file: 'packages/client/dist/kenchi-signals.min.js', format: 'iife', name: 'KenchiSignals', sourcemap: true, inlineDynamicImports: true },
+    plugins: [nodeResolve({ browser: true }), ts('client'), terser(terserOptions)],
+  },
+  {
+    // Script tag and npm: the worker the `worker` signal runs, served next to kenchi.min.js.
+    input: 'packages/client/src/worker-entry.ts',
+    output: { file: 'packages/client/dist/kenchi-worker.min.js', format: 'iife', sourcemap: true },
+    plugins: [ts('client'), terser(terserOptions)],
   },
 ]

@@ -2,8 +2,9 @@
 // and a form handler that calls verify() and shows the verdict. It uses the packages
 // exactly as a shop would. The full shop comes later (issue 8).
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createVerifier, memoryStore } from '@kenchi/server'
 
@@ -35,7 +36,10 @@ export async function startDemo({ port = 0, host = '127.0.0.1' } = {}) {
     origins,
     store: memoryStore(),
   })
-  const clientScript = fileURLToPath(import.meta.resolve('@kenchi/client/kenchi.js'))
+  // The whole client dist/ folder is served under the endpoint, as the server adapters do:
+  // kenchi.min.js loads kenchi-signals.min.js from its own directory.
+  const clientDir = dirname(fileURLToPath(import.meta.resolve('@kenchi/client/kenchi.min.js')))
+  const clientFiles = new Set((await readdir(clientDir)).filter((f) => /\.min\.js(\.map)?$/.test(f)))
   const style = await readFile(new URL('./public/style.css', import.meta.url))
   /** @type {import('@kenchi/server').Verdict[]} */
   const verdicts = []
@@ -44,8 +48,10 @@ export async function startDemo({ port = 0, host = '127.0.0.1' } = {}) {
     try {
       const url = new URL(req.url ?? '/', origins[0])
       if (req.method === 'GET' && url.pathname === '/') return send(res, 200, 'text/html', loginPage())
-      if (req.method === 'GET' && url.pathname === '/kenchi.js') {
-        return send(res, 200, 'text/javascript', await readFile(clientScript), { 'cache-control': 'no-cache' })
+      if (req.method === 'GET' && url.pathname.startsWith('/kenchi/') && clientFiles.has(url.pathname.slice(8))) {
+        const file = url.pathname.slice(8)
+        const type = file.endsWith('.map') ? 'application/json' : 'text/javascript'
+        return send(res, 200, type, await readFile(join(clientDir, file)), { 'cache-control': 'no-cache' })
       }
       if (req.method === 'GET' && url.pathname === '/style.css') return send(res, 200, 'text/css', style)
       if (req.method === 'GET' && url.pathname === '/favicon.ico') return send(res, 204, 'image/x-icon', '')
@@ -128,7 +134,7 @@ function layout(title, body) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)} · Kenchi demo</title>
 <link rel="stylesheet" href="/style.css">
-<script src="/kenchi.js" data-challenge-url="/kenchi/challenge" async></script>
+<script src="/kenchi/kenchi.min.js" data-endpoint="/kenchi" async></script>
 </head>
 <body>
 <main>
@@ -143,7 +149,7 @@ function loginPage() {
     'Log in',
     `<h1>Log in</h1>
 <p>Any e-mail and password will do: this page shows what Kenchi's <code>verify()</code> decides about your browser.</p>
-<form method="post" action="/login" data-kenchi="login">
+<form method="post" action="/login" data-kenchi-action="login">
   <label>E-mail <input type="email" name="email" autocomplete="username" required></label>
   <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
   <button type="submit">Log in</button>

@@ -1,28 +1,46 @@
-import { ACTION_PATTERN, readChallenge, signToken, solvePow, type SignalResult, type TokenBody } from '@kenchi/protocol'
+import { peekChallenge, signToken, solvePow, type SignalResult, type TokenBody } from '@kenchi/protocol'
 import { loadDeviceKey, type DeviceKey } from './device-key.js'
-import { collectSignals, SIGNAL_ERRORS, SIGNALS, type Signal } from './signals/index.js'
+import { startRecording, type Recorder } from './recorder.js'
+import { collectSignals, SIGNAL_ERRORS, type Signal } from './signals/types.js'
 
 export interface KenchiOptions {
-  /** URL of your challenge endpoint (it calls the server's `challenge()`). Default `/kenchi/challenge`. */
-  challengeUrl?: string
-  /** Longest `token()` waits for slow signals before sending what it has, in ms. Default 1500. */
+  /** Base path of your Kenchi endpoints; challenges come from `POST {endpoint}/challenge`. Default `/kenchi`. */
+  endpoint?: string
+  /** Longest `token()` waits for signals still running before sending what it has, in ms. Default 1500. */
   signalTimeout?: number
   /** Signals to collect, in run order. Default: all of `SIGNALS`. */
   signals?: readonly Signal[]
+  /**
+   * More signals, fetched lazily and collected after `signals` (the script tag uses this to
+   * load the device signals and FingerprintJS after the page is idle). Default: none.
+   */
+  lateSignals?: () => Promise<readonly Signal[]>
+  /**
+   * The behaviour recorder: one you started earlier with `startRecording()`, or `false` to
+   * send no behaviour. Default: a recorder started now.
+   */
+  recorder?: Recorder | false
+  /** When to start collecting signals: `idle` (default: when the page is idle, at most 1 s later) or `now`. */
+  start?: 'idle' | 'now'
   /** `fetch` to use for the challenge request. Default: the global `fetch`. */
   fetch?: typeof fetch
 }
 
 export interface Kenchi {
   /**
-   * Builds a signed token for `action` (`login`, `register`, `checkout`...). Fetches a
-   * challenge if none is waiting, waits for the signals (at most `signalTimeout` ms) and
-   * signs with the device key. Rejects with `KenchiClientError` if the challenge cannot be
-   * fetched; send the request without a token then, and the server's policy decides.
+   * Builds a signed token for `action` (`login`, `register`, `checkout`...). Takes a
+   * prefetched challenge or fetches one, waits for the signals (at most `signalTimeout`
+   * ms), adds the behaviour recorded so far and signs with the device key. Rejects with
+   * `KenchiClientError` if no challenge can be had; send the request without a token
+   * then, and the server's missing-token policy decides.
    */
   token(action: string): Promise<string>
   /** Fetches a challenge for `action` ahead of time, so `token()` has no round trip to make. */
   prefetch(action: string): void
+  /** Limits behaviour recording to these inputs (elements or selectors); see `Recorder.attach`. */
+  attach(...targets: Array<Element | string>): void
+  /** Resolves when every signal has finished (or failed): from then on `token()` waits for nothing but the challenge. */
+  ready(): Promise<void>
 }
 
 /** Why the client could not build a token: `challenge` (fetch failed or bad answer) or `action` (bad action name). */
@@ -41,27 +59,45 @@ interface CachedChallenge {
   expiresAt: number
 }
 
+// Actions, as the protocol defines them (ACTION_PATTERN), repeated to keep the challenge validator out of the early script.
+const ACTION = /^[a-z][a-z0-9_-]{0,31}$/
+
 // A challenge this close to expiry is not used; a fresh one is fetched instead.
 const EXPIRY_MARGIN_MS = 30_000
 
-/**
- * Starts the client: collection begins at once, in the background, with the device key
- * loaded from IndexedDB. Call it once per page, as early as you can.
- */
-export function load(options: KenchiOptions = {}): Kenchi {
-  const challengeUrl = options.challengeUrl ?? '/kenchi/challenge'
+/** Calls `run` when the page is idle (at most `timeout` ms later). */
+export function whenIdle(run: () => void, timeout = 1000): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout })
+  else setTimeout(run, 50)
+}
+
+/** `createKenchi` without a default signal list (the script tag's early part uses it so FingerprintJS stays out). */
+export function createClient(options: KenchiOptions & { signals: readonly Signal[] }): Kenchi {
+  const endpoint = (options.endpoint ?? '/kenchi').replace(/\/+$/, '')
   const signalTimeout = options.signalTimeout ?? 1500
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init))
-  const signals: Record<string, SignalResult> = {}
-  const signalList = options.signals ?? SIGNALS
-  const collected = collectSignals(signalList, signals)
+  const recorder = options.recorder === false ? undefined : (options.recorder ?? startRecording())
+  const results: Record<string, SignalResult> = {}
+  const known: Signal[] = [...options.signals]
   const deviceKey: Promise<DeviceKey> = loadDeviceKey()
   const challenges = new Map<string, Promise<CachedChallenge>>()
+
+  let collecting: Promise<void> | undefined
+  const collect = (): Promise<void> =>
+    (collecting ??= (async () => {
+      await collectSignals([...known], results)
+      if (!options.lateSignals) return
+      const late = await options.lateSignals().catch(() => [] as readonly Signal[])
+      known.push(...late)
+      await collectSignals(late, results)
+    })())
+  if (options.start === 'now') void collect()
+  else whenIdle(() => void collect())
 
   async function fetchChallenge(action: string): Promise<CachedChallenge> {
     let response: Response
     try {
-      response = await doFetch(challengeUrl, {
+      response = await doFetch(`${endpoint}/challenge`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ action }),
@@ -72,7 +108,7 @@ export function load(options: KenchiOptions = {}): Kenchi {
     }
     const answer: unknown = response.ok ? await response.json().catch(() => undefined) : undefined
     const challenge = (answer as { challenge?: unknown } | undefined)?.challenge
-    const payload = typeof challenge === 'string' ? readChallenge(challenge) : undefined
+    const payload = peekChallenge(challenge)
     if (!payload) throw new KenchiClientError('challenge', `challenge endpoint answered ${response.status} without a challenge`)
     // Judge expiry by the server's own lifetime, so a wrong client clock does not matter.
     return { challenge: challenge as string, expiresAt: Date.now() + (payload.exp - payload.iat) * 1000 }
@@ -98,11 +134,11 @@ export function load(options: KenchiOptions = {}): Kenchi {
   }
 
   async function token(action: string): Promise<string> {
-    if (typeof action !== 'string' || !ACTION_PATTERN.test(action)) {
+    if (typeof action !== 'string' || !ACTION.test(action)) {
       throw new KenchiClientError('action', 'action: a lower-case word of up to 32 characters')
     }
-    const [key, { challenge }] = await Promise.all([deviceKey, takeChallenge(action), settle(collected, signalTimeout)])
-    const payload = readChallenge(challenge)!
+    const [key, { challenge }] = await Promise.all([deviceKey, takeChallenge(action), settle(collect(), signalTimeout)])
+    const payload = peekChallenge(challenge)!
     const body: TokenBody = {
       v: 1,
       c: challenge,
@@ -110,8 +146,9 @@ export function load(options: KenchiOptions = {}): Kenchi {
       t: Date.now(),
       k: key.publicJwk,
       ks: key.storage,
-      s: snapshot(signals, signalList),
+      s: snapshot(results, known),
     }
+    if (recorder) body.b = recorder.snapshot()
     if (payload.pow) body.w = await solvePow(payload.n, payload.pow)
     return signToken(body, key.privateKey)
   }
@@ -119,8 +156,12 @@ export function load(options: KenchiOptions = {}): Kenchi {
   return {
     token,
     prefetch(action: string) {
-      if (ACTION_PATTERN.test(action) && !challenges.has(action)) void prefetch(action).catch(() => undefined)
+      if (ACTION.test(action) && !challenges.has(action)) void prefetch(action).catch(() => undefined)
     },
+    attach(...targets) {
+      recorder?.attach(...targets)
+    },
+    ready: collect,
   }
 }
 

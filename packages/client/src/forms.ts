@@ -1,25 +1,27 @@
 import type { Kenchi } from './client.js'
 
 export interface AttachOptions {
-  /** Attribute marking protected forms; its value is the action. Default `data-kenchi`. */
+  /** Attribute marking protected forms; its value is the action. Default `data-kenchi-action`. */
   attribute?: string
   /** Name of the hidden input the token goes into. Default `kenchi-token`. */
   field?: string
-  /** Longest a submit waits for the token before going ahead without it, in ms. Default 3000. */
+  /** Longest a submit waits for the token before going ahead without it, in ms. Default 2000. */
   timeout?: number
 }
 
 /**
- * Script-tag mode: protects every form carrying `data-kenchi="<action>"`, now and later.
+ * Script-tag mode: protects every form carrying `data-kenchi-action="<action>"`, now and later
+ * (forms a single-page router adds later are covered: the listener sits on `document`).
  * On submit it holds the submission, puts a fresh token in a hidden input and submits
  * again. If no token can be made within `timeout`, the form is submitted without one and
  * the server's missing-token policy decides, so a customer is never stuck. Also prefetches
- * challenges for the marked forms already on the page. Returns a function that detaches.
+ * challenges for marked forms, those on the page and those added later. Returns a function
+ * that detaches.
  */
 export function attachForms(kenchi: Kenchi, options: AttachOptions = {}): () => void {
-  const attribute = options.attribute ?? 'data-kenchi'
+  const attribute = options.attribute ?? 'data-kenchi-action'
   const field = options.field ?? 'kenchi-token'
-  const timeout = options.timeout ?? 3000
+  const timeout = options.timeout ?? 2000
   const passing = new WeakSet<HTMLFormElement>()
 
   async function onSubmit(event: SubmitEvent): Promise<void> {
@@ -59,9 +61,25 @@ export function attachForms(kenchi: Kenchi, options: AttachOptions = {}): () => 
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', prefetchAll, { once: true })
   else prefetchAll()
+  // Forms added later (single-page routers): fetch their challenge as they appear.
+  const selector = `form[${attribute}]`
+  const observer =
+    typeof MutationObserver === 'function'
+      ? new MutationObserver((mutations) => {
+          for (const mutation of mutations) {
+            for (const node of mutation.addedNodes) {
+              if (!(node instanceof Element)) continue
+              const forms = node.matches(selector) ? [node] : node.querySelectorAll(selector)
+              for (const form of forms) kenchi.prefetch(form.getAttribute(attribute) ?? '')
+            }
+          }
+        })
+      : undefined
+  observer?.observe(document.documentElement, { childList: true, subtree: true })
   return () => {
     document.removeEventListener('submit', listener, true)
     document.removeEventListener('DOMContentLoaded', prefetchAll)
+    observer?.disconnect()
   }
 }
 

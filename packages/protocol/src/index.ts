@@ -26,3 +26,25 @@ export type {
   TokenBody,
   ParsedToken,
 } from './types.js'
+export {
+  KEY_CATEGORY,
+  FORM_EVENT,
+  POINTER_EVENT,
+  POINTER_KIND,
+  VISIBILITY_EVENT,
+  STREAM_WIDTH,
+  MAX_FIELD,
+  keyCode,
+  formCode,
+  pointerCode,
+  decodeStream,
+  decodeKeys,
+  decodePointer,
+  decodeForm,
+  stats,
+  extractFeatures,
+} from './behaviour.js'
+export type { KeyCategory, KeyEvent, PointerRecord, FormEvent, Stats, BehaviourFeatures } from './behaviour.js'
+export { deviceHashes, fnv1a64, COARSE_GROUPS, FINGERPRINT_GROUPS } from './device-hash.js'
+export { peekChallenge } from './peek.js'
+export type { ChallengePeek } from './peek.js'

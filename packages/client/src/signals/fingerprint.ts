@@ -1,15 +1,26 @@
-import { load } from '@fingerprintjs/fingerprintjs'
+import { FINGERPRINT_GROUPS } from '@kenchi/protocol'
 import type { Signal } from './types.js'
 
 /**
- * The open-source FingerprintJS visitor id and its confidence. The library is loaded with
- * its usage-statistics request turned off, so the page talks to no third party.
+ * FingerprintJS (open source) device entropy: one 8-hex-digit hash per *group* of
+ * components (`g`: screen, locale, hardware, fonts, graphics, audio, math, prefs, other),
+ * from which the server derives a coarse hash that survives browser updates and a fine
+ * one (`deviceHashes` in `@kenchi/protocol`). Raw components never leave the page.
+ * FingerprintJS is imported lazily, its sources are run directly (no usage-statistics
+ * request: the page talks to no third party), and `domBlockers` is left out.
  */
 export const fingerprint: Signal = {
   name: 'fingerprint',
   collect: async () => {
-    const agent = await load({ monitoring: false })
-    const result = await agent.get()
-    return { id: result.visitorId, confidence: result.confidence.score }
+    const fp = await import('./fingerprint-components.js')
+    const components = await fp.collectComponents()
+    const groups: Record<string, typeof components> = {}
+    for (const [name, component] of Object.entries(components)) {
+      const group = FINGERPRINT_GROUPS[name] ?? 'other'
+      ;(groups[group] ??= {})[name] = component
+    }
+    const g: Record<string, string> = {}
+    for (const group of Object.keys(groups).sort()) g[group] = fp.hashComponents(groups[group]!).slice(0, 8)
+    return { g }
   },
 }

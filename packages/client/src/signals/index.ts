@@ -1,31 +1,14 @@
-import type { SignalResult } from '@kenchi/protocol'
-import { automation } from './automation.js'
-import { fingerprint } from './fingerprint.js'
-import { languages } from './languages.js'
-import { screen } from './screen.js'
-import { timezone } from './timezone.js'
-import { runSignal, type Signal } from './types.js'
-import { userAgent } from './userAgent.js'
-import { webdriver } from './webdriver.js'
+import { CORE_SIGNALS } from './core.js'
+import { DEVICE_SIGNALS } from './device.js'
+import type { Signal } from './types.js'
 
-export { runSignal, SIGNAL_ERRORS, UnsupportedError } from './types.js'
+export { runSignal, collectSignals, SIGNAL_ERRORS, UnsupportedError } from './types.js'
 export type { Signal } from './types.js'
-
-/** The signals the client collects, in run order: cheap synchronous reads first, FingerprintJS last. */
-export const SIGNALS: readonly Signal[] = [webdriver, automation, userAgent, languages, timezone, screen, fingerprint]
+export { CORE_SIGNALS } from './core.js'
+export { DEVICE_SIGNALS } from './device.js'
 
 /**
- * Runs every signal in order, each wrapped so a failure is recorded rather than thrown,
- * writing each result into `into` as soon as it is ready (so a caller in a hurry can take
- * what is there). Yields to the event loop between signals to keep input responsive.
+ * Every signal the client collects, in run order (the registry): the core automation
+ * signals, then device, environment and consistency signals, FingerprintJS last.
  */
-export async function collectSignals(
-  signals: readonly Signal[] = SIGNALS,
-  into: Record<string, SignalResult> = {},
-): Promise<Record<string, SignalResult>> {
-  for (const signal of signals) {
-    into[signal.name] = await runSignal(signal)
-    await new Promise((resolve) => setTimeout(resolve, 0))
-  }
-  return into
-}
+export const SIGNALS: readonly Signal[] = [...CORE_SIGNALS, ...DEVICE_SIGNALS]

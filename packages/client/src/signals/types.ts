@@ -33,3 +33,19 @@ export async function runSignal(signal: Signal): Promise<SignalResult> {
     return { e: error instanceof UnsupportedError ? SIGNAL_ERRORS.unsupported : SIGNAL_ERRORS.failed, d: elapsed() }
   }
 }
+
+/**
+ * Runs every signal in order, each wrapped so a failure is recorded rather than thrown,
+ * writing each result into `into` as soon as it is ready (so a caller in a hurry can take
+ * what is there). Yields to the event loop between signals to keep input responsive.
+ */
+export async function collectSignals(
+  signals: readonly Signal[],
+  into: Record<string, SignalResult> = {},
+): Promise<Record<string, SignalResult>> {
+  for (const signal of signals) {
+    into[signal.name] = await runSignal(signal)
+    await new Promise((resolve) => setTimeout(resolve, 0))
+  }
+  return into
+}

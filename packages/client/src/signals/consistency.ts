@@ -1,0 +1,111 @@
+import { glInfo } from './gl.js'
+import type { Signal } from './types.js'
+
+type OS = 'windows' | 'mac' | 'ios' | 'android' | 'cros' | 'linux' | 'other'
+
+export function uaOs(ua: string): OS {
+  if (/Windows/.test(ua)) return 'windows'
+  if (/iPhone|iPad|iPod/.test(ua)) return 'ios'
+  if (/Android/.test(ua)) return 'android'
+  if (/CrOS/.test(ua)) return 'cros'
+  if (/Mac OS X|Macintosh/.test(ua)) return 'mac'
+  if (/Linux|X11/.test(ua)) return 'linux'
+  return 'other'
+}
+
+const PLATFORM: Record<OS, RegExp> = {
+  windows: /^Win/,
+  mac: /^Mac/,
+  ios: /^(iPhone|iPad|iPod|MacIntel)/,
+  android: /^(Linux|Android|null$)/,
+  cros: /^(Linux|CrOS)/,
+  linux: /^(Linux|X11|FreeBSD|OpenBSD)/,
+  other: /./,
+}
+const HINT_PLATFORM: Record<OS, RegExp> = {
+  windows: /^Windows$/,
+  mac: /^macOS$/,
+  ios: /^iOS$/,
+  android: /^Android$/,
+  cros: /^Chrome OS$/,
+  linux: /^Linux$/,
+  other: /./,
+}
+
+interface UAData {
+  brands?: Array<{ brand: string; version: string }>
+  mobile?: boolean
+  platform?: string
+}
+
+/** Offset of an IANA zone from UTC at `date`, in minutes, the way `getTimezoneOffset` signs it. */
+export function zoneOffset(timeZone: string, date: Date): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  }).formatToParts(date)
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value)
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'))
+  const utc = Math.floor(date.getTime() / 60_000) * 60_000
+  return Math.round((utc - local) / 60_000)
+}
+
+/**
+ * Contradictions between values a real browser keeps consistent ("lies" left by spoofing
+ * tools and stealth plugins). Value: array of codes, empty when everything agrees:
+ * `ua-platform`, `ua-hints-platform`, `ua-hints-mobile`, `ua-hints-version`, `ua-vendor`,
+ * `language`, `timezone`, `touch`, `webgl-software`, `webgl-os`. Raw values travel in
+ * their own signals so the server can re-check.
+ */
+export const consistency: Signal = {
+  name: 'consistency',
+  collect: () => {
+    const found: string[] = []
+    const n = navigator as Navigator & { userAgentData?: UAData }
+    const ua = n.userAgent
+    const os = uaOs(ua)
+    check(found, 'ua-platform', () => !PLATFORM[os].test(n.platform ?? ''))
+    const hints = n.userAgentData
+    if (hints) {
+      check(found, 'ua-hints-platform', () => !!hints.platform && !HINT_PLATFORM[os].test(hints.platform))
+      check(found, 'ua-hints-mobile', () => hints.mobile !== /Mobi|Android/.test(ua))
+      check(found, 'ua-hints-version', () => {
+        const major = /Chrome\/(\d+)/.exec(ua)?.[1]
+        const brand = hints.brands?.find((b) => /Chromium|Google Chrome|Microsoft Edge/.test(b.brand))
+        return !!major && !!brand && brand.version !== major
+      })
+    }
+    check(found, 'ua-vendor', () =>
+      /Chrome\//.test(ua) && !/Edg\/|OPR\//.test(ua) ? n.vendor !== 'Google Inc.' : /Firefox\//.test(ua) ? n.vendor !== '' : false,
+    )
+    check(found, 'language', () => !!n.languages?.length && n.language !== n.languages[0])
+    check(found, 'timezone', () => {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone
+      const date = new Date()
+      return !!zone && zoneOffset(zone, date) !== date.getTimezoneOffset()
+    })
+    check(found, 'touch', () => {
+      const points = n.maxTouchPoints ?? 0
+      return (/Android|iPhone/.test(ua) && points === 0) || ('ontouchstart' in window && points === 0)
+    })
+    const renderer = glInfo()?.[1]
+    if (renderer) {
+      check(found, 'webgl-software', () => /SwiftShader|llvmpipe|softpipe|Software/i.test(renderer))
+      check(found, 'webgl-os', () => (/Apple (M\d|GPU)/.test(renderer) && os !== 'mac' && os !== 'ios') || (/Direct3D/.test(renderer) && os !== 'windows'))
+    }
+    return found
+  },
+}
+
+function check(found: string[], code: string, test: () => boolean): void {
+  try {
+    if (test()) found.push(code)
+  } catch {
+    // a check that cannot run is no evidence
+  }
+}

@@ -1,0 +1,338 @@
+// Behaviour streams: what the client's recorder puts in a token's `b` section, and the
+// pure decoding both sides share. Every stream is a flat array of integers made of
+// fixed-width records; the first member of every record is the time since the previous
+// record of the same stream in ms (the first record's is the time since navigation start).
+// See docs/protocol.md "Behaviour streams".
+
+/** Key categories: the only thing recorded about a key. Never the key itself. */
+export const KEY_CATEGORY = {
+  other: 0,
+  letter: 1,
+  digit: 2,
+  space: 3,
+  shift: 4,
+  modifier: 5,
+  backspace: 6,
+  navigation: 7,
+  enter: 8,
+  symbol: 9,
+} as const
+export type KeyCategory = (typeof KEY_CATEGORY)[keyof typeof KEY_CATEGORY]
+
+/** Form event types in stream `f`. */
+export const FORM_EVENT = {
+  focus: 0,
+  blur: 1,
+  paste: 2,
+  autofill: 3,
+  /** The field's value changed with no key pressed just before (script, drag-and-drop, IME commit without key events). */
+  untypedInput: 4,
+  submit: 5,
+} as const
+
+/** Pointer event types in stream `p` (low two bits of the code). */
+export const POINTER_EVENT = { move: 0, down: 1, up: 2 } as const
+/** Pointer kinds in stream `p` (code >> 2). */
+export const POINTER_KIND = { mouse: 0, touch: 1, pen: 2 } as const
+
+/** Visibility and window-focus events in stream `v`. */
+export const VISIBILITY_EVENT = { hidden: 0, visible: 1, blur: 2, focus: 3 } as const
+
+/** Record widths (integers per record) of the streams the reference client sends. */
+export const STREAM_WIDTH = { k: 2, f: 2, p: 4, s: 2, v: 2, x: 1 } as const
+
+/** Highest field index; fields are numbered 1.. in order of first interaction, 0 = not a form field. */
+export const MAX_FIELD = 31
+
+/** Packs a key record's code: `field * 32 + category * 2 + (up ? 1 : 0)`. */
+export const keyCode = (field: number, category: number, up: boolean): number => field * 32 + category * 2 + (up ? 1 : 0)
+/** Packs a form record's code: `field * 8 + type`. */
+export const formCode = (field: number, type: number): number => field * 8 + type
+/** Packs a pointer record's code: `kind * 4 + type`. */
+export const pointerCode = (kind: number, type: number): number => kind * 4 + type
+
+/**
+ * Splits a delta-encoded stream into records with absolute times (ms since navigation
+ * start). `width` is the record width; a trailing partial record is dropped. For the
+ * pointer stream, positions are delta-encoded too (members 2 and 3) and are made absolute.
+ */
+export function decodeStream(stream: readonly number[] | undefined, width: number, deltaPositions = false): number[][] {
+  const out: number[][] = []
+  if (!Array.isArray(stream) || width < 1) return out
+  let time = 0
+  let x = 0
+  let y = 0
+  for (let i = 0; i + width <= stream.length; i += width) {
+    const record = stream.slice(i, i + width)
+    time += record[0]!
+    record[0] = time
+    if (deltaPositions && width >= 4) {
+      x += record[2]!
+      y += record[3]!
+      record[2] = x
+      record[3] = y
+    }
+    out.push(record)
+  }
+  return out
+}
+
+/** One key event, decoded. */
+export interface KeyEvent {
+  /** ms since navigation start. */
+  t: number
+  field: number
+  category: number
+  up: boolean
+}
+
+/** Decodes stream `k`. */
+export function decodeKeys(stream: readonly number[] | undefined): KeyEvent[] {
+  return decodeStream(stream, STREAM_WIDTH.k).map(([t, code]) => ({
+    t: t!,
+    field: Math.floor(code! / 32),
+    category: Math.floor((code! % 32) / 2),
+    up: code! % 2 === 1,
+  }))
+}
+
+/** One pointer event, decoded, with absolute CSS-pixel position. */
+export interface PointerRecord {
+  t: number
+  type: number
+  kind: number
+  x: number
+  y: number
+}
+
+/** Decodes stream `p`. */
+export function decodePointer(stream: readonly number[] | undefined): PointerRecord[] {
+  return decodeStream(stream, STREAM_WIDTH.p, true).map(([t, code, x, y]) => ({
+    t: t!,
+    type: code! % 4,
+    kind: Math.floor(code! / 4),
+    x: x!,
+    y: y!,
+  }))
+}
+
+/** One form event, decoded. */
+export interface FormEvent {
+  t: number
+  field: number
+  type: number
+}
+
+/** Decodes stream `f`. */
+export function decodeForm(stream: readonly number[] | undefined): FormEvent[] {
+  return decodeStream(stream, STREAM_WIDTH.f).map(([t, code]) => ({ t: t!, field: Math.floor(code! / 8), type: code! % 8 }))
+}
+
+/** Summary statistics of a sample; all `0` for an empty one. */
+export interface Stats {
+  n: number
+  mean: number
+  sd: number
+  min: number
+  median: number
+  max: number
+}
+
+export function stats(values: readonly number[]): Stats {
+  const n = values.length
+  if (n === 0) return { n: 0, mean: 0, sd: 0, min: 0, median: 0, max: 0 }
+  const sorted = [...values].sort((a, b) => a - b)
+  const mean = values.reduce((a, b) => a + b, 0) / n
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / n
+  const mid = n >> 1
+  const median = n % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return { n, mean: round(mean), sd: round(Math.sqrt(variance)), min: sorted[0]!, median: round(median), max: sorted[n - 1]! }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100
+
+/** First set of behaviour features; a later version adds more, never renames these. */
+export interface BehaviourFeatures {
+  keys: {
+    /** Key-down events (auto-repeats are not recorded). */
+    downs: number
+    /** Key hold times (down to matching up of the same field and category), ms. */
+    hold: Stats
+    /** Down-to-down latencies between consecutive key downs, ms. */
+    downDown: Stats
+    /** Up-to-next-down latencies, ms; negative when the next key went down before the last came up. */
+    upDown: Stats
+    /** Key downs that happened while another key was still held (excluding Shift/modifiers held on purpose). */
+    rollover: number
+    /** Downs per category, indexed by `KEY_CATEGORY`. */
+    categories: number[]
+    /** Upper-case-looking typing: Shift downs. */
+    shiftDowns: number
+    backspaces: number
+  }
+  pointer: {
+    /** Number of pointer-down events. */
+    downs: number
+    /** Pointer moves recorded (sampled). */
+    moves: number
+    /** Path length of the trajectories before each down, CSS px. */
+    pathLength: number
+    /** Mean straightness of those trajectories: straight-line distance / path length, 0–1 (1 = ruler-straight). */
+    straightness: number
+    /** Mean speed over the trajectories, px/ms. */
+    speed: Stats
+    /** Down-to-up durations (click holds), ms. */
+    clickHold: Stats
+    /** Touch events among the downs. */
+    touchDowns: number
+  }
+  form: {
+    focuses: number
+    pastes: number
+    autofills: number
+    /** Value changes with no key pressed just before: scripted filling looks like this. */
+    untypedInputs: number
+    /** Time from navigation start to the first submit, ms, or -1 if no submit was recorded. */
+    timeToSubmit: number
+    /** Time from the first focus of any field to the first submit, ms, or -1. */
+    focusToSubmit: number
+    /** Distinct fields interacted with. */
+    fields: number
+  }
+  page: {
+    scrolls: number
+    hidden: number
+    windowBlurs: number
+    /** Time from navigation start to the token, ms (stream `x`, member 0), or -1. */
+    timeToToken: number
+    /** Untrusted (script-dispatched) events the recorder ignored (stream `x`, member 1). */
+    untrusted: number
+  }
+}
+
+const NO_ROLLOVER = new Set<number>([KEY_CATEGORY.shift, KEY_CATEGORY.modifier])
+
+/**
+ * Decodes the behaviour section of a token and computes the first set of typing,
+ * pointer and form-timing features. Pure and total: any object of integer arrays,
+ * including hostile ones, gives features (missing streams count as empty).
+ */
+export function extractFeatures(b: Readonly<Record<string, readonly number[]>> | undefined): BehaviourFeatures {
+  const streams = b ?? {}
+  const keys = decodeKeys(streams.k)
+  const pointer = decodePointer(streams.p)
+  const form = decodeForm(streams.f)
+  const visibility = decodeStream(streams.v, STREAM_WIDTH.v)
+  const scroll = decodeStream(streams.s, STREAM_WIDTH.s)
+  const extra = Array.isArray(streams.x) ? streams.x : []
+
+  // Keys: pair each down with the next up of the same field and category.
+  const held = new Map<number, number>()
+  const hold: number[] = []
+  const downDown: number[] = []
+  const upDown: number[] = []
+  const categories = Array<number>(10).fill(0)
+  let lastDown = -1
+  let lastUp = -1
+  let rollover = 0
+  let downs = 0
+  for (const e of keys) {
+    const id = e.field * 32 + e.category
+    if (!e.up) {
+      downs++
+      if (e.category < categories.length) categories[e.category]!++
+      if (lastDown >= 0) downDown.push(e.t - lastDown)
+      if (lastUp >= 0) upDown.push(e.t - lastUp)
+      if (!NO_ROLLOVER.has(e.category) && [...held.keys()].some((k) => !NO_ROLLOVER.has(k % 32))) rollover++
+      held.set(id, e.t)
+      lastDown = e.t
+    } else {
+      const start = held.get(id)
+      if (start !== undefined) {
+        hold.push(e.t - start)
+        held.delete(id)
+      }
+      lastUp = e.t
+    }
+  }
+
+  // Pointer: a trajectory is the run of moves before each down.
+  let pathLength = 0
+  const straightness: number[] = []
+  const speeds: number[] = []
+  const clickHold: number[] = []
+  let run: PointerRecord[] = []
+  let lastPointerDown: PointerRecord | undefined
+  let pointerDowns = 0
+  let touchDowns = 0
+  let moves = 0
+  for (const e of pointer) {
+    if (e.type === POINTER_EVENT.move) {
+      moves++
+      run.push(e)
+      continue
+    }
+    if (e.type === POINTER_EVENT.down) {
+      pointerDowns++
+      if (e.kind === POINTER_KIND.touch) touchDowns++
+      const path = [...run, e]
+      if (path.length >= 3) {
+        let length = 0
+        for (let i = 1; i < path.length; i++) length += Math.hypot(path[i]!.x - path[i - 1]!.x, path[i]!.y - path[i - 1]!.y)
+        const direct = Math.hypot(e.x - path[0]!.x, e.y - path[0]!.y)
+        const duration = e.t - path[0]!.t
+        pathLength += length
+        if (length > 0) straightness.push(direct / length)
+        if (duration > 0) speeds.push(length / duration)
+      }
+      lastPointerDown = e
+    } else if (e.type === POINTER_EVENT.up && lastPointerDown) {
+      clickHold.push(e.t - lastPointerDown.t)
+      lastPointerDown = undefined
+    }
+    run = []
+  }
+
+  const count = (type: number) => form.filter((e) => e.type === type).length
+  const firstSubmit = form.find((e) => e.type === FORM_EVENT.submit)
+  const firstFocus = form.find((e) => e.type === FORM_EVENT.focus)
+  const fields = new Set([...form.map((e) => e.field), ...keys.map((e) => e.field)].filter((f) => f > 0))
+
+  return {
+    keys: {
+      downs,
+      hold: stats(hold),
+      downDown: stats(downDown),
+      upDown: stats(upDown),
+      rollover,
+      categories,
+      shiftDowns: categories[KEY_CATEGORY.shift]!,
+      backspaces: categories[KEY_CATEGORY.backspace]!,
+    },
+    pointer: {
+      downs: pointerDowns,
+      moves,
+      pathLength: Math.round(pathLength),
+      straightness: straightness.length ? round(straightness.reduce((a, b) => a + b, 0) / straightness.length) : 0,
+      speed: stats(speeds.map(round)),
+      clickHold: stats(clickHold),
+      touchDowns,
+    },
+    form: {
+      focuses: count(FORM_EVENT.focus),
+      pastes: count(FORM_EVENT.paste),
+      autofills: count(FORM_EVENT.autofill),
+      untypedInputs: count(FORM_EVENT.untypedInput),
+      timeToSubmit: firstSubmit ? firstSubmit.t : -1,
+      focusToSubmit: firstSubmit && firstFocus ? firstSubmit.t - firstFocus.t : -1,
+      fields: fields.size,
+    },
+    page: {
+      scrolls: scroll.length,
+      hidden: visibility.filter(([, type]) => type === VISIBILITY_EVENT.hidden).length,
+      windowBlurs: visibility.filter(([, type]) => type === VISIBILITY_EVENT.blur).length,
+      timeToToken: typeof extra[0] === 'number' ? extra[0] : -1,
+      untrusted: typeof extra[1] === 'number' ? extra[1] : 0,
+    },
+  }
+}
