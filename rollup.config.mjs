@@ -25,7 +25,8 @@ export default [
   {
     input: 'packages/server/src/index.ts',
     output: { file: 'packages/server/dist/index.js', format: 'es', sourcemap: true },
-    external: [...nodeExternals, /^@kenchi\//],
+    // The stores' drivers are optional peer dependencies, loaded by import() only when used.
+    external: [...nodeExternals, /^@kenchi\//, 'better-sqlite3', 'ioredis'],
     plugins: [ts('server')],
   },
   {

@@ -1,0 +1,63 @@
+// The store conformance suite against the three implementations: memory, SQLite on a real
+// temporary file, and Redis on a real redis-server started for this file.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll } from 'vitest'
+import { memoryStore } from '../../packages/server/src/stores/memory.js'
+import { redisStore } from '../../packages/server/src/stores/redis.js'
+import { sqliteStore } from '../../packages/server/src/stores/sqlite.js'
+import type { Store } from '../../packages/server/src/stores/types.js'
+import { startRedis, type TestRedis } from '../support/redis.js'
+import { describeStoreConformance, type StoreBackend } from './conformance.js'
+
+describeStoreConformance('memory', async () => {
+  const store = memoryStore()
+  return { open: async () => store, dispose: () => store.close() }
+})
+
+describeStoreConformance('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kenchi-sqlite-'))
+  const opened: Store[] = []
+  return {
+    async open() {
+      const store = await sqliteStore({ path: join(dir, 'kenchi.db') })
+      opened.push(store)
+      return store
+    },
+    async dispose() {
+      for (const store of opened) await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  } satisfies StoreBackend
+})
+
+let redis: TestRedis
+let admin: Redis
+let backends = 0
+beforeAll(async () => {
+  redis = await startRedis()
+  admin = new Redis(redis.url)
+})
+afterAll(async () => {
+  await admin?.quit()
+  await redis?.stop()
+})
+
+describeStoreConformance('redis', async () => {
+  const prefix = `conformance${++backends}:`
+  const opened: Store[] = []
+  return {
+    async open() {
+      const store = await redisStore({ url: redis.url, prefix })
+      opened.push(store)
+      return store
+    },
+    async dispose() {
+      for (const store of opened) await store.close()
+      const keys = await admin.keys(`${prefix}*`)
+      if (keys.length > 0) await admin.del(...keys)
+    },
+  } satisfies StoreBackend
+})
