@@ -123,6 +123,17 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(same).toEqual(Array.from({ length: 20 }, () => 1))
       })
 
+      it('keeps the latest time of a member whose sighting arrives out of order', async () => {
+        const store = await open()
+        const w = 60_000
+        expect(await store.addDistinct('late', 'u1', w, T + 100)).toBe(1)
+        expect(await store.addDistinct('late', 'u1', w, T + 50)).toBe(1) // this one included
+        expect(await store.addDistinct('late', 'u0', w, T + 60)).toBe(1) // u1 (T+100) is after now
+        // (T+50, T+50+w]: u1 still counts at T+100, u0 at T+60.
+        expect(await store.addDistinct('late', 'u2', w, T + 50 + w)).toBe(3)
+        expect(await store.addDistinct('late', 'u3', w, T + 100 + w)).toBe(2) // u1 and u0 out: u2 and u3
+      })
+
       it('takes members with any characters', async () => {
         const store = await open()
         expect(await store.addDistinct('emails', 'ユーザー@例え.jp', 1000, T)).toBe(1)

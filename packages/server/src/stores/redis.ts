@@ -62,17 +62,22 @@ if redis.call('PTTL', key) < win then redis.call('PEXPIRE', key, win) end
 return redis.call('ZCOUNT', key, '(' .. (now - win), now)
 `
 
-/** KEYS[1] sorted set. ARGV: now, windowMs, member, maxEntries. A member keeps its latest time. */
+/**
+ * KEYS[1] sorted set. ARGV: now, windowMs, member, maxEntries. A member keeps its latest
+ * time; it counts itself even when another caller saw it later than `now`.
+ */
 const DISTINCT = `
 local key, now, win = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 local seen = redis.call('ZSCORE', key, ARGV[3])
-if not seen or tonumber(seen) < now then redis.call('ZADD', key, now, ARGV[3]) end
+local later = 0
+if not seen or tonumber(seen) < now then redis.call('ZADD', key, now, ARGV[3])
+elseif tonumber(seen) > now then later = 1 end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - win)
 local n = redis.call('ZCARD', key)
 local max = tonumber(ARGV[4])
 if n > max then redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
 if redis.call('PTTL', key) < win then redis.call('PEXPIRE', key, win) end
-return redis.call('ZCOUNT', key, '(' .. (now - win), now)
+return redis.call('ZCOUNT', key, '(' .. (now - win), now) + later
 `
 
 /** KEYS[1] device hash. ARGV: publicKey JSON, now, retentionMs. Returns the fields before (empty on first sight). */

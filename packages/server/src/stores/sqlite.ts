@@ -109,6 +109,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     distinctCount: db.prepare<[string, number, number], { n: number }>(
       'SELECT count(*) AS n FROM kenchi_distinct WHERE key = ? AND t > ? AND t <= ?',
     ),
+    distinctSeen: db.prepare<[string, string], { t: number }>('SELECT t FROM kenchi_distinct WHERE key = ? AND member = ?'),
     distinctTotal: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_distinct WHERE key = ?'),
     distinctBound: db.prepare<[string, string, number]>(
       'DELETE FROM kenchi_distinct WHERE key = ? AND member IN (SELECT member FROM kenchi_distinct WHERE key = ? ORDER BY t LIMIT ?)',
@@ -176,7 +177,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     q.distinctTrim.run(key, from)
     const total = q.distinctTotal.get(key)!.n
     if (total > maxEntries) q.distinctBound.run(key, key, total - maxEntries)
-    return q.distinctCount.get(key, from, now)!.n
+    // This member counts even if another caller saw it later than `now`.
+    const later = q.distinctSeen.get(key, member)!.t > now ? 1 : 0
+    return q.distinctCount.get(key, from, now)!.n + later
   })
 
   const touchDevice = db.transaction((id: string, publicKey: DevicePublicKey, now: number) => {
