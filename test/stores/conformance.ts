@@ -199,7 +199,7 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         reasons: [
           { code: 'AUTOMATION', weight: 100, detail: { finding: 'webdriver', nested: { list: [1, 2.25, 'три', null, true], empty: [], obj: {} } } },
           { code: 'STORE_UNAVAILABLE', weight: 0, detail: { message: 'ユニコード ✓ "quotes" \\ back\nslash 🍣' } },
-          { code: 'FIRST_USER', weight: 12 },
+          { code: 'RULE_FAILED', weight: 0, detail: { rule: 'velocity', error: 'TypeError: x' } },
         ],
         mode: 'monitor',
         deviceId: 'dev-x',
@@ -306,7 +306,7 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         await store.updateEvent('ev-rich', { outcome: { outcome: 'login_succeeded', at: T + 1 } })
         const [listed] = await store.listEvents({ limit: 1 })
         expect(listed).toEqual({ ...rich, outcomes: [{ outcome: 'login_succeeded', at: T + 1 }] })
-        listed!.reasons.push({ code: 'BOT', weight: 1 })
+        listed!.reasons.push({ code: 'AUTOMATION', weight: 1 })
         listed!.outcomes!.push({ outcome: 'login_failed', at: 0 })
         const again = await store.getEvent('ev-rich')
         expect(again?.reasons).toHaveLength(3)
