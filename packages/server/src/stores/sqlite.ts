@@ -222,7 +222,12 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   let closed = false
   /** Counts a write and runs a bounded sweep every 1000 of them. */
   function wrote(): void {
-    if (++writes % 1000 === 0) sweepNow.immediate()
+    if (++writes % 1000 !== 0) return
+    try {
+      sweepNow.immediate()
+    } catch {
+      // Busy: the write itself succeeded; the next sweep catches up.
+    }
   }
   const timer =
     sweepInterval > 0
