@@ -1,5 +1,6 @@
 // What only the SQLite store has: persistence across reopen, WAL and the schema version,
 // expiry by its clock and sweeps, retention and bounds, and failure as rejection.
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +16,17 @@ const KEY = { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) } as
 const T = 1_800_000_000_000
 const ORIGIN = 'https://shop.example'
 const SECRET = 'sqlite-test-secret-sqlite-test-secret-01'
+
+const root = new URL('../..', import.meta.url)
+
+/** Runs a module script in its own Node process (built @kenchi/server) and resolves its JSON output. */
+function inProcess(script: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+    )
+  })
+}
 
 const event = (id: string, at: number): EventRecord => ({ id, at, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })
 
@@ -71,6 +83,32 @@ describe('sqliteStore', () => {
       label: { label: 'legit', at: T + 2 },
     })
     expect((await second.listEvents()).map((e) => e.id)).toEqual(['ev'])
+  })
+
+  it('stays atomic across processes sharing one file', async () => {
+    await (await store()).close() // create the schema once, as an app's first start would
+    const N = 300
+    const worker = (id: number) => `
+      const { sqliteStore } = await import('@kenchi/server')
+      const store = await sqliteStore({ path: ${JSON.stringify(path)} })
+      const won = [], counts = [], firsts = []
+      // A barrier: wait until all four have opened the store, so their calls interleave.
+      while ((await store.addDistinct('ready', 'w${id}', 600000, ${T})) < 4) await new Promise((resolve) => setTimeout(resolve, 5))
+      for (let i = 0; i < ${N}; i++) {
+        if (await store.setIfAbsent('nonce:' + i, 60000)) won.push(i)
+        counts.push(await store.hit('shared', 60000, ${T}))
+        if ((await store.touchDevice('dev' + i, ${JSON.stringify(KEY)}, ${T})).before === undefined) firsts.push(i)
+      }
+      await store.close()
+      console.log(JSON.stringify({ won, counts, firsts }))`
+    const results = (await Promise.all(Array.from({ length: 4 }, (_, id) => inProcess(worker(id))))) as Array<{ won: number[]; counts: number[]; firsts: number[] }>
+    const won = results.flatMap((r) => r.won).sort((a, b) => a - b)
+    expect(won).toEqual(Array.from({ length: N }, (_, i) => i)) // every nonce won exactly once
+    const counts = results.flatMap((r) => r.counts).sort((a, b) => a - b)
+    expect(counts).toEqual(Array.from({ length: 4 * N }, (_, i) => i + 1)) // no lost or doubled hit
+    expect(results.flatMap((r) => r.firsts)).toHaveLength(N) // each device first seen once
+    // The processes really ran side by side: none won every nonce.
+    for (const r of results) expect(r.won.length).toBeLessThan(N)
   })
 
   it('runs in WAL mode with its schema version recorded, and refuses a newer schema', async () => {
