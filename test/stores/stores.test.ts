@@ -3,13 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 import { memoryStore } from '../../packages/server/src/stores/memory.js'
 import { redisStore } from '../../packages/server/src/stores/redis.js'
 import { sqliteStore } from '../../packages/server/src/stores/sqlite.js'
 import type { Store } from '../../packages/server/src/stores/types.js'
-import { startRedis, type TestRedis } from '../support/redis.js'
+import { startRedis, startRedisCluster, type TestRedis, type TestRedisCluster } from '../support/redis.js'
 import { describeStoreConformance, type StoreBackend } from './conformance.js'
 
 describeStoreConformance('memory', async () => {
@@ -58,6 +58,35 @@ describeStoreConformance('redis', async () => {
       for (const store of opened) await store.close()
       const keys = await admin.keys(`${prefix}*`)
       if (keys.length > 0) await admin.del(...keys)
+    },
+  } satisfies StoreBackend
+})
+
+// Redis Cluster: three masters, the store on an app-provided ioredis Cluster client. Proves
+// that no command or script crosses hash slots (CROSSSLOT) and that scripts route correctly.
+let cluster: TestRedisCluster
+beforeAll(async () => {
+  cluster = await startRedisCluster()
+})
+afterAll(async () => {
+  await cluster?.stop()
+})
+
+describeStoreConformance('redis cluster', async () => {
+  const prefix = `conformance${++backends}:`
+  const clients: Cluster[] = []
+  const opened: Store[] = []
+  return {
+    async open() {
+      const client = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })))
+      clients.push(client)
+      const store = await redisStore({ client, prefix })
+      opened.push(store)
+      return store
+    },
+    async dispose() {
+      for (const store of opened) await store.close()
+      for (const client of clients) client.disconnect()
     },
   } satisfies StoreBackend
 })

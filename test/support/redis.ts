@@ -2,8 +2,11 @@
 // `stop()` kills it (an outage), `restart()` starts a fresh one on the same port (recovery),
 // `pause()`/`resume()` freeze it with SIGSTOP/SIGCONT (a hung server: connections stay open
 // but nothing answers). Call `stop()` in afterAll.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 export interface TestRedis {
   url: string
@@ -52,8 +55,65 @@ export async function startRedis(): Promise<TestRedis> {
   }
 }
 
-async function launch(port: number): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning']
+export interface TestRedisCluster {
+  /** The nodes' ports on 127.0.0.1, e.g. for `new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })))`. */
+  ports: number[]
+  /** Kills every node and removes their files. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a three-master Redis Cluster (no replicas) on free 127.0.0.1 ports and resolves once
+ * every slot is served. Needs redis-cli for `--cluster create`.
+ */
+export async function startRedisCluster(): Promise<TestRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'kenchi-cluster-'))
+  const ports: number[] = []
+  while (ports.length < 3) {
+    // The cluster bus listens on port + 10 000: both must be free.
+    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    if (!ports.includes(port) && (await isFree(port)) && (await isFree(port + 10_000))) ports.push(port)
+  }
+  const nodes: ChildProcess[] = []
+  const stop = async () => {
+    await Promise.all(
+      nodes.map((node) => {
+        if (node.exitCode !== null || node.signalCode !== null) return undefined
+        const exited = new Promise<void>((resolve) => node.once('exit', () => resolve()))
+        node.kill('SIGKILL')
+        return exited
+      }),
+    )
+    rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    for (const port of ports) {
+      nodes.push(await launch(port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir]))
+    }
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        process.env.REDIS_CLI ?? 'redis-cli',
+        ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'],
+        { timeout: 20_000 },
+        (error, _stdout, stderr) => (error ? reject(new Error(`cluster create failed: ${error.message} ${stderr}`)) : resolve()),
+      ),
+    )
+    const deadline = Date.now() + 20_000
+    for (const port of ports) {
+      while (!(await command(port, 'CLUSTER INFO')).includes('cluster_state:ok')) {
+        if (Date.now() > deadline) throw new Error(`cluster node ${port} never reached cluster_state:ok`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { ports, stop }
+}
+
+async function launch(port: number, extra: string[] = []): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', ...extra]
   const child = spawn(SERVER, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
@@ -76,20 +136,33 @@ async function launch(port: number): Promise<ChildProcess> {
 }
 
 /** True when something on the port answers PING with PONG. */
-function ping(port: number): Promise<boolean> {
+async function ping(port: number): Promise<boolean> {
+  return (await command(port, 'PING')).startsWith('+PONG')
+}
+
+/** Sends one inline command and resolves the first chunk of the reply ('' on any failure). */
+function command(port: number, line: string): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port })
     socket.setTimeout(500)
-    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('connect', () => socket.write(`${line}\r\n`))
     socket.once('data', (data) => {
       socket.destroy()
-      resolve(data.toString().startsWith('+PONG'))
+      resolve(data.toString())
     })
     socket.once('timeout', () => {
       socket.destroy()
-      resolve(false)
+      resolve('')
     })
-    socket.once('error', () => resolve(false))
+    socket.once('error', () => resolve(''))
+  })
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
 }
 
