@@ -190,6 +190,16 @@ describe('sqliteStore', () => {
     expect(await s.setIfAbsent('long', 60_000)).toBe(true) // its minute is over
   })
 
+  it('deletes expired rows as it writes, without a timer', async () => {
+    let now = T
+    const s = await store({ now: () => now, sweepIntervalMs: 0 })
+    for (let i = 0; i < 999; i++) await s.setIfAbsent(`k${i}`, 10)
+    now += 100
+    expect(rows('kenchi_flags')).toBe(999)
+    await s.setIfAbsent('fresh', 60_000) // the 1000th write
+    expect(rows('kenchi_flags')).toBe(1)
+  })
+
   it('sweeps on a timer', async () => {
     const s = await store({ sweepIntervalMs: 50 })
     for (let i = 0; i < 20; i++) await s.setIfAbsent(`k${i}`, 1)

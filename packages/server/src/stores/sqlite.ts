@@ -22,21 +22,22 @@ export interface SqliteStoreOptions {
    * loop: keep it short. Default 2000.
    */
   busyTimeoutMs?: number
-  /** Most nonce/flag keys kept; those expiring soonest go first. Enforced on each sweep. Default 1 000 000. */
+  /** Most nonce/flag keys kept; those expiring soonest go first. Enforced by the timer's sweeps. Default 1 000 000. */
   maxKeys?: number
   /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
   maxEntriesPerKey?: number
-  /** Most device records kept; the least recently seen go first. Enforced on each sweep. Default 1 000 000. */
+  /** Most device records kept; the least recently seen go first. Enforced by the timer's sweeps. Default 1 000 000. */
   maxDevices?: number
-  /** Most events kept; the oldest go first. Enforced on each sweep. Default 1 000 000. */
+  /** Most events kept; the oldest go first. Enforced by the timer's sweeps. Default 1 000 000. */
   maxEvents?: number
   /** Devices not seen for this long (by this store's clock) are deleted by sweeps, in ms. Default 400 days. */
   deviceRetentionMs?: number
   /** Events are deleted by sweeps this long after they were recorded (by this store's clock), in ms. Default 90 days. */
   eventRetentionMs?: number
   /**
-   * A bounded sweep (expired rows, retention, the `max*` bounds) runs this often, in ms,
-   * on an unref'd timer, and also after every 1000 writes. 0 disables the timer. Default 60 000.
+   * A bounded sweep (expired rows, retention, the `max*` bounds) runs this often, in ms, on
+   * an unref'd timer. Every 1000 writes also delete up to 1000 expired rows per table. 0
+   * disables the timer (then only `sweep()` enforces the `max*` bounds). Default 60 000.
    */
   sweepIntervalMs?: number
   /** Most rows one sweep deletes from each table. Default 10 000. */
@@ -203,28 +204,34 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     return event
   })
 
-  const sweepNow = db.transaction((): number => {
+  /**
+   * Deletes up to `batch` expired rows per table, and with `bounds` also the rows over the
+   * `max*` bounds (that needs row counts, so only the timer and `sweep()` do it).
+   */
+  const sweepWith = db.transaction((batch: number, bounds: boolean): number => {
     const at = clock()
     let removed = 0
-    removed += q.sweepFlags.run(at, sweepBatch).changes
-    removed += q.sweepHits.run(at, sweepBatch).changes
-    removed += q.sweepDistinct.run(at, sweepBatch).changes
-    removed += q.sweepDevices.run(at - deviceRetention, sweepBatch).changes
-    removed += q.sweepEvents.run(at - eventRetention, sweepBatch).changes
-    const over = (n: number, max: number) => Math.min(sweepBatch, Math.max(0, n - max))
-    removed += q.boundFlags.run(over(q.countFlags.get()!.n, maxKeys)).changes
-    removed += q.boundDevices.run(over(q.countDevices.get()!.n, maxDevices)).changes
-    removed += q.boundEvents.run(over(q.countEvents.get()!.n, maxEvents)).changes
+    removed += q.sweepFlags.run(at, batch).changes
+    removed += q.sweepHits.run(at, batch).changes
+    removed += q.sweepDistinct.run(at, batch).changes
+    removed += q.sweepDevices.run(at - deviceRetention, batch).changes
+    removed += q.sweepEvents.run(at - eventRetention, batch).changes
+    if (bounds) {
+      const over = (n: number, max: number) => Math.min(batch, Math.max(0, n - max))
+      removed += q.boundFlags.run(over(q.countFlags.get()!.n, maxKeys)).changes
+      removed += q.boundDevices.run(over(q.countDevices.get()!.n, maxDevices)).changes
+      removed += q.boundEvents.run(over(q.countEvents.get()!.n, maxEvents)).changes
+    }
     return removed
   })
 
   let writes = 0
   let closed = false
-  /** Counts a write and runs a bounded sweep every 1000 of them. */
+  /** Counts a write; every 1000 writes deletes up to 1000 expired rows per table, which keeps pace with them. */
   function wrote(): void {
     if (++writes % 1000 !== 0) return
     try {
-      sweepNow.immediate()
+      sweepWith.immediate(Math.min(1000, sweepBatch), false)
     } catch {
       // Busy: the write itself succeeded; the next sweep catches up.
     }
@@ -233,7 +240,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     sweepInterval > 0
       ? setInterval(() => {
           try {
-            if (!closed) sweepNow.immediate()
+            if (!closed) sweepWith.immediate(sweepBatch, true)
           } catch {
             // Busy or closed: the next tick or write tries again.
           }
@@ -296,7 +303,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     },
 
     async sweep() {
-      return sweepNow.immediate()
+      return sweepWith.immediate(sweepBatch, true)
     },
 
     async close() {
