@@ -300,6 +300,20 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => `e${119 - i}`))
       })
 
+      it('lists by time, not by recording order (equal times in any order)', async () => {
+        const store = await open()
+        for (const [id, at] of [['b', T + 20], ['a', T + 10], ['e', T + 50], ['z', T + 30], ['y', T + 30], ['d', T + 40]] as const) {
+          await store.recordEvent(event(id, at))
+        }
+        const ids = (await store.listEvents()).map((e) => e.id)
+        expect(ids).toHaveLength(6)
+        expect([ids[0], ids[1]]).toEqual(['e', 'd'])
+        expect(ids.slice(2, 4).sort()).toEqual(['y', 'z'])
+        expect(ids.slice(4)).toEqual(['b', 'a'])
+        expect((await store.listEvents({ before: T + 50, limit: 1 })).map((e) => e.id)).toEqual(['d'])
+        expect((await store.listEvents({ before: T + 30 })).map((e) => e.id)).toEqual(['b', 'a'])
+      })
+
       it('lists events with their outcomes and labels, and returns copies', async () => {
         const store = await open()
         await store.recordEvent(rich)

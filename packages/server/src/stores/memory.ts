@@ -154,7 +154,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async listEvents({ limit = 100, before } = {}) {
       const out: EventRecord[] = []
       if (limit <= 0) return out
-      const all = [...events.values()]
+      // Newest by `at` (stable: equal times keep their recording order).
+      const all = [...events.values()].sort((a, b) => a.at - b.at)
       for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
         const event = all[i]!
         if (before === undefined || event.at < before) out.push(structuredClone(event))
