@@ -44,8 +44,6 @@ export interface RedisStoreOptions {
   maxEntriesPerKey?: number
   /** Called with connection errors of a client the store created (ioredis `error` events). Default: ignored. */
   onError?: (error: Error) => void
-  /** Clock in Unix ms for retention trimming, for tests. Default `Date.now`. */
-  now?: () => number
 }
 
 // Every script touches only the keys it is given, so it runs unchanged on Redis Cluster.
@@ -206,7 +204,6 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
   }
   const redis = client as (Redis | Cluster) & Scripted
   await whenReady(client, readyTimeout)
-  const clock = options.now ?? Date.now
 
   // Key layout. Single-key operations hash anywhere; the two event keys share one hash tag.
   const flagKey = (key: string) => `${prefix}k:${key}`
@@ -216,7 +213,8 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
   const eventKey = (id: string) => `${prefix}{ev}:e:${id}`
   const eventIndex = `${prefix}{ev}:by-time`
 
-  const instance = Math.random().toString(36).slice(2, 10)
+  // Hit members must be unique across every process sharing the Redis.
+  const instance = crypto.randomUUID()
   let sequence = 0
   let closed = false
 
