@@ -197,7 +197,7 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         wouldBe: 'deny',
         score: 87.5,
         reasons: [
-          { code: 'AUTOMATION', weight: 100, detail: { finding: 'webdriver', nested: { list: [1, 2.25, 'три', null, true], empty: [], obj: {} } } },
+          { code: 'AUTOMATION', weight: 100, detail: { finding: 'webdriver', nested: { list: [1, 2.25, 'три', null, true], empty: [], obj: {} }, n: [0.1 + 0.2, 2 ** 53 - 1, -1e-7] } },
           { code: 'STORE_UNAVAILABLE', weight: 0, detail: { message: 'ユニコード ✓ "quotes" \\ back\nslash 🍣' } },
           { code: 'RULE_FAILED', weight: 0, detail: { rule: 'velocity', error: 'TypeError: x' } },
         ],
