@@ -23,8 +23,20 @@ export default [
     plugins: [ts('protocol')],
   },
   {
-    input: 'packages/server/src/index.ts',
-    output: { file: 'packages/server/dist/index.js', format: 'es', sourcemap: true },
+    input: {
+      index: 'packages/server/src/index.ts',
+      express: 'packages/server/src/adapters/express.ts',
+      fastify: 'packages/server/src/adapters/fastify.ts',
+      hono: 'packages/server/src/adapters/hono.ts',
+      bin: 'packages/server/src/bin.ts',
+    },
+    output: {
+      dir: 'packages/server/dist',
+      format: 'es',
+      sourcemap: true,
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      banner: (chunk) => (chunk.name === 'bin' ? '#!/usr/bin/env node' : ''),
+    },
     // The stores' drivers are optional peer dependencies, loaded by import() only when used.
     external: [...nodeExternals, /^@kenchi\//, 'better-sqlite3', 'ioredis'],
     plugins: [ts('server')],

@@ -31,6 +31,7 @@ export async function startDemo({ port = 0, host = '127.0.0.1' } = {}) {
   const origins = [`http://${host}:${listening}`, `http://localhost:${listening}`]
   const verifier = await createVerifier({
     keys: [{ id: 'demo', secret: randomBytes(32) }],
+    hashSecret: randomBytes(32),
     origins,
     store: memoryStore(),
   })

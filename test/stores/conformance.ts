@@ -361,6 +361,22 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(results.filter((r) => r === true)).toHaveLength(1)
       })
 
+      it('link a user and a device once across instances, and share flags', async () => {
+        const stores = await pair()
+        const links = await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 2]!.linkUserDevice('user', 'device', T + i)))
+        expect(links.filter((l) => !l.deviceSeen)).toHaveLength(1)
+        await stores[0].trustUserDevice('user', 'device', T + 100)
+        const [record, ...rest] = await stores[1].listUserDevices('user')
+        expect(rest).toEqual([])
+        expect(record).toMatchObject({ userHash: 'user', deviceId: 'device', lastSeen: T + 100, trusted: true })
+        expect(record!.firstSeen).toBeGreaterThanOrEqual(T) // whichever of the racing calls ran first
+        expect(record!.firstSeen).toBeLessThan(T + 20)
+        await stores[1].setFlag('ng-ip:x', 60_000)
+        expect(await stores[0].has('ng-ip:x')).toBe(true)
+        await stores[0].deleteKey('ng-ip:x')
+        expect(await stores[1].has('ng-ip:x')).toBe(false)
+      })
+
       it('append 20 concurrent outcomes across instances without losing one', async () => {
         const stores = await pair()
         await stores[0].recordEvent(event('ev-x', T))
@@ -372,7 +388,7 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
 
       it('let two verifiers accept one token exactly once', async () => {
         const stores = await pair()
-        const options = { keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN] }
+        const options = { keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001' }
         const [one, two] = await Promise.all(stores.map((store) => createVerifier({ ...options, store })))
         const token = await tokenFor((await one!.challenge({ action: 'login', origin: ORIGIN })).challenge)
         const verdicts = await Promise.all(

@@ -30,7 +30,7 @@ describe('store drivers', () => {
   it('are not loaded by importing @kenchi/server, and a missing one is a CONFIG_STORE error', () => {
     const result = runWithoutDrivers(`
       const m = await import('@kenchi/server')
-      const verifier = await m.createVerifier({ keys: [{ id: 'k', secret: 'x'.repeat(32) }], origins: ['https://a.example'] })
+      const verifier = await m.createVerifier({ keys: [{ id: 'k', secret: 'x'.repeat(32) }], origins: ['https://a.example'], hashSecret: 'y'.repeat(32) })
       const errors = []
       for (const make of [() => m.sqliteStore({ path: ':memory:' }), () => m.redisStore({ url: 'redis://127.0.0.1:1' })]) {
         errors.push(await make().then(() => 'resolved', (e) => e.code + ' ' + e.message))

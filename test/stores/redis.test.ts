@@ -141,7 +141,7 @@ describe('redisStore outages', () => {
   })
 
   async function verifierOn(s: Store, onStoreError?: 'allow' | 'challenge' | 'deny'): Promise<Verifier> {
-    return createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], store: s, ...(onStoreError ? { onStoreError } : {}) })
+    return createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store: s, ...(onStoreError ? { policy: { onStoreError } } : {}) })
   }
   async function freshToken(verifier: Verifier): Promise<string> {
     return tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
@@ -159,12 +159,14 @@ describe('redisStore outages', () => {
     expect((await verifier.verify(await freshToken(verifier), { action: 'login' })).decision).toBe('allow')
 
     await outage.stop()
+    const during: string[] = []
     for (let i = 0; i < 3; i++) {
       const token = await freshToken(verifier)
       const { value: verdict, ms } = await timed(() => verifier.verify(token, { action: 'login' }))
       expect(ms).toBeLessThan(2000)
       expect(verdict.decision).toBe('deny')
       expect(verdict.reasons[0]?.code).toBe('STORE_UNAVAILABLE')
+      during.push(verdict.eventId)
     }
     await expect(s.getEvent('x')).rejects.toThrow()
 
@@ -181,7 +183,11 @@ describe('redisStore outages', () => {
       await sleep(100)
     }
     expect(recovered).toBeDefined()
+    // The verifier queued the events it could not record; once flushed they are all there.
+    expect(await verifier.flush()).toBe(0)
     expect(await s.getEvent(recovered!)).toMatchObject({ decision: 'allow' })
+    for (const id of during) expect(await s.getEvent(id)).toMatchObject({ decision: 'deny', reasons: expect.arrayContaining([expect.objectContaining({ code: 'STORE_UNAVAILABLE' })]) })
+    verifier.close()
   })
 
   it('answers within commandTimeout when Redis hangs, and works again when it resumes', async () => {
@@ -202,6 +208,7 @@ describe('redisStore outages', () => {
       outage.resume()
     }
     expect((await verifier.verify(await freshToken(verifier), { action: 'login' })).decision).toBe('allow')
+    verifier.close()
   })
 
   it('bounds calls on an app client whose own options would queue them', async () => {

@@ -217,7 +217,7 @@ describe('sqliteStore', () => {
 
   it('rejects (never crashes) when closed, and the verifier answers STORE_UNAVAILABLE under its policy', async () => {
     const s = await store()
-    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], store: s, onStoreError: 'deny' })
+    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store: s, policy: { onStoreError: 'deny' } })
     const token = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
     await s.close()
     await expect(s.setIfAbsent('x', 1000)).rejects.toThrow()
@@ -229,7 +229,7 @@ describe('sqliteStore', () => {
 
   it('rejects within busyTimeoutMs while another connection holds the write lock', async () => {
     const s = await store({ busyTimeoutMs: 100 })
-    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], store: s })
+    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store: s })
     const token = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
     const locker = new Database(path)
     locker.exec('BEGIN EXCLUSIVE')

@@ -11,6 +11,7 @@ import { sqliteStore } from '../../packages/server/src/stores/sqlite.js'
 import type { Store } from '../../packages/server/src/stores/types.js'
 import { startRedis, startRedisCluster, type TestRedis, type TestRedisCluster } from '../support/redis.js'
 import { describeStoreConformance, type StoreBackend } from './conformance.js'
+import { describeHistoryConformance } from './history-conformance.js'
 
 describeStoreConformance('memory', async () => {
   const store = memoryStore()
@@ -89,4 +90,17 @@ describeStoreConformance('redis cluster', async () => {
       for (const client of clients) client.disconnect()
     },
   } satisfies StoreBackend
+})
+
+// The primitives behind device history, negative flags and velocity reads, on every store.
+describeHistoryConformance('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kenchi-sqlite-'))
+  const store = await sqliteStore({ path: join(dir, 'kenchi.db') })
+  return { ...store, close: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) }
+})
+describeHistoryConformance('redis', async () => redisStore({ url: redis.url, prefix: `history${++backends}:` }))
+describeHistoryConformance('redis cluster', async () => {
+  const client = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })))
+  const store = await redisStore({ client, prefix: `history${++backends}:` })
+  return { ...store, close: async () => (await store.close(), client.disconnect()) }
 })

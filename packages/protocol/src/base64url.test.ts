@@ -30,3 +30,22 @@ describe('base64url', () => {
     expect(fromUtf8(new Uint8Array([0xed, 0xa0, 0x80]))).toBeUndefined() // encoded surrogate
   })
 })
+
+describe('base64url on long input (the native path under Node)', () => {
+  it('agrees with the portable decoder and is as strict', () => {
+    for (let len = 49; len <= 120; len++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(len))
+      const text = base64urlEncode(bytes)
+      expect(text.length).toBeGreaterThan(64)
+      expect(new Uint8Array(base64urlDecode(text)!)).toEqual(bytes)
+      if (text.length % 4 !== 0) {
+        // Set a trailing bit that a lenient decoder would ignore.
+        const last = text.at(-1)!
+        const bumped = text.slice(0, -1) + (last === 'A' ? 'B' : last === 'Q' ? 'R' : last === 'g' ? 'h' : last === 'w' ? 'x' : 'B')
+        if (bumped !== text) expect(base64urlDecode(bumped), bumped.slice(-4)).toBeUndefined()
+      }
+      expect(base64urlDecode(text.slice(0, 40) + '+' + text.slice(41))).toBeUndefined()
+      expect(base64urlDecode(text + '=')).toBeUndefined()
+    }
+  })
+})

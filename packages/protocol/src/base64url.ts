@@ -7,6 +7,10 @@ const LOOKUP = /* @__PURE__ */ (() => {
   return table
 })()
 
+const ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/
+// Node's Buffer when running on Node (a Uint8Array subclass); absent in browsers.
+const nodeBuffer = /* @__PURE__ */ (() => (globalThis as { Buffer?: { from(text: string, encoding: 'base64url'): Uint8Array } }).Buffer)()
+
 /** Encodes bytes as unpadded base64url. */
 export function base64urlEncode(bytes: Uint8Array): string {
   let out = ''
@@ -34,6 +38,14 @@ export function base64urlEncode(bytes: Uint8Array): string {
 export function base64urlDecode(text: string): Uint8Array | undefined {
   const len = text.length
   if (len % 4 === 1) return undefined
+  if (nodeBuffer !== undefined && len > 64) {
+    // Node's decoder is native but lenient: check the alphabet and trailing bits first.
+    if (!ALPHABET_ONLY.test(text)) return undefined
+    const last = len % 4 === 0 ? 0 : LOOKUP[text.charCodeAt(len - 1)]!
+    if ((len % 4 === 2 && (last & 15) !== 0) || (len % 4 === 3 && (last & 3) !== 0)) return undefined
+    const decoded = nodeBuffer.from(text, 'base64url')
+    return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length)
+  }
   const out = new Uint8Array(Math.floor((len * 3) / 4))
   let o = 0
   let acc = 0

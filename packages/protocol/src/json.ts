@@ -1,7 +1,19 @@
 import { base64urlDecode, fromUtf8 } from './base64url.js'
 import { canonicalize } from './canonical.js'
 import type { Limits } from './constants.js'
-import { checkShape } from './shape.js'
+import { inspectJson } from './shape.js'
+
+const UNLIMITED: Limits = {
+  maxTokenBytes: Infinity,
+  maxChallengeBytes: Infinity,
+  maxDepth: Infinity,
+  maxArrayLength: Infinity,
+  maxEvents: Infinity,
+  maxStringLength: Infinity,
+  maxObjectKeys: Infinity,
+  maxSignals: Infinity,
+  maxPowDifficulty: Infinity,
+}
 
 type Decoded = { ok: true; value: unknown; text: string } | { ok: false; detail: string; limit?: true }
 
@@ -22,18 +34,24 @@ export function decodeJsonSegment(segment: string, limits?: Limits): Decoded {
   } catch {
     return { ok: false, detail: 'bad JSON' }
   }
-  if (limits !== undefined) {
-    const violation = checkShape(value, limits)
-    if (violation !== undefined) return { ok: false, detail: violation, limit: true }
-  }
-  let again: string
-  try {
-    again = canonicalize(value)
-  } catch {
-    return { ok: false, detail: 'not canonical' }
-  }
-  if (again !== text) return { ok: false, detail: 'not canonical' }
+  const inspection = inspectJson(value, limits ?? UNLIMITED)
+  if (inspection.violation !== undefined) return { ok: false, detail: inspection.violation, limit: true }
+  if (!isCanonical(value, text, inspection.ordered)) return { ok: false, detail: 'not canonical' }
   return { ok: true, value, text }
+}
+
+/**
+ * Whether `text` is the canonical serialisation of `value`. Fast path: when the keys are
+ * already in canonical order (as parsed) and no string has a lone surrogate, JSON.stringify
+ * writes exactly the canonical form (same number and string rules). Otherwise (integer-like
+ * keys, which JavaScript enumerates first, or a hostile input) the full canonicaliser decides.
+ */
+function isCanonical(value: unknown, text: string, ordered: boolean): boolean {
+  try {
+    return (ordered ? JSON.stringify(value) : canonicalize(value)) === text
+  } catch {
+    return false
+  }
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -3,31 +3,57 @@ import type { Limits } from './constants.js'
 /** Which structural limit a value breaks, or `undefined` if it keeps them all. */
 export type ShapeViolation = 'depth' | 'array' | 'string' | 'keys'
 
+export interface Inspection {
+  /** The first structural limit broken, if any. */
+  violation: ShapeViolation | undefined
+  /**
+   * True when every object's keys are in canonical (UTF-16 code unit) order and no string
+   * holds a lone surrogate: then `JSON.stringify(value)` is its canonical serialisation.
+   */
+  ordered: boolean
+}
+
+const wellFormed: (text: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (text) => (text as string & { isWellFormed(): boolean }).isWellFormed()
+    : (text) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)
+
 /**
- * Walks a parsed JSON value and reports the first structural limit it breaks. Iterative,
- * so a hostile, deeply nested value cannot overflow the stack.
+ * Walks a parsed JSON value once: reports the first structural limit it breaks and
+ * whether it is in canonical order. Iterative, so a hostile, deeply nested value cannot
+ * overflow the stack.
  */
-export function checkShape(root: unknown, limits: Limits): ShapeViolation | undefined {
+export function inspectJson(root: unknown, limits: Limits): Inspection {
+  let ordered = true
   const stack: Array<[unknown, number]> = [[root, 1]]
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!
     if (typeof value === 'string') {
-      if (value.length > limits.maxStringLength) return 'string'
+      if (value.length > limits.maxStringLength) return { violation: 'string', ordered }
+      if (ordered && !wellFormed(value)) ordered = false
       continue
     }
     if (typeof value !== 'object' || value === null) continue
-    if (depth > limits.maxDepth) return 'depth'
+    if (depth > limits.maxDepth) return { violation: 'depth', ordered }
     if (Array.isArray(value)) {
-      if (value.length > limits.maxArrayLength) return 'array'
+      if (value.length > limits.maxArrayLength) return { violation: 'array', ordered }
       for (const item of value) stack.push([item, depth + 1])
     } else {
       const keys = Object.keys(value)
-      if (keys.length > limits.maxObjectKeys) return 'keys'
+      if (keys.length > limits.maxObjectKeys) return { violation: 'keys', ordered }
+      let previous: string | undefined
       for (const key of keys) {
-        if (key.length > limits.maxStringLength) return 'string'
+        if (key.length > limits.maxStringLength) return { violation: 'string', ordered }
+        if (ordered && ((previous !== undefined && !(previous < key)) || !wellFormed(key))) ordered = false
+        previous = key
         stack.push([(value as Record<string, unknown>)[key], depth + 1])
       }
     }
   }
-  return undefined
+  return { violation: undefined, ordered }
+}
+
+/** The first structural limit a parsed JSON value breaks, or `undefined`. Never recurses. */
+export function checkShape(root: unknown, limits: Limits): ShapeViolation | undefined {
+  return inspectJson(root, limits).violation
 }

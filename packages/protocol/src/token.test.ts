@@ -146,3 +146,20 @@ describe('parseChallenge', () => {
     expect(parseChallenge(v2).ok ? 'ok' : (parseChallenge(v2) as { code: string }).code).toBe('TOKEN_UNSUPPORTED_VERSION')
   })
 })
+
+describe('canonical check', () => {
+  it('accepts canonical bodies whose keys JavaScript enumerates out of order (integer-like keys)', async () => {
+    const token = await make(body({ s: { fp: { v: { '10': 1, '9': 2, a: 3 }, d: 0 } } }))
+    expect(Buffer.from(token.split('.')[1]!, 'base64url').toString()).toContain('{"10":1,"9":2,"a":3}')
+    expect(code(parseToken(token))).toBe('ok')
+  })
+
+  it('rejects escaped lone surrogates and alternative escapes', () => {
+    const good = JSON.parse(Buffer.from(tokenSigningInput(body()).slice(4), 'base64url').toString())
+    const withString = (s: string) => JSON.stringify({ ...good, s: { ...good.s, x: { d: 0, v: 'PLACEHOLDER' } } }).replace('"PLACEHOLDER"', s)
+    expect(code(parseToken(raw(withString('"ok"'))))).toBe('ok')
+    expect(code(parseToken(raw(withString('"\\ud800"'))))).toBe('TOKEN_MALFORMED')
+    expect(code(parseToken(raw(withString('"\\u0041"'))))).toBe('TOKEN_MALFORMED')
+    expect(code(parseToken(raw(withString('"\\/"'))))).toBe('TOKEN_MALFORMED')
+  })
+})

@@ -1,27 +1,49 @@
-import { utf8, type ParsedToken } from '@kenchi/protocol'
+import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto'
+import type { DevicePublicKey, ParsedToken } from '@kenchi/protocol'
+
+// DER prefix of a SubjectPublicKeyInfo for an uncompressed P-256 point (RFC 5480).
+const SPKI_P256 = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex')
 
 /**
- * Verifies the device signature of a parsed token with the public key it carries
- * (ECDSA P-256, SHA-256, r‖s). Resolves false for any key Web Crypto refuses, such as a
- * point that is not on the curve.
+ * Verifies device signatures. Importing a public key (which checks the point is on the
+ * curve) costs more than the signature check itself, so imported keys are kept in a
+ * bounded least-recently-used cache: a returning device costs one check.
  */
-export async function verifyDeviceSignature(token: ParsedToken): Promise<boolean> {
-  let key: CryptoKey
-  try {
-    key = await crypto.subtle.importKey(
-      'jwk',
-      { kty: 'EC', crv: 'P-256', x: token.body.k.x, y: token.body.k.y, ext: true },
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      false,
-      ['verify'],
-    )
-  } catch {
-    return false
+export function createDeviceVerifier(cacheSize = 10_000): (token: ParsedToken) => boolean {
+  const cache = new Map<string, KeyObject>()
+  function keyFor(k: DevicePublicKey): KeyObject | undefined {
+    const id = k.x + k.y
+    const hit = cache.get(id)
+    if (hit) {
+      cache.delete(id)
+      cache.set(id, hit)
+      return hit
+    }
+    let key: KeyObject
+    try {
+      const x = Buffer.from(k.x, 'base64url')
+      const y = Buffer.from(k.y, 'base64url')
+      if (x.length !== 32 || y.length !== 32) return undefined
+      key = createPublicKey({ key: Buffer.concat([SPKI_P256, Buffer.of(4), x, y]), format: 'der', type: 'spki' })
+    } catch {
+      return undefined // not a point on the curve
+    }
+    cache.set(id, key)
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string)
+    return key
   }
-  return crypto.subtle.verify(
-    { name: 'ECDSA', hash: 'SHA-256' },
-    key,
-    token.signature as Uint8Array<ArrayBuffer>,
-    utf8(token.signingInput) as Uint8Array<ArrayBuffer>,
-  )
+  return (token) => {
+    const key = keyFor(token.body.k)
+    if (!key) return false
+    try {
+      return verify('sha256', Buffer.from(token.signingInput, 'latin1'), { key, dsaEncoding: 'ieee-p1363' }, token.signature)
+    } catch {
+      return false
+    }
+  }
+}
+
+/** RFC 7638 thumbprint of a device key: the device id. Same result as the protocol's async `jwkThumbprint`. */
+export function deviceThumbprint(k: DevicePublicKey): string {
+  return createHash('sha256').update(`{"crv":"P-256","kty":"EC","x":"${k.x}","y":"${k.y}"}`).digest('base64url')
 }

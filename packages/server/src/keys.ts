@@ -1,4 +1,4 @@
-import { utf8 } from '@kenchi/protocol'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { KID_PATTERN } from '@kenchi/protocol'
 import { KenchiError } from './errors.js'
 
@@ -12,26 +12,39 @@ export interface ServerKey {
 
 export interface KeyRing {
   signingId: string
-  get(id: string): CryptoKey | undefined
+  has(id: string): boolean
+  /** HMAC-SHA-256 of `input` with key `id`. */
+  mac(id: string, input: string): Buffer
+  /** Constant-time check of a MAC; false for an unknown key id. */
+  verify(id: string, input: string, mac: Uint8Array): boolean
 }
 
-/** Imports HMAC-SHA-256 keys through Web Crypto; throws `KenchiError` on bad configuration. */
-export async function importKeys(keys: readonly ServerKey[]): Promise<KeyRing> {
+/** Reads a secret of at least 32 bytes; throws `KenchiError` with `code` otherwise. */
+export function secretBytes(secret: unknown, code: string, name: string): Buffer {
+  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret instanceof Uint8Array ? Buffer.from(secret) : undefined
+  if (bytes === undefined || bytes.length < 32) throw new KenchiError(code, `${name} must be at least 32 bytes`)
+  return bytes
+}
+
+/** Checks the key list and prepares HMAC-SHA-256 with each; throws `KenchiError` on bad configuration. */
+export function createKeyRing(keys: readonly ServerKey[]): KeyRing {
   if (!Array.isArray(keys) || keys.length === 0) throw new KenchiError('CONFIG_KEYS', 'keys: give at least one { id, secret }')
-  const ring = new Map<string, CryptoKey>()
+  const ring = new Map<string, Buffer>()
   for (const key of keys) {
     if (typeof key?.id !== 'string' || !KID_PATTERN.test(key.id)) {
       throw new KenchiError('CONFIG_KEYS', 'keys: each id must be 1–32 characters of [A-Za-z0-9_-]')
     }
     if (ring.has(key.id)) throw new KenchiError('CONFIG_KEYS', `keys: duplicate id ${key.id}`)
-    const bytes = typeof key.secret === 'string' ? utf8(key.secret) : key.secret
-    if (!(bytes instanceof Uint8Array) || bytes.length < 32) {
-      throw new KenchiError('CONFIG_KEYS', `keys: secret of ${key.id} must be at least 32 bytes`)
-    }
-    ring.set(
-      key.id,
-      await crypto.subtle.importKey('raw', bytes as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
-    )
+    ring.set(key.id, secretBytes(key.secret, 'CONFIG_KEYS', `keys: the secret of ${key.id}`))
   }
-  return { signingId: keys[0]!.id, get: (id) => ring.get(id) }
+  const mac = (id: string, input: string) => createHmac('sha256', ring.get(id)!).update(input, 'latin1').digest()
+  return {
+    signingId: keys[0]!.id,
+    has: (id) => ring.has(id),
+    mac,
+    verify(id, input, given) {
+      if (!ring.has(id) || given.length !== 32) return false
+      return timingSafeEqual(mac(id, input), given)
+    },
+  }
 }

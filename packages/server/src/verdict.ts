@@ -37,4 +37,11 @@ export interface Verdict {
   device?: VerdictDevice
   /** `monitor`: computed and recorded, but the decision is forced to allow. */
   mode: 'live' | 'monitor'
+  /**
+   * The decision if the global mode and every rule were live. Present when it could
+   * differ from `decision`: in monitor mode, or when monitor-mode rules found something.
+   */
+  wouldBe?: Decision
+  /** Reasons from rules in monitor mode: recorded, not counted in `score`. */
+  monitored?: Reason[]
 }

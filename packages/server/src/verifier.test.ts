@@ -9,13 +9,17 @@ import { createVerifier, type VerifierOptions } from './verifier.js'
 
 const ORIGIN = 'https://shop.example'
 const SECRET = 'test-secret-test-secret-test-secret-0001'
-const login = { action: 'login', ip: '203.0.113.7', userAgent: 'Mozilla/5.0' }
+const HASH_SECRET = 'hash-secret-hash-secret-hash-secret-0001'
+// The user agent the test tokens' pages report, so the header matches as in a real browser.
+const UA = (humanSignals().userAgent as { v: string }).v
+const login = { action: 'login', ip: '203.0.113.7', userAgent: UA }
 
 async function setup(options: Partial<VerifierOptions> = {}) {
   let clock = 1_800_000_000_000
   const verifier = await createVerifier({
     keys: [{ id: 'k1', secret: SECRET }],
     origins: [ORIGIN],
+    hashSecret: HASH_SECRET,
     now: () => clock,
     ...options,
   })
@@ -36,14 +40,19 @@ describe('createVerifier', () => {
       { keys: [{ id: 'bad id', secret: SECRET }] },
       { origins: [] },
       { origins: ['https://shop.example/'] },
-      { pow: 40 },
-      { missingToken: 'maybe' as never },
-      { thresholds: { challenge: 90, deny: 50 } },
+      { hashSecret: 'short' },
+      { hashSecret: undefined as never },
+      { policy: { pow: 40 } },
+      { policy: { missingToken: 'maybe' as never } },
+      { policy: { thresholds: { challenge: 90, deny: 50 } } },
+      { policy: { actions: { checkout: { deny: 10 } } } },
+      { policy: { mode: 'dry' as never } },
       { challengeTtl: 0 },
+      { rules: [{ name: 'x', evaluate: () => [] } as never] },
     ]
     for (const options of bad) {
       await expect(
-        createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], ...options }),
+        createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: HASH_SECRET, ...options }),
         JSON.stringify(options),
       ).rejects.toBeInstanceOf(KenchiError)
     }
@@ -185,7 +194,7 @@ describe('verify', () => {
   })
 
   it('requires the proof of work the challenge asks for', async () => {
-    const { verifier, issue } = await setup({ pow: 8 })
+    const { verifier, issue } = await setup({ policy: { pow: 8 } })
     expect((await verifier.verify(await tokenFor(await issue()), login)).decision).toBe('allow')
     const skipped = await tokenFor(await issue(), { edit: (b) => void delete b.w })
     expect(codes(await verifier.verify(skipped, login))).toEqual(['POW_INVALID'])
@@ -204,9 +213,9 @@ describe('verify', () => {
       expect(verdict.decision).toBe('challenge')
       expect(codes(verdict)).toEqual(['TOKEN_MISSING'])
     }
-    const strict = await setup({ missingToken: 'deny' })
+    const strict = await setup({ policy: { missingToken: 'deny' } })
     expect((await strict.verifier.verify(undefined, login)).decision).toBe('deny')
-    const lenient = await setup({ missingToken: 'allow' })
+    const lenient = await setup({ policy: { missingToken: 'allow' } })
     expect((await lenient.verifier.verify(undefined, login)).decision).toBe('allow')
   })
 
@@ -221,7 +230,7 @@ describe('verify', () => {
     const verdict = await verifier.verify(await tokenFor(await issue()), login)
     expect(verdict.decision).toBe('challenge')
     expect(codes(verdict)).toEqual(['STORE_UNAVAILABLE'])
-    const closed = await setup({ store: broken, onStoreError: 'deny' })
+    const closed = await setup({ store: broken, policy: { onStoreError: 'deny' } })
     expect((await closed.verifier.verify(await tokenFor(await closed.issue()), login)).decision).toBe('deny')
   })
 
@@ -249,8 +258,8 @@ describe('verify', () => {
   })
 
   it('applies per-action thresholds', async () => {
-    const rule = { name: 'fixed', evaluate: () => [{ code: 'AUTOMATION' as const, weight: 50 }] }
-    const { verifier, issue } = await setup({ rules: [rule], thresholds: { actions: { checkout: { challenge: 60, deny: 90 } } } })
+    const rule = { name: 'fixed', mode: 'live' as const, evaluate: () => [{ code: 'AUTOMATION' as const, weight: 50 }] }
+    const { verifier, issue } = await setup({ rules: [rule], policy: { actions: { checkout: { challenge: 60, deny: 90 } } } })
     expect((await verifier.verify(await tokenFor(await issue()), login)).decision).toBe('challenge')
     expect((await verifier.verify(await tokenFor(await issue('checkout')), { action: 'checkout' })).decision).toBe('allow')
   })
@@ -258,6 +267,7 @@ describe('verify', () => {
   it('skips a rule that throws and says which', async () => {
     const rule = {
       name: 'broken',
+      mode: 'live' as const,
       evaluate: () => {
         throw new Error('bug')
       },
@@ -295,5 +305,148 @@ describe('verify', () => {
       expect(verdict.decision).toBe('deny')
       expect(codes(verdict)).toEqual(['ACTION_MISMATCH'])
     }
+  })
+})
+
+describe('monitor mode', () => {
+  const fixed = (mode: 'live' | 'monitor', weight = 60) => ({
+    name: `fixed-${mode}`,
+    mode,
+    evaluate: () => [{ code: 'AUTOMATION' as const, weight }],
+  })
+
+  it('globally: always allows, and records what would have happened, bad tokens included', async () => {
+    const { verifier, issue } = await setup({ policy: { mode: 'monitor' } })
+    const signals = { ...humanSignals(), webdriver: { v: true, d: 0 } }
+    const bot = await verifier.verify(await tokenFor(await issue(), { signals }), login)
+    expect(bot).toMatchObject({ decision: 'allow', wouldBe: 'deny', mode: 'monitor', score: 100 })
+    expect(codes(bot)).toEqual(['AUTOMATION'])
+    const forged = await verifier.verify('kt1.AAAA.AAAA', login)
+    expect(forged).toMatchObject({ decision: 'allow', wouldBe: 'deny', mode: 'monitor' })
+    expect(codes(forged)).toEqual(['TOKEN_MALFORMED'])
+    const recorded = await verifier.store.getEvent(bot.eventId)
+    expect(recorded).toMatchObject({ decision: 'allow', wouldBe: 'deny', mode: 'monitor', score: 100 })
+  })
+
+  it('per rule: a monitor rule is recorded but does not count', async () => {
+    const { verifier, issue } = await setup({ rules: [fixed('live', 30), fixed('monitor', 60)] })
+    const verdict = await verifier.verify(await tokenFor(await issue()), login)
+    expect(verdict).toMatchObject({ decision: 'allow', score: 30, mode: 'live', wouldBe: 'challenge' })
+    expect(verdict.monitored).toEqual([{ code: 'AUTOMATION', weight: 60 }])
+    expect((await verifier.store.getEvent(verdict.eventId))?.monitored).toEqual([{ code: 'AUTOMATION', weight: 60 }])
+    const quiet = await setup({ rules: [fixed('live', 30)] })
+    const plain = await quiet.verifier.verify(await tokenFor(await quiet.issue()), login)
+    expect(plain.wouldBe).toBeUndefined()
+    expect(plain.monitored).toBeUndefined()
+  })
+
+  it('switches at run time through updatePolicy, validated', async () => {
+    const { verifier, issue } = await setup()
+    const signals = { ...humanSignals(), webdriver: { v: true, d: 0 } }
+    expect((await verifier.verify(await tokenFor(await issue(), { signals }), login)).decision).toBe('deny')
+    verifier.updatePolicy({ mode: 'monitor' })
+    expect((await verifier.verify(await tokenFor(await issue(), { signals }), login)).decision).toBe('allow')
+    expect(() => verifier.updatePolicy({ mode: 'off' as never })).toThrow(KenchiError)
+    expect(verifier.policy.mode).toBe('monitor')
+    const copy = verifier.policy
+    copy.mode = 'live'
+    expect(verifier.policy.mode).toBe('monitor')
+  })
+
+  it('raises proof of work at run time, per action', async () => {
+    const { verifier, issue } = await setup()
+    expect(readChallenge(await issue())!.pow).toBeUndefined()
+    verifier.updatePolicy({ pow: 4, actions: { register: { pow: 10 } } })
+    expect(readChallenge(await issue())!.pow).toBe(4)
+    expect(readChallenge(await issue('register'))!.pow).toBe(10)
+    expect((await verifier.verify(await tokenFor(await issue()), login)).decision).toBe('allow')
+  })
+})
+
+describe('identities', () => {
+  it('stores user ids and e-mails only as keyed hashes, e-mails normalised', async () => {
+    const { verifier, issue } = await setup()
+    const verdict = await verifier.verify(await tokenFor(await issue()), { ...login, userId: 'taro.yamada', email: ' Taro@Example.JP ' })
+    const event = await verifier.store.getEvent(verdict.eventId)
+    expect(event?.userHash).toBe(verifier.hashIdentity('user', 'taro.yamada'))
+    expect(event?.emailHash).toBe(verifier.hashIdentity('email', 'taro@example.jp'))
+    expect(event?.userHash).toMatch(/^[\w-]{43}$/)
+    expect(JSON.stringify(event)).not.toMatch(/taro|example/i)
+    const other = await setup({ hashSecret: 'another-hash-secret-another-hash-secret' })
+    expect(other.verifier.hashIdentity('user', 'taro.yamada')).not.toBe(event?.userHash)
+  })
+
+  it('reads the user agent and origin from headers when not given', async () => {
+    const { verifier, issue } = await setup()
+    const headers = { 'user-agent': 'Mozilla/5.0 HeadlessChrome/156', origin: ORIGIN }
+    const verdict = await verifier.verify(await tokenFor(await issue(), { signals: { webdriver: { v: false, d: 0 } } }), { action: 'login', headers })
+    expect(verdict.reasons).toMatchObject([{ code: 'AUTOMATION', detail: { signal: 'User-Agent header' } }])
+    const wrongOrigin = await verifier.verify(await tokenFor(await issue()), { action: 'login', headers: { origin: 'https://evil.example' } })
+    expect(codes(wrongOrigin)).toEqual(['ORIGIN_MISMATCH'])
+  })
+})
+
+describe('outcomes and labels', () => {
+  it('records outcomes in order and the latest label', async () => {
+    const { verifier, issue, advance } = await setup()
+    const { eventId } = await verifier.verify(await tokenFor(await issue()), login)
+    expect(await verifier.reportOutcome(eventId, 'login_failed')).toBe('recorded')
+    advance(1000)
+    expect(await verifier.reportOutcome(eventId, 'login_succeeded')).toBe('recorded')
+    expect(await verifier.label(eventId, 'fraud', { comment: 'chargeback 2026-12' })).toBe('recorded')
+    expect(await verifier.label(eventId, 'legit')).toBe('recorded')
+    const event = await verifier.store.getEvent(eventId)
+    expect(event?.outcomes).toEqual([
+      { outcome: 'login_failed', at: 1_800_000_000_000 },
+      { outcome: 'login_succeeded', at: 1_800_000_001_000 },
+    ])
+    expect(event?.label).toEqual({ label: 'legit', at: 1_800_000_001_000 })
+  })
+
+  it('rejects unknown events and bad input with codes', async () => {
+    const { verifier, issue } = await setup()
+    const { eventId } = await verifier.verify(await tokenFor(await issue()), login)
+    await expect(verifier.reportOutcome('no-such-event', 'login_failed')).rejects.toMatchObject({ code: 'EVENT_UNKNOWN' })
+    await expect(verifier.reportOutcome(eventId, 'logged_in' as never)).rejects.toMatchObject({ code: 'INPUT_INVALID' })
+    await expect(verifier.reportOutcome(42 as never, 'login_failed')).rejects.toMatchObject({ code: 'INPUT_INVALID' })
+    await expect(verifier.label(eventId, 'spam' as never)).rejects.toMatchObject({ code: 'INPUT_INVALID' })
+    await expect(verifier.label(eventId, 'fraud', { comment: 'x'.repeat(501) })).rejects.toMatchObject({ code: 'INPUT_INVALID' })
+  })
+
+  it('loses nothing while the store is down: events and reports wait, in order, and land when it returns', async () => {
+    const backing = memoryStore()
+    let down = false
+    const flaky: Store = {
+      ...backing,
+      recordEvent: (e) => (down ? Promise.reject(new Error('down')) : backing.recordEvent(e)),
+      updateEvent: (id, p) => (down ? Promise.reject(new Error('down')) : backing.updateEvent(id, p)),
+    }
+    const { verifier, issue } = await setup({ store: flaky })
+    down = true
+    const verdict = await verifier.verify(await tokenFor(await issue()), login)
+    expect(verdict.decision).toBe('allow')
+    expect(verdict.reasons).toMatchObject([{ code: 'STORE_UNAVAILABLE', weight: 0, detail: { queued: true } }])
+    expect(await verifier.reportOutcome(verdict.eventId, 'login_succeeded')).toBe('queued')
+    expect(await verifier.label(verdict.eventId, 'legit')).toBe('queued')
+    expect(await verifier.flush()).toBe(5) // the event, then each report's update and its effects
+    expect(await backing.getEvent(verdict.eventId)).toBeUndefined()
+    down = false
+    expect(await verifier.flush()).toBe(0)
+    const event = await backing.getEvent(verdict.eventId)
+    expect(event?.outcomes?.map((o) => o.outcome)).toEqual(['login_succeeded'])
+    expect(event?.label?.label).toBe('legit')
+    verifier.close()
+  })
+})
+
+describe('store timeouts', () => {
+  it('never hangs on a store that does not answer', async () => {
+    const hanging: Store = { ...memoryStore(), setIfAbsent: () => new Promise(() => {}) }
+    const { verifier, issue } = await setup({ store: hanging, storeTimeout: 50 })
+    const started = Date.now()
+    const verdict = await verifier.verify(await tokenFor(await issue()), login)
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(verdict.decision).toBe('challenge')
+    expect(verdict.reasons).toMatchObject([{ code: 'STORE_UNAVAILABLE', detail: { message: 'StoreTimeout: store did not answer within 50 ms' } }])
   })
 })

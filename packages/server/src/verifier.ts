@@ -1,29 +1,32 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import {
   ACTION_PATTERN,
   LIMITS,
   ORIGIN_PATTERN,
   PROTOCOL_VERSION,
   assembleChallenge,
-  base64urlEncode,
   challengeSigningInput,
   checkPow,
-  jwkThumbprint,
   parseToken,
-  utf8,
   type ChallengePayload,
   type Limits,
   type ParsedToken,
   type TokenErrorCode,
 } from '@kenchi/protocol'
-import { verifyDeviceSignature } from './device.js'
+import { AttackMonitor, type Alert, type AttackState } from './attack.js'
+import { createDeviceVerifier, deviceThumbprint } from './device.js'
+import { statusAfterVerdict } from './device-status.js'
+import { applyLabel, applyOutcome } from './effects.js'
 import { KenchiError } from './errors.js'
-import { importKeys, type ServerKey } from './keys.js'
+import { createKeyRing, secretBytes, type ServerKey } from './keys.js'
+import { createOutbox, FinalError, OutboxFullError } from './outbox.js'
+import { DEFAULT_POLICY, mergePolicy, powFor, thresholdsFor, type Policy, type PolicyPatch } from './policy.js'
 import type { ReasonCode } from './reasons.js'
 import { defaultRules } from './rules/index.js'
-import type { Rule, VerifyContext } from './rules/types.js'
-import { DEFAULT_THRESHOLDS, decide, sortReasons, type Thresholds } from './scoring.js'
+import type { Rule, RuleInput, VerifyContext } from './rules/types.js'
+import { decide, sortReasons } from './scoring.js'
 import { memoryStore } from './stores/memory.js'
-import type { Store } from './stores/types.js'
+import type { EventRecord, Label, Outcome, Store } from './stores/types.js'
 import type { Decision, Reason, Verdict, VerdictDevice } from './verdict.js'
 
 export interface VerifierOptions {
@@ -31,22 +34,25 @@ export interface VerifierOptions {
   keys: readonly ServerKey[]
   /** Page origins challenges may be issued for, e.g. `['https://shop.example']`. */
   origins: readonly string[]
+  /**
+   * Secret (≥ 32 bytes) for the keyed hashes of user ids and e-mail addresses. Keep it
+   * stable: a new secret makes every known user look new. Required.
+   */
+  hashSecret: string | Uint8Array
   /** Where nonces, devices and events live. Default: a bounded in-memory store. */
   store?: Store
   /** Rules to run on valid tokens, in order. Default: `defaultRules()`. */
   rules?: readonly Rule[]
-  /** Score thresholds: one set for all actions, optionally overridden per action. */
-  thresholds?: Partial<Thresholds> & { actions?: Record<string, Partial<Thresholds>> }
+  /** How verdicts are decided; see `Policy`. Changeable later with `updatePolicy()`. */
+  policy?: PolicyPatch
+  /** Called when attack mode switches on or off. Errors and rejections are ignored. */
+  onAlert?: (alert: Alert) => void | Promise<void>
   /** Challenge lifetime in seconds. Default 600. */
   challengeTtl?: number
   /** Clock tolerance in seconds for expiry and issue time. Default 30. */
   clockTolerance?: number
-  /** Proof-of-work difficulty (leading zero bits) written into new challenges. Default 0 (none). */
-  pow?: number
-  /** Decision when no token was sent (no JavaScript, blocked script). Default `challenge`. */
-  missingToken?: Decision
-  /** Decision when the store or the verifier itself fails. Default `challenge`. */
-  onStoreError?: Decision
+  /** Longest a store call may take before it counts as failed, in ms. Default 1000. */
+  storeTimeout?: number
   /** Tighter limits than the protocol's, if wanted. */
   limits?: Partial<Limits>
   /** Clock in Unix ms, for tests. */
@@ -60,56 +66,123 @@ export interface IssuedChallenge {
   expiresAt: number
 }
 
+/** Whether a report reached the store now or waits in memory for it to come back. */
+export type ReportStatus = 'recorded' | 'queued'
+
 export interface Verifier {
-  /** Issues a signed challenge for an action and a page origin. Throws `KenchiError` for an origin not configured. */
+  /** Issues a signed challenge for an action and a page origin. Throws `KenchiError` for a bad action or an origin not configured. */
   challenge(request: { action: string; origin: string }): Promise<IssuedChallenge>
   /** Verifies a token and decides. Never throws: hostile input becomes a `deny` verdict with its code. */
   verify(token: unknown, context: VerifyContext): Promise<Verdict>
+  /**
+   * Records what happened after a verdict (`login_succeeded`, `challenge_failed`...).
+   * Rejects with `KenchiError` `EVENT_UNKNOWN` or `INPUT_INVALID`; if the store is down the
+   * report is kept in memory and retried (`'queued'`), never lost unless the queue is full
+   * (`STORE_UNAVAILABLE`).
+   */
+  reportOutcome(eventId: string, outcome: Outcome): Promise<ReportStatus>
+  /** Labels an event `fraud` or `legit`, with an optional comment (≤ 500 characters). Same errors and queueing as `reportOutcome`. */
+  label(eventId: string, label: Label, options?: { comment?: string }): Promise<ReportStatus>
+  /** The current policy (a copy). */
+  readonly policy: Policy
+  /** Changes the policy at run time (e.g. raise proof-of-work during an attack); validates it first. */
+  updatePolicy(patch: PolicyPatch): Policy
+  /** Whether attack mode is on, since when, and the site-wide counts it last saw. */
+  readonly attack: AttackState
+  /** The keyed hash the verifier stores for a user id or an e-mail address. */
+  hashIdentity(kind: 'user' | 'email', value: string): string
+  /** Retries writes waiting for the store; resolves how many still wait. */
+  flush(): Promise<number>
+  /** Stops background retries. Does not close the store. */
+  close(): void
   /** The store in use. */
   readonly store: Store
 }
 
-const DECISIONS: readonly Decision[] = ['allow', 'challenge', 'deny']
+export const OUTCOMES: readonly Outcome[] = [
+  'login_succeeded',
+  'login_failed',
+  'challenge_passed',
+  'challenge_failed',
+  'order_accepted',
+  'order_declined',
+]
+const LABELS: readonly Label[] = ['fraud', 'legit']
+
+class StoreTimeout extends Error {
+  constructor(ms: number) {
+    super(`store did not answer within ${ms} ms`)
+    this.name = 'StoreTimeout'
+  }
+}
+
+type Check = ParsedToken | { code: TokenErrorCode | 'STORE_UNAVAILABLE'; detail?: string }
 
 /**
  * Creates a verifier. Validates the configuration up front and throws `KenchiError` with
- * a `CONFIG_*` code if it is wrong; after that, nothing it returns throws on input.
+ * a `CONFIG_*` code if it is wrong; after that, `verify()` never throws.
  */
 export async function createVerifier(options: VerifierOptions): Promise<Verifier> {
-  const ring = await importKeys(options.keys)
+  const ring = createKeyRing(options.keys)
+  const hashKey = secretBytes(options.hashSecret, 'CONFIG_HASH_SECRET', 'hashSecret')
   const origins = new Set(options.origins ?? [])
   if (origins.size === 0) throw new KenchiError('CONFIG_ORIGINS', 'origins: list the page origins, e.g. ["https://shop.example"]')
   for (const origin of origins) {
     if (!ORIGIN_PATTERN.test(origin)) throw new KenchiError('CONFIG_ORIGINS', `origins: ${origin} is not scheme://host[:port]`)
   }
   const limits: Limits = { ...LIMITS, ...options.limits }
-  const ttl = positive(options.challengeTtl ?? 600, 'challengeTtl')
-  const tolerance = nonNegative(options.clockTolerance ?? 30, 'clockTolerance')
-  const pow = options.pow ?? 0
-  if (!Number.isInteger(pow) || pow < 0 || pow > LIMITS.maxPowDifficulty) {
-    throw new KenchiError('CONFIG_POW', `pow: an integer 0–${LIMITS.maxPowDifficulty}`)
-  }
-  const missingToken = decision(options.missingToken ?? 'challenge', 'missingToken')
-  const onStoreError = decision(options.onStoreError ?? 'challenge', 'onStoreError')
+  const ttl = seconds(options.challengeTtl ?? 600, 'challengeTtl', 1)
+  const tolerance = seconds(options.clockTolerance ?? 30, 'clockTolerance', 0)
+  const storeTimeout = seconds(options.storeTimeout ?? 1000, 'storeTimeout', 1)
+  let policy = mergePolicy(DEFAULT_POLICY, options.policy)
   const store = options.store ?? memoryStore()
   const rules = [...(options.rules ?? defaultRules())]
-  const baseThresholds = thresholds({ ...DEFAULT_THRESHOLDS, ...options.thresholds }, 'thresholds')
-  const actionThresholds = new Map<string, Thresholds>()
-  for (const [action, t] of Object.entries(options.thresholds?.actions ?? {})) {
-    actionThresholds.set(action, thresholds({ ...baseThresholds, ...t }, `thresholds.actions.${action}`))
+  for (const rule of rules) {
+    if (typeof rule?.evaluate !== 'function' || typeof rule.name !== 'string' || (rule.mode !== 'live' && rule.mode !== 'monitor')) {
+      throw new KenchiError('CONFIG_RULE', 'rules: each rule needs a name, a mode and evaluate(); build rules with their factories')
+    }
   }
   const now = options.now ?? Date.now
+  const verifyDevice = createDeviceVerifier()
+  const outbox = createOutbox()
+  const onAlert = options.onAlert
+  const attack = new AttackMonitor(store, () => policy.attack, (alert) => {
+    if (onAlert) Promise.resolve().then(() => onAlert(alert)).catch(() => undefined)
+  })
+
+  /** A store call that fails instead of hanging. */
+  function guarded<T>(call: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreTimeout(storeTimeout)), storeTimeout)
+      let pending: Promise<T>
+      try {
+        pending = call()
+      } catch (error) {
+        pending = Promise.reject(error)
+      }
+      pending.then(
+        (value) => (clearTimeout(timer), resolve(value)),
+        (error: unknown) => (clearTimeout(timer), reject(error)),
+      )
+    })
+  }
+
+  function hashIdentity(kind: 'user' | 'email', value: string): string {
+    const normal = kind === 'email' ? value.trim().toLowerCase() : value
+    return createHmac('sha256', hashKey).update(`${kind}:${normal}`, 'utf8').digest('base64url')
+  }
 
   async function challenge({ action, origin }: { action: string; origin: string }): Promise<IssuedChallenge> {
     if (typeof action !== 'string' || !ACTION_PATTERN.test(action)) {
       throw new KenchiError('CHALLENGE_ACTION', 'action: a lower-case word of up to 32 characters')
     }
-    if (!origins.has(origin)) throw new KenchiError('CHALLENGE_ORIGIN', `origin ${String(origin)} is not in origins`)
+    if (!origins.has(origin)) throw new KenchiError('CHALLENGE_ORIGIN', `origin ${String(origin).slice(0, 100)} is not in origins`)
     const iat = Math.floor(now() / 1000)
+    const pow = Math.max(powFor(policy, action), attack.powFor(action) ?? 0)
     const payload: ChallengePayload = {
       v: PROTOCOL_VERSION,
       kid: ring.signingId,
-      n: base64urlEncode(crypto.getRandomValues(new Uint8Array(16))),
+      n: randomBytes(16).toString('base64url'),
       iat,
       exp: iat + ttl,
       act: action,
@@ -117,85 +190,100 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       ...(pow > 0 ? { pow } : {}),
     }
     const input = challengeSigningInput(payload)
-    const mac = await crypto.subtle.sign('HMAC', ring.get(ring.signingId)!, utf8(input) as Uint8Array<ArrayBuffer>)
-    return { challenge: assembleChallenge(input, new Uint8Array(mac)), expiresAt: payload.exp * 1000 }
+    return { challenge: assembleChallenge(input, ring.mac(ring.signingId, input)), expiresAt: payload.exp * 1000 }
   }
 
   /** Runs the token checks in protocol order; resolves the parsed token or the failing code. */
-  async function check(raw: unknown, context: VerifyContext): Promise<ParsedToken | { code: TokenErrorCode | 'STORE_UNAVAILABLE'; detail?: string }> {
+  async function check(raw: unknown, context: VerifyContext): Promise<Check> {
     const parsed = parseToken(raw, limits)
     if (!parsed.ok) return parsed.detail === undefined ? { code: parsed.code } : { code: parsed.code, detail: parsed.detail }
     const token = parsed.value
     const c = token.challenge.payload
-    const key = ring.get(c.kid)
-    if (key === undefined) return { code: 'CHALLENGE_UNKNOWN_KEY', detail: c.kid }
-    const macOk = await crypto.subtle.verify(
-      'HMAC',
-      key,
-      token.challenge.mac as Uint8Array<ArrayBuffer>,
-      utf8(token.challenge.signingInput) as Uint8Array<ArrayBuffer>,
-    )
-    if (!macOk) return { code: 'CHALLENGE_FORGED' }
-    const seconds = now() / 1000
-    if (seconds > c.exp + tolerance) return { code: 'TOKEN_EXPIRED', detail: `expired at ${c.exp}` }
-    if (c.iat > seconds + tolerance) return { code: 'CHALLENGE_NOT_YET_VALID', detail: `issued at ${c.iat}` }
+    if (!ring.has(c.kid)) return { code: 'CHALLENGE_UNKNOWN_KEY', detail: c.kid }
+    if (!ring.verify(c.kid, token.challenge.signingInput, token.challenge.mac)) return { code: 'CHALLENGE_FORGED' }
+    const at = now() / 1000
+    if (at > c.exp + tolerance) return { code: 'TOKEN_EXPIRED', detail: `expired at ${c.exp}` }
+    if (c.iat > at + tolerance) return { code: 'CHALLENGE_NOT_YET_VALID', detail: `issued at ${c.iat}` }
     if (c.act !== context.action) return { code: 'ACTION_MISMATCH', detail: `challenge for ${c.act}` }
     if (!origins.has(c.org) || token.body.o !== c.org || (context.origin !== undefined && context.origin !== c.org)) {
       return { code: 'ORIGIN_MISMATCH', detail: `challenge for ${c.org}` }
     }
     let first: boolean
     try {
-      first = await store.setIfAbsent(`nonce:${c.n}`, Math.max(1, (c.exp + tolerance) * 1000 - now() + 1000))
+      first = await guarded(() => store.setIfAbsent(`nonce:${c.n}`, Math.max(1, (c.exp + tolerance) * 1000 - now() + 1000)))
     } catch (error) {
       return { code: 'STORE_UNAVAILABLE', detail: describe(error) }
     }
     if (!first) return { code: 'TOKEN_REPLAYED' }
-    if (!(await verifyDeviceSignature(token))) return { code: 'DEVICE_SIGNATURE_INVALID' }
+    if (!verifyDevice(token)) return { code: 'DEVICE_SIGNATURE_INVALID' }
     if (!(await checkPow(c.n, c.pow ?? 0, token.body.w))) return { code: 'POW_INVALID' }
     return token
   }
 
-  async function verify(raw: unknown, context: VerifyContext): Promise<Verdict> {
-    const eventId = crypto.randomUUID()
-    const ctx: VerifyContext = isContext(context) ? context : { action: '' }
-    let verdict: Verdict
+  async function verify(raw: unknown, input: VerifyContext): Promise<Verdict> {
+    const eventId = randomUUID()
+    const context = normaliseContext(input)
+    const userHash = context.userId !== undefined ? hashIdentity('user', context.userId) : undefined
+    const emailHash = context.email !== undefined ? hashIdentity('email', context.email) : undefined
+    const current = policy
+    let outcome: Omit<Verdict, 'eventId' | 'mode'>
     try {
-      verdict = await evaluate(raw, ctx, eventId)
+      outcome = await evaluate(raw, context, current, userHash, emailHash)
     } catch (error) {
-      verdict = failed(eventId, 'INTERNAL_ERROR', onStoreError, describe(error))
+      outcome = failure('INTERNAL_ERROR', current.onStoreError, describe(error))
+    }
+    const verdict: Verdict = { ...outcome, eventId, mode: current.mode }
+    if (current.mode === 'monitor') {
+      verdict.wouldBe = outcome.wouldBe ?? outcome.decision
+      verdict.decision = 'allow'
+    }
+    const event: EventRecord = {
+      id: eventId,
+      at: now(),
+      action: context.action,
+      decision: verdict.decision,
+      score: verdict.score,
+      reasons: verdict.reasons,
+      mode: verdict.mode,
+      ...(verdict.wouldBe !== undefined ? { wouldBe: verdict.wouldBe } : {}),
+      ...(verdict.monitored ? { monitored: verdict.monitored } : {}),
+      ...(verdict.device ? { deviceId: verdict.device.id } : {}),
+      ...(context.ip !== undefined ? { ip: context.ip } : {}),
+      ...(userHash !== undefined ? { userHash } : {}),
+      ...(emailHash !== undefined ? { emailHash } : {}),
     }
     try {
-      await store.recordEvent({
-        id: eventId,
-        at: now(),
-        action: ctx.action,
-        decision: verdict.decision,
-        score: verdict.score,
-        reasons: verdict.reasons,
-        mode: verdict.mode,
-        ...(verdict.device ? { deviceId: verdict.device.id } : {}),
-        ...(ctx.ip !== undefined ? { ip: ctx.ip } : {}),
-      })
+      const status = await outbox.submit(() => guarded(() => store.recordEvent({ ...event, reasons: [...event.reasons] })))
+      if (status === 'queued') {
+        verdict.reasons.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'recording the event', queued: true } })
+      }
     } catch (error) {
       verdict.reasons.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'recording the event', error: describe(error) } })
     }
     return verdict
   }
 
-  async function evaluate(raw: unknown, context: VerifyContext, eventId: string): Promise<Verdict> {
+  async function evaluate(
+    raw: unknown,
+    context: VerifyContext,
+    current: Policy,
+    userHash: string | undefined,
+    emailHash: string | undefined,
+  ): Promise<Omit<Verdict, 'eventId' | 'mode'>> {
     const checked = await check(raw, context)
     if (!('raw' in checked)) {
-      if (checked.code === 'TOKEN_MISSING') return failed(eventId, 'TOKEN_MISSING', missingToken, checked.detail)
-      if (checked.code === 'STORE_UNAVAILABLE') return failed(eventId, 'STORE_UNAVAILABLE', onStoreError, checked.detail)
-      return failed(eventId, checked.code, 'deny', checked.detail)
+      if (checked.code === 'TOKEN_MISSING') return failure('TOKEN_MISSING', current.missingToken, checked.detail)
+      if (checked.code === 'STORE_UNAVAILABLE') return failure('STORE_UNAVAILABLE', current.onStoreError, checked.detail)
+      return failure(checked.code, 'deny', checked.detail)
     }
     const token = checked
-    const deviceId = await jwkThumbprint(token.body.k)
+    const deviceId = deviceThumbprint(token.body.k)
+    const at = now()
     let touched
     try {
-      touched = await store.touchDevice(deviceId, token.body.k, now())
+      touched = await guarded(() => store.touchDevice(deviceId, token.body.k, at))
     } catch (error) {
-      return failed(eventId, 'STORE_UNAVAILABLE', onStoreError, describe(error))
+      return failure('STORE_UNAVAILABLE', current.onStoreError, describe(error))
     }
     const device: VerdictDevice = {
       id: deviceId,
@@ -203,55 +291,158 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       known: touched.before !== undefined,
       firstSeen: touched.after.firstSeen,
     }
-    const reasons: Reason[] = []
-    for (const rule of rules) {
+    const ruleInput: RuleInput = {
+      context,
+      token,
+      device,
+      store,
+      now: at,
+      ...(userHash !== undefined ? { userHash } : {}),
+      ...(emailHash !== undefined ? { emailHash } : {}),
+    }
+    const live: Reason[] = []
+    const monitored: Reason[] = []
+    try {
+      if (context.action === 'login') await guarded(() => attack.observeLogin(userHash, at))
+      await guarded(() => attack.check(at))
+    } catch {
+      // attack mode keeps its last state when the store cannot tell
+    }
+    const attackReason = attack.reasonFor(context.action)
+    if (attackReason) live.push(attackReason)
+    // Rules are independent, so they run concurrently: a verification waits for the slowest
+    // rule's store round trips, not for their sum.
+    const outcomes = await Promise.allSettled(rules.map(async (rule) => rule.evaluate(ruleInput)))
+    outcomes.forEach((outcome, i) => {
+      const rule = rules[i]!
+      if (outcome.status === 'fulfilled') (rule.mode === 'monitor' ? monitored : live).push(...outcome.value)
+      else live.push({ code: 'RULE_FAILED', weight: 0, detail: { rule: rule.name, error: describe(outcome.reason) } })
+    })
+    sortReasons(live)
+    const thresholds = thresholdsFor(current, context.action)
+    const { score, decision } = decide(live, thresholds)
+    const next = statusAfterVerdict(device.status, decision, live)
+    if (next !== device.status) {
       try {
-        reasons.push(...(await rule.evaluate({ context, token, device })))
+        await guarded(() => store.setDeviceStatus(device.id, next))
+        device.status = next
       } catch (error) {
-        reasons.push({ code: 'RULE_FAILED', weight: 0, detail: { rule: rule.name, error: describe(error) } })
+        live.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'updating the device status', error: describe(error) } })
       }
     }
-    sortReasons(reasons)
-    const { score, decision } = decide(reasons, actionThresholds.get(context.action) ?? baseThresholds)
-    return { decision, score, reasons, eventId, device, mode: 'live' }
+    const result: Omit<Verdict, 'eventId' | 'mode'> = { decision, score, reasons: live, device }
+    if (monitored.length > 0) {
+      result.monitored = sortReasons(monitored)
+      result.wouldBe = decide([...live, ...monitored], thresholds).decision
+    }
+    return result
   }
 
-  return { challenge, verify, store }
+  /**
+   * Appends to the event, then applies the effects (device status, trust, negative lists,
+   * failure counters) as a second write, so a retry never appends the outcome twice.
+   */
+  async function report(
+    eventId: string,
+    patch: Parameters<Store['updateEvent']>[1],
+    effects: (event: EventRecord) => Promise<void>,
+  ): Promise<ReportStatus> {
+    if (typeof eventId !== 'string' || eventId.length === 0 || eventId.length > 64) {
+      throw new KenchiError('INPUT_INVALID', 'eventId: the eventId of a verdict')
+    }
+    try {
+      const status = await outbox.submit(async () => {
+        const updated = await guarded(() => store.updateEvent(eventId, patch))
+        if (updated === undefined) throw new FinalError(new KenchiError('EVENT_UNKNOWN', `no event ${eventId}`))
+      })
+      const applied = await outbox.submit(async () => {
+        const event = await guarded(() => store.getEvent(eventId))
+        if (event !== undefined) await guarded(() => effects(event))
+      })
+      return status === 'done' && applied === 'done' ? 'recorded' : 'queued'
+    } catch (error) {
+      if (error instanceof KenchiError) throw error
+      if (error instanceof OutboxFullError) throw new KenchiError('STORE_UNAVAILABLE', error.message, { cause: error })
+      throw error
+    }
+  }
+
+  return {
+    challenge,
+    verify,
+    reportOutcome(eventId, outcome) {
+      if (!OUTCOMES.includes(outcome)) {
+        return Promise.reject(new KenchiError('INPUT_INVALID', `outcome: one of ${OUTCOMES.join(', ')}`))
+      }
+      const at = now()
+      return report(eventId, { outcome: { outcome, at } }, (event) => applyOutcome(store, event, outcome, at))
+    },
+    label(eventId, label, { comment } = {}) {
+      if (!LABELS.includes(label)) return Promise.reject(new KenchiError('INPUT_INVALID', "label: 'fraud' or 'legit'"))
+      if (comment !== undefined && (typeof comment !== 'string' || comment.length > 500)) {
+        return Promise.reject(new KenchiError('INPUT_INVALID', 'comment: a string of at most 500 characters'))
+      }
+      const at = now()
+      return report(eventId, { label: { label, at, ...(comment !== undefined ? { comment } : {}) } }, (event) => applyLabel(store, event, label, at))
+    },
+    get policy() {
+      return structuredClone(policy)
+    },
+    updatePolicy(patch) {
+      policy = mergePolicy(policy, patch)
+      return structuredClone(policy)
+    },
+    get attack() {
+      return attack.state
+    },
+    hashIdentity,
+    flush: () => outbox.flush(),
+    close: () => outbox.close(),
+    store,
+  }
 }
 
-function failed(eventId: string, code: ReasonCode, decision: Decision, detail?: string): Verdict {
-  const weight = decision === 'deny' ? 100 : decision === 'challenge' ? DEFAULT_THRESHOLDS.challenge : 0
+/** A verdict for a failed check: the code is the only reason. */
+function failure(code: ReasonCode, decision: Decision, detail?: string): Omit<Verdict, 'eventId' | 'mode'> {
+  const weight = decision === 'deny' ? 100 : decision === 'challenge' ? 50 : 0
   const reason: Reason = detail === undefined ? { code, weight } : { code, weight, detail: { message: detail } }
-  return { decision, score: weight, reasons: [reason], eventId, mode: 'live' }
+  return { decision, score: weight, reasons: [reason] }
 }
 
-function isContext(value: unknown): value is VerifyContext {
-  return typeof value === 'object' && value !== null && typeof (value as VerifyContext).action === 'string'
+const MAX_IDENTITY = 512
+
+/** A context with the right types only: hostile or sloppy values are dropped, never trusted. */
+function normaliseContext(input: unknown): VerifyContext {
+  const c = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>
+  const text = (v: unknown, max = MAX_IDENTITY) => (typeof v === 'string' && v.length <= max ? v : undefined)
+  const headers = typeof c.headers === 'object' && c.headers !== null ? (c.headers as VerifyContext['headers']) : undefined
+  const header = (name: string) => {
+    const value = headers?.[name]
+    return text(Array.isArray(value) ? value[0] : value, 2048)
+  }
+  const out: VerifyContext = { action: text(c.action, 64) ?? '' }
+  const ip = text(c.ip, 64)
+  const userAgent = text(c.userAgent, 2048) ?? header('user-agent')
+  const origin = text(c.origin, 256) ?? header('origin')
+  const userId = text(c.userId)
+  const email = text(c.email)
+  if (ip !== undefined) out.ip = ip
+  if (userAgent !== undefined) out.userAgent = userAgent
+  if (origin !== undefined) out.origin = origin
+  if (headers !== undefined) out.headers = headers
+  if (userId !== undefined && userId.length > 0) out.userId = userId
+  if (email !== undefined && email.trim().length > 0) out.email = email
+  if (typeof c.fields === 'object' && c.fields !== null) out.fields = c.fields as Record<string, unknown>
+  return out
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }
 
-function decision(value: Decision, name: string): Decision {
-  if (!DECISIONS.includes(value)) throw new KenchiError('CONFIG_POLICY', `${name}: one of ${DECISIONS.join(', ')}`)
-  return value
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new KenchiError('CONFIG_TIME', `${name}: a positive number of seconds`)
-  return value
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new KenchiError('CONFIG_TIME', `${name}: zero or more seconds`)
-  return value
-}
-
-function thresholds(t: Thresholds, name: string): Thresholds {
-  const okNumber = (n: number) => Number.isFinite(n) && n >= 0 && n <= 101
-  if (!okNumber(t.challenge) || !okNumber(t.deny) || t.challenge > t.deny) {
-    throw new KenchiError('CONFIG_THRESHOLDS', `${name}: 0 ≤ challenge ≤ deny ≤ 101`)
+function seconds(value: number, name: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new KenchiError('CONFIG_TIME', `${name}: a number ≥ ${min}`)
   }
-  return t
+  return value
 }

@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest'
 import type { ParsedToken, SignalResult } from '@kenchi/protocol'
 import { humanSignals } from '../../../../test/support/tokens.js'
 import { KenchiError } from '../errors.js'
+import { memoryStore } from '../stores/memory.js'
 import { automationRule } from './automation.js'
 import type { VerifyContext } from './types.js'
 
 function run(signals: Record<string, SignalResult>, context: Partial<VerifyContext> = {}, weight?: number) {
   const token = { body: { s: signals } } as unknown as ParsedToken
   const rule = automationRule(weight === undefined ? {} : { weight })
-  return rule.evaluate({ token, context: { action: 'login', ...context }, device: { id: 'd', status: 'waiting', known: false } })
+  const device = { id: 'd', status: 'waiting' as const, known: false }
+  return rule.evaluate({ token, context: { action: 'login', ...context }, device, store: memoryStore(), now: 0 })
 }
 
 describe('automationRule', () => {
@@ -42,5 +44,7 @@ describe('automationRule', () => {
     expect(run({ webdriver: { v: true, d: 0 } }, {}, 60)).toMatchObject([{ weight: 60 }])
     expect(() => automationRule({ weight: 0 })).toThrow(KenchiError)
     expect(() => automationRule({ weight: 101 })).toThrow(KenchiError)
+    expect(() => automationRule({ mode: 'dry' as never })).toThrow(KenchiError)
+    expect(automationRule({ mode: 'monitor' }).mode).toBe('monitor')
   })
 })

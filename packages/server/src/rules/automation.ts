@@ -1,8 +1,7 @@
-import { KenchiError } from '../errors.js'
 import type { Reason } from '../verdict.js'
-import { signalValue, type Rule } from './types.js'
+import { ruleMode, ruleWeight, signalValue, type Rule, type RuleOptions } from './types.js'
 
-export interface AutomationRuleOptions {
+export interface AutomationRuleOptions extends RuleOptions {
   /** Weight of each finding, 1–100. Default 100: automation decides alone. */
   weight?: number
 }
@@ -15,12 +14,10 @@ const HEADLESS_UA = /HeadlessChrome|PhantomJS|SlimerJS|Nightmare/
  * found on the page) signals, and the request's User-Agent header. One reason per finding.
  */
 export function automationRule(options: AutomationRuleOptions = {}): Rule {
-  const weight = options.weight ?? 100
-  if (!Number.isFinite(weight) || weight < 1 || weight > 100) {
-    throw new KenchiError('CONFIG_RULE', 'automationRule: weight must be 1–100')
-  }
+  const weight = ruleWeight('automationRule', options.weight ?? 100)
   return {
     name: 'automation',
+    mode: ruleMode('automationRule', options),
     evaluate({ token, context }) {
       const signals = token.body.s
       const reasons: Reason[] = []

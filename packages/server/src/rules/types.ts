@@ -1,4 +1,6 @@
 import type { Json, ParsedToken, SignalResult } from '@kenchi/protocol'
+import { KenchiError } from '../errors.js'
+import type { Store } from '../stores/types.js'
 import type { Reason, VerdictDevice } from '../verdict.js'
 
 /** What the app tells `verify()` about the request. */
@@ -7,23 +9,64 @@ export interface VerifyContext {
   action: string
   /** Client IP as the app sees it (after its own proxy handling). */
   ip?: string
-  /** The request's User-Agent header. */
+  /** The request's User-Agent header. Taken from `headers` when absent. */
   userAgent?: string
-  /** The request's Origin header, when the app has it; must match the challenge if given. */
+  /** The request's Origin header; must match the challenge if given. Taken from `headers` when absent. */
   origin?: string
+  /** Request headers (lower-case names), for rules that read them. Not stored. */
+  headers?: Record<string, string | string[] | undefined>
+  /** The account this request is about, if known (login name, customer number). Stored only as a keyed hash. */
+  userId?: string
+  /** The e-mail address involved, if any. Normalised (trimmed, lower-cased) and stored only as a keyed hash. */
+  email?: string
+  /** Free fields for custom rules (e.g. order amount). Not stored. */
+  fields?: Record<string, unknown>
 }
 
-/** What a rule sees: a token whose every security check passed. */
+/** What a rule sees: a token whose every security check passed, and the request around it. */
 export interface RuleInput {
   context: VerifyContext
   token: ParsedToken
   device: VerdictDevice
+  /** Keyed hash of `context.userId`, if one was given. */
+  userHash?: string
+  /** Keyed hash of the normalised `context.email`, if one was given. */
+  emailHash?: string
+  /** The verifier's store, for rules that keep state (velocity, history). */
+  store: Store
+  /** The verifier's clock, Unix ms. */
+  now: number
 }
 
-/** A rule: plain data with a name and a pure-ish evaluation returning weighted reasons. */
+/** `live` rules count; `monitor` rules are computed and recorded but do not change the decision. */
+export type RuleMode = 'live' | 'monitor'
+
+/** A rule: plain data with a name, a mode and an evaluation returning weighted reasons. */
 export interface Rule {
   readonly name: string
+  readonly mode: RuleMode
   evaluate(input: RuleInput): Reason[] | Promise<Reason[]>
+}
+
+/** Options every rule factory accepts. */
+export interface RuleOptions {
+  /** `monitor` records the rule's reasons without letting them decide. Default `live`. */
+  mode?: RuleMode
+}
+
+/** Validates the options common to every rule; throws `KenchiError` (`CONFIG_RULE`). */
+export function ruleMode(name: string, options: RuleOptions): RuleMode {
+  const mode = options.mode ?? 'live'
+  if (mode !== 'live' && mode !== 'monitor') throw new KenchiError('CONFIG_RULE', `${name}: mode must be 'live' or 'monitor'`)
+  return mode
+}
+
+/** Validates a weight option (1–100); throws `KenchiError` (`CONFIG_RULE`). */
+export function ruleWeight(name: string, weight: number): number {
+  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 1 || weight > 100) {
+    throw new KenchiError('CONFIG_RULE', `${name}: weight must be 1–100`)
+  }
+  return weight
 }
 
 /** The value of a signal, or `undefined` if it is absent or reported an error. */

@@ -1,6 +1,6 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type { DeviceStatus } from '../verdict.js'
-import type { DeviceRecord, EventPatch, EventRecord, Store } from './types.js'
+import type { DeviceRecord, EventPatch, EventRecord, Store, UserDeviceRecord } from './types.js'
 
 export interface MemoryStoreOptions {
   /** Most keys (nonces, counters, distinct sets together) kept; the oldest go first. Default 100 000. */
@@ -11,6 +11,8 @@ export interface MemoryStoreOptions {
   maxDevices?: number
   /** Most events kept; the oldest go first. Default 10 000. */
   maxEvents?: number
+  /** Most user–device pairs kept; the least recently used go first. Default 200 000. */
+  maxLinks?: number
   /** Clock in Unix ms for TTLs, for tests. */
   now?: () => number
 }
@@ -34,6 +36,50 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const keys = new Map<string, Entry>() // in insertion order
   const devices = new Map<string, DeviceRecord>() // in least-recently-seen order
   const events = new Map<string, EventRecord>() // in insertion order
+  const maxLinks = options.maxLinks ?? 200_000
+  const links = new Map<string, UserDeviceRecord>() // `${user}\n${device}`, least recently used first
+  const byUser = new Map<string, Set<string>>()
+  const byDevice = new Map<string, Set<string>>()
+  const pairKey = (user: string, device: string) => `${user}\n${device}`
+
+  function index(map: Map<string, Set<string>>, key: string, member: string, add: boolean): void {
+    let set = map.get(key)
+    if (add) {
+      if (!set) map.set(key, (set = new Set()))
+      set.add(member)
+    } else if (set) {
+      set.delete(member)
+      if (set.size === 0) map.delete(key)
+    }
+  }
+
+  function touchLink(user: string, device: string, now: number): { before: UserDeviceRecord | undefined; link: UserDeviceRecord } {
+    const key = pairKey(user, device)
+    const before = links.get(key)
+    const link: UserDeviceRecord = before
+      ? { ...before, lastSeen: Math.max(before.lastSeen, now) }
+      : { userHash: user, deviceId: device, firstSeen: now, lastSeen: now, trusted: false }
+    links.delete(key)
+    links.set(key, link)
+    index(byUser, user, device, true)
+    index(byDevice, device, user, true)
+    while (links.size > maxLinks) {
+      const [oldKey, old] = links.entries().next().value as [string, UserDeviceRecord]
+      links.delete(oldKey)
+      index(byUser, old.userHash, old.deviceId, false)
+      index(byDevice, old.deviceId, old.userHash, false)
+    }
+    return { before: before && { ...before }, link }
+  }
+
+  function recordsOf(map: Map<string, Set<string>>, key: string, limit: number, userSide: boolean): UserDeviceRecord[] {
+    const out: UserDeviceRecord[] = []
+    for (const other of map.get(key) ?? []) {
+      const link = links.get(userSide ? pairKey(key, other) : pairKey(other, key))
+      if (link) out.push({ ...link })
+    }
+    return out.sort((a, b) => b.lastSeen - a.lastSeen).slice(0, Math.max(0, limit))
+  }
 
   /** The live entry for a key, dropping it if expired. */
   function live(key: string, at: number): Entry | undefined {
@@ -125,6 +171,55 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return record && { ...record }
     },
 
+    async has(key) {
+      return live(key, clock())?.kind === 'flag'
+    },
+
+    async setFlag(key, ttlMs) {
+      const at = clock()
+      keys.delete(key)
+      insert(key, { kind: 'flag', expiry: at + Math.max(1, ttlMs) }, at)
+    },
+
+    async deleteKey(key) {
+      keys.delete(key)
+    },
+
+    async countHits(key, windowMs, now) {
+      const entry = live(key, clock())
+      if (entry?.kind !== 'hits') return 0
+      let count = 0
+      for (const t of entry.times) if (t > now - windowMs && t <= now) count++
+      return count
+    },
+
+    async linkUserDevice(user, device, now) {
+      const userSeen = byUser.has(user)
+      const { before, link } = touchLink(user, device, now)
+      let trustedDevices = 0
+      for (const d of byUser.get(user) ?? []) if (links.get(pairKey(user, d))?.trusted) trustedDevices++
+      return {
+        userSeen,
+        deviceSeen: before !== undefined,
+        trusted: link.trusted,
+        trustedDevices,
+        deviceUsers: byDevice.get(device)?.size ?? 1,
+        firstSeen: link.firstSeen,
+      }
+    },
+
+    async trustUserDevice(user, device, now) {
+      touchLink(user, device, now).link.trusted = true
+    },
+
+    async listUserDevices(user, limit = 100) {
+      return recordsOf(byUser, user, limit, true)
+    },
+
+    async listDeviceUsers(device, limit = 100) {
+      return recordsOf(byDevice, device, limit, false)
+    },
+
     async setDeviceStatus(id: string, status: DeviceStatus) {
       const record = devices.get(id)
       if (!record) return undefined
@@ -167,6 +262,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       keys.clear()
       devices.clear()
       events.clear()
+      links.clear()
+      byUser.clear()
+      byDevice.clear()
     },
   }
 }

@@ -2,7 +2,7 @@ import type { DevicePublicKey } from '@kenchi/protocol'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { KenchiError } from '../errors.js'
 import type { DeviceStatus } from '../verdict.js'
-import type { DeviceRecord, EventPatch, EventRecord, Store } from './types.js'
+import type { DeviceRecord, EventPatch, EventRecord, Store, UserDeviceLink, UserDeviceRecord } from './types.js'
 
 const DAY = 86_400_000
 
@@ -34,13 +34,13 @@ export interface RedisStoreOptions {
    * from starting. Default 3000.
    */
   readyTimeout?: number
-  /** A device record is deleted when it has not been seen for this long, in ms. Default 400 days. */
+  /** A device record, and a user's or a device's user–device pairs, are deleted when not seen for this long, in ms. Default 400 days. */
   deviceRetentionMs?: number
   /** An event is deleted this long after it was recorded, in ms. Default 90 days. */
   eventRetentionMs?: number
   /** Most events kept in the time index `listEvents` reads; the oldest go first. Default 100 000. */
   maxEvents?: number
-  /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
+  /** Most entries kept in one counter, distinct set, or one user's or device's pairs; the oldest go first. Default 10 000. */
   maxEntriesPerKey?: number
   /** Called with connection errors of a client the store created (ioredis `error` events). Default: ignored. */
   onError?: (error: Error) => void
@@ -130,7 +130,55 @@ if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'l', ARGV[2]) end
 return redis.call('HGETALL', KEYS[1])
 `
 
+/**
+ * KEYS[1] a user's pairs: hash device → "firstSeen:lastSeen:trusted". ARGV: device, now,
+ * retentionMs, trust ('1' or '0'), maxEntries. Returns { userSeen, deviceSeen, trusted,
+ * trustedDevices, firstSeen } as strings. The pair lives in one hash, so this is atomic per pair.
+ */
+const LINK_USER = `
+local key, dev, now = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local userSeen = redis.call('EXISTS', key)
+local cur = redis.call('HGET', key, dev)
+local first, last, trusted, seen = ARGV[2], ARGV[2], '0', 0
+if cur then
+  seen = 1
+  local f, l, t = string.match(cur, '^([^:]+):([^:]+):([01])$')
+  first, trusted = f, t
+  if tonumber(l) > now then last = l end
+end
+if ARGV[4] == '1' then trusted = '1' end
+redis.call('HSET', key, dev, first .. ':' .. last .. ':' .. trusted)
+local all = redis.call('HGETALL', key)
+local max = tonumber(ARGV[5])
+if #all / 2 > max then
+  local oldest, oldestLast = nil, nil
+  for i = 1, #all, 2 do
+    local l = tonumber(string.match(all[i + 1], '^[^:]+:([^:]+):'))
+    if all[i] ~= dev and (oldestLast == nil or l < oldestLast) then oldest, oldestLast = all[i], l end
+  end
+  if oldest then redis.call('HDEL', key, oldest) end
+end
+redis.call('PEXPIRE', key, ARGV[3])
+local count = 0
+for i = 2, #all, 2 do if string.sub(all[i], -1) == '1' then count = count + 1 end end
+return { tostring(userSeen), tostring(seen), trusted, tostring(count), first }
+`
+
+/** KEYS[1] a device's users: sorted set user → lastSeen. ARGV: user, now, retentionMs, maxEntries. Returns the user count. */
+const LINK_DEVICE = `
+local key, now = KEYS[1], tonumber(ARGV[2])
+local seen = redis.call('ZSCORE', key, ARGV[1])
+if not seen or tonumber(seen) < now then redis.call('ZADD', key, now, ARGV[1]) end
+local n = redis.call('ZCARD', key)
+local max = tonumber(ARGV[4])
+if n > max then redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
+redis.call('PEXPIRE', key, ARGV[3])
+return redis.call('ZCARD', key)
+`
+
 type Scripted = {
+  kenchiLinkUser(key: string, device: string, now: number, retention: number, trust: string, max: number): Promise<string[]>
+  kenchiLinkDevice(key: string, user: string, now: number, retention: number, max: number): Promise<number>
   kenchiHit(key: string, now: number, windowMs: number, member: string, max: number): Promise<number>
   kenchiDistinct(key: string, now: number, windowMs: number, member: string, max: number): Promise<number>
   kenchiTouchDevice(key: string, publicKey: string, now: number, retention: number): Promise<string[]>
@@ -146,6 +194,8 @@ const SCRIPTS: Record<keyof Scripted, { keys: number; lua: string }> = {
   kenchiSetDeviceStatus: { keys: 1, lua: SET_DEVICE_STATUS },
   kenchiRecordEvent: { keys: 2, lua: RECORD_EVENT },
   kenchiUpdateEvent: { keys: 1, lua: UPDATE_EVENT },
+  kenchiLinkUser: { keys: 1, lua: LINK_USER },
+  kenchiLinkDevice: { keys: 1, lua: LINK_DEVICE },
 }
 
 /**
@@ -212,6 +262,8 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
   const deviceKey = (id: string) => `${prefix}dev:${id}`
   const eventKey = (id: string) => `${prefix}{ev}:e:${id}`
   const eventIndex = `${prefix}{ev}:by-time`
+  const userLinksKey = (user: string) => `${prefix}ud:u:${user}`
+  const deviceLinksKey = (device: string) => `${prefix}ud:d:${device}`
 
   // Hit members must be unique across every process sharing the Redis.
   const instance = crypto.randomUUID()
@@ -248,6 +300,22 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     })
   }
 
+  /** Links a user and a device: the pair in the user's hash (atomic), the user in the device's set. */
+  async function link(user: string, device: string, now: number, trust: boolean): Promise<UserDeviceLink> {
+    const [userSeen, deviceSeen, trusted, trustedDevices, firstSeen] = await call(() =>
+      redis.kenchiLinkUser(userLinksKey(user), device, now, deviceRetention, trust ? '1' : '0', maxEntries),
+    )
+    const deviceUsers = await call(() => redis.kenchiLinkDevice(deviceLinksKey(device), user, now, deviceRetention, maxEntries))
+    return {
+      userSeen: userSeen === '1',
+      deviceSeen: deviceSeen === '1',
+      trusted: trusted === '1',
+      trustedDevices: Number(trustedDevices),
+      deviceUsers: Number(deviceUsers),
+      firstSeen: Number(firstSeen),
+    }
+  }
+
   return {
     async setIfAbsent(key, ttlMs) {
       const reply = await call(() => redis.set(flagKey(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))
@@ -274,6 +342,55 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
 
     async getDevice(id) {
       return deviceFrom(id, await call(() => redis.hgetall(deviceKey(id))))
+    },
+
+    async has(key) {
+      return (await call(() => redis.exists(flagKey(key)))) === 1
+    },
+
+    async setFlag(key, ttlMs) {
+      await call(() => redis.set(flagKey(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs))))
+    },
+
+    async deleteKey(key) {
+      // Three single-key commands: the keys may live in different cluster slots.
+      await call(() => Promise.all([redis.del(flagKey(key)), redis.del(hitKey(key)), redis.del(distinctKey(key))]))
+    },
+
+    async countHits(key, windowMs, now) {
+      return Number(await call(() => redis.zcount(hitKey(key), `(${now - windowMs}`, now)))
+    },
+
+    async linkUserDevice(user, device, now) {
+      return link(user, device, now, false)
+    },
+
+    async trustUserDevice(user, device, now) {
+      await link(user, device, now, true)
+    },
+
+    async listUserDevices(user, limit = 100) {
+      const fields = await call(() => redis.hgetall(userLinksKey(user)))
+      const records: UserDeviceRecord[] = []
+      for (const [device, value] of Object.entries(fields)) {
+        const record = linkFrom(user, device, value)
+        if (record) records.push(record)
+      }
+      return records.sort((a, b) => b.lastSeen - a.lastSeen).slice(0, Math.max(0, Math.floor(limit)))
+    },
+
+    async listDeviceUsers(device, limit = 100) {
+      const want = Math.max(0, Math.floor(limit))
+      if (want === 0) return []
+      const users = await call(() => redis.zrevrange(deviceLinksKey(device), 0, want - 1))
+      // One read per user: each user's hash may live in another cluster slot.
+      const values = await call(() => Promise.all(users.map((user) => redis.hget(userLinksKey(user), device))))
+      const records: UserDeviceRecord[] = []
+      users.forEach((user, i) => {
+        const record = values[i] == null ? undefined : linkFrom(user, device, values[i]!)
+        if (record) records.push(record)
+      })
+      return records.sort((a, b) => b.lastSeen - a.lastSeen)
     },
 
     async setDeviceStatus(id: string, status: DeviceStatus) {
@@ -328,6 +445,13 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
       client.disconnect()
     },
   }
+}
+
+/** Reads a pair stored as "firstSeen:lastSeen:trusted". */
+function linkFrom(user: string, device: string, value: string): UserDeviceRecord | undefined {
+  const [first, last, trusted] = value.split(':')
+  if (first === undefined || last === undefined || trusted === undefined) return undefined
+  return { userHash: user, deviceId: device, firstSeen: Number(first), lastSeen: Number(last), trusted: trusted === '1' }
 }
 
 /** Turns a flat HGETALL reply from a script into an object. */

@@ -2,7 +2,7 @@ import type { DevicePublicKey } from '@kenchi/protocol'
 import type BetterSqlite3 from 'better-sqlite3'
 import { KenchiError } from '../errors.js'
 import type { DeviceStatus } from '../verdict.js'
-import type { DeviceRecord, EventPatch, EventRecord, Store } from './types.js'
+import type { DeviceRecord, EventPatch, EventRecord, Store, UserDeviceLink, UserDeviceRecord } from './types.js'
 
 const DAY = 86_400_000
 
@@ -30,7 +30,12 @@ export interface SqliteStoreOptions {
   maxDevices?: number
   /** Most events kept; the oldest go first. Enforced by the timer's sweeps. Default 1 000 000. */
   maxEvents?: number
-  /** Devices not seen for this long (by this store's clock) are deleted by sweeps, in ms. Default 400 days. */
+  /** Most user–device pairs kept; the least recently used go first. Enforced by the timer's sweeps. Default 2 000 000. */
+  maxLinks?: number
+  /**
+   * Devices, and user–device pairs, not seen for this long (by this store's clock) are
+   * deleted by sweeps, in ms. Default 400 days.
+   */
   deviceRetentionMs?: number
   /** Events are deleted by sweeps this long after they were recorded (by this store's clock), in ms. Default 90 days. */
   eventRetentionMs?: number
@@ -71,6 +76,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   const maxEntries = count(options.maxEntriesPerKey ?? 10_000, 'maxEntriesPerKey')
   const maxDevices = count(options.maxDevices ?? 1_000_000, 'maxDevices')
   const maxEvents = count(options.maxEvents ?? 1_000_000, 'maxEvents')
+  const maxLinks = count(options.maxLinks ?? 2_000_000, 'maxLinks')
   const deviceRetention = count(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs')
   const eventRetention = count(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs')
   const sweepInterval = count(options.sweepIntervalMs ?? 60_000, 'sweepIntervalMs', 0)
@@ -98,6 +104,34 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     hitAdd: db.prepare<[string, number, number]>('INSERT INTO kenchi_hits (key, t, expiry) VALUES (?, ?, ?)'),
     hitTrim: db.prepare<[string, number]>('DELETE FROM kenchi_hits WHERE key = ? AND t <= ?'),
     hitCount: db.prepare<[string, number, number], { n: number }>('SELECT count(*) AS n FROM kenchi_hits WHERE key = ? AND t > ? AND t <= ?'),
+    hitRead: db.prepare<[string, number, number, number], { n: number }>(
+      'SELECT count(*) AS n FROM kenchi_hits WHERE key = ? AND t > ? AND t <= ? AND expiry > ?',
+    ),
+    flagDelete: db.prepare<[string]>('DELETE FROM kenchi_flags WHERE key = ?'),
+    hitDelete: db.prepare<[string]>('DELETE FROM kenchi_hits WHERE key = ?'),
+    distinctDelete: db.prepare<[string]>('DELETE FROM kenchi_distinct WHERE key = ?'),
+    linkGet: db.prepare<[string, string], LinkRow>(
+      'SELECT user, device, first_seen, last_seen, trusted FROM kenchi_links WHERE user = ? AND device = ?',
+    ),
+    linkUserSeen: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM kenchi_links WHERE user = ? LIMIT 1)'),
+    linkPut: db.prepare<[string, string, number, number, number, number]>(
+      `INSERT INTO kenchi_links (user, device, first_seen, last_seen, trusted, touched) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user, device) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen),
+         trusted = max(trusted, excluded.trusted), touched = excluded.touched`,
+    ),
+    linkTrusted: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_links WHERE user = ? AND trusted = 1'),
+    linkDeviceUsers: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_links WHERE device = ?'),
+    linksOfUser: db.prepare<[string, number], LinkRow>(
+      'SELECT user, device, first_seen, last_seen, trusted FROM kenchi_links WHERE user = ? ORDER BY last_seen DESC LIMIT ?',
+    ),
+    linksOfDevice: db.prepare<[string, number], LinkRow>(
+      'SELECT user, device, first_seen, last_seen, trusted FROM kenchi_links WHERE device = ? ORDER BY last_seen DESC LIMIT ?',
+    ),
+    sweepLinks: db.prepare<[number, number]>(
+      'DELETE FROM kenchi_links WHERE rowid IN (SELECT rowid FROM kenchi_links WHERE touched <= ? LIMIT ?)',
+    ),
+    countLinks: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_links'),
+    boundLinks: db.prepare<[number]>('DELETE FROM kenchi_links WHERE rowid IN (SELECT rowid FROM kenchi_links ORDER BY touched LIMIT ?)'),
     hitTotal: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_hits WHERE key = ?'),
     hitBound: db.prepare<[string, string, number]>(
       'DELETE FROM kenchi_hits WHERE key = ? AND id IN (SELECT id FROM kenchi_hits WHERE key = ? ORDER BY t, id LIMIT ?)',
@@ -194,6 +228,32 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     return { before, after: { ...deviceFrom(row), lastSeen: Math.max(row.last_seen, now) } }
   })
 
+  const setFlag = db.transaction((key: string, ttlMs: number) => {
+    q.flagPut.run(key, clock() + Math.max(1, Math.ceil(ttlMs)))
+  })
+
+  const deleteKey = db.transaction((key: string) => {
+    q.flagDelete.run(key)
+    q.hitDelete.run(key)
+    q.distinctDelete.run(key)
+  })
+
+  /** Creates or touches a user–device pair (trusting it if asked) and reports what was known before. */
+  const link = db.transaction((user: string, device: string, now: number, trust: boolean): UserDeviceLink => {
+    const userSeen = q.linkUserSeen.get(user)!.n > 0
+    const before = q.linkGet.get(user, device)
+    q.linkPut.run(user, device, now, now, trust ? 1 : 0, clock())
+    const after = q.linkGet.get(user, device)!
+    return {
+      userSeen,
+      deviceSeen: before !== undefined,
+      trusted: after.trusted === 1,
+      trustedDevices: q.linkTrusted.get(user)!.n,
+      deviceUsers: q.linkDeviceUsers.get(device)!.n,
+      firstSeen: after.first_seen,
+    }
+  })
+
   const updateEvent = db.transaction((id: string, patch: EventPatch): EventRecord | undefined => {
     const row = q.eventGet.get(id)
     if (row === undefined) return undefined
@@ -216,11 +276,13 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     removed += q.sweepDistinct.run(at, batch).changes
     removed += q.sweepDevices.run(at - deviceRetention, batch).changes
     removed += q.sweepEvents.run(at - eventRetention, batch).changes
+    removed += q.sweepLinks.run(at - deviceRetention, batch).changes
     if (bounds) {
       const over = (n: number, max: number) => Math.min(batch, Math.max(0, n - max))
       removed += q.boundFlags.run(over(q.countFlags.get()!.n, maxKeys)).changes
       removed += q.boundDevices.run(over(q.countDevices.get()!.n, maxDevices)).changes
       removed += q.boundEvents.run(over(q.countEvents.get()!.n, maxEvents)).changes
+      removed += q.boundLinks.run(over(q.countLinks.get()!.n, maxLinks)).changes
     }
     return removed
   })
@@ -278,6 +340,43 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       return row && deviceFrom(row)
     },
 
+    async has(key) {
+      const row = q.flagGet.get(key)
+      return row !== undefined && row.expiry > clock()
+    },
+
+    async setFlag(key, ttlMs) {
+      setFlag.immediate(key, ttlMs)
+      wrote()
+    },
+
+    async deleteKey(key) {
+      deleteKey.immediate(key)
+    },
+
+    async countHits(key, windowMs, now) {
+      return q.hitRead.get(key, now - windowMs, now, clock())!.n
+    },
+
+    async linkUserDevice(user, device, now) {
+      const result = link.immediate(user, device, now, false)
+      wrote()
+      return result
+    },
+
+    async trustUserDevice(user, device, now) {
+      link.immediate(user, device, now, true)
+      wrote()
+    },
+
+    async listUserDevices(user, limit = 100) {
+      return q.linksOfUser.all(user, Math.max(0, Math.floor(limit))).map(linkFrom)
+    },
+
+    async listDeviceUsers(device, limit = 100) {
+      return q.linksOfDevice.all(device, Math.max(0, Math.floor(limit))).map(linkFrom)
+    },
+
     async setDeviceStatus(id: string, status: DeviceStatus) {
       const row = q.deviceStatus.get(status, id)
       return row && deviceFrom(row)
@@ -323,6 +422,18 @@ interface DeviceRow {
   last_seen: number
 }
 
+interface LinkRow {
+  user: string
+  device: string
+  first_seen: number
+  last_seen: number
+  trusted: number
+}
+
+function linkFrom(row: LinkRow): UserDeviceRecord {
+  return { userHash: row.user, deviceId: row.device, firstSeen: row.first_seen, lastSeen: row.last_seen, trusted: row.trusted === 1 }
+}
+
 function deviceFrom(row: DeviceRow): DeviceRecord {
   return {
     id: row.id,
@@ -364,6 +475,10 @@ function migrate(db: BetterSqlite3.Database): void {
       CREATE TABLE kenchi_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, recorded INTEGER NOT NULL, body TEXT NOT NULL);
       CREATE INDEX kenchi_events_at ON kenchi_events (at, seq);
       CREATE INDEX kenchi_events_recorded ON kenchi_events (recorded);
+      CREATE TABLE kenchi_links (user TEXT NOT NULL, device TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, trusted INTEGER NOT NULL, touched INTEGER NOT NULL, PRIMARY KEY (user, device));
+      CREATE INDEX kenchi_links_user_last ON kenchi_links (user, last_seen);
+      CREATE INDEX kenchi_links_device_last ON kenchi_links (device, last_seen);
+      CREATE INDEX kenchi_links_touched ON kenchi_links (touched);
     `)
     db.prepare(`INSERT OR REPLACE INTO kenchi_meta (name, value) VALUES ('schema_version', ?)`).run(String(SQLITE_SCHEMA_VERSION))
   }).immediate()

@@ -36,6 +36,8 @@ export interface EventRecord {
   wouldBe?: Decision
   score: number
   reasons: Reason[]
+  /** Reasons from rules in monitor mode, not counted in `score`. */
+  monitored?: Reason[]
   mode: 'live' | 'monitor'
   deviceId?: string
   ip?: string
@@ -47,6 +49,31 @@ export interface EventRecord {
   outcomes?: Array<{ outcome: Outcome; at: number }>
   /** The latest label, if any. */
   label?: { label: Label; at: number; comment?: string }
+}
+
+/** What the store knew about a user and a device when they were linked. */
+export interface UserDeviceLink {
+  /** The user had been linked to any device before this call. */
+  userSeen: boolean
+  /** This user and this device had been linked before this call. */
+  deviceSeen: boolean
+  /** This user trusts this device (a login succeeded or a challenge was passed on it). */
+  trusted: boolean
+  /** How many devices this user trusts. */
+  trustedDevices: number
+  /** How many distinct users this device has been linked to, this one included. */
+  deviceUsers: number
+  /** When this user first used this device (Unix ms); now on first sight. */
+  firstSeen: number
+}
+
+/** One user–device pair, for history views. */
+export interface UserDeviceRecord {
+  userHash: string
+  deviceId: string
+  firstSeen: number
+  lastSeen: number
+  trusted: boolean
 }
 
 /** Changes `updateEvent` applies: an outcome is appended, a label replaces the previous one. */
@@ -96,6 +123,27 @@ export interface Store {
   ): Promise<{ before: DeviceRecord | undefined; after: DeviceRecord }>
   /** Reads a device record. */
   getDevice(id: string): Promise<DeviceRecord | undefined>
+  /**
+   * Whether `key` is set (by `setIfAbsent` or `setFlag`) and not expired. Read-only.
+   */
+  has(key: string): Promise<boolean>
+  /** Sets `key` (or renews it) for `ttlMs`, whether or not it existed. */
+  setFlag(key: string, ttlMs: number): Promise<void>
+  /** Removes `key`. */
+  deleteKey(key: string): Promise<void>
+  /** The number of hits on a `hit` counter in `(now - windowMs, now]`, without adding one. Read-only. */
+  countHits(key: string, windowMs: number, now: number): Promise<number>
+  /**
+   * Records that a user used a device at `now` (creating or touching the pair) and
+   * resolves what was known before. Atomic per pair.
+   */
+  linkUserDevice(userHash: string, deviceId: string, now: number): Promise<UserDeviceLink>
+  /** Marks a user–device pair trusted (creating it if needed). */
+  trustUserDevice(userHash: string, deviceId: string, now: number): Promise<void>
+  /** The devices a user has used, most recent first (at most `limit`, default 100). */
+  listUserDevices(userHash: string, limit?: number): Promise<UserDeviceRecord[]>
+  /** The users a device has been used by, most recent first (at most `limit`, default 100). */
+  listDeviceUsers(deviceId: string, limit?: number): Promise<UserDeviceRecord[]>
   /** Sets a device's status; resolves the updated record, or `undefined` for an unknown device. */
   setDeviceStatus(id: string, status: DeviceStatus): Promise<DeviceRecord | undefined>
   /** Stores an event. Recording the same id twice keeps the first. */

@@ -1,0 +1,111 @@
+// Hono (any runtime with Node's file system for serving the client; verification itself
+// needs only the verifier).
+//
+//   import { honoKenchi } from '@kenchi/server/hono'
+//   const kenchi = honoKenchi(verifier)
+//   app.use(kenchi.middleware)                                   // POST /kenchi/challenge, GET /kenchi/kenchi.min.js
+//   app.post('/login', async (c) => {
+//     const verdict = await kenchi.verify(c, 'login')
+//   })
+import type { Verdict } from '../verdict.js'
+import type { Verifier } from '../verifier.js'
+import {
+  ClientAssets,
+  challengeResponse,
+  MAX_CHALLENGE_BODY,
+  resolveOptions,
+  scriptTagFor,
+  tokenFrom,
+  TOKEN_HEADER,
+  type AdapterOptions,
+  type ExtraContext,
+  type PlainResponse,
+} from './core.js'
+
+/** The context fields the adapter reads; Hono's `c` has them all. */
+export interface HonoContextLike {
+  req: {
+    raw: Request
+    header(name: string): string | undefined
+    parseBody(): Promise<Record<string, unknown>>
+    json(): Promise<unknown>
+  }
+  env?: unknown
+}
+
+export interface HonoOptions extends AdapterOptions {
+  /** Client IP for a request. Default: the socket address under `@hono/node-server`, else none. */
+  getIp?: (c: HonoContextLike) => string | undefined
+}
+
+export interface HonoKenchi {
+  /** Serves `POST <endpoint>/challenge` and, unless `serveClient: false`, `GET <endpoint>/<client file>`. */
+  middleware(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void>
+  /** Verifies the token in this request (form or JSON field `kenchi-token`, or the `x-kenchi-token` header). Never throws. */
+  verify(c: HonoContextLike, action: string, extra?: ExtraContext): Promise<Verdict>
+  /** The `<script>` tag for the client, versioned and with its integrity hash. */
+  scriptTag(file?: string): string
+}
+
+/** Builds the Hono integration for a verifier. */
+export function honoKenchi(verifier: Verifier, options: HonoOptions = {}): HonoKenchi {
+  const resolved = resolveOptions(options)
+  let assets: ClientAssets | undefined
+  const clientAssets = () => (assets ??= new ClientAssets(resolved.clientDir))
+  if (resolved.serveClient) clientAssets()
+  const getIp = options.getIp ?? nodeServerIp
+  const toResponse = (r: PlainResponse) =>
+    new Response(r.status === 304 ? null : typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers })
+
+  async function body(c: HonoContextLike): Promise<unknown> {
+    const type = c.req.header('content-type') ?? ''
+    try {
+      if (type.includes('application/json')) return await c.req.json()
+      if (type.includes('form')) return await c.req.parseBody()
+    } catch {
+      return undefined
+    }
+    return undefined
+  }
+
+  return {
+    async middleware(c, next) {
+      const url = new URL(c.req.raw.url)
+      if (!url.pathname.startsWith(resolved.endpoint + '/')) return next()
+      const rest = url.pathname.slice(resolved.endpoint.length + 1)
+      const method = c.req.raw.method
+      if (rest === 'challenge' && method === 'POST') {
+        const text = await c.req.raw.text()
+        let parsed: unknown
+        try {
+          parsed = text.length <= MAX_CHALLENGE_BODY ? JSON.parse(text) : undefined
+        } catch {
+          parsed = undefined
+        }
+        return toResponse(await challengeResponse(verifier, parsed, c.req.header('origin'), resolved))
+      }
+      if (resolved.serveClient && (method === 'GET' || method === 'HEAD')) {
+        const response = clientAssets().respond(rest, c.req.header('if-none-match'), url.searchParams.get('v') ?? undefined)
+        if (response) return toResponse(method === 'HEAD' ? { ...response, body: '' } : response)
+      }
+      return next()
+    },
+    async verify(c, action, extra = {}) {
+      const headers: Record<string, string> = {}
+      c.req.raw.headers.forEach((value, name) => (headers[name] = value))
+      const ip = getIp(c)
+      return verifier.verify(tokenFrom(await body(c), headers[TOKEN_HEADER]), {
+        ...(ip !== undefined ? { ip } : {}),
+        headers,
+        ...extra,
+        action,
+      })
+    },
+    scriptTag: (file) => scriptTagFor(clientAssets(), resolved, file),
+  }
+}
+
+function nodeServerIp(c: HonoContextLike): string | undefined {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+  return incoming?.socket?.remoteAddress
+}

@@ -1,0 +1,168 @@
+// The `kenchi` command.
+//
+//   kenchi keygen [--id <key id>]          a new challenge key and identity-hash secret
+//   kenchi inspect <token|-> [--secret S] [--kid K] [--json]
+//                                          decode and explain a token without trusting it
+import { createHmac, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { parseToken, TOKEN_ERRORS, type ParsedToken } from '@kenchi/protocol'
+import { createDeviceVerifier, deviceThumbprint } from './device.js'
+
+const USAGE = `usage:
+  kenchi keygen [--id <key id>]
+      Prints a new challenge signing key { id, secret } and an identity-hash secret, as JSON.
+  kenchi inspect <token | -> [--secret <challenge secret>] [--json]
+      Decodes a token (or reads it from standard input with -) and explains it. Checks the
+      structure, the device signature (the key is in the token) and, with --secret, the
+      challenge MAC. Says nothing about replay: that needs the server's store.`
+
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+  stdin(): string
+  now(): number
+}
+
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text + '\n'),
+  err: (text) => process.stderr.write(text + '\n'),
+  stdin: () => readFileSync(0, 'utf8'),
+  now: () => Date.now(),
+}
+
+/** Runs the CLI with arguments (without `node` and the script); resolves the exit code. */
+export function runCli(args: readonly string[], io: CliIo = processIo): number {
+  const [command, ...rest] = args
+  const flags = parseFlags(rest)
+  if (flags === undefined) return usage(io)
+  if (command === 'keygen') return keygen(flags, io)
+  if (command === 'inspect') return inspect(flags, io)
+  return usage(io, command === undefined || command === '--help' || command === 'help' ? 0 : 2)
+}
+
+function usage(io: CliIo, code = 2): number {
+  ;(code === 0 ? io.out : io.err)(USAGE)
+  return code
+}
+
+type Flags = { positional: string[]; options: Map<string, string | true> }
+
+function parseFlags(args: readonly string[]): Flags | undefined {
+  const positional: string[] = []
+  const options = new Map<string, string | true>()
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === '--json') options.set('json', true)
+    else if (arg === '--id' || arg === '--secret') {
+      const value = args[++i]
+      if (value === undefined) return undefined
+      options.set(arg.slice(2), value)
+    } else if (arg.startsWith('--')) return undefined
+    else positional.push(arg)
+  }
+  return { positional, options }
+}
+
+function keygen(flags: Flags, io: CliIo): number {
+  const id = flags.options.get('id')
+  const keyId = typeof id === 'string' ? id : `k${new Date(io.now()).toISOString().slice(0, 10).replaceAll('-', '')}`
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId)) {
+    io.err('kenchi keygen: --id must be 1–32 characters of [A-Za-z0-9_-]')
+    return 2
+  }
+  io.out(
+    JSON.stringify(
+      {
+        keys: [{ id: keyId, secret: randomBytes(32).toString('base64url') }],
+        hashSecret: randomBytes(32).toString('base64url'),
+        note: 'Keep both secret. Put the new key first in `keys` to rotate; never change hashSecret once in use.',
+      },
+      null,
+      2,
+    ),
+  )
+  return 0
+}
+
+function inspect(flags: Flags, io: CliIo): number {
+  let raw = flags.positional[0]
+  if (raw === undefined) return usage(io)
+  if (raw === '-') raw = io.stdin()
+  raw = raw.trim()
+  const parsed = parseToken(raw)
+  const json = flags.options.get('json') === true
+  if (!parsed.ok) {
+    const report = { valid: false, code: parsed.code, message: TOKEN_ERRORS[parsed.code], detail: parsed.detail, bytes: raw.length }
+    if (json) io.out(JSON.stringify(report, null, 2))
+    else io.out(`INVALID ${parsed.code}: ${parsed.message}${parsed.detail ? ` (${parsed.detail})` : ''}\n${raw.length} bytes`)
+    return 1
+  }
+  const report = describe(parsed.value, flags, io.now())
+  if (json) io.out(JSON.stringify(report, null, 2))
+  else io.out(text(report))
+  return report.deviceSignature === 'valid' && report.challengeMac !== 'invalid' ? 0 : 1
+}
+
+interface Report {
+  bytes: number
+  challenge: { keyId: string; nonce: string; action: string; origin: string; issuedAt: string; expiresAt: string; expired: boolean; pow: number }
+  challengeMac: 'valid' | 'invalid' | 'not checked (no --secret)'
+  deviceSignature: 'valid' | 'invalid'
+  deviceId: string
+  keyStorage: string
+  pageOrigin: string
+  clientTime: string
+  signals: Record<string, unknown>
+  behaviour: Record<string, number>
+}
+
+function describe(token: ParsedToken, flags: Flags, now: number): Report {
+  const c = token.challenge.payload
+  const secret = flags.options.get('secret')
+  let mac: Report['challengeMac'] = 'not checked (no --secret)'
+  if (typeof secret === 'string') {
+    const expected = createHmac('sha256', secret).update(token.challenge.signingInput).digest()
+    mac = Buffer.from(token.challenge.mac).equals(expected) ? 'valid' : 'invalid'
+  }
+  const signals: Record<string, unknown> = {}
+  for (const [name, result] of Object.entries(token.body.s)) signals[name] = 'v' in result ? result.v : `error: ${result.e}`
+  const behaviour: Record<string, number> = {}
+  for (const [name, stream] of Object.entries(token.body.b ?? {})) behaviour[name] = stream.length
+  return {
+    bytes: token.raw.length,
+    challenge: {
+      keyId: c.kid,
+      nonce: c.n,
+      action: c.act,
+      origin: c.org,
+      issuedAt: new Date(c.iat * 1000).toISOString(),
+      expiresAt: new Date(c.exp * 1000).toISOString(),
+      expired: now / 1000 > c.exp,
+      pow: c.pow ?? 0,
+    },
+    challengeMac: mac,
+    deviceSignature: createDeviceVerifier(1)(token) ? 'valid' : 'invalid',
+    deviceId: deviceThumbprint(token.body.k),
+    keyStorage: token.body.ks,
+    pageOrigin: token.body.o,
+    clientTime: new Date(token.body.t).toISOString(),
+    signals,
+    behaviour,
+  }
+}
+
+function text(r: Report): string {
+  const lines = [
+    `kt1 token, ${r.bytes} bytes (not trusted: decoded and explained only)`,
+    `challenge   action ${r.challenge.action}, origin ${r.challenge.origin}, key ${r.challenge.keyId}, nonce ${r.challenge.nonce}`,
+    `            issued ${r.challenge.issuedAt}, expires ${r.challenge.expiresAt}${r.challenge.expired ? ' (EXPIRED)' : ''}${r.challenge.pow ? `, proof of work ${r.challenge.pow} bits` : ''}`,
+    `            MAC ${r.challengeMac}`,
+    `device      ${r.deviceId} (key in ${r.keyStorage === 'idb' ? 'IndexedDB' : 'page memory only'}), signature ${r.deviceSignature}`,
+    `page        ${r.pageOrigin}, client clock ${r.clientTime}`,
+    'signals',
+    ...Object.entries(r.signals).map(([name, value]) => `  ${name.padEnd(14)}${JSON.stringify(value).slice(0, 120)}`),
+  ]
+  const streams = Object.entries(r.behaviour)
+  if (streams.length > 0) lines.push('behaviour', ...streams.map(([name, n]) => `  ${name.padEnd(14)}${n} integers`))
+  return lines.join('\n')
+}

@@ -1,0 +1,57 @@
+import { statusAfterLabel, statusAfterOutcome } from './device-status.js'
+import { NEGATIVE_IP_TTL_MS, negativeIpKey } from './rules/negative.js'
+import type { EventRecord, Label, Outcome, Store } from './stores/types.js'
+
+/** How long outcome counters are kept; velocity rules read windows up to this long. */
+export const FAILURE_RETENTION_MS = 24 * 3600 * 1000
+
+/** Outcome counters kept for velocity rules and failure rates. */
+export type OutcomeCounter = 'login-failed' | 'login-succeeded' | 'order-declined' | 'order-accepted'
+
+const COUNTED: Partial<Record<Outcome, OutcomeCounter>> = {
+  login_failed: 'login-failed',
+  login_succeeded: 'login-succeeded',
+  order_declined: 'order-declined',
+  order_accepted: 'order-accepted',
+}
+
+/** The counters an outcome adds to, keyed by what the event knew: site-wide, user, IP, device. */
+export function failureKeys(kind: OutcomeCounter, event: Pick<EventRecord, 'userHash' | 'ip' | 'deviceId'>): string[] {
+  const keys = [`${kind}:site`]
+  if (event.userHash !== undefined) keys.push(`${kind}:user:${event.userHash}`)
+  if (event.ip !== undefined) keys.push(`${kind}:ip:${event.ip}`)
+  if (event.deviceId !== undefined) keys.push(`${kind}:device:${event.deviceId}`)
+  return keys
+}
+
+/**
+ * What a reported outcome changes besides the event: a success on an allowed event (or a
+ * passed challenge) makes the device trusted for that user and `valid`; a failed challenge
+ * makes it `unknown`; logins and orders, failed or not, are counted for velocity rules and
+ * failure rates.
+ */
+export async function applyOutcome(store: Store, event: EventRecord, outcome: Outcome, now: number): Promise<void> {
+  const { deviceId, userHash } = event
+  const succeeded = outcome === 'challenge_passed' || (outcome === 'login_succeeded' && (event.decision === 'allow' || event.mode === 'monitor'))
+  if (succeeded && deviceId !== undefined && userHash !== undefined) await store.trustUserDevice(userHash, deviceId, now)
+  if (deviceId !== undefined) {
+    const device = await store.getDevice(deviceId)
+    if (device) {
+      const next = statusAfterOutcome(device.status, outcome)
+      if (next !== device.status) await store.setDeviceStatus(deviceId, next)
+    }
+  }
+  const counter = COUNTED[outcome]
+  if (counter !== undefined) for (const key of failureKeys(counter, event)) await store.hit(key, FAILURE_RETENTION_MS, now)
+}
+
+/** What a label changes: `fraud` puts the device and the IP on the negative lists; `legit` clears the device and trusts it for the user. */
+export async function applyLabel(store: Store, event: EventRecord, label: Label, now: number): Promise<void> {
+  if (event.deviceId !== undefined && (await store.getDevice(event.deviceId))) {
+    await store.setDeviceStatus(event.deviceId, statusAfterLabel(label))
+  }
+  if (label === 'fraud' && event.ip !== undefined) await store.setFlag(negativeIpKey(event.ip), NEGATIVE_IP_TTL_MS)
+  if (label === 'legit' && event.deviceId !== undefined && event.userHash !== undefined) {
+    await store.trustUserDevice(event.userHash, event.deviceId, now)
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Writes that must not be lost when the store fails (events, outcomes, labels): tried at
+ * once, and on failure kept in order in memory and retried with backoff until the store
+ * answers again. Bounded: when full, new writes are refused (the caller is told) rather
+ * than silently dropping old ones.
+ */
+export interface Outbox {
+  /** Runs `write`, or queues it behind earlier failed writes. */
+  submit(write: () => Promise<unknown>): Promise<'done' | 'queued'>
+  /** Writes waiting for the store. */
+  readonly pending: number
+  /** Retries everything now, in order; resolves how many writes are still waiting. */
+  flush(): Promise<number>
+  /** Stops the retry timer. Pending writes stay in memory until the next flush. */
+  close(): void
+}
+
+export class OutboxFullError extends Error {
+  constructor() {
+    super('store unavailable and the write queue is full')
+    this.name = 'OutboxFullError'
+  }
+}
+
+export function createOutbox(options: { max?: number; minDelayMs?: number; maxDelayMs?: number } = {}): Outbox {
+  const max = options.max ?? 10_000
+  const minDelay = options.minDelayMs ?? 250
+  const maxDelay = options.maxDelayMs ?? 30_000
+  const queue: Array<() => Promise<unknown>> = []
+  let delay = minDelay
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let flushing: Promise<number> | undefined
+  let closed = false
+
+  function schedule(): void {
+    if (closed || timer !== undefined || queue.length === 0) return
+    timer = setTimeout(() => {
+      timer = undefined
+      void flush()
+    }, delay)
+    timer.unref?.()
+    delay = Math.min(maxDelay, delay * 2)
+  }
+
+  function flush(): Promise<number> {
+    flushing ??= (async () => {
+      try {
+        while (queue.length > 0) {
+          try {
+            await queue[0]!()
+          } catch (error) {
+            if (!(error instanceof FinalError)) {
+              schedule()
+              return queue.length
+            }
+          }
+          queue.shift()
+          delay = minDelay
+        }
+        return 0
+      } finally {
+        flushing = undefined
+      }
+    })()
+    return flushing
+  }
+
+  function enqueue(write: () => Promise<unknown>): 'queued' {
+    if (queue.length >= max) throw new OutboxFullError()
+    queue.push(write)
+    schedule()
+    return 'queued'
+  }
+
+  return {
+    async submit(write) {
+      if (queue.length > 0) return enqueue(write)
+      try {
+        await write()
+        return 'done'
+      } catch (error) {
+        if (error instanceof FinalError) throw error.reason
+        return enqueue(write)
+      }
+    },
+    get pending() {
+      return queue.length
+    },
+    flush,
+    close() {
+      closed = true
+      if (timer !== undefined) clearTimeout(timer)
+      timer = undefined
+    },
+  }
+}
+
+/** Thrown inside a write to fail it for good (not a store failure, so not retried). */
+export class FinalError extends Error {
+  readonly reason: unknown
+  constructor(reason: unknown) {
+    super('final')
+    this.reason = reason
+  }
+}

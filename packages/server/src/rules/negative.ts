@@ -1,0 +1,27 @@
+import { ruleMode, type Rule, type RuleOptions } from './types.js'
+
+/** How long an IP stays on the negative list after an event from it is labelled fraud. */
+export const NEGATIVE_IP_TTL_MS = 30 * 24 * 3600 * 1000
+
+/** The store key that marks an IP negative. */
+export const negativeIpKey = (ip: string) => `ng-ip:${ip}`
+
+/**
+ * The negative lists that labels build: `NG_DEVICE` (hard) for a device whose status is
+ * `fraud` (an event on it was labelled fraud), `NEGATIVE_IP` (hard) for an IP an event
+ * labelled fraud came from, for 30 days. Static lists loaded from files are separate rules.
+ */
+export function negativeRule(options: RuleOptions = {}): Rule {
+  return {
+    name: 'negative',
+    mode: ruleMode('negativeRule', options),
+    async evaluate({ device, context, store }) {
+      const reasons = []
+      if (device.status === 'fraud') reasons.push({ code: 'NG_DEVICE' as const, weight: 100, detail: { source: 'label' } })
+      if (context.ip !== undefined && (await store.has(negativeIpKey(context.ip)))) {
+        reasons.push({ code: 'NEGATIVE_IP' as const, weight: 100, detail: { source: 'label' } })
+      }
+      return reasons
+    },
+  }
+}

@@ -1,0 +1,4 @@
+import { memoryStore } from '@kenchi/server'
+import { describeHistoryConformance } from './history-conformance.js'
+
+describeHistoryConformance('memory', async () => memoryStore())
