@@ -50,9 +50,21 @@ describe('redisStore', () => {
     await s.touchDevice('dev1', KEY, T)
     await s.recordEvent(event('ev1', T))
     await s.updateEvent('ev1', { outcome: { outcome: 'login_failed', at: T } })
+    await s.linkUserDevice('user1', 'dev1', T)
+    await s.setFlag('ng-ip:x', 90_000)
     const keys = (await admin.keys(`${prefix}*`)).sort()
     expect(keys).toEqual(
-      [`${prefix}k:nonce:abc`, `${prefix}h:ip:1`, `${prefix}d:ip-users:1`, `${prefix}dev:dev1`, `${prefix}{ev}:e:ev1`, `${prefix}{ev}:by-time`].sort(),
+      [
+        `${prefix}k:nonce:abc`,
+        `${prefix}k:ng-ip:x`,
+        `${prefix}h:ip:1`,
+        `${prefix}d:ip-users:1`,
+        `${prefix}dev:dev1`,
+        `${prefix}{ev}:e:ev1`,
+        `${prefix}{ev}:by-time`,
+        `${prefix}ud:u:user1`,
+        `${prefix}ud:d:dev1`,
+      ].sort(),
     )
     const ttl = async (key: string) => admin.pttl(`${prefix}${key}`)
     const near = (value: number, expected: number) => expect(value > expected - 5000 && value <= expected).toBe(true)
@@ -62,6 +74,9 @@ describe('redisStore', () => {
     near(await ttl('dev:dev1'), 5 * DAY)
     near(await ttl('{ev}:e:ev1'), 2 * DAY)
     near(await ttl('{ev}:by-time'), 2 * DAY)
+    near(await ttl('k:ng-ip:x'), 90_000)
+    near(await ttl('ud:u:user1'), 5 * DAY)
+    near(await ttl('ud:d:dev1'), 5 * DAY)
   })
 
   it('keeps a counter alive for its longest window', async () => {

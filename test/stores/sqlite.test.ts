@@ -200,6 +200,23 @@ describe('sqliteStore', () => {
     expect(rows('kenchi_flags')).toBe(1)
   })
 
+  it('bounds and retires user–device pairs', async () => {
+    let now = T
+    const s = (await store({ now: () => now, sweepIntervalMs: 0, maxLinks: 2, deviceRetentionMs: 10_000 })) as Awaited<ReturnType<typeof sqliteStore>>
+    await s.linkUserDevice('u1', 'd1', T)
+    now += 1
+    await s.linkUserDevice('u1', 'd2', T + 1)
+    now += 1
+    await s.linkUserDevice('u2', 'd1', T + 2)
+    await s.sweep()
+    expect((await s.listUserDevices('u1')).map((r) => r.deviceId)).toEqual(['d2']) // the least recently used went
+    now += 10_000
+    await s.trustUserDevice('u2', 'd1', T + 3) // used again: kept
+    await s.sweep()
+    expect(rows('kenchi_links')).toBe(1)
+    expect(await s.listDeviceUsers('d1')).toEqual([{ userHash: 'u2', deviceId: 'd1', firstSeen: T + 2, lastSeen: T + 3, trusted: true }])
+  })
+
   it('sweeps on a timer', async () => {
     const s = await store({ sweepIntervalMs: 50 })
     for (let i = 0; i < 20; i++) await s.setIfAbsent(`k${i}`, 1)
