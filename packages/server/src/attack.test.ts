@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { humanSignals, newDevice, tokenFor } from '../../../test/support/tokens.js'
-import type { Alert } from './attack.js'
+import type { Alert } from './notify/notifier.js'
 import { KenchiError } from './errors.js'
 import { memoryStore } from './stores/memory.js'
 import { createVerifier } from './verifier.js'
@@ -50,7 +50,7 @@ describe('attack mode', () => {
     expect(verifier.attack).toMatchObject({ active: true, failedLogins: expect.any(Number) })
     expect(during.decision).toBe('challenge')
     expect(during.reasons).toContainEqual({ code: 'ATTACK_MODE', weight: 50, detail: { response: 'challenge', since: expect.any(Number) } })
-    expect(alerts.map((a) => a.kind)).toEqual(['attack-start'])
+    expect(alerts.map((a) => [a.kind, a.code])).toEqual([['attack-mode', 'ATTACK_MODE_ON']])
     // Other actions are not affected by the login response.
     const { challenge } = await verifier.challenge({ action: 'checkout', origin: ORIGIN })
     const checkout = await verifier.verify(await tokenFor(challenge), { action: 'checkout', userAgent: UA })
@@ -73,7 +73,7 @@ describe('attack mode', () => {
     const after = await login('w@example.jp')
     expect(verifier.attack.active).toBe(false)
     expect(after.reasons.map((r) => r.code)).not.toContain('ATTACK_MODE')
-    expect(alerts.map((a) => a.kind)).toEqual(['attack-start', 'attack-end'])
+    expect(alerts.map((a) => a.code)).toEqual(['ATTACK_MODE_ON', 'ATTACK_MODE_OFF'])
   })
 
   it('stop-logins denies logins, maintenance denies everything, pow raises login challenges', async () => {

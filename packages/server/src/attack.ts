@@ -1,4 +1,5 @@
 import { KenchiError } from './errors.js'
+import type { Alert } from './notify/notifier.js'
 import type { Store } from './stores/types.js'
 import type { Reason } from './verdict.js'
 
@@ -37,13 +38,6 @@ export const DEFAULT_ATTACK_POLICY: AttackPolicy = {
   pow: 16,
   exitRatio: 0.5,
   calmMs: 10 * 60_000,
-}
-
-/** Something worth telling the shop: attack mode switching on or off. */
-export interface Alert {
-  kind: 'attack-start' | 'attack-end'
-  at: number
-  detail: Record<string, unknown>
 }
 
 export interface AttackState {
@@ -140,7 +134,7 @@ export class AttackMonitor {
     this.#state = { ...this.#state, active, ...(active ? { since: now } : {}) }
     if (!active) delete this.#state.since
     try {
-      this.alert({ kind: active ? 'attack-start' : 'attack-end', at: now, detail })
+      this.alert({ kind: 'attack-mode', code: active ? 'ATTACK_MODE_ON' : 'ATTACK_MODE_OFF', at: now, detail })
     } catch {
       // an alert hook that throws must not break verification
     }

@@ -33,7 +33,7 @@ export { OUTCOMES } from './verifier.js'
 export type { ReportStatus } from './verifier.js'
 export type { Policy, ActionPolicy, PolicyPatch } from './policy.js'
 export { DEFAULT_ATTACK_POLICY } from './attack.js'
-export type { AttackPolicy, AttackResponse, AttackState, Alert } from './attack.js'
+export type { AttackPolicy, AttackResponse, AttackState } from './attack.js'
 export { DEFAULT_POLICY } from './policy.js'
 export type { EventPatch, Label, Outcome, UserDeviceLink, UserDeviceRecord } from './stores/types.js'
 export { statusAfterVerdict, statusAfterOutcome, statusAfterLabel } from './device-status.js'
@@ -47,3 +47,44 @@ export type { RedisStoreOptions } from './stores/redis.js'
 export type { Store, DeviceRecord, EventRecord } from './stores/types.js'
 export { createPageViewLimiter } from './page-views.js'
 export type { PageViewLimiterOptions, PageViewDecision } from './page-views.js'
+export {
+  ipListRule,
+  userAgentListRule,
+  NULL_USER_AGENT,
+  emailDomainRule,
+  emailDomain,
+  EMAIL_ACTIONS,
+  deviceListRule,
+  ruleScope,
+  ipAllowed,
+} from './rules/index.js'
+export type {
+  IpListRuleOptions,
+  UserAgentListRuleOptions,
+  EmailDomainRuleOptions,
+  DeviceListRuleOptions,
+  Scope,
+  ScopeOptions,
+} from './rules/index.js'
+export { createList, loadList, parseList } from './lists/list.js'
+export type { FileBackedList, KenchiList, ListKind } from './lists/list.js'
+export { isLocalIp, parseIp } from './lists/ip.js'
+export { disposableDomains } from './lists/disposable.js'
+export { foreignIpRule, REGISTRATION_ACTIONS, foreignLanguageRule } from './rules/index.js'
+export type { ForeignIpPolicy, ForeignIpRuleOptions, ForeignLanguageRuleOptions } from './rules/index.js'
+export { createGeo, geoFrom, defaultCountryDatabase } from './geo/country.js'
+export type { Geo, GeoOptions } from './geo/country.js'
+export { torRule } from './rules/index.js'
+export type { TorRuleOptions } from './rules/index.js'
+export { torExitList, TOR_BULK_EXIT_LIST_URL } from './lists/tor.js'
+export type { TorExitList, TorExitListOptions } from './lists/tor.js'
+export { contentRule, CONTENT_ACTIONS } from './rules/index.js'
+export type { ContentRuleOptions, ContentRepeatOptions } from './rules/index.js'
+export { countUrls, gibberish, normaliseText } from './content/text.js'
+export type { GibberishFinding } from './content/text.js'
+export { createNotifier, ALERTS_SUPPRESSED, signWebhook, verifyWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './notify/index.js'
+export type { Alert, MailTransport, Notifier, NotifierOptions, NotifierStats } from './notify/index.js'
+export { datacenterRule } from './rules/index.js'
+export type { DatacenterRuleOptions } from './rules/index.js'
+export { createHostingNetworks, DEFAULT_HOSTING_ASNS } from './geo/asn.js'
+export type { HostingNetworks, HostingNetworksOptions } from './geo/asn.js'

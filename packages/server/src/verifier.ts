@@ -13,7 +13,8 @@ import {
   type ParsedToken,
   type TokenErrorCode,
 } from '@kenchi/protocol'
-import { AttackMonitor, type Alert, type AttackState } from './attack.js'
+import { AttackMonitor, type AttackState } from './attack.js'
+import type { Alert } from './notify/notifier.js'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
 import { statusAfterVerdict } from './device-status.js'
 import { applyLabel, applyOutcome } from './effects.js'
@@ -45,7 +46,11 @@ export interface VerifierOptions {
   rules?: readonly Rule[]
   /** How verdicts are decided; see `Policy`. Changeable later with `updatePolicy()`. */
   policy?: PolicyPatch
-  /** Called when attack mode switches on or off. Errors and rejections are ignored. */
+  /**
+   * Called when attack mode switches on (`code: 'ATTACK_MODE_ON'`) or off (`'ATTACK_MODE_OFF'`),
+   * with `kind: 'attack-mode'`. Pass `(alert) => notifier.notify(alert)` to send it by webhook
+   * or e-mail. Errors and rejections are ignored.
+   */
   onAlert?: (alert: Alert) => void | Promise<void>
   /** Challenge lifetime in seconds. Default 600. */
   challengeTtl?: number

@@ -172,4 +172,17 @@ export function scriptTagFor(assets: ClientAssets, options: ResolvedOptions, fil
   return `<script src="${src}" integrity="${integrity}" data-endpoint="${options.endpoint}" async></script>`
 }
 
+/** What every adapter starts from: its resolved options, the client files (read once, eagerly when served) and the script tag. */
+export function adapterBase(options: AdapterOptions = {}): {
+  resolved: ResolvedOptions
+  clientAssets: () => ClientAssets
+  scriptTag: (file?: string) => string
+} {
+  const resolved = resolveOptions(options)
+  let assets: ClientAssets | undefined
+  const clientAssets = () => (assets ??= new ClientAssets(resolved.clientDir))
+  if (resolved.serveClient) clientAssets() // fail at start-up, not on the first request
+  return { resolved, clientAssets, scriptTag: (file) => scriptTagFor(clientAssets(), resolved, file) }
+}
+
 export type { Verdict }

@@ -10,11 +10,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Verdict } from '../verdict.js'
 import type { Verifier } from '../verifier.js'
 import {
-  ClientAssets,
+  adapterBase,
   challengeResponse,
   readSmallJson,
-  resolveOptions,
-  scriptTagFor,
   tokenFrom,
   TOKEN_HEADER,
   type AdapterOptions,
@@ -45,10 +43,7 @@ export interface ExpressKenchi {
 
 /** Builds the Express integration for a verifier. */
 export function expressKenchi(verifier: Verifier, options: AdapterOptions = {}): ExpressKenchi {
-  const resolved = resolveOptions(options)
-  let assets: ClientAssets | undefined
-  const clientAssets = () => (assets ??= new ClientAssets(resolved.clientDir))
-  if (resolved.serveClient) clientAssets()
+  const { resolved, clientAssets, scriptTag } = adapterBase(options)
 
   function send(res: ServerResponse, response: PlainResponse): void {
     res.writeHead(response.status, response.headers)
@@ -94,7 +89,7 @@ export function expressKenchi(verifier: Verifier, options: AdapterOptions = {}):
         }, next)
       }
     },
-    scriptTag: (file) => scriptTagFor(clientAssets(), resolved, file),
+    scriptTag,
   }
 }
 

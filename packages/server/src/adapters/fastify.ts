@@ -8,7 +8,15 @@
 //   })
 import type { Verdict } from '../verdict.js'
 import type { Verifier } from '../verifier.js'
-import { ClientAssets, challengeResponse, resolveOptions, scriptTagFor, tokenFrom, TOKEN_HEADER, type AdapterOptions, type ExtraContext, type PlainResponse } from './core.js'
+import {
+  adapterBase,
+  challengeResponse,
+  tokenFrom,
+  TOKEN_HEADER,
+  type AdapterOptions,
+  type ExtraContext,
+  type PlainResponse,
+} from './core.js'
 
 /** The request fields the adapter reads; Fastify's `request` has them all. */
 export interface FastifyRequestLike {
@@ -45,10 +53,7 @@ export interface FastifyKenchi {
 
 /** Builds the Fastify integration for a verifier. */
 export function fastifyKenchi(verifier: Verifier, options: AdapterOptions = {}): FastifyKenchi {
-  const resolved = resolveOptions(options)
-  let assets: ClientAssets | undefined
-  const clientAssets = () => (assets ??= new ClientAssets(resolved.clientDir))
-  if (resolved.serveClient) clientAssets()
+  const { resolved, clientAssets, scriptTag } = adapterBase(options)
   const send = (reply: FastifyReplyLike, r: PlainResponse) => reply.code(r.status).headers(r.headers).send(r.body)
   const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
 
@@ -74,6 +79,6 @@ export function fastifyKenchi(verifier: Verifier, options: AdapterOptions = {}):
         action,
       })
     },
-    scriptTag: (file) => scriptTagFor(clientAssets(), resolved, file),
+    scriptTag,
   }
 }

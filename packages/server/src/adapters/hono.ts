@@ -10,11 +10,9 @@
 import type { Verdict } from '../verdict.js'
 import type { Verifier } from '../verifier.js'
 import {
-  ClientAssets,
+  adapterBase,
   challengeResponse,
   MAX_CHALLENGE_BODY,
-  resolveOptions,
-  scriptTagFor,
   tokenFrom,
   TOKEN_HEADER,
   type AdapterOptions,
@@ -49,10 +47,7 @@ export interface HonoKenchi {
 
 /** Builds the Hono integration for a verifier. */
 export function honoKenchi(verifier: Verifier, options: HonoOptions = {}): HonoKenchi {
-  const resolved = resolveOptions(options)
-  let assets: ClientAssets | undefined
-  const clientAssets = () => (assets ??= new ClientAssets(resolved.clientDir))
-  if (resolved.serveClient) clientAssets()
+  const { resolved, clientAssets, scriptTag } = adapterBase(options)
   const getIp = options.getIp ?? nodeServerIp
   const toResponse = (r: PlainResponse) =>
     new Response(r.status === 304 ? null : typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers })
@@ -101,7 +96,7 @@ export function honoKenchi(verifier: Verifier, options: HonoOptions = {}): HonoK
         action,
       })
     },
-    scriptTag: (file) => scriptTagFor(clientAssets(), resolved, file),
+    scriptTag,
   }
 }
 
