@@ -39,7 +39,18 @@ export default [
       chunkFileNames: 'chunks/[name]-[hash].js',
       banner: (chunk) => (chunk.name === 'bin' ? '#!/usr/bin/env node' : ''),
     },
-    external: [...nodeExternals, /^@kenchi\//, 'maxmind', 'ipaddr.js', 'nodemailer', /^@ip-location-db\//, /^disposable-email-domains-js(\/|$)/],
+    // better-sqlite3 and ioredis: the stores' optional peer dependencies, loaded by import() only when used.
+    external: [
+      ...nodeExternals,
+      /^@kenchi\//,
+      'maxmind',
+      'ipaddr.js',
+      'nodemailer',
+      /^@ip-location-db\//,
+      /^disposable-email-domains-js(\/|$)/,
+      'better-sqlite3',
+      'ioredis',
+    ],
     plugins: [ts('server')],
   },
   {

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { memoryStore } from './memory.js'
 
+// Behaviour every store shares is in the conformance suite (test/stores/); these are the
+// memory store's own: its injectable clock and its bounds.
+
 const key = { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) } as const
 
 describe('memoryStore', () => {
-  it('sets a key once until it expires', async () => {
+  it('expires a key exactly at its TTL by its clock', async () => {
     let now = 1000
     const store = memoryStore({ now: () => now })
     expect(await store.setIfAbsent('n', 100)).toBe(true)
@@ -15,29 +18,11 @@ describe('memoryStore', () => {
     expect(await store.setIfAbsent('n', 100)).toBe(true)
   })
 
-  it('answers concurrent set-if-absent calls with exactly one winner', async () => {
-    const store = memoryStore()
-    const results = await Promise.all(Array.from({ length: 50 }, () => store.setIfAbsent('same', 1000)))
-    expect(results.filter(Boolean)).toHaveLength(1)
-  })
-
   it('stays within its key bound, evicting the oldest', async () => {
     const store = memoryStore({ maxKeys: 10 })
     for (let i = 0; i < 25; i++) expect(await store.setIfAbsent(`k${i}`, 60_000)).toBe(true)
     expect(await store.setIfAbsent('k24', 60_000)).toBe(false)
     expect(await store.setIfAbsent('k0', 60_000)).toBe(true) // evicted long ago
-  })
-
-  it('records devices on first sight and keeps firstSeen', async () => {
-    const store = memoryStore()
-    const first = await store.touchDevice('d1', key, 10)
-    expect(first.before).toBeUndefined()
-    expect(first.after).toEqual({ id: 'd1', publicKey: key, status: 'waiting', firstSeen: 10, lastSeen: 10 })
-    const second = await store.touchDevice('d1', key, 20)
-    expect(second.before?.lastSeen).toBe(10)
-    expect(second.after).toMatchObject({ firstSeen: 10, lastSeen: 20 })
-    expect(await store.getDevice('d1')).toEqual(second.after)
-    expect(await store.getDevice('nope')).toBeUndefined()
   })
 
   it('bounds devices by least recent sight', async () => {

@@ -142,12 +142,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       }
       const members = entry.members
       const from = now - windowMs
+      // A member keeps its latest time, also when a sighting arrives out of order.
+      const latest = Math.max(now, members.get(member) ?? now)
       members.delete(member)
-      members.set(member, Math.max(now, members.get(member) ?? now))
+      members.set(member, latest)
       for (const [m, seen] of members) if (seen <= from) members.delete(m)
       while (members.size > maxEntries) members.delete(members.keys().next().value as string)
       entry.expiry = Math.max(entry.expiry, at + windowMs)
-      let count = 0
+      // This member counts even if another caller saw it later than `now`.
+      let count = latest > now ? 1 : 0
       for (const seen of members.values()) if (seen > from && seen <= now) count++
       return count
     },
@@ -246,7 +249,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async listEvents({ limit = 100, before } = {}) {
       const out: EventRecord[] = []
       if (limit <= 0) return out
-      const all = [...events.values()]
+      // Newest by `at` (stable: equal times keep their recording order).
+      const all = [...events.values()].sort((a, b) => a.at - b.at)
       for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
         const event = all[i]!
         if (before === undefined || event.at < before) out.push(structuredClone(event))

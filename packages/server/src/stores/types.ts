@@ -106,7 +106,9 @@ export interface Store {
   hit(key: string, windowMs: number, now: number): Promise<number>
   /**
    * Records `member` in a sliding-window distinct set and resolves how many distinct
-   * members were seen in `(now - windowMs, now]`, this one included. Atomic.
+   * members were seen in `(now - windowMs, now]`, this one included. Atomic. A member keeps
+   * its latest time (a sighting arriving out of order does not move it back), and this
+   * caller's member counts even when another caller saw it after `now`.
    */
   addDistinct(key: string, member: string, windowMs: number, now: number): Promise<number>
   /**
@@ -150,7 +152,10 @@ export interface Store {
   getEvent(id: string): Promise<EventRecord | undefined>
   /** Appends an outcome and/or replaces the label; resolves the updated event, or `undefined` if unknown. Atomic. */
   updateEvent(id: string, patch: EventPatch): Promise<EventRecord | undefined>
-  /** Reads recent events, newest first: at most `limit` (default 100), optionally only those before `before`. */
+  /**
+   * Reads recent events, newest first by `at` (events with equal `at` in any order): at
+   * most `limit` (default 100), optionally only those with `at` before `before` (exclusive).
+   */
   listEvents(options?: { limit?: number; before?: number }): Promise<EventRecord[]>
   /** Releases connections and timers. Further calls may reject. */
   close(): Promise<void>

@@ -1,0 +1,511 @@
+import type { DevicePublicKey } from '@kenchi/protocol'
+import type { Cluster, Redis, RedisOptions } from 'ioredis'
+import { KenchiError } from '../errors.js'
+import type { DeviceStatus } from '../verdict.js'
+import type { DeviceRecord, EventPatch, EventRecord, Store, UserDeviceLink, UserDeviceRecord } from './types.js'
+
+const DAY = 86_400_000
+
+/** Options of {@link redisStore}. Give either `client` or `url` (default `redis://127.0.0.1:6379`). */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client (`Redis` or `Cluster`) the app already has. The store uses it but does
+   * not own it: `close()` leaves it connected, and its own options (offline queue,
+   * reconnects) stay as the app set them; the store still bounds every call by `commandTimeout`.
+   */
+  client?: Redis | Cluster
+  /**
+   * Where to connect when no `client` is given, e.g. `redis://:secret@10.0.0.5:6379/0` or
+   * `rediss://…` for TLS. The store then owns the client: it is created with
+   * `enableOfflineQueue: false` (calls reject at once while disconnected), reconnects
+   * automatically, and is quit by `close()`.
+   */
+  url?: string
+  /** Extra ioredis options for the client the store creates from `url`. */
+  redisOptions?: RedisOptions
+  /** Prepended to every key. Must not contain `{` or `}` (hash tags are the store's). Default `kenchi:`. */
+  prefix?: string
+  /** Longest a store call may take before it rejects, in ms, whatever Redis is doing. Default 500. */
+  commandTimeout?: number
+  /**
+   * How long `redisStore()` waits for the connection to be ready before it resolves anyway,
+   * in ms. If Redis is down at startup the store still resolves (calls reject until it
+   * connects, and the verifier answers under `onStoreError`), so an outage never stops the app
+   * from starting. Default 3000.
+   */
+  readyTimeout?: number
+  /** A device record, and a user's or a device's user–device pairs, are deleted when not seen for this long, in ms. Default 400 days. */
+  deviceRetentionMs?: number
+  /** An event is deleted this long after it was recorded, in ms. Default 90 days. */
+  eventRetentionMs?: number
+  /** Most events kept in the time index `listEvents` reads; the oldest go first. Default 100 000. */
+  maxEvents?: number
+  /** Most entries kept in one counter, distinct set, or one user's or device's pairs; the oldest go first. Default 10 000. */
+  maxEntriesPerKey?: number
+  /** Called with connection errors of a client the store created (ioredis `error` events). Default: ignored. */
+  onError?: (error: Error) => void
+}
+
+// Every script touches only the keys it is given, so it runs unchanged on Redis Cluster.
+
+/** KEYS[1] sorted set. ARGV: now, windowMs, unique member, maxEntries. Adds a hit, trims, counts (now - window, now]. */
+const HIT = `
+local key, now, win = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZADD', key, now, ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - win)
+local n = redis.call('ZCARD', key)
+local max = tonumber(ARGV[4])
+if n > max then redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
+if redis.call('PTTL', key) < win then redis.call('PEXPIRE', key, win) end
+return redis.call('ZCOUNT', key, '(' .. (now - win), now)
+`
+
+/**
+ * KEYS[1] sorted set. ARGV: now, windowMs, member, maxEntries. A member keeps its latest
+ * time; it counts itself even when another caller saw it later than `now`.
+ */
+const DISTINCT = `
+local key, now, win = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local seen = redis.call('ZSCORE', key, ARGV[3])
+local later = 0
+if not seen or tonumber(seen) < now then redis.call('ZADD', key, now, ARGV[3])
+elseif tonumber(seen) > now then later = 1 end
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - win)
+local n = redis.call('ZCARD', key)
+local max = tonumber(ARGV[4])
+if n > max then redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
+if redis.call('PTTL', key) < win then redis.call('PEXPIRE', key, win) end
+return redis.call('ZCOUNT', key, '(' .. (now - win), now) + later
+`
+
+/** KEYS[1] device hash. ARGV: publicKey JSON, now, retentionMs. Returns the fields before (empty on first sight). */
+const TOUCH_DEVICE = `
+local key, now = KEYS[1], tonumber(ARGV[2])
+local before = redis.call('HGETALL', key)
+if #before == 0 then
+  redis.call('HSET', key, 'k', ARGV[1], 's', 'waiting', 'f', ARGV[2], 'l', ARGV[2])
+else
+  local last = tonumber(redis.call('HGET', key, 'l'))
+  if last == nil or now > last then redis.call('HSET', key, 'l', ARGV[2]) end
+end
+redis.call('PEXPIRE', key, ARGV[3])
+return before
+`
+
+/** KEYS[1] device hash. ARGV: status. Returns the fields after, or empty for an unknown device. */
+const SET_DEVICE_STATUS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+redis.call('HSET', KEYS[1], 's', ARGV[1])
+return redis.call('HGETALL', KEYS[1])
+`
+
+/**
+ * KEYS[1] event hash, KEYS[2] time index (same hash tag). ARGV: id, at, body JSON,
+ * retentionMs, maxEvents. Keeps the first record of an id.
+ */
+const RECORD_EVENT = `
+if redis.call('HSETNX', KEYS[1], 'b', ARGV[3]) == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local at = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[2], at, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (at - tonumber(ARGV[4])))
+local n = redis.call('ZCARD', KEYS[2])
+local max = tonumber(ARGV[5])
+if n > max then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - max - 1) end
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 1
+`
+
+/**
+ * KEYS[1] event hash. ARGV: outcome JSON or '', label JSON or ''. Outcomes are appended as
+ * numbered fields, the label replaces field 'l'; the JSON body is never parsed in Lua.
+ */
+const UPDATE_EVENT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+if ARGV[1] ~= '' then
+  local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+  redis.call('HSET', KEYS[1], 'o' .. n, ARGV[1])
+end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'l', ARGV[2]) end
+return redis.call('HGETALL', KEYS[1])
+`
+
+/**
+ * KEYS[1] a user's pairs: hash device → "firstSeen:lastSeen:trusted". ARGV: device, now,
+ * retentionMs, trust ('1' or '0'), maxEntries. Returns { userSeen, deviceSeen, trusted,
+ * trustedDevices, firstSeen } as strings. The pair lives in one hash, so this is atomic per pair.
+ */
+const LINK_USER = `
+local key, dev, now = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local userSeen = redis.call('EXISTS', key)
+local cur = redis.call('HGET', key, dev)
+local first, last, trusted, seen = ARGV[2], ARGV[2], '0', 0
+if cur then
+  seen = 1
+  local f, l, t = string.match(cur, '^([^:]+):([^:]+):([01])$')
+  first, trusted = f, t
+  if tonumber(l) > now then last = l end
+end
+if ARGV[4] == '1' then trusted = '1' end
+redis.call('HSET', key, dev, first .. ':' .. last .. ':' .. trusted)
+local all = redis.call('HGETALL', key)
+local max = tonumber(ARGV[5])
+if #all / 2 > max then
+  local oldest, oldestLast = nil, nil
+  for i = 1, #all, 2 do
+    local l = tonumber(string.match(all[i + 1], '^[^:]+:([^:]+):'))
+    if all[i] ~= dev and (oldestLast == nil or l < oldestLast) then oldest, oldestLast = all[i], l end
+  end
+  if oldest then redis.call('HDEL', key, oldest) end
+end
+redis.call('PEXPIRE', key, ARGV[3])
+local count = 0
+for i = 2, #all, 2 do if string.sub(all[i], -1) == '1' then count = count + 1 end end
+return { tostring(userSeen), tostring(seen), trusted, tostring(count), first }
+`
+
+/** KEYS[1] a device's users: sorted set user → lastSeen. ARGV: user, now, retentionMs, maxEntries. Returns the user count. */
+const LINK_DEVICE = `
+local key, now = KEYS[1], tonumber(ARGV[2])
+local seen = redis.call('ZSCORE', key, ARGV[1])
+if not seen or tonumber(seen) < now then redis.call('ZADD', key, now, ARGV[1]) end
+local n = redis.call('ZCARD', key)
+local max = tonumber(ARGV[4])
+if n > max then redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1) end
+redis.call('PEXPIRE', key, ARGV[3])
+return redis.call('ZCARD', key)
+`
+
+type Scripted = {
+  kenchiLinkUser(key: string, device: string, now: number, retention: number, trust: string, max: number): Promise<string[]>
+  kenchiLinkDevice(key: string, user: string, now: number, retention: number, max: number): Promise<number>
+  kenchiHit(key: string, now: number, windowMs: number, member: string, max: number): Promise<number>
+  kenchiDistinct(key: string, now: number, windowMs: number, member: string, max: number): Promise<number>
+  kenchiTouchDevice(key: string, publicKey: string, now: number, retention: number): Promise<string[]>
+  kenchiSetDeviceStatus(key: string, status: string): Promise<string[]>
+  kenchiRecordEvent(key: string, index: string, id: string, at: number, body: string, retention: number, max: number): Promise<number>
+  kenchiUpdateEvent(key: string, outcome: string, label: string): Promise<string[]>
+}
+
+const SCRIPTS: Record<keyof Scripted, { keys: number; lua: string }> = {
+  kenchiHit: { keys: 1, lua: HIT },
+  kenchiDistinct: { keys: 1, lua: DISTINCT },
+  kenchiTouchDevice: { keys: 1, lua: TOUCH_DEVICE },
+  kenchiSetDeviceStatus: { keys: 1, lua: SET_DEVICE_STATUS },
+  kenchiRecordEvent: { keys: 2, lua: RECORD_EVENT },
+  kenchiUpdateEvent: { keys: 1, lua: UPDATE_EVENT },
+  kenchiLinkUser: { keys: 1, lua: LINK_USER },
+  kenchiLinkDevice: { keys: 1, lua: LINK_DEVICE },
+}
+
+/**
+ * A store in Redis through `ioredis` (an optional peer dependency, loaded only when this is
+ * called): for several app servers sharing one state. Every read-modify-write is one Lua
+ * script (sent by EVALSHA, falling back to EVAL once when Redis lacks it) or one atomic
+ * command; every key carries a TTL; key names are safe for Redis Cluster (see
+ * docs/server.md, "Redis key layout").
+ *
+ * Never hangs: each call rejects after `commandTimeout`, and a client the store creates
+ * rejects at once while disconnected and reconnects by itself, so `verify()` answers under
+ * its `onStoreError` policy during an outage and recovers when Redis returns. Waits at
+ * most `readyTimeout` for the connection. Throws `KenchiError` (`CONFIG_STORE`) for bad
+ * options or a missing `ioredis`.
+ */
+export async function redisStore(options: RedisStoreOptions = {}): Promise<Store> {
+  const prefix = options.prefix ?? 'kenchi:'
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new KenchiError('CONFIG_STORE', 'redisStore: prefix, a string without { or }')
+  }
+  const timeout = positive(options.commandTimeout ?? 500, 'commandTimeout')
+  const readyTimeout = nonNegative(options.readyTimeout ?? 3000, 'readyTimeout')
+  const deviceRetention = Math.ceil(positive(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs'))
+  const eventRetention = Math.ceil(positive(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs'))
+  const maxEvents = Math.floor(positive(options.maxEvents ?? 100_000, 'maxEvents'))
+  const maxEntries = Math.floor(positive(options.maxEntriesPerKey ?? 10_000, 'maxEntriesPerKey'))
+  if (options.client !== undefined && options.url !== undefined) {
+    throw new KenchiError('CONFIG_STORE', 'redisStore: give client or url, not both')
+  }
+
+  let client: Redis | Cluster
+  const owned = options.client === undefined
+  if (options.client !== undefined) {
+    client = options.client
+  } else {
+    let IORedis: typeof import('ioredis').Redis
+    try {
+      IORedis = (await import('ioredis')).Redis
+    } catch (error) {
+      throw new KenchiError('CONFIG_STORE', `redisStore needs the ioredis package (npm install ioredis): ${String(error)}`)
+    }
+    const settings: RedisOptions = {
+      commandTimeout: timeout,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5000,
+      retryStrategy: (times) => Math.min(50 * times, 1000),
+      ...options.redisOptions,
+    }
+    client = options.url === undefined ? new IORedis(settings) : new IORedis(options.url, settings)
+    const onError = options.onError
+    client.on('error', (error: Error) => onError?.(error))
+  }
+  for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {
+    if (!(name in client)) client.defineCommand(name, { numberOfKeys: keys, lua })
+  }
+  const redis = client as (Redis | Cluster) & Scripted
+  await whenReady(client, readyTimeout)
+
+  // Key layout. Single-key operations hash anywhere; the two event keys share one hash tag.
+  const flagKey = (key: string) => `${prefix}k:${key}`
+  const hitKey = (key: string) => `${prefix}h:${key}`
+  const distinctKey = (key: string) => `${prefix}d:${key}`
+  const deviceKey = (id: string) => `${prefix}dev:${id}`
+  const eventKey = (id: string) => `${prefix}{ev}:e:${id}`
+  const eventIndex = `${prefix}{ev}:by-time`
+  const userLinksKey = (user: string) => `${prefix}ud:u:${user}`
+  const deviceLinksKey = (device: string) => `${prefix}ud:d:${device}`
+
+  // Hit members must be unique across every process sharing the Redis.
+  const instance = crypto.randomUUID()
+  let sequence = 0
+  let closed = false
+
+  /** Runs one Redis call, rejecting after `timeout` ms or once the store is closed. */
+  function call<T>(run: () => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(new Error('redisStore: closed'))
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`redisStore: no answer within ${timeout} ms`)), timeout)
+      run().then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      )
+    })
+  }
+
+  async function readEvents(ids: string[]): Promise<Array<EventRecord | undefined>> {
+    if (ids.length === 0) return []
+    // One pipeline of HGETALLs: all keys share the {ev} hash tag, so one node serves them.
+    const pipeline = redis.pipeline()
+    for (const id of ids) pipeline.hgetall(eventKey(id))
+    const results = (await pipeline.exec()) ?? []
+    return results.map(([error, fields]) => {
+      if (error) throw error
+      return eventFrom(fields as Record<string, string>)
+    })
+  }
+
+  /** Links a user and a device: the pair in the user's hash (atomic), the user in the device's set. */
+  async function link(user: string, device: string, now: number, trust: boolean): Promise<UserDeviceLink> {
+    const [userSeen, deviceSeen, trusted, trustedDevices, firstSeen] = await call(() =>
+      redis.kenchiLinkUser(userLinksKey(user), device, now, deviceRetention, trust ? '1' : '0', maxEntries),
+    )
+    const deviceUsers = await call(() => redis.kenchiLinkDevice(deviceLinksKey(device), user, now, deviceRetention, maxEntries))
+    return {
+      userSeen: userSeen === '1',
+      deviceSeen: deviceSeen === '1',
+      trusted: trusted === '1',
+      trustedDevices: Number(trustedDevices),
+      deviceUsers: Number(deviceUsers),
+      firstSeen: Number(firstSeen),
+    }
+  }
+
+  return {
+    async setIfAbsent(key, ttlMs) {
+      const reply = await call(() => redis.set(flagKey(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))
+      return reply === 'OK'
+    },
+
+    async hit(key, windowMs, now) {
+      const member = `${now}:${instance}:${(sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER)}`
+      return Number(await call(() => redis.kenchiHit(hitKey(key), now, Math.max(1, Math.ceil(windowMs)), member, maxEntries)))
+    },
+
+    async addDistinct(key, member, windowMs, now) {
+      return Number(await call(() => redis.kenchiDistinct(distinctKey(key), now, Math.max(1, Math.ceil(windowMs)), member, maxEntries)))
+    },
+
+    async touchDevice(id: string, publicKey: DevicePublicKey, now: number) {
+      const fields = await call(() => redis.kenchiTouchDevice(deviceKey(id), JSON.stringify(publicKey), now, deviceRetention))
+      const before = deviceFrom(id, pairs(fields))
+      const after: DeviceRecord = before
+        ? { ...before, publicKey: structuredClone(before.publicKey), lastSeen: Math.max(before.lastSeen, now) }
+        : { id, publicKey: structuredClone(publicKey), status: 'waiting', firstSeen: now, lastSeen: now }
+      return { before, after }
+    },
+
+    async getDevice(id) {
+      return deviceFrom(id, await call(() => redis.hgetall(deviceKey(id))))
+    },
+
+    async has(key) {
+      return (await call(() => redis.exists(flagKey(key)))) === 1
+    },
+
+    async setFlag(key, ttlMs) {
+      await call(() => redis.set(flagKey(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs))))
+    },
+
+    async deleteKey(key) {
+      // Three single-key commands: the keys may live in different cluster slots.
+      await call(() => Promise.all([redis.del(flagKey(key)), redis.del(hitKey(key)), redis.del(distinctKey(key))]))
+    },
+
+    async countHits(key, windowMs, now) {
+      return Number(await call(() => redis.zcount(hitKey(key), `(${now - windowMs}`, now)))
+    },
+
+    async linkUserDevice(user, device, now) {
+      return link(user, device, now, false)
+    },
+
+    async trustUserDevice(user, device, now) {
+      await link(user, device, now, true)
+    },
+
+    async listUserDevices(user, limit = 100) {
+      const fields = await call(() => redis.hgetall(userLinksKey(user)))
+      const records: UserDeviceRecord[] = []
+      for (const [device, value] of Object.entries(fields)) {
+        const record = linkFrom(user, device, value)
+        if (record) records.push(record)
+      }
+      return records.sort((a, b) => b.lastSeen - a.lastSeen).slice(0, Math.max(0, Math.floor(limit)))
+    },
+
+    async listDeviceUsers(device, limit = 100) {
+      const want = Math.max(0, Math.floor(limit))
+      if (want === 0) return []
+      const users = await call(() => redis.zrevrange(deviceLinksKey(device), 0, want - 1))
+      // One read per user: each user's hash may live in another cluster slot.
+      const values = await call(() => Promise.all(users.map((user) => redis.hget(userLinksKey(user), device))))
+      const records: UserDeviceRecord[] = []
+      users.forEach((user, i) => {
+        const record = values[i] == null ? undefined : linkFrom(user, device, values[i]!)
+        if (record) records.push(record)
+      })
+      return records.sort((a, b) => b.lastSeen - a.lastSeen)
+    },
+
+    async setDeviceStatus(id: string, status: DeviceStatus) {
+      return deviceFrom(id, pairs(await call(() => redis.kenchiSetDeviceStatus(deviceKey(id), status))))
+    },
+
+    async recordEvent(event) {
+      const at = Number(event.at)
+      await call(() => redis.kenchiRecordEvent(eventKey(event.id), eventIndex, event.id, at, JSON.stringify(event), eventRetention, maxEvents))
+    },
+
+    async getEvent(id) {
+      return eventFrom(await call(() => redis.hgetall(eventKey(id))))
+    },
+
+    async updateEvent(id: string, patch: EventPatch) {
+      const outcome = patch.outcome ? JSON.stringify({ outcome: patch.outcome.outcome, at: patch.outcome.at }) : ''
+      const label = patch.label ? JSON.stringify(patch.label) : ''
+      return eventFrom(pairs(await call(() => redis.kenchiUpdateEvent(eventKey(id), outcome, label))))
+    },
+
+    async listEvents({ limit = 100, before } = {}) {
+      if (!(limit > 0)) return []
+      const want = Math.floor(limit)
+      const out: EventRecord[] = []
+      const max = before === undefined ? '+inf' : `(${before}`
+      let offset = 0
+      // Index entries can outlive their event (expired or evicted): skip those and read on.
+      for (let round = 0; round < 10 && out.length < want; round++) {
+        const batch = want - out.length
+        const ids = await call(() => redis.zrevrangebyscore(eventIndex, max, '-inf', 'LIMIT', offset, batch))
+        if (ids.length === 0) break
+        const events = await call(() => readEvents(ids))
+        const dangling = ids.filter((_, i) => events[i] === undefined)
+        for (const event of events) if (event) out.push(event)
+        if (dangling.length > 0) await call(() => redis.zrem(eventIndex, ...dangling))
+        offset += ids.length - dangling.length
+        if (ids.length < batch) break
+      }
+      return out
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      if (!owned) return
+      try {
+        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, timeout).unref())])
+      } catch {
+        // Already disconnected.
+      }
+      client.disconnect()
+    },
+  }
+}
+
+/** Reads a pair stored as "firstSeen:lastSeen:trusted". */
+function linkFrom(user: string, device: string, value: string): UserDeviceRecord | undefined {
+  const [first, last, trusted] = value.split(':')
+  if (first === undefined || last === undefined || trusted === undefined) return undefined
+  return { userHash: user, deviceId: device, firstSeen: Number(first), lastSeen: Number(last), trusted: trusted === '1' }
+}
+
+/** Turns a flat HGETALL reply from a script into an object. */
+function pairs(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (let i = 0; i + 1 < list.length; i += 2) out[list[i]!] = list[i + 1]!
+  return out
+}
+
+function deviceFrom(id: string, fields: Record<string, string>): DeviceRecord | undefined {
+  if (fields.k === undefined) return undefined
+  return {
+    id,
+    publicKey: JSON.parse(fields.k) as DevicePublicKey,
+    status: fields.s as DeviceStatus,
+    firstSeen: Number(fields.f),
+    lastSeen: Number(fields.l),
+  }
+}
+
+function eventFrom(fields: Record<string, string>): EventRecord | undefined {
+  if (fields.b === undefined) return undefined
+  const event = JSON.parse(fields.b) as EventRecord
+  const appended = Number(fields.n ?? 0)
+  for (let i = 1; i <= appended; i++) {
+    const outcome = fields[`o${i}`]
+    if (outcome !== undefined) (event.outcomes ??= []).push(JSON.parse(outcome) as NonNullable<EventRecord['outcomes']>[number])
+  }
+  if (fields.l !== undefined) event.label = JSON.parse(fields.l) as EventRecord['label']
+  return event
+}
+
+/** Resolves when the client is ready, or after `ms` if it is not. */
+function whenReady(client: Redis | Cluster, ms: number): Promise<void> {
+  if (client.status === 'ready' || ms === 0) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      client.off('ready', done)
+      client.off('end', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    client.once('ready', done)
+    client.once('end', done)
+  })
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new KenchiError('CONFIG_STORE', `redisStore: ${name} must be zero or more`)
+  return value
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new KenchiError('CONFIG_STORE', `redisStore: ${name} must be a positive number`)
+  return value
+}

@@ -1,0 +1,490 @@
+import type { DevicePublicKey } from '@kenchi/protocol'
+import type BetterSqlite3 from 'better-sqlite3'
+import { KenchiError } from '../errors.js'
+import type { DeviceStatus } from '../verdict.js'
+import type { DeviceRecord, EventPatch, EventRecord, Store, UserDeviceLink, UserDeviceRecord } from './types.js'
+
+const DAY = 86_400_000
+
+/** The schema this code reads and writes; a database with a newer one is refused. */
+export const SQLITE_SCHEMA_VERSION = 1
+
+/** Options of {@link sqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * Database file, created if missing (with `-wal` and `-shm` files beside it). `':memory:'`
+   * gives a private in-memory database for quick use; it is lost on `close()`.
+   */
+  path: string
+  /**
+   * How long a call waits for another connection's write lock before it rejects
+   * (`SQLITE_BUSY`), in ms. better-sqlite3 is synchronous, so this wait blocks the event
+   * loop: keep it short. Default 2000.
+   */
+  busyTimeoutMs?: number
+  /** Most nonce/flag keys kept; those expiring soonest go first. Enforced by the timer's sweeps. Default 1 000 000. */
+  maxKeys?: number
+  /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
+  maxEntriesPerKey?: number
+  /** Most device records kept; the least recently seen go first. Enforced by the timer's sweeps. Default 1 000 000. */
+  maxDevices?: number
+  /** Most events kept; the oldest go first. Enforced by the timer's sweeps. Default 1 000 000. */
+  maxEvents?: number
+  /** Most user–device pairs kept; the least recently used go first. Enforced by the timer's sweeps. Default 2 000 000. */
+  maxLinks?: number
+  /**
+   * Devices, and user–device pairs, not seen for this long (by this store's clock) are
+   * deleted by sweeps, in ms. Default 400 days.
+   */
+  deviceRetentionMs?: number
+  /** Events are deleted by sweeps this long after they were recorded (by this store's clock), in ms. Default 90 days. */
+  eventRetentionMs?: number
+  /**
+   * A bounded sweep (expired rows, retention, the `max*` bounds) runs this often, in ms, on
+   * an unref'd timer. Every 1000 writes also delete up to 1000 expired rows per table. 0
+   * disables the timer (then only `sweep()` enforces the `max*` bounds). Default 60 000.
+   */
+  sweepIntervalMs?: number
+  /** Most rows one sweep deletes from each table. Default 10 000. */
+  sweepBatch?: number
+  /** Clock in Unix ms for TTLs and retention, for tests. Default `Date.now`. */
+  now?: () => number
+}
+
+/** A {@link Store} kept in SQLite, with a few maintenance extras. */
+export interface SqliteStore extends Store {
+  /** Runs one bounded sweep now and resolves how many rows it deleted. */
+  sweep(): Promise<number>
+}
+
+/**
+ * A store in an SQLite database through `better-sqlite3` (an optional peer dependency,
+ * loaded only when this is called): the persistent default for a single server.
+ *
+ * The database runs in WAL mode, every statement is prepared once, and every
+ * read-modify-write is one `BEGIN IMMEDIATE` transaction, so several connections to one
+ * file (several processes on one machine) stay atomic. Expired rows are ignored on read
+ * and deleted by bounded sweeps. Throws `KenchiError` (`CONFIG_STORE`) for bad options, a
+ * missing `better-sqlite3`, or a database written by a newer schema.
+ */
+export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  if (typeof options?.path !== 'string' || options.path === '') {
+    throw new KenchiError('CONFIG_STORE', 'sqliteStore: path, a file name or ":memory:"')
+  }
+  const busyTimeout = count(options.busyTimeoutMs ?? 2000, 'busyTimeoutMs', 0)
+  const maxKeys = count(options.maxKeys ?? 1_000_000, 'maxKeys')
+  const maxEntries = count(options.maxEntriesPerKey ?? 10_000, 'maxEntriesPerKey')
+  const maxDevices = count(options.maxDevices ?? 1_000_000, 'maxDevices')
+  const maxEvents = count(options.maxEvents ?? 1_000_000, 'maxEvents')
+  const maxLinks = count(options.maxLinks ?? 2_000_000, 'maxLinks')
+  const deviceRetention = count(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs')
+  const eventRetention = count(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs')
+  const sweepInterval = count(options.sweepIntervalMs ?? 60_000, 'sweepIntervalMs', 0)
+  const sweepBatch = count(options.sweepBatch ?? 10_000, 'sweepBatch')
+  const clock = options.now ?? Date.now
+
+  let Database: typeof BetterSqlite3
+  try {
+    Database = ((await import('better-sqlite3')) as { default: typeof BetterSqlite3 }).default
+  } catch (error) {
+    throw new KenchiError('CONFIG_STORE', `sqliteStore needs the better-sqlite3 package (npm install better-sqlite3): ${String(error)}`)
+  }
+
+  const db = new Database(options.path, { timeout: busyTimeout })
+  try {
+    migrate(db)
+  } catch (error) {
+    db.close()
+    throw error
+  }
+
+  const q = {
+    flagGet: db.prepare<[string], { expiry: number }>('SELECT expiry FROM kenchi_flags WHERE key = ?'),
+    flagPut: db.prepare<[string, number]>('INSERT OR REPLACE INTO kenchi_flags (key, expiry) VALUES (?, ?)'),
+    hitAdd: db.prepare<[string, number, number]>('INSERT INTO kenchi_hits (key, t, expiry) VALUES (?, ?, ?)'),
+    hitTrim: db.prepare<[string, number]>('DELETE FROM kenchi_hits WHERE key = ? AND t <= ?'),
+    hitCount: db.prepare<[string, number, number], { n: number }>('SELECT count(*) AS n FROM kenchi_hits WHERE key = ? AND t > ? AND t <= ?'),
+    hitRead: db.prepare<[string, number, number, number], { n: number }>(
+      'SELECT count(*) AS n FROM kenchi_hits WHERE key = ? AND t > ? AND t <= ? AND expiry > ?',
+    ),
+    flagDelete: db.prepare<[string]>('DELETE FROM kenchi_flags WHERE key = ?'),
+    hitDelete: db.prepare<[string]>('DELETE FROM kenchi_hits WHERE key = ?'),
+    distinctDelete: db.prepare<[string]>('DELETE FROM kenchi_distinct WHERE key = ?'),
+    linkGet: db.prepare<[string, string], LinkRow>(
+      'SELECT user, device, first_seen, last_seen, trusted FROM kenchi_links WHERE user = ? AND device = ?',
+    ),
+    linkUserSeen: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM kenchi_links WHERE user = ? LIMIT 1)'),
+    linkPut: db.prepare<[string, string, number, number, number, number]>(
+      `INSERT INTO kenchi_links (user, device, first_seen, last_seen, trusted, touched) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user, device) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen),
+         trusted = max(trusted, excluded.trusted), touched = excluded.touched`,
+    ),
+    linkTrusted: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_links WHERE user = ? AND trusted = 1'),
+    linkDeviceUsers: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_links WHERE device = ?'),
+    linksOfUser: db.prepare<[string, number], LinkRow>(
+      'SELECT user, device, first_seen, last_seen, trusted FROM kenchi_links WHERE user = ? ORDER BY last_seen DESC LIMIT ?',
+    ),
+    linksOfDevice: db.prepare<[string, number], LinkRow>(
+      'SELECT user, device, first_seen, last_seen, trusted FROM kenchi_links WHERE device = ? ORDER BY last_seen DESC LIMIT ?',
+    ),
+    sweepLinks: db.prepare<[number, number]>(
+      'DELETE FROM kenchi_links WHERE rowid IN (SELECT rowid FROM kenchi_links WHERE touched <= ? LIMIT ?)',
+    ),
+    countLinks: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_links'),
+    boundLinks: db.prepare<[number]>('DELETE FROM kenchi_links WHERE rowid IN (SELECT rowid FROM kenchi_links ORDER BY touched LIMIT ?)'),
+    hitTotal: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_hits WHERE key = ?'),
+    hitBound: db.prepare<[string, string, number]>(
+      'DELETE FROM kenchi_hits WHERE key = ? AND id IN (SELECT id FROM kenchi_hits WHERE key = ? ORDER BY t, id LIMIT ?)',
+    ),
+    distinctPut: db.prepare<[string, string, number, number]>(
+      `INSERT INTO kenchi_distinct (key, member, t, expiry) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key, member) DO UPDATE SET t = max(t, excluded.t), expiry = max(expiry, excluded.expiry)`,
+    ),
+    distinctTrim: db.prepare<[string, number]>('DELETE FROM kenchi_distinct WHERE key = ? AND t <= ?'),
+    distinctCount: db.prepare<[string, number, number], { n: number }>(
+      'SELECT count(*) AS n FROM kenchi_distinct WHERE key = ? AND t > ? AND t <= ?',
+    ),
+    distinctSeen: db.prepare<[string, string], { t: number }>('SELECT t FROM kenchi_distinct WHERE key = ? AND member = ?'),
+    distinctTotal: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_distinct WHERE key = ?'),
+    distinctBound: db.prepare<[string, string, number]>(
+      'DELETE FROM kenchi_distinct WHERE key = ? AND member IN (SELECT member FROM kenchi_distinct WHERE key = ? ORDER BY t LIMIT ?)',
+    ),
+    deviceGet: db.prepare<[string], DeviceRow>('SELECT id, public_key, status, first_seen, last_seen FROM kenchi_devices WHERE id = ?'),
+    deviceInsert: db.prepare<[string, string, number, number, number]>(
+      `INSERT INTO kenchi_devices (id, public_key, status, first_seen, last_seen, touched) VALUES (?, ?, 'waiting', ?, ?, ?)`,
+    ),
+    deviceSeen: db.prepare<[number, number, string]>('UPDATE kenchi_devices SET last_seen = max(last_seen, ?), touched = ? WHERE id = ?'),
+    deviceStatus: db.prepare<[string, string], DeviceRow>(
+      'UPDATE kenchi_devices SET status = ? WHERE id = ? RETURNING id, public_key, status, first_seen, last_seen',
+    ),
+    eventInsert: db.prepare<[string, number, string, number]>(
+      'INSERT INTO kenchi_events (id, at, body, recorded) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    ),
+    eventGet: db.prepare<[string], { body: string }>('SELECT body FROM kenchi_events WHERE id = ?'),
+    eventPut: db.prepare<[string, string]>('UPDATE kenchi_events SET body = ? WHERE id = ?'),
+    eventList: db.prepare<[number, number], { body: string }>(
+      'SELECT body FROM kenchi_events WHERE at < ? ORDER BY at DESC, seq DESC LIMIT ?',
+    ),
+    sweepFlags: db.prepare<[number, number]>(
+      'DELETE FROM kenchi_flags WHERE key IN (SELECT key FROM kenchi_flags WHERE expiry <= ? LIMIT ?)',
+    ),
+    sweepHits: db.prepare<[number, number]>('DELETE FROM kenchi_hits WHERE id IN (SELECT id FROM kenchi_hits WHERE expiry <= ? LIMIT ?)'),
+    sweepDistinct: db.prepare<[number, number]>(
+      'DELETE FROM kenchi_distinct WHERE rowid IN (SELECT rowid FROM kenchi_distinct WHERE expiry <= ? LIMIT ?)',
+    ),
+    sweepDevices: db.prepare<[number, number]>(
+      'DELETE FROM kenchi_devices WHERE id IN (SELECT id FROM kenchi_devices WHERE touched <= ? LIMIT ?)',
+    ),
+    sweepEvents: db.prepare<[number, number]>(
+      'DELETE FROM kenchi_events WHERE seq IN (SELECT seq FROM kenchi_events WHERE recorded <= ? LIMIT ?)',
+    ),
+    countFlags: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_flags'),
+    countDevices: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_devices'),
+    countEvents: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_events'),
+    boundFlags: db.prepare<[number]>('DELETE FROM kenchi_flags WHERE key IN (SELECT key FROM kenchi_flags ORDER BY expiry LIMIT ?)'),
+    boundDevices: db.prepare<[number]>(
+      'DELETE FROM kenchi_devices WHERE id IN (SELECT id FROM kenchi_devices ORDER BY touched LIMIT ?)',
+    ),
+    boundEvents: db.prepare<[number]>('DELETE FROM kenchi_events WHERE seq IN (SELECT seq FROM kenchi_events ORDER BY seq LIMIT ?)'),
+  }
+
+  const setIfAbsent = db.transaction((key: string, ttlMs: number): boolean => {
+    const at = clock()
+    const row = q.flagGet.get(key)
+    if (row !== undefined && row.expiry > at) return false
+    q.flagPut.run(key, at + Math.max(1, Math.ceil(ttlMs)))
+    return true
+  })
+
+  const hit = db.transaction((key: string, windowMs: number, now: number): number => {
+    const from = now - windowMs
+    q.hitAdd.run(key, now, clock() + windowMs)
+    q.hitTrim.run(key, from)
+    const total = q.hitTotal.get(key)!.n
+    if (total > maxEntries) q.hitBound.run(key, key, total - maxEntries)
+    return q.hitCount.get(key, from, now)!.n
+  })
+
+  const addDistinct = db.transaction((key: string, member: string, windowMs: number, now: number): number => {
+    const from = now - windowMs
+    const expiry = clock() + windowMs
+    q.distinctPut.run(key, member, now, expiry)
+    q.distinctTrim.run(key, from)
+    const total = q.distinctTotal.get(key)!.n
+    if (total > maxEntries) q.distinctBound.run(key, key, total - maxEntries)
+    // This member counts even if another caller saw it later than `now`.
+    const later = q.distinctSeen.get(key, member)!.t > now ? 1 : 0
+    return q.distinctCount.get(key, from, now)!.n + later
+  })
+
+  const touchDevice = db.transaction((id: string, publicKey: DevicePublicKey, now: number) => {
+    const row = q.deviceGet.get(id)
+    if (row === undefined) {
+      q.deviceInsert.run(id, JSON.stringify(publicKey), now, now, clock())
+      return { before: undefined, after: { id, publicKey: structuredClone(publicKey), status: 'waiting' as DeviceStatus, firstSeen: now, lastSeen: now } }
+    }
+    const before = deviceFrom(row)
+    q.deviceSeen.run(now, clock(), id)
+    return { before, after: { ...deviceFrom(row), lastSeen: Math.max(row.last_seen, now) } }
+  })
+
+  const setFlag = db.transaction((key: string, ttlMs: number) => {
+    q.flagPut.run(key, clock() + Math.max(1, Math.ceil(ttlMs)))
+  })
+
+  const deleteKey = db.transaction((key: string) => {
+    q.flagDelete.run(key)
+    q.hitDelete.run(key)
+    q.distinctDelete.run(key)
+  })
+
+  /** Creates or touches a user–device pair (trusting it if asked) and reports what was known before. */
+  const link = db.transaction((user: string, device: string, now: number, trust: boolean): UserDeviceLink => {
+    const userSeen = q.linkUserSeen.get(user)!.n > 0
+    const before = q.linkGet.get(user, device)
+    q.linkPut.run(user, device, now, now, trust ? 1 : 0, clock())
+    const after = q.linkGet.get(user, device)!
+    return {
+      userSeen,
+      deviceSeen: before !== undefined,
+      trusted: after.trusted === 1,
+      trustedDevices: q.linkTrusted.get(user)!.n,
+      deviceUsers: q.linkDeviceUsers.get(device)!.n,
+      firstSeen: after.first_seen,
+    }
+  })
+
+  const updateEvent = db.transaction((id: string, patch: EventPatch): EventRecord | undefined => {
+    const row = q.eventGet.get(id)
+    if (row === undefined) return undefined
+    const event = JSON.parse(row.body) as EventRecord
+    if (patch.outcome) (event.outcomes ??= []).push({ outcome: patch.outcome.outcome, at: patch.outcome.at })
+    if (patch.label) event.label = { ...patch.label }
+    q.eventPut.run(JSON.stringify(event), id)
+    return event
+  })
+
+  /**
+   * Deletes up to `batch` expired rows per table, and with `bounds` also the rows over the
+   * `max*` bounds (that needs row counts, so only the timer and `sweep()` do it).
+   */
+  const sweepWith = db.transaction((batch: number, bounds: boolean): number => {
+    const at = clock()
+    let removed = 0
+    removed += q.sweepFlags.run(at, batch).changes
+    removed += q.sweepHits.run(at, batch).changes
+    removed += q.sweepDistinct.run(at, batch).changes
+    removed += q.sweepDevices.run(at - deviceRetention, batch).changes
+    removed += q.sweepEvents.run(at - eventRetention, batch).changes
+    removed += q.sweepLinks.run(at - deviceRetention, batch).changes
+    if (bounds) {
+      const over = (n: number, max: number) => Math.min(batch, Math.max(0, n - max))
+      removed += q.boundFlags.run(over(q.countFlags.get()!.n, maxKeys)).changes
+      removed += q.boundDevices.run(over(q.countDevices.get()!.n, maxDevices)).changes
+      removed += q.boundEvents.run(over(q.countEvents.get()!.n, maxEvents)).changes
+      removed += q.boundLinks.run(over(q.countLinks.get()!.n, maxLinks)).changes
+    }
+    return removed
+  })
+
+  let writes = 0
+  let closed = false
+  /** Counts a write; every 1000 writes deletes up to 1000 expired rows per table, which keeps pace with them. */
+  function wrote(): void {
+    if (++writes % 1000 !== 0) return
+    try {
+      sweepWith.immediate(Math.min(1000, sweepBatch), false)
+    } catch {
+      // Busy: the write itself succeeded; the next sweep catches up.
+    }
+  }
+  const timer =
+    sweepInterval > 0
+      ? setInterval(() => {
+          try {
+            if (!closed) sweepWith.immediate(sweepBatch, true)
+          } catch {
+            // Busy or closed: the next tick or write tries again.
+          }
+        }, sweepInterval)
+      : undefined
+  timer?.unref()
+
+  return {
+    async setIfAbsent(key, ttlMs) {
+      const won = setIfAbsent.immediate(key, ttlMs)
+      if (won) wrote()
+      return won
+    },
+
+    async hit(key, windowMs, now) {
+      const n = hit.immediate(key, windowMs, now)
+      wrote()
+      return n
+    },
+
+    async addDistinct(key, member, windowMs, now) {
+      const n = addDistinct.immediate(key, member, windowMs, now)
+      wrote()
+      return n
+    },
+
+    async touchDevice(id, publicKey, now) {
+      const result = touchDevice.immediate(id, publicKey, now)
+      wrote()
+      return result
+    },
+
+    async getDevice(id) {
+      const row = q.deviceGet.get(id)
+      return row && deviceFrom(row)
+    },
+
+    async has(key) {
+      const row = q.flagGet.get(key)
+      return row !== undefined && row.expiry > clock()
+    },
+
+    async setFlag(key, ttlMs) {
+      setFlag.immediate(key, ttlMs)
+      wrote()
+    },
+
+    async deleteKey(key) {
+      deleteKey.immediate(key)
+    },
+
+    async countHits(key, windowMs, now) {
+      return q.hitRead.get(key, now - windowMs, now, clock())!.n
+    },
+
+    async linkUserDevice(user, device, now) {
+      const result = link.immediate(user, device, now, false)
+      wrote()
+      return result
+    },
+
+    async trustUserDevice(user, device, now) {
+      link.immediate(user, device, now, true)
+      wrote()
+    },
+
+    async listUserDevices(user, limit = 100) {
+      return q.linksOfUser.all(user, Math.max(0, Math.floor(limit))).map(linkFrom)
+    },
+
+    async listDeviceUsers(device, limit = 100) {
+      return q.linksOfDevice.all(device, Math.max(0, Math.floor(limit))).map(linkFrom)
+    },
+
+    async setDeviceStatus(id: string, status: DeviceStatus) {
+      const row = q.deviceStatus.get(status, id)
+      return row && deviceFrom(row)
+    },
+
+    async recordEvent(event) {
+      if (q.eventInsert.run(event.id, event.at, JSON.stringify(event), clock()).changes > 0) wrote()
+    },
+
+    async getEvent(id) {
+      const row = q.eventGet.get(id)
+      return row && (JSON.parse(row.body) as EventRecord)
+    },
+
+    async updateEvent(id, patch) {
+      return updateEvent.immediate(id, patch)
+    },
+
+    async listEvents({ limit = 100, before } = {}) {
+      if (!(limit > 0)) return []
+      const rows = q.eventList.all(before ?? Number.MAX_SAFE_INTEGER, Math.floor(limit))
+      return rows.map((row) => JSON.parse(row.body) as EventRecord)
+    },
+
+    async sweep() {
+      return sweepWith.immediate(sweepBatch, true)
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      if (timer) clearInterval(timer)
+      db.close()
+    },
+  }
+}
+
+interface DeviceRow {
+  id: string
+  public_key: string
+  status: string
+  first_seen: number
+  last_seen: number
+}
+
+interface LinkRow {
+  user: string
+  device: string
+  first_seen: number
+  last_seen: number
+  trusted: number
+}
+
+function linkFrom(row: LinkRow): UserDeviceRecord {
+  return { userHash: row.user, deviceId: row.device, firstSeen: row.first_seen, lastSeen: row.last_seen, trusted: row.trusted === 1 }
+}
+
+function deviceFrom(row: DeviceRow): DeviceRecord {
+  return {
+    id: row.id,
+    publicKey: JSON.parse(row.public_key) as DevicePublicKey,
+    status: row.status as DeviceStatus,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+  }
+}
+
+/** Sets the connection up and creates or checks the schema. Runs once per open, never per call. */
+function migrate(db: BetterSqlite3.Database): void {
+  if (!db.memory) db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = OFF')
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS kenchi_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID')
+    const row = db.prepare<[], { value: string }>(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()
+    const version = row === undefined ? 0 : Number(row.value)
+    if (version > SQLITE_SCHEMA_VERSION) {
+      throw new KenchiError(
+        'CONFIG_STORE',
+        `sqliteStore: the database has schema version ${version}; this version of @kenchi/server reads up to ${SQLITE_SCHEMA_VERSION}`,
+      )
+    }
+    if (version === SQLITE_SCHEMA_VERSION) return
+    // Version 0 → 1: the first schema. Later versions add their steps below this one.
+    db.exec(`
+      CREATE TABLE kenchi_flags (key TEXT PRIMARY KEY, expiry INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX kenchi_flags_expiry ON kenchi_flags (expiry);
+      CREATE TABLE kenchi_hits (id INTEGER PRIMARY KEY, key TEXT NOT NULL, t INTEGER NOT NULL, expiry INTEGER NOT NULL);
+      CREATE INDEX kenchi_hits_key_t ON kenchi_hits (key, t);
+      CREATE INDEX kenchi_hits_expiry ON kenchi_hits (expiry);
+      CREATE TABLE kenchi_distinct (key TEXT NOT NULL, member TEXT NOT NULL, t INTEGER NOT NULL, expiry INTEGER NOT NULL, PRIMARY KEY (key, member));
+      CREATE INDEX kenchi_distinct_key_t ON kenchi_distinct (key, t);
+      CREATE INDEX kenchi_distinct_expiry ON kenchi_distinct (expiry);
+      CREATE TABLE kenchi_devices (id TEXT PRIMARY KEY, public_key TEXT NOT NULL, status TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, touched INTEGER NOT NULL);
+      CREATE INDEX kenchi_devices_touched ON kenchi_devices (touched);
+      CREATE TABLE kenchi_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, recorded INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE INDEX kenchi_events_at ON kenchi_events (at, seq);
+      CREATE INDEX kenchi_events_recorded ON kenchi_events (recorded);
+      CREATE TABLE kenchi_links (user TEXT NOT NULL, device TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, trusted INTEGER NOT NULL, touched INTEGER NOT NULL, PRIMARY KEY (user, device));
+      CREATE INDEX kenchi_links_user_last ON kenchi_links (user, last_seen);
+      CREATE INDEX kenchi_links_device_last ON kenchi_links (device, last_seen);
+      CREATE INDEX kenchi_links_touched ON kenchi_links (touched);
+    `)
+    db.prepare(`INSERT OR REPLACE INTO kenchi_meta (name, value) VALUES ('schema_version', ?)`).run(String(SQLITE_SCHEMA_VERSION))
+  }).immediate()
+}
+
+function count(value: number, name: string, min = 1): number {
+  if (!Number.isFinite(value) || value < min) throw new KenchiError('CONFIG_STORE', `sqliteStore: ${name} must be a number ≥ ${min}`)
+  return value
+}

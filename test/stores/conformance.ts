@@ -1,0 +1,408 @@
+// One conformance suite for every Store implementation: each method with the edge cases its
+// doc comment in packages/server/src/stores/types.ts promises. A backend that can be opened
+// twice (two SQLite connections to one file, two Redis clients) also runs the cross-instance
+// tests, including two real verifiers racing on one token.
+import { afterEach, describe, expect, it } from 'vitest'
+import type { DevicePublicKey } from '@kenchi/protocol'
+import { createVerifier } from '../../packages/server/src/verifier.js'
+import type { EventRecord, Store } from '../../packages/server/src/stores/types.js'
+import { tokenFor } from '../support/tokens.js'
+
+export interface StoreBackend {
+  /**
+   * Opens a store instance on this backend. Each call is another instance (another
+   * connection, another client) over the same data; a backend that cannot be shared
+   * (memory) returns the same instance again.
+   */
+  open(): Promise<Store>
+  /** Closes what the test left open and removes the backend (temporary file, keys). */
+  dispose(): Promise<void>
+}
+
+const KEY: DevicePublicKey = { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) }
+const OTHER_KEY: DevicePublicKey = { kty: 'EC', crv: 'P-256', x: 'C'.repeat(43), y: 'D'.repeat(43) }
+const ORIGIN = 'https://shop.example'
+const SECRET = 'conformance-secret-conformance-secret-01'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function event(id: string, at: number, extra: Partial<EventRecord> = {}): EventRecord {
+  return { id, at, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live', ...extra }
+}
+
+/** Registers the conformance tests for one store implementation. `backend` gives a fresh, empty backend per test. */
+export function describeStoreConformance(name: string, backend: () => Promise<StoreBackend>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let current: StoreBackend | undefined
+    const T = 1_800_000_000_000 // a fixed "now" for windows and records
+
+    async function open(): Promise<Store> {
+      current ??= await backend()
+      return current.open()
+    }
+
+    afterEach(async () => {
+      await current?.dispose()
+      current = undefined
+    })
+
+    describe('setIfAbsent', () => {
+      it('sets a key once, keys are independent, and it is settable again after its TTL', async () => {
+        const store = await open()
+        expect(await store.setIfAbsent('nonce:a', 600)).toBe(true)
+        expect(await store.setIfAbsent('nonce:a', 600)).toBe(false)
+        expect(await store.setIfAbsent('nonce:b', 600)).toBe(true)
+        expect(await store.setIfAbsent('nonce:a', 600)).toBe(false)
+        await sleep(800)
+        expect(await store.setIfAbsent('nonce:a', 600)).toBe(true)
+        expect(await store.setIfAbsent('nonce:a', 600)).toBe(false)
+      })
+
+      it('keeps a long TTL key set', async () => {
+        const store = await open()
+        expect(await store.setIfAbsent('nonce:long', 60_000)).toBe(true)
+        await sleep(50)
+        expect(await store.setIfAbsent('nonce:long', 60_000)).toBe(false)
+      })
+
+      it('answers 50 concurrent calls with exactly one winner', async () => {
+        const store = await open()
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.setIfAbsent('nonce:race', 60_000)))
+        expect(results.filter((r) => r === true)).toHaveLength(1)
+        expect(results.filter((r) => r === false)).toHaveLength(49)
+      })
+    })
+
+    describe('hit', () => {
+      it('counts hits in (now - windowMs, now], this one included', async () => {
+        const store = await open()
+        const w = 60_000
+        expect(await store.hit('ip:1', w, T)).toBe(1)
+        expect(await store.hit('ip:1', w, T + 30_000)).toBe(2)
+        // The hit at T sits exactly on the open lower bound now: out.
+        expect(await store.hit('ip:1', w, T + 60_000)).toBe(2)
+        expect(await store.hit('ip:1', w, T + 60_001)).toBe(3)
+        expect(await store.hit('ip:1', w, T + 90_000)).toBe(3) // T+30 000 out
+        expect(await store.hit('ip:1', w, T + 500_000)).toBe(1) // all earlier ones out
+        expect(await store.hit('ip:2', w, T + 500_000)).toBe(1) // keys are independent
+      })
+
+      it('counts repeated hits at the same time separately', async () => {
+        const store = await open()
+        for (let i = 1; i <= 5; i++) expect(await store.hit('same-ms', 1000, T)).toBe(i)
+      })
+
+      it('is atomic: 40 concurrent hits resolve 1..40 each once', async () => {
+        const store = await open()
+        const counts = await Promise.all(Array.from({ length: 40 }, () => store.hit('burst', 60_000, T)))
+        expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+      })
+    })
+
+    describe('addDistinct', () => {
+      it('counts distinct members in (now - windowMs, now], a repeat keeping its latest time', async () => {
+        const store = await open()
+        const w = 60_000
+        expect(await store.addDistinct('ip-users:1', 'u1', w, T)).toBe(1)
+        expect(await store.addDistinct('ip-users:1', 'u2', w, T + 10)).toBe(2)
+        expect(await store.addDistinct('ip-users:1', 'u1', w, T + 20)).toBe(2) // repeat, now seen at T+20
+        expect(await store.addDistinct('ip-users:1', 'u3', w, T + 30)).toBe(3)
+        // At T+10+w, u2 (seen at T+10) is exactly on the bound: out. u1 (T+20) and u3 (T+30) stay.
+        expect(await store.addDistinct('ip-users:1', 'u3', w, T + 10 + w)).toBe(2)
+        expect(await store.addDistinct('ip-users:1', 'u2', w, T + 11 + w)).toBe(3) // u2 back
+        expect(await store.addDistinct('ip-users:1', 'u4', w, T + 21 + w)).toBe(3) // u1 out, u4 in
+        expect(await store.addDistinct('ip-users:1', 'u9', w, T + 10 * w)).toBe(1)
+        expect(await store.addDistinct('ip-users:2', 'u1', w, T + 10 * w)).toBe(1) // keys are independent
+      })
+
+      it('is atomic: concurrent distinct members count 1..n, a repeated member stays 1', async () => {
+        const store = await open()
+        const counts = await Promise.all(Array.from({ length: 30 }, (_, i) => store.addDistinct('d', `m${i}`, 60_000, T)))
+        expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+        const same = await Promise.all(Array.from({ length: 20 }, () => store.addDistinct('d-same', 'only', 60_000, T)))
+        expect(same).toEqual(Array.from({ length: 20 }, () => 1))
+      })
+
+      it('keeps the latest time of a member whose sighting arrives out of order', async () => {
+        const store = await open()
+        const w = 60_000
+        expect(await store.addDistinct('late', 'u1', w, T + 100)).toBe(1)
+        expect(await store.addDistinct('late', 'u1', w, T + 50)).toBe(1) // this one included
+        expect(await store.addDistinct('late', 'u0', w, T + 60)).toBe(1) // u1 (T+100) is after now
+        // (T+50, T+50+w]: u1 still counts at T+100, u0 at T+60.
+        expect(await store.addDistinct('late', 'u2', w, T + 50 + w)).toBe(3)
+        expect(await store.addDistinct('late', 'u3', w, T + 100 + w)).toBe(2) // u1 and u0 out: u2 and u3
+      })
+
+      it('takes members with any characters', async () => {
+        const store = await open()
+        expect(await store.addDistinct('emails', 'ユーザー@例え.jp', 1000, T)).toBe(1)
+        expect(await store.addDistinct('emails', 'a:b {c} "d"', 1000, T)).toBe(2)
+        expect(await store.addDistinct('emails', 'ユーザー@例え.jp', 1000, T)).toBe(2)
+      })
+    })
+
+    describe('devices', () => {
+      it('creates the record on first sight as waiting, then updates lastSeen and keeps firstSeen', async () => {
+        const store = await open()
+        const first = await store.touchDevice('dev1', KEY, T)
+        expect(first.before).toBeUndefined()
+        expect(first.after).toEqual({ id: 'dev1', publicKey: KEY, status: 'waiting', firstSeen: T, lastSeen: T })
+        const second = await store.touchDevice('dev1', OTHER_KEY, T + 5000)
+        expect(second.before).toEqual(first.after)
+        expect(second.after).toEqual({ id: 'dev1', publicKey: KEY, status: 'waiting', firstSeen: T, lastSeen: T + 5000 })
+        // A late, out-of-order sighting never moves lastSeen back.
+        const late = await store.touchDevice('dev1', KEY, T + 1000)
+        expect(late.after.lastSeen).toBe(T + 5000)
+        expect(await store.getDevice('dev1')).toEqual(late.after)
+        expect(await store.getDevice('nobody')).toBeUndefined()
+      })
+
+      it('sets a status, keeps it across sightings, and leaves unknown devices unknown', async () => {
+        const store = await open()
+        expect(await store.setDeviceStatus('ghost', 'fraud')).toBeUndefined()
+        expect(await store.getDevice('ghost')).toBeUndefined()
+        await store.touchDevice('dev2', KEY, T)
+        expect(await store.setDeviceStatus('dev2', 'fraud')).toEqual({ id: 'dev2', publicKey: KEY, status: 'fraud', firstSeen: T, lastSeen: T })
+        expect((await store.getDevice('dev2'))?.status).toBe('fraud')
+        const touched = await store.touchDevice('dev2', KEY, T + 1)
+        expect(touched.before?.status).toBe('fraud')
+        expect(touched.after.status).toBe('fraud')
+        expect((await store.setDeviceStatus('dev2', 'valid'))?.status).toBe('valid')
+      })
+
+      it('is atomic per device: of 20 concurrent first sightings exactly one sees no record before', async () => {
+        const store = await open()
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.touchDevice('dev3', KEY, T + i)))
+        expect(results.filter((r) => r.before === undefined)).toHaveLength(1)
+        expect((await store.getDevice('dev3'))?.lastSeen).toBe(T + 19)
+        expect((await store.getDevice('dev3'))?.firstSeen).toBeGreaterThanOrEqual(T)
+      })
+
+      it('returns copies', async () => {
+        const store = await open()
+        const { after } = await store.touchDevice('dev4', KEY, T)
+        after.status = 'fraud'
+        after.publicKey.x = 'changed'
+        expect(await store.getDevice('dev4')).toEqual({ id: 'dev4', publicKey: KEY, status: 'waiting', firstSeen: T, lastSeen: T })
+      })
+    })
+
+    describe('events', () => {
+      const rich: EventRecord = {
+        id: 'ev-rich',
+        at: T,
+        action: 'checkout',
+        decision: 'allow',
+        wouldBe: 'deny',
+        score: 87.5,
+        reasons: [
+          { code: 'AUTOMATION', weight: 100, detail: { finding: 'webdriver', nested: { list: [1, 2.25, 'три', null, true], empty: [], obj: {} }, n: [0.1 + 0.2, 2 ** 53 - 1, -1e-7] } },
+          { code: 'STORE_UNAVAILABLE', weight: 0, detail: { message: 'ユニコード ✓ "quotes" \\ back\nslash 🍣' } },
+          { code: 'RULE_FAILED', weight: 0, detail: { rule: 'velocity', error: 'TypeError: x' } },
+        ],
+        mode: 'monitor',
+        deviceId: 'dev-x',
+        ip: '2001:db8::1',
+        userHash: 'uh',
+        emailHash: 'eh',
+      }
+
+      it('round-trips an event exactly and resolves undefined for an unknown id', async () => {
+        const store = await open()
+        await store.recordEvent(rich)
+        expect(await store.getEvent('ev-rich')).toEqual(rich)
+        expect(await store.getEvent('ev-none')).toBeUndefined()
+      })
+
+      it('keeps the first record of an id', async () => {
+        const store = await open()
+        await store.recordEvent(event('ev1', T, { score: 1 }))
+        await store.recordEvent(event('ev1', T + 1, { score: 99, decision: 'deny' }))
+        expect(await store.getEvent('ev1')).toEqual(event('ev1', T, { score: 1 }))
+        expect((await store.listEvents()).map((e) => e.id)).toEqual(['ev1'])
+      })
+
+      it('appends outcomes in order and replaces the label', async () => {
+        const store = await open()
+        expect(await store.updateEvent('ev-none', { outcome: { outcome: 'login_failed', at: T } })).toBeUndefined()
+        expect(await store.getEvent('ev-none')).toBeUndefined()
+        await store.recordEvent(rich)
+        const a = await store.updateEvent('ev-rich', { outcome: { outcome: 'login_failed', at: T + 1 } })
+        expect(a).toEqual({ ...rich, outcomes: [{ outcome: 'login_failed', at: T + 1 }] })
+        const b = await store.updateEvent('ev-rich', {
+          outcome: { outcome: 'challenge_passed', at: T + 2 },
+          label: { label: 'fraud', at: T + 3, comment: 'カード不正 🍣' },
+        })
+        expect(b).toEqual({
+          ...rich,
+          outcomes: [
+            { outcome: 'login_failed', at: T + 1 },
+            { outcome: 'challenge_passed', at: T + 2 },
+          ],
+          label: { label: 'fraud', at: T + 3, comment: 'カード不正 🍣' },
+        })
+        const c = await store.updateEvent('ev-rich', { label: { label: 'legit', at: T + 4 } })
+        expect(c?.label).toEqual({ label: 'legit', at: T + 4 })
+        expect(c?.outcomes).toHaveLength(2)
+        expect(await store.getEvent('ev-rich')).toEqual(c)
+        expect(await store.updateEvent('ev-rich', {})).toEqual(c)
+      })
+
+      it('keeps outcomes and a label the event was recorded with', async () => {
+        const store = await open()
+        const withHistory = event('ev-h', T, { outcomes: [{ outcome: 'order_accepted', at: T }], label: { label: 'legit', at: T } })
+        await store.recordEvent(withHistory)
+        const updated = await store.updateEvent('ev-h', { outcome: { outcome: 'order_declined', at: T + 1 } })
+        expect(updated?.outcomes).toEqual([
+          { outcome: 'order_accepted', at: T },
+          { outcome: 'order_declined', at: T + 1 },
+        ])
+        expect(updated?.label).toEqual({ label: 'legit', at: T })
+      })
+
+      it('is atomic: 20 concurrent outcome appends leave 20 outcomes', async () => {
+        const store = await open()
+        await store.recordEvent(event('ev-c', T))
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.updateEvent('ev-c', { outcome: { outcome: 'login_failed', at: T + i }, label: { label: 'fraud', at: T + i } }),
+          ),
+        )
+        const final = await store.getEvent('ev-c')
+        expect(final?.outcomes?.map((o) => o.at).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => T + i))
+        expect(final?.label?.label).toBe('fraud')
+      })
+
+      it('lists newest first, at most limit (default 100), optionally only before a time', async () => {
+        const store = await open()
+        for (let i = 0; i < 120; i++) await store.recordEvent(event(`e${i}`, T + i * 10))
+        const all = await store.listEvents()
+        expect(all).toHaveLength(100)
+        expect(all[0]).toEqual(event('e119', T + 1190))
+        expect(all.map((e) => e.id)).toEqual(Array.from({ length: 100 }, (_, i) => `e${119 - i}`))
+        expect((await store.listEvents({ limit: 3 })).map((e) => e.id)).toEqual(['e119', 'e118', 'e117'])
+        expect(await store.listEvents({ limit: 0 })).toEqual([])
+        // before is exclusive.
+        expect((await store.listEvents({ limit: 2, before: T + 50 })).map((e) => e.id)).toEqual(['e4', 'e3'])
+        expect((await store.listEvents({ before: T + 51 })).map((e) => e.id)).toEqual(['e5', 'e4', 'e3', 'e2', 'e1', 'e0'])
+        expect(await store.listEvents({ before: T })).toEqual([])
+        expect((await store.listEvents({ limit: 500 })).map((e) => e.id)).toHaveLength(120)
+        // Paging with before walks every event once.
+        const seen: string[] = []
+        let before: number | undefined
+        for (;;) {
+          const page = await store.listEvents({ limit: 25, ...(before === undefined ? {} : { before }) })
+          if (page.length === 0) break
+          seen.push(...page.map((e) => e.id))
+          before = page[page.length - 1]!.at
+        }
+        expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => `e${119 - i}`))
+      })
+
+      it('lists by time, not by recording order (equal times in any order)', async () => {
+        const store = await open()
+        for (const [id, at] of [['b', T + 20], ['a', T + 10], ['e', T + 50], ['z', T + 30], ['y', T + 30], ['d', T + 40]] as const) {
+          await store.recordEvent(event(id, at))
+        }
+        const ids = (await store.listEvents()).map((e) => e.id)
+        expect(ids).toHaveLength(6)
+        expect([ids[0], ids[1]]).toEqual(['e', 'd'])
+        expect(ids.slice(2, 4).sort()).toEqual(['y', 'z'])
+        expect(ids.slice(4)).toEqual(['b', 'a'])
+        expect((await store.listEvents({ before: T + 50, limit: 1 })).map((e) => e.id)).toEqual(['d'])
+        expect((await store.listEvents({ before: T + 30 })).map((e) => e.id)).toEqual(['b', 'a'])
+      })
+
+      it('lists events with their outcomes and labels, and returns copies', async () => {
+        const store = await open()
+        await store.recordEvent(rich)
+        await store.updateEvent('ev-rich', { outcome: { outcome: 'login_succeeded', at: T + 1 } })
+        const [listed] = await store.listEvents({ limit: 1 })
+        expect(listed).toEqual({ ...rich, outcomes: [{ outcome: 'login_succeeded', at: T + 1 }] })
+        listed!.reasons.push({ code: 'AUTOMATION', weight: 1 })
+        listed!.outcomes!.push({ outcome: 'login_failed', at: 0 })
+        const again = await store.getEvent('ev-rich')
+        expect(again?.reasons).toHaveLength(3)
+        expect(again?.outcomes).toHaveLength(1)
+      })
+    })
+
+    it('closes', async () => {
+      const store = await open()
+      await store.setIfAbsent('x', 1000)
+      await expect(store.close()).resolves.toBeUndefined()
+    })
+
+    describe('two instances on one backend', () => {
+      async function pair(): Promise<[Store, Store]> {
+        return [await open(), await open()]
+      }
+
+      it('share data, counters and devices', async () => {
+        const stores = await pair()
+        const [a, b] = stores
+        expect(await a.setIfAbsent('nonce:shared', 60_000)).toBe(true)
+        expect(await b.setIfAbsent('nonce:shared', 60_000)).toBe(false)
+        expect(await a.hit('h', 60_000, T)).toBe(1)
+        expect(await b.hit('h', 60_000, T + 1)).toBe(2)
+        expect(await a.addDistinct('d', 'x', 60_000, T)).toBe(1)
+        expect(await b.addDistinct('d', 'y', 60_000, T)).toBe(2)
+        await a.touchDevice('dev', KEY, T)
+        expect((await b.touchDevice('dev', KEY, T + 1)).before?.firstSeen).toBe(T)
+        await b.recordEvent(event('ev', T))
+        await a.updateEvent('ev', { outcome: { outcome: 'login_failed', at: T } })
+        expect((await b.getEvent('ev'))?.outcomes).toHaveLength(1)
+      })
+
+      it('answer concurrent set-if-absent with exactly one winner across instances', async () => {
+        const stores = await pair()
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => stores[i % 2]!.setIfAbsent('nonce:cross', 60_000)))
+        expect(results.filter((r) => r === true)).toHaveLength(1)
+      })
+
+      it('link a user and a device once across instances, and share flags', async () => {
+        const stores = await pair()
+        const links = await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 2]!.linkUserDevice('user', 'device', T + i)))
+        expect(links.filter((l) => !l.deviceSeen)).toHaveLength(1)
+        await stores[0].trustUserDevice('user', 'device', T + 100)
+        const [record, ...rest] = await stores[1].listUserDevices('user')
+        expect(rest).toEqual([])
+        expect(record).toMatchObject({ userHash: 'user', deviceId: 'device', lastSeen: T + 100, trusted: true })
+        expect(record!.firstSeen).toBeGreaterThanOrEqual(T) // whichever of the racing calls ran first
+        expect(record!.firstSeen).toBeLessThan(T + 20)
+        await stores[1].setFlag('ng-ip:x', 60_000)
+        expect(await stores[0].has('ng-ip:x')).toBe(true)
+        await stores[0].deleteKey('ng-ip:x')
+        expect(await stores[1].has('ng-ip:x')).toBe(false)
+      })
+
+      it('append 20 concurrent outcomes across instances without losing one', async () => {
+        const stores = await pair()
+        await stores[0].recordEvent(event('ev-x', T))
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) => stores[i % 2]!.updateEvent('ev-x', { outcome: { outcome: 'challenge_failed', at: T + i } })),
+        )
+        expect((await stores[1].getEvent('ev-x'))?.outcomes).toHaveLength(20)
+      })
+
+      it('let two verifiers accept one token exactly once', async () => {
+        const stores = await pair()
+        const options = { keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001' }
+        const [one, two] = await Promise.all(stores.map((store) => createVerifier({ ...options, store })))
+        const token = await tokenFor((await one!.challenge({ action: 'login', origin: ORIGIN })).challenge)
+        const verdicts = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? two! : one!).verify(token, { action: 'login', ip: '203.0.113.9' })),
+        )
+        const allowed = verdicts.filter((v) => v.decision === 'allow')
+        expect(allowed).toHaveLength(1)
+        expect(allowed[0]!.device?.known).toBe(false)
+        const replayed = verdicts.filter((v) => v.decision === 'deny' && v.reasons.map((r) => r.code).join() === 'TOKEN_REPLAYED')
+        expect(replayed).toHaveLength(9)
+        // Each verdict was recorded as an event, visible through either instance.
+        expect(await stores[0].listEvents({ limit: 20 })).toHaveLength(10)
+        expect(await stores[1].getEvent(allowed[0]!.eventId)).toMatchObject({ decision: 'allow', ip: '203.0.113.9' })
+      })
+    })
+  })
+}

@@ -1,0 +1,267 @@
+// What only the SQLite store has: persistence across reopen, WAL and the schema version,
+// expiry by its clock and sweeps, retention and bounds, and failure as rejection.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { KenchiError } from '../../packages/server/src/errors.js'
+import { sqliteStore, type SqliteStoreOptions } from '../../packages/server/src/stores/sqlite.js'
+import type { EventRecord, Store } from '../../packages/server/src/stores/types.js'
+import { createVerifier } from '../../packages/server/src/verifier.js'
+import { tokenFor } from '../support/tokens.js'
+
+const KEY = { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) } as const
+const T = 1_800_000_000_000
+const ORIGIN = 'https://shop.example'
+const SECRET = 'sqlite-test-secret-sqlite-test-secret-01'
+
+const root = new URL('../..', import.meta.url)
+
+/** Runs a module script in its own Node process (built @kenchi/server) and resolves its JSON output. */
+function inProcess(script: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+    )
+  })
+}
+
+const event = (id: string, at: number): EventRecord => ({ id, at, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })
+
+let dir: string
+let path: string
+const open: Store[] = []
+
+async function store(options: Partial<SqliteStoreOptions> = {}) {
+  const s = await sqliteStore({ path, ...options })
+  open.push(s)
+  return s
+}
+
+/** Counts rows through a separate connection, as another process would see them. */
+function rows(table: string): number {
+  const db = new Database(path, { readonly: true })
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+  } finally {
+    db.close()
+  }
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kenchi-sqlite-'))
+  path = join(dir, 'kenchi.db')
+})
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('sqliteStore', () => {
+  it('keeps everything across close and reopen', async () => {
+    const first = await store()
+    expect(await first.setIfAbsent('nonce:p', 60_000)).toBe(true)
+    expect(await first.hit('h', 60_000, T)).toBe(1)
+    expect(await first.addDistinct('d', 'u1', 60_000, T)).toBe(1)
+    await first.touchDevice('dev', KEY, T)
+    await first.setDeviceStatus('dev', 'valid')
+    await first.recordEvent(event('ev', T))
+    await first.updateEvent('ev', { outcome: { outcome: 'login_succeeded', at: T + 1 }, label: { label: 'legit', at: T + 2 } })
+    await first.close()
+
+    const second = await store()
+    expect(await second.setIfAbsent('nonce:p', 60_000)).toBe(false)
+    expect(await second.hit('h', 60_000, T + 1)).toBe(2)
+    expect(await second.addDistinct('d', 'u2', 60_000, T + 1)).toBe(2)
+    expect(await second.getDevice('dev')).toEqual({ id: 'dev', publicKey: KEY, status: 'valid', firstSeen: T, lastSeen: T })
+    expect(await second.getEvent('ev')).toEqual({
+      ...event('ev', T),
+      outcomes: [{ outcome: 'login_succeeded', at: T + 1 }],
+      label: { label: 'legit', at: T + 2 },
+    })
+    expect((await second.listEvents()).map((e) => e.id)).toEqual(['ev'])
+  })
+
+  it('stays atomic across processes sharing one file', async () => {
+    await (await store()).close() // create the schema once, as an app's first start would
+    const N = 300
+    const worker = (id: number) => `
+      const { sqliteStore } = await import('@kenchi/server')
+      const store = await sqliteStore({ path: ${JSON.stringify(path)} })
+      const won = [], counts = [], firsts = []
+      // A barrier: wait until all four have opened the store, so their calls interleave.
+      while ((await store.addDistinct('ready', 'w${id}', 600000, ${T})) < 4) await new Promise((resolve) => setTimeout(resolve, 5))
+      for (let i = 0; i < ${N}; i++) {
+        if (await store.setIfAbsent('nonce:' + i, 60000)) won.push(i)
+        counts.push(await store.hit('shared', 60000, ${T}))
+        if ((await store.touchDevice('dev' + i, ${JSON.stringify(KEY)}, ${T})).before === undefined) firsts.push(i)
+      }
+      await store.close()
+      console.log(JSON.stringify({ won, counts, firsts }))`
+    const results = (await Promise.all(Array.from({ length: 4 }, (_, id) => inProcess(worker(id))))) as Array<{ won: number[]; counts: number[]; firsts: number[] }>
+    const won = results.flatMap((r) => r.won).sort((a, b) => a - b)
+    expect(won).toEqual(Array.from({ length: N }, (_, i) => i)) // every nonce won exactly once
+    const counts = results.flatMap((r) => r.counts).sort((a, b) => a - b)
+    expect(counts).toEqual(Array.from({ length: 4 * N }, (_, i) => i + 1)) // no lost or doubled hit
+    expect(results.flatMap((r) => r.firsts)).toHaveLength(N) // each device first seen once
+    // The processes really ran side by side: none won every nonce.
+    for (const r of results) expect(r.won.length).toBeLessThan(N)
+  })
+
+  it('runs in WAL mode with its schema version recorded, and refuses a newer schema', async () => {
+    const s = await store()
+    await s.close()
+    const db = new Database(path)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.prepare(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()).toEqual({ value: '1' })
+    db.prepare(`UPDATE kenchi_meta SET value = '2' WHERE name = 'schema_version'`).run()
+    db.close()
+    const error = await sqliteStore({ path }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(KenchiError)
+    expect(error).toMatchObject({ code: 'CONFIG_STORE', message: expect.stringMatching(/schema version 2/) })
+  })
+
+  it('works on :memory: for quick use', async () => {
+    const s = await sqliteStore({ path: ':memory:' })
+    open.push(s)
+    expect(await s.setIfAbsent('a', 1000)).toBe(true)
+    expect(await s.setIfAbsent('a', 1000)).toBe(false)
+  })
+
+  it('refuses bad options with CONFIG_STORE', async () => {
+    for (const options of [{ path: '' }, { path, maxKeys: 0 }, { path, busyTimeoutMs: -1 }, { path, sweepBatch: Number.NaN }]) {
+      await expect(sqliteStore(options), JSON.stringify(options)).rejects.toMatchObject({ code: 'CONFIG_STORE' })
+    }
+  })
+
+  it('ignores expired keys on read, by its clock, before any sweep', async () => {
+    let now = T
+    const s = await store({ now: () => now, sweepIntervalMs: 0 })
+    expect(await s.setIfAbsent('n', 100)).toBe(true)
+    now += 99
+    expect(await s.setIfAbsent('n', 100)).toBe(false)
+    now += 1
+    expect(await s.setIfAbsent('n', 100)).toBe(true)
+  })
+
+  it('sweeps expired rows, old devices and events, and rows over the bounds', async () => {
+    let now = T
+    const s = (await store({ now: () => now, sweepIntervalMs: 0, maxDevices: 3, maxEvents: 4, deviceRetentionMs: 10_000, eventRetentionMs: 20_000 })) as Awaited<
+      ReturnType<typeof sqliteStore>
+    >
+    for (let i = 0; i < 10; i++) await s.setIfAbsent(`short${i}`, 1000)
+    await s.setIfAbsent('long', 60_000)
+    await s.hit('h', 1000, now)
+    await s.addDistinct('d', 'm', 1000, now)
+    for (let i = 0; i < 5; i++) {
+      await s.touchDevice(`dev${i}`, KEY, now)
+      await s.recordEvent(event(`ev${i}`, now))
+      now += 1
+    }
+    expect(rows('kenchi_flags')).toBe(11)
+    expect(rows('kenchi_devices')).toBe(5)
+    expect(rows('kenchi_events')).toBe(5)
+
+    await s.sweep() // nothing expired yet: only the bounds apply
+    expect(rows('kenchi_flags')).toBe(11)
+    expect(rows('kenchi_devices')).toBe(3)
+    expect(await s.getDevice('dev0')).toBeUndefined() // least recently seen went first
+    expect(await s.getDevice('dev4')).toBeDefined()
+    expect((await s.listEvents()).map((e) => e.id)).toEqual(['ev4', 'ev3', 'ev2', 'ev1'])
+
+    now += 2000
+    expect(await s.sweep()).toBe(12) // 10 short keys, the hit, the distinct member
+    expect(rows('kenchi_flags')).toBe(1)
+    expect(rows('kenchi_hits')).toBe(0)
+    expect(rows('kenchi_distinct')).toBe(0)
+
+    now += 10_000
+    await s.touchDevice('dev4', KEY, now) // seen again: kept
+    await s.sweep()
+    expect(rows('kenchi_devices')).toBe(1)
+    now += 10_000
+    await s.sweep()
+    expect(rows('kenchi_events')).toBe(0)
+    expect(await s.setIfAbsent('long', 60_000)).toBe(false)
+    now += 40_000
+    expect(await s.setIfAbsent('long', 60_000)).toBe(true) // its minute is over
+  })
+
+  it('deletes expired rows as it writes, without a timer', async () => {
+    let now = T
+    const s = await store({ now: () => now, sweepIntervalMs: 0 })
+    for (let i = 0; i < 999; i++) await s.setIfAbsent(`k${i}`, 10)
+    now += 100
+    expect(rows('kenchi_flags')).toBe(999)
+    await s.setIfAbsent('fresh', 60_000) // the 1000th write
+    expect(rows('kenchi_flags')).toBe(1)
+  })
+
+  it('bounds and retires user–device pairs', async () => {
+    let now = T
+    const s = (await store({ now: () => now, sweepIntervalMs: 0, maxLinks: 2, deviceRetentionMs: 10_000 })) as Awaited<ReturnType<typeof sqliteStore>>
+    await s.linkUserDevice('u1', 'd1', T)
+    now += 1
+    await s.linkUserDevice('u1', 'd2', T + 1)
+    now += 1
+    await s.linkUserDevice('u2', 'd1', T + 2)
+    await s.sweep()
+    expect((await s.listUserDevices('u1')).map((r) => r.deviceId)).toEqual(['d2']) // the least recently used went
+    now += 10_000
+    await s.trustUserDevice('u2', 'd1', T + 3) // used again: kept
+    await s.sweep()
+    expect(rows('kenchi_links')).toBe(1)
+    expect(await s.listDeviceUsers('d1')).toEqual([{ userHash: 'u2', deviceId: 'd1', firstSeen: T + 2, lastSeen: T + 3, trusted: true }])
+  })
+
+  it('sweeps on a timer', async () => {
+    const s = await store({ sweepIntervalMs: 50 })
+    for (let i = 0; i < 20; i++) await s.setIfAbsent(`k${i}`, 1)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(rows('kenchi_flags')).toBe(0)
+  })
+
+  it('bounds one counter or distinct set to maxEntriesPerKey, dropping the oldest', async () => {
+    const s = await store({ maxEntriesPerKey: 3 })
+    for (let i = 0; i < 5; i++) expect(await s.hit('h', 60_000, T + i)).toBe(Math.min(i + 1, 3))
+    for (let i = 0; i < 5; i++) expect(await s.addDistinct('d', `m${i}`, 60_000, T + i)).toBe(Math.min(i + 1, 3))
+    expect(rows('kenchi_hits')).toBe(3)
+    expect(rows('kenchi_distinct')).toBe(3)
+  })
+
+  it('rejects (never crashes) when closed, and the verifier answers STORE_UNAVAILABLE under its policy', async () => {
+    const s = await store()
+    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store: s, policy: { onStoreError: 'deny' } })
+    const token = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
+    await s.close()
+    await expect(s.setIfAbsent('x', 1000)).rejects.toThrow()
+    await expect(s.getEvent('x')).rejects.toThrow()
+    const verdict = await verifier.verify(token, { action: 'login' })
+    expect(verdict.decision).toBe('deny')
+    expect(verdict.reasons[0]?.code).toBe('STORE_UNAVAILABLE')
+  })
+
+  it('rejects within busyTimeoutMs while another connection holds the write lock', async () => {
+    const s = await store({ busyTimeoutMs: 100 })
+    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store: s })
+    const token = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
+    const locker = new Database(path)
+    locker.exec('BEGIN EXCLUSIVE')
+    try {
+      const started = performance.now()
+      await expect(s.setIfAbsent('locked', 1000)).rejects.toMatchObject({ code: 'SQLITE_BUSY' })
+      const verdict = await verifier.verify(token, { action: 'login' })
+      expect(performance.now() - started).toBeLessThan(2000)
+      expect(verdict.decision).toBe('challenge') // the default onStoreError
+      expect(verdict.reasons[0]?.code).toBe('STORE_UNAVAILABLE')
+    } finally {
+      locker.exec('ROLLBACK')
+      locker.close()
+    }
+    // The lock is gone: the same store works again, and the token was never consumed.
+    expect((await verifier.verify(token, { action: 'login' })).decision).toBe('allow')
+  })
+})
