@@ -3,7 +3,8 @@
 // as the app would. Run against every store.
 import { createVerifier, type Decision, type Store, type Verdict } from '@kenchi/server'
 import { describe, expect, it } from 'vitest'
-import { humanSignals, newDevice, tokenFor, type TestDevice } from '../support/tokens.js'
+import type { SignalResult } from '@kenchi/protocol'
+import { humanSignals, newDevice, tokenFor, withOwnFingerprint, type TestDevice } from '../support/tokens.js'
 
 const ORIGIN = 'https://shop.example'
 const UA = (humanSignals().userAgent as { v: string }).v
@@ -18,9 +19,14 @@ async function shop(store: Store) {
     store,
     now: () => clock,
   })
-  async function attempt(device: TestDevice, action: string, context: { ip: string; userId?: string; email?: string }): Promise<Verdict> {
+  async function attempt(
+    device: TestDevice,
+    action: string,
+    context: { ip: string; userId?: string; email?: string },
+    signals?: Record<string, SignalResult>,
+  ): Promise<Verdict> {
     const { challenge } = await verifier.challenge({ action, origin: ORIGIN })
-    return verifier.verify(await tokenFor(challenge, { device }), { action, userAgent: UA, ...context })
+    return verifier.verify(await tokenFor(challenge, { device, ...(signals ? { signals } : {}) }), { action, userAgent: UA, ...context })
   }
   return { verifier, attempt, advance: (ms: number) => (clock += ms) }
 }
@@ -162,6 +168,49 @@ export function describeScenarios(name: string, open: () => Promise<Store>): voi
       expect(tally(verdicts)).toEqual({ allow: 15, challenge: 0, deny: 0 })
       expect(codes(verdicts.at(-1)!)).toEqual(['SAME_DEVICE', 'USER_DEVICE'])
       expect(verdicts.at(-1)!.device?.status).toBe('duplicate')
+      await store.close()
+    })
+
+    it('a browser that lost its device key is recognised by its stored id or its fingerprint', async () => {
+      const store = await open()
+      const { verifier, attempt } = await shop(store)
+      const user = { ip: '203.0.113.40', userId: 'keiko@example.jp' }
+      const ids = (id: string | null) => ({ v: { c: id, l: id, i: null, n: id ?? 'BBBBBBBBBBBBBBBBBBBBBB' }, d: 0 })
+      const old = await newDevice()
+      const oldSignals = { ...withOwnFingerprint(humanSignals(), old), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') }
+      const first = await attempt(old, 'login', user, oldSignals)
+      await verifier.reportOutcome(first.eventId, 'login_succeeded')
+      // IndexedDB was cleared (new key) but the cookie and localStorage id survived.
+      const rekeyed = await newDevice()
+      const byId = await attempt(rekeyed, 'login', user, { ...withOwnFingerprint(humanSignals(), rekeyed), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') })
+      expect(byId.device).toMatchObject({ known: true, matchedBy: 'stored-id', linked: [first.device!.id] })
+      expect(byId.decision).toBe('allow')
+      expect(byId.reasons).toContainEqual({ code: 'USER_DEVICE', weight: 0, detail: { matchedBy: 'stored-id' } })
+      // Everything was cleared, but it is the same machine: the fine fingerprint matches.
+      const cleared = await newDevice()
+      const byPrint = await attempt(cleared, 'login', user, { ...oldSignals, ids: ids(null) })
+      expect(byPrint.device?.known).toBe(false)
+      expect(byPrint.reasons).toContainEqual({ code: 'USER_DEVICE', weight: 0, detail: { matchedBy: 'fingerprint' } })
+      expect(byPrint.decision).toBe('allow')
+      // Another machine of the same model (same coarse fingerprint) proves nothing.
+      const twin = await newDevice()
+      const sameModel = await attempt(twin, 'login', user, { ...withOwnFingerprint(humanSignals(), twin), ids: ids(null) })
+      expect(sameModel.decision).toBe('challenge')
+      expect(sameModel.reasons).toContainEqual({ code: 'FIRST_USER_DEVICE', weight: 45, detail: { seenBefore: false, coarseFingerprintMatch: true } })
+      await store.close()
+    })
+
+    it('a fraud device stays blocked after clearing its key, through its stored id', async () => {
+      const store = await open()
+      const { verifier, attempt } = await shop(store)
+      const ids = { v: { c: 'FFFFFFFFFFFFFFFFFFFFFA', l: null, i: null, n: 'FFFFFFFFFFFFFFFFFFFFFA' }, d: 0 }
+      const fraudster = await newDevice()
+      const v = await attempt(fraudster, 'checkout', { ip: '198.51.100.70' }, { ...humanSignals(), ids })
+      await verifier.label(v.eventId, 'fraud')
+      const again = await attempt(await newDevice(), 'checkout', { ip: '192.0.2.71' }, { ...humanSignals(), ids })
+      expect(again.device).toMatchObject({ matchedBy: 'stored-id', status: 'fraud' })
+      expect(again.decision).toBe('deny')
+      expect(codes(again)).toContain('NG_DEVICE')
       await store.close()
     })
 

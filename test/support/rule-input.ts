@@ -12,6 +12,7 @@ export function ruleInput(
     context: { action: 'login', ...context },
     token: { body: { s: extra.signals ?? {} } } as unknown as ParsedToken,
     device: { id: extra.deviceId ?? 'device-1', status: 'waiting', known: false },
+    clues: { storedIds: [] },
     store: extra.store ?? memoryStore(),
     now: extra.now ?? 1_700_000_000_000,
   }

@@ -46,9 +46,24 @@ export async function tokenFor(challenge: string, options: TokenOptions = {}): P
     t: Date.now(),
     k: device.publicJwk,
     ks: 'idb',
-    s: options.signals ?? humanSignals(),
+    s: options.signals ?? withOwnFingerprint(humanSignals(), device),
   }
   if (payload.pow) body.w = await solvePow(payload.n, payload.pow)
   options.edit?.(body)
   return signToken(body, device.privateKey)
+}
+
+/**
+ * Gives each test device its own canvas/audio/graphics fingerprint (derived from its key),
+ * as different machines have; the screen, locale, hardware and fonts groups stay those of
+ * `humanSignals()`, as on two laptops of the same model.
+ */
+export function withOwnFingerprint(signals: Record<string, SignalResult>, device: TestDevice): Record<string, SignalResult> {
+  const fp = signals.fingerprint
+  if (!fp || !('v' in fp)) return signals
+  const groups = { ...((fp.v as { g: Record<string, string> }).g) }
+  const own = Buffer.from(device.publicJwk.x, 'base64url').toString('hex')
+  groups.graphics = own.slice(0, 8)
+  groups.audio = own.slice(8, 16)
+  return { ...signals, fingerprint: { ...fp, v: { g: groups } } }
 }

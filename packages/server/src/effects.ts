@@ -1,4 +1,5 @@
 import { statusAfterLabel, statusAfterOutcome } from './device-status.js'
+import { userFingerprintKey } from './identity.js'
 import { NEGATIVE_IP_TTL_MS, negativeIpKey } from './rules/negative.js'
 import type { EventRecord, Label, Outcome, Store } from './stores/types.js'
 
@@ -33,7 +34,7 @@ export function failureKeys(kind: OutcomeCounter, event: Pick<EventRecord, 'user
 export async function applyOutcome(store: Store, event: EventRecord, outcome: Outcome, now: number): Promise<void> {
   const { deviceId, userHash } = event
   const succeeded = outcome === 'challenge_passed' || (outcome === 'login_succeeded' && (event.decision === 'allow' || event.mode === 'monitor'))
-  if (succeeded && deviceId !== undefined && userHash !== undefined) await store.trustUserDevice(userHash, deviceId, now)
+  if (succeeded && deviceId !== undefined && userHash !== undefined) await trust(store, event, userHash, deviceId, now)
   if (deviceId !== undefined) {
     const device = await store.getDevice(deviceId)
     if (device) {
@@ -52,6 +53,15 @@ export async function applyLabel(store: Store, event: EventRecord, label: Label,
   }
   if (label === 'fraud' && event.ip !== undefined) await store.setFlag(negativeIpKey(event.ip), NEGATIVE_IP_TTL_MS)
   if (label === 'legit' && event.deviceId !== undefined && event.userHash !== undefined) {
-    await store.trustUserDevice(event.userHash, event.deviceId, now)
+    await trust(store, event, event.userHash, event.deviceId, now)
+  }
+}
+
+/** Trusts the device for the user, and its fingerprints so a re-keyed browser can be recognised. */
+async function trust(store: Store, event: EventRecord, userHash: string, deviceId: string, now: number): Promise<void> {
+  await store.trustUserDevice(userHash, deviceId, now)
+  if (event.fingerprint) {
+    await store.trustUserDevice(userFingerprintKey(userHash), `f:${event.fingerprint.fine}`, now)
+    await store.trustUserDevice(userFingerprintKey(userHash), `c:${event.fingerprint.coarse}`, now)
   }
 }

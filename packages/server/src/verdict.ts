@@ -22,6 +22,14 @@ export interface VerdictDevice {
   known: boolean
   /** When the device was first seen (Unix ms). */
   firstSeen?: number
+  /**
+   * How the device was recognised: `key` (its device key was seen before) or `stored-id`
+   * (a new key, but its cookie / localStorage / IndexedDB id belongs to devices seen before,
+   * listed in `linked`). Absent for a device seen for the first time.
+   */
+  matchedBy?: 'key' | 'stored-id'
+  /** Earlier device ids that share a stored id with this one. */
+  linked?: string[]
 }
 
 /** What `verify()` returns. */

@@ -18,6 +18,7 @@ import type { Alert } from './notify/notifier.js'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
 import { statusAfterVerdict } from './device-status.js'
 import { applyLabel, applyOutcome } from './effects.js'
+import { deviceClues, storedIdKey } from './identity.js'
 import { KenchiError } from './errors.js'
 import { createKeyRing, secretBytes, type ServerKey } from './keys.js'
 import { createOutbox, FinalError, OutboxFullError } from './outbox.js'
@@ -232,12 +233,14 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     const emailHash = context.email !== undefined ? hashIdentity('email', context.email) : undefined
     const current = policy
     let outcome: Omit<Verdict, 'eventId' | 'mode'>
+    const seen: Seen = {}
     try {
-      outcome = await evaluate(raw, context, current, userHash, emailHash)
+      outcome = await evaluate(raw, context, current, userHash, emailHash, seen)
     } catch (error) {
       outcome = failure('INTERNAL_ERROR', current.onStoreError, describe(error))
     }
     const verdict: Verdict = { ...outcome, eventId, mode: current.mode }
+    const fingerprint = seen.fingerprint
     if (current.mode === 'monitor') {
       verdict.wouldBe = outcome.wouldBe ?? outcome.decision
       verdict.decision = 'allow'
@@ -256,6 +259,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       ...(context.ip !== undefined ? { ip: context.ip } : {}),
       ...(userHash !== undefined ? { userHash } : {}),
       ...(emailHash !== undefined ? { emailHash } : {}),
+      ...(fingerprint !== undefined ? { fingerprint } : {}),
     }
     try {
       const status = await outbox.submit(() => guarded(() => store.recordEvent({ ...event, reasons: [...event.reasons] })))
@@ -274,6 +278,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     current: Policy,
     userHash: string | undefined,
     emailHash: string | undefined,
+    seen: Seen,
   ): Promise<Omit<Verdict, 'eventId' | 'mode'>> {
     const checked = await check(raw, context)
     if (!('raw' in checked)) {
@@ -295,11 +300,20 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       status: touched.after.status,
       known: touched.before !== undefined,
       firstSeen: touched.after.firstSeen,
+      ...(touched.before !== undefined ? { matchedBy: 'key' as const } : {}),
+    }
+    const clues = deviceClues(token.body.s)
+    if (clues.hashes) seen.fingerprint = clues.hashes
+    try {
+      await guarded(() => recogniseByStoredIds(device, clues.storedIds, at))
+    } catch {
+      // recognition by stored ids is a bonus; the device key still identifies the device
     }
     const ruleInput: RuleInput = {
       context,
       token,
       device,
+      clues,
       store,
       now: at,
       ...(userHash !== undefined ? { userHash } : {}),
@@ -347,6 +361,31 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
    * Appends to the event, then applies the effects (device status, trust, negative lists,
    * failure counters) as a second write, so a retry never appends the outcome twice.
    */
+  /**
+   * Links the token's stored ids to the device and, for a device key seen for the first
+   * time, recognises the device by the earlier devices those ids belong to (site data was
+   * partly cleared, or the key was lost). A device linked to a fraud device is fraud too.
+   */
+  async function recogniseByStoredIds(device: VerdictDevice, storedIds: readonly string[], at: number): Promise<void> {
+    if (storedIds.length === 0) return
+    const earlier = new Set<string>()
+    if (!device.known) {
+      for (const id of storedIds) {
+        for (const link of await store.listUserDevices(storedIdKey(id), 5)) if (link.deviceId !== device.id) earlier.add(link.deviceId)
+      }
+    }
+    await Promise.all(storedIds.map((id) => store.linkUserDevice(storedIdKey(id), device.id, at)))
+    if (earlier.size === 0) return
+    device.known = true
+    device.matchedBy = 'stored-id'
+    device.linked = [...earlier]
+    const records = await Promise.all(device.linked.map((id) => store.getDevice(id)))
+    if (records.some((r) => r?.status === 'fraud')) {
+      await store.setDeviceStatus(device.id, 'fraud')
+      device.status = 'fraud'
+    }
+  }
+
   async function report(
     eventId: string,
     patch: Parameters<Store['updateEvent']>[1],
@@ -405,6 +444,11 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     close: () => outbox.close(),
     store,
   }
+}
+
+/** What evaluation learnt that the event record keeps. */
+interface Seen {
+  fingerprint?: { coarse: string; fine: string }
 }
 
 /** A verdict for a failed check: the code is the only reason. */

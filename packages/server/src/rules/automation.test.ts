@@ -10,7 +10,7 @@ function run(signals: Record<string, SignalResult>, context: Partial<VerifyConte
   const token = { body: { s: signals } } as unknown as ParsedToken
   const rule = automationRule(weight === undefined ? {} : { weight })
   const device = { id: 'd', status: 'waiting' as const, known: false }
-  return rule.evaluate({ token, context: { action: 'login', ...context }, device, store: memoryStore(), now: 0 })
+  return rule.evaluate({ token, context: { action: 'login', ...context }, device, clues: { storedIds: [] }, store: memoryStore(), now: 0 })
 }
 
 describe('automationRule', () => {

@@ -13,7 +13,7 @@ const UA = humanSignals().userAgent && (humanSignals().userAgent as { v: string 
 function run(rule: Rule, signals: Record<string, SignalResult>, context: Partial<VerifyContext> = {}) {
   const token = { body: { s: signals } } as unknown as ParsedToken
   const device = { id: 'd', status: 'waiting' as const, known: false }
-  return rule.evaluate({ token, context: { action: 'login', userAgent: UA, ...context }, device, store: memoryStore(), now: 0 })
+  return rule.evaluate({ token, context: { action: 'login', userAgent: UA, ...context }, device, clues: { storedIds: [] }, store: memoryStore(), now: 0 })
 }
 const withCodes = (name: string, codes: unknown) => ({ ...humanSignals(), [name]: { v: codes, d: 0 } }) as Record<string, SignalResult>
 

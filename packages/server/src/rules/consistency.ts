@@ -15,20 +15,36 @@ export const CONSISTENCY_WEIGHTS: Readonly<Record<string, number>> = {
   touch: 10,
   language: 5,
   'webgl-software': 5, // virtual desktops have no GPU either
+  // The client's `worker` signal: values a dedicated worker reports that differ from the
+  // page's. Stealth tools patch the page and forget workers.
+  'worker-userAgent': 40,
+  'worker-platform': 35,
+  'worker-webgl': 30,
+  'worker-cores': 25,
+  'worker-timezone': 25,
+  'worker-languages': 20,
 }
 
-/** The server's own check: the user agent the page saw against the request header. */
-function headerMismatch({ token, context }: RuleInput): string[] {
+/**
+ * Findings the server adds: the user agent the page saw against the request header, and
+ * each value the page's worker reported differently (`worker-<name>`).
+ */
+function serverFindings({ token, context }: RuleInput): string[] {
+  const found: string[] = []
   const page = signalValue(token.body.s, 'userAgent')
-  if (typeof page !== 'string' || context.userAgent === undefined) return []
   // The client truncates at 512 characters.
-  return context.userAgent.slice(0, 512) === page ? [] : ['ua-header']
+  if (typeof page === 'string' && context.userAgent !== undefined && context.userAgent.slice(0, 512) !== page) found.push('ua-header')
+  const worker = signalValue(token.body.s, 'worker')
+  if (typeof worker === 'object' && worker !== null && !Array.isArray(worker)) {
+    for (const name of Object.keys(worker).slice(0, 8)) found.push(`worker-${name.slice(0, 24)}`)
+  }
+  return found
 }
 
 /**
  * `ENVIRONMENT_INCONSISTENT`: values a real browser keeps consistent disagree (user agent
- * vs platform, client hints, vendor, WebGL; time zone vs `Intl`; touch vs device class), or
- * the page's user agent is not the request's. Spoofing tools leave these; an honest browser
+ * vs platform, client hints, vendor, WebGL; time zone vs `Intl`; touch vs device class; the
+ * page vs its own worker), or the page's user agent is not the request's. Spoofing tools leave these; an honest browser
  * rarely shows more than one weak one. One reason, at most 60 by default.
  */
 export function consistencyRule(options: CodeRuleOptions = {}): Rule {
@@ -41,7 +57,7 @@ export function consistencyRule(options: CodeRuleOptions = {}): Rule {
       weights: CONSISTENCY_WEIGHTS,
       unknownWeight: 10,
       maxWeight: 60,
-      extra: headerMismatch,
+      extra: serverFindings,
     },
     options,
   )

@@ -15,6 +15,7 @@ function evaluator(options: HistoryRuleOptions = {}, store: Store = memoryStore(
         token: {} as ParsedToken,
         context: { action },
         device: { id: deviceId, status: 'waiting', known: false },
+        clues: { storedIds: [] },
         store,
         now: now++,
         ...(userHash !== undefined ? { userHash } : {}),

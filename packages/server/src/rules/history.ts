@@ -1,6 +1,7 @@
 import { KenchiError } from '../errors.js'
+import { userFingerprintKey } from '../identity.js'
 import type { Reason } from '../verdict.js'
-import { ruleMode, type Rule, type RuleOptions } from './types.js'
+import { ruleMode, type Rule, type RuleInput, type RuleOptions } from './types.js'
 
 export interface HistoryRuleOptions extends RuleOptions {
   /** Weights of the history reasons. */
@@ -47,14 +48,18 @@ export function historyRule(options: HistoryRuleOptions = {}): Rule {
   return {
     name: 'history',
     mode: ruleMode('historyRule', options),
-    async evaluate({ userHash, device, store, now, context }) {
+    async evaluate({ userHash, device, clues, store, now, context }) {
       if (userHash === undefined || (actions && !actions.has(context.action))) return []
       const link = await store.linkUserDevice(userHash, device.id, now)
       const reasons: Reason[] = []
+      const recognised = link.userSeen && !link.trusted ? await recognise(store, userHash, device.linked, clues.hashes) : undefined
       if (!link.userSeen) reasons.push({ code: 'FIRST_USER', weight: weights.FIRST_USER })
       else if (link.trusted) reasons.push({ code: 'USER_DEVICE', weight: 0, detail: { since: link.firstSeen } })
-      else {
-        reasons.push({ code: 'FIRST_USER_DEVICE', weight: weights.FIRST_USER_DEVICE, detail: { seenBefore: link.deviceSeen } })
+      else if (recognised === 'stored-id' || recognised === 'fingerprint') {
+        reasons.push({ code: 'USER_DEVICE', weight: 0, detail: { matchedBy: recognised } })
+      } else {
+        const detail = { seenBefore: link.deviceSeen, ...(recognised === 'coarse' ? { coarseFingerprintMatch: true } : {}) }
+        reasons.push({ code: 'FIRST_USER_DEVICE', weight: weights.FIRST_USER_DEVICE, detail })
         if (link.trustedDevices >= maxTrusted) {
           reasons.push({ code: 'FIRST_USER_DEVICE_COUNT_OVER', weight: weights.FIRST_USER_DEVICE_COUNT_OVER, detail: { trustedDevices: link.trustedDevices } })
         }
@@ -63,4 +68,27 @@ export function historyRule(options: HistoryRuleOptions = {}): Rule {
       return reasons.filter((r) => r.weight > 0 || r.code === 'USER_DEVICE')
     },
   }
+}
+
+/**
+ * Whether a device key this user has not proven is nevertheless theirs: an earlier device
+ * sharing a stored id with it is trusted by the user (`stored-id`), or the user trusts a
+ * device with the same fine fingerprint (`fingerprint`). A match of the coarse fingerprint
+ * alone (`coarse`) is reported but proves nothing: common machines share it.
+ */
+async function recognise(
+  store: RuleInput['store'],
+  userHash: string,
+  linked: readonly string[] | undefined,
+  hashes: { coarse: string; fine: string } | undefined,
+): Promise<'stored-id' | 'fingerprint' | 'coarse' | undefined> {
+  if (linked && linked.length > 0) {
+    const trusted = new Set((await store.listUserDevices(userHash, 100)).filter((l) => l.trusted).map((l) => l.deviceId))
+    if (linked.some((id) => trusted.has(id))) return 'stored-id'
+  }
+  if (!hashes) return undefined
+  const prints = await store.listUserDevices(userFingerprintKey(userHash), 50)
+  if (prints.some((p) => p.trusted && p.deviceId === `f:${hashes.fine}`)) return 'fingerprint'
+  if (prints.some((p) => p.trusted && p.deviceId === `c:${hashes.coarse}`)) return 'coarse'
+  return undefined
 }

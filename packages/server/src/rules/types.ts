@@ -1,5 +1,6 @@
 import type { Json, ParsedToken, SignalResult } from '@kenchi/protocol'
 import { KenchiError } from '../errors.js'
+import type { DeviceClues } from '../identity.js'
 import type { Store } from '../stores/types.js'
 import type { Reason, VerdictDevice } from '../verdict.js'
 
@@ -32,6 +33,8 @@ export interface RuleInput {
   userHash?: string
   /** Keyed hash of the normalised `context.email`, if one was given. */
   emailHash?: string
+  /** Stored ids and fingerprint hashes from the token. */
+  clues: DeviceClues
   /** The verifier's store, for rules that keep state (velocity, history). */
   store: Store
   /** The verifier's clock, Unix ms. */

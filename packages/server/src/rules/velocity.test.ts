@@ -12,6 +12,7 @@ function harness(limits: VelocityLimit[], store: Store = memoryStore(), exemptIp
       token: {} as ParsedToken,
       context: { action: req.action ?? 'login', ...(req.ip ? { ip: req.ip } : {}) },
       device: { id: req.device ?? 'd1', status: 'waiting', known: true },
+      clues: { storedIds: [] },
       store,
       now: req.now,
       ...(req.user ? { userHash: req.user } : {}),

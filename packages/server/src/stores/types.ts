@@ -45,6 +45,8 @@ export interface EventRecord {
   userHash?: string
   /** Keyed hash of the e-mail address (never the address itself). */
   emailHash?: string
+  /** The device's fingerprint hashes, when the client sent them. */
+  fingerprint?: { coarse: string; fine: string }
   /** Outcomes reported for this event, oldest first. */
   outcomes?: Array<{ outcome: Outcome; at: number }>
   /** The latest label, if any. */

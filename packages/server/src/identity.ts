@@ -1,0 +1,31 @@
+import { deviceHashes, type SignalResult } from '@kenchi/protocol'
+import { signalValue } from './rules/types.js'
+
+/** What a token says about its device besides the key: stored ids and fingerprint hashes. */
+export interface DeviceClues {
+  /** The first-party ids found in the cookie, localStorage and IndexedDB (distinct). */
+  storedIds: string[]
+  /** Coarse (survives browser updates) and fine fingerprint hashes, if the client sent them. */
+  hashes?: { coarse: string; fine: string }
+}
+
+const STORED_ID = /^[A-Za-z0-9_-]{22}$/
+
+/** Reads the `ids` and `fingerprint` signals; anything malformed is ignored. */
+export function deviceClues(signals: Record<string, SignalResult>): DeviceClues {
+  const ids = signalValue(signals, 'ids')
+  const storedIds = new Set<string>()
+  if (typeof ids === 'object' && ids !== null && !Array.isArray(ids)) {
+    for (const key of ['n', 'i', 'l', 'c']) {
+      const id = (ids as Record<string, unknown>)[key]
+      if (typeof id === 'string' && STORED_ID.test(id)) storedIds.add(id)
+    }
+  }
+  const hashes = deviceHashes(signalValue(signals, 'fingerprint'))
+  return hashes ? { storedIds: [...storedIds], hashes } : { storedIds: [...storedIds] }
+}
+
+/** Link-table namespace for stored ids: pairs (`sid:<id>`, device id). */
+export const storedIdKey = (id: string) => `sid:${id}`
+/** Link-table namespace for a user's fingerprints: pairs (`fp:<user hash>`, fine hash). */
+export const userFingerprintKey = (userHash: string) => `fp:${userHash}`
