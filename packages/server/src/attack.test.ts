@@ -50,7 +50,7 @@ describe('attack mode', () => {
     expect(verifier.attack).toMatchObject({ active: true, failedLogins: expect.any(Number) })
     expect(during.decision).toBe('challenge')
     expect(during.reasons).toContainEqual({ code: 'ATTACK_MODE', weight: 50, detail: { response: 'challenge', since: expect.any(Number) } })
-    expect(alerts.map((a) => [a.kind, a.code])).toEqual([['attack-mode', 'ATTACK_MODE_ON']])
+    expect(alerts.filter((a) => a.kind === 'attack-mode').map((a) => a.code)).toEqual(['ATTACK_MODE_ON'])
     // Other actions are not affected by the login response.
     const { challenge } = await verifier.challenge({ action: 'checkout', origin: ORIGIN })
     const checkout = await verifier.verify(await tokenFor(challenge), { action: 'checkout', userAgent: UA })
@@ -73,7 +73,7 @@ describe('attack mode', () => {
     const after = await login('w@example.jp')
     expect(verifier.attack.active).toBe(false)
     expect(after.reasons.map((r) => r.code)).not.toContain('ATTACK_MODE')
-    expect(alerts.map((a) => a.code)).toEqual(['ATTACK_MODE_ON', 'ATTACK_MODE_OFF'])
+    expect(alerts.filter((a) => a.kind === 'attack-mode').map((a) => a.code)).toEqual(['ATTACK_MODE_ON', 'ATTACK_MODE_OFF'])
   })
 
   it('stop-logins denies logins, maintenance denies everything, pow raises login challenges', async () => {
@@ -95,6 +95,37 @@ describe('attack mode', () => {
     await maintenance.login('c@example.jp')
     const order = await maintenance.verifier.challenge({ action: 'checkout', origin: ORIGIN })
     expect((await maintenance.verifier.verify(await tokenFor(order.challenge), { action: 'checkout', userAgent: UA })).decision).toBe('deny')
+  })
+
+  it('raises an alert when a verdict carries a code in alertOn, and none when alertOn is empty', async () => {
+    for (const alertOn of [undefined, []]) {
+      const alerts: Alert[] = []
+      const verifier = await createVerifier({
+        keys: [{ id: 'k1', secret: 'attack-secret-attack-secret-attack-sec' }],
+        hashSecret: 'attack-hash-attack-hash-attack-hash-att',
+        origins: [ORIGIN],
+        onAlert: (alert) => void alerts.push(alert),
+        ...(alertOn ? { alertOn } : {}),
+      })
+      const bot = await newDevice()
+      let last
+      for (let i = 0; i < 5; i++) {
+        const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
+        last = await verifier.verify(await tokenFor(challenge, { device: bot }), { action: 'login', ip: '198.51.100.1', userId: `v${i}`, userAgent: UA })
+      }
+      await new Promise((r) => setTimeout(r, 10)) // alerts are delivered asynchronously
+      if (alertOn) expect(alerts).toEqual([])
+      else {
+        expect(alerts).toEqual([
+          {
+            kind: 'VELOCITY_DEVICE_USERS',
+            code: 'VELOCITY_DEVICE_USERS',
+            at: expect.any(Number),
+            detail: expect.objectContaining({ eventId: last!.eventId, action: 'login', ip: '198.51.100.1', count: 5 }),
+          },
+        ])
+      }
+    }
   })
 
   it('can watch distinct user ids too, be switched off, and validates its settings', async () => {

@@ -29,7 +29,7 @@ export {
 } from './rules/index.js'
 export type { HistoryRuleOptions, VelocityLimit, VelocityRuleOptions, Dimension } from './rules/index.js'
 export type { AutomationRuleOptions, CodeRuleOptions, Rule, RuleInput, RuleMode, RuleOptions, VerifyContext } from './rules/index.js'
-export { OUTCOMES } from './verifier.js'
+export { OUTCOMES, DEFAULT_ALERT_ON } from './verifier.js'
 export type { ReportStatus } from './verifier.js'
 export type { Policy, ActionPolicy, PolicyPatch } from './policy.js'
 export { DEFAULT_ATTACK_POLICY } from './attack.js'

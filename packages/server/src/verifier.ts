@@ -53,6 +53,14 @@ export interface VerifierOptions {
    * or e-mail. Errors and rejections are ignored.
    */
   onAlert?: (alert: Alert) => void | Promise<void>
+  /**
+   * Reason codes that also raise an alert when a verdict carries them (`kind` and `code`
+   * are the reason code; `detail` has the event id, action, IP and the reason's detail), as
+   * the shop platform mails its admin on mass registrations and login stops. Rate limiting
+   * is the notifier's. Default: `VELOCITY_IP_USERS`, `VELOCITY_USER_IPS`,
+   * `VELOCITY_DEVICE_USERS`, `VELOCITY_REGISTRATIONS`, `CARD_FAILURES`.
+   */
+  alertOn?: readonly ReasonCode[]
   /** Challenge lifetime in seconds. Default 600. */
   challengeTtl?: number
   /** Clock tolerance in seconds for expiry and issue time. Default 30. */
@@ -105,6 +113,15 @@ export interface Verifier {
   readonly store: Store
 }
 
+/** Reason codes that raise an alert by default (see `alertOn`). */
+export const DEFAULT_ALERT_ON: readonly ReasonCode[] = [
+  'VELOCITY_IP_USERS',
+  'VELOCITY_USER_IPS',
+  'VELOCITY_DEVICE_USERS',
+  'VELOCITY_REGISTRATIONS',
+  'CARD_FAILURES',
+]
+
 export const OUTCOMES: readonly Outcome[] = [
   'login_succeeded',
   'login_failed',
@@ -152,9 +169,11 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   const verifyDevice = createDeviceVerifier()
   const outbox = createOutbox()
   const onAlert = options.onAlert
-  const attack = new AttackMonitor(store, () => policy.attack, (alert) => {
+  const raise = (alert: Alert) => {
     if (onAlert) Promise.resolve().then(() => onAlert(alert)).catch(() => undefined)
-  })
+  }
+  const attack = new AttackMonitor(store, () => policy.attack, raise)
+  const alertOn = new Set<string>(options.alertOn ?? DEFAULT_ALERT_ON)
 
   /** A store call that fails instead of hanging. */
   function guarded<T>(call: () => Promise<T>): Promise<T> {
@@ -240,6 +259,17 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       outcome = failure('INTERNAL_ERROR', current.onStoreError, describe(error))
     }
     const verdict: Verdict = { ...outcome, eventId, mode: current.mode }
+    if (onAlert) {
+      for (const reason of [...verdict.reasons, ...(verdict.monitored ?? [])]) {
+        if (!alertOn.has(reason.code)) continue
+        raise({
+          kind: reason.code,
+          code: reason.code,
+          at: now(),
+          detail: { eventId, action: context.action, ...(context.ip !== undefined ? { ip: context.ip } : {}), ...reason.detail },
+        })
+      }
+    }
     const fingerprint = seen.fingerprint
     if (current.mode === 'monitor') {
       verdict.wouldBe = outcome.wouldBe ?? outcome.decision
