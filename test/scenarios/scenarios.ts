@@ -179,13 +179,14 @@ export function describeScenarios(name: string, open: () => Promise<Store>): voi
       const old = await newDevice()
       const oldSignals = { ...withOwnFingerprint(humanSignals(), old), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') }
       const first = await attempt(old, 'login', user, oldSignals)
+      expect(codes(first)).toEqual(['FIRST_USER']) // a stored id is not another user of the device
       await verifier.reportOutcome(first.eventId, 'login_succeeded')
       // IndexedDB was cleared (new key) but the cookie and localStorage id survived.
       const rekeyed = await newDevice()
       const byId = await attempt(rekeyed, 'login', user, { ...withOwnFingerprint(humanSignals(), rekeyed), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') })
       expect(byId.device).toMatchObject({ known: true, matchedBy: 'stored-id', linked: [first.device!.id] })
       expect(byId.decision).toBe('allow')
-      expect(byId.reasons).toContainEqual({ code: 'USER_DEVICE', weight: 0, detail: { matchedBy: 'stored-id' } })
+      expect(byId.reasons).toEqual([{ code: 'USER_DEVICE', weight: 0, detail: { matchedBy: 'stored-id' } }])
       // Everything was cleared, but it is the same machine: the fine fingerprint matches.
       const cleared = await newDevice()
       const byPrint = await attempt(cleared, 'login', user, { ...oldSignals, ids: ids(null) })

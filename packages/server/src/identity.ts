@@ -25,7 +25,7 @@ export function deviceClues(signals: Record<string, SignalResult>): DeviceClues 
   return hashes ? { storedIds: [...storedIds], hashes } : { storedIds: [...storedIds] }
 }
 
-/** Link-table namespace for stored ids: pairs (`sid:<id>`, device id). */
+/** Link-table namespace for stored ids: pairs (device id, `sid:<id>`). */
 export const storedIdKey = (id: string) => `sid:${id}`
 /** Link-table namespace for a user's fingerprints: pairs (`fp:<user hash>`, fine hash). */
 export const userFingerprintKey = (userHash: string) => `fp:${userHash}`

@@ -398,13 +398,15 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
    */
   async function recogniseByStoredIds(device: VerdictDevice, storedIds: readonly string[], at: number): Promise<void> {
     if (storedIds.length === 0) return
+    // Pairs are (device id, `sid:<id>`): the device on the user side, so a stored id never
+    // counts as one more user of the device (SAME_DEVICE counts real user ids only).
     const earlier = new Set<string>()
     if (!device.known) {
       for (const id of storedIds) {
-        for (const link of await store.listUserDevices(storedIdKey(id), 5)) if (link.deviceId !== device.id) earlier.add(link.deviceId)
+        for (const link of await store.listDeviceUsers(storedIdKey(id), 5)) if (link.userHash !== device.id) earlier.add(link.userHash)
       }
     }
-    await Promise.all(storedIds.map((id) => store.linkUserDevice(storedIdKey(id), device.id, at)))
+    await Promise.all(storedIds.map((id) => store.linkUserDevice(device.id, storedIdKey(id), at)))
     if (earlier.size === 0) return
     device.known = true
     device.matchedBy = 'stored-id'
