@@ -18,11 +18,23 @@ describe('memoryStore', () => {
     expect(await store.setIfAbsent('n', 100)).toBe(true)
   })
 
-  it('stays within its key bound, evicting the oldest', async () => {
+  it('never evicts a live flag: when full it refuses new ones, and expired ones make room', async () => {
+    let now = 1000
+    const store = memoryStore({ maxFlags: 10, now: () => now })
+    for (let i = 0; i < 10; i++) expect(await store.setIfAbsent(`nonce:${i}`, 60_000)).toBe(true)
+    await expect(store.setIfAbsent('nonce:10', 60_000)).rejects.toThrow(/live flags/)
+    expect(await store.setIfAbsent('nonce:0', 60_000)).toBe(false) // still remembered: no replay
+    now += 60_001
+    expect(await store.setIfAbsent('nonce:10', 60_000)).toBe(true)
+  })
+
+  it('keeps counters within their bound, evicting the oldest, without touching flags', async () => {
     const store = memoryStore({ maxKeys: 10 })
-    for (let i = 0; i < 25; i++) expect(await store.setIfAbsent(`k${i}`, 60_000)).toBe(true)
-    expect(await store.setIfAbsent('k24', 60_000)).toBe(false)
-    expect(await store.setIfAbsent('k0', 60_000)).toBe(true) // evicted long ago
+    expect(await store.setIfAbsent('nonce:a', 60_000)).toBe(true)
+    for (let i = 0; i < 25; i++) await store.hit(`c${i}`, 60_000, 1)
+    expect(await store.countHits('c24', 60_000, 1)).toBe(1)
+    expect(await store.countHits('c0', 60_000, 1)).toBe(0) // evicted long ago
+    expect(await store.setIfAbsent('nonce:a', 60_000)).toBe(false)
   })
 
   it('bounds devices by least recent sight', async () => {

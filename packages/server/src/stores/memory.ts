@@ -3,8 +3,14 @@ import type { DeviceStatus } from '../verdict.js'
 import type { DeviceRecord, EventPatch, EventRecord, Store, UserDeviceRecord } from './types.js'
 
 export interface MemoryStoreOptions {
-  /** Most keys (nonces, counters, distinct sets together) kept; the oldest go first. Default 100 000. */
+  /** Most counters and distinct sets kept; the oldest go first. Default 100 000. */
   maxKeys?: number
+  /**
+   * Most live flags (single-use nonces and `setFlag` keys) kept. A live flag is never
+   * evicted (that would let a nonce be used twice): when this many are live, a new one is
+   * refused with an error, which `verify()` turns into `STORE_UNAVAILABLE`. Default 200 000.
+   */
+  maxFlags?: number
   /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
   maxEntriesPerKey?: number
   /** Most device records kept; the least recently seen go first. Default 100 000. */
@@ -18,7 +24,6 @@ export interface MemoryStoreOptions {
 }
 
 type Entry =
-  | { kind: 'flag'; expiry: number }
   | { kind: 'hits'; expiry: number; times: number[] }
   | { kind: 'distinct'; expiry: number; members: Map<string, number> }
 
@@ -33,7 +38,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const maxDevices = options.maxDevices ?? 100_000
   const maxEvents = options.maxEvents ?? 10_000
   const clock = options.now ?? Date.now
-  const keys = new Map<string, Entry>() // in insertion order
+  const keys = new Map<string, Entry>() // counters and distinct sets, in insertion order
+  const maxFlags = options.maxFlags ?? 200_000
+  const flags = new Map<string, number>() // flag → expiry (Unix ms), in insertion order
   const devices = new Map<string, DeviceRecord>() // in least-recently-seen order
   const events = new Map<string, EventRecord>() // in insertion order
   const maxLinks = options.maxLinks ?? 200_000
@@ -102,11 +109,31 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     keys.set(key, entry)
   }
 
+  function liveFlag(key: string, at: number): boolean {
+    const expiry = flags.get(key)
+    if (expiry === undefined) return false
+    if (expiry > at) return true
+    flags.delete(key)
+    return false
+  }
+
+  function putFlag(key: string, expiry: number, at: number): void {
+    let budget = 64
+    for (const [k, e] of flags) {
+      if (budget-- === 0) break
+      if (e <= at) flags.delete(k)
+    }
+    if (flags.size >= maxFlags) for (const [k, e] of flags) if (e <= at) flags.delete(k)
+    if (flags.size >= maxFlags && !flags.has(key)) throw new Error(`memory store: ${maxFlags} live flags, refusing another`)
+    flags.delete(key)
+    flags.set(key, expiry)
+  }
+
   return {
     async setIfAbsent(key, ttlMs) {
       const at = clock()
-      if (live(key, at)) return false
-      insert(key, { kind: 'flag', expiry: at + Math.max(1, ttlMs) }, at)
+      if (liveFlag(key, at)) return false
+      putFlag(key, at + Math.max(1, ttlMs), at)
       return true
     },
 
@@ -172,17 +199,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     async has(key) {
-      return live(key, clock())?.kind === 'flag'
+      return liveFlag(key, clock())
     },
 
     async setFlag(key, ttlMs) {
       const at = clock()
-      keys.delete(key)
-      insert(key, { kind: 'flag', expiry: at + Math.max(1, ttlMs) }, at)
+      putFlag(key, at + Math.max(1, ttlMs), at)
     },
 
     async deleteKey(key) {
       keys.delete(key)
+      flags.delete(key)
     },
 
     async countHits(key, windowMs, now) {
@@ -260,6 +287,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     async close() {
       keys.clear()
+      flags.clear()
       devices.clear()
       events.clear()
       links.clear()
