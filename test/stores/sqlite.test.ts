@@ -147,6 +147,18 @@ describe('sqliteStore', () => {
     expect(await s.setIfAbsent('n', 100)).toBe(true)
   })
 
+  it('never evicts a live flag: over maxKeys it refuses new ones until some expire', async () => {
+    let now = T
+    const s = (await store({ now: () => now, sweepIntervalMs: 0, maxKeys: 3 })) as Awaited<ReturnType<typeof sqliteStore>>
+    for (const n of ['a', 'b', 'c']) expect(await s.setIfAbsent(`nonce:${n}`, 60_000)).toBe(true)
+    await s.sweep()
+    await expect(s.setIfAbsent('nonce:d', 60_000)).rejects.toThrow(/live flags/)
+    expect(await s.has('nonce:a')).toBe(true) // still remembered: no replay
+    now += 60_001
+    await s.sweep()
+    expect(await s.setIfAbsent('nonce:d', 60_000)).toBe(true)
+  })
+
   it('sweeps expired rows, old devices and events, and rows over the bounds', async () => {
     let now = T
     const s = (await store({ now: () => now, sweepIntervalMs: 0, maxDevices: 3, maxEvents: 4, deviceRetentionMs: 10_000, eventRetentionMs: 20_000 })) as Awaited<

@@ -22,7 +22,11 @@ export interface SqliteStoreOptions {
    * loop: keep it short. Default 2000.
    */
   busyTimeoutMs?: number
-  /** Most nonce/flag keys kept; those expiring soonest go first. Enforced by the timer's sweeps. Default 1 000 000. */
+  /**
+   * Most live flags (nonces, negative-list flags). Live flags are never evicted (that would
+   * allow a replay): when the timer's sweep finds this many, new ones are refused until some
+   * expire, and `verify()` answers `STORE_UNAVAILABLE`. Default 1 000 000.
+   */
   maxKeys?: number
   /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
   maxEntriesPerKey?: number
@@ -181,7 +185,6 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     countFlags: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_flags'),
     countDevices: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_devices'),
     countEvents: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_events'),
-    boundFlags: db.prepare<[number]>('DELETE FROM kenchi_flags WHERE key IN (SELECT key FROM kenchi_flags ORDER BY expiry LIMIT ?)'),
     boundDevices: db.prepare<[number]>(
       'DELETE FROM kenchi_devices WHERE id IN (SELECT id FROM kenchi_devices ORDER BY touched LIMIT ?)',
     ),
@@ -264,6 +267,11 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     return event
   })
 
+  let flagsFull = false
+  const refuseWhenFull = () => {
+    if (flagsFull) throw new Error(`sqliteStore: ${maxKeys} live flags, refusing another until some expire`)
+  }
+
   /**
    * Deletes up to `batch` expired rows per table, and with `bounds` also the rows over the
    * `max*` bounds (that needs row counts, so only the timer and `sweep()` do it).
@@ -279,7 +287,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     removed += q.sweepLinks.run(at - deviceRetention, batch).changes
     if (bounds) {
       const over = (n: number, max: number) => Math.min(batch, Math.max(0, n - max))
-      removed += q.boundFlags.run(over(q.countFlags.get()!.n, maxKeys)).changes
+      // Live flags are never evicted: a nonce dropped before its challenge expires would let
+      // its token be replayed. Flags leave by expiry only; over the bound, new ones are refused.
+      flagsFull = q.countFlags.get()!.n >= maxKeys
       removed += q.boundDevices.run(over(q.countDevices.get()!.n, maxDevices)).changes
       removed += q.boundEvents.run(over(q.countEvents.get()!.n, maxEvents)).changes
       removed += q.boundLinks.run(over(q.countLinks.get()!.n, maxLinks)).changes
@@ -312,6 +322,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
 
   return {
     async setIfAbsent(key, ttlMs) {
+      refuseWhenFull()
       const won = setIfAbsent.immediate(key, ttlMs)
       if (won) wrote()
       return won
@@ -346,6 +357,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     },
 
     async setFlag(key, ttlMs) {
+      refuseWhenFull()
       setFlag.immediate(key, ttlMs)
       wrote()
     },
