@@ -50,7 +50,8 @@ function challenge(change = {}, secret = SERVER.keys[0].secret) {
 
 const signals = {
   automation: { v: [], d: 0 },
-  fingerprint: { v: { confidence: 0.4, id: '0f3c9a8f2d1e4b5a6c7d8e9f0a1b2c3d' }, d: 41 },
+  fingerprint: { v: { g: { audio: '2336ba0a', fonts: 'cefe11c5', graphics: '5ddd05fb', hardware: 'd347240a', locale: '5fa2e551', math: 'ab1db0f3', other: 'eeb5787d', prefs: '87df2072', screen: 'b8158beb' } }, d: 41 },
+  ids: { v: { c: 'q1Z8mQ0bVbq2kCWm7Yx3hA', i: 'q1Z8mQ0bVbq2kCWm7Yx3hA', l: null, n: 'q1Z8mQ0bVbq2kCWm7Yx3hA' }, d: 2 },
   languages: { v: ['ja-JP', 'ja-JP', 'en-US'], d: 0 },
   screen: { v: [1920, 1080, 1920, 1040, 24, 1.25, 1280, 900, 1280, 1000], d: 0 },
   timezone: { v: ['Asia/Tokyo', -540], d: 1 },
