@@ -72,7 +72,7 @@ async function startShop(): Promise<typeof shop> {
     )
   })
   app.post('/login', express.urlencoded({ extended: false }), kenchi.guard('login', (req) => ({ userId: String((req.body as { login?: string }).login ?? '') })), async (req, res) => {
-    const verdict = req.kenchi!
+    const verdict = (req as ExpressRequest).kenchi!
     verdicts.push(verdict)
     const { login, password } = req.body as { login: string; password: string }
     const account = ACCOUNTS.get(login)
