@@ -63,3 +63,15 @@ export function codeIn(mail: ReceivedMail): string {
   if (!match) throw new Error(`no code in:\n${mail.data}`)
   return match[1]!
 }
+
+/** The message text with quoted-printable soft breaks and escapes undone. */
+export function textOf(mail: ReceivedMail): string {
+  return mail.data.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+}
+
+/** The first http(s) link in a message. */
+export function linkIn(mail: ReceivedMail): string {
+  const match = /https?:\/\/\S+/.exec(textOf(mail))
+  if (!match) throw new Error(`no link in:\n${mail.data}`)
+  return match[0]
+}
