@@ -9,6 +9,7 @@ import { createVerifier, type Verifier } from '../verifier.js'
 import type { Verdict } from '../verdict.js'
 import { emailSender, type CodeMessage, type CodeSender } from './sender.js'
 import { createStepUp, type StepUp, type StepUpOptions } from './stepup.js'
+import { base32Decode, base32Encode, totp } from './totp.js'
 
 const ORIGIN = 'https://shop.example'
 const USER = 'member-1001'
@@ -226,6 +227,38 @@ describe('step-up failure codes', () => {
   })
 })
 
+describe('step-up by authenticator app (TOTP)', () => {
+  it('passes with the current code, trusting the device; the same code again reads STEP_UP_USED; wrong codes count', async () => {
+    const stepUp = stepUpWith(memorySender(), { maxAttempts: 2 })
+    const secret = base32Encode(randomBytes(20))
+    const { verdict, device } = await challenged()
+    const code = totp(base32Decode(secret), t)
+    const wrong = code === '000000' ? '111111' : '000000'
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code: wrong, secret })).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 1 })
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: 'someone-else', code, secret })).toEqual({ ok: false, code: 'STEP_UP_MISMATCH' })
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code, secret: 'not base32!' })).toEqual({ ok: false, code: 'STEP_UP_INPUT_INVALID' })
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code, secret })).toEqual({ ok: true })
+    expect((await login(device)).decision).toBe('allow')
+    // The same code for another challenged event of this user is a replay.
+    const other = await login(await newDevice())
+    expect(other.decision).toBe('challenge')
+    expect(await stepUp.checkTotp({ eventId: other.eventId, userId: USER, code, secret })).toEqual({ ok: false, code: 'STEP_UP_USED' })
+    t += 30_000
+    expect(await stepUp.checkTotp({ eventId: other.eventId, userId: USER, code: totp(base32Decode(secret), t), secret })).toEqual({ ok: true })
+  })
+
+  it('STEP_UP_TOO_MANY_ATTEMPTS after maxAttempts wrong codes; challenge_failed is reported', async () => {
+    const stepUp = stepUpWith(memorySender(), { maxAttempts: 1 })
+    const secret = randomBytes(20)
+    const { verdict } = await challenged()
+    const code = totp(secret, t)
+    const wrong = code === '000000' ? '111111' : '000000'
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code: wrong, secret })).toMatchObject({ code: 'STEP_UP_WRONG_CODE', attemptsLeft: 0 })
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code, secret })).toEqual({ ok: false, code: 'STEP_UP_TOO_MANY_ATTEMPTS' })
+    expect((await verifier.store.getEvent(verdict.eventId))?.outcomes?.map((o) => o.outcome)).toEqual(['challenge_failed'])
+  })
+})
+
 describe('step-up abuse limits', () => {
   it('STEP_UP_RATE_LIMITED per user, across events and devices', async () => {
     const sender = memorySender()
@@ -295,6 +328,8 @@ describe('step-up abuse limits', () => {
       { ttlMs: 10 },
       { resend: { cooldownMs: -1 } },
       { limits: { user: 0 } },
+      { totp: { digits: 5 } },
+      { totp: { window: -1 } },
     ]
     for (const options of bad) {
       try {

@@ -4,6 +4,7 @@ import { secretBytes } from '../keys.js'
 import type { EventRecord, Store } from '../stores/types.js'
 import type { Verifier } from '../verifier.js'
 import type { CodeSender } from './sender.js'
+import { base32Decode, verifyTotp, type TotpOptions } from './totp.js'
 
 /** Stable codes of a step-up that did not go through. */
 export type StepUpErrorCode =
@@ -78,6 +79,8 @@ export interface StepUpOptions {
   eventMaxAgeMs?: number
   /** Called when a delivery fails (the start has already answered). */
   onDeliveryError?: (error: unknown) => void
+  /** TOTP settings for `checkTotp`. Default: 30 s steps, 6 digits, SHA-1, ±1 step. */
+  totp?: TotpOptions & { window?: number }
   /** Clock, Unix ms (tests). Use the same clock as the store. */
   now?: () => number
 }
@@ -96,6 +99,13 @@ export interface StepUp {
    * must be the event's device.
    */
   check(request: { eventId: string; userId: string; code: string; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
+  /**
+   * Checks a code from the user's authenticator app (TOTP, RFC 6238) instead of a mailed
+   * one; `secret` is the user's enrolled secret (base32 or bytes). Needs no `start()`.
+   * Same bindings, attempts, limits and outcomes as `check`; a code already used for this
+   * user reads `STEP_UP_USED`.
+   */
+  checkTotp(request: { eventId: string; userId: string; code: string; secret: string | Uint8Array; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
   /** Resolves when deliveries started so far have finished (tests, graceful shutdown). */
   flush(): Promise<void>
 }
@@ -136,6 +146,13 @@ export function createStepUp(options: StepUpOptions): StepUp {
   const onDeliveryError = options.onDeliveryError ?? (() => {})
   const store: Store = verifier.store
   const pending = new Set<Promise<void>>()
+  const totpOptions = options.totp ?? {}
+  try {
+    verifyTotp(Buffer.alloc(10), '0'.repeat(totpOptions.digits ?? 6), 0, totpOptions) // validates the settings
+  } catch (error) {
+    fail(`totp: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (totpOptions.window !== undefined && (!Number.isInteger(totpOptions.window) || totpOptions.window < 0 || totpOptions.window > 10)) fail('totp.window must be 0–10')
 
   const mac = (...parts: string[]) => createHmac('sha256', key).update(parts.join('\n'), 'utf8').digest('base64url')
   const failure = (code: StepUpErrorCode, extra: Partial<StepUpFailure> = {}): StepUpFailure => ({ ok: false, code, ...extra })
@@ -262,6 +279,47 @@ export function createStepUp(options: StepUpOptions): StepUp {
     return result!
   }
 
+  async function checkTotp(request: Parameters<StepUp['checkTotp']>[0]): Promise<{ ok: true } | StepUpFailure> {
+    const at = now()
+    let result: { ok: true } | StepUpFailure | undefined
+    const r = request ?? ({} as typeof request)
+    const code = typeof r.code === 'string' ? r.code.replace(/[\s-]/g, '') : ''
+    let secret: Uint8Array
+    try {
+      secret = typeof r.secret === 'string' ? base32Decode(r.secret) : r.secret
+    } catch {
+      return failure('STEP_UP_INPUT_INVALID')
+    }
+    if (!(secret instanceof Uint8Array) || secret.length < 10 || !new RegExp(`^\\d{${totpOptions.digits ?? 6}}$`).test(code)) {
+      return failure('STEP_UP_INPUT_INVALID')
+    }
+    await guard(async () => {
+      const event = await load(r.eventId, r.userId, at)
+      if (!('id' in event)) return void (result = event)
+      if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
+      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
+      const limited = await rateLimit(event, r.ip, undefined, at)
+      if (limited) return void (result = limited)
+      const attempts = await store.hit(`su:try:${event.id}`, span, at)
+      if (attempts > maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
+      const counter = verifyTotp(secret, code, at, totpOptions)
+      if (counter === undefined) {
+        const left = maxAttempts - attempts
+        if (left === 0) await failOnce(event)
+        return void (result = failure('STEP_UP_WRONG_CODE', { attemptsLeft: left }))
+      }
+      // A TOTP code is valid for a while: refuse it a second time for this user.
+      const step = (totpOptions.step ?? 30) * 1000
+      if (!(await store.setIfAbsent(`su:totp:${event.userHash}:${counter}`, step * (2 * (totpOptions.window ?? 1) + 2)))) {
+        return void (result = failure('STEP_UP_USED'))
+      }
+      if (!(await store.setIfAbsent(`su:done:${event.id}`, span))) return void (result = failure('STEP_UP_USED'))
+      await verifier.reportOutcome(event.id, 'challenge_passed')
+      result = { ok: true }
+    })
+    return result!
+  }
+
   async function failOnce(event: EventRecord): Promise<void> {
     if (await store.setIfAbsent(`su:failed:${event.id}`, span)) await verifier.reportOutcome(event.id, 'challenge_failed')
   }
@@ -269,6 +327,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
   return {
     start,
     check,
+    checkTotp,
     async flush() {
       while (pending.size > 0) await Promise.all([...pending])
     },
