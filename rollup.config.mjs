@@ -73,6 +73,18 @@ export default [
     plugins: [nodeResolve({ browser: true }), ts('client'), terser(terserOptions)],
   },
   {
+    // npm: the optional step-up prompt helper, `@kenchi/client/stepup`.
+    input: 'packages/client/src/stepup.ts',
+    output: { file: 'packages/client/dist/stepup.js', format: 'es', sourcemap: true },
+    plugins: [ts('client')],
+  },
+  {
+    // Script tag: the optional step-up prompt helper, mounted on [data-kenchi-step-up].
+    input: 'packages/client/src/stepup-auto.ts',
+    output: { file: 'packages/client/dist/kenchi-stepup.min.js', format: 'iife', name: 'KenchiStepUp', sourcemap: true },
+    plugins: [ts('client'), terser(terserOptions)],
+  },
+  {
     // Script tag and npm: the worker the `worker` signal runs, served next to kenchi.min.js.
     input: 'packages/client/src/worker-entry.ts',
     output: { file: 'packages/client/dist/kenchi-worker.min.js', format: 'iife', sourcemap: true },

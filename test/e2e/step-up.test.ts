@@ -18,6 +18,7 @@ const clientDir = fileURLToPath(new URL('../../packages/client/dist/', import.me
 const ACCOUNTS = new Map([
   ['hanako', { password: 'Sakura-2026', email: 'hanako@example.jp' }],
   ['taro', { password: 'Fuji-3776', email: 'taro@example.jp' }],
+  ['kenji', { password: 'Aso-1592', email: 'kenji@example.jp' }],
 ])
 const TTL_MS = 8000
 
@@ -50,6 +51,7 @@ async function startShop(): Promise<typeof shop> {
   const verdicts: Verdict[] = []
   // The pending step-up per browser session (a real shop keeps it in its session store).
   const pending = new Map<string, { eventId: string; userId: string }>()
+  const passed = new Set<string>()
   const sid = (req: ExpressRequest) => /(?:^|;\s*)sid=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1]
   const page = (body: string) =>
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>${kenchi.scriptTag()}</head><body>${body}</body></html>`
@@ -62,9 +64,10 @@ async function startShop(): Promise<typeof shop> {
       </form>`)
 
   app.use(kenchi.middleware)
-  app.get('/login', (_req, res) => {
+  app.get('/login', (req, res) => {
+    const helper = req.query.ui === 'helper' ? '<input type="hidden" name="ui" value="helper">' : ''
     res.send(
-      page(`<form method="post" action="/login" data-kenchi-action="login">
+      page(`<form method="post" action="/login" data-kenchi-action="login">${helper}
         <input name="login" id="login" autocomplete="username">
         <input type="password" name="password" id="password" autocomplete="current-password">
         <button type="submit" id="go">Log in</button>
@@ -91,7 +94,31 @@ async function startShop(): Promise<typeof shop> {
     const id = randomUUID()
     pending.set(id, { eventId: verdict.eventId, userId: login })
     res.setHeader('set-cookie', `sid=${id}; HttpOnly; SameSite=Strict; Path=/`)
+    if ((req.body as { ui?: string }).ui === 'helper') {
+      // The optional prompt helper draws the form and talks JSON to the two endpoints below.
+      return void res.send(
+        page(`<p id="result">code-sent</p>
+          <div data-kenchi-step-up data-check-url="/login/code.json" data-resend-url="/login/resend.json" data-next="/account"></div>
+          <script src="/kenchi/kenchi-stepup.min.js" defer></script>`),
+      )
+    }
     res.send(codeForm('code-sent'))
+  })
+  app.post('/login/code.json', express.json(), async (req, res) => {
+    const state = pending.get(sid(req) ?? '')
+    if (!state) return void res.json({ ok: false, code: 'STEP_UP_NOT_STARTED' })
+    const result = await stepUp.check({ ...state, code: String((req.body as { code?: unknown }).code ?? ''), ip: req.ip })
+    if (result.ok) passed.add(sid(req)!)
+    res.json(result)
+  })
+  app.post('/login/resend.json', express.json(), async (req, res) => {
+    const state = pending.get(sid(req) ?? '')
+    if (!state) return void res.json({ ok: false, code: 'STEP_UP_NOT_STARTED' })
+    const account = ACCOUNTS.get(state.userId)
+    res.json(await stepUp.start({ ...state, to: account?.email, ip: req.ip }))
+  })
+  app.get('/account', (req, res) => {
+    res.send(page(`<p id="result">${passed.has(sid(req) ?? '') ? 'welcome' : 'not-logged-in'}</p>`))
   })
   app.post('/login/code', express.urlencoded({ extended: false }), async (req, res) => {
     const state = pending.get(sid(req) ?? '')
@@ -202,6 +229,41 @@ describe('step-up in Chromium with the code from a real mail', () => {
     // The device did not become trusted.
     expect((await logIn(page, 'taro', 'Fuji-3776')).verdict.decision).toBe('challenge')
     await other.close()
+  })
+
+  it('the optional prompt helper (script tag): wrong code announced, resend, right code, then on to the next page', async () => {
+    const home = await device(0)
+    expect((await logIn(await home.newPage(), 'kenji', 'Aso-1592')).result).toBe('welcome')
+    await home.close()
+    const laptop = await device(4)
+    const page = await laptop.newPage()
+    const mails = mailsTo('kenji@example.jp')
+    const before = shop.verdicts.length
+    await page.goto(`${shop.url}/login?ui=helper`)
+    await page.evaluate(() => (window as unknown as { Kenchi: { ready(): Promise<void> } }).Kenchi.ready())
+    await page.locator('#login').pressSequentially('kenji', { delay: 40 })
+    await page.locator('#password').pressSequentially('Aso-1592', { delay: 40 })
+    await Promise.all([page.waitForURL('**/login'), page.click('#go')])
+    expect(shop.verdicts.length).toBe(before + 1)
+    expect(shop.verdicts.at(-1)!.decision).toBe('challenge')
+    const first = codeIn(await inbox.waitFor('kenji@example.jp', mails + 1))
+    // The helper drew a labelled field and focused it.
+    const field = page.getByLabel('Code from the message we sent you')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('autocomplete'))).toBe('one-time-code')
+    await field.pressSequentially(wrong(first), { delay: 30 })
+    await page.getByRole('button', { name: 'Confirm' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('That code is not right. Attempts left: 2.')
+    expect(await field.getAttribute('aria-invalid')).toBe('true')
+    await page.waitForTimeout(1100) // the resend cool-down
+    await page.getByRole('button', { name: 'Send a new code' }).click()
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('A new code is on its way.')
+    const second = codeIn(await inbox.waitFor('kenji@example.jp', mails + 2))
+    await field.pressSequentially(second, { delay: 30 })
+    await Promise.all([page.waitForURL('**/account'), page.getByRole('button', { name: 'Confirm' }).click()])
+    expect(await page.textContent('#result')).toBe('welcome')
+    const again = await logIn(page, 'kenji', 'Aso-1592')
+    expect(again.verdict.decision).toBe('allow')
+    await laptop.close()
   })
 
   it('an expired code gives STEP_UP_EXPIRED', async () => {
