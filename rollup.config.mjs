@@ -50,6 +50,7 @@ export default [
       /^disposable-email-domains-js(\/|$)/,
       'better-sqlite3',
       'ioredis',
+      '@simplewebauthn/server',
     ],
     plugins: [ts('server')],
   },

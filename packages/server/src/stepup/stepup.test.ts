@@ -341,5 +341,13 @@ describe('step-up abuse limits', () => {
       }
     }
     expect(() => emailSender({ transport: null as never, from: 'a@b.example' })).toThrow(/CONFIG_STEP_UP|transport/)
+    for (const passkey of [{ rpId: 'https://x', origins: ['https://x.example'] }, { rpId: 'x.example', origins: [] }, { rpId: 'x.example', origins: ['x.example'] }]) {
+      expect(() => createStepUp({ verifier, secret: randomBytes(32), sender, passkey })).toThrow(/passkey/)
+    }
+  })
+
+  it('passkey methods without passkey options reject with CONFIG_STEP_UP', async () => {
+    const stepUp = createStepUp({ verifier, secret: randomBytes(32), sender: memorySender() })
+    await expect(stepUp.passkeyOptions({ eventId: 'e', userId: USER, credentials: [{ id: 'c' }] })).rejects.toMatchObject({ code: 'CONFIG_STEP_UP' })
   })
 })

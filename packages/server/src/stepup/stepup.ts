@@ -20,6 +20,7 @@ export type StepUpErrorCode =
   | 'STEP_UP_COOLDOWN'
   | 'STEP_UP_RESEND_LIMIT'
   | 'STEP_UP_RATE_LIMITED'
+  | 'STEP_UP_PASSKEY_INVALID'
 
 export const STEP_UP_ERROR_CODES: readonly StepUpErrorCode[] = [
   'STEP_UP_INPUT_INVALID',
@@ -34,6 +35,7 @@ export const STEP_UP_ERROR_CODES: readonly StepUpErrorCode[] = [
   'STEP_UP_COOLDOWN',
   'STEP_UP_RESEND_LIMIT',
   'STEP_UP_RATE_LIMITED',
+  'STEP_UP_PASSKEY_INVALID',
 ]
 
 export interface StepUpFailure {
@@ -79,6 +81,12 @@ export interface StepUpOptions {
   eventMaxAgeMs?: number
   /** Called when a delivery fails (the start has already answered). */
   onDeliveryError?: (error: unknown) => void
+  /**
+   * Passkey step-up (WebAuthn through the optional peer dependency `@simplewebauthn/server`):
+   * the relying-party id (the shop's domain) and the page origins. Without it the passkey
+   * methods throw `CONFIG_STEP_UP`.
+   */
+  passkey?: { rpId: string; origins: readonly string[]; timeoutMs?: number; userVerification?: 'required' | 'preferred' | 'discouraged' }
   /** TOTP settings for `checkTotp`. Default: 30 s steps, 6 digits, SHA-1, ±1 step. */
   totp?: TotpOptions & { window?: number }
   /** Clock, Unix ms (tests). Use the same clock as the store. */
@@ -106,6 +114,27 @@ export interface StepUp {
    * user reads `STEP_UP_USED`.
    */
   checkTotp(request: { eventId: string; userId: string; code: string; secret: string | Uint8Array; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
+  /**
+   * WebAuthn request options for a passkey step-up: pass them to
+   * `navigator.credentials.get()` (e.g. `PublicKeyCredential.parseRequestOptionsFromJSON`).
+   * `credentials` are the user's registered passkeys from your user table.
+   */
+  passkeyOptions(request: { eventId: string; userId: string; credentials: ReadonlyArray<{ id: string; transports?: string[] }>; ip?: string }): Promise<
+    { ok: true; options: Record<string, unknown> } | StepUpFailure
+  >
+  /**
+   * Checks the browser's assertion (`credential.toJSON()`) against the stored passkey
+   * `{ id, publicKey, counter }`. On success reports `challenge_passed` and resolves the
+   * authenticator's new signature counter to save.
+   */
+  checkPasskey(request: {
+    eventId: string
+    userId: string
+    response: unknown
+    credential: { id: string; publicKey: Uint8Array; counter: number; transports?: string[] }
+    deviceId?: string
+    ip?: string
+  }): Promise<{ ok: true; newCounter: number } | StepUpFailure>
   /** Resolves when deliveries started so far have finished (tests, graceful shutdown). */
   flush(): Promise<void>
 }
@@ -320,6 +349,105 @@ export function createStepUp(options: StepUpOptions): StepUp {
     return result!
   }
 
+  const passkey = options.passkey
+  if (passkey !== undefined) {
+    if (typeof passkey.rpId !== 'string' || !/^[a-z0-9.-]+$/i.test(passkey.rpId)) fail('passkey.rpId must be a domain name, e.g. shop.example')
+    if (!Array.isArray(passkey.origins) || passkey.origins.length === 0 || passkey.origins.some((o) => typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o))) {
+      fail('passkey.origins must list the page origins, e.g. ["https://shop.example"]')
+    }
+  }
+  const passkeyTimeout = passkey ? int(passkey.timeoutMs, 'passkey.timeoutMs', 10_000, 600_000, 120_000) : 0
+  type WebAuthn = typeof import('@simplewebauthn/server')
+  let webauthn: Promise<WebAuthn> | undefined
+  const loadWebAuthn = (): Promise<WebAuthn> => {
+    if (!passkey) return Promise.reject(new KenchiError('CONFIG_STEP_UP', 'createStepUp: set passkey: { rpId, origins } to use passkeys'))
+    webauthn ??= import('@simplewebauthn/server').catch((error: unknown) => {
+      webauthn = undefined
+      throw new KenchiError('CONFIG_STEP_UP', 'passkeys need the optional dependency @simplewebauthn/server: npm install @simplewebauthn/server', { cause: error })
+    })
+    return webauthn
+  }
+
+  async function passkeyOptions(request: Parameters<StepUp['passkeyOptions']>[0]): Promise<{ ok: true; options: Record<string, unknown> } | StepUpFailure> {
+    const lib = await loadWebAuthn()
+    const at = now()
+    const r = request ?? ({} as typeof request)
+    if (!Array.isArray(r.credentials) || r.credentials.length === 0 || r.credentials.length > 100 || r.credentials.some((c) => typeof c?.id !== 'string')) {
+      return failure('STEP_UP_INPUT_INVALID')
+    }
+    let result: { ok: true; options: Record<string, unknown> } | StepUpFailure | undefined
+    await guard(async () => {
+      const event = await load(r.eventId, r.userId, at)
+      if (!('id' in event)) return void (result = event)
+      if (at - event.at > maxAge) return void (result = failure('STEP_UP_EXPIRED'))
+      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
+      const limited = await rateLimit(event, r.ip, undefined, at)
+      if (limited) return void (result = limited)
+      const generated = await lib.generateAuthenticationOptions({
+        rpID: passkey!.rpId,
+        allowCredentials: r.credentials.map((c) => ({ id: c.id, ...(c.transports ? { transports: c.transports as never } : {}) })),
+        userVerification: passkey!.userVerification ?? 'preferred',
+        timeout: passkeyTimeout,
+      })
+      await store.setFlag(`su:ev:${event.id}`, span)
+      await store.setFlag(`su:pk:${event.id}:${mac('passkey', event.id, generated.challenge)}`, passkeyTimeout)
+      result = { ok: true, options: generated as unknown as Record<string, unknown> }
+    })
+    return result!
+  }
+
+  async function checkPasskey(request: Parameters<StepUp['checkPasskey']>[0]): Promise<{ ok: true; newCounter: number } | StepUpFailure> {
+    const lib = await loadWebAuthn()
+    const at = now()
+    const r = request ?? ({} as typeof request)
+    const challenge = clientChallenge(r.response)
+    const credential = r.credential
+    if (challenge === undefined || typeof credential?.id !== 'string' || !(credential.publicKey instanceof Uint8Array) || typeof credential.counter !== 'number') {
+      return failure('STEP_UP_INPUT_INVALID')
+    }
+    let result: { ok: true; newCounter: number } | StepUpFailure | undefined
+    await guard(async () => {
+      const event = await load(r.eventId, r.userId, at)
+      if (!('id' in event)) return void (result = event)
+      if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
+      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
+      if (!(await store.has(`su:ev:${event.id}`))) return void (result = failure('STEP_UP_NOT_STARTED'))
+      const limited = await rateLimit(event, r.ip, undefined, at)
+      if (limited) return void (result = limited)
+      const attempts = await store.hit(`su:try:${event.id}`, span, at)
+      if (attempts > maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
+      const challengeKey = `su:pk:${event.id}:${mac('passkey', event.id, challenge)}`
+      if (!(await store.has(challengeKey))) {
+        const left = maxAttempts - attempts
+        if (left === 0) await failOnce(event)
+        return void (result = failure('STEP_UP_EXPIRED'))
+      }
+      let verified: Awaited<ReturnType<WebAuthn['verifyAuthenticationResponse']>> | undefined
+      try {
+        verified = await lib.verifyAuthenticationResponse({
+          response: r.response as Parameters<WebAuthn['verifyAuthenticationResponse']>[0]['response'],
+          expectedChallenge: challenge,
+          expectedOrigin: [...passkey!.origins],
+          expectedRPID: passkey!.rpId,
+          credential: { id: credential.id, publicKey: credential.publicKey as never, counter: credential.counter, ...(credential.transports ? { transports: credential.transports as never } : {}) },
+          requireUserVerification: passkey!.userVerification === 'required',
+        })
+      } catch {
+        verified = undefined
+      }
+      if (!verified?.verified) {
+        const left = maxAttempts - attempts
+        if (left === 0) await failOnce(event)
+        return void (result = failure('STEP_UP_PASSKEY_INVALID', { attemptsLeft: left }))
+      }
+      if (!(await store.setIfAbsent(`su:done:${event.id}`, span))) return void (result = failure('STEP_UP_USED'))
+      await store.deleteKey(challengeKey)
+      await verifier.reportOutcome(event.id, 'challenge_passed')
+      result = { ok: true, newCounter: verified.authenticationInfo.newCounter }
+    })
+    return result!
+  }
+
   async function failOnce(event: EventRecord): Promise<void> {
     if (await store.setIfAbsent(`su:failed:${event.id}`, span)) await verifier.reportOutcome(event.id, 'challenge_failed')
   }
@@ -328,8 +456,22 @@ export function createStepUp(options: StepUpOptions): StepUp {
     start,
     check,
     checkTotp,
+    passkeyOptions,
+    checkPasskey,
     async flush() {
       while (pending.size > 0) await Promise.all([...pending])
     },
+  }
+}
+
+/** The challenge inside a WebAuthn response's client data, or `undefined` if it is not one. */
+function clientChallenge(response: unknown): string | undefined {
+  const data = (response as { response?: { clientDataJSON?: unknown } } | null)?.response?.clientDataJSON
+  if (typeof data !== 'string' || data.length > 4096) return undefined
+  try {
+    const parsed = JSON.parse(Buffer.from(data, 'base64url').toString('utf8')) as { challenge?: unknown }
+    return typeof parsed.challenge === 'string' && /^[\w-]{16,128}$/.test(parsed.challenge) ? parsed.challenge : undefined
+  } catch {
+    return undefined
   }
 }
