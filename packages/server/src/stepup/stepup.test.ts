@@ -306,6 +306,26 @@ describe('step-up abuse limits', () => {
     expect(await stepUp.check({ eventId: ghost.verdict.eventId, userId: 'ghost', code: '123456' })).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 })
   })
 
+  it('makes the same store calls for a known and an unknown account (same timing class)', async () => {
+    const calls: string[] = []
+    const store = new Proxy(verifier.store, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown
+        return typeof value === 'function' ? (...args: unknown[]) => (calls.push(String(name)), (value as (...a: unknown[]) => unknown).apply(target, args)) : value
+      },
+    })
+    const stepUp = stepUpWith(memorySender(), { verifier: { ...verifier, store, reportOutcome: verifier.reportOutcome, hashIdentity: verifier.hashIdentity } })
+    const real = await challenged('exists')
+    const ghost = await challenged('ghost')
+    calls.length = 0
+    await stepUp.start({ eventId: real.verdict.eventId, userId: 'exists', to: ADDRESS })
+    const known = [...calls]
+    calls.length = 0
+    await stepUp.start({ eventId: ghost.verdict.eventId, userId: 'ghost', to: undefined })
+    expect(calls).toEqual(known)
+    expect(known.length).toBeGreaterThan(5)
+  })
+
   it('reports a failed delivery to onDeliveryError without changing the answer', async () => {
     const errors: unknown[] = []
     const broken: CodeSender = { channel: 'email', send: async () => Promise.reject(new Error('smtp down')) }

@@ -1,4 +1,4 @@
-import { createHmac, randomInt } from 'node:crypto'
+import { createHmac, randomBytes, randomInt } from 'node:crypto'
 import { KenchiError } from '../errors.js'
 import { secretBytes } from '../keys.js'
 import type { EventRecord, Store } from '../stores/types.js'
@@ -200,12 +200,14 @@ export function createStepUp(options: StepUpOptions): StepUp {
   }
 
   /** Counts one request per user, device and IP (and address); a failure when any is over its limit. */
-  async function rateLimit(event: EventRecord, ip: string | undefined, to: string | undefined, at: number): Promise<StepUpFailure | undefined> {
+  async function rateLimit(event: EventRecord, ip: string | undefined, to: string | undefined, at: number, forStart = false): Promise<StepUpFailure | undefined> {
     const counters: Array<[string, number]> = [[`su:rl:u:${event.userHash}`, limits.user]]
     if (event.deviceId !== undefined) counters.push([`su:rl:d:${event.deviceId}`, limits.dev])
     const addr = ip ?? event.ip
     if (addr !== undefined) counters.push([`su:rl:i:${addr}`, limits.ip])
     if (to !== undefined) counters.push([`su:rl:t:${mac('to', to.trim().toLowerCase())}`, limits.to])
+    // No address (an unknown account): the same number of store round trips, on a throwaway key.
+    else if (forStart) counters.push([`su:rl:t:${randomBytes(16).toString('base64url')}`, limits.to])
     let over = false
     for (const [name, max] of counters) if ((await store.hit(name, limitWindow, at)) > max) over = true
     return over ? failure('STEP_UP_RATE_LIMITED', { retryAfterMs: limitWindow }) : undefined
@@ -239,7 +241,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
         return void (result = failure('STEP_UP_MISMATCH'))
       }
       if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
-      const limited = await rateLimit(event, r.ip, to, at)
+      const limited = await rateLimit(event, r.ip, to, at, true)
       if (limited) return void (result = limited)
       if (!(await store.setIfAbsent(`su:cool:${event.id}`, Math.max(1, cooldown)))) {
         return void (result = failure('STEP_UP_COOLDOWN', { retryAfterMs: cooldown }))
