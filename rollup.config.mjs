@@ -50,6 +50,7 @@ export default [
       /^disposable-email-domains-js(\/|$)/,
       'better-sqlite3',
       'ioredis',
+      '@simplewebauthn/server',
     ],
     plugins: [ts('server')],
   },
@@ -71,6 +72,18 @@ export default [
     input: 'packages/client/src/late.ts',
     output: { file: 'packages/client/dist/kenchi-signals.min.js', format: 'iife', name: 'KenchiSignals', sourcemap: true, inlineDynamicImports: true },
     plugins: [nodeResolve({ browser: true }), ts('client'), terser(terserOptions)],
+  },
+  {
+    // npm: the optional step-up prompt helper, `@kenchi/client/stepup`.
+    input: 'packages/client/src/stepup.ts',
+    output: { file: 'packages/client/dist/stepup.js', format: 'es', sourcemap: true },
+    plugins: [ts('client')],
+  },
+  {
+    // Script tag: the optional step-up prompt helper, mounted on [data-kenchi-step-up].
+    input: 'packages/client/src/stepup-auto.ts',
+    output: { file: 'packages/client/dist/kenchi-stepup.min.js', format: 'iife', name: 'KenchiStepUp', sourcemap: true },
+    plugins: [ts('client'), terser(terserOptions)],
   },
   {
     // Script tag and npm: the worker the `worker` signal runs, served next to kenchi.min.js.

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 const dist = new URL('../packages/client/dist/', import.meta.url)
 const gzip = (file: string) => gzipSync(readFileSync(new URL(file, dist)), { level: 9 }).length
 
-export const BUDGETS = { early: 6 * 1024, total: 24 * 1024 } as const
+export const BUDGETS = { early: 6 * 1024, total: 24 * 1024, stepUp: 3 * 1024 } as const
 
 describe('script-tag bundle budgets (gzip)', () => {
   const early = gzip('kenchi.min.js')
@@ -41,6 +41,19 @@ describe('script-tag bundle budgets (gzip)', () => {
     for (const file of ['kenchi.min.js', 'index.js']) {
       const text = readFileSync(new URL(file, dist), 'utf8')
       expect(/\.innerHTML\s*=|\.style\b|setAttribute\(\s*["']style|insertAdjacentHTML|document\.write/.test(text), file).toBe(false)
+    }
+  })
+
+  it('the optional step-up helper is its own file (≤ 3 KB), absent from the core, and sets no styles or markup', () => {
+    const stepUp = gzip('kenchi-stepup.min.js')
+    console.log(`kenchi-stepup.min.js ${stepUp} B gzip`)
+    expect(stepUp).toBeLessThanOrEqual(BUDGETS.stepUp)
+    for (const file of ['kenchi.min.js', 'kenchi-signals.min.js', 'index.js']) {
+      expect(readFileSync(new URL(file, dist), 'utf8'), file).not.toMatch(/kenchi-step-up|one-time-code/)
+    }
+    for (const file of ['kenchi-stepup.min.js', 'stepup.js']) {
+      const text = readFileSync(new URL(file, dist), 'utf8')
+      expect(/\beval\(|new Function\(|\.innerHTML\s*=|\.style\b|setAttribute\(\s*["']style|insertAdjacentHTML|document\.write/.test(text), file).toBe(false)
     }
   })
 })

@@ -1,0 +1,8 @@
+export { createStepUp, STEP_UP_ERROR_CODES } from './stepup.js'
+export type { StepUp, StepUpOptions, StepUpErrorCode, StepUpFailure, StepUpStarted } from './stepup.js'
+export { emailSender, defaultCompose } from './sender.js'
+export type { CodeMessage, CodeSender, EmailSenderOptions } from './sender.js'
+export { createConfirmations, CONFIRM_ERROR_CODES } from './confirm.js'
+export type { Confirmations, ConfirmationsOptions, ConfirmErrorCode, ConfirmFailure, Confirmed } from './confirm.js'
+export { totp, hotp, verifyTotp, generateTotpSecret, base32Encode, base32Decode } from './totp.js'
+export type { TotpOptions, TotpAlgorithm } from './totp.js'

@@ -1,0 +1,479 @@
+import { createHmac, randomBytes, randomInt } from 'node:crypto'
+import { KenchiError } from '../errors.js'
+import { secretBytes } from '../keys.js'
+import type { EventRecord, Store } from '../stores/types.js'
+import type { Verifier } from '../verifier.js'
+import type { CodeSender } from './sender.js'
+import { base32Decode, verifyTotp, type TotpOptions } from './totp.js'
+
+/** Stable codes of a step-up that did not go through. */
+export type StepUpErrorCode =
+  | 'STEP_UP_INPUT_INVALID'
+  | 'STEP_UP_EVENT_UNKNOWN'
+  | 'STEP_UP_NOT_ALLOWED'
+  | 'STEP_UP_MISMATCH'
+  | 'STEP_UP_NOT_STARTED'
+  | 'STEP_UP_WRONG_CODE'
+  | 'STEP_UP_EXPIRED'
+  | 'STEP_UP_USED'
+  | 'STEP_UP_TOO_MANY_ATTEMPTS'
+  | 'STEP_UP_COOLDOWN'
+  | 'STEP_UP_RESEND_LIMIT'
+  | 'STEP_UP_RATE_LIMITED'
+  | 'STEP_UP_PASSKEY_INVALID'
+
+export const STEP_UP_ERROR_CODES: readonly StepUpErrorCode[] = [
+  'STEP_UP_INPUT_INVALID',
+  'STEP_UP_EVENT_UNKNOWN',
+  'STEP_UP_NOT_ALLOWED',
+  'STEP_UP_MISMATCH',
+  'STEP_UP_NOT_STARTED',
+  'STEP_UP_WRONG_CODE',
+  'STEP_UP_EXPIRED',
+  'STEP_UP_USED',
+  'STEP_UP_TOO_MANY_ATTEMPTS',
+  'STEP_UP_COOLDOWN',
+  'STEP_UP_RESEND_LIMIT',
+  'STEP_UP_RATE_LIMITED',
+  'STEP_UP_PASSKEY_INVALID',
+]
+
+export interface StepUpFailure {
+  ok: false
+  code: StepUpErrorCode
+  /** For `STEP_UP_WRONG_CODE`: attempts left before `STEP_UP_TOO_MANY_ATTEMPTS`. */
+  attemptsLeft?: number
+  /** For `STEP_UP_COOLDOWN` and `STEP_UP_RATE_LIMITED`: wait at least this long, ms (an upper bound). */
+  retryAfterMs?: number
+}
+
+export interface StepUpStarted {
+  ok: true
+  /** The channel the code went out on (`email`, `sms`...). */
+  channel: string
+  /** When the code stops working, Unix ms. */
+  expiresAt: number
+  /** The earliest time a resend is accepted, Unix ms. */
+  resendAfter: number
+}
+
+export interface StepUpOptions {
+  /** The verifier whose events the step-ups belong to; its store keeps the code state. */
+  verifier: Verifier
+  /** Secret (≥ 32 bytes) keying the code hashes. Not the verifier's keys. */
+  secret: string | Uint8Array
+  /** Delivers the codes, e.g. `emailSender({ transport, from })`. */
+  sender: CodeSender
+  /** Digits per code, 4–10. Default 6. */
+  codeLength?: number
+  /** How long a code works, ms. Default 10 minutes. */
+  ttlMs?: number
+  /** Wrong codes allowed per event, across resends. Default 5. */
+  maxAttempts?: number
+  /** Resends: at most `max` after the first code, each at least `cooldownMs` after the previous one. Default 3 and 30 s. */
+  resend?: { cooldownMs?: number; max?: number }
+  /**
+   * Step-up requests (starts and checks together) per user, device and IP within
+   * `windowMs`. Default 20 per user, 20 per device, 60 per IP and 10 codes per address, per hour.
+   */
+  limits?: { user?: number; device?: number; ip?: number; address?: number; windowMs?: number }
+  /** How long after the verdict a step-up may start, ms. Default 30 minutes. */
+  eventMaxAgeMs?: number
+  /** Called when a delivery fails (the start has already answered). */
+  onDeliveryError?: (error: unknown) => void
+  /**
+   * Passkey step-up (WebAuthn through the optional peer dependency `@simplewebauthn/server`):
+   * the relying-party id (the shop's domain) and the page origins. Without it the passkey
+   * methods throw `CONFIG_STEP_UP`.
+   */
+  passkey?: { rpId: string; origins: readonly string[]; timeoutMs?: number; userVerification?: 'required' | 'preferred' | 'discouraged' }
+  /** TOTP settings for `checkTotp`. Default: 30 s steps, 6 digits, SHA-1, ±1 step. */
+  totp?: TotpOptions & { window?: number }
+  /** Clock, Unix ms (tests). Use the same clock as the store. */
+  now?: () => number
+}
+
+export interface StepUp {
+  /**
+   * Issues a code for a verdict and sends it to `to`, the address the app has on file for
+   * `userId`. Pass `to: undefined` when there is no such account: the answer is the same
+   * and nothing is sent. Resolves before the delivery finishes.
+   */
+  start(request: { eventId: string; userId: string; to: string | undefined; ip?: string }): Promise<StepUpStarted | StepUpFailure>
+  /**
+   * Checks a code typed by the user. On success reports `challenge_passed` (the device is
+   * now trusted for the user); on the last allowed wrong attempt reports
+   * `challenge_failed` (once per event). `deviceId`, when given (from a verdict in the same request),
+   * must be the event's device.
+   */
+  check(request: { eventId: string; userId: string; code: string; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
+  /**
+   * Checks a code from the user's authenticator app (TOTP, RFC 6238) instead of a mailed
+   * one; `secret` is the user's enrolled secret (base32 or bytes). Needs no `start()`.
+   * Same bindings, attempts, limits and outcomes as `check`; a code already used for this
+   * user reads `STEP_UP_USED`.
+   */
+  checkTotp(request: { eventId: string; userId: string; code: string; secret: string | Uint8Array; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
+  /**
+   * WebAuthn request options for a passkey step-up: pass them to
+   * `navigator.credentials.get()` (e.g. `PublicKeyCredential.parseRequestOptionsFromJSON`).
+   * `credentials` are the user's registered passkeys from your user table.
+   */
+  passkeyOptions(request: { eventId: string; userId: string; credentials: ReadonlyArray<{ id: string; transports?: string[] }>; ip?: string }): Promise<
+    { ok: true; options: Record<string, unknown> } | StepUpFailure
+  >
+  /**
+   * Checks the browser's assertion (`credential.toJSON()`) against the stored passkey
+   * `{ id, publicKey, counter }`. On success reports `challenge_passed` and resolves the
+   * authenticator's new signature counter to save.
+   */
+  checkPasskey(request: {
+    eventId: string
+    userId: string
+    response: unknown
+    credential: { id: string; publicKey: Uint8Array; counter: number; transports?: string[] }
+    deviceId?: string
+    ip?: string
+  }): Promise<{ ok: true; newCounter: number } | StepUpFailure>
+  /** Resolves when deliveries started so far have finished (tests, graceful shutdown). */
+  flush(): Promise<void>
+}
+
+const EVENT_ID = /^[\w-]{1,64}$/
+
+/** Creates step-up by one-time code. Throws `KenchiError` `CONFIG_STEP_UP` for bad options. */
+export function createStepUp(options: StepUpOptions): StepUp {
+  const fail = (message: string): never => {
+    throw new KenchiError('CONFIG_STEP_UP', `createStepUp: ${message}`)
+  }
+  const int = (value: unknown, name: string, min: number, max: number, fallback: number): number => {
+    const v = value ?? fallback
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer from ${min} to ${max}`)
+    return v as number
+  }
+  const verifier = options.verifier
+  if (!verifier || typeof verifier.reportOutcome !== 'function') fail('verifier is required')
+  const key = secretBytes(options.secret, 'CONFIG_STEP_UP', 'createStepUp: secret')
+  const sender = options.sender
+  if (!sender || typeof sender.send !== 'function') fail('sender is required, e.g. emailSender({ transport, from })')
+  const digits = int(options.codeLength, 'codeLength', 4, 10, 6)
+  const ttl = int(options.ttlMs, 'ttlMs', 1000, 24 * 3600_000, 10 * 60_000)
+  const maxAttempts = int(options.maxAttempts, 'maxAttempts', 1, 100, 5)
+  const cooldown = int(options.resend?.cooldownMs, 'resend.cooldownMs', 0, 3600_000, 30_000)
+  const maxResends = int(options.resend?.max, 'resend.max', 0, 100, 3)
+  const limitWindow = int(options.limits?.windowMs, 'limits.windowMs', 1000, 7 * 24 * 3600_000, 3600_000)
+  const limits = {
+    user: int(options.limits?.user, 'limits.user', 1, 1_000_000, 20),
+    dev: int(options.limits?.device, 'limits.device', 1, 1_000_000, 20),
+    ip: int(options.limits?.ip, 'limits.ip', 1, 1_000_000, 60),
+    to: int(options.limits?.address, 'limits.address', 1, 1_000_000, 10),
+  }
+  const maxAge = int(options.eventMaxAgeMs, 'eventMaxAgeMs', 1000, 24 * 3600_000, 30 * 60_000)
+  /** State lives as long as the event may be stepped up, plus one code lifetime. */
+  const span = maxAge + ttl * (maxResends + 1) + cooldown * maxResends
+  const now = options.now ?? Date.now
+  const onDeliveryError = options.onDeliveryError ?? (() => {})
+  const store: Store = verifier.store
+  const pending = new Set<Promise<void>>()
+  const totpOptions = options.totp ?? {}
+  try {
+    verifyTotp(Buffer.alloc(10), '0'.repeat(totpOptions.digits ?? 6), 0, totpOptions) // validates the settings
+  } catch (error) {
+    fail(`totp: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (totpOptions.window !== undefined && (!Number.isInteger(totpOptions.window) || totpOptions.window < 0 || totpOptions.window > 10)) fail('totp.window must be 0–10')
+
+  const mac = (...parts: string[]) => createHmac('sha256', key).update(parts.join('\n'), 'utf8').digest('base64url')
+  const failure = (code: StepUpErrorCode, extra: Partial<StepUpFailure> = {}): StepUpFailure => ({ ok: false, code, ...extra })
+
+  /** The store key of one code: a keyed hash of everything the code is bound to. The code itself is never stored. */
+  const codeKey = (event: EventRecord, gen: number, code: string) =>
+    `su:c:${event.id}:${gen}:${mac('code', event.id, String(gen), event.userHash ?? '', event.deviceId ?? '', event.action, code)}`
+
+  async function guard(call: () => Promise<void>): Promise<void> {
+    try {
+      await call()
+    } catch (error) {
+      if (error instanceof KenchiError) throw error
+      throw new KenchiError('STORE_UNAVAILABLE', `step-up: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    }
+  }
+
+  /** Counts one request per user, device and IP (and address); a failure when any is over its limit. */
+  async function rateLimit(event: EventRecord, ip: string | undefined, to: string | undefined, at: number, forStart = false): Promise<StepUpFailure | undefined> {
+    const counters: Array<[string, number]> = [[`su:rl:u:${event.userHash}`, limits.user]]
+    if (event.deviceId !== undefined) counters.push([`su:rl:d:${event.deviceId}`, limits.dev])
+    const addr = ip ?? event.ip
+    if (addr !== undefined) counters.push([`su:rl:i:${addr}`, limits.ip])
+    if (to !== undefined) counters.push([`su:rl:t:${mac('to', to.trim().toLowerCase())}`, limits.to])
+    // No address (an unknown account): the same number of store round trips, on a throwaway key.
+    else if (forStart) counters.push([`su:rl:t:${randomBytes(16).toString('base64url')}`, limits.to])
+    let over = false
+    for (const [name, max] of counters) if ((await store.hit(name, limitWindow, at)) > max) over = true
+    return over ? failure('STEP_UP_RATE_LIMITED', { retryAfterMs: limitWindow }) : undefined
+  }
+
+  /** Reads the event and checks it belongs to this user and may be stepped up. */
+  async function load(eventId: unknown, userId: unknown, at: number): Promise<EventRecord | StepUpFailure> {
+    if (typeof eventId !== 'string' || !EVENT_ID.test(eventId) || typeof userId !== 'string' || userId.length === 0 || userId.length > 512) {
+      return failure('STEP_UP_INPUT_INVALID')
+    }
+    const event = await store.getEvent(eventId)
+    if (!event) return failure('STEP_UP_EVENT_UNKNOWN')
+    if (event.userHash === undefined || event.userHash !== verifier.hashIdentity('user', userId)) return failure('STEP_UP_MISMATCH')
+    if (event.decision === 'deny') return failure('STEP_UP_NOT_ALLOWED')
+    if (at - event.at > span) return failure('STEP_UP_EXPIRED')
+    return event
+  }
+
+  async function start(request: Parameters<StepUp['start']>[0]): Promise<StepUpStarted | StepUpFailure> {
+    const at = now()
+    let result: StepUpStarted | StepUpFailure | undefined
+    const r = request ?? ({} as typeof request)
+    const to = r.to
+    if (to !== undefined && (typeof to !== 'string' || to.length === 0 || to.length > 320)) return failure('STEP_UP_INPUT_INVALID')
+    await guard(async () => {
+      const event = await load(r.eventId, r.userId, at)
+      if (!('id' in event)) return void (result = event)
+      if (at - event.at > maxAge) return void (result = failure('STEP_UP_EXPIRED'))
+      // The address must be the one the verdict was given for, when the app passed one to verify().
+      if (to !== undefined && event.emailHash !== undefined && event.emailHash !== verifier.hashIdentity('email', to)) {
+        return void (result = failure('STEP_UP_MISMATCH'))
+      }
+      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
+      const limited = await rateLimit(event, r.ip, to, at, true)
+      if (limited) return void (result = limited)
+      if (!(await store.setIfAbsent(`su:cool:${event.id}`, Math.max(1, cooldown)))) {
+        return void (result = failure('STEP_UP_COOLDOWN', { retryAfterMs: cooldown }))
+      }
+      if ((await store.countHits(`su:gen:${event.id}`, span, at)) > maxResends) return void (result = failure('STEP_UP_RESEND_LIMIT'))
+      const gen = await store.hit(`su:gen:${event.id}`, span, at)
+      if (gen > maxResends + 1) return void (result = failure('STEP_UP_RESEND_LIMIT'))
+      const code = String(randomInt(0, 10 ** digits)).padStart(digits, '0')
+      // Three flags: the step-up exists, the hash of this generation's code, and its freshness.
+      await store.setFlag(`su:ev:${event.id}`, span)
+      await store.setFlag(codeKey(event, gen, code), span)
+      await store.setFlag(`su:live:${event.id}:${gen}`, ttl)
+      const expiresAt = at + ttl
+      if (to !== undefined) {
+        const delivery = sender
+          .send({ to, code, purpose: 'step-up', action: event.action, expiresAt })
+          .catch((error: unknown) => {
+            try {
+              onDeliveryError(error)
+            } catch {
+              // the hook's own failure is not ours to report
+            }
+          })
+          .finally(() => pending.delete(delivery))
+        pending.add(delivery)
+      }
+      result = { ok: true, channel: sender.channel, expiresAt, resendAfter: at + cooldown }
+    })
+    return result!
+  }
+
+  async function check(request: Parameters<StepUp['check']>[0]): Promise<{ ok: true } | StepUpFailure> {
+    const at = now()
+    let result: { ok: true } | StepUpFailure | undefined
+    const r = request ?? ({} as typeof request)
+    const code = typeof r.code === 'string' ? r.code.replace(/[\s-]/g, '') : ''
+    if (!new RegExp(`^\\d{${digits}}$`).test(code)) return failure('STEP_UP_INPUT_INVALID')
+    await guard(async () => {
+      const event = await load(r.eventId, r.userId, at)
+      if (!('id' in event)) return void (result = event)
+      if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
+      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
+      if (!(await store.has(`su:ev:${event.id}`))) return void (result = failure('STEP_UP_NOT_STARTED'))
+      const limited = await rateLimit(event, r.ip, undefined, at)
+      if (limited) return void (result = limited)
+      if ((await store.countHits(`su:try:${event.id}`, span, at)) >= maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
+      const gen = await store.countHits(`su:gen:${event.id}`, span, at)
+      // An expired code costs no attempt: the user asks for a new one.
+      if (!(await store.has(`su:live:${event.id}:${gen}`))) return void (result = failure('STEP_UP_EXPIRED'))
+      const attempts = await store.hit(`su:try:${event.id}`, span, at)
+      if (attempts > maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
+      // The code is looked up by its keyed hash, never compared digit by digit; only the
+      // latest code works (an earlier one after a resend is a wrong code).
+      const matches = await store.has(codeKey(event, gen, code))
+      if (!matches) {
+        const left = maxAttempts - attempts
+        if (left === 0) await failOnce(event)
+        return void (result = failure('STEP_UP_WRONG_CODE', { attemptsLeft: left }))
+      }
+      if (!(await store.setIfAbsent(`su:done:${event.id}`, span))) return void (result = failure('STEP_UP_USED'))
+      await store.deleteKey(codeKey(event, gen, code))
+      await store.deleteKey(`su:live:${event.id}:${gen}`)
+      await verifier.reportOutcome(event.id, 'challenge_passed')
+      result = { ok: true }
+    })
+    return result!
+  }
+
+  async function checkTotp(request: Parameters<StepUp['checkTotp']>[0]): Promise<{ ok: true } | StepUpFailure> {
+    const at = now()
+    let result: { ok: true } | StepUpFailure | undefined
+    const r = request ?? ({} as typeof request)
+    const code = typeof r.code === 'string' ? r.code.replace(/[\s-]/g, '') : ''
+    let secret: Uint8Array
+    try {
+      secret = typeof r.secret === 'string' ? base32Decode(r.secret) : r.secret
+    } catch {
+      return failure('STEP_UP_INPUT_INVALID')
+    }
+    if (!(secret instanceof Uint8Array) || secret.length < 10 || !new RegExp(`^\\d{${totpOptions.digits ?? 6}}$`).test(code)) {
+      return failure('STEP_UP_INPUT_INVALID')
+    }
+    await guard(async () => {
+      const event = await load(r.eventId, r.userId, at)
+      if (!('id' in event)) return void (result = event)
+      if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
+      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
+      const limited = await rateLimit(event, r.ip, undefined, at)
+      if (limited) return void (result = limited)
+      const attempts = await store.hit(`su:try:${event.id}`, span, at)
+      if (attempts > maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
+      const counter = verifyTotp(secret, code, at, totpOptions)
+      if (counter === undefined) {
+        const left = maxAttempts - attempts
+        if (left === 0) await failOnce(event)
+        return void (result = failure('STEP_UP_WRONG_CODE', { attemptsLeft: left }))
+      }
+      // A TOTP code is valid for a while: refuse it a second time for this user.
+      const step = (totpOptions.step ?? 30) * 1000
+      if (!(await store.setIfAbsent(`su:totp:${event.userHash}:${counter}`, step * (2 * (totpOptions.window ?? 1) + 2)))) {
+        return void (result = failure('STEP_UP_USED'))
+      }
+      if (!(await store.setIfAbsent(`su:done:${event.id}`, span))) return void (result = failure('STEP_UP_USED'))
+      await verifier.reportOutcome(event.id, 'challenge_passed')
+      result = { ok: true }
+    })
+    return result!
+  }
+
+  const passkey = options.passkey
+  if (passkey !== undefined) {
+    if (typeof passkey.rpId !== 'string' || !/^[a-z0-9.-]+$/i.test(passkey.rpId)) fail('passkey.rpId must be a domain name, e.g. shop.example')
+    if (!Array.isArray(passkey.origins) || passkey.origins.length === 0 || passkey.origins.some((o) => typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o))) {
+      fail('passkey.origins must list the page origins, e.g. ["https://shop.example"]')
+    }
+  }
+  const passkeyTimeout = passkey ? int(passkey.timeoutMs, 'passkey.timeoutMs', 10_000, 600_000, 120_000) : 0
+  type WebAuthn = typeof import('@simplewebauthn/server')
+  let webauthn: Promise<WebAuthn> | undefined
+  const loadWebAuthn = (): Promise<WebAuthn> => {
+    if (!passkey) return Promise.reject(new KenchiError('CONFIG_STEP_UP', 'createStepUp: set passkey: { rpId, origins } to use passkeys'))
+    webauthn ??= import('@simplewebauthn/server').catch((error: unknown) => {
+      webauthn = undefined
+      throw new KenchiError('CONFIG_STEP_UP', 'passkeys need the optional dependency @simplewebauthn/server: npm install @simplewebauthn/server', { cause: error })
+    })
+    return webauthn
+  }
+
+  async function passkeyOptions(request: Parameters<StepUp['passkeyOptions']>[0]): Promise<{ ok: true; options: Record<string, unknown> } | StepUpFailure> {
+    const lib = await loadWebAuthn()
+    const at = now()
+    const r = request ?? ({} as typeof request)
+    if (!Array.isArray(r.credentials) || r.credentials.length === 0 || r.credentials.length > 100 || r.credentials.some((c) => typeof c?.id !== 'string')) {
+      return failure('STEP_UP_INPUT_INVALID')
+    }
+    let result: { ok: true; options: Record<string, unknown> } | StepUpFailure | undefined
+    await guard(async () => {
+      const event = await load(r.eventId, r.userId, at)
+      if (!('id' in event)) return void (result = event)
+      if (at - event.at > maxAge) return void (result = failure('STEP_UP_EXPIRED'))
+      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
+      const limited = await rateLimit(event, r.ip, undefined, at)
+      if (limited) return void (result = limited)
+      const generated = await lib.generateAuthenticationOptions({
+        rpID: passkey!.rpId,
+        allowCredentials: r.credentials.map((c) => ({ id: c.id, ...(c.transports ? { transports: c.transports as never } : {}) })),
+        userVerification: passkey!.userVerification ?? 'preferred',
+        timeout: passkeyTimeout,
+      })
+      await store.setFlag(`su:ev:${event.id}`, span)
+      await store.setFlag(`su:pk:${event.id}:${mac('passkey', event.id, generated.challenge)}`, passkeyTimeout)
+      result = { ok: true, options: generated as unknown as Record<string, unknown> }
+    })
+    return result!
+  }
+
+  async function checkPasskey(request: Parameters<StepUp['checkPasskey']>[0]): Promise<{ ok: true; newCounter: number } | StepUpFailure> {
+    const lib = await loadWebAuthn()
+    const at = now()
+    const r = request ?? ({} as typeof request)
+    const challenge = clientChallenge(r.response)
+    const credential = r.credential
+    if (challenge === undefined || typeof credential?.id !== 'string' || !(credential.publicKey instanceof Uint8Array) || typeof credential.counter !== 'number') {
+      return failure('STEP_UP_INPUT_INVALID')
+    }
+    let result: { ok: true; newCounter: number } | StepUpFailure | undefined
+    await guard(async () => {
+      const event = await load(r.eventId, r.userId, at)
+      if (!('id' in event)) return void (result = event)
+      if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
+      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
+      if (!(await store.has(`su:ev:${event.id}`))) return void (result = failure('STEP_UP_NOT_STARTED'))
+      const limited = await rateLimit(event, r.ip, undefined, at)
+      if (limited) return void (result = limited)
+      const attempts = await store.hit(`su:try:${event.id}`, span, at)
+      if (attempts > maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
+      const challengeKey = `su:pk:${event.id}:${mac('passkey', event.id, challenge)}`
+      if (!(await store.has(challengeKey))) {
+        const left = maxAttempts - attempts
+        if (left === 0) await failOnce(event)
+        return void (result = failure('STEP_UP_EXPIRED'))
+      }
+      let verified: Awaited<ReturnType<WebAuthn['verifyAuthenticationResponse']>> | undefined
+      try {
+        verified = await lib.verifyAuthenticationResponse({
+          response: r.response as Parameters<WebAuthn['verifyAuthenticationResponse']>[0]['response'],
+          expectedChallenge: challenge,
+          expectedOrigin: [...passkey!.origins],
+          expectedRPID: passkey!.rpId,
+          credential: { id: credential.id, publicKey: credential.publicKey as never, counter: credential.counter, ...(credential.transports ? { transports: credential.transports as never } : {}) },
+          requireUserVerification: passkey!.userVerification === 'required',
+        })
+      } catch {
+        verified = undefined
+      }
+      if (!verified?.verified) {
+        const left = maxAttempts - attempts
+        if (left === 0) await failOnce(event)
+        return void (result = failure('STEP_UP_PASSKEY_INVALID', { attemptsLeft: left }))
+      }
+      if (!(await store.setIfAbsent(`su:done:${event.id}`, span))) return void (result = failure('STEP_UP_USED'))
+      await store.deleteKey(challengeKey)
+      await verifier.reportOutcome(event.id, 'challenge_passed')
+      result = { ok: true, newCounter: verified.authenticationInfo.newCounter }
+    })
+    return result!
+  }
+
+  async function failOnce(event: EventRecord): Promise<void> {
+    if (await store.setIfAbsent(`su:failed:${event.id}`, span)) await verifier.reportOutcome(event.id, 'challenge_failed')
+  }
+
+  return {
+    start,
+    check,
+    checkTotp,
+    passkeyOptions,
+    checkPasskey,
+    async flush() {
+      while (pending.size > 0) await Promise.all([...pending])
+    },
+  }
+}
+
+/** The challenge inside a WebAuthn response's client data, or `undefined` if it is not one. */
+function clientChallenge(response: unknown): string | undefined {
+  const data = (response as { response?: { clientDataJSON?: unknown } } | null)?.response?.clientDataJSON
+  if (typeof data !== 'string' || data.length > 4096) return undefined
+  try {
+    const parsed = JSON.parse(Buffer.from(data, 'base64url').toString('utf8')) as { challenge?: unknown }
+    return typeof parsed.challenge === 'string' && /^[\w-]{16,128}$/.test(parsed.challenge) ? parsed.challenge : undefined
+  } catch {
+    return undefined
+  }
+}
