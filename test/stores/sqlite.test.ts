@@ -88,27 +88,33 @@ describe('sqliteStore', () => {
   it('stays atomic across processes sharing one file', async () => {
     await (await store()).close() // create the schema once, as an app's first start would
     const N = 300
-    const worker = (id: number) => `
+    const worker = (run: number, id: number) => `
       const { sqliteStore } = await import('@kenchi/server')
       const store = await sqliteStore({ path: ${JSON.stringify(path)} })
       const won = [], counts = [], firsts = []
       // A barrier: wait until all four have opened the store, so their calls interleave.
-      while ((await store.addDistinct('ready', 'w${id}', 600000, ${T})) < 4) await new Promise((resolve) => setTimeout(resolve, 5))
+      while ((await store.addDistinct('ready:${run}', 'w${id}', 600000, ${T})) < 4) await new Promise((resolve) => setTimeout(resolve, 5))
       for (let i = 0; i < ${N}; i++) {
-        if (await store.setIfAbsent('nonce:' + i, 60000)) won.push(i)
-        counts.push(await store.hit('shared', 60000, ${T}))
-        if ((await store.touchDevice('dev' + i, ${JSON.stringify(KEY)}, ${T})).before === undefined) firsts.push(i)
+        if (await store.setIfAbsent('nonce:${run}:' + i, 60000)) won.push(i)
+        counts.push(await store.hit('shared:${run}', 60000, ${T}))
+        if ((await store.touchDevice('dev:${run}:' + i, ${JSON.stringify(KEY)}, ${T})).before === undefined) firsts.push(i)
       }
       await store.close()
       console.log(JSON.stringify({ won, counts, firsts }))`
-    const results = (await Promise.all(Array.from({ length: 4 }, (_, id) => inProcess(worker(id))))) as Array<{ won: number[]; counts: number[]; firsts: number[] }>
-    const won = results.flatMap((r) => r.won).sort((a, b) => a - b)
-    expect(won).toEqual(Array.from({ length: N }, (_, i) => i)) // every nonce won exactly once
-    const counts = results.flatMap((r) => r.counts).sort((a, b) => a - b)
-    expect(counts).toEqual(Array.from({ length: 4 * N }, (_, i) => i + 1)) // no lost or doubled hit
-    expect(results.flatMap((r) => r.firsts)).toHaveLength(N) // each device first seen once
-    // The processes really ran side by side: none won every nonce.
-    for (const r of results) expect(r.won.length).toBeLessThan(N)
+    // On a busy two-core machine the OS may now and then run one process to the end before
+    // the others start; such a run proves nothing about atomicity, so it is run again (up to
+    // three times) until the processes really ran side by side. Every run must be correct.
+    let interleaved = false
+    for (let run = 0; run < 3 && !interleaved; run++) {
+      const results = (await Promise.all(Array.from({ length: 4 }, (_, id) => inProcess(worker(run, id))))) as Array<{ won: number[]; counts: number[]; firsts: number[] }>
+      const won = results.flatMap((r) => r.won).sort((a, b) => a - b)
+      expect(won).toEqual(Array.from({ length: N }, (_, i) => i)) // every nonce won exactly once
+      const counts = results.flatMap((r) => r.counts).sort((a, b) => a - b)
+      expect(counts).toEqual(Array.from({ length: 4 * N }, (_, i) => i + 1)) // no lost or doubled hit
+      expect(results.flatMap((r) => r.firsts)).toHaveLength(N) // each device first seen once
+      interleaved = results.every((r) => r.won.length < N)
+    }
+    expect(interleaved).toBe(true)
   })
 
   it('runs in WAL mode with its schema version recorded, and refuses a newer schema', async () => {
