@@ -23,11 +23,18 @@ export {
   velocityRule,
   DEFAULT_VELOCITY_LIMITS,
   defaultRules,
+  scriptedInputRule,
+  scriptedFindings,
+  scriptedTypingFindings,
+  scriptedApproachFindings,
+  SCRIPTED_WEIGHTS,
+  SCRIPTED_THRESHOLDS,
   signalValue,
   ruleMode,
   ruleWeight,
 } from './rules/index.js'
 export type { HistoryRuleOptions, VelocityLimit, VelocityRuleOptions, Dimension } from './rules/index.js'
+export type { ScriptedInputRuleOptions, Finding } from './rules/index.js'
 export type { AutomationRuleOptions, CodeRuleOptions, Rule, RuleInput, RuleMode, RuleOptions, VerifyContext } from './rules/index.js'
 export { OUTCOMES, DEFAULT_ALERT_ON } from './verifier.js'
 export type { ReportStatus } from './verifier.js'

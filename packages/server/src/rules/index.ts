@@ -8,6 +8,8 @@ import { tamperingRule } from './tampering.js'
 import type { Rule } from './types.js'
 
 export { automationRule } from './automation.js'
+export { scriptedInputRule, scriptedFindings, scriptedTypingFindings, scriptedApproachFindings, SCRIPTED_WEIGHTS, SCRIPTED_THRESHOLDS } from './behaviour.js'
+export type { ScriptedInputRuleOptions, Finding } from './behaviour.js'
 export type { AutomationRuleOptions } from './automation.js'
 export { headlessRule, HEADLESS_WEIGHTS } from './headless.js'
 export { tamperingRule, TAMPERING_WEIGHTS } from './tampering.js'
