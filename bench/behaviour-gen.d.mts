@@ -11,3 +11,6 @@ export function straightApproach(r: () => number, options?: { steps?: number; st
 export function bezierApproach(r: () => number, options?: Record<string, never>): PointerRec[]
 export function ghostApproach(r: () => number, options?: { moveSpeed?: number }): PointerRec[]
 export function botPointer(r: () => number, generator: (r: () => number) => PointerRec[], clicks?: number): { p: number[]; x: number[] }
+export function humanTyping(r: () => number, options?: { length?: number; timer?: number; field?: number }): { k: number[]; x: number[] }
+export function humanApproach(r: () => number, options?: { kind?: number }): PointerRec[]
+export function touchTap(r: () => number): PointerRec[]

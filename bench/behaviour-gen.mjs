@@ -208,3 +208,82 @@ export function botPointer(r, generator, clicks = 3) {
   }
   return { p: encodePointer(records), x: [offset + 100, 0] }
 }
+
+const lognormal = (r, median, sigma) => median * Math.exp(sigma * gauss(r))
+
+/**
+ * Synthetic person typing (no recorded data): log-normal holds and latencies whose medians
+ * and spreads resemble the Aalto study's, per-person speed, rollover when the next key
+ * goes down before the last comes up, Shift held around some letters, a correction now
+ * and then. `timer` quantises every time stamp (e.g. 15.6 ms: old Windows timers).
+ */
+export function humanTyping(r, options = {}) {
+  const length = options.length ?? 28
+  const speed = 0.7 + r() * 0.8
+  const holdMedian = 75 + r() * 40
+  const presses = []
+  let t = 800 + r() * 3000
+  for (let i = 0; i < length; i++) {
+    const category = i === 0 || r() < 0.05 ? 4 : r() < 0.06 ? 6 : r() < 0.85 ? 1 : r() < 0.5 ? 2 : 9
+    if (category === 4) {
+      // Shift held around the next letter.
+      const shiftDown = t
+      const letterDown = t + lognormal(r, 110, 0.4)
+      const hold = lognormal(r, holdMedian, 0.3)
+      presses.push({ down: shiftDown, hold: letterDown + hold + lognormal(r, 40, 0.5) - shiftDown, category: 4 })
+      presses.push({ down: letterDown, hold, category: 1 })
+      t = letterDown + lognormal(r, 190 * speed, 0.45)
+      continue
+    }
+    presses.push({ down: t, hold: lognormal(r, holdMedian, 0.3), category })
+    t += lognormal(r, 190 * speed, 0.45) + (r() < 0.03 ? 600 + r() * 1500 : 0)
+  }
+  const q = options.timer ? (x) => Math.round(x / options.timer) * options.timer : (x) => x
+  const events = pressesToEvents(presses, options.field ?? 1).map((e) => ({ ...e, t: q(e.t) }))
+  return { k: encodeKeys(events), x: [Math.round(t + 400), 0] }
+}
+
+/**
+ * Synthetic hand movement to a target (no recorded data): a minimum-jerk main movement that
+ * ends short or long of the target, a corrective sub-movement, tremor, and irregular event
+ * timing (60 Hz frames with dropped frames), then a dwell and a 60–160 ms press.
+ */
+export function humanApproach(r, options = {}) {
+  const from = { x: 50 + r() * 800, y: 50 + r() * 500 }
+  const to = { x: 50 + r() * 800, y: 50 + r() * 500 }
+  const dist = Math.hypot(to.x - from.x, to.y - from.y)
+  const duration = 250 + 120 * Math.log2(1 + dist / 20) * (0.8 + r() * 0.5)
+  const miss = { x: (r() - 0.5) * dist * 0.15, y: (r() - 0.5) * dist * 0.15 }
+  const bow = (r() - 0.5) * dist * 0.2
+  const nx = -(to.y - from.y) / (dist || 1)
+  const ny = (to.x - from.x) / (dist || 1)
+  const pts = []
+  let t = 1000 + r() * 1000
+  // Progress along the movement advances unevenly: a hand speeds up and slows down in pulses.
+  let progress = 0
+  while (progress < 1) {
+    const dt = 16.7 * (r() < 0.15 ? 2 : 1) + (r() - 0.5) * 4
+    t += dt
+    progress = Math.min(1, progress + (dt / duration) * (r() < 0.2 ? 0.1 : 0.3 + 1.8 * r()))
+    const s = progress
+    const e = 10 * s ** 3 - 15 * s ** 4 + 6 * s ** 5
+    const arc = Math.sin(Math.PI * e) * bow
+    pts.push({ t, x: from.x + (to.x + miss.x - from.x) * e + nx * arc + gauss(r) * 2, y: from.y + (to.y + miss.y - from.y) * e + ny * arc + gauss(r) * 2 })
+  }
+  const corr = 120 + r() * 200
+  const c0 = t
+  const last = pts[pts.length - 1] ?? { x: from.x, y: from.y }
+  while (t - c0 < corr) {
+    t += 16.7 * (r() < 0.15 ? 2 : 1) + (r() - 0.5) * 2
+    const s = Math.min(1, (t - c0) / corr)
+    const e = 10 * s ** 3 - 15 * s ** 4 + 6 * s ** 5
+    pts.push({ t, x: last.x + (to.x - last.x) * e + gauss(r) * 0.8, y: last.y + (to.y - last.y) * e + gauss(r) * 0.8 })
+  }
+  return recordApproach(pts, { t: t + 40 + r() * 250, x: to.x, y: to.y }, 60 + Math.round(r() * 100), options.kind ?? 0)
+}
+
+/** A finger tap on a touch screen: no moves, then down and up 40–150 ms apart. */
+export function touchTap(r) {
+  const at = { t: 1000 + r() * 3000, x: 20 + r() * 350, y: 100 + r() * 600 }
+  return recordApproach([], at, 40 + Math.round(r() * 110), 1)
+}
