@@ -29,12 +29,22 @@ export {
   scriptedApproachFindings,
   SCRIPTED_WEIGHTS,
   SCRIPTED_THRESHOLDS,
+  behaviourReplayRule,
+  replayBands,
+  typingProfileRule,
+  typingVector,
+  typingProfileScore,
+  scaledManhattan,
+  aggregateDistance,
+  addToAggregate,
+  learnTypingProfile,
+  memoryTypingProfiles,
   signalValue,
   ruleMode,
   ruleWeight,
 } from './rules/index.js'
 export type { HistoryRuleOptions, VelocityLimit, VelocityRuleOptions, Dimension } from './rules/index.js'
-export type { ScriptedInputRuleOptions, Finding } from './rules/index.js'
+export type { ScriptedInputRuleOptions, Finding, BehaviourReplayRuleOptions, TypingProfileRuleOptions, TypingProfileStore, TypingProfile, TypingAggregate, TypingVector } from './rules/index.js'
 export type { AutomationRuleOptions, CodeRuleOptions, Rule, RuleInput, RuleMode, RuleOptions, VerifyContext } from './rules/index.js'
 export { OUTCOMES, DEFAULT_ALERT_ON } from './verifier.js'
 export type { ReportStatus } from './verifier.js'

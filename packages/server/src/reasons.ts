@@ -13,6 +13,8 @@ export const REASONS = {
   SCRIPTED_TYPING: 'key timing a script produces: constant hold times, the next key exactly as the last comes up, metronome latencies, or flat random delays without rollover',
   SCRIPTED_POINTER: 'pointer input a script produces: press and release in the same instant, ruler-straight equal-step paths, or paths too smooth for a hand',
   NO_INTERACTION: 'no key or pointer press before the token (autofill, password manager or assistive input also look like this: a doubt only)',
+  BEHAVIOR_REPLAYED: 'the typing timing of this request was seen before (on any account): a recording of a person replayed',
+  TYPING_MISMATCH: "the rhythm of the login typing is far from this account's learned typing profile",
   FIRST_USER: 'no history for this user yet',
   FIRST_USER_DEVICE: 'a known user on a device they have not yet proven (no successful login or passed challenge on it)',
   FIRST_USER_DEVICE_COUNT_OVER: 'the user already trusts many devices and adds another',
