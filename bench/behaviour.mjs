@@ -229,7 +229,11 @@ function profileBenchmark() {
   }))
   const ours = { g: [], i: [] }
   const base = { g: [], i: [] }
+  let oursPer = 0
+  let basePer = 0
+  const slicesGo = [], slicesIo = [], slicesGb = [], slicesIb = []
   byPerson.forEach((samples, pi) => {
+    const start = { og: ours.g.length, oi: ours.i.length, bg: base.g.length, bi: base.i.length }
     const half = Math.floor(samples.length / 2)
     const enrol = samples.slice(0, half)
     const profile = enrol.map((s) => typingVector(s.timing)).filter(Boolean)
@@ -245,8 +249,34 @@ function profileBenchmark() {
         base.i.push(scaledManhattan(baseTrain, s.vector))
       }
     })
+    slicesGo.push(ours.g.slice(start.og)); slicesIo.push(ours.i.slice(start.oi)); slicesGb.push(base.g.slice(start.bg)); slicesIb.push(base.i.slice(start.bi))
+    oursPer += eer(ours.g.slice(start.og), ours.i.slice(start.oi))
+    basePer += eer(base.g.slice(start.bg), base.i.slice(start.bi))
   })
-  return { dataset: 'keystroke100 (password try4-mbs, 10 samples per person; enrol 5, genuine 5, impostors 5 from each other person)', ours: round(eer(ours.g, ours.i)), scaledManhattan: round(eer(base.g, base.i)), genuine: ours.g.length, impostor: ours.i.length }
+  const people = byPerson.length
+  // Bootstrap over people (200 resamples) for 95 % intervals of both EERs and their ratio.
+  const perPerson = byPerson.map((_, pi) => pi)
+  const r = rng(4242)
+  const boots = { ours: [], base: [], ratio: [] }
+  for (let b = 0; b < 200; b++) {
+    const pick = perPerson.map(() => perPerson[Math.floor(r() * people)])
+    const og = pick.flatMap((pi) => slicesGo[pi]), oi = pick.flatMap((pi) => slicesIo[pi])
+    const bg = pick.flatMap((pi) => slicesGb[pi]), bi = pick.flatMap((pi) => slicesIb[pi])
+    const e1 = eer(og, oi)
+    const e2 = eer(bg, bi)
+    boots.ours.push(e1)
+    boots.base.push(e2)
+    boots.ratio.push(e1 / e2)
+  }
+  const ci = (a) => { const s = [...a].sort((x, y) => x - y); return [round(s[Math.floor(0.025 * (s.length - 1))]), round(s[Math.ceil(0.975 * (s.length - 1))])] }
+  const threshold = server.TYPING_PROFILE_THRESHOLD ?? 2.2
+  const gq = [...ours.g].sort((x, y) => x - y)
+  const genuineQuantiles = [0.5, 0.9, 0.95].map((q) => round(gq[Math.floor(q * (gq.length - 1))]))
+  const frr = ours.g.filter((x) => x > threshold).length / ours.g.length
+  const far = ours.i.filter((x) => x <= threshold).length / ours.i.length
+  const o = eer(ours.g, ours.i)
+  const m = eer(base.g, base.i)
+  return { dataset: 'keystroke100 (password try4-mbs, 10 samples per person; enrol 5, genuine 5, impostors 5 from each other person)', eerOneThreshold: { ours: round(o), oursCi95: ci(boots.ours), scaledManhattan: round(m), scaledManhattanCi95: ci(boots.base), ratio: round(o / m), ratioCi95: ci(boots.ratio) }, atRuleThreshold: { threshold, genuineQuantiles50_90_95: genuineQuantiles, falseReject: round(frr), falseAccept: round(far) }, eerPerPersonMean: { ours: round(oursPer / people), scaledManhattan: round(basePer / people), ratio: round(oursPer / basePer) }, genuine: ours.g.length, impostor: ours.i.length }
 }
 
 results.findings = findingTally

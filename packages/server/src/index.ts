@@ -32,6 +32,7 @@ export {
   behaviourReplayRule,
   replayBands,
   typingProfileRule,
+  TYPING_PROFILE_THRESHOLD,
   typingVector,
   typingProfileScore,
   scaledManhattan,
