@@ -110,7 +110,8 @@ function balabitSegments() {
         } else if (state === 'Released' && button === 'Left' && press) {
           if (!dragged) {
             const since = moves.filter((m) => m.t >= press.t - 5000 && m.t <= press.t)
-            segments.push({ user, b: { p: encodePointer(recordApproach(since, press, t - press.t)), x: [Math.round(t + 50), 0] } })
+            const records = recordApproach(since, press, t - press.t)
+            segments.push({ user, records, b: { p: encodePointer(records), x: [Math.round(t + 50), 0] } })
           }
           press = undefined
           moves = []
@@ -170,6 +171,23 @@ const segments = balabitSegments()
     if (t.approaches.some((a) => a.moves >= 5)) judged++
     if (reasons.length) k++
   }
+  // Login-sized submissions: 3 consecutive point-and-click actions of one user, one token.
+  let k3 = 0
+  let n3 = 0
+  for (let i = 0; i + 3 <= segments.length; i += 3) {
+    const group = segments.slice(i, i + 3)
+    if (new Set(group.map((g) => g.user)).size > 1) continue
+    const records = []
+    let offset = 0
+    for (const g of group) {
+      const shift = offset - g.records[0].t + 300
+      for (const rec of g.records) records.push({ ...rec, t: rec.t + shift })
+      offset = records[records.length - 1].t
+    }
+    n3++
+    if (verdictCodes({ p: encodePointer(records), x: [offset + 100, 0] }).some((r) => r.code === 'SCRIPTED_POINTER')) k3++
+  }
+  results.humans.balabitMouseThreeClicks = { submissions: n3, falsePositive: wilson(k3, n3) }
   results.humans.balabitMouse = { users: new Set(segments.map((s) => s.user)).size, segments: segments.length, withPathOfFiveMoves: judged, falsePositive: wilson(k, segments.length) }
 }
 
