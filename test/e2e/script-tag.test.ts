@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /**
  * Fills the form and submits it. `page.click` releases the button within a millisecond,
- * which SCRIPTED_POINTER counts as a doubt (instant-click); `holdMs` presses and releases
+ * which SCRIPTED_POINTER counts as a doubt (instant-click, ≤ 4 ms); `holdMs` presses and releases
  * like a hand instead (no path either way: Playwright's move steps arrive at once).
  */
 async function submitLogin(page: Page, holdMs?: number): Promise<Verdict> {
@@ -72,8 +72,8 @@ describe('script-tag mode in Chromium', () => {
     // The token itself was good: its device signature verified, so a device is attached,
     // and the automation finding came from the signals, not from a token error.
     expect(verdict.device?.id).toMatch(/^[A-Za-z0-9_-]{43}$/)
-    // page.click() released in the same instant: the scripted-input rule sees it too.
-    expect(codes).toContain('SCRIPTED_POINTER')
+    // page.click() releases within a few ms, which the scripted-input rule usually sees
+    // too (SCRIPTED_POINTER, instant-click); not asserted, as a loaded machine can stretch it.
     expect(unexpectedReasons(verdict.reasons, ['AUTOMATION', 'SCRIPTED_POINTER'])).toEqual([])
     expect(verdict.reasons.find((r) => r.detail?.signal === 'webdriver')).toBeDefined()
     expect(await page.textContent('#decision')).toBe('deny')

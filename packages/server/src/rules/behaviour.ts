@@ -10,7 +10,7 @@ import { ruleMode, type Rule, type RuleOptions } from './types.js'
  *   the human data (0 of the benchmark's sequences): `keyboard.type` with or without delay.
  * - typing `flat-timing`: no rollover and hold/latency distributions without the long right
  *   tail of human typing (uniform or normal random delays). Statistical: challenges alone.
- * - pointer `instant-click`: every press released within 1 ms (`mouse.click` with no delay).
+ * - pointer `instant-click`: every press released within 4 ms (`mouse.click` with no delay).
  *   Touchpad taps and remote desktops can do this too: a doubt that challenges at most.
  * - pointer `ruler-path`: a long approach that is a straight line with equal steps.
  * - pointer `smooth-path`: a long approach whose speed changes too smoothly for a hand
@@ -43,8 +43,8 @@ export const SCRIPTED_THRESHOLDS = {
   flatKurtosis: 2.8,
   /** Least moves in an approach before its path is judged. */
   minMoves: 5,
-  /** Press-to-release at most this (ms) is an instant click (remote-desktop data has a few 2–4 ms clicks). */
-  instantClickMs: 1,
+  /** Press-to-release at most this (ms) is an instant click (`page.click` gives 0–2 ms). */
+  instantClickMs: 4,
   /** ruler-path: straightness and step-length regularity. */
   rulerStraightness: 0.995,
   rulerStepCv: 0.1,
@@ -100,7 +100,7 @@ export function scriptedApproachFindings(a: Approach, th = SCRIPTED_THRESHOLDS):
 export function scriptedFindings(f: TimingFeatures, th = SCRIPTED_THRESHOLDS): { typing: Finding[]; pointer: Finding[] } {
   const pointer: Finding[] = []
   const mouse = f.approaches.filter((a) => a.kind === 0) // touch and pen: no path model (docs/behaviour.md, blind spots)
-  // Every press released within the same millisecond or so: `mouse.click()` with no delay.
+  // Every press released within a few milliseconds: `mouse.click()` with no delay.
   // Only when all are: remote-desktop and touchpad-tap clicks can be instant now and then.
   if (mouse.length > 0 && mouse.every((a) => a.hold >= 0 && a.hold <= th.instantClickMs)) {
     pointer.push({ finding: 'instant-click', detail: { presses: mouse.length, hold: Math.max(...mouse.map((a) => a.hold)) } })
