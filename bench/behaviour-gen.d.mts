@@ -6,7 +6,7 @@ export function recordApproach(points: { t: number; x: number; y: number }[], pr
 export function encodePointer(records: PointerRec[]): number[]
 export function rng(seed: number): () => number
 export function loginCategories(r: () => number, length?: number): number[]
-export function botTyping(r: () => number, mode: 'fixed' | 'per-key' | 'sleep-uniform' | 'sleep-normal', options?: { categories?: number[]; length?: number; delay?: number }): { k: number[]; x: number[] }
+export function botTyping(r: () => number, mode: 'fixed' | 'per-key' | 'sleep-uniform' | 'sleep-normal' | 'sleep-lognormal', options?: { categories?: number[]; length?: number; delay?: number }): { k: number[]; x: number[] }
 export function straightApproach(r: () => number, options?: { steps?: number; stepMs?: number; hold?: number; dwell?: number }): PointerRec[]
 export function bezierApproach(r: () => number, options?: Record<string, never>): PointerRec[]
 export function ghostApproach(r: () => number, options?: { moveSpeed?: number }): PointerRec[]

@@ -106,7 +106,7 @@ export function loginCategories(r, length = 28) {
  * `delay` ms (+ event-loop jitter) and the next one goes down 1–2 ms after the release.
  * mode 'fixed': one delay; 'per-key': a new random delay per key (the usual "human-like"
  * wrapper: `for (c of text) await page.keyboard.type(c, { delay: rand(a, b) })`);
- * 'sleep-uniform' / 'sleep-normal': `press(c, {delay: rand})` then `sleep(rand)`.
+ * 'sleep-uniform' / 'sleep-normal' / 'sleep-lognormal': `press(c, {delay: rand})` then `sleep(rand)`.
  */
 export function botTyping(r, mode, options = {}) {
   const cats = options.categories ?? loginCategories(r, options.length ?? 28)
@@ -135,6 +135,10 @@ export function botTyping(r, mode, options = {}) {
     } else if (mode === 'sleep-normal') {
       hold = Math.round(normal(hm, hm / 4, 10)) + jitter()
       gap = Math.round(normal(gm, gm / 3, 5)) + 1 + jitter()
+    } else if (mode === 'sleep-lognormal') {
+      // A script that copies human timing statistics: log-normal holds and gaps.
+      hold = Math.round(hm * Math.exp(0.3 * gauss(r))) + jitter()
+      gap = Math.round(gm * Math.exp(0.6 * gauss(r))) + 1 + jitter()
     } else throw new Error(`unknown mode ${mode}`)
     presses.push({ down: t, hold, category })
     t += hold + gap

@@ -208,6 +208,8 @@ detect('typing-no-delay', (r) => botTyping(r, 'fixed', { delay: 0 }), 'SCRIPTED_
 detect('typing-random-delay-per-key', (r) => botTyping(r, 'per-key'), 'SCRIPTED_TYPING')
 detect('typing-random-press-and-sleep-uniform', (r) => botTyping(r, 'sleep-uniform'), 'SCRIPTED_TYPING')
 detect('typing-random-press-and-sleep-normal', (r) => botTyping(r, 'sleep-normal'), 'SCRIPTED_TYPING')
+// Not a target: a script that imitates human timing statistics (log-normal delays), to show the limit.
+detect('typing-random-press-and-sleep-lognormal', (r) => botTyping(r, 'sleep-lognormal'), 'SCRIPTED_TYPING')
 detect('pointer-straight', (r) => botPointer(r, straightApproach), 'SCRIPTED_POINTER')
 detect('pointer-straight-humanised-click', (r) => botPointer(r, (rr) => straightApproach(rr, { hold: 60 + Math.round(rr() * 80), dwell: 100 })), 'SCRIPTED_POINTER')
 detect('pointer-bezier', (r) => botPointer(r, bezierApproach), 'SCRIPTED_POINTER')

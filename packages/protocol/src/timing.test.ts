@@ -134,3 +134,19 @@ describe('extractTiming', () => {
 function decodeKeysOf(records: [number, number, number, boolean][]) {
   return decodeKeys(keys(records))
 }
+
+describe('typingTiming tail', () => {
+  it('measures the longest latency against the median and the log spread', () => {
+    const records: [number, number, number, boolean][] = []
+    const gaps = [200, 200, 200, 800]
+    let t = 0
+    records.push([t, 1, KEY_CATEGORY.letter, false], [t + 80, 1, KEY_CATEGORY.letter, true])
+    for (const g of gaps) {
+      t += g
+      records.push([t, 1, KEY_CATEGORY.letter, false], [t + 80, 1, KEY_CATEGORY.letter, true])
+    }
+    const timing = typingTiming(decodeKeysOf(records))
+    expect(timing.tailRatio).toBe(4)
+    expect(timing.latencyLogSd).toBeCloseTo(Math.log(4) * Math.sqrt(3) / 4, 3)
+  })
+})

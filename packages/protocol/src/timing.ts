@@ -75,6 +75,10 @@ export interface TypingTiming {
   tinyGapRate: number
   /** Share of consecutive down-to-down latencies whose difference is under 3 ms (metronome regularity). */
   steadyRate: number
+  /** Longest latency ÷ median latency (0 under 2 latencies): people hesitate now and then, random delays rarely do. */
+  tailRatio: number
+  /** Standard deviation of the logarithms of the latencies (0 under 2 latencies). */
+  latencyLogSd: number
   /** Shift downs, and typing-key downs while Shift was held. */
   shiftDowns: number
   shiftedDowns: number
@@ -157,16 +161,19 @@ export function typingTiming(keys: readonly KeyEvent[]): TypingTiming {
       if (a.field === b.field && a.up !== undefined) fixed.push(b.t - a.up)
     }
   }
+  const lat = shape(latencies)
   let steady = 0
   for (let i = 1; i < latencies.length; i++) if (Math.abs(latencies[i]! - latencies[i - 1]!) < 3) steady++
   return {
     downs,
     hold: shape(holds),
-    downDown: shape(latencies),
+    downDown: lat,
     upDown: shape(fixed),
     rolloverRate: downs ? r3(rollovers / downs) : 0,
     tinyGapRate: fixed.length ? r3(fixed.filter((g) => g >= 0 && g <= 6).length / fixed.length) : 0,
     steadyRate: latencies.length > 1 ? r3(steady / (latencies.length - 1)) : 0,
+    tailRatio: latencies.length > 1 && lat.median > 0 ? r3(Math.max(...latencies) / lat.median) : 0,
+    latencyLogSd: latencies.length > 1 ? shape(latencies.map((l) => Math.log(Math.max(l, 1)))).sd : 0,
     shiftDowns,
     shiftedDowns,
     corrections,

@@ -10,6 +10,9 @@ import { ruleMode, type Rule, type RuleOptions } from './types.js'
  *   the human data (0 of the benchmark's sequences): `keyboard.type` with or without delay.
  * - typing `flat-timing`: no rollover and hold/latency distributions without the long right
  *   tail of human typing (uniform or normal random delays). Statistical: challenges alone.
+ * - typing `no-long-tail`: at least 15 latencies, no rollover, none longer than 1.9 × the
+ *   median and a narrow log spread: people hesitate now and then, smooth random delays do
+ *   not. Statistical: challenges alone.
  * - pointer `instant-click`: every press released within 4 ms (`mouse.click` with no delay).
  *   Touchpad taps and remote desktops can do this too: a doubt that challenges at most.
  * - pointer `ruler-path`: a long approach that is a straight line with equal steps.
@@ -21,6 +24,7 @@ export const SCRIPTED_WEIGHTS: Readonly<Record<string, number>> = {
   'instant-next-key': 90,
   metronome: 90,
   'flat-timing': 60,
+  'no-long-tail': 60,
   'instant-click': 40,
   'ruler-path': 70,
   'smooth-path': 60,
@@ -41,6 +45,10 @@ export const SCRIPTED_THRESHOLDS = {
   flatSkew: 0.45,
   /** flat-timing also needs the latency kurtosis under this. */
   flatKurtosis: 2.8,
+  /** no-long-tail: at least this many latencies, none over `tailRatio` × the median, log spread under `tailLogSd`. */
+  tailMinLatencies: 15,
+  tailRatio: 1.9,
+  tailLogSd: 0.3,
   /** Least moves in an approach before its path is judged. */
   minMoves: 5,
   /** Press-to-release at most this (ms) is an instant click (`page.click` gives 0–2 ms). */
@@ -79,6 +87,9 @@ export function scriptedTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS
     t.downDown.kurtosis < th.flatKurtosis
   ) {
     out.push({ finding: 'flat-timing', detail: { holdSkew: t.hold.skew, latencySkew: t.downDown.skew, latencyKurtosis: t.downDown.kurtosis } })
+  }
+  if (t.downDown.n >= th.tailMinLatencies && t.rolloverRate === 0 && t.tailRatio < th.tailRatio && t.latencyLogSd < th.tailLogSd) {
+    out.push({ finding: 'no-long-tail', detail: { tailRatio: t.tailRatio, latencyLogSd: t.latencyLogSd } })
   }
   return out
 }
