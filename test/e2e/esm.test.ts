@@ -60,7 +60,9 @@ describe('ESM build bundled into a page', () => {
     expect(decision).toBe('deny') // headless Chromium: webdriver
     const verdict = site.verdicts.at(-1)!
     expect(verdict.device?.id).toMatch(/^[\w-]{43}$/)
-    expect(unexpectedReasons(verdict.reasons, ['AUTOMATION'])).toEqual([])
+    // Playwright input (keyboard.type, page.click) is scripted input too.
+    expect(verdict.reasons.some((r) => r.code === 'SCRIPTED_TYPING' || r.code === 'SCRIPTED_POINTER')).toBe(true)
+    expect(unexpectedReasons(verdict.reasons, ['AUTOMATION', 'SCRIPTED_TYPING', 'SCRIPTED_POINTER'])).toEqual([])
 
     const body = tokenBody(site.tokens.at(-1)!) as { s: Record<string, { v?: unknown; e?: string }>; b: Record<string, number[]> }
     expect(body.s.fingerprint!.v).toMatchObject({ g: expect.any(Object) })

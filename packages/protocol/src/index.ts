@@ -45,6 +45,8 @@ export {
   extractFeatures,
 } from './behaviour.js'
 export type { KeyCategory, KeyEvent, PointerRecord, FormEvent, Stats, BehaviourFeatures } from './behaviour.js'
+export { shape, typingTiming, pointerApproaches, formTiming, extractTiming } from './timing.js'
+export type { Shape, TypingTiming, Approach, FormTiming, TimingFeatures } from './timing.js'
 export { deviceHashes, fnv1a64, COARSE_GROUPS, FINGERPRINT_GROUPS } from './device-hash.js'
 export { peekChallenge } from './peek.js'
 export type { ChallengePeek } from './peek.js'

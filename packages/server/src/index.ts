@@ -23,11 +23,29 @@ export {
   velocityRule,
   DEFAULT_VELOCITY_LIMITS,
   defaultRules,
+  scriptedInputRule,
+  scriptedFindings,
+  scriptedTypingFindings,
+  scriptedApproachFindings,
+  SCRIPTED_WEIGHTS,
+  SCRIPTED_THRESHOLDS,
+  behaviourReplayRule,
+  replayBands,
+  typingProfileRule,
+  TYPING_PROFILE_THRESHOLD,
+  typingVector,
+  typingProfileScore,
+  scaledManhattan,
+  aggregateDistance,
+  addToAggregate,
+  learnTypingProfile,
+  memoryTypingProfiles,
   signalValue,
   ruleMode,
   ruleWeight,
 } from './rules/index.js'
 export type { HistoryRuleOptions, VelocityLimit, VelocityRuleOptions, Dimension } from './rules/index.js'
+export type { ScriptedInputRuleOptions, Finding, BehaviourReplayRuleOptions, TypingProfileRuleOptions, TypingProfileStore, TypingProfile, TypingAggregate, TypingVector } from './rules/index.js'
 export type { AutomationRuleOptions, CodeRuleOptions, Rule, RuleInput, RuleMode, RuleOptions, VerifyContext } from './rules/index.js'
 export { OUTCOMES, DEFAULT_ALERT_ON } from './verifier.js'
 export type { ReportStatus } from './verifier.js'

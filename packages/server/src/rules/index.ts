@@ -1,4 +1,5 @@
 import { automationRule } from './automation.js'
+import { scriptedInputRule } from './behaviour.js'
 import { consistencyRule } from './consistency.js'
 import { headlessRule } from './headless.js'
 import { historyRule } from './history.js'
@@ -8,6 +9,12 @@ import { tamperingRule } from './tampering.js'
 import type { Rule } from './types.js'
 
 export { automationRule } from './automation.js'
+export { scriptedInputRule, scriptedFindings, scriptedTypingFindings, scriptedApproachFindings, SCRIPTED_WEIGHTS, SCRIPTED_THRESHOLDS } from './behaviour.js'
+export type { ScriptedInputRuleOptions, Finding } from './behaviour.js'
+export { behaviourReplayRule, replayBands } from './replay.js'
+export type { BehaviourReplayRuleOptions } from './replay.js'
+export { typingProfileRule, TYPING_PROFILE_THRESHOLD, typingVector, typingProfileScore, scaledManhattan, aggregateDistance, addToAggregate, learnTypingProfile, memoryTypingProfiles } from './typing-profile.js'
+export type { TypingProfileRuleOptions, TypingProfileStore, TypingProfile, TypingAggregate, TypingVector } from './typing-profile.js'
 export type { AutomationRuleOptions } from './automation.js'
 export { headlessRule, HEADLESS_WEIGHTS } from './headless.js'
 export { tamperingRule, TAMPERING_WEIGHTS } from './tampering.js'
@@ -23,7 +30,7 @@ export { signalValue, ruleMode, ruleWeight } from './types.js'
 
 /** The rules a verifier runs when none are given, in run order. */
 export function defaultRules(): Rule[] {
-  return [negativeRule(), automationRule(), headlessRule(), tamperingRule(), consistencyRule(), historyRule(), velocityRule()]
+  return [negativeRule(), automationRule(), headlessRule(), tamperingRule(), consistencyRule(), scriptedInputRule(), historyRule(), velocityRule()]
 }
 export { ipListRule } from './ip-list.js'
 export type { IpListRuleOptions } from './ip-list.js'

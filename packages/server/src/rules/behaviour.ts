@@ -1,0 +1,173 @@
+import { extractTiming, type Approach, type TimingFeatures, type TypingTiming } from '@kenchi/protocol'
+import { KenchiError } from '../errors.js'
+import type { Reason } from '../verdict.js'
+import { ruleMode, type Rule, type RuleOptions } from './types.js'
+
+/**
+ * Weights of the scripted-input findings. A finding's weight is how much it alone counts;
+ * the reason for a code carries the heaviest of its findings (docs/behaviour.md).
+ * - typing `constant-hold`, `instant-next-key`, `metronome`: timing no person produces in
+ *   the human data (0 of the benchmark's sequences): `keyboard.type` with or without delay.
+ * - typing `flat-timing`: no rollover and hold/latency distributions without the long right
+ *   tail of human typing (uniform or normal random delays). Statistical: challenges alone.
+ * - typing `no-long-tail`: at least 15 latencies, no rollover, none longer than 1.9 × the
+ *   median and a narrow log spread: people hesitate now and then, smooth random delays do
+ *   not. Statistical: challenges alone.
+ * - pointer `instant-click`: every press released within 4 ms (`mouse.click` with no delay).
+ *   Touchpad taps and remote desktops can do this too: a doubt that challenges at most.
+ * - pointer `ruler-path`: a long approach that is a straight line with equal steps.
+ * - pointer `smooth-path`: a long approach whose speed changes too smoothly for a hand
+ *   (Bezier generators, `ghost-cursor`). Statistical: challenges alone.
+ */
+export const SCRIPTED_WEIGHTS: Readonly<Record<string, number>> = {
+  'constant-hold': 90,
+  'instant-next-key': 90,
+  metronome: 90,
+  'flat-timing': 60,
+  'no-long-tail': 60,
+  'instant-click': 40,
+  'ruler-path': 70,
+  'smooth-path': 60,
+  'no-interaction': 20,
+}
+
+/** Thresholds, calibrated on the human data (bench/behaviour.mjs; docs/behaviour.md). */
+export const SCRIPTED_THRESHOLDS = {
+  /** Least typing-key holds / latencies before typing is judged. */
+  minKeys: 8,
+  /** Hold-time standard deviation under this (ms) is robotic. */
+  constantHoldSd: 6,
+  /** Share of up→down gaps of 0–6 ms at or over this is `keyboard.type`. */
+  tinyGapRate: 0.5,
+  /** Down→down coefficient of variation under this is a metronome. */
+  metronomeCv: 0.1,
+  /** flat-timing: no rollover, and hold and latency skewness both under this. */
+  flatSkew: 0.45,
+  /** flat-timing also needs the latency kurtosis under this. */
+  flatKurtosis: 2.8,
+  /** no-long-tail: at least this many latencies, none over `tailRatio` × the median, log spread under `tailLogSd`. */
+  tailMinLatencies: 15,
+  tailRatio: 1.9,
+  tailLogSd: 0.3,
+  /** Least moves in an approach before its path is judged. */
+  minMoves: 5,
+  /** Press-to-release at most this (ms) is an instant click (`page.click` gives 0–2 ms). */
+  instantClickMs: 4,
+  /** ruler-path: straightness and step-length regularity. */
+  rulerStraightness: 0.995,
+  rulerStepCv: 0.1,
+  /** smooth-path: jerk (normalised second difference of speed) under this, or acceleration roughness under `smoothAccel`, on a path of at least `smoothMinLength` px. */
+  smoothJerk: 0.3,
+  smoothAccel: 0.25,
+  smoothMinLength: 100,
+}
+
+export interface ScriptedInputRuleOptions extends RuleOptions {
+  /** Weight per finding (0–100, 0 ignores it); merged over `SCRIPTED_WEIGHTS`. */
+  weights?: Record<string, number>
+}
+
+export interface Finding {
+  finding: string
+  detail: Record<string, number>
+}
+
+/** Typing findings (pure). No opinion under `minKeys` timed keys. */
+export function scriptedTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS): Finding[] {
+  const out: Finding[] = []
+  if (t.hold.n >= th.minKeys && t.hold.sd < th.constantHoldSd) out.push({ finding: 'constant-hold', detail: { holdSd: t.hold.sd, n: t.hold.n } })
+  if (t.upDown.n >= th.minKeys && t.tinyGapRate >= th.tinyGapRate) out.push({ finding: 'instant-next-key', detail: { tinyGapRate: t.tinyGapRate, n: t.upDown.n } })
+  if (t.downDown.n >= th.minKeys && t.downDown.cv < th.metronomeCv) out.push({ finding: 'metronome', detail: { cv: t.downDown.cv, n: t.downDown.n } })
+  if (
+    t.hold.n >= th.minKeys &&
+    t.downDown.n >= th.minKeys &&
+    t.rolloverRate === 0 &&
+    t.hold.skew < th.flatSkew &&
+    t.downDown.skew < th.flatSkew &&
+    t.downDown.kurtosis < th.flatKurtosis
+  ) {
+    out.push({ finding: 'flat-timing', detail: { holdSkew: t.hold.skew, latencySkew: t.downDown.skew, latencyKurtosis: t.downDown.kurtosis } })
+  }
+  if (t.downDown.n >= th.tailMinLatencies && t.rolloverRate === 0 && t.tailRatio < th.tailRatio && t.latencyLogSd < th.tailLogSd) {
+    out.push({ finding: 'no-long-tail', detail: { tailRatio: t.tailRatio, latencyLogSd: t.latencyLogSd } })
+  }
+  return out
+}
+
+/** Pointer findings for one approach (pure). */
+export function scriptedApproachFindings(a: Approach, th = SCRIPTED_THRESHOLDS): Finding[] {
+  const out: Finding[] = []
+  if (a.moves >= th.minMoves && a.length >= th.smoothMinLength) {
+    if (a.straightness >= th.rulerStraightness && a.stepLengthCv < th.rulerStepCv) {
+      out.push({ finding: 'ruler-path', detail: { straightness: a.straightness, stepLengthCv: a.stepLengthCv } })
+    } else if (a.jerk < th.smoothJerk || a.accelRoughness < th.smoothAccel) {
+      out.push({ finding: 'smooth-path', detail: { jerk: a.jerk, accelRoughness: a.accelRoughness, moves: a.moves } })
+    }
+  }
+  return out
+}
+
+/** Every finding of a token's behaviour, by code. */
+export function scriptedFindings(f: TimingFeatures, th = SCRIPTED_THRESHOLDS): { typing: Finding[]; pointer: Finding[] } {
+  const pointer: Finding[] = []
+  const mouse = f.approaches.filter((a) => a.kind === 0) // touch and pen: no path model (docs/behaviour.md, blind spots)
+  // Every press released within a few milliseconds: `mouse.click()` with no delay.
+  // Only when all are: remote-desktop and touchpad-tap clicks can be instant now and then.
+  if (mouse.length > 0 && mouse.every((a) => a.hold >= 0 && a.hold <= th.instantClickMs)) {
+    pointer.push({ finding: 'instant-click', detail: { presses: mouse.length, hold: Math.max(...mouse.map((a) => a.hold)) } })
+  }
+  for (const a of mouse) {
+    for (const finding of scriptedApproachFindings(a, th)) if (!pointer.some((p) => p.finding === finding.finding)) pointer.push(finding)
+  }
+  return { typing: scriptedTypingFindings(f.typing, th), pointer }
+}
+
+function validateWeights(weights: Record<string, number>): void {
+  for (const [k, w] of Object.entries(weights)) {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100) throw new KenchiError('CONFIG_RULE', `scriptedInputRule: weights.${k} must be 0–100`)
+  }
+}
+
+/**
+ * `SCRIPTED_TYPING`, `SCRIPTED_POINTER`, `NO_INTERACTION`: input whose timing a script
+ * produced. Reads only the token's behaviour section (`b`); a token without one gets no
+ * opinion. One reason per code, weighted by its heaviest finding; `detail.found` lists
+ * the findings. `NO_INTERACTION` (no key and no pointer press before the token) is only a
+ * doubt: autofill, password managers and keyboard-less assistive input look like it.
+ */
+export function scriptedInputRule(options: ScriptedInputRuleOptions = {}): Rule {
+  const weights = { ...SCRIPTED_WEIGHTS, ...options.weights }
+  validateWeights(weights)
+  return {
+    name: 'scripted-input',
+    mode: ruleMode('scriptedInputRule', options),
+    evaluate({ token }) {
+      const b = token.body.b
+      if (b === undefined || b === null || typeof b !== 'object') return []
+      const f = extractTiming(b)
+      const found = scriptedFindings(f)
+      const reasons: Reason[] = []
+      const add = (code: 'SCRIPTED_TYPING' | 'SCRIPTED_POINTER', list: Finding[]) => {
+        const weighted = list.filter((x) => (weights[x.finding] ?? 0) > 0)
+        if (!weighted.length) return
+        weighted.sort((x, y) => weights[y.finding]! - weights[x.finding]!)
+        reasons.push({
+          code,
+          weight: weights[weighted[0]!.finding]!,
+          detail: { found: weighted.map((x) => x.finding), ...weighted[0]!.detail },
+        })
+      }
+      add('SCRIPTED_TYPING', found.typing)
+      add('SCRIPTED_POINTER', found.pointer)
+      const noWeight = weights['no-interaction'] ?? 0
+      if (noWeight > 0 && f.typing.downs === 0 && f.approaches.length === 0 && (Array.isArray(b.k) || Array.isArray(b.f) || Array.isArray(b.x))) {
+        reasons.push({
+          code: 'NO_INTERACTION',
+          weight: noWeight,
+          detail: { autofills: f.form.autofills, pastes: f.form.pastes, untypedInputs: f.form.untypedInputs },
+        })
+      }
+      return reasons
+    },
+  }
+}

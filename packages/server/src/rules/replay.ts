@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto'
+import { extractTiming } from '@kenchi/protocol'
+import { KenchiError } from '../errors.js'
+import type { Reason } from '../verdict.js'
+import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
+
+export interface BehaviourReplayRuleOptions extends RuleOptions {
+  /** Weight of `BEHAVIOR_REPLAYED`. Default 80: denies alone (people never repeat a timing sequence). */
+  weight?: number
+  /** How long band hashes are kept, ms. Default 30 days. */
+  ttlMs?: number
+  /** Timing values (holds and latencies) per band. Default 12. */
+  bandSize?: number
+  /** Quantisation of timing values, ms. Default 10. */
+  binMs?: number
+}
+
+const DAY = 24 * 60 * 60 * 1000
+
+/**
+ * The band hashes of a behaviour section: its key holds and down-to-down latencies in
+ * order, quantised to `binMs`, cut into consecutive bands of `bandSize` values, each
+ * hashed. Two people typing never share a band (12 values within 10 ms each); a recording
+ * replayed with a millisecond or two of jitter keeps some bands intact.
+ */
+export function replayBands(b: Readonly<Record<string, readonly number[]>>, bandSize = 12, binMs = 10): string[] {
+  const t = extractTiming(b).typing
+  const values: number[] = []
+  for (let i = 0; i < Math.max(t.holds.length, t.latencies.length); i++) {
+    if (i < t.holds.length) values.push(t.holds[i]!)
+    if (i < t.latencies.length) values.push(t.latencies[i]!)
+  }
+  const bands: string[] = []
+  for (let i = 0; i + bandSize <= values.length; i += bandSize) {
+    const band = values.slice(i, i + bandSize).map((v) => Math.round(v / binMs))
+    if (new Set(band).size < 3) continue // constant script timing: SCRIPTED_TYPING's case, not a recording
+    bands.push(createHash('sha256').update(`kenchi-replay:${binMs}:${band.join(',')}`).digest('base64url').slice(0, 22))
+  }
+  return bands
+}
+
+/**
+ * `BEHAVIOR_REPLAYED`: a band of this token's typing timing was seen before, on any
+ * account: a recorded person is being replayed. Stores only band hashes (`beh:rep:<hash>`,
+ * `setIfAbsent`, kept `ttlMs`), never the timing itself. Needs at least one full band
+ * (about 6 typed keys); constant bot timing is `SCRIPTED_TYPING`'s job, so bands with
+ * fewer than 3 distinct quantised values are not stored.
+ */
+export function behaviourReplayRule(options: BehaviourReplayRuleOptions = {}): Rule {
+  const weight = ruleWeight('behaviourReplayRule', options.weight ?? 80)
+  const ttlMs = options.ttlMs ?? 30 * DAY
+  const bandSize = options.bandSize ?? 12
+  const binMs = options.binMs ?? 10
+  if (!(ttlMs > 0) || !Number.isInteger(bandSize) || bandSize < 4 || !(binMs >= 1)) {
+    throw new KenchiError('CONFIG_RULE', 'behaviourReplayRule: ttlMs > 0, bandSize >= 4 (integer), binMs >= 1')
+  }
+  return {
+    name: 'behaviour-replay',
+    mode: ruleMode('behaviourReplayRule', options),
+    async evaluate({ token, store }) {
+      const b = token.body.b
+      if (b === undefined || b === null || typeof b !== 'object') return []
+      const bands = replayBands(b, bandSize, binMs)
+      let seen = 0
+      for (const band of new Set(bands)) if (!(await store.setIfAbsent(`beh:rep:${band}`, ttlMs))) seen++
+      const reasons: Reason[] = []
+      if (seen > 0) reasons.push({ code: 'BEHAVIOR_REPLAYED', weight, detail: { bands: bands.length, seen } })
+      return reasons
+    },
+  }
+}

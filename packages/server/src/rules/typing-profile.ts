@@ -1,0 +1,177 @@
+import { extractTiming, type TypingTiming } from '@kenchi/protocol'
+import { KenchiError } from '../errors.js'
+import type { Reason } from '../verdict.js'
+import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
+
+/** A login's typing rhythm: log hold times and log latencies, in order, and their shape. */
+export interface TypingVector {
+  /** Only vectors with the same signature (number of holds and latencies) are compared. */
+  sig: string
+  values: number[]
+}
+
+/** Running aggregates of one signature: count, means and sums of squared deviations (Welford). No raw samples. */
+export interface TypingAggregate {
+  n: number
+  mean: number[]
+  m2: number[]
+}
+
+/** A user's typing profile: a few aggregates, one per signature (most recently used first). */
+export interface TypingProfile {
+  v: 1
+  sigs: Record<string, TypingAggregate>
+  order: string[]
+}
+
+/** Where profiles live. The `Store` interface has no value get/set (docs/behaviour.md): a memory implementation is given. */
+export interface TypingProfileStore {
+  get(userHash: string): Promise<TypingProfile | undefined>
+  set(userHash: string, profile: TypingProfile): Promise<void>
+}
+
+/** Profiles in memory (one process; lost on restart). At most `maxUsers`, the least recently written dropped first. */
+export function memoryTypingProfiles(maxUsers = 100_000): TypingProfileStore {
+  const map = new Map<string, string>()
+  return {
+    async get(userHash) {
+      const json = map.get(userHash)
+      return json === undefined ? undefined : (JSON.parse(json) as TypingProfile)
+    },
+    async set(userHash, profile) {
+      map.delete(userHash)
+      map.set(userHash, JSON.stringify(profile))
+      if (map.size > maxUsers) map.delete(map.keys().next().value!)
+    },
+  }
+}
+
+const MAX_SIGNATURES = 3
+/** Least timing values before a login has a rhythm worth learning. */
+const MIN_VALUES = 6
+
+/** The rhythm vector of typing timing, or undefined if too little was typed. */
+export function typingVector(t: TypingTiming): TypingVector | undefined {
+  const values: number[] = []
+  for (const h of t.holds) values.push(Math.log(Math.max(h, 1)))
+  for (const l of t.latencies) values.push(Math.log(Math.max(l, 1)))
+  if (values.length < MIN_VALUES) return undefined
+  return { sig: `${t.holds.length}:${t.latencies.length}`, values }
+}
+
+/** Adds one vector to an aggregate (or starts one). */
+export function addToAggregate(a: TypingAggregate | undefined, values: readonly number[]): TypingAggregate {
+  const next: TypingAggregate = a ? { n: a.n, mean: [...a.mean], m2: [...a.m2] } : { n: 0, mean: values.map(() => 0), m2: values.map(() => 0) }
+  next.n++
+  values.forEach((x, i) => {
+    const d = x - next.mean[i]!
+    next.mean[i]! += d / next.n
+    next.m2[i]! += d * (x - next.mean[i]!)
+  })
+  return next
+}
+
+/** Prior spread of a log timing value (about ±25 %), mixed into the learned spread while samples are few. */
+const PRIOR_SD = 0.25
+const PRIOR_WEIGHT = 2
+
+/**
+ * Distance of a vector from an aggregate: mean absolute deviation in units of each
+ * dimension's standard deviation, shrunk towards a prior spread (few samples give
+ * unstable spreads). Log timing, so a slower day moves every
+ * value alike. 0 = the profile's mean; about 1 is typical for the same person.
+ */
+export function aggregateDistance(a: TypingAggregate, values: readonly number[]): number {
+  const k = values.length
+  let sum = 0
+  for (let i = 0; i < k; i++) {
+    // Shrunk variance: the learned one (n - 1 degrees of freedom) mixed with the prior's.
+    const sd = Math.sqrt((a.m2[i]! + PRIOR_WEIGHT * PRIOR_SD ** 2) / (a.n - 1 + PRIOR_WEIGHT))
+    sum += Math.abs(values[i]! - a.mean[i]!) / sd
+  }
+  return sum / k
+}
+
+/** Enrolment vectors → distance of a new one (the benchmark's entry point). */
+export function typingProfileScore(enrol: readonly (TypingVector | undefined)[], probe: TypingVector | undefined): number {
+  if (!probe) return Infinity
+  let agg: TypingAggregate | undefined
+  for (const v of enrol) if (v && v.sig === probe.sig) agg = addToAggregate(agg, v.values)
+  return agg ? aggregateDistance(agg, probe.values) : Infinity
+}
+
+/** Scaled Manhattan (Killourhy & Maxion 2009), the baseline: Σ |x − mean| / mean absolute deviation, on raw values. */
+export function scaledManhattan(train: readonly (readonly number[])[], probe: readonly number[]): number {
+  const k = probe.length
+  const mean = Array.from({ length: k }, (_, i) => train.reduce((s, v) => s + v[i]!, 0) / train.length)
+  const mad = Array.from({ length: k }, (_, i) => train.reduce((s, v) => s + Math.abs(v[i]! - mean[i]!), 0) / train.length)
+  let sum = 0
+  for (let i = 0; i < k; i++) sum += Math.abs(probe[i]! - mean[i]!) / Math.max(mad[i]!, 1e-6)
+  return sum
+}
+
+/** Adds a login's typing to the user's profile. Call it for logins that were accepted (the app knows). */
+export async function learnTypingProfile(profiles: TypingProfileStore, userHash: string, b: Readonly<Record<string, readonly number[]>> | undefined): Promise<boolean> {
+  const v = typingVector(extractTiming(b).typing)
+  if (!v) return false
+  const profile = (await profiles.get(userHash)) ?? { v: 1 as const, sigs: {}, order: [] }
+  profile.sigs[v.sig] = addToAggregate(profile.sigs[v.sig], v.values)
+  profile.order = [v.sig, ...profile.order.filter((s) => s !== v.sig)]
+  for (const old of profile.order.splice(MAX_SIGNATURES)) delete profile.sigs[old]
+  await profiles.set(userHash, profile)
+  return true
+}
+
+/**
+ * Default mismatch distance: about the 95th percentile of a person's own logins in the
+ * benchmark (Keystroke100, 5 enrolment samples), so about 1 in 20 genuine logins of a
+ * profile that young still gets the reason; it only challenges (docs/behaviour.md).
+ */
+export const TYPING_PROFILE_THRESHOLD = 1.5
+
+export interface TypingProfileRuleOptions extends RuleOptions {
+  /** Where profiles are kept. Default: a memory store private to this rule. */
+  profiles?: TypingProfileStore
+  /** Samples a signature needs before the rule has an opinion. Default 5. */
+  minSamples?: number
+  /** Distance over which the typing is a mismatch. Default `TYPING_PROFILE_THRESHOLD`. */
+  threshold?: number
+  /** Weight of `TYPING_MISMATCH`. Default 40: challenges alone, never denies alone. */
+  weight?: number
+  /** Actions checked. Default `['login']`. */
+  actions?: readonly string[]
+}
+
+/**
+ * `TYPING_MISMATCH`: the login's typing rhythm is far from what this account typed on
+ * its accepted logins. No opinion without a user, with too little typing, or with fewer
+ * than `minSamples` learned logins of the same shape. The rule only reads profiles;
+ * `rule.learn(userHash, b)` (or `learnTypingProfile`) adds an accepted login.
+ */
+export function typingProfileRule(options: TypingProfileRuleOptions = {}): Rule & { learn(userHash: string, b: Readonly<Record<string, readonly number[]>> | undefined): Promise<boolean>; profiles: TypingProfileStore } {
+  const weight = ruleWeight('typingProfileRule', options.weight ?? 40)
+  const minSamples = options.minSamples ?? 5
+  const threshold = options.threshold ?? TYPING_PROFILE_THRESHOLD
+  const actions = options.actions ?? ['login']
+  if (!Number.isInteger(minSamples) || minSamples < 2) throw new KenchiError('CONFIG_RULE', 'typingProfileRule: minSamples must be an integer >= 2')
+  if (!(threshold > 0)) throw new KenchiError('CONFIG_RULE', 'typingProfileRule: threshold must be > 0')
+  const profiles = options.profiles ?? memoryTypingProfiles()
+  return {
+    name: 'typing-profile',
+    mode: ruleMode('typingProfileRule', options),
+    profiles,
+    learn: (userHash, b) => learnTypingProfile(profiles, userHash, b),
+    async evaluate({ token, context, userHash }) {
+      const b = token.body.b
+      if (!userHash || !actions.includes(context.action) || b === undefined || b === null || typeof b !== 'object') return []
+      const v = typingVector(extractTiming(b).typing)
+      if (!v) return []
+      const agg = (await profiles.get(userHash))?.sigs[v.sig]
+      if (!agg || agg.n < minSamples) return []
+      const distance = Math.round(aggregateDistance(agg, v.values) * 100) / 100
+      const reasons: Reason[] = []
+      if (distance > threshold) reasons.push({ code: 'TYPING_MISMATCH', weight, detail: { distance, samples: agg.n } })
+      return reasons
+    },
+  }
+}
