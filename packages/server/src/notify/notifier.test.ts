@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { SMTPServer } from 'smtp-server'
+import { startInbox } from '../../../../test/support/smtp.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { KenchiError } from '../errors.js'
 import { ALERTS_SUPPRESSED, createNotifier, type Alert } from './notifier.js'
@@ -148,30 +148,12 @@ describe('createNotifier: signed webhook', () => {
 
 describe('createNotifier: e-mail through nodemailer', () => {
   it('delivers the alert to a real SMTP server', async () => {
-    const mails: Array<{ from: string; to: string[]; data: string }> = []
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = []
-        stream.on('data', (c: Buffer) => chunks.push(c))
-        stream.on('end', () => {
-          mails.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            data: Buffer.concat(chunks).toString('utf8'),
-          })
-          callback()
-        })
-      },
-    })
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve))
-    cleanups.push(() => new Promise((resolve) => smtp.close(() => resolve())))
-    const port = (smtp.server.address() as AddressInfo).port
+    const inbox = await startInbox()
+    cleanups.push(() => inbox.close())
+    const { mails } = inbox
 
     const notifier = createNotifier({
-      email: { transport: { host: '127.0.0.1', port, secure: false, ignoreTLS: true }, from: 'kenchi@shop.example', to: ['admin@shop.example', 'ops@shop.example'] },
+      email: { transport: inbox.transport, from: 'kenchi@shop.example', to: ['admin@shop.example', 'ops@shop.example'] },
     })
     notifier.notify({ kind: 'card-testing', code: 'CARD_FAILURES', detail: { failures: 81, rate: 0.85 }, at: Date.UTC(2026, 0, 2, 3, 4, 5) })
     await notifier.flush()
