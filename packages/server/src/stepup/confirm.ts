@@ -1,5 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
 import { KenchiError } from '../errors.js'
+import { optionChecks } from './options.js'
 import { secretBytes } from '../keys.js'
 import type { Store } from '../stores/types.js'
 import type { CodeSender } from './sender.js'
@@ -99,14 +100,7 @@ const PURPOSE = /^[a-z][a-z_]{0,31}$/
  * `KenchiError` `CONFIG_CONFIRM` for bad options.
  */
 export function createConfirmations(options: ConfirmationsOptions): Confirmations {
-  const fail = (message: string): never => {
-    throw new KenchiError('CONFIG_CONFIRM', `createConfirmations: ${message}`)
-  }
-  const int = (value: unknown, name: string, min: number, max: number, fallback: number): number => {
-    const v = value ?? fallback
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer from ${min} to ${max}`)
-    return v as number
-  }
+  const { fail, int } = optionChecks('CONFIG_CONFIRM', 'createConfirmations')
   const store = options.store
   if (!store || typeof store.setIfAbsent !== 'function') fail('store is required (e.g. verifier.store)')
   const key = secretBytes(options.secret, 'CONFIG_CONFIRM', 'createConfirmations: secret')

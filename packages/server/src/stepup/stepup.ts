@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto'
 import { KenchiError } from '../errors.js'
+import { optionChecks } from './options.js'
 import { secretBytes } from '../keys.js'
 import type { EventRecord, Store } from '../stores/types.js'
 import type { Verifier } from '../verifier.js'
@@ -143,14 +144,7 @@ const EVENT_ID = /^[\w-]{1,64}$/
 
 /** Creates step-up by one-time code. Throws `KenchiError` `CONFIG_STEP_UP` for bad options. */
 export function createStepUp(options: StepUpOptions): StepUp {
-  const fail = (message: string): never => {
-    throw new KenchiError('CONFIG_STEP_UP', `createStepUp: ${message}`)
-  }
-  const int = (value: unknown, name: string, min: number, max: number, fallback: number): number => {
-    const v = value ?? fallback
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer from ${min} to ${max}`)
-    return v as number
-  }
+  const { fail, int } = optionChecks('CONFIG_STEP_UP', 'createStepUp')
   const verifier = options.verifier
   if (!verifier || typeof verifier.reportOutcome !== 'function') fail('verifier is required')
   const key = secretBytes(options.secret, 'CONFIG_STEP_UP', 'createStepUp: secret')
