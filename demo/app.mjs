@@ -249,7 +249,7 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
   })
 
   const adminPassword = secrets.adminPassword
-  app.use('/admin', adminRouter({ verifier, store, adminPassword }))
+  app.use('/admin', adminRouter({ verifier, store, adminPassword, origins }))
 
   app.use((req, res) => res.status(404).type('text').send('not found'))
   app.use((error, req, res, next) => {
@@ -279,8 +279,15 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
 
 // --- admin ----------------------------------------------------------------------------
 
-function adminRouter({ verifier, store, adminPassword }) {
+function adminRouter({ verifier, store, adminPassword, origins }) {
   const router = express.Router()
+  // A browser resends Basic credentials to any page that posts here: changes from another
+  // origin are refused (curl and other clients send no Origin header).
+  router.use((req, res, next) => {
+    const origin = req.headers.origin
+    if (req.method === 'GET' || req.method === 'HEAD' || origin === undefined || origins.includes(origin)) return next()
+    res.status(403).json({ error: 'ORIGIN_REFUSED' })
+  })
   const wanted = createHash('sha256').update(adminPassword).digest()
   router.use((req, res, next) => {
     const header = req.headers.authorization ?? ''

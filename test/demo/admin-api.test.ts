@@ -156,6 +156,21 @@ describe('demo admin API', () => {
     const stored = (await (await api(`admin/api/events/${loginEvent}`)).json()) as EventRecord
     expect(stored.label).toMatchObject({ label: 'fraud', comment })
 
+    // A page on another origin cannot use the browser's Basic credentials to change labels.
+    const foreign = await api(`admin/api/events/${loginEvent}/label`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
+      body: JSON.stringify({ label: 'legit' }),
+    })
+    expect(foreign.status).toBe(403)
+    const foreignForm = await fetch(new URL(`admin/events/${loginEvent}/label`, demo.url), {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' },
+      body: 'label=legit',
+    })
+    expect(foreignForm.status).toBe(403)
+    expect(((await (await api(`admin/api/events/${loginEvent}`)).json()) as EventRecord).label?.label).toBe('fraud')
+
     const bad = await api(`admin/api/events/${loginEvent}/label`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label: 'maybe' }) })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: string }).error).toBe('INPUT_INVALID')
