@@ -86,6 +86,8 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     let id = /(?:^|;\s*)sid=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1]
     if (!id || !sessions.has(id)) {
       id = randomUUID()
+      // Bounded: every cookie-less request (a bot's too) makes one; the oldest go first.
+      if (sessions.size >= 10_000) sessions.delete(sessions.keys().next().value)
       sessions.set(id, {})
       res.append('set-cookie', `sid=${id}; HttpOnly; SameSite=Lax; Path=/`)
     }
