@@ -231,6 +231,16 @@ describe('demo admin API', () => {
     const page = await api('admin')
     expect(page.status).toBe(200)
     expect(await page.text()).toContain(loginEvent)
+    // The page's label buttons post a form from the demo's own origin.
+    const button = await fetch(new URL(`admin/events/${loginEvent}/label`, demo.url), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...bearer(), 'content-type': 'application/x-www-form-urlencoded', origin: demo.url.slice(0, -1) },
+      body: 'label=legit',
+    })
+    expect(button.status).toBe(303)
+    expect(((await (await api(`admin/api/events/${loginEvent}`)).json()) as EventRecord).label?.label).toBe('legit')
+    await api(`admin/api/events/${loginEvent}/label`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label: 'fraud' }) })
   })
 
   it('keeps secrets, accounts and events in the data folder across a restart', async () => {
