@@ -7,10 +7,12 @@ export default defineConfig({
   resolve: {
     // Unit tests run against the sources; test/dist-import.test.ts and the browser tests
     // check the built files separately.
-    alias: {
-      '@kenchi/protocol': src('protocol'),
-      '@kenchi/server': src('server'),
-    },
+    // Exact matches, so the subpath exports (the demo imports '@kenchi/server/express') map too.
+    alias: [
+      { find: /^@kenchi\/protocol$/, replacement: src('protocol') },
+      { find: /^@kenchi\/server$/, replacement: src('server') },
+      { find: /^@kenchi\/server\/express$/, replacement: fileURLToPath(new URL('./packages/server/src/adapters/express.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],

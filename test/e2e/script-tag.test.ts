@@ -1,5 +1,8 @@
-// The thin path in a real browser: the demo page loads the built IIFE, gets a challenge,
+// The thin path in a real browser: the demo shop's login page loads the built IIFE, gets a challenge,
 // the client signs a token, the form posts it, and the server's verify() decides.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error the demo is plain JavaScript
@@ -16,15 +19,18 @@ interface Demo {
 
 let demo: Demo
 let browser: Browser
+// A fresh data folder (SQLite store, secrets, accounts), not the demo's own demo/.data/.
+const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-demo-'))
 
 beforeAll(async () => {
-  demo = (await startDemo({ port: 0 })) as Demo
+  demo = (await startDemo({ port: 0, dataDir })) as Demo
   browser = await launchChromium()
 })
 
 afterAll(async () => {
   await browser?.close()
   await demo?.close()
+  rmSync(dataDir, { recursive: true, force: true })
 })
 
 /**
