@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
 import { KenchiError } from '../errors.js'
-import { optionChecks } from './options.js'
+import { deliverInBackground, optionChecks } from './options.js'
 import { secretBytes } from '../keys.js'
 import type { Store } from '../stores/types.js'
 import type { CodeSender } from './sender.js'
@@ -189,17 +189,7 @@ export function createConfirmations(options: ConfirmationsOptions): Confirmation
         await store.setFlag(`cf:live:${rid}:${gen}`, ttl)
         const link = new URL(linkUrl)
         link.searchParams.set('token', sign(purpose, ref, expiresAt))
-        const delivery = sender
-          .send({ to, code, purpose, link: link.toString(), expiresAt })
-          .catch((error: unknown) => {
-            try {
-              onDeliveryError(error)
-            } catch {
-              // ignore the hook's own failure
-            }
-          })
-          .finally(() => pending.delete(delivery))
-        pending.add(delivery)
+        deliverInBackground(pending, sender.send({ to, code, purpose, link: link.toString(), expiresAt }), onDeliveryError)
         return { ok: true as const, expiresAt }
       })
     },

@@ -12,3 +12,21 @@ export function optionChecks(code: string, factory: string) {
   }
   return { fail, int }
 }
+
+/**
+ * Sends without making the caller wait (so timing says nothing about delivery), keeps the
+ * promise in `pending` until it settles (for `flush()`), and reports a failure to `onError`,
+ * whose own failure is ignored.
+ */
+export function deliverInBackground(pending: Set<Promise<unknown>>, send: Promise<unknown>, onError: (error: unknown) => void): void {
+  const delivery: Promise<unknown> = send
+    .catch((error: unknown) => {
+      try {
+        onError(error)
+      } catch {
+        // the hook's own failure is not ours to report
+      }
+    })
+    .finally(() => pending.delete(delivery))
+  pending.add(delivery)
+}

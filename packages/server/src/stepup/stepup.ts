@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto'
 import { KenchiError } from '../errors.js'
-import { optionChecks } from './options.js'
+import { deliverInBackground, optionChecks } from './options.js'
 import { secretBytes } from '../keys.js'
 import type { EventRecord, Store } from '../stores/types.js'
 import type { Verifier } from '../verifier.js'
@@ -250,17 +250,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
       await store.setFlag(`su:live:${event.id}:${gen}`, ttl)
       const expiresAt = at + ttl
       if (to !== undefined) {
-        const delivery = sender
-          .send({ to, code, purpose: 'step-up', action: event.action, expiresAt })
-          .catch((error: unknown) => {
-            try {
-              onDeliveryError(error)
-            } catch {
-              // the hook's own failure is not ours to report
-            }
-          })
-          .finally(() => pending.delete(delivery))
-        pending.add(delivery)
+        deliverInBackground(pending, sender.send({ to, code, purpose: 'step-up', action: event.action, expiresAt }), onDeliveryError)
       }
       result = { ok: true, channel: sender.channel, expiresAt, resendAfter: at + cooldown }
     })
