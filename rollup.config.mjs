@@ -14,7 +14,8 @@ const ts = (pkg) =>
     compilerOptions: { noEmit: false, declaration: false, declarationMap: false, sourceMap: true, outDir: `packages/${pkg}/dist` },
   })
 
-const terserOptions = { ecma: 2020, compress: { passes: 2 } }
+// Also used by bench/lib/apps.mjs, so the peers' typical-app bundles are minified the same way.
+export const terserOptions = { ecma: 2020, compress: { passes: 2 } }
 
 const nodeExternals = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
 

@@ -1,112 +1,57 @@
-// verify() on one core: throughput and latency per store with the default rules, next to
-// two baselines measured in the same run on the same bytes: a bare node:crypto ECDSA P-256
-// check (the floor: every token needs one) and jose verifying an ES256 JWT of the same
-// size. Then how the cost grows with the number of devices already in the store.
+// verify() on the server: throughput and latency per store (memory, SQLite, Redis) with the
+// default rules, next to two baselines measured in the same run on the same bytes: a bare
+// node:crypto ECDSA P-256 check (the floor: every token needs one) and `jose` verifying an
+// ES256 JWT carrying the same claims. Then how the cost grows with the users and devices
+// already in the store (1e3, 1e5, 1e6 of each), and several verifier processes sharing one
+// Redis (aggregate throughput, p50/p99 over every verification).
 //
-//   npm run build && node bench/verify.mjs [--tokens 3000] [--stores memory,sqlite,redis] [--scale 1000,100000,1000000]
+//   npm run build && node bench/verify.mjs [--tokens 3000] [--stores memory,sqlite,redis]
+//       [--scale 1000,100000,1000000] [--procs 1,2,4] [--seconds 5]
 //
 // Prints tables and writes bench/results/verify.json. Needs redis-server on PATH for the
-// Redis rows (skipped otherwise).
-import { spawn } from 'node:child_process'
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+// Redis rows (skipped, and said so, otherwise). One verification at a time per process.
+import { spawn, fork } from 'node:child_process'
+import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SignJWT, jwtVerify } from 'jose'
-import { signToken, TOKEN_ERRORS } from '@kenchi/protocol'
 import * as server from '@kenchi/server'
+import { freePort, redisVersion, secondsSince, versions, writeResult } from './lib/env.mjs'
+import { makeTokens, makeVerifier, newDevice, runVerify, summarise } from './lib/verify-common.mjs'
 
 const { values: args } = parseArgs({
   options: {
     tokens: { type: 'string', default: '3000' },
     stores: { type: 'string', default: 'memory,sqlite,redis' },
     scale: { type: 'string', default: '1000,100000,1000000' },
+    procs: { type: 'string', default: '1,2,4' },
+    seconds: { type: 'string', default: '5' },
   },
 })
-const COUNT = Math.max(200, Number(args.tokens))
-const ORIGIN = 'https://shop.example'
-const SIGNALS = {
-  webdriver: { v: false, d: 0 },
-  automation: { v: [], d: 0 },
-  userAgent: { v: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36', d: 0 },
-  languages: { v: ['ja-JP', 'ja-JP', 'en-US'], d: 0 },
-  timezone: { v: ['Asia/Tokyo', -540], d: 1 },
-  screen: { v: [1920, 1080, 1920, 1040, 24, 1, 1280, 900, 1280, 1000], d: 0 },
-  fingerprint: { v: { g: { audio: '2336ba0a', fonts: 'cefe11c5', graphics: '5ddd05fb', hardware: 'd347240a', locale: '5fa2e551', math: 'ab1db0f3', other: 'eeb5787d', prefs: '87df2072', screen: 'b8158beb' } }, d: 38 },
-}
+const started = performance.now()
+const COUNT = Math.max(400, Number(args.tokens))
+const CUSTOMERS = 200
+const notes = []
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-function summarise(name, latencies, seconds, extra = {}) {
-  const sorted = [...latencies].sort((a, b) => a - b)
-  return { name, ops: latencies.length, perSecond: Math.round(latencies.length / seconds), p50ms: +percentile(sorted, 50).toFixed(3), p99ms: +percentile(sorted, 99).toFixed(3), ...extra }
-}
-async function timeEach(items, fn) {
+async function timeEach(n, fn) {
   const latencies = []
   const start = performance.now()
-  for (const item of items) {
+  for (let i = 0; i < n; i++) {
     const t0 = performance.now()
-    await fn(item)
+    await fn()
     latencies.push(performance.now() - t0)
   }
   return { latencies, seconds: (performance.now() - start) / 1000 }
 }
 
-// A pool of device keys, so most tokens come from returning devices, as in a real shop.
+// A pool of device keys: customer n always signs with device n.
 const devices = []
-for (let i = 0; i < 200; i++) {
-  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
-  const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey)
-  devices.push({ privateKey: pair.privateKey, k: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } })
-}
-
-async function makeVerifier(store, rules) {
-  return server.createVerifier({
-    ...(rules ? { rules } : {}),
-    keys: [{ id: 'bench', secret: 'bench-secret-bench-secret-bench-secret-01' }],
-    hashSecret: 'bench-hash-bench-hash-bench-hash-bench-01',
-    origins: [ORIGIN],
-    store,
-  })
-}
-
-async function makeTokens(verifier, count, deviceFor = (i) => devices[i % devices.length]) {
-  const tokens = []
-  for (let i = 0; i < count; i++) {
-    const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
-    const device = await deviceFor(i)
-    tokens.push(await signToken({ v: 1, c: challenge, o: ORIGIN, t: Date.now(), k: device.k, ks: 'idb', s: SIGNALS }, device.privateKey))
-  }
-  return tokens
-}
-
-// Codes that would mean the benchmark measured a broken path rather than a verification.
-const BROKEN = new Set([...Object.keys(TOKEN_ERRORS), 'STORE_UNAVAILABLE', 'INTERNAL_ERROR', 'RULE_FAILED'])
-
-async function runVerify(verifier, tokens) {
-  const decisions = { allow: 0, challenge: 0, deny: 0 }
-  let i = 0
-  const result = await timeEach(tokens, async (token) => {
-    // Device i is customer i on their own IP, as in a shop with many returning customers.
-    const n = i++ % devices.length
-    const verdict = await verifier.verify(token, { action: 'login', ip: `198.51.${n >> 8}.${n & 255}`, userId: `customer${n}@example.jp`, userAgent: SIGNALS.userAgent.v })
-    const broken = verdict.reasons.find((r) => BROKEN.has(r.code))
-    if (broken) throw new Error(`benchmark verification failed: ${JSON.stringify(broken)}`)
-    decisions[verdict.decision]++
-  })
-  return { ...result, decisions }
-}
+for (let i = 0; i < CUSTOMERS; i++) devices.push(await newDevice())
+const returning = (i) => devices[i % CUSTOMERS]
 
 // --- Redis, if asked for and installed
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-}
 async function startRedis() {
   const port = await freePort()
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
@@ -119,107 +64,231 @@ async function startRedis() {
 
 const stores = {}
 const cleanups = []
+let redis
 const wanted = args.stores.split(',')
-if (wanted.includes('memory')) stores.memory = (n) => server.memoryStore({ maxDevices: Math.max(100_000, n * 2) })
-if (wanted.includes('sqlite') && typeof server.sqliteStore === 'function') {
+if (wanted.includes('memory')) stores.memory = (n = 0) => server.memoryStore({ maxDevices: Math.max(100_000, n * 2), maxLinks: Math.max(200_000, n * 2) })
+if (wanted.includes('sqlite')) {
   const dir = await mkdtemp(join(os.tmpdir(), 'kenchi-bench-'))
   cleanups.push(() => rm(dir, { recursive: true, force: true }))
   let n = 0
-  stores.sqlite = () => server.sqliteStore({ path: join(dir, `bench-${n++}.db`) })
+  stores.sqlite = (size = 0, path = join(dir, `bench-${n++}.db`)) => server.sqliteStore({ path, maxDevices: Math.max(1_000_000, size * 2), maxLinks: Math.max(2_000_000, size * 2) })
 }
-if (wanted.includes('redis') && typeof server.redisStore === 'function') {
+if (wanted.includes('redis')) {
   try {
-    const redis = await startRedis()
+    redis = await startRedis()
     cleanups.push(() => redis.stop())
     let n = 0
     stores.redis = () => server.redisStore({ url: redis.url, prefix: `bench${n++}:` })
   } catch (error) {
-    console.warn(`redis rows skipped: ${error.message}`)
+    notes.push(`Redis rows skipped: ${error.message}`)
+    console.warn(notes.at(-1))
   }
 }
 
 // --- baselines on the same bytes
 const probe = await makeVerifier(server.memoryStore())
-const [sample] = await makeTokens(probe, 1)
+const [sample] = await makeTokens(probe, 1, returning)
 const [prefix, body, sig] = sample.split('.')
 const signedBytes = Buffer.from(`${prefix}.${body}`)
 const signature = Buffer.from(sig, 'base64url')
-const first = devices[0]
-const nodeKey = createPublicKey({ key: { ...first.k }, format: 'jwk' })
-const floor = await timeEach(Array.from({ length: COUNT }), () => {
+const nodeKey = createPublicKey({ key: { ...devices[0].k }, format: 'jwk' })
+const floor = await timeEach(COUNT, () => {
   if (!verify('sha256', signedBytes, { key: nodeKey, dsaEncoding: 'ieee-p1363' }, signature)) throw new Error('baseline failed')
 })
 const jwtKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 const claims = JSON.parse(Buffer.from(body, 'base64url').toString())
 const jwt = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).sign(jwtKeys.privateKey)
-const joseRun = await timeEach(Array.from({ length: COUNT }), () => jwtVerify(jwt, jwtKeys.publicKey, { algorithms: ['ES256'] }))
+const joseRun = await timeEach(COUNT, () => jwtVerify(jwt, jwtKeys.publicKey, { algorithms: ['ES256'] }))
 const baselineRows = [
   summarise('node:crypto ECDSA P-256 verify (floor)', floor.latencies, floor.seconds, { bytes: signedBytes.length }),
-  summarise('jose jwtVerify ES256', joseRun.latencies, joseRun.seconds, { bytes: jwt.length }),
+  summarise('jose jwtVerify ES256, same claims', joseRun.latencies, joseRun.seconds, { bytes: jwt.length }),
 ]
+console.table(baselineRows)
 
-// --- verify() per store, returning devices and brand-new devices
+// --- verify() per store: returning customers, no rules, new devices
 const storeRows = []
 for (const [name, make] of Object.entries(stores)) {
-  const store = await make(0)
+  const store = await make()
   const verifier = await makeVerifier(store)
-  const tokens = await makeTokens(verifier, COUNT)
-  await runVerify(verifier, tokens.splice(0, 200)) // warm up
-  const run = await runVerify(verifier, tokens)
-  storeRows.push(summarise(`verify() ${name}, default rules, returning devices`, run.latencies, run.seconds, { bytes: sample.length, ...run.decisions }))
+  const tokens = await makeTokens(verifier, COUNT + CUSTOMERS, returning)
+  // Warm-up: every customer logs in once and succeeds, so their device is theirs.
+  await runVerify(verifier, tokens.splice(0, CUSTOMERS), { customers: CUSTOMERS, succeed: true })
+  const run = await runVerify(verifier, tokens, { customers: CUSTOMERS })
+  storeRows.push(summarise(`verify() ${name}, default rules, returning customers`, run.latencies, run.seconds, { store: name, rules: 'default', bytes: sample.length, ...run.decisions }))
   const bare = await makeVerifier(store, [])
-  const bareTokens = await makeTokens(bare, COUNT)
-  await runVerify(bare, bareTokens.splice(0, 200))
-  const bareRun = await runVerify(bare, bareTokens)
-  storeRows.push(summarise(`verify() ${name}, no rules`, bareRun.latencies, bareRun.seconds, { bytes: sample.length, ...bareRun.decisions }))
-  const fresh = await makeTokens(verifier, Math.min(1000, COUNT), async () => {
-    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
-    const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey)
-    return { privateKey: pair.privateKey, k: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } }
-  })
-  const freshRun = await runVerify(verifier, fresh)
-  storeRows.push(summarise(`verify() ${name}, default rules, new devices`, freshRun.latencies, freshRun.seconds, { bytes: sample.length, ...freshRun.decisions }))
+  const bareTokens = await makeTokens(bare, COUNT + CUSTOMERS, returning)
+  await runVerify(bare, bareTokens.splice(0, CUSTOMERS), { customers: CUSTOMERS })
+  const bareRun = await runVerify(bare, bareTokens, { customers: CUSTOMERS })
+  storeRows.push(summarise(`verify() ${name}, no rules`, bareRun.latencies, bareRun.seconds, { store: name, rules: 'none', bytes: sample.length, ...bareRun.decisions }))
+  const fresh = await makeTokens(verifier, Math.min(1000, COUNT), () => newDevice())
+  const freshRun = await runVerify(verifier, fresh, { customers: CUSTOMERS })
+  storeRows.push(summarise(`verify() ${name}, default rules, new devices`, freshRun.latencies, freshRun.seconds, { store: name, rules: 'default', bytes: sample.length, ...freshRun.decisions }))
   await store.close()
+  console.table(storeRows.slice(-3))
 }
 const floorRate = baselineRows[0].perSecond
-for (const row of storeRows) row.ofFloor = +(row.perSecond / floorRate).toFixed(2)
+for (const row of storeRows) {
+  row.ofFloor = +(row.perSecond / floorRate).toFixed(2)
+  row.ofJose = +(row.perSecond / baselineRows[1].perSecond).toFixed(2)
+}
 
-// --- growth with the store's size
+// --- growth with the users and devices in the store
+async function seedWithApi(store, size, key) {
+  const now = Date.now()
+  let batch = []
+  for (let i = 0; i < size; i++) {
+    batch.push(store.touchDevice(`seed-${i}`, key, now), store.linkUserDevice(`seed-user-${i}`, `seed-${i}`, now))
+    if (batch.length >= 4000) await Promise.all(batch.splice(0))
+  }
+  await Promise.all(batch)
+}
+
+/** SQLite: one transaction of INSERTs into the store's own tables (the API, row by row, takes ~100 s for 1e6). */
+async function seedSqlite(size, key) {
+  const { default: Database } = await import('better-sqlite3')
+  const dir = await mkdtemp(join(os.tmpdir(), 'kenchi-scale-'))
+  cleanups.push(() => rm(dir, { recursive: true, force: true }))
+  const path = join(dir, 'scale.db')
+  await (await stores.sqlite(size, path)).close() // creates the schema
+  const db = new Database(path)
+  const now = Date.now()
+  const device = db.prepare(`INSERT INTO kenchi_devices (id, public_key, status, first_seen, last_seen, touched) VALUES (?, ?, 'waiting', ?, ?, ?)`)
+  const link = db.prepare('INSERT INTO kenchi_links (user, device, first_seen, last_seen, trusted, touched) VALUES (?, ?, ?, ?, 0, ?)')
+  const json = JSON.stringify(key)
+  db.transaction(() => {
+    for (let i = 0; i < size; i++) {
+      device.run(`seed-${i}`, json, now, now, now)
+      link.run(`seed-user-${i}`, `seed-${i}`, now, now, now)
+    }
+  })()
+  db.close()
+  const store = await stores.sqlite(size, path)
+  // Read back through the store's API, so a schema change fails here rather than measuring nothing.
+  if (!(await store.getDevice(`seed-${size - 1}`)) || (await store.listUserDevices(`seed-user-${size - 1}`)).length !== 1) throw new Error('sqlite seeding not visible through the store')
+  return store
+}
+
+/**
+ * Redis: the store's key layout written by a server-side Lua loop, 20 000 records per call
+ * (through the API's own scripts 1e6 take ~70 s, through a client pipeline ~50 s).
+ */
+const SEED_LUA = `
+local prefix, from, to, now, ttl, key = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6]
+for i = from, to - 1 do
+  local dev, user = 'seed-' .. i, 'seed-user-' .. i
+  redis.call('HSET', prefix .. 'dev:' .. dev, 'k', key, 's', 'waiting', 'f', now, 'l', now)
+  redis.call('PEXPIRE', prefix .. 'dev:' .. dev, ttl)
+  redis.call('HSET', prefix .. 'ud:u:' .. user, dev, now .. ':' .. now .. ':0')
+  redis.call('PEXPIRE', prefix .. 'ud:u:' .. user, ttl)
+  redis.call('ZADD', prefix .. 'ud:d:' .. dev, now, user)
+  redis.call('PEXPIRE', prefix .. 'ud:d:' .. dev, ttl)
+end
+return to - from
+`
+async function seedRedis(size, key) {
+  const { default: Redis } = await import('ioredis')
+  const client = new Redis(redis.url)
+  const prefix = `scale${size}:`
+  const now = String(Date.now())
+  for (let from = 0; from < size; from += 20_000) await client.eval(SEED_LUA, 0, prefix, from, Math.min(size, from + 20_000), now, 400 * 86_400_000, JSON.stringify(key))
+  await client.quit()
+  const store = await server.redisStore({ url: redis.url, prefix })
+  if (!(await store.getDevice(`seed-${size - 1}`)) || (await store.listDeviceUsers(`seed-${size - 1}`)).length !== 1 || (await store.listUserDevices(`seed-user-${size - 1}`)).length !== 1) {
+    throw new Error('redis seeding not visible through the store')
+  }
+  return store
+}
+
 const scaleRows = []
 const sizes = args.scale.split(',').map(Number).filter((n) => n > 0)
-const filler = { kty: 'EC', crv: 'P-256', x: devices[0].k.x, y: devices[0].k.y }
-for (const [name, make] of Object.entries(stores)) {
+const filler = { ...devices[0].k }
+for (const name of Object.keys(stores)) {
   for (const size of sizes) {
-    const store = await make(size)
     const fillStart = performance.now()
-    if (typeof store.seedDevices === 'function') await store.seedDevices(size, filler)
+    let store
+    if (name === 'sqlite') store = await seedSqlite(size, filler)
+    else if (name === 'redis') store = await seedRedis(size, filler)
     else {
-      const batch = []
-      for (let i = 0; i < size; i++) {
-        batch.push(store.touchDevice(`seed-${i}`, filler, Date.now()))
-        if (batch.length === 1000) await Promise.all(batch.splice(0))
-      }
-      await Promise.all(batch)
+      store = await stores[name](size)
+      await seedWithApi(store, size, filler)
     }
-    const fillSeconds = (performance.now() - fillStart) / 1000
+    const fillSeconds = secondsSince(fillStart)
     const verifier = await makeVerifier(store)
-    const tokens = await makeTokens(verifier, Math.min(1500, COUNT))
-    await runVerify(verifier, tokens.splice(0, 100))
-    const run = await runVerify(verifier, tokens)
-    scaleRows.push(summarise(`verify() ${name} with ${size.toLocaleString('en')} devices`, run.latencies, run.seconds, { fillSeconds: +fillSeconds.toFixed(1) }))
+    const tokens = await makeTokens(verifier, Math.min(1500, COUNT) + CUSTOMERS, returning)
+    await runVerify(verifier, tokens.splice(0, CUSTOMERS), { customers: CUSTOMERS, succeed: true })
+    const run = await runVerify(verifier, tokens, { customers: CUSTOMERS })
+    scaleRows.push(summarise(`verify() ${name} with ${size.toLocaleString('en')} users and devices`, run.latencies, run.seconds, { store: name, records: size, fillSeconds, fill: { sqlite: 'bulk SQL', redis: 'server-side Lua loop' }[name] ?? 'store API', ...run.decisions }))
+    console.table(scaleRows.slice(-1))
     await store.close()
+    if (name === 'redis') {
+      const { default: Redis } = await import('ioredis')
+      const client = new Redis(redis.url)
+      await client.flushall()
+      await client.quit()
+    }
   }
 }
 
+// --- several verifier processes sharing one Redis
+const procRows = []
+const procCounts = redis ? args.procs.split(',').map(Number).filter((n) => n > 0) : []
+const seconds = Math.max(1, Number(args.seconds))
+const singleRedis = storeRows.find((r) => r.store === 'redis' && r.rules === 'default' && r.name.includes('returning'))
+const tokensPerProc = Math.max(2000, Math.ceil((singleRedis?.perSecond ?? 1000) * seconds * 1.6))
+for (const procs of procCounts) {
+  const prefix = `mp${procs}:`
+  const workers = Array.from({ length: procs }, (_, index) =>
+    fork(new URL('./verify-worker.mjs', import.meta.url), [JSON.stringify({ url: redis.url, prefix, index, tokens: tokensPerProc, customers: 100 })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  )
+  const message = (w, type) =>
+    new Promise((resolve, reject) => {
+      const on = (m) => {
+        if (m.type === type) {
+          w.off('message', on)
+          resolve(m)
+        } else if (m.type === 'error') reject(new Error(m.message))
+      }
+      w.on('message', on)
+      w.once('exit', (code) => code && reject(new Error(`verify worker exited with ${code}`)))
+    })
+  await Promise.all(workers.map((w) => message(w, 'ready')))
+  const wall = performance.now()
+  const done = Promise.all(workers.map((w) => message(w, 'done')))
+  for (const w of workers) w.send({ type: 'go', seconds })
+  const results = await done
+  const wallSeconds = (performance.now() - wall) / 1000
+  const latencies = results.flatMap((r) => r.latencies)
+  const decisions = results.reduce((a, r) => ({ allow: a.allow + r.decisions.allow, challenge: a.challenge + r.decisions.challenge, deny: a.deny + r.decisions.deny }), { allow: 0, challenge: 0, deny: 0 })
+  const runSeconds = Math.max(...results.map((r) => r.seconds))
+  procRows.push(
+    summarise(`verify() redis, ${procs} process${procs > 1 ? 'es' : ''}`, latencies, runSeconds, {
+      store: 'redis',
+      processes: procs,
+      perProcess: results.map((r) => Math.round(r.latencies.length / r.seconds)),
+      exhausted: results.some((r) => r.exhausted),
+      wallSeconds: +wallSeconds.toFixed(2),
+      ...decisions,
+    }),
+  )
+  console.table(procRows.slice(-1))
+  for (const w of workers) w.disconnect()
+}
+if (procCounts.length) notes.push(`${os.cpus().length} cores shared by the verifier processes, Redis and the benchmark itself: more processes than cores add no throughput.`)
+
 for (const cleanup of cleanups) await cleanup()
-const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.arch()}`, memoryGb: Math.round(os.totalmem() / 2 ** 30) }
-console.log(`\nverify() benchmark, ${new Date().toISOString()}, ${machine.model} ×${machine.cpus}, Node ${machine.node}, ${COUNT} tokens per row, one process`)
-console.table(baselineRows)
-console.table(storeRows)
-if (scaleRows.length) console.table(scaleRows)
-await mkdir(new URL('./results/', import.meta.url), { recursive: true })
-await writeFile(
-  new URL('./results/verify.json', import.meta.url),
-  JSON.stringify({ benchmark: 'verify', date: new Date().toISOString(), machine, tokensPerRow: COUNT, baselines: baselineRows, stores: storeRows, scale: scaleRows }, null, 2) + '\n',
-)
-console.log('wrote bench/results/verify.json')
+const path = await writeResult('verify', {
+  tokensPerRow: COUNT,
+  customers: CUSTOMERS,
+  tokenBytes: sample.length,
+  secondsPerProcessRun: seconds,
+  redis: redis ? redisVersion() : null,
+  versions: versions(['jose', 'better-sqlite3', 'ioredis']),
+  method: 'one verification at a time per process; returning customers were warmed up with one successful login each (login_succeeded reported); latencies from performance.now() around verify()',
+  baselines: baselineRows,
+  stores: storeRows,
+  scale: scaleRows,
+  processes: procRows,
+  notes,
+  seconds: secondsSince(started),
+})
+console.log(`wrote ${path} (${secondsSince(started)} s)`)
