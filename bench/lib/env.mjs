@@ -66,6 +66,8 @@ export function machine() {
     memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${distro || os.type()} (${os.platform()} ${os.release()} ${os.arch()})`,
     node: process.version,
+    // Other work on the machine skews every timing: the 1-, 5- and 15-minute load averages when this was written.
+    loadAverage: os.loadavg().map((x) => +x.toFixed(2)),
   }
 }
 

@@ -1,0 +1,259 @@
+// Turns bench/results/*.json into docs/benchmarks.md: the four tables (size, page cost,
+// server, detection), the behaviour figures when present, the machine, versions and run
+// counts. `npm run bench` calls it at the end; run it alone to regenerate the page from the
+// results already there:
+//
+//   node bench/report.mjs [output=docs/benchmarks.md]
+import { existsSync, readFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { RESULTS, ROOT } from './lib/env.mjs'
+
+const read = (name) => {
+  const url = new URL(`${name}.json`, RESULTS)
+  return existsSync(url) ? JSON.parse(readFileSync(url, 'utf8')) : undefined
+}
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
+const ms = (x) => (x === null || x === undefined ? '—' : `${x} ms`)
+const num = (x) => (x === null || x === undefined ? '—' : Math.round(x).toLocaleString('en'))
+const pct = (w) => (w?.rate === null || w?.rate === undefined ? '—' : `**${Math.round(w.rate * 100)} %** (${w.k}/${w.n}; ${Math.round(w.low * 100)}–${Math.round(w.high * 100)} %)`)
+const day = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) + ' UTC' : '—')
+const dur = (s) => (s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s} s`)
+const missing = (what, name) => `_Not measured: ${what} has no results (bench/results/${name}.json); see the run's steps above._\n`
+
+function sizeSection(size) {
+  if (!size) return missing('the size step', 'size')
+  const rows = size.rows
+  const find = (name) => rows.find((r) => r.name === name)
+  const early = find('Kenchi script tag, early part')
+  const total = find('Kenchi script tag, total')
+  const peers = rows.find((r) => r.group === 'peers')
+  const fp = find('FingerprintJS in an app')
+  const lines = [
+    `Measured ${day(size.date)}. gzip level 9 and brotli quality 11 of each file (node:zlib); KB = 1024 bytes. ` +
+      `Published builds are the files each package ships in \`node_modules\`; "in an app" is a small app (\`bench/apps/\`) ` +
+      `importing the package, bundled by rollup + node-resolve + terser with the project's own options, so every library is ` +
+      `tree-shaken and minified the same way.`,
+    '',
+    `**In short:** Kenchi's script tag sends ${kb(early.gzip)} gzip before anyone types and ${kb(total.gzip)} in all ` +
+      `(FingerprintJS included, lazily); FingerprintJS alone in an app is ${kb(fp.gzip)}, and FingerprintJS + BotD doing the ` +
+      `same job is ${kb(peers.gzip)}, all of it up front.`,
+    '',
+    '| what | file(s) | raw | gzip | brotli | note |',
+    '|---|---|--:|--:|--:|---|',
+    ...rows.map((r) => `| ${r.name} | \`${r.what}\` | ${kb(r.raw)} | ${kb(r.gzip)} | ${kb(r.brotli)} | ${r.note ?? ''} |`),
+    '',
+  ]
+  return lines.join('\n')
+}
+
+function costSection(cost) {
+  if (!cost) return missing('the page-cost step', 'client-cost')
+  const cell = (s) => (s.n ? `${s.median} ms (IQR ${s.p25}–${s.p75}, ${s.min}–${s.max})` : '—')
+  const count = (s) => (s.n ? `${s.median} (${s.min}–${s.max})` : '—')
+  const rows = Object.values(cost.summary)
+  const k = cost.summary.kenchi
+  const p = cost.summary.peers
+  return [
+    `Measured ${day(cost.date)}: Chromium ${cost.chromium}, headless, CPU slowdown ${cost.cpuSlowdown}×, ${cost.rounds} loads of each page ` +
+      `(fresh browser context each, the three pages in rotating order). Median, interquartile range and min–max over the loads; ` +
+      `"at submit" pools 5 calls per load.`,
+    '',
+    `**In short:** a token ready ${k.readyMs.median} ms after navigation (FingerprintJS + BotD: both results at ${p.readyMs.median} ms); ` +
+      `\`token()\` at submit ${k.atSubmitMs.median} ms (a fresh visitorId + BotD verdict: ${p.atSubmitMs.median} ms); ` +
+      `${k.longTasksTotal} long task(s) in ${k.loads} loads with Kenchi, ${p.longTasksTotal} with the peers, ${cost.summary.blank.longTasksTotal} on the bare page.`,
+    '',
+    '| page | ready after navigation | at submit | long tasks (> 50 ms) per load | longest | total blocking time | INP during the fill |',
+    '|---|---|---|---|--:|---|---|',
+    ...rows.map((r) => `| ${r.label} | ${cell(r.readyMs)} | ${cell(r.atSubmitMs)} | ${count(r.longTasksPerLoad)} | ${r.longestTaskMs ? `${r.longestTaskMs} ms` : '—'} | ${cell(r.tbtMs)} | ${cell(r.inpMs)} |`),
+    '',
+    '- **ready**: Kenchi: `Kenchi.ready()` resolved (every signal collected, a token can be signed at once); peers: FingerprintJS `get()` and BotD `detect()` both resolved.',
+    '- **at submit**: Kenchi: `Kenchi.token(\'login\')` with the challenge prefetched (signals already collected; adds behaviour, signs with the device key). Peers: a fresh FingerprintJS `get()` plus BotD `collect()` + `detect()`, which is what an app wanting current values at submit calls; an app that reuses the load-time values pays ~0 ms here but sends values nobody signed.',
+    '- **long tasks, TBT**: from navigation to the end of the form fill (before the at-submit calls). TBT is the sum over long tasks of the part beyond 50 ms.',
+    `- **INP**: web-vitals \`onINP\` (all interactions) during the fill: Playwright clicks each field and types 42 characters with 80 ms between keys, starting 300 ms after the load event whatever the detector is doing. Chromium reports event durations rounded to 8 ms, so differences under ~8 ms are noise.`,
+    '',
+  ].join('\n')
+}
+
+function serverSection(verify) {
+  if (!verify) return missing('the verify() step', 'verify')
+  const decisions = (r) => ['allow', 'challenge', 'deny'].filter((d) => r[d]).map((d) => `${d} ${r[d]}`).join(', ')
+  const out = [
+    `Measured ${day(verify.date)}: Node ${verify.machine.node}, Redis ${verify.redis ?? '—'} on the same machine (127.0.0.1), ` +
+      `tokens of ${verify.tokenBytes} bytes, ${verify.tokensPerRow} verifications per row, one at a time per process. ` +
+      `Returning customers (${verify.customers}, each on their own IP and device) logged in once and succeeded before the timed run, so their verdicts are \`allow\`.`,
+    '',
+    '### Per store, next to the baselines',
+    '',
+    '| | per second | p50 | p99 | verdicts | × jose |',
+    '|---|--:|--:|--:|---|--:|',
+    ...verify.baselines.map((r) => `| ${r.name} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | | ${r.name.startsWith('jose') ? '1.00' : (r.perSecond / verify.baselines[1].perSecond).toFixed(2)} |`),
+    ...verify.stores.map((r) => `| ${r.name} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | ${decisions(r)} | ${r.ofJose?.toFixed(2) ?? ''} |`),
+    '',
+  ]
+  if (verify.scale?.length) {
+    const sizes = [...new Set(verify.scale.map((r) => r.records))].sort((a, b) => a - b)
+    const stores = [...new Set(verify.scale.map((r) => r.store))]
+    out.push(
+      '### As the store grows',
+      '',
+      'The store holds N users and N devices (one user–device link each) before the run; then the returning customers verify as above (default rules). Cells: verifications per second, p50 / p99.',
+      '',
+      `| store | ${sizes.map((n) => `${n.toLocaleString('en')} users + devices`).join(' | ')} | how the store was filled |`,
+      `|---|${sizes.map(() => '---').join('|')}|---|`,
+      ...stores.map((s) => {
+        const rows = sizes.map((n) => verify.scale.find((r) => r.store === s && r.records === n))
+        return `| ${s} | ${rows.map((r) => (r ? `${num(r.perSecond)}/s, ${r.p50ms} / ${r.p99ms} ms` : '—')).join(' | ')} | ${rows.find(Boolean)?.fill ?? ''} |`
+      }),
+      '',
+    )
+  }
+  if (verify.processes?.length) {
+    out.push(
+      '### Several verifier processes sharing one Redis',
+      '',
+      `Each process (\`child_process.fork\`, \`bench/verify-worker.mjs\`) has its own Redis connection and customers; all start together and verify one at a time for ${verify.secondsPerProcessRun} s. p50/p99 over every verification of every process.`,
+      '',
+      '| processes | aggregate per second | per process | p50 | p99 |',
+      '|--:|--:|---|--:|--:|',
+      ...verify.processes.map((r) => `| ${r.processes} | ${num(r.perSecond)} | ${r.perProcess.map(num).join(', ')} | ${ms(r.p50ms)} | ${ms(r.p99ms)} |`),
+      '',
+    )
+  }
+  if (verify.notes?.length) out.push(...verify.notes.map((n) => `- ${n}`), '')
+  return out.join('\n')
+}
+
+function detectionSection(det, behaviour) {
+  if (!det) return missing('the detection step', 'detection')
+  const seen = (k) =>
+    Object.entries(k.kenchi.findings)
+      .slice(0, 6)
+      .map(([f, n]) => `${f.replace(':', ' ')} ${n}`)
+      .join(', ') || Object.keys(k.kenchi.reasons).join(', ')
+  const kinds = (k) => Object.entries(k.botd.botKinds).map(([b, n]) => `${b} ${n}`).join(', ') || '—'
+  const missed = det.kinds.filter((k) => k.kenchi.flagged.k < k.kenchi.flagged.n)
+  const botdMissed = det.kinds.filter((k) => k.botd.bot.k < k.botd.bot.n)
+  const out = [
+    `Measured ${day(det.date)}: Chromium ${det.chromium}, ${det.runsPerKind} runs per kind, headed kinds on ${det.display ?? 'no display'}. ` +
+      'One login page carries both detectors: Kenchi\'s script tag (`expressKenchi(verifier)`, `scriptTag()`, `guard(\'login\')`, default rules) and BotD (`load()` + `detect()`, verdict posted with the form). ' +
+      'Each run uses a fresh browser profile and a fresh verifier and store, waits until BotD has its verdict, fills the form the kind\'s way and submits. ' +
+      'Flagged = `challenge` or `deny`. Intervals are Wilson 95 %.',
+    '',
+    '| automation | Kenchi flagged | Kenchi denied | BotD: bot | what Kenchi saw (runs) | BotD botKind |',
+    '|---|---|---|---|---|---|',
+    ...det.kinds.map((k) => `| ${k.label}${k.errors.length ? ` (${k.errors.length} run(s) failed)` : ''} | ${pct(k.kenchi.flagged)} | ${pct(k.kenchi.denied)} | ${pct(k.botd.bot)} | ${seen(k)} | ${kinds(k)} |`),
+    ...(det.skipped ?? []).map((s) => `| ${s.label} | not run: ${s.why} | | | | |`),
+    '',
+    '**Not caught:**',
+    '',
+    ...(missed.length ? missed.map((k) => `- Kenchi allowed ${k.kenchi.decisions.allow} of ${k.completed} runs of "${k.label}".`) : ['- Kenchi flagged every run of every kind here.']),
+    ...(botdMissed.length ? botdMissed.map((k) => `- BotD answered "not a bot" in ${k.botd.bot.n - k.botd.bot.k} of ${k.botd.bot.n} runs of "${k.label}".`) : ['- BotD flagged every run of every kind here.']),
+    '',
+    'How each kind filled the form:',
+    '',
+    ...det.kinds.map((k) => `- ${k.label}: ${k.input}. User agent: \`${k.userAgents.join('`, `')}\`; \`navigator.webdriver\`: ${Object.keys(k.webdriver).join('/')}.`),
+    '',
+    'Read with care:',
+    '',
+    '- There is no human in this table, so it says nothing about false alarms. The human side of the behaviour detectors is measured on real people\'s data by `npm run bench:behaviour` (section 5).',
+    ...(det.kinds.some((k) => k.kenchi.findings['ENVIRONMENT_INCONSISTENT:webgl-software'])
+      ? ['- This machine has no GPU: Chromium here renders WebGL in software, which Kenchi reports as `ENVIRONMENT_INCONSISTENT webgl-software` (a doubt that adds to the score, not a verdict on its own). A bot farm on GPU-less servers looks like that too; a visitor on an ordinary laptop does not.']
+      : []),
+    ...(det.kinds.some((k) => k.kenchi.findings['ENVIRONMENT_INCONSISTENT:worker-platform'])
+      ? ["- The stealth plugin replaces the user agent with a Windows one while a web worker and WebGL still tell Linux; Kenchi's worker-consistency signal sees that (`worker-platform`). A bot that keeps its real user agent does not trip it."]
+      : []),
+    '- BotD decides in the browser; its verdict reaches the server as whatever the page posts, which a bot can rewrite. Kenchi\'s token is signed and checked by the server. Neither forgery is tested here.',
+    '',
+  ]
+  if (behaviour) {
+    const h = behaviour.humans
+    const rate = (w) => `${(w.rate * 100).toFixed(2)} % (${w.k}/${w.n})`
+    out.push(
+      '## 5. Behaviour detectors on real people and generated bots',
+      '',
+      `Measured ${day(behaviour.generated)} by \`npm run bench:behaviour\` (details and method: [behaviour.md](behaviour.md)). ` +
+        'The scripted-typing and scripted-pointer rules, run on research data sets of real people (false alarms) and on bots generated in the same run (catches).',
+      '',
+      '| people (false alarms) | flagged |',
+      '|---|--:|',
+      `| Aalto typing, ${h.aaltoTyping.people} people, ${h.aaltoTyping.submissions} submissions | ${rate(h.aaltoTyping.falsePositive)} |`,
+      `| Keystroke100, ${h.keystroke100.people} people | ${rate(h.keystroke100.falsePositive)} |`,
+      `| Balabit mouse, three clicks per submission | ${rate(h.balabitMouseThreeClicks.falsePositive)} |`,
+      '',
+      '| generated bots | flagged |',
+      '|---|--:|',
+      ...Object.entries(behaviour.bots).map(([name, w]) => `| ${name} | ${rate(w)} |`),
+      '',
+    )
+  }
+  return out.join('\n')
+}
+
+function loadLine(run, cores) {
+  const loads = run.steps.filter((s) => s.load1).flatMap((s) => s.load1)
+  if (!loads.length) return ''
+  const max = Math.max(...loads)
+  return (
+    `- **Load:** 1-minute load average before/after each step: ${run.steps.filter((s) => s.load1).map((s) => `${s.name} ${s.load1.join('/')}`).join(', ')} (${cores} cores). ` +
+    (max > cores ? '**Other work shared this machine during the run**, so timings (not sizes or detection outcomes) are pessimistic and noisier than on an idle machine.' : 'The machine was otherwise quiet.')
+  )
+}
+
+export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) {
+  const run = read('run')
+  const size = read('size')
+  const cost = read('client-cost')
+  const verify = read('verify')
+  const det = read('detection')
+  const behaviour = read('behaviour')
+  const m = run?.machine ?? size?.machine ?? verify?.machine
+  const versions = { ...size?.versions, ...cost?.versions, ...verify?.versions, ...det?.versions }
+  const text = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by bench/report.mjs from bench/results/*.json. Do not edit: run `npm run bench`. -->',
+    '',
+    'Every figure below was measured in one run of `npm run bench`, with the peers next to Kenchi on the same machine in the same run. ' +
+      'Nothing here is part of `npm test`. Raw results are JSON in `bench/results/` (git-ignored); this page is generated from them by `bench/report.mjs`.',
+    '',
+    `- **Run:** ${day(run?.startedAt)}, ${run ? `${dur(run.wallSeconds)} end to end (build included)` : 'no run record'}${run?.quick ? ', **quick mode (small counts)**' : ''}.`,
+    m ? `- **Machine:** ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}.` : '- **Machine:** unknown',
+    `- **Browser:** Chromium ${cost?.chromium ?? det?.chromium ?? '—'} (\`${cost?.executablePath ?? det?.executablePath ?? '—'}\`), driven by playwright-core ${versions['playwright-core'] ?? '—'} and puppeteer-core ${versions['puppeteer-core'] ?? '—'}. **Redis:** ${verify?.redis ?? 'not run'}.`,
+    `- **Run counts:** page cost ${cost ? `${cost.rounds} loads per page` : '—'}; verify() ${verify ? `${verify.tokensPerRow} verifications per row, ${verify.secondsPerProcessRun} s per multi-process run` : '—'}; detection ${det ? `${det.runsPerKind} runs per kind` : '—'}.`,
+    run ? `- **Steps:** ${run.steps.map((s) => `${s.name} ${s.status} (${s.seconds} s)`).join('; ')}.` : '',
+    run && m ? loadLine(run, m.cores) : '',
+    '',
+    'Reproduce: install Chromium (`apt-get install chromium`, or set `KENCHI_CHROMIUM`), `redis-server` and Xvfb (for the headed browsers), then `npm ci && npm run bench`. ' +
+      'Single parts: `npm run bench:size`, `bench:client`, `bench:verify`, `bench:detection`, `bench:behaviour`; `node bench/run.mjs --quick` for a smoke run.',
+    '',
+    '## 1. Size',
+    '',
+    sizeSection(size),
+    '## 2. Page cost in Chromium',
+    '',
+    costSection(cost),
+    '## 3. Server: verify()',
+    '',
+    serverSection(verify),
+    '## 4. Detection: Kenchi and BotD on the same pages',
+    '',
+    detectionSection(det, behaviour),
+    '## Versions',
+    '',
+    Object.entries(versions)
+      .filter(([, v]) => v)
+      .map(([name, v]) => `\`${name}\` ${v}`)
+      .join(', ') + '.',
+    '',
+  ]
+    .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
+    .join('\n')
+  await writeFile(output, text)
+  return fileURLToPath(output).replace(fileURLToPath(ROOT), '')
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const out = process.argv[2] ? new URL(process.argv[2], `file://${process.cwd()}/`) : undefined
+  console.log(`wrote ${await writeReport(out)}`)
+}

@@ -1,0 +1,92 @@
+// `npm run bench`: every benchmark in one run, then docs/benchmarks.md from the results.
+//   1. build (npm run build)          4. verify()      (bench/verify.mjs)
+//   2. size      (bench/size.mjs)     5. detection     (bench/detection.mjs)
+//   3. page cost (bench/client-cost.mjs)
+//   6. behaviour (bench/behaviour.mjs), only when the research data sets are there
+//      (../shared/datasets, or KENCHI_DATASETS); skipped with a message otherwise.
+// Each step is a child process with a time limit; a failed step is reported and the rest
+// still run. Old results of the steps are deleted first, so the report never mixes runs.
+//
+//   npm run bench                       the full run (about 15 minutes on 2 cores)
+//   node bench/run.mjs --quick          a smoke run with small counts (about 3 minutes)
+//   node bench/run.mjs --skip-build --only size,verify
+//
+// Writes bench/results/run.json and docs/benchmarks.md (bench/report.mjs).
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { rm } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { RESULTS, ROOT, machine, secondsSince, writeResult } from './lib/env.mjs'
+import { writeReport } from './report.mjs'
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, 'skip-build': { type: 'boolean', default: false }, only: { type: 'string', default: '' } },
+})
+const quick = args.quick
+const datasets = resolve(process.env.KENCHI_DATASETS ?? '../shared/datasets')
+const cwd = fileURLToPath(ROOT)
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+
+const STEPS = [
+  { name: 'build', command: [npm, 'run', 'build', '--silent'], limit: 180, skip: args['skip-build'] && 'asked to skip' },
+  { name: 'size', command: ['node', 'bench/size.mjs'], limit: 120 },
+  { name: 'client-cost', command: ['node', 'bench/client-cost.mjs', quick ? '2' : '7'], limit: 300 },
+  { name: 'verify', command: ['node', 'bench/verify.mjs', ...(quick ? ['--tokens', '500', '--scale', '1000,10000', '--seconds', '1'] : [])], limit: 480 },
+  { name: 'detection', command: ['node', 'bench/detection.mjs', '--runs', quick ? '2' : '10'], limit: 900 },
+  {
+    name: 'behaviour',
+    command: ['node', 'bench/behaviour.mjs', datasets],
+    limit: 120,
+    skip: !existsSync(datasets) && `no data sets at ${datasets} (set KENCHI_DATASETS, see docs/behaviour.md)`,
+  },
+]
+const only = args.only ? args.only.split(',') : null
+
+function run(step) {
+  return new Promise((done) => {
+    const child = spawn(step.command[0], step.command.slice(1), { cwd, stdio: 'inherit', detached: process.platform !== 'win32' })
+    const timer = setTimeout(() => {
+      console.error(`\n${step.name}: over its ${step.limit} s limit, stopped`)
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        child.kill('SIGKILL')
+      }
+    }, step.limit * 1000)
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      done(code === 0 ? 'ok' : signal ? `stopped (${signal}, limit ${step.limit} s)` : `failed (exit ${code})`)
+    })
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      done(`failed (${error.message})`)
+    })
+  })
+}
+
+const started = performance.now()
+const startedAt = new Date().toISOString()
+const steps = []
+for (const step of STEPS) {
+  if (only && step.name !== 'build' && !only.includes(step.name)) continue
+  if (step.skip) {
+    console.log(`\n=== ${step.name}: skipped, ${step.skip}`)
+    steps.push({ name: step.name, status: `skipped: ${step.skip}`, seconds: 0 })
+    continue
+  }
+  if (step.name !== 'build') await rm(new URL(`${step.name}.json`, RESULTS), { force: true })
+  console.log(`\n=== ${step.name}: ${step.command.join(' ')}`)
+  const t0 = performance.now()
+  const loadBefore = +loadavg()[0].toFixed(2)
+  const status = await run(step)
+  steps.push({ name: step.name, status, seconds: secondsSince(t0), load1: [loadBefore, +loadavg()[0].toFixed(2)] })
+  console.log(`=== ${step.name}: ${status} in ${steps.at(-1).seconds} s`)
+}
+const wallSeconds = secondsSince(started)
+await writeResult('run', { startedAt, quick, wallSeconds, steps, machine: machine() })
+const doc = await writeReport()
+console.log(`\n${steps.map((s) => `${s.name}: ${s.status} (${s.seconds} s)`).join('\n')}\ntotal ${Math.floor(wallSeconds / 60)} min ${Math.round(wallSeconds % 60)} s; wrote ${doc}`)
+if (steps.some((s) => !s.status.startsWith('ok') && !s.status.startsWith('skipped'))) process.exitCode = 1
