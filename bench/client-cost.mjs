@@ -97,7 +97,15 @@ const runs = []
 for (let i = 0; i < rounds; i++) {
   // Rotate the order so no variant always runs first (a cold browser) or last.
   const order = VARIANTS.map((_, j) => VARIANTS[(i + j) % VARIANTS.length])
-  for (const variant of order) runs.push(await load(variant))
+  for (const variant of order) {
+    try {
+      runs.push(await load(variant))
+    } catch (error) {
+      // One broken load is reported and left out; the others still count.
+      runs.push({ variant, failed: String(error?.message ?? error).split('\n')[0], longTasks: [] })
+      console.warn(`${variant}: load failed: ${runs.at(-1).failed}`)
+    }
+  }
 }
 const chromiumVersion = browser.version()
 const userAgent = await (async () => {
@@ -112,7 +120,7 @@ await rm(appsDir, { recursive: true, force: true })
 
 const summary = {}
 for (const variant of VARIANTS) {
-  const rs = runs.filter((r) => r.variant === variant)
+  const rs = runs.filter((r) => r.variant === variant && !r.failed)
   const tasks = rs.flatMap((r) => r.longTasks.map(([, d]) => d))
   summary[variant] = {
     label: LABELS[variant],
@@ -125,6 +133,7 @@ for (const variant of VARIANTS) {
     tbtMs: spread(rs.map((r) => r.tbtMs)),
     inpMs: spread(rs.map((r) => r.inpMs)),
     errors: rs.flatMap((r) => r.errors ?? []),
+    failedLoads: runs.filter((r) => r.variant === variant && r.failed).map((r) => r.failed),
   }
 }
 const seconds = secondsSince(started)

@@ -277,7 +277,6 @@ for (const procs of procCounts) {
   console.table(procRows.slice(-1))
   for (const w of workers) w.disconnect()
 }
-if (procCounts.length) notes.push(`${os.cpus().length} cores shared by the verifier processes, Redis and the benchmark itself: more processes than cores add no throughput.`)
 
 for (const cleanup of cleanups) await cleanup()
 const path = await writeResult('verify', {
