@@ -205,13 +205,23 @@ function detectionSection(det, behaviour) {
   return out.join('\n')
 }
 
+function laterLine(run, sections) {
+  if (!run) return ''
+  const end = Date.parse(run.startedAt) + run.wallSeconds * 1000
+  const later = Object.entries(sections).filter(([, r]) => r && Date.parse(r.date) > end)
+  return later.length ? `- **Measured after that run (a partial run):** ${later.map(([name, r]) => `${name} (${day(r.date)})`).join(', ')}.` : ''
+}
+
 function loadLine(run, cores) {
-  const loads = run.steps.filter((s) => s.load1).flatMap((s) => s.load1)
-  if (!loads.length) return ''
-  const max = Math.max(...loads)
+  const steps = run.steps.filter((s) => s.load1)
+  if (!steps.length) return ''
+  // Before a step starts the benchmark itself is idle, so a high figure there is someone else's work.
+  const before = Math.max(...steps.map((s) => s.load1[0]))
   return (
-    `- **Load:** 1-minute load average before/after each step: ${run.steps.filter((s) => s.load1).map((s) => `${s.name} ${s.load1.join('/')}`).join(', ')} (${cores} cores). ` +
-    (max > cores ? '**Other work shared this machine during the run**, so timings (not sizes or detection outcomes) are pessimistic and noisier than on an idle machine.' : 'The machine was otherwise quiet.')
+    `- **Load:** 1-minute load average before/after each step: ${steps.map((s) => `${s.name} ${s.load1.join('/')}`).join(', ')} (${cores} cores; the figures include the benchmark's own browsers, Redis and workers). ` +
+    (before > cores
+      ? '**Other work shared this machine during the run**, so timings (not sizes or detection outcomes) are pessimistic and noisier than on an idle machine.'
+      : 'No sign of other work on the machine.')
   )
 }
 
@@ -238,6 +248,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     `- **Run counts:** page cost ${cost ? `${cost.rounds} loads per page` : '—'}; verify() ${verify ? `${verify.tokensPerRow} verifications per row, ${verify.secondsPerProcessRun} s per multi-process run` : '—'}; detection ${det ? `${det.runsPerKind} runs per kind` : '—'}.`,
     run ? `- **Steps:** ${run.steps.map((s) => `${s.name} ${s.status} (${s.seconds} s)`).join('; ')}.` : '',
     run && m ? loadLine(run, m.cores) : '',
+    laterLine(run, { size, 'page cost': cost, 'verify()': verify, detection: det }),
     '',
     'Reproduce: install Chromium (`apt-get install chromium`, or set `KENCHI_CHROMIUM`), `redis-server` and Xvfb (for the headed browsers), then `npm ci && npm run bench`. ' +
       'Single parts: `npm run bench:size`, `bench:client`, `bench:verify`, `bench:detection`, `bench:behaviour`; `node bench/run.mjs --quick` for a smoke run.',

@@ -9,7 +9,7 @@
 //
 //   npm run bench                       the full run (about 15 minutes on 2 cores)
 //   node bench/run.mjs --quick          a smoke run with small counts (about 3 minutes)
-//   node bench/run.mjs --skip-build --only size,verify
+//   node bench/run.mjs --skip-build --only size,verify   (a partial run: keeps run.json of the last full run)
 //
 // Writes bench/results/run.json and docs/benchmarks.md (bench/report.mjs).
 import { spawn } from 'node:child_process'
@@ -86,7 +86,8 @@ for (const step of STEPS) {
   console.log(`=== ${step.name}: ${status} in ${steps.at(-1).seconds} s`)
 }
 const wallSeconds = secondsSince(started)
-await writeResult('run', { startedAt, quick, wallSeconds, steps, machine: machine() })
+// A partial run (--only) keeps the record of the last full run; its sections carry their own dates.
+await writeResult(only ? 'run-partial' : 'run', { startedAt, quick, only, wallSeconds, steps, machine: machine() })
 const doc = await writeReport()
 console.log(`\n${steps.map((s) => `${s.name}: ${s.status} (${s.seconds} s)`).join('\n')}\ntotal ${Math.floor(wallSeconds / 60)} min ${Math.round(wallSeconds % 60)} s; wrote ${doc}`)
 if (steps.some((s) => !s.status.startsWith('ok') && !s.status.startsWith('skipped'))) process.exitCode = 1
