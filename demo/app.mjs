@@ -5,7 +5,8 @@
 // accounts, so device ids and user hashes stay stable across restarts.
 //
 //   demo/app.mjs        wiring: secrets, store, verifier, step-up, sessions, routers
-//   demo/shop/          the shop's routes and page bodies
+//   demo/shop/          the shop's touchpoints: routes and page bodies (docs/demo.md)
+//   demo/spa/           the quick shop's browser code (npm import), bundled to demo/dist/ by the build
 //   demo/admin/         the admin console: JSON API and pages
 //   demo/lib/           accounts, secrets, HTML helpers
 import { randomUUID } from 'node:crypto'
