@@ -4,6 +4,9 @@
 /** The field as a trimmed string of at most `max` characters; '' for anything that is not a string. */
 export const text = (value, max = 200) => (typeof value === 'string' ? value.trim().slice(0, max) : '')
 
+/** A password field as typed (not trimmed: spaces count), at most `max` characters; '' for anything that is not a string. */
+export const password = (value, max = 200) => (typeof value === 'string' ? value.slice(0, max) : '')
+
 /** A plausible e-mail address (the demo does not check deliverability). */
 export const isEmail = (value) => typeof value === 'string' && value.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
 

@@ -6,15 +6,15 @@
 import express from 'express'
 import { checkPassword, hashPassword, normalEmail, saveAccounts } from '../lib/accounts.mjs'
 import { escape, notice, verdictPanel } from '../lib/html.mjs'
-import { isEmail, printable, text } from '../lib/input.mjs'
+import { isEmail, password, printable, text } from '../lib/input.mjs'
 import { CALM, loginForm } from './pages.mjs'
 
 /** How long the page opened by a reset link may set the new password. */
 const RESET_WINDOW_MS = 15 * 60_000
 const PROFILE_FIELDS = /** @type {const} */ ({ name: 60, postcode: 10, city: 60, address: 120 })
 
-const passwordProblem = (password) =>
-  password.length < 8 ? 'Please choose a password of at least 8 characters.' : password.length > 200 ? 'Please choose a password of at most 200 characters.' : undefined
+const passwordProblem = (value) =>
+  value.length < 8 ? 'Please choose a password of at least 8 characters.' : value.length > 200 ? 'Please choose a password of at most 200 characters.' : undefined
 
 /** @param {import('./routes.mjs').ShopContext} shop */
 export function accountRouter(shop) {
@@ -87,8 +87,8 @@ export function accountRouter(shop) {
     const s = sessionOf(req, res)
     const account = accounts.get(s.email)
     if (!account) return needLogin(res, s)
-    const current = text(req.body?.['current-password'], 200)
-    const next = typeof req.body?.['new-password'] === 'string' ? req.body['new-password'] : ''
+    const current = password(req.body?.['current-password'])
+    const next = password(req.body?.['new-password'], 201)
     const currentOk = await checkPassword(account, current)
     if (verdict.decision === 'deny') return page(res, 403, 'Change your password', `${notice(CALM.deny)}${verdictPanel(verdict)}${passwordForm()}`, s)
     if (!currentOk) {
@@ -165,7 +165,7 @@ export function accountRouter(shop) {
       delete s.reset
       return page(res, 400, 'Reset your password', `${notice('This page has expired. Please ask for a new link.')}${resetRequestForm()}`, s)
     }
-    const next = typeof req.body?.['new-password'] === 'string' ? req.body['new-password'] : ''
+    const next = password(req.body?.['new-password'], 201)
     const problem = passwordProblem(next)
     if (problem) return page(res, 400, 'Choose a new password', `${notice(problem)}${newPasswordForm()}`, s)
     Object.assign(account, await hashPassword(next))

@@ -50,6 +50,6 @@ export function createCatalogue() {
 
 /** Reads a quantity field: a whole number from 1 to MAX_QUANTITY, or undefined. */
 export function quantityOf(value) {
-  const n = Number(typeof value === 'string' || typeof value === 'number' ? value : NaN)
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d{1,2}\s*$/.test(value) ? Number(value) : NaN
   return Number.isInteger(n) && n >= 1 && n <= MAX_QUANTITY ? n : undefined
 }

@@ -14,7 +14,7 @@
 import express from 'express'
 import { checkPassword, DUMMY, hashPassword, normalEmail, saveAccounts } from '../lib/accounts.mjs'
 import { escape, notice, verdictPanel } from '../lib/html.mjs'
-import { isEmail, text } from '../lib/input.mjs'
+import { isEmail, password as passwordOf, text } from '../lib/input.mjs'
 import { accountRouter } from './account.mjs'
 import { cartRouter } from './cart.mjs'
 import { createCatalogue } from './catalogue.mjs'
@@ -77,7 +77,7 @@ export function shopRouter(ctx) {
       const s = sessionOf(req, res)
       const email = normalEmail(req.body?.email)
       const account = accounts.get(email)
-      const passwordOk = account ? await checkPassword(account, text(req.body?.password, 200)) : await checkPassword(DUMMY, '')
+      const passwordOk = account ? await checkPassword(account, passwordOf(req.body?.password)) : await checkPassword(DUMMY, '')
       if (verdict.decision === 'deny') {
         return page(res, 403, 'Log in', `${notice('We could not log you in right now. Please try again later.')}${verdictPanel(verdict)}${loginForm()}`, s)
       }
@@ -121,7 +121,7 @@ export function shopRouter(ctx) {
       const s = sessionOf(req, res)
       const email = normalEmail(req.body?.email)
       const name = text(req.body?.name, 60)
-      const password = typeof req.body?.password === 'string' ? req.body.password : ''
+      const password = passwordOf(req.body?.password, 201)
       if (verdict.decision === 'deny') {
         return page(res, 403, 'Register', `${notice('We could not create an account right now. Please try again later.')}${verdictPanel(verdict)}${registerForm()}`, s)
       }

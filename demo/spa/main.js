@@ -70,6 +70,8 @@ function showAnswer(answer) {
     )
     panel.append(details)
   }
+  // The answer sits under the list: bring it into view (a phone shows one product at a time).
+  status.scrollIntoView({ block: 'nearest' })
 }
 
 function productItem(product, customer) {
