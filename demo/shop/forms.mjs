@@ -151,7 +151,7 @@ export function createForms(shop) {
     page(res, answer.status, 'Restock alert', `${answerHtml(answer, verdict)}<p><a href="/">Back to the shop</a></p>`, s)
   })
 
-  return { router, restock, lists: { inquiries, subscribers, restockAlerts } }
+  return { router, restock }
 }
 
 /** @returns {Answer} */
