@@ -1,4 +1,4 @@
-// One build for the three packages. Protocol and server ship as ESM for Node and bundlers;
+// One build for the three packages, and the demo's quick-shop bundle. Protocol and server ship as ESM for Node and bundlers;
 // the client ships as ESM (dependencies left to the app's bundler) and as one minified
 // IIFE for a <script> tag in two parts: kenchi.min.js (early) and kenchi-signals.min.js (lazy). Declarations come from `tsc` (build:types).
 import { builtinModules } from 'node:module'
@@ -90,5 +90,13 @@ export default [
     input: 'packages/client/src/worker-entry.ts',
     output: { file: 'packages/client/dist/kenchi-worker.min.js', format: 'iife', sourcemap: true },
     plugins: [ts('client'), terser(terserOptions)],
+  },
+  {
+    // The demo shop's quick shop (/spa): an app using the npm import of @kenchi/client, bundled
+    // as a shop's own build would. Last, so it bundles the client ESM built above; generated
+    // into demo/dist/ (ignored by git), served at /assets/spa.js. FingerprintJS is its own chunk.
+    input: 'demo/spa/main.js',
+    output: { dir: 'demo/dist', entryFileNames: 'spa.js', chunkFileNames: 'spa-[name]-[hash].js', format: 'es', sourcemap: true },
+    plugins: [nodeResolve({ browser: true }), terser(terserOptions)],
   },
 ]

@@ -5,7 +5,8 @@
 // accounts, so device ids and user hashes stay stable across restarts.
 //
 //   demo/app.mjs        wiring: secrets, store, verifier, step-up, sessions, routers
-//   demo/shop/          the shop's routes and page bodies
+//   demo/shop/          the shop's touchpoints: routes and page bodies (docs/demo.md)
+//   demo/spa/           the quick shop's browser code (npm import), bundled to demo/dist/ by the build
 //   demo/admin/         the admin console: JSON API and pages
 //   demo/lib/           accounts, secrets, HTML helpers
 import { randomUUID } from 'node:crypto'
@@ -15,12 +16,14 @@ import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
-import { createStepUp, createVerifier, defaultCompose, sqliteStore } from '@kenchi/server'
+import { contentRule, createConfirmations, createStepUp, createVerifier, defaultCompose, defaultRules, sqliteStore } from '@kenchi/server'
 import { expressKenchi } from '@kenchi/server/express'
 import { adminRouter } from './admin/router.mjs'
 import { loadAccounts } from './lib/accounts.mjs'
 import { layout } from './lib/html.mjs'
 import { loadSecrets } from './lib/secrets.mjs'
+import { DENIED_WORDS } from './shop/forms.mjs'
+import { CONFIRM_PURPOSES, confirmationSender } from './shop/mail.mjs'
 import { shopRouter } from './shop/routes.mjs'
 
 export { SEEDED_ACCOUNTS } from './lib/accounts.mjs'
@@ -46,13 +49,14 @@ const CSP = [
  * @property {import('@kenchi/server').Store} store
  * @property {ReturnType<typeof createStepUp>} stepUp
  * @property {ReturnType<typeof expressKenchi>} kenchi
- * @property {Map<string, { email: string, name: string, salt: string, hash: string }>} accounts
+ * @property {Map<string, { email: string, name: string, salt: string, hash: string, postcode?: string, city?: string, address?: string }>} accounts
  * @property {string} accountsPath
  * @property {(req: any, res: any) => Record<string, any>} sessionOf the request's session, made (with a cookie) when missing
  * @property {(req: any) => Record<string, any> | undefined} sessionFromCookie the request's session if it has one, without making one
  * @property {(res: any, status: number, title: string, body: string, session?: Record<string, any>) => void} page
  * @property {(verdict: import('@kenchi/server').Verdict) => void} remember
- * @property {Array<{ id: string, at: number, to: string, subject: string, text: string }>} mailbox
+ * @property {ReturnType<typeof createConfirmations>} confirmations e-mail links for the anonymous forms and password reset
+ * @property {Array<{ id: string, at: number, to: string, subject: string, text: string, link?: string }>} mailbox
  * @property {string[]} origins
  * @property {string} adminPassword
  */
@@ -78,9 +82,17 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     hashSecret: Buffer.from(secrets.hashSecret, 'base64'),
     origins,
     store,
+    // The defaults, plus the content rule on registration, profile, inquiry and newsletter
+    // fields (denied words, URLs, gibberish, repeated texts); see docs/rules.md.
+    rules: [...defaultRules(), contentRule({ deny: DENIED_WORDS, hashKey: secrets.hashSecret })],
   })
   /** @type {DemoContext['mailbox']} */
   const mailbox = []
+  /** "Sends" a mail: it lands on the /mailbox page, newest first, never on the internet. */
+  const deliver = (mail) => {
+    mailbox.unshift({ id: randomUUID(), at: Date.now(), ...mail })
+    if (mailbox.length > 50) mailbox.pop()
+  }
   const stepUp = createStepUp({
     verifier,
     secret: Buffer.from(secrets.stepUpSecret, 'base64'),
@@ -88,11 +100,21 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     sender: {
       channel: 'email',
       async send(message) {
-        const { subject, text } = defaultCompose(message)
-        mailbox.unshift({ id: randomUUID(), at: Date.now(), to: message.to, subject, text })
-        if (mailbox.length > 50) mailbox.pop()
+        deliver({ to: message.to, ...defaultCompose(message) })
       },
     },
+  })
+  // Signed, expiring, single-use links for the anonymous forms (confirm by e-mail on a
+  // challenge, newsletter double opt-in) and password reset. All visitors of a local demo
+  // share one IP, hence the higher per-IP limit.
+  const confirmations = createConfirmations({
+    store,
+    secret: Buffer.from(secrets.confirmSecret, 'base64'),
+    sender: confirmationSender({ accounts, deliver }),
+    linkUrl: `${origins[0]}/confirm`,
+    purposes: CONFIRM_PURPOSES,
+    ttlMs: 3600_000,
+    limits: { address: 5, ip: 200 },
   })
   const kenchi = expressKenchi(verifier)
   const scriptTag = kenchi.scriptTag()
@@ -137,6 +159,7 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     verifier,
     store,
     stepUp,
+    confirmations,
     kenchi,
     accounts,
     accountsPath,

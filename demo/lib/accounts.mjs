@@ -13,7 +13,8 @@ export const SEEDED_ACCOUNTS = [
 ]
 
 export const DUMMY = { salt: 'AAAAAAAAAAAAAAAAAAAAAA', hash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }
-export const normalEmail = (value) => String(value ?? '').trim().toLowerCase().slice(0, 254)
+/** The key of an account: the trimmed, lower-cased address; '' for anything that is not a string. */
+export const normalEmail = (value) => (typeof value === 'string' ? value.trim().toLowerCase().slice(0, 254) : '')
 
 export async function hashPassword(password) {
   const salt = randomBytes(16)
@@ -28,7 +29,7 @@ export async function checkPassword(account, password) {
 }
 
 export async function loadAccounts(path) {
-  /** @type {Map<string, { email: string, name: string, salt: string, hash: string }>} */
+  /** @type {Map<string, { email: string, name: string, salt: string, hash: string, postcode?: string, city?: string, address?: string }>} */
   const accounts = new Map()
   try {
     for (const a of JSON.parse(readFileSync(path, 'utf8'))) accounts.set(a.email, a)

@@ -5,8 +5,9 @@ export const escape = (text) =>
 
 export function layout(title, body, scriptTag, session, mainClass = '') {
   const who = session?.email
-    ? `<span>Logged in as ${escape(session.email)}</span><form method="post" action="/logout" class="inline"><button>Log out</button></form>`
+    ? `<a href="/account">Account</a> <span>Logged in as ${escape(session.email)}</span><form method="post" action="/logout" class="inline"><button>Log out</button></form>`
     : '<a href="/login">Log in</a> <a href="/register">Register</a>'
+  const items = Object.values(session?.cart ?? {}).reduce((n, q) => n + q, 0)
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -17,7 +18,7 @@ export function layout(title, body, scriptTag, session, mainClass = '') {
 ${scriptTag}
 </head>
 <body>
-<nav><a href="/">Kenchi demo shop</a> <a href="/checkout">Checkout</a> <a href="/mailbox">Mailbox</a> <a href="/admin">Admin</a> ${session === undefined ? '' : who}</nav>
+<nav><a href="/">Kenchi demo shop</a> <a href="/cart">Cart${items ? ` (${items})` : ''}</a> <a href="/checkout">Checkout</a> <a href="/spa">Quick shop</a> <a href="/contact">Contact</a> <a href="/newsletter">Newsletter</a> <a href="/mailbox">Mailbox</a> <a href="/admin">Admin</a> ${session === undefined ? '' : who}</nav>
 <main${mainClass ? ` class="${mainClass}"` : ''}>
 ${body}
 </main>
