@@ -19,6 +19,7 @@ import { createStepUp, createVerifier, defaultCompose, sqliteStore } from '@kenc
 import { expressKenchi } from '@kenchi/server/express'
 import { adminRouter } from './admin/router.mjs'
 import { loadAccounts } from './lib/accounts.mjs'
+import { demoRules } from './lib/rules.mjs'
 import { layout } from './lib/html.mjs'
 import { loadSecrets } from './lib/secrets.mjs'
 import { shopRouter } from './shop/routes.mjs'
@@ -55,6 +56,8 @@ const CSP = [
  * @property {Array<{ id: string, at: number, to: string, subject: string, text: string }>} mailbox
  * @property {string[]} origins
  * @property {string} adminPassword
+ * @property {string} dataDir the demo's data folder (the console keeps its label log there)
+ * @property {Awaited<ReturnType<typeof demoRules>>} ruleSettings lists, rule modes and foreign-IP policy the console changes
  */
 
 /**
@@ -73,11 +76,14 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
   const listening = await listen(server, port, host)
   const origins = [`http://${host}:${listening}`, `http://localhost:${listening}`]
   const store = await sqliteStore({ path: join(dataDir, 'kenchi.db') })
+  // The default rules plus the list and foreign-IP rules, changeable from the console (demo/lib/rules.mjs).
+  const ruleSettings = await demoRules()
   const verifier = await createVerifier({
     keys: [{ id: 'demo', secret: Buffer.from(secrets.key, 'base64') }],
     hashSecret: Buffer.from(secrets.hashSecret, 'base64'),
     origins,
     store,
+    rules: ruleSettings.rules,
   })
   /** @type {DemoContext['mailbox']} */
   const mailbox = []
@@ -147,6 +153,8 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     mailbox,
     origins,
     adminPassword: secrets.adminPassword,
+    dataDir,
+    ruleSettings,
   }
   app.use(shopRouter(ctx))
   app.use('/admin', adminRouter(ctx))
