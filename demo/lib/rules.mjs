@@ -24,6 +24,23 @@ export const LIST_INFO = {
   device: { kind: 'exact', rule: 'device-list', reason: 'NG_DEVICE', title: 'Device deny list (device ids)' },
 }
 
+/** The reason codes each of the demo's rules can give, for the console. */
+export const RULE_REASONS = {
+  negative: ['NG_DEVICE', 'NEGATIVE_IP'],
+  automation: ['AUTOMATION'],
+  headless: ['HEADLESS'],
+  tampering: ['ENVIRONMENT_TAMPERED'],
+  consistency: ['ENVIRONMENT_INCONSISTENT'],
+  'scripted-input': ['SCRIPTED_TYPING', 'SCRIPTED_POINTER', 'NO_INTERACTION'],
+  history: ['FIRST_USER', 'FIRST_USER_DEVICE', 'FIRST_USER_DEVICE_COUNT_OVER', 'USER_DEVICE', 'SAME_DEVICE'],
+  velocity: ['VELOCITY_IP_USERS', 'VELOCITY_USER_IPS', 'VELOCITY_DEVICE_USERS', 'VELOCITY_USER_DEVICES', 'LOGIN_FAILURES', 'VELOCITY_REGISTRATIONS', 'VELOCITY_ORDERS', 'VELOCITY_CARD_REGISTRATIONS', 'VELOCITY_INQUIRIES', 'CARD_FAILURES'],
+  'ip-list': ['NEGATIVE_IP'],
+  'user-agent-list': ['BOT'],
+  'email-domain': ['EMAIL_DOMAIN_DENIED', 'DISPOSABLE_EMAIL'],
+  'device-list': ['NG_DEVICE'],
+  'foreign-ip': ['FOREIGN_IP'],
+}
+
 /**
  * Builds the demo's rules. Resolves `{ rules, lists, ruleModes, setRuleMode, foreignIp,
  * setForeignIp, country }`: pass `rules` to `createVerifier`, the rest to the admin console.
@@ -69,7 +86,8 @@ export async function demoRules() {
   return {
     rules,
     lists,
-    ruleModes: () => base.map((rule) => ({ name: rule.name, mode: modes.get(rule.name) ?? rule.mode, defaultMode: rule.mode })),
+    ruleModes: () =>
+      base.map((rule) => ({ name: rule.name, mode: modes.get(rule.name) ?? rule.mode, defaultMode: rule.mode, reasons: RULE_REASONS[rule.name] ?? [] })),
     /** Throws `KenchiError` (`INPUT_INVALID`) for an unknown rule or mode. */
     setRuleMode(name, mode) {
       const rule = base.find((r) => r.name === name)

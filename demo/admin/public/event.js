@@ -27,6 +27,16 @@ const id = document.body.dataset.id
 const error = $('#error')
 let current
 
+/** A reason's detail as `key: value` lines (lists joined, nested objects as JSON). */
+function details(detail) {
+  const text = (v) => (Array.isArray(v) ? v.map(text).join(', ') : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v))
+  return h(
+    'dl',
+    { class: 'detail' },
+    Object.entries(detail).map(([k, v]) => [h('dt', {}, k), h('dd', {}, k === 'since' || k === 'at' ? `${text(v)} (${fmtTime(v)})` : text(v))]),
+  )
+}
+
 function reasonsTable(reasons, monitored) {
   if (reasons.length === 0) return h('p', { class: 'muted' }, monitored ? '' : 'No reasons: nothing looked wrong.')
   return h(
@@ -42,7 +52,7 @@ function reasonsTable(reasons, monitored) {
           { data: { code: r.code } },
           h('td', {}, h('strong', {}, reasonLabel(r.code)), h('br'), h('code', {}, r.code)),
           h('td', { class: 'num' }, String(r.weight)),
-          h('td', {}, r.detail ? h('pre', { class: 'detail' }, JSON.stringify(r.detail, null, 1)) : h('span', { class: 'muted' }, '–')),
+          h('td', {}, r.detail ? details(r.detail) : h('span', { class: 'muted' }, '–')),
         ),
       ),
     ),

@@ -22,7 +22,8 @@ export async function drawGraph(container, centre) {
   const cy = window.cytoscape({
     container,
     elements,
-    wheelSensitivity: 0.3,
+    minZoom: 0.2,
+    maxZoom: 1.6,
     style: [
       { selector: 'node', style: { 'background-color': 'data(colour)', label: 'data(label)', color: '#1d1d1b', 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 4, width: 26, height: 26 } },
       { selector: 'node.user', style: { shape: 'ellipse' } },

@@ -127,6 +127,12 @@ export function scoreCell(score) {
   return h('span', { class: 'score' }, h('strong', {}, String(score)), bar)
 }
 
+/** One reason per code (the heaviest), for lists: the event page shows them all. */
+const distinct = (reasons) => {
+  const seen = new Set()
+  return reasons.filter((r) => !seen.has(r.code) && seen.add(r.code))
+}
+
 /** One row of an events table. */
 export function eventRow(e, names = {}) {
   return h(
@@ -136,7 +142,7 @@ export function eventRow(e, names = {}) {
     h('td', {}, e.action),
     h('td', {}, decisionBadge(e.decision, e.wouldBe)),
     h('td', {}, scoreCell(e.score)),
-    h('td', { class: 'reasons' }, e.reasons.length ? e.reasons.map((r) => reasonChip(r)) : h('span', { class: 'muted' }, 'none'), (e.monitored ?? []).map((r) => reasonChip(r, true))),
+    h('td', { class: 'reasons' }, e.reasons.length ? distinct(e.reasons).map((r) => reasonChip(r)) : h('span', { class: 'muted' }, 'none'), distinct(e.monitored ?? []).map((r) => reasonChip(r, true))),
     h('td', {}, userLink(e.userHash, names)),
     h('td', {}, deviceLink(e.deviceId)),
     h('td', {}, ipLink(e.ip)),

@@ -1,7 +1,7 @@
 // The policy page: mode and thresholds (PUT /admin/api/policy), attack mode, each rule's
 // mode, the deny lists and the foreign-IP policy. Validation is the server's: its error
 // messages are shown next to the form that was sent.
-import { $, api, fill, fmtTime, h, showError, watchHeader } from './lib.js'
+import { $, api, fill, fmtTime, h, loadReasons, reasonLabel, showError, watchHeader } from './lib.js'
 
 const error = $('#error')
 let policy
@@ -163,7 +163,8 @@ async function renderRules() {
         }
         renderRules()
       })
-      return h('tr', { data: { rule: r.name } }, h('td', {}, h('code', {}, r.name)), h('td', {}, select, r.mode !== r.defaultMode ? h('small', { class: 'muted' }, ` (default ${r.defaultMode})`) : null))
+      const gives = r.reasons.map((code) => h('span', { class: 'chip', title: code }, reasonLabel(code)))
+      return h('tr', { data: { rule: r.name } }, h('td', {}, h('code', {}, r.name), h('div', { class: 'rule-reasons' }, gives)), h('td', {}, select, r.mode !== r.defaultMode ? h('small', { class: 'muted' }, ` (default ${r.defaultMode})`) : null))
     }),
   )
 }
@@ -239,6 +240,7 @@ $('#geo-form').addEventListener('submit', async (event) => {
 
 async function start() {
   try {
+    await loadReasons()
     policy = await api('policy')
     renderPolicy()
     await Promise.all([renderAttackState(), renderRules(), renderLists(), renderForeign()])
