@@ -213,7 +213,7 @@ export const fact = (term, ...value) => [h('dt', {}, term), h('dd', {}, ...value
 /** A summary card. */
 export const card = (title, ...value) => h('div', { class: 'card' }, h('span', { class: 'card-title' }, title), h('div', { class: 'card-value' }, ...value))
 
-/** Polls attack mode and the policy mode, and shows a badge in the header while either needs attention. */
+/** Polls attack mode and the policy mode, and shows a badge in the header while either needs attention. Returns a function that refreshes it now. */
 export function watchHeader() {
   const badge = $('#attack-badge')
   const tick = async () => {
@@ -228,6 +228,7 @@ export function watchHeader() {
   }
   tick()
   setInterval(tick, 10_000)
+  return tick
 }
 
 /** Calls `fn` every `ms` while the page is visible and `enabled()` says so. */

@@ -5,6 +5,7 @@ import { $, api, fill, fmtTime, h, loadReasons, reasonLabel, showError, watchHea
 
 const error = $('#error')
 let policy
+let refreshHeader = () => undefined
 
 /** A number field's value: `null` when empty (the server then names the field). */
 const number = (input) => (input.value.trim() === '' ? null : Number(input.value))
@@ -83,6 +84,7 @@ policyForm.addEventListener('submit', (event) => {
   saving(policyForm, 'policy-status', 'policy-error', async () => {
     policy = await api('policy', { method: 'PUT', body: patch })
     renderPolicy()
+    refreshHeader()
   })
 })
 
@@ -249,6 +251,6 @@ async function start() {
     showError(error, e)
   }
   setInterval(() => document.visibilityState === 'visible' && renderAttackState(), 5000)
-  watchHeader()
+  refreshHeader = watchHeader()
 }
 start()
