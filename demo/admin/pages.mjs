@@ -53,6 +53,7 @@ const eventsTable = (id) => `<div class="table-wrap"><table class="events" id="$
 
 function eventsPage() {
   return `<div class="heading"><h1>Events</h1><p class="hint">Every verification, newest first. Click a time to see the reasons, the outcomes and to label it.</p></div>
+<details id="filter-box" class="filter-box" open><summary>Filters</summary>
 <form id="filters" class="filters" role="search">
 <label>Decision <select name="decision">${decisionOptions('any')}</select></label>
 <label>Would be <select name="wouldBe" title="The decision the rules reached (differs under monitor mode)">${decisionOptions('any')}</select></label>
@@ -66,6 +67,7 @@ function eventsPage() {
 <div class="buttons"><button type="submit">Apply</button><button type="button" id="clear" class="secondary">Clear</button></div>
 <datalist id="action-names"><option value="login"><option value="register"><option value="checkout"></datalist>
 </form>
+</details>
 <div class="toolbar">
 <label class="check"><input type="checkbox" id="live" checked> Live: refresh every 5 s</label>
 <button type="button" id="refresh" class="secondary">Refresh now</button>

@@ -39,13 +39,17 @@ export const RULE_REASONS = {
   'email-domain': ['EMAIL_DOMAIN_DENIED', 'DISPOSABLE_EMAIL'],
   'device-list': ['NG_DEVICE'],
   'foreign-ip': ['FOREIGN_IP'],
+  content: ['CONTENT_DENIED_STRING', 'CONTENT_URL', 'CONTENT_GIBBERISH', 'CONTENT_REPEATED'],
 }
 
 /**
  * Builds the demo's rules. Resolves `{ rules, lists, ruleModes, setRuleMode, foreignIp,
  * setForeignIp, country }`: pass `rules` to `createVerifier`, the rest to the admin console.
+ * `extra` rules (e.g. the shop's `contentRule`) run after these, and the console can switch
+ * their mode too.
+ * @param {{ extra?: import('@kenchi/server').Rule[] }} [options]
  */
-export async function demoRules() {
+export async function demoRules({ extra = [] } = {}) {
   const lists = {
     // Empty until someone adds an address (the console's policy page, or "deny this IP").
     ip: createList('ip', []),
@@ -70,6 +74,7 @@ export async function demoRules() {
     deviceListRule({ deny: lists.device }),
     // Rebuilt when the console changes the foreign-IP policy (rule options are fixed).
     { name: 'foreign-ip', mode: 'live', evaluate: (input) => foreignRule.evaluate(input) },
+    ...extra,
   ]
   // A rule is plain data `{ name, mode, evaluate }` and the verifier reads `mode` on every
   // verification, so a getter lets the console switch one rule to monitor mode.

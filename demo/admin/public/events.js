@@ -92,6 +92,8 @@ $('#newest').addEventListener('click', () => {
 
 async function start() {
   applyFromUrl()
+  // On a phone the filters start folded, unless the address asks for some.
+  if (matchMedia('(max-width: 40rem)').matches && filters().size === 0) $('#filter-box').open = false
   updateUrlAndCsv()
   try {
     const reasons = await loadReasons()

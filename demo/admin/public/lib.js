@@ -138,15 +138,15 @@ export function eventRow(e, names = {}) {
   return h(
     'tr',
     { data: { id: e.id, decision: e.decision } },
-    h('td', { class: 'nowrap' }, h('a', { href: `/admin/events/${encodeURIComponent(e.id)}`, class: 'event-link' }, fmtTime(e.at))),
-    h('td', {}, e.action),
-    h('td', {}, decisionBadge(e.decision, e.wouldBe)),
-    h('td', {}, scoreCell(e.score)),
+    h('td', { class: 'nowrap when' }, h('a', { href: `/admin/events/${encodeURIComponent(e.id)}`, class: 'event-link' }, fmtTime(e.at))),
+    h('td', { class: 'action' }, e.action),
+    h('td', { class: 'decision' }, decisionBadge(e.decision, e.wouldBe)),
+    h('td', { class: 'score-cell', 'data-label': 'score' }, scoreCell(e.score)),
     h('td', { class: 'reasons' }, e.reasons.length ? distinct(e.reasons).map((r) => reasonChip(r)) : h('span', { class: 'muted' }, 'none'), distinct(e.monitored ?? []).map((r) => reasonChip(r, true))),
-    h('td', {}, userLink(e.userHash, names)),
-    h('td', {}, deviceLink(e.deviceId)),
-    h('td', {}, ipLink(e.ip)),
-    h('td', {}, labelBadge(e.label)),
+    h('td', { 'data-label': 'user' }, userLink(e.userHash, names)),
+    h('td', { 'data-label': 'device' }, deviceLink(e.deviceId)),
+    h('td', { 'data-label': 'IP' }, ipLink(e.ip)),
+    h('td', { 'data-label': 'label' }, labelBadge(e.label)),
   )
 }
 
