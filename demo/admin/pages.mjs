@@ -86,7 +86,7 @@ function eventPage(id) {
 <p id="error" class="error" role="alert" hidden></p>
 <section class="cards" id="summary"></section>
 <div class="columns">
-<section class="panel"><h2>Reasons</h2><div id="reasons"></div><div id="monitored"></div></section>
+<section class="panel"><h2>Reasons</h2><div id="reasons" class="scroll"></div><div id="monitored" class="scroll"></div></section>
 <section class="panel"><h2>Outcomes</h2><p class="hint">What the shop reported after the verdict.</p><ul id="outcomes" class="plain"></ul></section>
 </div>
 <div class="columns">
@@ -119,8 +119,8 @@ function devicePage() {
 <p class="hint">Users who used this device, their other devices, devices sharing a stored browser id, and the IPs of recent events. Click a node to open it.</p>
 <div id="graph" class="graph" data-nodes="0"></div><ul class="legend"><li class="l-user">user</li><li class="l-device">device</li><li class="l-fraud">fraud device</li><li class="l-ip">IP</li></ul></section>
 <div class="columns">
-<section class="panel"><h2>Users</h2><div id="users"></div></section>
-<section class="panel"><h2>IP addresses</h2><div id="ips"></div></section>
+<section class="panel"><h2>Users</h2><div id="users" class="scroll"></div></section>
+<section class="panel"><h2>IP addresses</h2><div id="ips" class="scroll"></div></section>
 </div>
 <section class="panel"><h2>Recent events</h2>${eventsTable('events')}</section>`
 }
@@ -133,8 +133,8 @@ function userPage() {
 <p class="hint">This user's devices, other users of those devices, and the IPs of recent events. Click a node to open it.</p>
 <div id="graph" class="graph" data-nodes="0"></div><ul class="legend"><li class="l-user">user</li><li class="l-device">device</li><li class="l-fraud">fraud device</li><li class="l-ip">IP</li></ul></section>
 <div class="columns">
-<section class="panel"><h2>Devices</h2><div id="devices"></div></section>
-<section class="panel"><h2>IP addresses</h2><div id="ips"></div></section>
+<section class="panel"><h2>Devices</h2><div id="devices" class="scroll"></div></section>
+<section class="panel"><h2>IP addresses</h2><div id="ips" class="scroll"></div></section>
 </div>
 <section class="panel"><h2>Recent events</h2>${eventsTable('events')}</section>`
 }
@@ -165,7 +165,7 @@ function policyPage() {
 <label class="check"><input type="radio" name="mode" value="monitor"> Monitor: everything is recorded, every decision is <em>allow</em></label></fieldset>
 <fieldset><legend>Score thresholds (all actions)</legend>
 ${num('challenge', 'Challenge from', 'step="any"')}${num('deny', 'Deny from', 'step="any"')}</fieldset>
-<fieldset><legend>Per action</legend><div id="actions"></div>
+<fieldset><legend>Per action</legend><div id="actions" class="scroll"></div>
 <div class="inline-form"><input id="new-action" placeholder="action, e.g. checkout" autocomplete="off"><button type="button" id="add-action" class="secondary">Add action</button></div></fieldset>
 <fieldset><legend>Other</legend>
 <label>No token sent <select name="missingToken">${decisionOptions()}</select></label>
