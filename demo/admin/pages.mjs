@@ -208,7 +208,7 @@ ${num('calmMinutes', '… for this long (minutes)', 'step="any"')}
 <div id="lists" class="lists"></div></section>`
 }
 
-/** @param {import("../app.mjs").DemoContext} ctx */
+/** The console's pages under /admin (the router in router.mjs checks the password first). */
 export function pages() {
   const router = express.Router()
   const send = (res, options) => res.type('html').send(consoleLayout(options))

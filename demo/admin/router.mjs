@@ -61,7 +61,7 @@ export function adminRouter(ctx) {
     res.type(req.params.file.endsWith('.map') ? 'json' : 'js').sendFile(path)
   })
 
-  router.use(pages(ctx))
+  router.use(pages())
 
   // Without JavaScript, the event page's label buttons post this form.
   router.post('/events/:id/label', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {

@@ -155,7 +155,8 @@ describe('screenshots of the demo', () => {
   })
 
   for (const { name: viewport, ...size } of VIEWPORTS) {
-    it(`shows every main page at the ${viewport} viewport, without an error`, async () => {
+    // The two viewports run side by side: each has its own contexts and its own customer.
+    it.concurrent(`shows every main page at the ${viewport} viewport, without an error`, async () => {
       const problems: string[] = []
       const shots: Shot[] = []
       const missing: string[] = []

@@ -5,8 +5,10 @@ import { inflateSync } from 'node:zlib'
 export interface Image {
   width: number
   height: number
-  /** RGBA, 4 bytes per pixel. */
-  rgba: Uint8Array
+  /** 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA). */
+  channels: number
+  /** The pixels, row by row, `channels` bytes each. */
+  data: Uint8Array
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 }
@@ -58,21 +60,16 @@ export function decodePng(png: Buffer): Image {
       out[row + x] = v & 255
     }
   }
-  const rgba = new Uint8Array(width * height * 4)
-  for (let i = 0; i < width * height; i++) {
-    const s = out.subarray(i * channels, i * channels + channels)
-    const [r, g, b, alpha] = channels === 1 ? [s[0], s[0], s[0], 255] : channels === 2 ? [s[0], s[0], s[0], s[1]] : channels === 3 ? [s[0], s[1], s[2], 255] : [s[0], s[1], s[2], s[3]]
-    rgba.set([r!, g!, b!, alpha!], i * 4)
-  }
-  return { width, height, rgba }
+  return { width, height, channels, data: out }
 }
 
 /** How many distinct colours an image has, and the share of pixels in its most common one. */
 export function colourStats(image: Image): { distinct: number; dominantShare: number } {
   const counts = new Map<number, number>()
-  const view = new DataView(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength)
-  for (let i = 0; i < image.rgba.length; i += 4) {
-    const key = view.getUint32(i)
+  const { data, channels } = image
+  for (let i = 0; i < data.length; i += channels) {
+    let key = 0
+    for (let c = 0; c < channels; c++) key = key * 256 + data[i + c]!
     counts.set(key, (counts.get(key) ?? 0) + 1)
   }
   let top = 0
