@@ -69,7 +69,7 @@ function render(data) {
     card('Action', e.action),
     card('Decision', decisionBadge(e.decision, e.wouldBe), e.mode === 'monitor' ? h('small', { class: 'muted' }, ' monitor mode') : null),
     card('Score', scoreCell(e.score)),
-    card('User', userLink(e.userHash, user ? { [e.userHash]: user } : {})),
+    card('User', userLink(e.userHash, user ? { [e.userHash]: user } : {}), e.userHash ? h('small', { class: 'hash mono', title: 'keyed hash of the user id: all Kenchi stores' }, e.userHash) : null),
     card('Device', deviceLink(e.deviceId), device ? [' ', statusBadge(device.status)] : null),
     card('IP', ipLink(e.ip)),
     card('Label', labelBadge(e.label)),
