@@ -192,7 +192,7 @@ describe('admin console in Chromium', () => {
     await page.close()
   }, 60_000)
 
-  it('switches monitor mode in the policy page, and shows a validation error for a bad value', async () => {
+  it('switches monitor mode and edits attack mode in the policy page, and shows validation errors for bad values', async () => {
     // The bad values below are refused with 400 on purpose.
     const page = await adminPage('admin/policy', (url, status) => status === 400 && /\/admin\/api\/(policy|lists\/ip)$/.test(url))
     await page.locator('#rules tr[data-rule="history"]').waitFor()
@@ -213,6 +213,18 @@ describe('admin console in Chromium', () => {
     await page.click('#policy-form button[type=submit]')
     await page.locator('#policy-error[hidden]').waitFor({ state: 'attached' })
     expect((await apiGet<Policy>('policy')).mode).toBe('live')
+
+    // Attack mode: its state, a setting saved, and one refused.
+    expect(await page.textContent('#attack-state')).toContain('Off')
+    await page.fill('#attack-form input[name=failedLogins]', '20')
+    await page.click('#attack-form button[type=submit]')
+    await page.waitForFunction(() => document.querySelector('#attack-status')?.textContent?.startsWith('Saved'))
+    expect((await apiGet<Policy>('policy')).attack.failedLogins).toBe(20)
+    await page.fill('#attack-form input[name=exitRatio]', '2')
+    await page.click('#attack-form button[type=submit]')
+    await page.locator('#attack-error:not([hidden])').waitFor()
+    expect(await page.textContent('#attack-error')).toContain('CONFIG_POLICY: policy.attack.exitRatio')
+    expect((await apiGet<Policy>('policy')).attack.exitRatio).toBe(0.5)
 
     // A rule to monitor mode, and a list entry the server refuses.
     await page.selectOption('#rules tr[data-rule="foreign-ip"] select', 'monitor')
