@@ -123,7 +123,10 @@ export async function scanEvents(store, filter, { maxScan = MAX_SCAN } = {}) {
     cursor = nextCursor
     if (scanned >= maxScan) {
       if (events.length >= limit) return { events, next: events.at(-1).at, scanned, truncated: false }
-      return { events, next: cursor, scanned, truncated: true }
+      // Out of budget: say so only if older events are left.
+      const older = await store.listEvents({ limit: 1, before: cursor })
+      const left = older.length > 0 && (filter.from === undefined || older[0].at >= filter.from)
+      return { events, next: left ? cursor : null, scanned, truncated: left }
     }
   }
 }
@@ -203,6 +206,8 @@ export async function linkGraph(store, centre, userName, { maxNodes = 60, maxSca
     else edges.set(id, { id, source: a, target: b, ...data })
   }
   const addDevice = async (id, centreNode = false) => {
+    if (nodes.has(`d:${id}`)) return true
+    if (nodes.size >= maxNodes) return ((truncated = true), false)
     const record = await store.getDevice(id)
     return node(`d:${id}`, { kind: 'device', key: id, label: `device ${id.slice(0, 8)}`, status: record?.status ?? 'unknown', centre: centreNode })
   }
