@@ -16,10 +16,11 @@ import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
-import { contentRule, createConfirmations, createStepUp, createVerifier, defaultCompose, defaultRules, sqliteStore } from '@kenchi/server'
+import { contentRule, createConfirmations, createStepUp, createVerifier, defaultCompose, sqliteStore } from '@kenchi/server'
 import { expressKenchi } from '@kenchi/server/express'
 import { adminRouter } from './admin/router.mjs'
 import { loadAccounts } from './lib/accounts.mjs'
+import { demoRules } from './lib/rules.mjs'
 import { layout } from './lib/html.mjs'
 import { loadSecrets } from './lib/secrets.mjs'
 import { DENIED_WORDS } from './shop/forms.mjs'
@@ -59,6 +60,8 @@ const CSP = [
  * @property {Array<{ id: string, at: number, to: string, subject: string, text: string, link?: string }>} mailbox
  * @property {string[]} origins
  * @property {string} adminPassword
+ * @property {string} dataDir the demo's data folder (the console keeps its label log there)
+ * @property {Awaited<ReturnType<typeof demoRules>>} ruleSettings lists, rule modes and foreign-IP policy the console changes
  */
 
 /**
@@ -77,14 +80,17 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
   const listening = await listen(server, port, host)
   const origins = [`http://${host}:${listening}`, `http://localhost:${listening}`]
   const store = await sqliteStore({ path: join(dataDir, 'kenchi.db') })
+  // The default rules plus the list and foreign-IP rules, changeable from the console (demo/lib/rules.mjs).
+  // The defaults, the demo's lists and foreign-IP rule (demo/lib/rules.mjs), plus the content
+  // rule on registration, profile, inquiry and newsletter fields (denied words, URLs,
+  // gibberish, repeated texts); see docs/rules.md.
+  const ruleSettings = await demoRules({ extra: [contentRule({ deny: DENIED_WORDS, hashKey: secrets.hashSecret })] })
   const verifier = await createVerifier({
     keys: [{ id: 'demo', secret: Buffer.from(secrets.key, 'base64') }],
     hashSecret: Buffer.from(secrets.hashSecret, 'base64'),
     origins,
     store,
-    // The defaults, plus the content rule on registration, profile, inquiry and newsletter
-    // fields (denied words, URLs, gibberish, repeated texts); see docs/rules.md.
-    rules: [...defaultRules(), contentRule({ deny: DENIED_WORDS, hashKey: secrets.hashSecret })],
+    rules: ruleSettings.rules,
   })
   /** @type {DemoContext['mailbox']} */
   const mailbox = []
@@ -170,6 +176,8 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     mailbox,
     origins,
     adminPassword: secrets.adminPassword,
+    dataDir,
+    ruleSettings,
   }
   app.use(shopRouter(ctx))
   app.use('/admin', adminRouter(ctx))
