@@ -276,29 +276,40 @@ export async function runAttack(options = {}) {
     let errorsInARow = 0
     const worker = async (w) => {
       const screen = SCREENS[w % SCREENS.length]
-      const context = await browser.newContext(
-        o.stealthy
-          ? { userAgent: STEALTH_USER_AGENTS[w % STEALTH_USER_AGENTS.length], screen, viewport: { width: screen.width - 120, height: screen.height - 160 }, locale: LOCALES[w % LOCALES.length] }
-          : {},
-      )
-      const page = await context.newPage()
+      let context
+      let page
+      try {
+        context = await browser.newContext(
+          o.stealthy
+            ? { userAgent: STEALTH_USER_AGENTS[w % STEALTH_USER_AGENTS.length], screen, viewport: { width: screen.width - 120, height: screen.height - 160 }, locale: LOCALES[w % LOCALES.length] }
+            : {},
+        )
+        page = await context.newPage()
+      } catch (error) {
+        if (stop.signal.aborted) return // stopped while starting
+        throw error
+      }
       while (next < list.length && !stop.signal.aborted) {
         const item = list[next++]
         const ip = o.proxies > 0 ? proxyAddress((item.n - 1) % o.proxies) : null
-        if (ip) await context.setExtraHTTPHeaders({ 'x-forwarded-for': ip })
         const t0 = Date.now()
+        /** @type {AttemptResult} */
+        let result
         try {
+          if (ip) await context.setExtraHTTPHeaders({ 'x-forwarded-for': ip })
           const seen = await attempt(page, o.url, item, o, random)
           errorsInARow = 0
-          const result = { n: item.n, email: item.email, kind: item.kind, ip, ...seen, ms: Date.now() - t0 }
-          results.push(result)
-          o.onAttempt?.(result)
+          result = { n: item.n, email: item.email, kind: item.kind, ip, ...seen, ms: Date.now() - t0 }
         } catch (error) {
-          if (stop.signal.aborted) break // cut short by the time limit or the signal: not an error of the shop's
-          const result = { n: item.n, email: item.email, kind: item.kind, ip, decision: 'error', score: null, reasons: [], outcome: 'error', ms: Date.now() - t0, error: String(error?.message ?? error).split('\n')[0] }
-          results.push(result)
-          o.onAttempt?.(result)
+          if (stop.signal.aborted) break // cut short by the time limit or the signal: not the shop's doing
+          result = { n: item.n, email: item.email, kind: item.kind, ip, decision: 'error', score: null, reasons: [], outcome: 'error', ms: Date.now() - t0, error: String(error?.message ?? error).split('\n')[0] }
           if (++errorsInARow >= MAX_ERRORS_IN_A_ROW) stopWith('errors')
+        }
+        results.push(result)
+        try {
+          o.onAttempt?.(result)
+        } catch {
+          // a listener's error is not the bot's
         }
         if (o.stealthy) await sleep(200 + Math.floor(random() * 600), stop.signal)
       }

@@ -153,8 +153,17 @@ describe('npm run demo:attack against the demo', () => {
     // DISTINCT login ids in the window switch it on: the customer's and the bot's guesses.
     expect(summary.attackMode.firstAttempt).toBeGreaterThanOrEqual(DISTINCT - 1)
     expect(summary.attackMode.state?.active).toBe(true)
-    // The bot's attempts came from its proxy addresses, not from the customer's.
+    // The bot's attempts came from its proxy addresses (X-Forwarded-For, trusted from
+    // loopback), the customer's from 127.0.0.1: the events record both.
     expect(new Set(summary.attempts.map((a) => a.ip)).size).toBe(8)
+    const { events } = (await (await fetch(new URL('admin/api/events?limit=100', demo.url), { headers: { authorization: `Bearer ${demo.adminPassword}` } })).json()) as {
+      events: Array<{ id: string; action: string; ip?: string }>
+    }
+    const ips = (ids: Set<string>) => new Set(events.filter((e) => ids.has(e.id)).map((e) => e.ip))
+    const botIds = new Set(demo.verdicts.filter((v) => v.reasons.some((r) => r.code === 'AUTOMATION')).map((v) => v.eventId))
+    expect(botIds.size).toBe(attempts)
+    expect(ips(botIds)).toEqual(new Set(summary.attempts.map((a) => a.ip)))
+    expect(ips(new Set([during.eventId]))).toEqual(new Set(['127.0.0.1']))
 
     // After the attack: attack mode steps down by itself once the window is calm.
     const tookMs = await waitFor('attack mode off', async () => !(await attackState()).active, WINDOW_MS + CALM_MS + 10_000)
