@@ -31,6 +31,18 @@ export { SEEDED_ACCOUNTS } from './lib/accounts.mjs'
 export { eventsCsv } from './admin/csv.mjs'
 
 const DEFAULT_DATA_DIR = fileURLToPath(new URL('./.data/', import.meta.url))
+
+/**
+ * The demo's policy over the verifier's defaults. Attack mode is tuned for a demo: the
+ * defaults (100 failed logins in 5 minutes, 10 calm minutes) suit a busy shop, while here
+ * `npm run demo:attack` should switch it on within its run (20 distinct login ids tried, or
+ * 20 failed logins, within a minute) and see it step down about `windowMs` + `calmMs`
+ * (1.5 minutes) after the attack stops. The admin console shows and edits these
+ * (GET/PUT /admin/api/policy); `startDemo({ policy })` overrides them.
+ */
+export const DEMO_POLICY = {
+  attack: { failedLogins: 20, distinctUsers: 20, windowMs: 60_000, calmMs: 30_000 },
+}
 const CSP = [
   "default-src 'self'",
   "script-src 'self'",
@@ -67,10 +79,11 @@ const CSP = [
 /**
  * Starts the demo shop on 127.0.0.1. Resolves `{ url, verdicts, mailbox, adminPassword,
  * verifier, close }`; `verdicts` holds the latest verdicts, newest last, for tests and
- * curious readers; `mailbox` the mails "sent", newest first.
- * @param {{ port?: number, host?: string, dataDir?: string }} [options]
+ * curious readers; `mailbox` the mails "sent", newest first. `policy` is merged over
+ * `DEMO_POLICY` (its `attack` member by member).
+ * @param {{ port?: number, host?: string, dataDir?: string, policy?: import('@kenchi/server').PolicyPatch }} [options]
  */
-export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAULT_DATA_DIR } = {}) {
+export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAULT_DATA_DIR, policy = {} } = {}) {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const secrets = loadSecrets(join(dataDir, 'secrets.json'))
   const accountsPath = join(dataDir, 'accounts.json')
@@ -91,7 +104,12 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     origins,
     store,
     rules: ruleSettings.rules,
+    policy: { ...DEMO_POLICY, ...policy, attack: { ...DEMO_POLICY.attack, ...policy.attack } },
   })
+  // verify() re-checks attack mode on every request; this timer lets it step down, and
+  // /admin/api/attack show it, while the shop is quiet after an attack.
+  const attackCheck = setInterval(() => void verifier.checkAttack(), 2_000)
+  attackCheck.unref()
   /** @type {DemoContext['mailbox']} */
   const mailbox = []
   /** "Sends" a mail: it lands on the /mailbox page, newest first, never on the internet. */
@@ -149,6 +167,11 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
 
   const app = express()
   app.disable('x-powered-by')
+  // req.ip is the address a reverse proxy on this machine forwards (X-Forwarded-For from
+  // loopback). The demo listens on 127.0.0.1 only, so only local programs can set it;
+  // `npm run demo:attack` does, to send its attempts from a pool of proxy addresses. In
+  // your shop, trust exactly your own proxies, never the header from anywhere.
+  app.set('trust proxy', 'loopback')
   app.use((req, res, next) => {
     res.set({ 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin' })
     next()
@@ -198,6 +221,7 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     adminPassword: secrets.adminPassword,
     verifier,
     close: async () => {
+      clearInterval(attackCheck)
       await new Promise((resolve) => {
         server.close(() => resolve(undefined))
         server.closeAllConnections?.()

@@ -65,11 +65,13 @@ export function shopRouter(ctx) {
   router.post(
     '/login',
     form,
-    // Only existing accounts are passed as the user id, so the account history (new
-    // device, known device) is about real customers.
+    // loginId: the address typed, whether an account has it or not, so velocity limits and
+    // attack mode count a bot's guesses at unknown addresses. userId (and email) only for an
+    // existing account, so the account history (new device, known device) is about real
+    // customers.
     kenchi.guard('login', (req) => {
       const email = normalEmail(req.body?.email)
-      return accounts.has(email) ? { userId: email, email } : {}
+      return { ...(email ? { loginId: email } : {}), ...(accounts.has(email) ? { userId: email, email } : {}) }
     }),
     async (req, res) => {
       const verdict = req.kenchi

@@ -43,6 +43,8 @@ export interface EventRecord {
   ip?: string
   /** Keyed hash of the user id (never the id itself). */
   userHash?: string
+  /** Keyed hash of the login id tried (`context.loginId`), when one was given; the same hash as `userHash` for the same string. */
+  loginHash?: string
   /** Keyed hash of the e-mail address (never the address itself). */
   emailHash?: string
   /** The device's fingerprint hashes, when the client sent them. */
