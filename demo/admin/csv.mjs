@@ -8,7 +8,7 @@ const csvCell = (value) => {
 
 /** @param {import('@kenchi/server').EventRecord[]} events */
 export function eventsCsv(events) {
-  const header = ['id', 'at', 'action', 'decision', 'wouldBe', 'score', 'reasons', 'deviceId', 'ip', 'userHash', 'emailHash', 'outcomes', 'label', 'labelComment']
+  const header = ['id', 'at', 'action', 'decision', 'wouldBe', 'score', 'reasons', 'deviceId', 'ip', 'userHash', 'loginHash', 'emailHash', 'outcomes', 'label', 'labelComment']
   const lines = events.map((e) =>
     [
       e.id,
@@ -21,6 +21,7 @@ export function eventsCsv(events) {
       e.deviceId,
       e.ip,
       e.userHash,
+      e.loginHash,
       e.emailHash,
       (e.outcomes ?? []).map((o) => o.outcome).join(' '),
       e.label?.label,

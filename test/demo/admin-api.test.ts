@@ -191,7 +191,7 @@ describe('demo admin API', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
     const rows = parseCsv(await res.text())
     const header = rows[0]!
-    expect(header).toEqual(['id', 'at', 'action', 'decision', 'wouldBe', 'score', 'reasons', 'deviceId', 'ip', 'userHash', 'emailHash', 'outcomes', 'label', 'labelComment'])
+    expect(header).toEqual(['id', 'at', 'action', 'decision', 'wouldBe', 'score', 'reasons', 'deviceId', 'ip', 'userHash', 'loginHash', 'emailHash', 'outcomes', 'label', 'labelComment'])
     const all = (await (await api('admin/api/events')).json()) as { events: EventRecord[] }
     expect(rows.slice(1).map((r) => r[0])).toEqual(all.events.map((e) => e.id))
     const row = Object.fromEntries(header.map((h, i) => [h, rows.slice(1).find((r) => r[0] === loginEvent)![i]]))
@@ -204,6 +204,9 @@ describe('demo admin API', () => {
       labelComment: `'=cmd, "quoted"\nsecond line`,
     })
     expect(new Date(String(row.at)).toISOString()).toBe(row.at)
+    // The login id typed is there as its keyed hash (the same as the account's for hanako).
+    expect(row.loginHash).toBe(demo.verifier.hashIdentity('user', 'hanako@example.com'))
+    expect(row.userHash).toBe(row.loginHash)
   })
 
   it('reads and updates the policy, refusing an invalid one with its error code', async () => {
