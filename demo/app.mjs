@@ -66,6 +66,8 @@ const CSP = [
  * @property {string} accountsPath
  * @property {(req: any, res: any) => Record<string, any>} sessionOf the request's session, made (with a cookie) when missing
  * @property {(req: any) => Record<string, any> | undefined} sessionFromCookie the request's session if it has one, without making one
+ * @property {(req: any, res: any) => Record<string, any>} renewSession the request's session moved to a new id (and cookie), the old id forgotten: call it when the session gains a privilege (login, an opened reset link)
+ * @property {(email: string, keep?: Record<string, any>) => void} endSessions forgets every session logged in as (or confirming a code or reset for) `email` except `keep`: after a password change or reset
  * @property {(res: any, status: number, title: string, body: string, session?: Record<string, any>) => void} page
  * @property {(verdict: import('@kenchi/server').Verdict) => void} remember
  * @property {ReturnType<typeof createConfirmations>} confirmations e-mail links for the anonymous forms and password reset
@@ -150,19 +152,40 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     if (verdicts.length > 100) verdicts.shift()
   }
 
-  // Sessions: sid cookie -> { email?, pending?: { eventId, email } }. In memory: a restart logs everyone out.
+  // Sessions: sid cookie -> { email?, cart?, pending?, reset? }. In memory: a restart logs everyone out.
   const sessions = new Map()
-  const sessionFromCookie = (req) => sessions.get(/(?:^|;\s*)sid=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1] ?? '')
+  const SID = /(?:^|;\s*)sid=([\w-]+)/
+  const cookieId = (req) => SID.exec(req.headers.cookie ?? '')?.[1]
+  /** Stores `session` under a new random id and sends its cookie. */
+  const issue = (res, session) => {
+    const id = randomUUID()
+    // Bounded: every cookie-less request (a bot's too) makes one; the oldest go first.
+    if (sessions.size >= 10_000) sessions.delete(sessions.keys().next().value)
+    sessions.set(id, session)
+    res.locals.sid = id
+    res.append('set-cookie', `sid=${id}; HttpOnly; SameSite=Lax; Path=/`)
+    return session
+  }
+  const sessionFromCookie = (req) => sessions.get(cookieId(req) ?? '')
   const sessionOf = (req, res) => {
-    let id = /(?:^|;\s*)sid=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1]
-    if (!id || !sessions.has(id)) {
-      id = randomUUID()
-      // Bounded: every cookie-less request (a bot's too) makes one; the oldest go first.
-      if (sessions.size >= 10_000) sessions.delete(sessions.keys().next().value)
-      sessions.set(id, {})
-      res.append('set-cookie', `sid=${id}; HttpOnly; SameSite=Lax; Path=/`)
+    if (res.locals.sid) return sessions.get(res.locals.sid) ?? issue(res, {})
+    return sessionFromCookie(req) ?? issue(res, {})
+  }
+  // A session that gains a privilege (logged in, a reset link opened) moves to a new id, so an
+  // id planted in the browser beforehand (session fixation: cookies are shared by every port
+  // of localhost) is worth nothing afterwards.
+  const renewSession = (req, res) => {
+    const session = sessionOf(req, res)
+    if (res.locals.sid) return session // made (or renewed) by this request: already fresh
+    sessions.delete(/** @type {string} */ (cookieId(req)))
+    return issue(res, session)
+  }
+  /** Logs out every session of `email` but `keep` (after a password change or reset). */
+  const endSessions = (email, keep) => {
+    for (const [id, s] of sessions) {
+      if (s === keep) continue
+      if (s.email === email || s.pending?.email === email || s.reset?.email === email) sessions.delete(id)
     }
-    return sessions.get(id)
   }
 
   const app = express()
@@ -194,6 +217,8 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     accountsPath,
     sessionOf,
     sessionFromCookie,
+    renewSession,
+    endSessions,
     page,
     remember,
     mailbox,

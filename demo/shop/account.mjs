@@ -18,7 +18,7 @@ const passwordProblem = (value) =>
 
 /** @param {import('./routes.mjs').ShopContext} shop */
 export function accountRouter(shop) {
-  const { verifier, kenchi, accounts, accountsPath, sessionOf, sessionFromCookie, page, remember, form, codes, byEmail } = shop
+  const { verifier, kenchi, accounts, accountsPath, sessionOf, sessionFromCookie, renewSession, endSessions, page, remember, form, codes, byEmail } = shop
   const router = express.Router()
   const loggedIn = (req) => {
     const email = sessionFromCookie(req)?.email
@@ -107,6 +107,7 @@ export function accountRouter(shop) {
     await verifier.reportOutcome(verdict.eventId, 'login_succeeded').catch(() => {})
     Object.assign(account, hashed)
     save()
+    endSessions(account.email, s) // other browsers logged in with the old password are logged out
     page(res, 200, 'Change your password', `${notice('Your password is changed. Use the new one next time you log in.', 'ok')}${verdictPanel(verdict)}`, s)
   })
   codes.on('password_change', {
@@ -116,6 +117,7 @@ export function accountRouter(shop) {
       if (!account || s.email !== pending.email) return needLogin(res, s)
       Object.assign(account, pending.data)
       save()
+      endSessions(account.email, s)
       page(res, 200, 'Change your password', notice('Thank you: your password is changed. Use the new one next time you log in.', 'ok'), s)
     },
   })
@@ -153,6 +155,7 @@ export function accountRouter(shop) {
   )
   byEmail.on('password_reset', (req, res, s, { data }) => {
     if (!accounts.has(data.email)) return page(res, 400, 'Link not valid', notice(CALM.link), s)
+    renewSession(req, res) // the session that may now set the password gets a new id (no fixation)
     s.reset = { email: data.email, until: Date.now() + RESET_WINDOW_MS }
     page(res, 200, 'Choose a new password', newPasswordForm(), s)
   })
@@ -170,6 +173,8 @@ export function accountRouter(shop) {
     if (problem) return page(res, 400, 'Choose a new password', `${notice(problem)}${newPasswordForm()}`, s)
     Object.assign(account, await hashPassword(next))
     save()
+    // Whoever was logged in with the old password (perhaps the reason for the reset) is logged out.
+    endSessions(account.email, s)
     delete s.reset
     delete s.email
     delete s.pending

@@ -40,7 +40,7 @@ import { spaRouter } from './spa.mjs'
  * @returns {import('express').Router}
  */
 export function shopRouter(ctx) {
-  const { verifier, kenchi, accounts, accountsPath, sessionOf, page, remember, mailbox } = ctx
+  const { verifier, kenchi, accounts, accountsPath, sessionOf, renewSession, page, remember, mailbox } = ctx
   const router = express.Router()
   /** @type {ShopContext} */
   const shop = {
@@ -89,6 +89,7 @@ export function shopRouter(ctx) {
       }
       if (verdict.decision === 'allow') {
         await verifier.reportOutcome(verdict.eventId, 'login_succeeded').catch(() => {})
+        renewSession(req, res) // a new session id for the logged-in session (no fixation)
         s.email = email
         delete s.pending
         return page(res, 200, 'Welcome', `${notice(welcome(account.name), 'ok')}${verdictPanel(verdict)}<p><a href="/cart">Go to your cart</a> · <a href="/account">Your account</a></p>`, s)
@@ -100,6 +101,7 @@ export function shopRouter(ctx) {
   codes.on('login', {
     again: '/login',
     finish(req, res, s, pending) {
+      renewSession(req, res)
       s.email = pending.email
       const name = accounts.get(pending.email)?.name ?? pending.email
       page(res, 200, 'Welcome', `${notice(`Thank you, ${escape(name)}. You are logged in; this browser is now remembered.`, 'ok')}<p><a href="/cart">Go to your cart</a> · <a href="/account">Your account</a></p>`, s)
