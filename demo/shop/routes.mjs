@@ -31,7 +31,8 @@ import { spaRouter } from './spa.mjs'
  *   catalogue: ReturnType<typeof createCatalogue>,
  *   codes: ReturnType<typeof createCodeStep>,
  *   byEmail: ReturnType<typeof createEmailConfirm>,
- *   form: import('express').RequestHandler,
+ *   form: import('express').RequestHandler[],
+ *   sameOrigin: import('express').RequestHandler,
  * }} ShopContext
  */
 
@@ -42,13 +43,23 @@ import { spaRouter } from './spa.mjs'
 export function shopRouter(ctx) {
   const { verifier, kenchi, accounts, accountsPath, sessionOf, renewSession, page, remember, mailbox } = ctx
   const router = express.Router()
+  // Posts from another origin are refused. SameSite=Lax keeps the session cookie off other
+  // sites' posts, but every port of localhost (and of 127.0.0.1) is the same site; a guarded
+  // form's Kenchi token is bound to its origin too, and this covers the unguarded posts (log
+  // out, cart, code step, new password). Clients that send no Origin (curl, scripts) pass.
+  const sameOrigin = (req, res, next) => {
+    const origin = req.headers.origin
+    if (origin === undefined || ctx.origins.includes(origin)) return next()
+    page(res, 403, 'Not allowed', notice(CALM.deny))
+  }
   /** @type {ShopContext} */
   const shop = {
     ...ctx,
     catalogue: createCatalogue(),
     codes: createCodeStep(ctx),
     byEmail: createEmailConfirm(ctx),
-    form: express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }),
+    sameOrigin,
+    form: [sameOrigin, express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 })],
   }
   const { codes, byEmail, form, catalogue } = shop
 
@@ -156,7 +167,7 @@ export function shopRouter(ctx) {
 
   router.get('/confirm', byEmail.route)
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', sameOrigin, (req, res) => {
     const s = sessionOf(req, res)
     delete s.email
     delete s.pending

@@ -37,9 +37,9 @@ const verdictSummary = (v) => ({
  * @param {ReturnType<typeof import('./forms.mjs').createForms>} forms
  */
 export function spaRouter(shop, forms) {
-  const { verifier, kenchi, accounts, sessionOf, sessionFromCookie, page, remember, byEmail, catalogue } = shop
+  const { verifier, kenchi, accounts, sessionOf, sessionFromCookie, page, remember, byEmail, catalogue, sameOrigin } = shop
   const router = express.Router()
-  const json = express.json({ limit: '16kb' })
+  const json = [sameOrigin, express.json({ limit: '16kb' })]
   const accountOf = (req) => {
     const email = sessionFromCookie(req)?.email
     return email ? accounts.get(email) : undefined

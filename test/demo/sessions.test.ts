@@ -145,4 +145,31 @@ describe('demo sessions', () => {
       await allowedLogIn(new Visitor(), 'taro@example.com', 'taro-third-pass')
     })
   })
+
+  it('refuses posts from another origin, even another port of localhost (the same site to SameSite=Lax)', async () => {
+    const elsewhere = { origin: 'http://localhost:1' }
+    await inMonitorMode(async () => {
+      const visitor = new Visitor()
+      await allowedLogIn(visitor, 'hanako@example.com', 'sakura-2026')
+      expect((await visitor.post('/logout', {}, elsewhere)).status).toBe(403)
+      expect(await loggedIn(visitor)).toBe(true)
+      expect((await visitor.post('/cart/add', { product: 'mug', quantity: '3' }, elsewhere)).status).toBe(403)
+      expect((await visitor.get('/cart')).text).toContain('Your cart is empty')
+      const buy = await visitor.request('/spa/api/buy', { method: 'POST', body: JSON.stringify({ product: 'mug', quantity: 1 }), headers: { ...elsewhere, 'content-type': 'application/json' } })
+      expect(buy.status).toBe(403)
+
+      // A reset page left open: another origin cannot choose the password.
+      await openResetLink(visitor, 'hanako@example.com')
+      expect((await visitor.post('/password/reset/new', { 'new-password': 'chosen-elsewhere' }, elsewhere)).status).toBe(403)
+      expect((await visitor.post('/password/reset/new', { 'new-password': 'chosen-elsewhere' }, { origin: 'null' })).status).toBe(403)
+      await allowedLogIn(new Visitor(), 'hanako@example.com', 'sakura-2026')
+
+      // The shop's own origin (either name) and clients without an Origin header are served.
+      expect((await visitor.post('/cart/add', { product: 'mug', quantity: '1' }, { origin: origin.replace('127.0.0.1', 'localhost') })).status).toBe(303)
+      expect((await visitor.post('/cart/add', { product: 'mug', quantity: '1' }, { origin: '' })).status).toBe(303) // no Origin header
+      expect((await visitor.get('/cart')).text).toContain('<td class="num">2</td>')
+      expect((await visitor.post('/logout', {})).status).toBe(303)
+      expect(await loggedIn(visitor)).toBe(false)
+    })
+  })
 })
