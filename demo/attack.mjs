@@ -25,6 +25,7 @@ export const ATTACK_DEFAULTS = Object.freeze({
   stealthy: false,
   headed: false,
   seed: 1,
+  allowRemote: false,
 })
 
 /** Bounds of the numeric options: [least, most]. */
@@ -130,17 +131,23 @@ function checkOptions(options) {
     throw new AttackOptionError(`url: not a URL: ${String(o.url).slice(0, 200)}`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AttackOptionError(`url: expected http:// or https://, got ${url.protocol}`)
+  if (o.allowRemote !== true && !isLoopback(url.hostname)) {
+    throw new AttackOptionError(`url: ${url.hostname} is not this machine. The bot is for the local demo; to attack a shop you run elsewhere, pass --allow-remote (allowRemote: true)`)
+  }
   for (const [name, [least, most]] of Object.entries(ATTACK_BOUNDS)) {
     const value = o[name]
     if (!Number.isInteger(value) || value < least || value > most) throw new AttackOptionError(`${name}: expected an integer from ${least} to ${most}, got ${String(value)}`)
   }
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new AttackOptionError(`seed: expected a whole number below 2^32, got ${String(o.seed)}`)
-  for (const name of ['stealthy', 'headed']) if (typeof o[name] !== 'boolean') throw new AttackOptionError(`${name}: expected true or false`)
+  for (const name of ['stealthy', 'headed', 'allowRemote']) if (typeof o[name] !== 'boolean') throw new AttackOptionError(`${name}: expected true or false`)
   if (o.credentials !== undefined && (!Array.isArray(o.credentials) || o.credentials.some((c) => typeof c?.email !== 'string' || typeof c?.password !== 'string'))) {
     throw new AttackOptionError('credentials: expected [{ email, password }]')
   }
   return { ...o, url: url.href }
 }
+
+/** localhost, 127.0.0.0/8 or [::1]: the machine the bot runs on. */
+export const isLoopback = (hostname) => hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname)
 
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
@@ -225,7 +232,8 @@ async function attempt(page, base, item, o, random) {
  * after 5 errors in a row, or when `signal` aborts, and always closes its browser.
  *
  * @param {object} [options]
- * @param {string} [options.url] the demo's base URL. Default http://127.0.0.1:3000/
+ * @param {string} [options.url] the demo's base URL, on this machine (localhost, 127.0.0.0/8, [::1]) unless `allowRemote`. Default http://127.0.0.1:3000/
+ * @param {boolean} [options.allowRemote] allow a URL on another machine (a shop you run and may attack). Default false
  * @param {number} [options.attempts] login attempts, 1–500. Default 60
  * @param {number} [options.concurrency] bot browsers working at once, each one device, 1–8. Default 2
  * @param {number} [options.timeLimitMs] longest run, 1 s – 10 min. Default 2 minutes
@@ -392,7 +400,7 @@ export const USAGE = `Usage: npm run demo:attack [-- [URL] [options]]
        node demo/attack.mjs [URL] [options]
 
 A bounded credential-stuffing bot against the Kenchi demo shop (start it first: npm run demo).
-URL defaults to ${ATTACK_DEFAULTS.url}
+URL defaults to ${ATTACK_DEFAULTS.url}; it must be on this machine unless --allow-remote.
 
 Options:
   --attempts N        login attempts, ${ATTACK_BOUNDS.attempts.join('–')} (default ${ATTACK_DEFAULTS.attempts})
@@ -401,6 +409,7 @@ Options:
   --proxies N         fake source addresses to rotate through (X-Forwarded-For), 0 = none (default ${ATTACK_DEFAULTS.proxies})
   --stealthy          hide the automation flags, vary user agents, type with random delays
   --headed            show the bot's browser windows
+  --allow-remote      allow a URL that is not on this machine (only a shop you run)
   --seed N            seed of the leaked list and the delays (default ${ATTACK_DEFAULTS.seed})
   --admin-password P  also read GET /admin/api/attack at the end (or set KENCHI_ADMIN_PASSWORD)
   --json              print the summary as JSON instead of text
@@ -425,6 +434,7 @@ export function parseAttackArgs(argv) {
         seed: { type: 'string' },
         stealthy: { type: 'boolean' },
         headed: { type: 'boolean' },
+        'allow-remote': { type: 'boolean' },
         'admin-password': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -455,6 +465,7 @@ export function parseAttackArgs(argv) {
       seed: integer('seed', values.seed),
       stealthy: values.stealthy === true,
       headed: values.headed === true,
+      allowRemote: values['allow-remote'] === true,
       adminPassword: values['admin-password'] ?? process.env.KENCHI_ADMIN_PASSWORD,
     },
   }

@@ -230,6 +230,7 @@ describe('demo/attack.mjs on the command line', () => {
       [['--bogus'], /Unknown option '--bogus'/],
       [['ftp://127.0.0.1/'], /URL: expected http:\/\/ or https:\/\//],
       [['not a url'], /URL: not a URL/],
+      [['http://192.0.2.10/'], /URL: 192\.0\.2\.10 is not this machine.*--allow-remote/],
       [['http://a/', 'http://b/'], /one URL at most/],
     ]
     for (const [args, message] of cases) {
