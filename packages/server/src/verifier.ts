@@ -21,6 +21,7 @@ import { applyLabel, applyOutcome } from './effects.js'
 import { deviceClues, storedIdKey } from './identity.js'
 import { KenchiError } from './errors.js'
 import { createKeyRing, secretBytes, type ServerKey } from './keys.js'
+import { parseIp } from './lists/ip.js'
 import { createOutbox, FinalError, OutboxFullError } from './outbox.js'
 import { DEFAULT_POLICY, mergePolicy, powFor, thresholdsFor, type Policy, type PolicyPatch } from './policy.js'
 import type { ReasonCode } from './reasons.js'
@@ -522,7 +523,8 @@ function normaliseContext(input: unknown): VerifyContext {
     return text(Array.isArray(value) ? value[0] : value, 2048)
   }
   const out: VerifyContext = { action: text(c.action, 64) ?? '' }
-  const ip = text(c.ip, 64)
+  // Not an IP address (e.g. a forged X-Forwarded-For a proxy passed on): not recorded, not counted.
+  const ip = parseIp(c.ip) !== undefined ? (c.ip as string).trim() : undefined
   const userAgent = text(c.userAgent, 2048) ?? header('user-agent')
   const origin = text(c.origin, 256) ?? header('origin')
   const userId = text(c.userId)

@@ -8,7 +8,7 @@ import type { Reason, VerdictDevice } from '../verdict.js'
 export interface VerifyContext {
   /** The action this request performs (`login`, `register`, `checkout`...); must match the challenge. */
   action: string
-  /** Client IP as the app sees it (after its own proxy handling). */
+  /** Client IP as the app sees it (after its own proxy handling). A value that is no IPv4 or IPv6 address is dropped. */
   ip?: string
   /** The request's User-Agent header. Taken from `headers` when absent. */
   userAgent?: string
