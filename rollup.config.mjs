@@ -1,18 +1,36 @@
-// One build for the three packages. Protocol and server ship as ESM for Node and bundlers;
+// One build for the three packages, and the demo's quick-shop bundle. Protocol and server ship as ESM for Node and bundlers;
 // the client ships as ESM (dependencies left to the app's bundler) and as one minified
 // IIFE for a <script> tag in two parts: kenchi.min.js (early) and kenchi-signals.min.js (lazy). Declarations come from `tsc` (build:types).
+import { existsSync } from 'node:fs'
 import { builtinModules } from 'node:module'
+import { dirname, resolve } from 'node:path'
 import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
-import typescript from '@rollup/plugin-typescript'
+import typescript from 'typescript'
 
-const ts = (pkg) =>
-  typescript({
-    tsconfig: './tsconfig.json',
-    include: ['packages/*/src/**/*.ts'],
-    exclude: ['**/*.test.ts'],
-    compilerOptions: { noEmit: false, declaration: false, declarationMap: false, sourceMap: true, outDir: `packages/${pkg}/dist` },
-  })
+// TypeScript is transpiled file by file (the sources use isolatedModules and
+// verbatimModuleSyntax, so each file compiles alone, to the same code): a full type-checking
+// program per bundle made the build 4–5 times slower, and `npm run demo` starts with this
+// build. Types are checked by `npm run typecheck` and `build:types` (tsc), both in `npm test`.
+const tsconfig = typescript.parseJsonConfigFileContent(typescript.readConfigFile('./tsconfig.json', typescript.sys.readFile).config, typescript.sys, '.')
+const compilerOptions = { ...tsconfig.options, noEmit: false, declaration: false, declarationMap: false, sourceMap: true, inlineSources: false, paths: undefined }
+const sources = /[\\/]packages[\\/][^\\/]+[\\/]src[\\/].*(?<!\.test)\.ts$/
+
+/** Compiles the packages' .ts sources, and resolves their `./x.js` imports to `./x.ts`. */
+const ts = () => ({
+  name: 'kenchi-typescript',
+  resolveId(source, importer) {
+    if (!importer || !sources.test(importer) || !source.startsWith('.') || !source.endsWith('.js')) return null
+    const candidate = resolve(dirname(importer), `${source.slice(0, -3)}.ts`)
+    return existsSync(candidate) ? candidate : null
+  },
+  transform(code, id) {
+    if (!sources.test(id)) return null
+    const { outputText, sourceMapText, diagnostics } = typescript.transpileModule(code, { fileName: id, compilerOptions, reportDiagnostics: true })
+    if (diagnostics?.length) this.error(typescript.flattenDiagnosticMessageText(diagnostics[0].messageText, '\n'))
+    return { code: outputText, map: JSON.parse(sourceMapText) }
+  },
+})
 
 // Also used by bench/lib/apps.mjs, so the peers' typical-app bundles are minified the same way.
 export const terserOptions = { ecma: 2020, compress: { passes: 2 } }
@@ -91,5 +109,13 @@ export default [
     input: 'packages/client/src/worker-entry.ts',
     output: { file: 'packages/client/dist/kenchi-worker.min.js', format: 'iife', sourcemap: true },
     plugins: [ts('client'), terser(terserOptions)],
+  },
+  {
+    // The demo shop's quick shop (/spa): an app using the npm import of @kenchi/client, bundled
+    // as a shop's own build would. Last, so it bundles the client ESM built above; generated
+    // into demo/dist/ (ignored by git), served at /assets/spa.js. FingerprintJS is its own chunk.
+    input: 'demo/spa/main.js',
+    output: { dir: 'demo/dist', entryFileNames: 'spa.js', chunkFileNames: 'spa-[name]-[hash].js', format: 'es', sourcemap: true },
+    plugins: [nodeResolve({ browser: true }), terser(terserOptions)],
   },
 ]

@@ -5,51 +5,28 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import os from 'node:os'
+import { CHROMIUM_ARGS as SHARED_ARGS, NO_CHROMIUM, findChromium as findSharedChromium } from '../../scripts/find-chromium.mjs'
 
 export const ROOT = new URL('../../', import.meta.url)
 export const RESULTS = new URL('../results/', import.meta.url)
 
 // ---------- the browser ----------
-const CANDIDATES = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-  '/snap/bin/chromium',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
-]
-
-/**
- * A Chromium to drive: KENCHI_CHROMIUM, CHROMIUM_PATH or CHROME_PATH if set, then the usual
- * system locations, then Playwright's own download (`npx playwright install chromium`).
- * Never downloads anything.
- */
+// The project's one finder (scripts/find-chromium.mjs: KENCHI_CHROMIUM or CHROME_PATH, a
+// chromium / google-chrome on PATH, the usual install folders, Playwright's own download),
+// plus CHROMIUM_PATH. Never downloads anything.
 export async function findChromium() {
-  const fromEnv = process.env.KENCHI_CHROMIUM || process.env.CHROMIUM_PATH || process.env.CHROME_PATH
-  if (fromEnv) return fromEnv
-  for (const path of CANDIDATES) if (existsSync(path)) return path
-  try {
-    const { chromium } = await import('playwright-core')
-    const bundled = chromium.executablePath()
-    if (bundled && existsSync(bundled)) return bundled
-  } catch {
-    // no browser of Playwright's own
+  const fromEnv = process.env.KENCHI_CHROMIUM || process.env.CHROME_PATH ? undefined : process.env.CHROMIUM_PATH
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv}: no such file`)
+    return fromEnv
   }
-  throw new Error('No Chromium found: install one (apt-get install chromium) or set KENCHI_CHROMIUM to its path')
+  const found = findSharedChromium()
+  if (!found) throw new Error(NO_CHROMIUM)
+  return found
 }
 
-/** Flags for a quiet browser on a closed network; no sandbox as root (containers) or when KENCHI_NO_SANDBOX=1. */
-export const CHROMIUM_ARGS = [
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  ...(process.getuid?.() === 0 || process.env.KENCHI_NO_SANDBOX === '1' ? ['--no-sandbox'] : []),
-]
+/** The project's quiet-browser flags; --no-sandbox as root (containers) or when KENCHI_NO_SANDBOX=1. */
+export const CHROMIUM_ARGS = [...SHARED_ARGS, ...(process.env.KENCHI_NO_SANDBOX === '1' && !SHARED_ARGS.includes('--no-sandbox') ? ['--no-sandbox'] : [])]
 
 // ---------- the machine and versions ----------
 export function machine() {

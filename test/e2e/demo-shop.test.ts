@@ -1,6 +1,7 @@
 // The demo shop in Chromium: register, log in (first device: allow), log in from a new
 // browser profile (challenge, code from the mailbox page), then allowed on that device,
-// checkout, and the admin API linking the user and the device. The browser hides its
+// checkout, and the admin API linking the user and the device. The other touchpoints
+// (account, password reset, forms, quick shop) are in demo-touchpoints.test.ts. The browser hides its
 // automation flags, as the allow test in script-tag.test.ts does, so verdicts are real.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -100,6 +101,8 @@ describe('demo shop in Chromium', () => {
     expect(await page.textContent('nav')).toContain(`Logged in as ${EMAIL}`)
     deviceId = verdict.device!.id
 
+    await page.goto(demo.url)
+    await Promise.all([page.waitForURL('**/cart'), page.click('#product-mug button[type=submit]')])
     await page.goto(new URL('checkout', demo.url).href)
     await page.fill('input[name=card-name]', 'YUKI TEST')
     await page.fill('input[name=card-number]', '4242 4242 4242 4242')

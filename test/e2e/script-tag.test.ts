@@ -1,4 +1,4 @@
-// The thin path in a real browser: the demo shop's login page loads the built IIFE, gets a challenge,
+// The thin path in a real browser: the demo shop's login page (/login) loads the built IIFE, gets a challenge,
 // the client signs a token, the form posts it, and the server's verify() decides.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -40,7 +40,7 @@ afterAll(async () => {
  */
 async function submitLogin(page: Page, holdMs?: number): Promise<Verdict> {
   const before = demo.verdicts.length
-  await page.goto(demo.url)
+  await page.goto(new URL('login', demo.url).href)
   await page.fill('input[name=email]', 'customer@example.com')
   await page.fill('input[name=password]', 'correct horse battery staple')
   const click = async () => {

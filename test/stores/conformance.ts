@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DevicePublicKey } from '@kenchi/protocol'
 import { createVerifier } from '../../packages/server/src/verifier.js'
-import type { EventRecord, Store } from '../../packages/server/src/stores/types.js'
+import { MAX_STORE_VALUE, type EventRecord, type Store } from '../../packages/server/src/stores/types.js'
 import { tokenFor } from '../support/tokens.js'
 
 export interface StoreBackend {
@@ -328,6 +328,48 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
       })
     })
 
+    describe('values', () => {
+      it('reads undefined for a missing key, round-trips any text, replaces, and expires after its TTL', async () => {
+        const store = await open()
+        expect(await store.getValue('profile:u1')).toBeUndefined()
+        const text = JSON.stringify({ n: 3, mean: [0.1, -2.5e-7], note: 'ä "quoted" \n 東京 😀' })
+        await store.setValue('profile:u1', text, 60_000)
+        expect(await store.getValue('profile:u1')).toBe(text)
+        await store.setValue('profile:u1', '', 60_000)
+        expect(await store.getValue('profile:u1')).toBe('')
+        expect(await store.getValue('profile:u2')).toBeUndefined()
+        await store.setValue('short', 'x', 300)
+        expect(await store.getValue('short')).toBe('x')
+        await sleep(500)
+        expect(await store.getValue('short')).toBeUndefined()
+        expect(await store.getValue('profile:u1')).toBe('')
+      })
+
+      it('keeps values apart from flags and counters of the same key, and deleteKey removes all of them', async () => {
+        const store = await open()
+        await store.setValue('k', 'value', 60_000)
+        expect(await store.has('k')).toBe(false)
+        expect(await store.setIfAbsent('k', 60_000)).toBe(true)
+        expect(await store.hit('k', 60_000, T)).toBe(1)
+        expect(await store.getValue('k')).toBe('value')
+        await store.deleteKey('k')
+        expect(await store.getValue('k')).toBeUndefined()
+        expect(await store.has('k')).toBe(false)
+        expect(await store.countHits('k', 60_000, T)).toBe(0)
+      })
+
+      it('refuses a value over MAX_STORE_VALUE and keeps the previous one', async () => {
+        const store = await open()
+        await store.setValue('big', 'small', 60_000)
+        await expect(store.setValue('big', 'x'.repeat(MAX_STORE_VALUE + 1), 60_000)).rejects.toThrow()
+        await expect(store.setValue('big', 42 as unknown as string, 60_000)).rejects.toThrow()
+        expect(await store.getValue('big')).toBe('small')
+        const largest = 'y'.repeat(MAX_STORE_VALUE)
+        await store.setValue('big', largest, 60_000)
+        expect(await store.getValue('big')).toBe(largest)
+      })
+    })
+
     it('closes', async () => {
       const store = await open()
       await store.setIfAbsent('x', 1000)
@@ -353,6 +395,8 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         await b.recordEvent(event('ev', T))
         await a.updateEvent('ev', { outcome: { outcome: 'login_failed', at: T } })
         expect((await b.getEvent('ev'))?.outcomes).toHaveLength(1)
+        await a.setValue('v', 'from a', 60_000)
+        expect(await b.getValue('v')).toBe('from a')
       })
 
       it('answer concurrent set-if-absent with exactly one winner across instances', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { KenchiError } from '../../packages/server/src/errors.js'
-import { sqliteStore, type SqliteStoreOptions } from '../../packages/server/src/stores/sqlite.js'
+import { sqliteStore, SQLITE_SCHEMA_VERSION, type SqliteStoreOptions } from '../../packages/server/src/stores/sqlite.js'
 import type { EventRecord, Store } from '../../packages/server/src/stores/types.js'
 import { createVerifier } from '../../packages/server/src/verifier.js'
 import { tokenFor } from '../support/tokens.js'
@@ -122,12 +122,32 @@ describe('sqliteStore', () => {
     await s.close()
     const db = new Database(path)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(db.prepare(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()).toEqual({ value: '1' })
-    db.prepare(`UPDATE kenchi_meta SET value = '2' WHERE name = 'schema_version'`).run()
+    expect(db.prepare(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()).toEqual({ value: String(SQLITE_SCHEMA_VERSION) })
+    db.prepare(`UPDATE kenchi_meta SET value = ? WHERE name = 'schema_version'`).run(String(SQLITE_SCHEMA_VERSION + 1))
     db.close()
     const error = await sqliteStore({ path }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KenchiError)
-    expect(error).toMatchObject({ code: 'CONFIG_STORE', message: expect.stringMatching(/schema version 2/) })
+    expect(error).toMatchObject({ code: 'CONFIG_STORE', message: expect.stringMatching(new RegExp(`schema version ${SQLITE_SCHEMA_VERSION + 1}`)) })
+  })
+
+  it('upgrades a version 1 database in place: its data stays and values work', async () => {
+    const s = await store()
+    await s.setFlag('ng-ip:203.0.113.9', 60_000)
+    await s.touchDevice('dev-1', { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) }, Date.now())
+    await s.close()
+    // What a version 1 file looked like: no values table.
+    const db = new Database(path)
+    db.exec(`DROP TABLE kenchi_values; UPDATE kenchi_meta SET value = '1' WHERE name = 'schema_version'`)
+    db.close()
+    const upgraded = await sqliteStore({ path })
+    open.push(upgraded)
+    expect(await upgraded.has('ng-ip:203.0.113.9')).toBe(true)
+    expect((await upgraded.getDevice('dev-1'))?.id).toBe('dev-1')
+    await upgraded.setValue('profile:x', 'kept', 60_000)
+    expect(await upgraded.getValue('profile:x')).toBe('kept')
+    const check = new Database(path, { readonly: true })
+    expect(check.prepare(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()).toEqual({ value: String(SQLITE_SCHEMA_VERSION) })
+    check.close()
   })
 
   it('works on :memory: for quick use', async () => {
@@ -167,7 +187,7 @@ describe('sqliteStore', () => {
 
   it('sweeps expired rows, old devices and events, and rows over the bounds', async () => {
     let now = T
-    const s = (await store({ now: () => now, sweepIntervalMs: 0, maxDevices: 3, maxEvents: 4, deviceRetentionMs: 10_000, eventRetentionMs: 20_000 })) as Awaited<
+    const s = (await store({ now: () => now, sweepIntervalMs: 0, maxDevices: 3, maxEvents: 4, maxValues: 2, deviceRetentionMs: 10_000, eventRetentionMs: 20_000 })) as Awaited<
       ReturnType<typeof sqliteStore>
     >
     for (let i = 0; i < 10; i++) await s.setIfAbsent(`short${i}`, 1000)
@@ -179,12 +199,19 @@ describe('sqliteStore', () => {
       await s.recordEvent(event(`ev${i}`, now))
       now += 1
     }
+    await s.setValue('v-soon', 'x', 5000)
+    await s.setValue('v-later', 'y', 50_000)
+    await s.setValue('v-latest', 'z', 90_000)
     expect(rows('kenchi_flags')).toBe(11)
     expect(rows('kenchi_devices')).toBe(5)
     expect(rows('kenchi_events')).toBe(5)
+    expect(rows('kenchi_values')).toBe(3)
 
     await s.sweep() // nothing expired yet: only the bounds apply
     expect(rows('kenchi_flags')).toBe(11)
+    expect(rows('kenchi_values')).toBe(2)
+    expect(await s.getValue('v-soon')).toBeUndefined() // closest to expiry went first
+    expect(await s.getValue('v-latest')).toBe('z')
     expect(rows('kenchi_devices')).toBe(3)
     expect(await s.getDevice('dev0')).toBeUndefined() // least recently seen went first
     expect(await s.getDevice('dev4')).toBeDefined()

@@ -76,6 +76,28 @@ describe('attack mode', () => {
     expect(alerts.filter((a) => a.kind === 'attack-mode').map((a) => a.code)).toEqual(['ATTACK_MODE_ON', 'ATTACK_MODE_OFF'])
   })
 
+  it('steps down without traffic when checkAttack() is called on a timer, and keeps its state when the store fails', async () => {
+    const { verifier, alerts, failures, advance, store } = await site({ windowMs: MINUTE, calmMs: 30_000 })
+    await failures(25)
+    advance(3_000)
+    expect(await verifier.checkAttack()).toMatchObject({ active: true, failedLogins: 25 })
+    advance(MINUTE) // no logins since: the failures have left the window, calm starts at this check
+    expect((await verifier.checkAttack()).active).toBe(true)
+    advance(20_000)
+    expect((await verifier.checkAttack()).active).toBe(true)
+    advance(10_000)
+    expect(await verifier.checkAttack()).toEqual({ active: false, failedLogins: 0, distinctUsers: 0 })
+    expect(verifier.attack.active).toBe(false)
+    expect(alerts.filter((a) => a.kind === 'attack-mode').map((a) => a.code)).toEqual(['ATTACK_MODE_ON', 'ATTACK_MODE_OFF'])
+
+    await failures(25)
+    advance(3_000)
+    expect((await verifier.checkAttack()).active).toBe(true)
+    store.countHits = () => Promise.reject(new Error('store down'))
+    advance(3_000)
+    expect((await verifier.checkAttack()).active).toBe(true)
+  })
+
   it('stop-logins denies logins, maintenance denies everything, pow raises login challenges', async () => {
     const stop = await site({ response: 'stop-logins' })
     await stop.failures(21)

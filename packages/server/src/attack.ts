@@ -12,7 +12,10 @@ export interface AttackPolicy {
   enabled: boolean
   /** Site-wide failed logins (reported `login_failed`) in `windowMs` that switch it on. Default 100. */
   failedLogins: number
-  /** Site-wide distinct user ids trying to log in within `windowMs` that switch it on; 0 = not watched. Default 0. */
+  /**
+   * Site-wide distinct login ids tried within `windowMs` that switch it on (`context.loginId`,
+   * else `userId`: unknown addresses count too); 0 = not watched. Default 0.
+   */
   distinctUsers: number
   /** Default 5 minutes. */
   windowMs: number
@@ -89,11 +92,11 @@ export class AttackMonitor {
     return { ...this.#state }
   }
 
-  /** Records a login attempt by a user (for `distinctUsers`); resolves nothing of use. */
-  async observeLogin(userHash: string | undefined, now: number): Promise<void> {
+  /** Records a login attempt with the login id tried (its keyed hash), for `distinctUsers`; resolves nothing of use. */
+  async observeLogin(loginHash: string | undefined, now: number): Promise<void> {
     const p = this.policy()
-    if (p.enabled && p.distinctUsers > 0 && userHash !== undefined) {
-      this.#state.distinctUsers = await this.store.addDistinct(`attack:users:${p.windowMs}`, userHash, p.windowMs, now)
+    if (p.enabled && p.distinctUsers > 0 && loginHash !== undefined) {
+      this.#state.distinctUsers = await this.store.addDistinct(`attack:users:${p.windowMs}`, loginHash, p.windowMs, now)
       this.#usersObservedAt = now
     }
   }

@@ -16,10 +16,14 @@ const COUNTED: Partial<Record<Outcome, OutcomeCounter>> = {
   order_accepted: 'order-accepted',
 }
 
-/** The counters an outcome adds to, keyed by what the event knew: site-wide, user, IP, device. */
-export function failureKeys(kind: OutcomeCounter, event: Pick<EventRecord, 'userHash' | 'ip' | 'deviceId'>): string[] {
+/**
+ * The counters an outcome adds to, keyed by what the event knew: site-wide, user (the login
+ * id tried if there was one, as velocity rules count it), IP, device.
+ */
+export function failureKeys(kind: OutcomeCounter, event: Pick<EventRecord, 'userHash' | 'loginHash' | 'ip' | 'deviceId'>): string[] {
   const keys = [`${kind}:site`]
-  if (event.userHash !== undefined) keys.push(`${kind}:user:${event.userHash}`)
+  const user = event.loginHash ?? event.userHash
+  if (user !== undefined) keys.push(`${kind}:user:${user}`)
   if (event.ip !== undefined) keys.push(`${kind}:ip:${event.ip}`)
   if (event.deviceId !== undefined) keys.push(`${kind}:device:${event.deviceId}`)
   return keys

@@ -40,6 +40,7 @@ export {
   addToAggregate,
   learnTypingProfile,
   memoryTypingProfiles,
+  storeTypingProfiles,
   signalValue,
   ruleMode,
   ruleWeight,
@@ -63,6 +64,7 @@ export type { SqliteStore, SqliteStoreOptions } from './stores/sqlite.js'
 export { redisStore } from './stores/redis.js'
 export type { RedisStoreOptions } from './stores/redis.js'
 export type { Store, DeviceRecord, EventRecord } from './stores/types.js'
+export { MAX_STORE_VALUE } from './stores/types.js'
 export { createPageViewLimiter } from './page-views.js'
 export type { PageViewLimiterOptions, PageViewDecision } from './page-views.js'
 export {

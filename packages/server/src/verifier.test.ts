@@ -376,6 +376,42 @@ describe('identities', () => {
     expect(other.verifier.hashIdentity('user', 'taro.yamada')).not.toBe(event?.userHash)
   })
 
+  it('counts the login id tried (loginId) for velocity and attack mode, and keeps account history to real accounts', async () => {
+    const { verifier, issue, advance } = await setup({ policy: { attack: { failedLogins: 1000, distinctUsers: 6, windowMs: 60_000 } } })
+    const bot = await newDevice()
+    const attempt = (loginId: string, extra: Record<string, string> = {}, device = bot) =>
+      issue().then(async (c) => verifier.verify(await tokenFor(c, { device }), { ...login, ip: '198.51.100.9', loginId, ...extra }))
+    // Guesses at addresses no account has: only loginId is passed.
+    const guesses = []
+    for (let i = 0; i < 5; i++) guesses.push(await attempt(`guess${i}@example.net`))
+    expect(codes(guesses[3]!)).not.toContain('VELOCITY_DEVICE_USERS')
+    expect(guesses[4]!.reasons).toContainEqual(expect.objectContaining({ code: 'VELOCITY_DEVICE_USERS', detail: expect.objectContaining({ count: 5 }) }))
+    for (const v of guesses) expect(codes(v)).not.toContain('FIRST_USER')
+    const event = await verifier.store.getEvent(guesses[0]!.eventId)
+    expect(event?.userHash).toBeUndefined()
+    expect(event?.loginHash).toBe(verifier.hashIdentity('user', 'guess0@example.net'))
+    expect(await verifier.store.listUserDevices(verifier.hashIdentity('user', 'guess0@example.net'), 10)).toEqual([])
+
+    // Failed logins are counted per login id tried, as velocity reads them.
+    for (let i = 0; i < 5; i++) {
+      const v = await attempt('ghost@example.net', {}, await newDevice())
+      await verifier.reportOutcome(v.eventId, 'login_failed')
+    }
+    const sixth = await attempt('ghost@example.net', {}, await newDevice())
+    expect(sixth.reasons).toContainEqual(expect.objectContaining({ code: 'LOGIN_FAILURES', detail: expect.objectContaining({ counted: 'login-failed per user', count: 5 }) }))
+
+    // An existing account passes both: the same hash, and its history builds as before.
+    const real = await attempt('taro@example.jp', { userId: 'taro@example.jp' }, await newDevice())
+    expect(codes(real)).toContain('FIRST_USER')
+    const realEvent = await verifier.store.getEvent(real.eventId)
+    expect(realEvent?.loginHash).toBe(realEvent?.userHash)
+
+    // Attack mode's distinctUsers counts the login ids tried, unknown ones included.
+    advance(3_000)
+    await attempt('after@example.net')
+    expect(verifier.attack).toMatchObject({ active: true, distinctUsers: 8 })
+  })
+
   it('reads the user agent and origin from headers when not given', async () => {
     const { verifier, issue } = await setup()
     const headers = { 'user-agent': 'Mozilla/5.0 HeadlessChrome/156', origin: ORIGIN }

@@ -21,6 +21,7 @@ import { applyLabel, applyOutcome } from './effects.js'
 import { deviceClues, storedIdKey } from './identity.js'
 import { KenchiError } from './errors.js'
 import { createKeyRing, secretBytes, type ServerKey } from './keys.js'
+import { parseIp } from './lists/ip.js'
 import { createOutbox, FinalError, OutboxFullError } from './outbox.js'
 import { DEFAULT_POLICY, mergePolicy, powFor, thresholdsFor, type Policy, type PolicyPatch } from './policy.js'
 import type { ReasonCode } from './reasons.js'
@@ -103,6 +104,14 @@ export interface Verifier {
   updatePolicy(patch: PolicyPatch): Policy
   /** Whether attack mode is on, since when, and the site-wide counts it last saw. */
   readonly attack: AttackState
+  /**
+   * Re-reads the site-wide counts now (at most every 2 seconds), switches attack mode on or
+   * off (raising `ATTACK_MODE_ON` / `ATTACK_MODE_OFF`) and resolves the state. `verify()`
+   * does this on every request; call it on a timer so attack mode also steps down, and
+   * `attack` stays current, while no requests come. Never rejects: a store failure keeps
+   * the last state.
+   */
+  checkAttack(): Promise<AttackState>
   /** The keyed hash the verifier stores for a user id or an e-mail address. */
   hashIdentity(kind: 'user' | 'email', value: string): string
   /** Retries writes waiting for the store; resolves how many still wait. */
@@ -249,12 +258,15 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     const eventId = randomUUID()
     const context = normaliseContext(input)
     const userHash = context.userId !== undefined ? hashIdentity('user', context.userId) : undefined
+    // The identifier tried at login: hashed like a user id, so an existing account's login id
+    // and user id agree. Velocity and attack mode count it; history uses userHash only.
+    const loginHash = context.loginId !== undefined ? hashIdentity('user', context.loginId) : undefined
     const emailHash = context.email !== undefined ? hashIdentity('email', context.email) : undefined
     const current = policy
     let outcome: Omit<Verdict, 'eventId' | 'mode'>
     const seen: Seen = {}
     try {
-      outcome = await evaluate(raw, context, current, userHash, emailHash, seen)
+      outcome = await evaluate(raw, context, current, { userHash, loginHash: loginHash ?? userHash, emailHash }, seen)
     } catch (error) {
       outcome = failure('INTERNAL_ERROR', current.onStoreError, describe(error))
     }
@@ -288,6 +300,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       ...(verdict.device ? { deviceId: verdict.device.id } : {}),
       ...(context.ip !== undefined ? { ip: context.ip } : {}),
       ...(userHash !== undefined ? { userHash } : {}),
+      ...(loginHash !== undefined ? { loginHash } : {}),
       ...(emailHash !== undefined ? { emailHash } : {}),
       ...(fingerprint !== undefined ? { fingerprint } : {}),
     }
@@ -306,8 +319,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     raw: unknown,
     context: VerifyContext,
     current: Policy,
-    userHash: string | undefined,
-    emailHash: string | undefined,
+    { userHash, loginHash, emailHash }: { userHash: string | undefined; loginHash: string | undefined; emailHash: string | undefined },
     seen: Seen,
   ): Promise<Omit<Verdict, 'eventId' | 'mode'>> {
     const checked = await check(raw, context)
@@ -347,12 +359,13 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       store,
       now: at,
       ...(userHash !== undefined ? { userHash } : {}),
+      ...(loginHash !== undefined ? { loginHash } : {}),
       ...(emailHash !== undefined ? { emailHash } : {}),
     }
     const live: Reason[] = []
     const monitored: Reason[] = []
     try {
-      if (context.action === 'login') await guarded(() => attack.observeLogin(userHash, at))
+      if (context.action === 'login') await guarded(() => attack.observeLogin(loginHash, at))
       await guarded(() => attack.check(at))
     } catch {
       // attack mode keeps its last state when the store cannot tell
@@ -471,6 +484,14 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     get attack() {
       return attack.state
     },
+    async checkAttack() {
+      try {
+        await guarded(async () => attack.check(now()))
+      } catch {
+        // attack mode keeps its last state when the store cannot tell
+      }
+      return attack.state
+    },
     hashIdentity,
     flush: () => outbox.flush(),
     close: () => outbox.close(),
@@ -502,16 +523,19 @@ function normaliseContext(input: unknown): VerifyContext {
     return text(Array.isArray(value) ? value[0] : value, 2048)
   }
   const out: VerifyContext = { action: text(c.action, 64) ?? '' }
-  const ip = text(c.ip, 64)
+  // Not an IP address (e.g. a forged X-Forwarded-For a proxy passed on): not recorded, not counted.
+  const ip = parseIp(c.ip) !== undefined ? (c.ip as string).trim() : undefined
   const userAgent = text(c.userAgent, 2048) ?? header('user-agent')
   const origin = text(c.origin, 256) ?? header('origin')
   const userId = text(c.userId)
+  const loginId = text(c.loginId)
   const email = text(c.email)
   if (ip !== undefined) out.ip = ip
   if (userAgent !== undefined) out.userAgent = userAgent
   if (origin !== undefined) out.origin = origin
   if (headers !== undefined) out.headers = headers
   if (userId !== undefined && userId.length > 0) out.userId = userId
+  if (loginId !== undefined && loginId.length > 0) out.loginId = loginId
   if (email !== undefined && email.trim().length > 0) out.email = email
   if (typeof c.fields === 'object' && c.fields !== null) out.fields = c.fields as Record<string, unknown>
   return out

@@ -8,7 +8,7 @@ import type { Reason, VerdictDevice } from '../verdict.js'
 export interface VerifyContext {
   /** The action this request performs (`login`, `register`, `checkout`...); must match the challenge. */
   action: string
-  /** Client IP as the app sees it (after its own proxy handling). */
+  /** Client IP as the app sees it (after its own proxy handling). A value that is no IPv4 or IPv6 address is dropped. */
   ip?: string
   /** The request's User-Agent header. Taken from `headers` when absent. */
   userAgent?: string
@@ -16,8 +16,19 @@ export interface VerifyContext {
   origin?: string
   /** Request headers (lower-case names), for rules that read them. Not stored. */
   headers?: Record<string, string | string[] | undefined>
-  /** The account this request is about, if known (login name, customer number). Stored only as a keyed hash. */
+  /**
+   * The account this request is about, if it exists (login name, customer number). Builds
+   * the account's history (devices, trust, step-up). Stored only as a keyed hash.
+   */
   userId?: string
+  /**
+   * The login identifier typed into a login (or password-reset) form, whether an account
+   * has it or not. Velocity limits on user ids and attack mode's `distinctUsers` count it,
+   * so guesses at unknown addresses count towards credential stuffing, while the account
+   * history stays about real accounts: pass `userId` only when the account exists. Hashed
+   * like `userId` (the same keyed hash for the same string); defaults to `userId`.
+   */
+  loginId?: string
   /** The e-mail address involved, if any. Normalised (trimmed, lower-cased) and stored only as a keyed hash. */
   email?: string
   /** Free fields for custom rules (e.g. order amount). Not stored. */
@@ -31,6 +42,11 @@ export interface RuleInput {
   device: VerdictDevice
   /** Keyed hash of `context.userId`, if one was given. */
   userHash?: string
+  /**
+   * Keyed hash of `context.loginId`, or of `context.userId` when no login id was given:
+   * the identifier velocity limits count as the user.
+   */
+  loginHash?: string
   /** Keyed hash of the normalised `context.email`, if one was given. */
   emailHash?: string
   /** Stored ids and fingerprint hashes from the token. */

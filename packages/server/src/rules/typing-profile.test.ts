@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest'
 import type { ParsedToken } from '@kenchi/protocol'
 import { encodeKeys, pressesToEvents, rng } from '../../../../bench/behaviour-gen.mjs'
 import { KenchiError } from '../errors.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { memoryStore } from '../stores/memory.js'
-import { addToAggregate, aggregateDistance, memoryTypingProfiles, scaledManhattan, typingProfileRule } from './typing-profile.js'
+import { sqliteStore } from '../stores/sqlite.js'
+import { addToAggregate, aggregateDistance, memoryTypingProfiles, scaledManhattan, storeTypingProfiles, typingProfileRule } from './typing-profile.js'
 
 // A person typing the same password: per-key hold and latency rhythm of their own, with
 // log-normal variation from login to login (synthetic; no recorded data).
@@ -98,6 +102,42 @@ describe('typingProfileRule', () => {
     expect(aggregateDistance(a, a.mean)).toBe(0)
     expect(scaledManhattan([[100, 200], [120, 220]], [110, 210])).toBe(0)
     expect(scaledManhattan([[100, 200], [120, 220]], [130, 210])).toBe(2)
+  })
+
+  it('keeps profiles in an SQLite file: shared by two verifiers\' rules, kept across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kenchi-typing-'))
+    try {
+      const path = join(dir, 'kenchi.db')
+      const [a, b] = [await sqliteStore({ path }), await sqliteStore({ path })]
+      const ruleA = typingProfileRule({ profiles: storeTypingProfiles(a) })
+      const ruleB = typingProfileRule({ profiles: storeTypingProfiles(b) })
+      const alice = person(7)
+      const r = rng(300)
+      let learned = 0
+      for (let i = 0; i < 8; i++) if (await (i % 2 ? ruleA : ruleB).learn('u-alice', alice(r))) learned++
+      const profile = await ruleB.profiles.get('u-alice')
+      expect(profile).toEqual(await ruleA.profiles.get('u-alice'))
+      // Every accepted login counted once, whichever process learned it (sequential here).
+      expect(Object.values(profile!.sigs).reduce((n, agg) => n + agg.n, 0)).toBe(learned)
+      expect(learned).toBeGreaterThanOrEqual(6)
+      await a.close()
+      await b.close()
+      const reopened = await sqliteStore({ path })
+      const after = typingProfileRule({ profiles: storeTypingProfiles(reopened) })
+      let flagged = 0
+      for (let s = 70; s < 100; s++) if ((await after.evaluate({ ...input(person(s)(r), 'u-alice'), store: reopened })).length) flagged++
+      expect(flagged).toBeGreaterThan(0) // the learned profile came back: strangers are compared against it
+      // Something that is not a profile under the key reads as no profile, never a crash.
+      await reopened.setValue('typing:u-bob', '{"v":1,"sigs":{"x":{"n":"many"}},"order":[]}', 60_000)
+      await reopened.setValue('typing:u-carol', 'not json', 60_000)
+      expect(await after.profiles.get('u-bob')).toBeUndefined()
+      expect(await after.profiles.get('u-carol')).toBeUndefined()
+      expect(await after.evaluate({ ...input(alice(r), 'u-bob'), store: reopened })).toEqual([])
+      expect(() => storeTypingProfiles(reopened, { ttlMs: 0 })).toThrow(KenchiError)
+      await reopened.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('validates its options', () => {

@@ -1,5 +1,6 @@
 import { extractTiming, type TypingTiming } from '@kenchi/protocol'
 import { KenchiError } from '../errors.js'
+import type { Store } from '../stores/types.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
 
@@ -24,7 +25,7 @@ export interface TypingProfile {
   order: string[]
 }
 
-/** Where profiles live. The `Store` interface has no value get/set (docs/behaviour.md): a memory implementation is given. */
+/** Where profiles live: `memoryTypingProfiles()` (one process) or `storeTypingProfiles(store)` (SQLite, Redis). */
 export interface TypingProfileStore {
   get(userHash: string): Promise<TypingProfile | undefined>
   set(userHash: string, profile: TypingProfile): Promise<void>
@@ -44,6 +45,43 @@ export function memoryTypingProfiles(maxUsers = 100_000): TypingProfileStore {
       if (map.size > maxUsers) map.delete(map.keys().next().value!)
     },
   }
+}
+
+/**
+ * Profiles in a {@link Store} under `typing:<userHash>` (JSON, at most a few KB): with the
+ * SQLite or Redis store they are shared by every process and survive restarts. A profile
+ * expires `ttlMs` after the last login it learned (default 400 days). Two processes
+ * learning one user's logins at the same instant may lose one of the two samples (the
+ * store's values are last-writer-wins), which only delays the profile by one login. A value
+ * that is not a profile (written by something else) reads as no profile.
+ */
+export function storeTypingProfiles(store: Store, { ttlMs = 400 * 86_400_000 }: { ttlMs?: number } = {}): TypingProfileStore {
+  if (!(ttlMs > 0)) throw new KenchiError('CONFIG_RULE', 'storeTypingProfiles: ttlMs must be > 0')
+  const key = (userHash: string) => `typing:${userHash}`
+  return {
+    async get(userHash) {
+      const json = await store.getValue(key(userHash))
+      if (json === undefined) return undefined
+      try {
+        const profile = JSON.parse(json) as TypingProfile
+        return isProfile(profile) ? profile : undefined
+      } catch {
+        return undefined
+      }
+    },
+    async set(userHash, profile) {
+      await store.setValue(key(userHash), JSON.stringify(profile), ttlMs)
+    },
+  }
+}
+
+function isProfile(p: unknown): p is TypingProfile {
+  if (p === null || typeof p !== 'object') return false
+  const { v, sigs, order } = p as Partial<TypingProfile>
+  if (v !== 1 || !Array.isArray(order) || sigs === null || typeof sigs !== 'object') return false
+  return Object.values(sigs).every(
+    (a) => a !== null && typeof a === 'object' && Number.isInteger(a.n) && Array.isArray(a.mean) && Array.isArray(a.m2) && a.mean.length === a.m2.length && a.mean.every(Number.isFinite) && a.m2.every(Number.isFinite),
+  )
 }
 
 const MAX_SIGNATURES = 3
@@ -130,7 +168,7 @@ export async function learnTypingProfile(profiles: TypingProfileStore, userHash:
 export const TYPING_PROFILE_THRESHOLD = 1.5
 
 export interface TypingProfileRuleOptions extends RuleOptions {
-  /** Where profiles are kept. Default: a memory store private to this rule. */
+  /** Where profiles are kept. Default: a memory store private to this rule; `storeTypingProfiles(store)` keeps them in SQLite or Redis. */
   profiles?: TypingProfileStore
   /** Samples a signature needs before the rule has an opinion. Default 5. */
   minSamples?: number

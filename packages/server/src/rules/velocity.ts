@@ -93,7 +93,9 @@ function valueOf(input: RuleInput, dimension: Dimension): string | undefined {
     case 'device':
       return input.device.id
     case 'user':
-      return input.userHash
+      // The identifier tried (context.loginId), else the account's: guesses at unknown
+      // addresses count towards "user ids per IP / device" too.
+      return input.loginHash ?? input.userHash
     default:
       return 'all'
   }

@@ -18,6 +18,22 @@ describe('memoryStore', () => {
     expect(await store.setIfAbsent('n', 100)).toBe(true)
   })
 
+  it('bounds values to maxValues, dropping the one closest to expiry, and never a flag', async () => {
+    let now = 1000
+    const store = memoryStore({ maxValues: 3, maxFlags: 5, now: () => now })
+    await store.setFlag('v:long', 60_000)
+    await store.setValue('a', '1', 50_000)
+    await store.setValue('b', '2', 10_000)
+    await store.setValue('c', '3', 30_000)
+    await store.setValue('d', '4', 40_000) // over the bound: b expires first, so b goes
+    expect(await store.getValue('b')).toBeUndefined()
+    expect([await store.getValue('a'), await store.getValue('c'), await store.getValue('d')]).toEqual(['1', '3', '4'])
+    expect(await store.has('v:long')).toBe(true)
+    now += 30_000 // c expired: the next write makes room without dropping a live one
+    await store.setValue('e', '5', 1000)
+    expect([await store.getValue('a'), await store.getValue('c'), await store.getValue('d'), await store.getValue('e')]).toEqual(['1', undefined, '4', '5'])
+  })
+
   it('never evicts a live flag: when full it refuses new ones, and expired ones make room', async () => {
     let now = 1000
     const store = memoryStore({ maxFlags: 10, now: () => now })

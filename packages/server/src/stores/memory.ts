@@ -1,6 +1,6 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type { DeviceStatus } from '../verdict.js'
-import type { DeviceRecord, EventPatch, EventRecord, Store, UserDeviceRecord } from './types.js'
+import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
 export interface MemoryStoreOptions {
   /** Most counters and distinct sets kept; the oldest go first. Default 100 000. */
@@ -19,6 +19,8 @@ export interface MemoryStoreOptions {
   maxEvents?: number
   /** Most user–device pairs kept; the least recently used go first. Default 200 000. */
   maxLinks?: number
+  /** Most values (`setValue`) kept; the soonest to expire go first. Default 100 000. */
+  maxValues?: number
   /** Clock in Unix ms for TTLs, for tests. */
   now?: () => number
 }
@@ -41,6 +43,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const keys = new Map<string, Entry>() // counters and distinct sets, in insertion order
   const maxFlags = options.maxFlags ?? 200_000
   const flags = new Map<string, number>() // flag → expiry (Unix ms), in insertion order
+  const maxValues = options.maxValues ?? 100_000
+  const values = new Map<string, { value: string; expiry: number }>() // in write order
   const devices = new Map<string, DeviceRecord>() // in least-recently-seen order
   const events = new Map<string, EventRecord>() // in insertion order
   const maxLinks = options.maxLinks ?? 200_000
@@ -210,6 +214,34 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async deleteKey(key) {
       keys.delete(key)
       flags.delete(key)
+      values.delete(key)
+    },
+
+    async getValue(key) {
+      const entry = values.get(key)
+      if (entry === undefined) return undefined
+      if (entry.expiry > clock()) return entry.value
+      values.delete(key)
+      return undefined
+    },
+
+    async setValue(key, value, ttlMs) {
+      checkStoreValue(value)
+      const at = clock()
+      let budget = 64
+      for (const [k, e] of values) {
+        if (budget-- === 0) break
+        if (e.expiry <= at) values.delete(k)
+      }
+      values.delete(key)
+      values.set(key, { value, expiry: at + Math.max(1, ttlMs) })
+      if (values.size > maxValues) {
+        // Over the bound: the one closest to expiry goes (a full scan, only when full).
+        let soonest: string | undefined
+        let when = Infinity
+        for (const [k, e] of values) if (e.expiry < when) [soonest, when] = [k, e.expiry]
+        values.delete(soonest!)
+      }
     },
 
     async countHits(key, windowMs, now) {
@@ -288,6 +320,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async close() {
       keys.clear()
       flags.clear()
+      values.clear()
       devices.clear()
       events.clear()
       links.clear()

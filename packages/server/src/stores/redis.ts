@@ -2,7 +2,7 @@ import type { DevicePublicKey } from '@kenchi/protocol'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { KenchiError } from '../errors.js'
 import type { DeviceStatus } from '../verdict.js'
-import type { DeviceRecord, EventPatch, EventRecord, Store, UserDeviceLink, UserDeviceRecord } from './types.js'
+import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord } from './types.js'
 
 const DAY = 86_400_000
 
@@ -259,6 +259,7 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
   const flagKey = (key: string) => `${prefix}k:${key}`
   const hitKey = (key: string) => `${prefix}h:${key}`
   const distinctKey = (key: string) => `${prefix}d:${key}`
+  const valueKey = (key: string) => `${prefix}v:${key}`
   const deviceKey = (id: string) => `${prefix}dev:${id}`
   const eventKey = (id: string) => `${prefix}{ev}:e:${id}`
   const eventIndex = `${prefix}{ev}:by-time`
@@ -353,8 +354,17 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     },
 
     async deleteKey(key) {
-      // Three single-key commands: the keys may live in different cluster slots.
-      await call(() => Promise.all([redis.del(flagKey(key)), redis.del(hitKey(key)), redis.del(distinctKey(key))]))
+      // Single-key commands: the keys may live in different cluster slots.
+      await call(() => Promise.all([redis.del(flagKey(key)), redis.del(hitKey(key)), redis.del(distinctKey(key)), redis.del(valueKey(key))]))
+    },
+
+    async getValue(key) {
+      return (await call(() => redis.get(valueKey(key)))) ?? undefined
+    },
+
+    async setValue(key, value, ttlMs) {
+      checkStoreValue(value)
+      await call(() => redis.set(valueKey(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))))
     },
 
     async countHits(key, windowMs, now) {

@@ -2,12 +2,12 @@ import type { DevicePublicKey } from '@kenchi/protocol'
 import type BetterSqlite3 from 'better-sqlite3'
 import { KenchiError } from '../errors.js'
 import type { DeviceStatus } from '../verdict.js'
-import type { DeviceRecord, EventPatch, EventRecord, Store, UserDeviceLink, UserDeviceRecord } from './types.js'
+import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord } from './types.js'
 
 const DAY = 86_400_000
 
 /** The schema this code reads and writes; a database with a newer one is refused. */
-export const SQLITE_SCHEMA_VERSION = 1
+export const SQLITE_SCHEMA_VERSION = 2
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -32,6 +32,8 @@ export interface SqliteStoreOptions {
   maxEntriesPerKey?: number
   /** Most device records kept; the least recently seen go first. Enforced by the timer's sweeps. Default 1 000 000. */
   maxDevices?: number
+  /** Most values (`setValue`) kept; the soonest to expire go first. Enforced by the timer's sweeps. Default 1 000 000. */
+  maxValues?: number
   /** Most events kept; the oldest go first. Enforced by the timer's sweeps. Default 1 000 000. */
   maxEvents?: number
   /** Most user–device pairs kept; the least recently used go first. Enforced by the timer's sweeps. Default 2 000 000. */
@@ -81,6 +83,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   const maxDevices = count(options.maxDevices ?? 1_000_000, 'maxDevices')
   const maxEvents = count(options.maxEvents ?? 1_000_000, 'maxEvents')
   const maxLinks = count(options.maxLinks ?? 2_000_000, 'maxLinks')
+  const maxValues = count(options.maxValues ?? 1_000_000, 'maxValues')
   const deviceRetention = count(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs')
   const eventRetention = count(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs')
   const sweepInterval = count(options.sweepIntervalMs ?? 60_000, 'sweepIntervalMs', 0)
@@ -112,6 +115,14 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       'SELECT count(*) AS n FROM kenchi_hits WHERE key = ? AND t > ? AND t <= ? AND expiry > ?',
     ),
     flagDelete: db.prepare<[string]>('DELETE FROM kenchi_flags WHERE key = ?'),
+    valueGet: db.prepare<[string, number], { value: string }>('SELECT value FROM kenchi_values WHERE key = ? AND expiry > ?'),
+    valuePut: db.prepare<[string, string, number]>('INSERT OR REPLACE INTO kenchi_values (key, value, expiry) VALUES (?, ?, ?)'),
+    valueDelete: db.prepare<[string]>('DELETE FROM kenchi_values WHERE key = ?'),
+    sweepValues: db.prepare<[number, number]>(
+      'DELETE FROM kenchi_values WHERE key IN (SELECT key FROM kenchi_values WHERE expiry <= ? LIMIT ?)',
+    ),
+    countValues: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_values'),
+    boundValues: db.prepare<[number]>('DELETE FROM kenchi_values WHERE key IN (SELECT key FROM kenchi_values ORDER BY expiry LIMIT ?)'),
     hitDelete: db.prepare<[string]>('DELETE FROM kenchi_hits WHERE key = ?'),
     distinctDelete: db.prepare<[string]>('DELETE FROM kenchi_distinct WHERE key = ?'),
     linkGet: db.prepare<[string, string], LinkRow>(
@@ -238,6 +249,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   const deleteKey = db.transaction((key: string) => {
     q.flagDelete.run(key)
     q.hitDelete.run(key)
+    q.valueDelete.run(key)
     q.distinctDelete.run(key)
   })
 
@@ -285,6 +297,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     removed += q.sweepDevices.run(at - deviceRetention, batch).changes
     removed += q.sweepEvents.run(at - eventRetention, batch).changes
     removed += q.sweepLinks.run(at - deviceRetention, batch).changes
+    removed += q.sweepValues.run(at, batch).changes
     if (bounds) {
       const over = (n: number, max: number) => Math.min(batch, Math.max(0, n - max))
       // Live flags are never evicted: a nonce dropped before its challenge expires would let
@@ -293,6 +306,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       removed += q.boundDevices.run(over(q.countDevices.get()!.n, maxDevices)).changes
       removed += q.boundEvents.run(over(q.countEvents.get()!.n, maxEvents)).changes
       removed += q.boundLinks.run(over(q.countLinks.get()!.n, maxLinks)).changes
+      removed += q.boundValues.run(over(q.countValues.get()!.n, maxValues)).changes
     }
     return removed
   })
@@ -364,6 +378,16 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
 
     async deleteKey(key) {
       deleteKey.immediate(key)
+    },
+
+    async getValue(key) {
+      return q.valueGet.get(key, clock())?.value
+    },
+
+    async setValue(key, value, ttlMs) {
+      checkStoreValue(value)
+      q.valuePut.run(key, value, clock() + Math.max(1, Math.ceil(ttlMs)))
+      wrote()
     },
 
     async countHits(key, windowMs, now) {
@@ -473,7 +497,7 @@ function migrate(db: BetterSqlite3.Database): void {
     }
     if (version === SQLITE_SCHEMA_VERSION) return
     // Version 0 → 1: the first schema. Later versions add their steps below this one.
-    db.exec(`
+    if (version < 1) db.exec(`
       CREATE TABLE kenchi_flags (key TEXT PRIMARY KEY, expiry INTEGER NOT NULL) WITHOUT ROWID;
       CREATE INDEX kenchi_flags_expiry ON kenchi_flags (expiry);
       CREATE TABLE kenchi_hits (id INTEGER PRIMARY KEY, key TEXT NOT NULL, t INTEGER NOT NULL, expiry INTEGER NOT NULL);
@@ -492,6 +516,13 @@ function migrate(db: BetterSqlite3.Database): void {
       CREATE INDEX kenchi_links_device_last ON kenchi_links (device, last_seen);
       CREATE INDEX kenchi_links_touched ON kenchi_links (touched);
     `)
+    // Version 1 → 2: small values with a time to live (Store.setValue).
+    if (version < 2) {
+      db.exec(`
+        CREATE TABLE kenchi_values (key TEXT PRIMARY KEY, value TEXT NOT NULL, expiry INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX kenchi_values_expiry ON kenchi_values (expiry);
+      `)
+    }
     db.prepare(`INSERT OR REPLACE INTO kenchi_meta (name, value) VALUES ('schema_version', ?)`).run(String(SQLITE_SCHEMA_VERSION))
   }).immediate()
 }

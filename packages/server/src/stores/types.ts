@@ -43,6 +43,8 @@ export interface EventRecord {
   ip?: string
   /** Keyed hash of the user id (never the id itself). */
   userHash?: string
+  /** Keyed hash of the login id tried (`context.loginId`), when one was given; the same hash as `userHash` for the same string. */
+  loginHash?: string
   /** Keyed hash of the e-mail address (never the address itself). */
   emailHash?: string
   /** The device's fingerprint hashes, when the client sent them. */
@@ -94,6 +96,16 @@ export interface EventPatch {
  * `nonce:<n>`, `ip-users:<ip>`); a store may prefix them but must not otherwise change
  * their meaning. All times are Unix ms.
  */
+/** Longest value `Store.setValue` accepts, in UTF-16 code units (64 KiB of ASCII). */
+export const MAX_STORE_VALUE = 65_536
+
+/** Throws for a value longer than {@link MAX_STORE_VALUE} or not a string. Stores call it before writing. */
+export function checkStoreValue(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value.length > MAX_STORE_VALUE) {
+    throw new TypeError(`store value: a string of at most ${MAX_STORE_VALUE} characters`)
+  }
+}
+
 export interface Store {
   /**
    * Atomically sets `key` if it is absent, with a time to live. Resolves `true` for the
@@ -131,8 +143,21 @@ export interface Store {
   has(key: string): Promise<boolean>
   /** Sets `key` (or renews it) for `ttlMs`, whether or not it existed. */
   setFlag(key: string, ttlMs: number): Promise<void>
-  /** Removes `key`. */
+  /** Removes `key`: its flag, counter, distinct set and value, whichever exist. */
   deleteKey(key: string): Promise<void>
+  /**
+   * Reads a value written by `setValue`, or `undefined` when absent or expired. Values
+   * share nothing with flags and counters of the same key.
+   */
+  getValue(key: string): Promise<string | undefined>
+  /**
+   * Writes a small value (at most {@link MAX_STORE_VALUE} UTF-16 units) for `ttlMs`,
+   * replacing any previous one. Last writer wins: two processes updating one value read and
+   * write separately, so use values for data where a lost update is harmless (a learned
+   * aggregate, a cache), never for one-time secrets (use `setIfAbsent`). A store may drop
+   * values under its bounds (oldest expiry first); it never drops flags to make room.
+   */
+  setValue(key: string, value: string, ttlMs: number): Promise<void>
   /** The number of hits on a `hit` counter in `(now - windowMs, now]`, without adding one. Read-only. */
   countHits(key: string, windowMs: number, now: number): Promise<number>
   /**
