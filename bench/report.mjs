@@ -143,6 +143,14 @@ function detectionSection(det, behaviour) {
       .map(([f, n]) => `${f.replace(':', ' ')} ${n}`)
       .join(', ') || Object.keys(k.kenchi.reasons).join(', ')
   const kinds = (k) => Object.entries(k.botd.botKinds).map(([b, n]) => `${b} ${n}`).join(', ') || '—'
+  const scores = (k) => {
+    const xs = k.samples.filter((r) => typeof r.score === 'number').map((r) => r.score)
+    return xs.length ? `${Math.min(...xs)}–${Math.max(...xs)}` : '—'
+  }
+  const lowest = det.kinds
+    .map((k) => ({ k, min: Math.min(...k.samples.filter((r) => typeof r.score === 'number').map((r) => r.score)) }))
+    .filter(({ min }) => Number.isFinite(min))
+    .sort((a, b) => a.min - b.min)[0]
   const missed = det.kinds.filter((k) => k.kenchi.flagged.k < k.kenchi.flagged.n)
   const botdMissed = det.kinds.filter((k) => k.botd.bot.k < k.botd.bot.n)
   const out = [
@@ -155,10 +163,10 @@ function detectionSection(det, behaviour) {
       `and BotD every run of ${det.kinds.filter((k) => k.completed && k.botd.bot.k === k.botd.bot.n).length}; ` +
       `${det.kinds.filter((k) => k.completed && k.kenchi.flagged.k === 0).length} kind(s) passed Kenchi in every run and ${det.kinds.filter((k) => k.completed && k.botd.bot.k === 0).length} passed BotD in every run (listed under "Not caught").`,
     '',
-    '| automation | Kenchi flagged | Kenchi denied | BotD: bot | what Kenchi saw (runs) | BotD botKind |',
-    '|---|---|---|---|---|---|',
-    ...det.kinds.map((k) => `| ${k.label}${k.errors.length ? ` (${k.errors.length} run(s) failed)` : ''} | ${pct(k.kenchi.flagged)} | ${pct(k.kenchi.denied)} | ${pct(k.botd.bot)} | ${seen(k)} | ${kinds(k)} |`),
-    ...(det.skipped ?? []).map((s) => `| ${s.label} | not run: ${s.why} | | | | |`),
+    '| automation | Kenchi flagged | Kenchi denied | Kenchi score, min–max | BotD: bot | what Kenchi saw (runs) | BotD botKind |',
+    '|---|---|---|---|---|---|---|',
+    ...det.kinds.map((k) => `| ${k.label}${k.errors.length ? ` (${k.errors.length} run(s) failed)` : ''} | ${pct(k.kenchi.flagged)} | ${pct(k.kenchi.denied)} | ${scores(k)} | ${pct(k.botd.bot)} | ${seen(k)} | ${kinds(k)} |`),
+    ...(det.skipped ?? []).map((s) => `| ${s.label} | not run: ${s.why} | | | | | |`),
     '',
     '**Not caught:**',
     '',
@@ -171,6 +179,8 @@ function detectionSection(det, behaviour) {
     '',
     'Read with care:',
     '',
+    '- Scores combine the reasons (noisy-OR); the default thresholds are `challenge` from 40 and `deny` from 80 ([server.md](server.md)). ' +
+      (lowest ? `The kind closest to passing was "${lowest.k.label}" (lowest score ${lowest.min}); for kinds near a threshold the share moves from run to run, and 10 of 10 only says "at least about 72 %" with 95 % confidence.` : ''),
     '- There is no human in this table, so it says nothing about false alarms. The human side of the behaviour detectors is measured on real people\'s data by `npm run bench:behaviour` (section 5).',
     ...(det.kinds.some((k) => k.kenchi.findings['ENVIRONMENT_INCONSISTENT:webgl-software'])
       ? ['- This machine has no GPU: Chromium here renders WebGL in software, which Kenchi reports as `ENVIRONMENT_INCONSISTENT webgl-software` (a doubt that adds to the score, not a verdict on its own). A bot farm on GPU-less servers looks like that too; a visitor on an ordinary laptop does not.']
