@@ -5,25 +5,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { startDemo } from '../../demo/app.mjs'
-import { REASONS, type EventRecord, type Verdict, type Verifier } from '@kenchi/server'
+import { startDemo, type Demo } from '../../demo/app.mjs'
+import { REASONS, type EventRecord, type Verdict } from '@kenchi/server'
 import { newDevice, tokenFor, type TestDevice } from '../support/tokens.js'
-
-interface Demo {
-  url: string
-  adminPassword: string
-  verdicts: Verdict[]
-  mailbox: Array<{ to: string; subject: string; text: string }>
-  verifier: Verifier
-  close(): Promise<void>
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-admin-'))
 let demo: Demo
 
 beforeAll(async () => {
-  demo = (await startDemo({ port: 0, dataDir })) as Demo
+  demo = await startDemo({ port: 0, dataDir })
 })
 
 afterAll(async () => {
@@ -250,7 +240,7 @@ describe('demo admin API', () => {
     const password = demo.adminPassword
     const hash = demo.verifier.hashIdentity('user', 'hanako@example.com')
     await demo.close()
-    demo = (await startDemo({ port: 0, dataDir })) as Demo
+    demo = await startDemo({ port: 0, dataDir })
     expect(demo.adminPassword).toBe(password)
     expect(demo.verifier.hashIdentity('user', 'hanako@example.com')).toBe(hash)
     const stored = (await (await api(`admin/api/events/${loginEvent}`)).json()) as EventRecord

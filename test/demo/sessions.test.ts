@@ -7,23 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { startDemo } from '../../demo/app.mjs'
-import type { Verifier } from '@kenchi/server'
-
-interface Demo {
-  url: string
-  verifier: Verifier
-  mailbox: Array<{ to: string; subject: string; text: string; link?: string }>
-  close(): Promise<void>
-}
+import { startDemo, type Demo } from '../../demo/app.mjs'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-sessions-'))
 let demo: Demo
 let origin: string
 
 beforeAll(async () => {
-  demo = (await startDemo({ port: 0, dataDir })) as Demo
+  demo = await startDemo({ port: 0, dataDir })
   origin = demo.url.slice(0, -1)
 })
 

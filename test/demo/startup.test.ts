@@ -7,15 +7,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { DEMO_POLICY, startDemo } from '../../demo/app.mjs'
+import { DEMO_POLICY, startDemo, type Demo } from '../../demo/app.mjs'
 import type { Policy } from '@kenchi/server'
-
-interface Demo {
-  url: string
-  adminPassword: string
-  close(): Promise<void>
-}
 
 async function policyOf(demo: Demo): Promise<Policy> {
   const response = await fetch(new URL('admin/api/policy', demo.url), { headers: { authorization: `Bearer ${demo.adminPassword}` } })
@@ -26,7 +19,7 @@ describe('demo start-up', () => {
   it('serves the home page within 10 s on an empty data folder, with the demo attack-mode policy', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'kenchi-start-')), 'data')
     const t0 = performance.now()
-    const demo = (await startDemo({ port: 0, dataDir })) as Demo
+    const demo = await startDemo({ port: 0, dataDir })
     try {
       const response = await fetch(demo.url)
       const ms = performance.now() - t0
@@ -43,7 +36,7 @@ describe('demo start-up', () => {
 
   it('takes policy overrides, merging attack mode member by member', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-start-'))
-    const demo = (await startDemo({ port: 0, dataDir, policy: { attack: { calmMs: 5_000 }, pow: 2 } })) as Demo
+    const demo = await startDemo({ port: 0, dataDir, policy: { attack: { calmMs: 5_000 }, pow: 2 } })
     try {
       const policy = await policyOf(demo)
       expect(policy.pow).toBe(2)

@@ -7,25 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { startDemo } from '../../demo/app.mjs'
+import { startDemo, type Demo } from '../../demo/app.mjs'
 import { tokenFor } from '../support/tokens.js'
-import type { Verdict, Verifier } from '@kenchi/server'
-
-interface Demo {
-  url: string
-  verdicts: Verdict[]
-  verifier: Verifier
-  mailbox: Array<{ to: string; subject: string; text: string; link?: string }>
-  close(): Promise<void>
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-touchpoints-http-'))
 let demo: Demo
 let origin: string
 
 beforeAll(async () => {
-  demo = (await startDemo({ port: 0, dataDir })) as Demo
+  demo = await startDemo({ port: 0, dataDir })
   origin = demo.url.slice(0, -1)
 })
 

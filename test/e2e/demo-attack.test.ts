@@ -9,20 +9,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { startDemo } from '../../demo/app.mjs'
-// @ts-expect-error the demo is plain JavaScript
+import { startDemo, type Demo } from '../../demo/app.mjs'
+// @ts-expect-error the attack script is plain JavaScript
 import { leakedCredentials, runAttack } from '../../demo/attack.mjs'
 import { launchChromium } from '../support/browser.js'
-import type { AttackState, Verdict, Verifier } from '@kenchi/server'
+import type { AttackState, Verdict } from '@kenchi/server'
 
-interface Demo {
-  url: string
-  adminPassword: string
-  verdicts: Verdict[]
-  verifier: Verifier
-  close(): Promise<void>
-}
 interface AttemptResult {
   n: number
   email: string
@@ -65,11 +57,11 @@ async function waitFor(what: string, test: () => Promise<boolean>, timeoutMs: nu
 }
 
 beforeAll(async () => {
-  demo = (await startDemo({
+  demo = await startDemo({
     port: 0,
     dataDir,
     policy: { attack: { distinctUsers: DISTINCT, failedLogins: 20, windowMs: WINDOW_MS, calmMs: CALM_MS } },
-  })) as Demo
+  })
   browser = await launchChromium({ ignoreDefaultArgs: ['--enable-automation'], args: ['--disable-blink-features=AutomationControlled'] })
   customer = await browser.newContext({
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',

@@ -10,19 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { startDemo } from '../../demo/app.mjs'
+import { startDemo, type Demo } from '../../demo/app.mjs'
 import { launchChromium } from '../support/browser.js'
 import { customerContext, HIDE_AUTOMATION, reportCspViolations, submitLikeAHand, watchProblems } from '../support/demo-browser.js'
-import type { Policy, Verdict, Verifier } from '@kenchi/server'
-
-interface Demo {
-  url: string
-  adminPassword: string
-  verdicts: Verdict[]
-  verifier: Verifier
-  close(): Promise<void>
-}
+import type { Policy, Verdict } from '@kenchi/server'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-console-'))
 let demo: Demo
@@ -33,7 +24,7 @@ let admin: BrowserContext
 const problems: string[][] = []
 
 beforeAll(async () => {
-  demo = (await startDemo({ port: 0, dataDir })) as Demo
+  demo = await startDemo({ port: 0, dataDir })
   browser = await launchChromium(HIDE_AUTOMATION)
   customer = await customerContext(browser, 0)
   admin = await browser.newContext({

@@ -12,20 +12,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { startDemo } from '../../demo/app.mjs'
+import { startDemo, type Demo } from '../../demo/app.mjs'
 import { launchChromium } from '../support/browser.js'
 import { CUSTOMER_UA, HIDE_AUTOMATION, reportCspViolations, submitLikeAHand, watchProblems } from '../support/demo-browser.js'
 import { colourStats, decodePng } from '../support/png.js'
-import type { Verdict, Verifier } from '@kenchi/server'
-
-interface Demo {
-  url: string
-  adminPassword: string
-  verdicts: Verdict[]
-  verifier: Verifier
-  close(): Promise<void>
-}
+import type { Verdict } from '@kenchi/server'
 
 interface ShotPage {
   name: string
@@ -84,7 +75,7 @@ let browser: Browser
 beforeAll(async () => {
   rmSync(OUT, { recursive: true, force: true })
   mkdirSync(OUT, { recursive: true })
-  demo = (await startDemo({ port: 0, dataDir })) as Demo
+  demo = await startDemo({ port: 0, dataDir })
   browser = await launchChromium(HIDE_AUTOMATION)
 })
 

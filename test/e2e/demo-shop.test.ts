@@ -8,19 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { startDemo } from '../../demo/app.mjs'
+import { startDemo, type Demo } from '../../demo/app.mjs'
 import { launchChromium } from '../support/browser.js'
+import { customerContext, HIDE_AUTOMATION, submitLikeAHand } from '../support/demo-browser.js'
 import { unexpectedReasons } from '../support/verdicts.js'
-import type { Verdict, Verifier } from '@kenchi/server'
-
-interface Demo {
-  url: string
-  adminPassword: string
-  verdicts: Verdict[]
-  verifier: Verifier
-  close(): Promise<void>
-}
+import type { Verdict } from '@kenchi/server'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-shop-'))
 const EMAIL = 'yuki@example.com'
@@ -29,11 +21,8 @@ let demo: Demo
 let browser: Browser
 
 beforeAll(async () => {
-  demo = (await startDemo({ port: 0, dataDir })) as Demo
-  browser = await launchChromium({
-    ignoreDefaultArgs: ['--enable-automation'],
-    args: ['--disable-blink-features=AutomationControlled'],
-  })
+  demo = await startDemo({ port: 0, dataDir })
+  browser = await launchChromium(HIDE_AUTOMATION)
 })
 
 afterAll(async () => {
@@ -42,27 +31,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-/**
- * A browser profile = a device. Different screens and locales make different fingerprints,
- * as two machines have (the same fingerprint is recognised as the same device).
- */
-const newContext = (n: 0 | 1) =>
-  browser.newContext({
-    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
-    screen: [{ width: 1920, height: 1080 }, { width: 1366, height: 768 }][n],
-    viewport: [{ width: 1600, height: 900 }, { width: 1200, height: 640 }][n],
-    locale: ['ja-JP', 'en-GB'][n],
-  })
-
-/** Presses and releases the submit button like a hand (page.click releases within a millisecond). */
-async function submit(page: Page, path: string): Promise<void> {
-  const button = page.locator('main form[data-kenchi-action] button[type=submit]')
-  const box = (await button.boundingBox())!
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 })
-  await page.mouse.down()
-  await page.waitForTimeout(90)
-  await Promise.all([page.waitForURL(`**${path}`), page.waitForResponse((r) => r.request().method() === 'POST'), page.mouse.up()])
-}
+const newContext = (n: 0 | 1) => customerContext(browser, n)
+const submit = (page: Page, path: string) => submitLikeAHand(page, path, 'main form[data-kenchi-action] button[type=submit]')
 
 async function logIn(page: Page): Promise<Verdict> {
   const before = demo.verdicts.length

@@ -10,19 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { startDemo } from '../../demo/app.mjs'
+import { startDemo, type Demo } from '../../demo/app.mjs'
 import { launchChromium } from '../support/browser.js'
 import { unexpectedReasons } from '../support/verdicts.js'
-import type { EventRecord, Verdict, Verifier } from '@kenchi/server'
-
-interface Demo {
-  url: string
-  verdicts: Verdict[]
-  verifier: Verifier
-  mailbox: Array<{ to: string; subject: string; text: string; link?: string }>
-  close(): Promise<void>
-}
+import type { EventRecord, Verdict } from '@kenchi/server'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-touchpoints-'))
 const EMAIL = 'sora@example.com'
@@ -35,7 +26,7 @@ let page: Page
 const problems: string[] = []
 
 beforeAll(async () => {
-  demo = (await startDemo({ port: 0, dataDir })) as Demo
+  demo = await startDemo({ port: 0, dataDir })
   browser = await launchChromium({
     ignoreDefaultArgs: ['--enable-automation'],
     args: ['--disable-blink-features=AutomationControlled'],

@@ -5,17 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error the demo is plain JavaScript
-import { startDemo } from '../../demo/app.mjs'
+import { startDemo, type Demo } from '../../demo/app.mjs'
 import { launchChromium } from '../support/browser.js'
 import { unexpectedReasons } from '../support/verdicts.js'
 import type { Verdict } from '@kenchi/server'
-
-interface Demo {
-  url: string
-  verdicts: Verdict[]
-  close(): Promise<void>
-}
 
 let demo: Demo
 let browser: Browser
@@ -23,7 +16,7 @@ let browser: Browser
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-demo-'))
 
 beforeAll(async () => {
-  demo = (await startDemo({ port: 0, dataDir })) as Demo
+  demo = await startDemo({ port: 0, dataDir })
   browser = await launchChromium()
 })
 
