@@ -260,7 +260,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     const userHash = context.userId !== undefined ? hashIdentity('user', context.userId) : undefined
     // The identifier tried at login: hashed like a user id, so an existing account's login id
     // and user id agree. Velocity and attack mode count it; history uses userHash only.
-    const loginHash = context.loginId !== undefined ? hashIdentity('user', context.loginId) : undefined
+    const loginHash = context.loginId === undefined ? undefined : context.loginId === context.userId ? userHash : hashIdentity('user', context.loginId)
     const emailHash = context.email !== undefined ? hashIdentity('email', context.email) : undefined
     const current = policy
     let outcome: Omit<Verdict, 'eventId' | 'mode'>
