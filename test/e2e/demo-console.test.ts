@@ -205,6 +205,15 @@ describe('admin console in Chromium', () => {
     await page.locator('#policy-error[hidden]').waitFor({ state: 'attached' })
     expect((await apiGet<Policy>('policy')).mode).toBe('live')
 
+    // A per-action override: set, then removed by emptying its field.
+    const checkoutChallenge = page.locator('#action-rows tr[data-action="checkout"] input[name="action.checkout.challenge"]')
+    await checkoutChallenge.fill('30')
+    await page.click('#policy-form button[type=submit]')
+    await expect.poll(async () => (await apiGet<Policy>('policy')).actions).toEqual({ checkout: { challenge: 30 } })
+    await page.locator('#action-rows tr[data-action="checkout"] input[name="action.checkout.challenge"]').fill('')
+    await page.click('#policy-form button[type=submit]')
+    await expect.poll(async () => (await apiGet<Policy>('policy')).actions).toEqual({})
+
     // Attack mode: its state, a setting saved, and one refused.
     expect(await page.textContent('#attack-state')).toContain('Off')
     await page.fill('#attack-form input[name=failedLogins]', '20')

@@ -74,10 +74,13 @@ policyForm.addEventListener('submit', (event) => {
   }
   for (const row of $('#action-rows').rows) {
     const name = row.dataset.action
+    const current = policy.actions[name] ?? {}
     const p = {}
     for (const field of ['challenge', 'deny', 'pow']) {
       const input = row.querySelector(`input[name="action.${CSS.escape(name)}.${field}"]`)
+      // An emptied field removes that override (null): the global value applies again.
       if (input.value.trim() !== '') p[field] = Number(input.value)
+      else if (field in current) p[field] = null
     }
     if (Object.keys(p).length) patch.actions[name] = p
   }

@@ -28,8 +28,19 @@ export interface Policy {
   attack: AttackPolicy
 }
 
-/** A policy patch: every member optional, `attack` too. */
-export type PolicyPatch = Partial<Omit<Policy, 'attack'>> & { attack?: Partial<AttackPolicy> }
+/** A change to one action's overrides: a member set to `null` is removed (the global value applies again). */
+export type ActionPolicyPatch = { [K in keyof ActionPolicy]?: ActionPolicy[K] | null }
+
+/**
+ * A policy patch: every member optional, `attack` too. In `actions`, `null` for an action
+ * removes all its overrides, and `null` for one member removes that override.
+ */
+export type PolicyPatch = Partial<Omit<Policy, 'attack' | 'actions'>> & {
+  attack?: Partial<AttackPolicy>
+  actions?: Record<string, ActionPolicyPatch | null>
+}
+
+const ACTION_MEMBERS: readonly string[] = ['challenge', 'deny', 'pow']
 
 export const DEFAULT_POLICY: Policy = {
   mode: 'live',
@@ -60,7 +71,19 @@ export function mergePolicy(base: Policy, patch: PolicyPatch = {}): Policy {
   }
   for (const [action, p] of Object.entries(patch.actions ?? {})) {
     if (!ACTION_PATTERN.test(action)) throw bad(`actions.${action}`, 'a lower-case action name')
-    next.actions[action] = { ...next.actions[action], ...p }
+    if (p === null) {
+      delete next.actions[action]
+      continue
+    }
+    if (typeof p !== 'object' || Array.isArray(p)) throw bad(`actions.${action}`, 'an object or null')
+    const merged: Record<string, number> = { ...next.actions[action] }
+    for (const [member, value] of Object.entries(p)) {
+      if (!ACTION_MEMBERS.includes(member)) throw bad(`actions.${action}.${member}`, ACTION_MEMBERS.join(' | '))
+      if (value === null) delete merged[member]
+      else merged[member] = value as number
+    }
+    if (Object.keys(merged).length === 0) delete next.actions[action]
+    else next.actions[action] = merged
   }
   if (next.mode !== 'live' && next.mode !== 'monitor') throw bad('mode', "'live' or 'monitor'")
   if (!DECISIONS.includes(next.missingToken)) throw bad('missingToken', DECISIONS.join(' | '))

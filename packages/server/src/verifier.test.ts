@@ -361,6 +361,18 @@ describe('monitor mode', () => {
     expect(readChallenge(await issue('register'))!.pow).toBe(10)
     expect((await verifier.verify(await tokenFor(await issue()), login)).decision).toBe('allow')
   })
+
+  it('removes per-action overrides with null, and refuses unknown members', async () => {
+    const { verifier, issue } = await setup()
+    verifier.updatePolicy({ actions: { register: { pow: 10, challenge: 20 }, checkout: { deny: 60 } } })
+    expect(verifier.updatePolicy({ actions: { register: { pow: null } } }).actions).toEqual({ register: { challenge: 20 }, checkout: { deny: 60 } })
+    expect(readChallenge(await issue('register'))!.pow).toBeUndefined() // the global pow (0) again
+    expect(verifier.updatePolicy({ actions: { register: { challenge: null } } }).actions).toEqual({ checkout: { deny: 60 } })
+    expect(verifier.updatePolicy({ actions: { checkout: null, unknown: null } }).actions).toEqual({})
+    expect(() => verifier.updatePolicy({ actions: { checkout: { block: 1 } as never } })).toThrow(/actions\.checkout\.block/)
+    expect(() => verifier.updatePolicy({ actions: { checkout: 5 as never } })).toThrow(KenchiError)
+    expect(verifier.policy.actions).toEqual({})
+  })
 })
 
 describe('identities', () => {
