@@ -116,8 +116,25 @@ interface Shot {
   dominantShare: number
 }
 
+/** Rejects with `what` when `work` takes longer than `ms`, so a stuck page names itself instead of timing the whole test out. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000} s`)), ms)
+  })
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Visits a page, waits for it, takes a full-page screenshot; resolves the shot, or `missing` for a 404. */
-async function shoot(context: BrowserContext, viewport: string, target: ShotPage, path: string, problems: string[], optional: boolean): Promise<Shot | 'missing'> {
+function shoot(context: BrowserContext, viewport: string, target: ShotPage, path: string, problems: string[], optional: boolean): Promise<Shot | 'missing'> {
+  return within(45_000, `${viewport} ${path}`, shootPage(context, viewport, target, path, problems, optional))
+}
+
+async function shootPage(context: BrowserContext, viewport: string, target: ShotPage, path: string, problems: string[], optional: boolean): Promise<Shot | 'missing'> {
   const page = await context.newPage()
   const own = watchProblems(page, (url, status) => optional && status === 404 && new URL(url).pathname === path)
   try {
@@ -146,8 +163,9 @@ describe('screenshots of the demo', () => {
   })
 
   for (const { name: viewport, ...size } of VIEWPORTS) {
-    // The two viewports run side by side: each has its own contexts and its own customer.
-    it.concurrent(`shows every main page at the ${viewport} viewport, without an error`, async () => {
+    // One viewport after the other: each has its own contexts and its own customer, and
+    // the login reads the demo's latest verdict, which a parallel login would race.
+    it(`shows every main page at the ${viewport} viewport, without an error`, async () => {
       const problems: string[] = []
       const shots: Shot[] = []
       const missing: string[] = []
@@ -156,6 +174,9 @@ describe('screenshots of the demo', () => {
         ...size,
         httpCredentials: { username: 'admin', password: demo.adminPassword, origin: demo.url.slice(0, -1), send: 'always' },
       })
+      // Every wait fails within 20 s with what it waited for.
+      customer.setDefaultTimeout(20_000)
+      admin.setDefaultTimeout(20_000)
       await reportCspViolations(customer)
       await reportCspViolations(admin)
       try {
@@ -166,7 +187,11 @@ describe('screenshots of the demo', () => {
           else shots.push(shot)
         }
         // Each viewport is its own customer, so that both log in on their first device.
-        const verdict = await logIn(customer, viewport === 'desktop' ? 'hanako@example.com' : 'taro@example.com', viewport === 'desktop' ? 'sakura-2026' : 'fuji-san-3776')
+        const verdict = await within(
+          60_000,
+          `${viewport} log in`,
+          logIn(customer, viewport === 'desktop' ? 'hanako@example.com' : 'taro@example.com', viewport === 'desktop' ? 'sakura-2026' : 'fuji-san-3776'),
+        )
         for (const target of pages.filter((p) => p.login)) {
           const shot = await shoot(customer, viewport, target, target.path, problems, target.optional)
           if (shot === 'missing') missing.push(target.path)
@@ -191,6 +216,6 @@ describe('screenshots of the demo', () => {
         expect(shot.dominantShare, shot.file).toBeLessThan(0.98)
       }
       expect(readdirSync(OUT).filter((f) => f.startsWith(`${viewport}-`))).toHaveLength(shots.length)
-    }, 180_000)
+    }, 150_000)
   }
 })
