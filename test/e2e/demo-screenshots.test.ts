@@ -149,8 +149,8 @@ async function shootPage(context: BrowserContext, viewport: string, target: Shot
     const { distinct, dominantShare } = colourStats(decodePng(png))
     return { file, bytes: png.length, distinct, dominantShare }
   } finally {
-    await page.close()
     problems.push(...own)
+    await within(20_000, `${viewport} ${path}: closing the page`, page.close())
   }
 }
 
@@ -203,8 +203,8 @@ describe('screenshots of the demo', () => {
           shots.push((await shoot(admin, viewport, target, path, problems, false)) as Shot)
         }
       } finally {
-        await customer.close()
-        await admin.close()
+        await within(20_000, `${viewport} closing the customer's browser context`, customer.close())
+        await within(20_000, `${viewport} closing the admin's browser context`, admin.close())
       }
       if (missing.length) console.warn(`[${viewport}] planned shop pages not there yet (no screenshot): ${missing.join(', ')}`)
       expect(problems).toEqual([])
