@@ -1,5 +1,6 @@
 import { statusAfterLabel, statusAfterOutcome } from './device-status.js'
 import { userFingerprintKey } from './identity.js'
+import { FRAUD_FINGERPRINT_TTL_MS, fraudFingerprintKey } from './rules/claims.js'
 import { NEGATIVE_IP_TTL_MS, negativeIpKey } from './rules/negative.js'
 import type { EventRecord, Label, Outcome, Store } from './stores/types.js'
 
@@ -50,18 +51,26 @@ export async function applyOutcome(store: Store, event: EventRecord, outcome: Ou
   if (counter !== undefined) for (const key of failureKeys(counter, event)) await store.hit(key, FAILURE_RETENTION_MS, now)
 }
 
-/** What a label changes: `fraud` puts the device and the IP on the negative lists; `legit` clears the device and trusts it for the user. */
+/**
+ * What a label changes: `fraud` puts the device and the IP on the negative lists and marks
+ * its fine fingerprint suspect for 30 days (`FRAUD_FINGERPRINT`, a doubt); `legit` clears
+ * the device and trusts it for the user.
+ */
 export async function applyLabel(store: Store, event: EventRecord, label: Label, now: number): Promise<void> {
   if (event.deviceId !== undefined && (await store.getDevice(event.deviceId))) {
     await store.setDeviceStatus(event.deviceId, statusAfterLabel(label))
   }
   if (label === 'fraud' && event.ip !== undefined) await store.setFlag(negativeIpKey(event.ip), NEGATIVE_IP_TTL_MS)
+  if (label === 'fraud' && event.fingerprint) await store.setFlag(fraudFingerprintKey(event.fingerprint.fine), FRAUD_FINGERPRINT_TTL_MS)
   if (label === 'legit' && event.deviceId !== undefined && event.userHash !== undefined) {
     await trust(store, event, event.userHash, event.deviceId, now)
   }
 }
 
-/** Trusts the device for the user, and its fingerprints so a re-keyed browser can be recognised. */
+/**
+ * Trusts the device key for the user. Its fingerprints are recorded too, for the console's
+ * `fingerprintMatch` detail only: a fingerprint never makes another key trusted.
+ */
 async function trust(store: Store, event: EventRecord, userHash: string, deviceId: string, now: number): Promise<void> {
   await store.trustUserDevice(userHash, deviceId, now)
   if (event.fingerprint) {

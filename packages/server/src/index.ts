@@ -17,6 +17,12 @@ export {
   CONSISTENCY_WEIGHTS,
   historyRule,
   HISTORY_WEIGHTS,
+  deviceClaimsRule,
+  CLAIMS_WEIGHTS,
+  FRAUD_FINGERPRINT_TTL_MS,
+  fraudFingerprintKey,
+  missingSignalsRule,
+  MISSING_SIGNALS_WEIGHTS,
   negativeRule,
   negativeIpKey,
   NEGATIVE_IP_TTL_MS,
@@ -45,6 +51,7 @@ export {
   ruleMode,
   ruleWeight,
 } from './rules/index.js'
+export type { DeviceClaimsRuleOptions, MissingSignalsRuleOptions } from './rules/index.js'
 export type { HistoryRuleOptions, VelocityLimit, VelocityRuleOptions, Dimension } from './rules/index.js'
 export type { ScriptedInputRuleOptions, Finding, BehaviourReplayRuleOptions, TypingProfileRuleOptions, TypingProfileStore, TypingProfile, TypingAggregate, TypingVector } from './rules/index.js'
 export type { AutomationRuleOptions, CodeRuleOptions, Rule, RuleInput, RuleMode, RuleOptions, VerifyContext } from './rules/index.js'

@@ -18,17 +18,21 @@ export interface VerdictDevice {
   /** RFC 7638 thumbprint of the device public key. */
   id: string
   status: DeviceStatus
-  /** True when the store had seen this device before this token. */
+  /** True when the store had seen this device key before this token. */
   known: boolean
   /** When the device was first seen (Unix ms). */
   firstSeen?: number
   /**
-   * How the device was recognised: `key` (its device key was seen before) or `stored-id`
-   * (a new key, but its cookie / localStorage / IndexedDB id belongs to devices seen before,
-   * listed in `linked`). Absent for a device seen for the first time.
+   * How the device was recognised: `key` (its device key was seen before), the only proof
+   * of a device. Absent for a key seen for the first time, whatever ids or fingerprint its
+   * token claims (docs/decisions/0006-device-trust.md).
    */
-  matchedBy?: 'key' | 'stored-id'
-  /** Earlier device ids that share a stored id with this one. */
+  matchedBy?: 'key'
+  /**
+   * Devices that held one of this token's stored ids (cookie, localStorage, IndexedDB)
+   * before this key did: a claim, never proof. Raises `STORED_ID_CONFLICT`; a `fraud` one
+   * makes this device `fraud` for the verdict.
+   */
   linked?: string[]
 }
 

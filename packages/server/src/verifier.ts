@@ -140,6 +140,8 @@ export const OUTCOMES: readonly Outcome[] = [
   'order_declined',
 ]
 const LABELS: readonly Label[] = ['fraud', 'legit']
+/** Most devices read per stored id when judging what a token's stored ids claim. */
+const CLAIM_HOLDERS = 50
 
 class StoreTimeout extends Error {
   constructor(ms: number) {
@@ -347,9 +349,9 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     const clues = deviceClues(token.body.s)
     if (clues.hashes) seen.fingerprint = clues.hashes
     try {
-      await guarded(() => recogniseByStoredIds(device, clues.storedIds, at))
+      await guarded(() => readStoredIdClaims(device, clues.storedIds, at))
     } catch {
-      // recognition by stored ids is a bonus; the device key still identifies the device
+      // stored ids are claims that can only add suspicion; the device key still identifies the device
     }
     const ruleInput: RuleInput = {
       context,
@@ -401,36 +403,42 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   }
 
   /**
-   * Appends to the event, then applies the effects (device status, trust, negative lists,
-   * failure counters) as a second write, so a retry never appends the outcome twice.
+   * Reads what the token's stored ids claim, then links them to the device. Only the key
+   * proves a device (docs/decisions/0006-device-trust.md): a stored id never makes a device
+   * known or trusted. `device.linked` lists the devices that had one of these ids before
+   * this key did: a copied cookie (`STORED_ID_CONFLICT`, in `deviceClaimsRule`) or a browser
+   * that lost its key. If one of them is `fraud`, this device is judged `fraud` too (a
+   * fraudster who re-keyed stays blocked while it presents the id); that verdict-time status
+   * is not written to the store, so claims cannot fill it with unevictable fraud records.
    */
-  /**
-   * Links the token's stored ids to the device and, for a device key seen for the first
-   * time, recognises the device by the earlier devices those ids belong to (site data was
-   * partly cleared, or the key was lost). A device linked to a fraud device is fraud too.
-   */
-  async function recogniseByStoredIds(device: VerdictDevice, storedIds: readonly string[], at: number): Promise<void> {
+  async function readStoredIdClaims(device: VerdictDevice, storedIds: readonly string[], at: number): Promise<void> {
     if (storedIds.length === 0) return
     // Pairs are (device id, `sid:<id>`): the device on the user side, so a stored id never
     // counts as one more user of the device (SAME_DEVICE counts real user ids only).
+    const holders = await Promise.all(storedIds.map((id) => store.listDeviceUsers(storedIdKey(id), CLAIM_HOLDERS)))
     const earlier = new Set<string>()
-    if (!device.known) {
-      for (const id of storedIds) {
-        for (const link of await store.listDeviceUsers(storedIdKey(id), 5)) if (link.userHash !== device.id) earlier.add(link.userHash)
+    let own: Map<string, number> | undefined
+    for (const [i, list] of holders.entries()) {
+      let mine = list.find((link) => link.userHash === device.id)?.firstSeen
+      if (mine === undefined && device.known && list.length >= CLAIM_HOLDERS) {
+        // Many later holders hide this device's own pair: read it from the device's side.
+        own ??= new Map((await store.listUserDevices(device.id, 10)).map((link) => [link.deviceId, link.firstSeen]))
+        mine = own.get(storedIdKey(storedIds[i]!))
       }
+      for (const link of list) if (link.userHash !== device.id && link.firstSeen < (mine ?? Infinity)) earlier.add(link.userHash)
     }
     await Promise.all(storedIds.map((id) => store.linkUserDevice(device.id, storedIdKey(id), at)))
     if (earlier.size === 0) return
-    device.known = true
-    device.matchedBy = 'stored-id'
     device.linked = [...earlier]
+    if (device.status === 'fraud') return
     const records = await Promise.all(device.linked.map((id) => store.getDevice(id)))
-    if (records.some((r) => r?.status === 'fraud')) {
-      await store.setDeviceStatus(device.id, 'fraud')
-      device.status = 'fraud'
-    }
+    if (records.some((r) => r?.status === 'fraud')) device.status = 'fraud'
   }
 
+  /**
+   * Appends to the event, then applies the effects (device status, trust, negative lists,
+   * failure counters) as a second write, so a retry never appends the outcome twice.
+   */
   async function report(
     eventId: string,
     patch: Parameters<Store['updateEvent']>[1],

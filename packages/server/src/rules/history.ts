@@ -28,8 +28,11 @@ export const HISTORY_WEIGHTS = {
  * when a login on it succeeds or a challenge is passed (`reportOutcome`, `label('legit')`).
  *
  * - `FIRST_USER` (10): no history for this user yet.
- * - `FIRST_USER_DEVICE` (45: a challenge by default): a known user on a device they have
- *   not yet proven (new, or only seen in attempts that did not succeed).
+ * - `FIRST_USER_DEVICE` (45: a challenge by default): a known user on a device key they
+ *   have not yet proven (new, or only seen in attempts that did not succeed). Stored ids and
+ *   fingerprints never prove a device (they are claims any page script or anti-detect
+ *   browser can copy): a fingerprint this user trusts is reported in
+ *   `detail.fingerprintMatch` (`fine` or `coarse`) for the console, and changes nothing.
  * - `FIRST_USER_DEVICE_COUNT_OVER` (30): that user already trusts `maxTrustedDevices` devices.
  * - `USER_DEVICE` (0): a device this user trusts; recorded for the console.
  * - `SAME_DEVICE` (15): the device has been used by `sameDeviceUsers` or more user ids
@@ -52,13 +55,11 @@ export function historyRule(options: HistoryRuleOptions = {}): Rule {
       if (userHash === undefined || (actions && !actions.has(context.action))) return []
       const link = await store.linkUserDevice(userHash, device.id, now)
       const reasons: Reason[] = []
-      const recognised = link.userSeen && !link.trusted ? await recognise(store, userHash, device.linked, clues.hashes) : undefined
       if (!link.userSeen) reasons.push({ code: 'FIRST_USER', weight: weights.FIRST_USER })
       else if (link.trusted) reasons.push({ code: 'USER_DEVICE', weight: 0, detail: { since: link.firstSeen } })
-      else if (recognised === 'stored-id' || recognised === 'fingerprint') {
-        reasons.push({ code: 'USER_DEVICE', weight: 0, detail: { matchedBy: recognised } })
-      } else {
-        const detail = { seenBefore: link.deviceSeen, ...(recognised === 'coarse' ? { coarseFingerprintMatch: true } : {}) }
+      else {
+        const match = await fingerprintMatch(store, userHash, clues.hashes)
+        const detail = { seenBefore: link.deviceSeen, ...(match ? { fingerprintMatch: match } : {}) }
         reasons.push({ code: 'FIRST_USER_DEVICE', weight: weights.FIRST_USER_DEVICE, detail })
         if (link.trustedDevices >= maxTrusted) {
           reasons.push({ code: 'FIRST_USER_DEVICE_COUNT_OVER', weight: weights.FIRST_USER_DEVICE_COUNT_OVER, detail: { trustedDevices: link.trustedDevices } })
@@ -71,24 +72,19 @@ export function historyRule(options: HistoryRuleOptions = {}): Rule {
 }
 
 /**
- * Whether a device key this user has not proven is nevertheless theirs: an earlier device
- * sharing a stored id with it is trusted by the user (`stored-id`), or the user trusts a
- * device with the same fine fingerprint (`fingerprint`). A match of the coarse fingerprint
- * alone (`coarse`) is reported but proves nothing: common machines share it.
+ * Whether the user trusts a device with the same fine (`fine`) or coarse (`coarse`)
+ * fingerprint. Information for the console only: identical machines and phones of one model
+ * share fine fingerprints, and any page running the client can compute them, so a match
+ * never lowers a score (docs/decisions/0006-device-trust.md).
  */
-async function recognise(
+async function fingerprintMatch(
   store: RuleInput['store'],
   userHash: string,
-  linked: readonly string[] | undefined,
   hashes: { coarse: string; fine: string } | undefined,
-): Promise<'stored-id' | 'fingerprint' | 'coarse' | undefined> {
-  if (linked && linked.length > 0) {
-    const trusted = new Set((await store.listUserDevices(userHash, 100)).filter((l) => l.trusted).map((l) => l.deviceId))
-    if (linked.some((id) => trusted.has(id))) return 'stored-id'
-  }
+): Promise<'fine' | 'coarse' | undefined> {
   if (!hashes) return undefined
   const prints = await store.listUserDevices(userFingerprintKey(userHash), 50)
-  if (prints.some((p) => p.trusted && p.deviceId === `f:${hashes.fine}`)) return 'fingerprint'
+  if (prints.some((p) => p.trusted && p.deviceId === `f:${hashes.fine}`)) return 'fine'
   if (prints.some((p) => p.trusted && p.deviceId === `c:${hashes.coarse}`)) return 'coarse'
   return undefined
 }

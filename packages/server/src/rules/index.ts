@@ -1,6 +1,8 @@
 import { automationRule } from './automation.js'
 import { scriptedInputRule } from './behaviour.js'
 import { consistencyRule } from './consistency.js'
+import { deviceClaimsRule } from './claims.js'
+import { missingSignalsRule } from './missing-signals.js'
 import { headlessRule } from './headless.js'
 import { historyRule } from './history.js'
 import { negativeRule } from './negative.js'
@@ -21,6 +23,10 @@ export { tamperingRule, TAMPERING_WEIGHTS } from './tampering.js'
 export { consistencyRule, CONSISTENCY_WEIGHTS } from './consistency.js'
 export type { CodeRuleOptions } from './codes.js'
 export { historyRule, HISTORY_WEIGHTS } from './history.js'
+export { deviceClaimsRule, CLAIMS_WEIGHTS, FRAUD_FINGERPRINT_TTL_MS, fraudFingerprintKey } from './claims.js'
+export type { DeviceClaimsRuleOptions } from './claims.js'
+export { missingSignalsRule, MISSING_SIGNALS_WEIGHTS } from './missing-signals.js'
+export type { MissingSignalsRuleOptions } from './missing-signals.js'
 export type { HistoryRuleOptions } from './history.js'
 export { negativeRule, negativeIpKey, NEGATIVE_IP_TTL_MS } from './negative.js'
 export { velocityRule, DEFAULT_VELOCITY_LIMITS } from './velocity.js'
@@ -30,7 +36,7 @@ export { signalValue, ruleMode, ruleWeight } from './types.js'
 
 /** The rules a verifier runs when none are given, in run order. */
 export function defaultRules(): Rule[] {
-  return [negativeRule(), automationRule(), headlessRule(), tamperingRule(), consistencyRule(), scriptedInputRule(), historyRule(), velocityRule()]
+  return [negativeRule(), automationRule(), headlessRule(), tamperingRule(), consistencyRule(), scriptedInputRule(), historyRule(), velocityRule(), deviceClaimsRule(), missingSignalsRule()]
 }
 export { ipListRule } from './ip-list.js'
 export type { IpListRuleOptions } from './ip-list.js'

@@ -13,9 +13,16 @@ export interface MemoryStoreOptions {
   maxFlags?: number
   /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
   maxEntriesPerKey?: number
-  /** Most device records kept; the least recently seen go first. Default 100 000. */
+  /**
+   * Most device records kept; the least recently seen go first. A device whose status is
+   * `fraud` (only a label makes one) is never evicted for capacity and does not count here,
+   * so flooding the store with new keys cannot clear a negative list. Default 100 000.
+   */
   maxDevices?: number
-  /** Most events kept; the oldest go first. Default 10 000. */
+  /**
+   * Most events kept; the oldest go first. A labelled event is never evicted for capacity
+   * and does not count here (labels are the shop's own judgements). Default 10 000.
+   */
   maxEvents?: number
   /** Most user–device pairs kept; the least recently used go first. Default 200 000. */
   maxLinks?: number
@@ -46,7 +53,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const maxValues = options.maxValues ?? 100_000
   const values = new Map<string, { value: string; expiry: number }>() // in write order
   const devices = new Map<string, DeviceRecord>() // in least-recently-seen order
+  const fraudDevices = new Map<string, DeviceRecord>() // status `fraud`: outside the capacity bound
   const events = new Map<string, EventRecord>() // in insertion order
+  const labelled = new Map<string, EventRecord>() // events with a label: outside the capacity bound
+  const deviceRecord = (id: string) => devices.get(id) ?? fraudDevices.get(id)
+  const eventRecord = (id: string) => events.get(id) ?? labelled.get(id)
   const maxLinks = options.maxLinks ?? 200_000
   const links = new Map<string, UserDeviceRecord>() // `${user}\n${device}`, least recently used first
   const byUser = new Map<string, Set<string>>()
@@ -187,18 +198,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     async touchDevice(id: string, publicKey: DevicePublicKey, at: number) {
-      const before = devices.get(id)
+      const before = deviceRecord(id)
       const after: DeviceRecord = before
         ? { ...before, lastSeen: Math.max(before.lastSeen, at) }
         : { id, publicKey, status: 'waiting', firstSeen: at, lastSeen: at }
-      devices.delete(id)
-      devices.set(id, after)
-      while (devices.size > maxDevices) devices.delete(devices.keys().next().value as string)
+      if (after.status === 'fraud') fraudDevices.set(id, after)
+      else {
+        devices.delete(id)
+        devices.set(id, after)
+        while (devices.size > maxDevices) devices.delete(devices.keys().next().value as string)
+      }
       return { before: before && { ...before }, after: { ...after } }
     },
 
     async getDevice(id) {
-      const record = devices.get(id)
+      const record = deviceRecord(id)
       return record && { ...record }
     },
 
@@ -280,28 +294,36 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     async setDeviceStatus(id: string, status: DeviceStatus) {
-      const record = devices.get(id)
+      const record = deviceRecord(id)
       if (!record) return undefined
       record.status = status
+      // Fraud records leave the capacity-bounded map; a cleared one comes back as most recent.
+      if (status === 'fraud' && devices.delete(id)) fraudDevices.set(id, record)
+      else if (status !== 'fraud' && fraudDevices.delete(id)) devices.set(id, record)
       return { ...record }
     },
 
     async recordEvent(event) {
-      if (events.has(event.id)) return
-      events.set(event.id, structuredClone(event))
+      if (events.has(event.id) || labelled.has(event.id)) return
+      const copy = structuredClone(event)
+      if (copy.label) labelled.set(copy.id, copy)
+      else events.set(copy.id, copy)
       while (events.size > maxEvents) events.delete(events.keys().next().value as string)
     },
 
     async getEvent(id) {
-      const event = events.get(id)
+      const event = eventRecord(id)
       return event && structuredClone(event)
     },
 
     async updateEvent(id: string, patch: EventPatch) {
-      const event = events.get(id)
+      const event = eventRecord(id)
       if (!event) return undefined
       if (patch.outcome) (event.outcomes ??= []).push({ ...patch.outcome })
-      if (patch.label) event.label = { ...patch.label }
+      if (patch.label) {
+        event.label = { ...patch.label }
+        if (events.delete(id)) labelled.set(id, event)
+      }
       return structuredClone(event)
     },
 
@@ -309,7 +331,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const out: EventRecord[] = []
       if (limit <= 0) return out
       // Newest by `at` (stable: equal times keep their recording order).
-      const all = [...events.values()].sort((a, b) => a.at - b.at)
+      const all = [...events.values(), ...labelled.values()].sort((a, b) => a.at - b.at)
       for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
         const event = all[i]!
         if (before === undefined || event.at < before) out.push(structuredClone(event))
@@ -322,7 +344,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       flags.clear()
       values.clear()
       devices.clear()
+      fraudDevices.clear()
       events.clear()
+      labelled.clear()
       links.clear()
       byUser.clear()
       byDevice.clear()

@@ -30,11 +30,18 @@ export interface SqliteStoreOptions {
   maxKeys?: number
   /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
   maxEntriesPerKey?: number
-  /** Most device records kept; the least recently seen go first. Enforced by the timer's sweeps. Default 1 000 000. */
+  /**
+   * Most device records kept; the least recently seen go first, but never a `fraud` one
+   * (only labels make those; they leave by `deviceRetentionMs` only). Enforced by the
+   * timer's sweeps. Default 1 000 000.
+   */
   maxDevices?: number
   /** Most values (`setValue`) kept; the soonest to expire go first. Enforced by the timer's sweeps. Default 1 000 000. */
   maxValues?: number
-  /** Most events kept; the oldest go first. Enforced by the timer's sweeps. Default 1 000 000. */
+  /**
+   * Most events kept; the oldest go first, but never a labelled one (labels leave by
+   * `eventRetentionMs` only). Enforced by the timer's sweeps. Default 1 000 000.
+   */
   maxEvents?: number
   /** Most user–device pairs kept; the least recently used go first. Enforced by the timer's sweeps. Default 2 000 000. */
   maxLinks?: number
@@ -197,9 +204,11 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     countDevices: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_devices'),
     countEvents: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_events'),
     boundDevices: db.prepare<[number]>(
-      'DELETE FROM kenchi_devices WHERE id IN (SELECT id FROM kenchi_devices ORDER BY touched LIMIT ?)',
+      `DELETE FROM kenchi_devices WHERE id IN (SELECT id FROM kenchi_devices WHERE status != 'fraud' ORDER BY touched LIMIT ?)`,
     ),
-    boundEvents: db.prepare<[number]>('DELETE FROM kenchi_events WHERE seq IN (SELECT seq FROM kenchi_events ORDER BY seq LIMIT ?)'),
+    boundEvents: db.prepare<[number]>(
+      `DELETE FROM kenchi_events WHERE seq IN (SELECT seq FROM kenchi_events WHERE json_extract(body, '$.label') IS NULL ORDER BY seq LIMIT ?)`,
+    ),
   }
 
   const setIfAbsent = db.transaction((key: string, ttlMs: number): boolean => {
