@@ -171,11 +171,13 @@ export function describeScenarios(name: string, open: () => Promise<Store>): voi
       await store.close()
     })
 
-    it('a browser that lost its device key is recognised by its stored id or its fingerprint', async () => {
+    it('a browser that lost its device key is challenged once, whatever stored id or fingerprint it claims, then trusted', async () => {
+      // Only the device key proves a device (docs/decisions/0006-device-trust.md): a stored id
+      // or a fingerprint can be copied by a page script or an anti-detect browser.
       const store = await open()
       const { verifier, attempt } = await shop(store)
       const user = { ip: '203.0.113.40', userId: 'keiko@example.jp' }
-      const ids = (id: string | null) => ({ v: { c: id, l: id, i: null, n: id ?? 'BBBBBBBBBBBBBBBBBBBBBB' }, d: 0 })
+      const ids = (id: string | null, n = id ?? 'BBBBBBBBBBBBBBBBBBBBBB') => ({ v: { c: id, l: id, i: null, n }, d: 0 })
       const old = await newDevice()
       const oldSignals = { ...withOwnFingerprint(humanSignals(), old), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') }
       const first = await attempt(old, 'login', user, oldSignals)
@@ -184,20 +186,22 @@ export function describeScenarios(name: string, open: () => Promise<Store>): voi
       // IndexedDB was cleared (new key) but the cookie and localStorage id survived.
       const rekeyed = await newDevice()
       const byId = await attempt(rekeyed, 'login', user, { ...withOwnFingerprint(humanSignals(), rekeyed), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') })
-      expect(byId.device).toMatchObject({ known: true, matchedBy: 'stored-id', linked: [first.device!.id] })
-      expect(byId.decision).toBe('allow')
-      expect(byId.reasons).toEqual([{ code: 'USER_DEVICE', weight: 0, detail: { matchedBy: 'stored-id' } }])
-      // Everything was cleared, but it is the same machine: the fine fingerprint matches.
+      expect(byId.device).toMatchObject({ known: false, linked: [first.device!.id] })
+      expect(byId.decision).toBe('challenge')
+      expect(codes(byId)).toEqual(['STORED_ID_CONFLICT', 'FIRST_USER_DEVICE'])
+      await verifier.reportOutcome(byId.eventId, 'challenge_passed')
+      expect(codes(await attempt(rekeyed, 'login', user, { ...withOwnFingerprint(humanSignals(), rekeyed), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') }))).toEqual(['USER_DEVICE'])
+      // Everything was cleared; the fine fingerprint matches, which is reported and proves nothing.
       const cleared = await newDevice()
-      const byPrint = await attempt(cleared, 'login', user, { ...oldSignals, ids: ids(null) })
+      const byPrint = await attempt(cleared, 'login', user, { ...oldSignals, ids: ids(null, 'CCCCCCCCCCCCCCCCCCCCCC') })
       expect(byPrint.device?.known).toBe(false)
-      expect(byPrint.reasons).toContainEqual({ code: 'USER_DEVICE', weight: 0, detail: { matchedBy: 'fingerprint' } })
-      expect(byPrint.decision).toBe('allow')
-      // Another machine of the same model (same coarse fingerprint) proves nothing.
+      expect(byPrint.reasons).toEqual([{ code: 'FIRST_USER_DEVICE', weight: 45, detail: { seenBefore: false, fingerprintMatch: 'fine' } }])
+      expect(byPrint.decision).toBe('challenge')
+      // Another machine of the same model (same coarse fingerprint): the same.
       const twin = await newDevice()
-      const sameModel = await attempt(twin, 'login', user, { ...withOwnFingerprint(humanSignals(), twin), ids: ids(null) })
+      const sameModel = await attempt(twin, 'login', user, { ...withOwnFingerprint(humanSignals(), twin), ids: ids(null, 'DDDDDDDDDDDDDDDDDDDDDD') })
       expect(sameModel.decision).toBe('challenge')
-      expect(sameModel.reasons).toContainEqual({ code: 'FIRST_USER_DEVICE', weight: 45, detail: { seenBefore: false, coarseFingerprintMatch: true } })
+      expect(sameModel.reasons).toContainEqual({ code: 'FIRST_USER_DEVICE', weight: 45, detail: { seenBefore: false, fingerprintMatch: 'coarse' } })
       await store.close()
     })
 
@@ -209,7 +213,7 @@ export function describeScenarios(name: string, open: () => Promise<Store>): voi
       const v = await attempt(fraudster, 'checkout', { ip: '198.51.100.70' }, { ...humanSignals(), ids })
       await verifier.label(v.eventId, 'fraud')
       const again = await attempt(await newDevice(), 'checkout', { ip: '192.0.2.71' }, { ...humanSignals(), ids })
-      expect(again.device).toMatchObject({ matchedBy: 'stored-id', status: 'fraud' })
+      expect(again.device).toMatchObject({ known: false, linked: [v.device!.id], status: 'fraud' })
       expect(again.decision).toBe('deny')
       expect(codes(again)).toContain('NG_DEVICE')
       await store.close()

@@ -428,7 +428,8 @@ describe('identities', () => {
     const { verifier, issue } = await setup()
     const headers = { 'user-agent': 'Mozilla/5.0 HeadlessChrome/156', origin: ORIGIN }
     const verdict = await verifier.verify(await tokenFor(await issue(), { signals: { webdriver: { v: false, d: 0 } } }), { action: 'login', headers })
-    expect(verdict.reasons).toMatchObject([{ code: 'AUTOMATION', detail: { signal: 'User-Agent header' } }])
+    // A token with one core signal, no device signal and no behaviour is also a doubt (SIGNALS_MISSING).
+    expect(verdict.reasons).toMatchObject([{ code: 'AUTOMATION', detail: { signal: 'User-Agent header' } }, { code: 'SIGNALS_MISSING', weight: 20 }])
     const wrongOrigin = await verifier.verify(await tokenFor(await issue()), { action: 'login', headers: { origin: 'https://evil.example' } })
     expect(codes(wrongOrigin)).toEqual(['ORIGIN_MISMATCH'])
   })
