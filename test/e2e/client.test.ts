@@ -125,7 +125,7 @@ describe('script tag in Chromium, CSP script-src self', () => {
     await context.close()
   })
 
-  it('re-identifies the device from its stored ids on the next visit', async () => {
+  it('keeps its stored ids across visits (a claim the server weighs against the key, never an identity)', async () => {
     const context = await browser.newContext()
     const first = await context.newPage()
     await first.goto(`${site.url}/login.html`)
