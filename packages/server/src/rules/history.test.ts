@@ -25,6 +25,17 @@ function evaluator(options: HistoryRuleOptions = {}, store: Store = memoryStore(
 const codes = (reasons: { code: string }[]) => reasons.map((r) => r.code)
 
 describe('historyRule', () => {
+  it('reports a trusted fingerprint on a new key but never trusts the key for it (identical phones, copied fingerprints)', async () => {
+    const store = memoryStore()
+    const rule = historyRule()
+    const run = (deviceId: string, now: number) =>
+      rule.evaluate({ token: {} as ParsedToken, context: { action: 'login' }, device: { id: deviceId, status: 'waiting', known: false }, clues: { storedIds: [], hashes: { coarse: 'c1', fine: 'f1' } }, store, now, userHash: 'u1' })
+    await run('d1', 1)
+    await store.trustUserDevice('u1', 'd1', 2)
+    await store.trustUserDevice('fp:u1', 'f:f1', 2)
+    expect(await run('d2', 3)).toEqual([{ code: 'FIRST_USER_DEVICE', weight: 45, detail: { seenBefore: false, fingerprintMatch: 'fine' } }])
+  })
+
   it('says nothing without a user id', async () => {
     const { run } = evaluator()
     expect(await run(undefined, 'd1')).toEqual([])
