@@ -15,7 +15,7 @@ export async function drawGraph(container, centre) {
       classes: [n.kind, n.centre ? 'centre' : ''].join(' '),
     })),
     ...graph.edges.map((e) => ({
-      data: { id: e.id, source: e.source, target: e.target, kind: e.kind, label: e.kind === 'from' ? `${e.count ?? 1}×` : e.kind === 'same-browser' ? 'same browser' : e.trusted ? 'trusted' : '' },
+      data: { id: e.id, source: e.source, target: e.target, kind: e.kind, label: e.kind === 'from' ? `${e.count ?? 1}×` : e.kind === 'same-browser' ? 'same stored id' : e.trusted ? 'trusted' : '' },
       classes: e.kind,
     })),
   ]
