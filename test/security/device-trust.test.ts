@@ -159,6 +159,15 @@ describeOnTrustStores('device trust: only the key proves a device', (backend) =>
     expect(after.decision).toBe('allow')
     expect(codes(after)).not.toContain('NG_DEVICE')
     expect(codes(after)).not.toContain('STORED_ID_CONFLICT')
+    // A script that plants a fraud device's stored id in the customer's storage cannot get
+    // their proven device blocked: only an unproven key inherits fraud from a claim.
+    const fraudIds = { v: { c: 'OOOOOOOOOOOOOOOOOOOOOO', l: 'ZZZZZZZZZZZZZZZZZZZZZZ', i: 'OOOOOOOOOOOOOOOOOOOOOO', n: 'OOOOOOOOOOOOOOOOOOOOOO' }, d: 0 }
+    const bad = await newDevice()
+    const planted = await attempt(bad, 'checkout', { ip: '198.51.100.81' }, { ...withOwnFingerprint(humanSignals(), bad), ids: ids('ZZZZZZZZZZZZZZZZZZZZZZ') })
+    await verifier.label(planted.eventId, 'fraud')
+    const poisoned = await attempt(victim, 'checkout', { ip: '203.0.113.14' }, { ...victimSignals, ids: fraudIds })
+    expect(poisoned.decision).toBe('allow')
+    expect(codes(poisoned)).not.toContain('NG_DEVICE')
     await store.close()
   })
 })

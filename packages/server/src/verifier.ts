@@ -348,10 +348,13 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     }
     const clues = deviceClues(token.body.s)
     if (clues.hashes) seen.fingerprint = clues.hashes
+    const notes: Reason[] = []
     try {
       await guarded(() => readStoredIdClaims(device, clues.storedIds, at))
-    } catch {
-      // stored ids are claims that can only add suspicion; the device key still identifies the device
+    } catch (error) {
+      // Stored ids are claims that can only add suspicion; the device key still identifies
+      // the device. Said in the verdict, since a fraud device's id went unchecked.
+      notes.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'reading stored-id claims', error: describe(error) } })
     }
     const ruleInput: RuleInput = {
       context,
@@ -364,7 +367,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       ...(loginHash !== undefined ? { loginHash } : {}),
       ...(emailHash !== undefined ? { emailHash } : {}),
     }
-    const live: Reason[] = []
+    const live: Reason[] = [...notes]
     const monitored: Reason[] = []
     try {
       if (context.action === 'login') await guarded(() => attack.observeLogin(loginHash, at))
@@ -407,9 +410,10 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
    * proves a device (docs/decisions/0006-device-trust.md): a stored id never makes a device
    * known or trusted. `device.linked` lists the devices that had one of these ids before
    * this key did: a copied cookie (`STORED_ID_CONFLICT`, in `deviceClaimsRule`) or a browser
-   * that lost its key. If one of them is `fraud`, this device is judged `fraud` too (a
-   * fraudster who re-keyed stays blocked while it presents the id); that verdict-time status
-   * is not written to the store, so claims cannot fill it with unevictable fraud records.
+   * that lost its key. If one of them is `fraud` and this device has not proven itself
+   * (status `waiting` or `unknown`), it is judged `fraud` too (a fraudster who re-keyed stays
+   * blocked while it presents the id); that verdict-time status is not written to the
+   * store, so claims cannot fill it with unevictable fraud records.
    */
   async function readStoredIdClaims(device: VerdictDevice, storedIds: readonly string[], at: number): Promise<void> {
     if (storedIds.length === 0) return
@@ -430,7 +434,9 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     await Promise.all(storedIds.map((id) => store.linkUserDevice(device.id, storedIdKey(id), at)))
     if (earlier.size === 0) return
     device.linked = [...earlier]
-    if (device.status === 'fraud') return
+    // Only a device that has not proven itself inherits fraud: a script that plants a fraud
+    // device's id in a customer's storage cannot get a proven (valid) device blocked.
+    if (device.status !== 'waiting' && device.status !== 'unknown') return
     const records = await Promise.all(device.linked.map((id) => store.getDevice(id)))
     if (records.some((r) => r?.status === 'fraud')) device.status = 'fraud'
   }
