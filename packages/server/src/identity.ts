@@ -1,7 +1,11 @@
 import { deviceHashes, type SignalResult } from '@kenchi/protocol'
 import { signalValue } from './rules/types.js'
 
-/** What a token says about its device besides the key: stored ids and fingerprint hashes. */
+/**
+ * What a token says about its device besides the key: stored ids and fingerprint hashes.
+ * Claims, never identity: only the key proves a device (docs/decisions/0006-device-trust.md);
+ * these may raise suspicion (`STORED_ID_CONFLICT`, `FRAUD_FINGERPRINT`), never lower it.
+ */
 export interface DeviceClues {
   /** The first-party ids found in the cookie, localStorage and IndexedDB (distinct). */
   storedIds: string[]
@@ -25,7 +29,7 @@ export function deviceClues(signals: Record<string, SignalResult>): DeviceClues 
   return hashes ? { storedIds: [...storedIds], hashes } : { storedIds: [...storedIds] }
 }
 
-/** Link-table namespace for stored ids: pairs (device id, `sid:<id>`). */
+/** Link-table namespace for stored ids: pairs (device id, `sid:<id>`), read to find which key had an id first. */
 export const storedIdKey = (id: string) => `sid:${id}`
-/** Link-table namespace for a user's fingerprints: pairs (`fp:<user hash>`, fine hash). */
+/** Link-table namespace for a user's fingerprints: pairs (`fp:<user hash>`, `f:<fine>` / `c:<coarse>`), a console hint only. */
 export const userFingerprintKey = (userHash: string) => `fp:${userHash}`

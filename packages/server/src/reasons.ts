@@ -18,7 +18,7 @@ export const REASONS = {
   FIRST_USER: 'no history for this user yet',
   FIRST_USER_DEVICE: 'a known user on a device they have not yet proven (no successful login or passed challenge on it)',
   FIRST_USER_DEVICE_COUNT_OVER: 'the user already trusts many devices and adds another',
-  USER_DEVICE: 'a device this user trusts',
+  USER_DEVICE: 'a device key this user trusts (proven by a successful login, a passed challenge or a legit label on it)',
   SAME_DEVICE: 'the device has been used by several user ids (family device, multi-accounting or impersonation)',
   STORED_ID_CONFLICT: "the token claims a stored id (cookie, localStorage, IndexedDB) that another device key had first: a copied cookie, or a browser that lost its key and has not yet proven itself",
   FRAUD_FINGERPRINT: 'a new device with the fine fingerprint of a device labelled fraud (a fraudster who re-keyed, or an identical machine: a doubt only)',
