@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../packages/server/src/cli.js'
+import { findChromium } from '../support/browser.js'
 import { codeIn, startInbox, type Inbox } from '../support/smtp.js'
 import { humanSignals, newDevice, tokenFor, withOwnFingerprint, type TestDevice } from '../support/tokens.js'
 
@@ -39,11 +40,13 @@ function keygenEnv(): Record<string, string> {
 interface Running {
   url: string
   output: () => string
+  code: () => number | null
+  exited: Promise<void>
   close(): Promise<void>
 }
 
 /** Writes block + epilogue into a folder under node_modules (so the packages resolve) and runs it. */
-async function run(block: string, epilogue: string, env: Record<string, string>, dirs: string[]): Promise<Running> {
+async function run(block: string, epilogue: string, env: Record<string, string>, dirs: string[], waitForListening = true): Promise<Running> {
   const dir = mkdtempSync(join(ROOT, 'node_modules', '.kenchi-doc-'))
   dirs.push(dir)
   const listen = "const __server = app.listen(0, '127.0.0.1', () => console.log('LISTENING ' + __server.address().port))"
@@ -53,8 +56,9 @@ async function run(block: string, epilogue: string, env: Record<string, string>,
   let output = ''
   child.stdout!.on('data', (d: Buffer) => void (output += d.toString()))
   child.stderr!.on('data', (d: Buffer) => void (output += d.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const port = await new Promise<number>((resolve, reject) => {
+  let exitCode: number | null = null
+  const exited = new Promise<void>((resolve) => child.once('close', (c) => ((exitCode = c), resolve())))
+  const port = !waitForListening ? 0 : await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`did not listen within 20 s:\n${output}`)), 20_000)
     const look = () => {
       const m = /LISTENING (\d+)/.exec(output)
@@ -66,6 +70,8 @@ async function run(block: string, epilogue: string, env: Record<string, string>,
   return {
     url: `http://127.0.0.1:${port}`,
     output: () => output,
+    code: () => exitCode,
+    exited,
     close: async () => {
       child.kill()
       await exited
@@ -210,6 +216,15 @@ async function checkPassword(account, password) { return account !== undefined &
     const again = await visitor(app.url, laptopKey).login({ login: 'hanako@example.jp', password: 'Sakura-2026' })
     expect([again.status, again.location]).toEqual([303, '/account'])
   })
+})
+
+describe('docs/testing.md Playwright example runs as written', () => {
+  it('test mode gives the automated Chromium the fixed verdicts', async () => {
+    const app = await run(docBlock('docs/testing.md', 'testing-playwright'), '', { CHROME_PATH: findChromium() }, dirs, false)
+    await app.exited
+    expect(app.output()).toContain('playwright example passed')
+    expect(app.code()).toBe(0)
+  }, 60_000)
 })
 
 describe('docs/server.md stores example runs as written', () => {
