@@ -220,7 +220,7 @@ async function checkPassword(account, password) { return account !== undefined &
 
 describe('docs/testing.md Playwright example runs as written', () => {
   it('test mode gives the automated Chromium the fixed verdicts', async () => {
-    const app = await run(docBlock('docs/testing.md', 'testing-playwright'), '', { CHROME_PATH: findChromium() }, dirs, false)
+    const app = await run(docBlock('docs/testing.md', 'testing-playwright'), '', { CHROME_PATH: findChromium() ?? '' }, dirs, false)
     await app.exited
     expect(app.output()).toContain('playwright example passed')
     expect(app.code()).toBe(0)
