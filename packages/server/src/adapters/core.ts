@@ -47,6 +47,7 @@ function refusalLogger(logger: AdapterOptions['logger']): ResolvedOptions['warn'
   const log = logger ?? ((message: string) => console.warn(message))
   const seen = new Set<string>()
   return (code, origin, action) => {
+    origin = origin?.slice(0, 200)
     const key = `${code} ${origin ?? ''}`
     if (seen.has(key) || seen.size >= 100) return
     seen.add(key)
