@@ -186,6 +186,7 @@ function challengeHint(status: number, code: string | undefined, origin: string)
   if (code === 'ORIGIN_MISSING') return 'the request reached the server without an Origin header: check your proxy forwards it'
   if (status === 404) return 'nothing answers there: mount the adapter middleware (app.use(kenchi.middleware)) or pass --endpoint'
   if (status === 405) return 'the route does not take POST'
+  if (status === 429) return 'this address asked for too many challenges (the adapter\'s challengeLimit, or your proxy\'s limit); wait a minute and run again'
   if (status >= 500) return 'the server failed: read its log (is the store reachable?)'
   return 'the endpoint must answer POST {"action"} with {"challenge","expiresAt"} JSON; a hand-written route should answer { error: error.code } when challenge() throws'
 }
