@@ -1,20 +1,30 @@
-// The `kenchi` command.
+// The command: `npx @kenchi/server <command>`.
 //
-//   kenchi keygen [--id <key id>]          a new challenge key and identity-hash secret
-//   kenchi inspect <token|-> [--secret S] [--kid K] [--json]
+//   keygen [--id <key id>] [--env]         every secret Kenchi needs, as JSON or env lines
+//   inspect <token|-> [--secret S] [--json]
 //                                          decode and explain a token without trusting it
+//   doctor <page url> [...]                check a running deployment from the outside
 import { createHmac, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseToken, TOKEN_ERRORS, type ParsedToken } from '@kenchi/protocol'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
+import { formatFindings, runDoctor } from './doctor.js'
 
-const USAGE = `usage:
-  kenchi keygen [--id <key id>]
-      Prints a new challenge signing key { id, secret } and an identity-hash secret, as JSON.
-  kenchi inspect <token | -> [--secret <challenge secret>] [--json]
+const USAGE = `usage: npx @kenchi/server <command>
+  keygen [--id <key id>] [--env]
+      Prints new secrets: the challenge signing key { id, secret }, the identity-hash secret,
+      the step-up and confirmation secrets, as JSON; with --env as NAME=value lines
+      (KENCHI_KEY_ID, KENCHI_SECRET, KENCHI_HASH_SECRET, KENCHI_STEP_UP_SECRET,
+      KENCHI_CONFIRM_SECRET) to append to a .env file.
+  inspect <token | -> [--secret <challenge secret>] [--json]
       Decodes a token (or reads it from standard input with -) and explains it. Checks the
       structure, the device signature (the key is in the token) and, with --secret, the
-      challenge MAC. Says nothing about replay: that needs the server's store.`
+      challenge MAC. Says nothing about replay: that needs the server's store.
+  doctor <page url> [--endpoint /kenchi] [--action login] [--origin <origin>] [--json]
+      Checks a running deployment from the outside: the page's script tag, the client
+      files and their content types, the Content-Security-Policy, the challenge endpoint
+      for the page's origin and a foreign one, and the server's clock. Says what is wrong
+      in words; exit code 1 when something failed.`
 
 export interface CliIo {
   out(text: string): void
@@ -30,13 +40,14 @@ const processIo: CliIo = {
   now: () => Date.now(),
 }
 
-/** Runs the CLI with arguments (without `node` and the script); resolves the exit code. */
-export function runCli(args: readonly string[], io: CliIo = processIo): number {
+/** Runs the CLI with arguments (without `node` and the script); the exit code (a promise for `doctor`). */
+export function runCli(args: readonly string[], io: CliIo = processIo): number | Promise<number> {
   const [command, ...rest] = args
   const flags = parseFlags(rest)
   if (flags === undefined) return usage(io)
   if (command === 'keygen') return keygen(flags, io)
   if (command === 'inspect') return inspect(flags, io)
+  if (command === 'doctor') return doctor(flags, io)
   return usage(io, command === undefined || command === '--help' || command === 'help' ? 0 : 2)
 }
 
@@ -52,8 +63,8 @@ function parseFlags(args: readonly string[]): Flags | undefined {
   const options = new Map<string, string | true>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
-    if (arg === '--json') options.set('json', true)
-    else if (arg === '--id' || arg === '--secret') {
+    if (arg === '--json' || arg === '--env') options.set(arg.slice(2), true)
+    else if (arg === '--id' || arg === '--secret' || arg === '--endpoint' || arg === '--action' || arg === '--origin') {
       const value = args[++i]
       if (value === undefined) return undefined
       options.set(arg.slice(2), value)
@@ -67,21 +78,60 @@ function keygen(flags: Flags, io: CliIo): number {
   const id = flags.options.get('id')
   const keyId = typeof id === 'string' ? id : `k${new Date(io.now()).toISOString().slice(0, 10).replaceAll('-', '')}`
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId)) {
-    io.err('kenchi keygen: --id must be 1–32 characters of [A-Za-z0-9_-]')
+    io.err('keygen: --id must be 1–32 characters of [A-Za-z0-9_-]')
     return 2
+  }
+  const secret = () => randomBytes(32).toString('base64url')
+  const made = { secret: secret(), hashSecret: secret(), stepUpSecret: secret(), confirmSecret: secret() }
+  if (flags.options.get('env') === true) {
+    io.out(
+      [
+        `# Kenchi secrets, made by \`npx @kenchi/server keygen --env\`. Keep them out of git.`,
+        '# createVerifier({ keys: [{ id: KENCHI_KEY_ID, secret: KENCHI_SECRET }], hashSecret: KENCHI_HASH_SECRET })',
+        `KENCHI_KEY_ID=${keyId}`,
+        `KENCHI_SECRET=${made.secret}`,
+        '# Never change the hash secret once in use: every known user and device would look new.',
+        `KENCHI_HASH_SECRET=${made.hashSecret}`,
+        '# createStepUp({ secret }) and createConfirmations({ secret })',
+        `KENCHI_STEP_UP_SECRET=${made.stepUpSecret}`,
+        `KENCHI_CONFIRM_SECRET=${made.confirmSecret}`,
+      ].join('\n'),
+    )
+    return 0
   }
   io.out(
     JSON.stringify(
       {
-        keys: [{ id: keyId, secret: randomBytes(32).toString('base64url') }],
-        hashSecret: randomBytes(32).toString('base64url'),
-        note: 'Keep both secret. Put the new key first in `keys` to rotate; never change hashSecret once in use.',
+        keys: [{ id: keyId, secret: made.secret }],
+        hashSecret: made.hashSecret,
+        stepUpSecret: made.stepUpSecret,
+        confirmSecret: made.confirmSecret,
+        note: 'Keep all secret. Put the new key first in `keys` to rotate; never change hashSecret once in use. --env prints environment lines.',
       },
       null,
       2,
     ),
   )
   return 0
+}
+
+async function doctor(flags: Flags, io: CliIo): Promise<number> {
+  const url = flags.positional[0]
+  if (url === undefined) return usage(io)
+  const text = (name: string) => {
+    const value = flags.options.get(name)
+    return typeof value === 'string' ? value : undefined
+  }
+  const findings = await runDoctor(url, {
+    ...(text('endpoint') ? { endpoint: text('endpoint') } : {}),
+    ...(text('action') ? { action: text('action') } : {}),
+    ...(text('origin') ? { origin: text('origin') } : {}),
+    now: io.now,
+  })
+  io.out(flags.options.get('json') === true ? JSON.stringify(findings, null, 2) : formatFindings(findings))
+  const failed = findings.filter((f) => f.level === 'fail').length
+  if (flags.options.get('json') !== true) io.out(failed === 0 ? 'No problem found.' : `${failed} problem${failed === 1 ? '' : 's'} found.`)
+  return failed === 0 ? 0 : 1
 }
 
 function inspect(flags: Flags, io: CliIo): number {
