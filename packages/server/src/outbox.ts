@@ -42,27 +42,35 @@ export function createOutbox(options: { max?: number; minDelayMs?: number; maxDe
     delay = Math.min(maxDelay, delay * 2)
   }
 
-  function flush(): Promise<number> {
-    flushing ??= (async () => {
+  /** Retries the queue in order until it is empty or a write fails (then backs off). */
+  async function drain(): Promise<number> {
+    while (queue.length > 0) {
       try {
-        while (queue.length > 0) {
-          try {
-            await queue[0]!()
-          } catch (error) {
-            if (!(error instanceof FinalError)) {
-              schedule()
-              return queue.length
-            }
-          }
-          queue.shift()
-          delay = minDelay
+        await queue[0]!()
+      } catch (error) {
+        if (!(error instanceof FinalError)) {
+          schedule()
+          return queue.length
         }
-        return 0
-      } finally {
-        flushing = undefined
       }
-    })()
-    return flushing
+      queue.shift()
+      delay = minDelay
+    }
+    return 0
+  }
+
+  // One drain at a time. `flushing` is cleared by a callback that runs after it was
+  // assigned (never inside the drain, which can finish synchronously when the queue is
+  // empty and would then leave a settled promise behind, jamming every later flush).
+  function flush(): Promise<number> {
+    if (flushing !== undefined) return flushing
+    if (queue.length === 0) return Promise.resolve(0)
+    const run = drain()
+    flushing = run
+    void run.finally(() => {
+      if (flushing === run) flushing = undefined
+    })
+    return run
   }
 
   function enqueue(write: () => Promise<unknown>): 'queued' {
