@@ -8,6 +8,7 @@ import { KenchiError } from '../errors.js'
 import type { VerifyContext } from '../rules/types.js'
 import type { Verdict } from '../verdict.js'
 import type { Verifier } from '../verifier.js'
+import { ChallengeLimiter, type ChallengeLimitOptions } from './limit.js'
 
 export interface AdapterOptions {
   /** Base path of the Kenchi endpoints. Default `/kenchi`: challenges at `/kenchi/challenge`, client files at `/kenchi/<file>`. */
@@ -18,6 +19,13 @@ export interface AdapterOptions {
   clientDir?: string
   /** Origin to issue challenges for when a request has no Origin header. Default: none (such requests get 400). */
   origin?: string
+  /**
+   * Bounded challenge issuance per client address (IPv4 address, or IPv6 /64): past `max`
+   * challenges in `windowSeconds`, `POST <endpoint>/challenge` answers 429 with
+   * `Retry-After`. Default `{ max: 60, windowSeconds: 60 }`, counted in this process's
+   * memory. `false` turns it off (only behind a proxy that limits already).
+   */
+  challengeLimit?: ChallengeLimitOptions | false
 }
 
 export interface ResolvedOptions {
@@ -25,6 +33,8 @@ export interface ResolvedOptions {
   serveClient: boolean
   clientDir: string | undefined
   origin: string | undefined
+  /** `undefined` when `challengeLimit: false`. */
+  limiter: ChallengeLimiter | undefined
 }
 
 export function resolveOptions(options: AdapterOptions = {}): ResolvedOptions {
@@ -35,6 +45,7 @@ export function resolveOptions(options: AdapterOptions = {}): ResolvedOptions {
     serveClient: options.serveClient ?? true,
     clientDir: options.clientDir,
     origin: options.origin,
+    limiter: options.challengeLimit === false ? undefined : new ChallengeLimiter(options.challengeLimit ?? {}),
   }
 }
 
@@ -106,17 +117,29 @@ function defaultClientDir(): string {
 
 const CHALLENGE_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
 
-/** Handles `POST <endpoint>/challenge` with a parsed body `{ action }`. */
+/**
+ * Handles `POST <endpoint>/challenge` with a parsed body `{ action }`, from client address
+ * `ip` (counted against `challengeLimit`; 429 with `Retry-After` past it).
+ */
 export async function challengeResponse(
   verifier: Verifier,
   body: unknown,
   originHeader: string | undefined,
   options: ResolvedOptions,
+  ip?: string,
 ): Promise<PlainResponse> {
   const action = typeof body === 'object' && body !== null ? (body as { action?: unknown }).action : undefined
   const origin = originHeader ?? options.origin
   if (typeof action !== 'string' || origin === undefined) {
     return { status: 400, headers: CHALLENGE_HEADERS, body: JSON.stringify({ error: 'bad_request' }) }
+  }
+  const allowed = options.limiter?.take(ip) ?? { ok: true }
+  if (!allowed.ok) {
+    return {
+      status: 429,
+      headers: { ...CHALLENGE_HEADERS, 'retry-after': String(allowed.retryAfter) },
+      body: JSON.stringify({ error: 'rate_limited', retryAfter: allowed.retryAfter }),
+    }
   }
   try {
     return { status: 200, headers: CHALLENGE_HEADERS, body: JSON.stringify(await verifier.challenge({ action, origin })) }
