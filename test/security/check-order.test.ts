@@ -119,6 +119,38 @@ describeEachStore('check order', (open) => {
   })
 })
 
+describeEachStore(
+  'check order with a real Redis outage',
+  (open) => {
+    it('a frozen, then a killed Redis never skips the signature or the proof of work', async () => {
+      const { raw, redis } = await open()
+      const verifier = await createVerifier({ ...BASE, store: raw, storeTimeout: 200, policy: { onStoreError: 'allow', actions: { login: { pow: 6 } } } })
+      try {
+        const tokens = async () => {
+          const first = await verifier.challenge({ action: 'login', origin: ORIGIN })
+          const second = await verifier.challenge({ action: 'login', origin: ORIGIN })
+          const w = await wrongAnswer(second.challenge)
+          return { junk: junkSignature(await tokenFor(first.challenge)), unsolved: await tokenFor(second.challenge, { edit: (b: TokenBody) => void (b.w = w) }) }
+        }
+        for (const outage of ['frozen (SIGSTOP)', 'killed'] as const) {
+          const { junk, unsolved } = await tokens()
+          if (outage === 'killed') await redis!.stop()
+          else redis!.pause()
+          const a = await verifier.verify(junk, { action: 'login' })
+          const b = await verifier.verify(unsolved, { action: 'login' })
+          expect([a.decision, codes(a)[0]], outage).toEqual(['deny', 'DEVICE_SIGNATURE_INVALID'])
+          expect([b.decision, codes(b)[0]], outage).toEqual(['deny', 'POW_INVALID'])
+          redis!.resume()
+        }
+      } finally {
+        verifier.close()
+        await redis!.restart() // the next test gets a running server again
+      }
+    })
+  },
+  ['redis'],
+)
+
 describe('one key, one device id; one signature, one form', () => {
   it('refuses a key coordinate with non-zero spare bits (another spelling of the same key)', async () => {
     const verifier = await createVerifier(BASE)

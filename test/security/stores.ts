@@ -41,6 +41,8 @@ export interface OpenedStore {
   /** The real store underneath, for reading state during an outage. */
   raw: Store
   outage: Outage
+  /** For `redis`: the real server, to kill (`stop()`), restart or freeze (`pause()`) it. */
+  redis?: TestRedis
 }
 
 export interface OpenOptions {
@@ -102,6 +104,8 @@ export function describeEachStore(
       })
       afterEach(async () => {
         for (const store of opened.splice(0)) await store.close()
+        // A test that froze or killed the server leaves it running for the next one.
+        redis?.resume()
       })
       afterAll(async () => {
         await redis?.stop()
@@ -116,7 +120,7 @@ export function describeEachStore(
               ? await sqliteStore({ path: join(dir!, `store-${count}.db`) })
               : await redisStore({ url: redis!.url, prefix: `sec${count}:` })
         opened.push(raw)
-        return { kind, raw, ...withOutage(raw) }
+        return { kind, raw, ...withOutage(raw), ...(redis ? { redis } : {}) }
       }
       body(open, kind)
     })
