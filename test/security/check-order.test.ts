@@ -208,6 +208,12 @@ describe('verify() never throws', () => {
       expect([verdict.decision, codes(verdict)]).toEqual(['deny', ['CONTEXT_INVALID']])
       expect(typeof verdict.eventId).toBe('string')
     }
+    // Other hostile or absurd contexts: never a throw, never a pass.
+    const odd: unknown[] = [null, undefined, 42, 'login', Symbol('x'), [], () => 'login', { action: Symbol('login') }, { action: 'login', headers: new Proxy({}, { get: boom }) }, { action: { toString: () => 'login' } }]
+    for (const context of odd) {
+      const verdict = await verifier.verify(junkSignature(token), context as never)
+      expect(verdict.decision, String(typeof context)).toBe('deny')
+    }
     // The token's nonce was not spent on those: it still verifies once.
     expect((await verifier.verify(token, { action: 'login' })).decision).toBe('allow')
     verifier.close()
