@@ -14,7 +14,7 @@
 //   - replays of its own valid tokens.
 // Customers use 127.0.1.x (all of 127.0.0.0/8 reaches a 127.0.0.1 server on Linux).
 //
-//   npm run build && node bench/flood.mjs [--seconds 20] [--customers 40] [--concurrency 64] [--no-limit-too]
+//   npm run bench:flood, or: npm run build && node bench/flood.mjs [--seconds 20] [--customers 40] [--concurrency 64] [--no-limit-too]
 //
 // Prints a summary and writes bench/results/flood.json.
 import { fork } from 'node:child_process'

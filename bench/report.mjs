@@ -298,7 +298,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '## 4. Detection: Kenchi and BotD on the same pages',
     '',
     detectionSection(det, behaviour),
-    '## 5. Store exhaustion: customers under a flood',
+    '## 6. Store exhaustion: customers under a flood',
     '',
     floodSection(flood),
     '## Versions',
