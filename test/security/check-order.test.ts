@@ -93,6 +93,25 @@ describeEachStore('check order', (open) => {
     }
   })
 
+  it('a fresh challenge plus a junk or unsolved token leaves no nonce in the store (the table cannot be filled without valid tokens)', async () => {
+    const { verifier, raw } = await setup({ policy: { actions: { login: { pow: 6 } } } })
+    try {
+      for (let i = 0; i < 20; i++) {
+        const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
+        const n = readChallenge(challenge)!.n
+        const w = await wrongAnswer(challenge)
+        const forged = i % 2 === 0 ? junkSignature(await tokenFor(challenge)) : await tokenFor(challenge, { edit: (b: TokenBody) => void (b.w = w) })
+        expect((await verifier.verify(forged, { action: 'login' })).decision).toBe('deny')
+        expect(await raw.has(`nonce:${n}`)).toBe(false)
+      }
+      const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
+      await verifier.verify(await tokenFor(challenge), { action: 'login' })
+      expect(await raw.has(`nonce:${readChallenge(challenge)!.n}`)).toBe(true)
+    } finally {
+      verifier.close()
+    }
+  })
+
   it('two servers sharing the store, clocks 10 s apart, accept a token once (nonce kept exp + 2 × tolerance)', async () => {
     const { store } = await open()
     let aheadMs = 0
