@@ -345,7 +345,9 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       ...(fingerprint !== undefined ? { fingerprint } : {}),
     }
     try {
-      const status = await outbox.submit(() => guarded(() => store.recordEvent({ ...event, reasons: [...event.reasons] })))
+      // The event of a request without a valid token (anyone can send any number) is `bulk`:
+      // during an outage it may fill only half the write queue, never the labels' and outcomes' half.
+      const status = await outbox.submit(() => guarded(() => store.recordEvent({ ...event, reasons: [...event.reasons] })), { bulk: verdict.device === undefined })
       if (status === 'queued') {
         verdict.reasons.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'recording the event', queued: true } })
       }
