@@ -221,6 +221,17 @@ describe('verify() never throws', () => {
       Object.defineProperty({ action: 'login' }, 'ip', { get: boom }),
       { action: 'login', headers: Object.defineProperty({}, 'user-agent', { get: boom }) },
       new Proxy({}, { get: boom, has: boom, ownKeys: boom, getOwnPropertyDescriptor: boom }),
+      // What is thrown cannot even be printed.
+      Object.defineProperty({}, 'action', {
+        get: () => {
+          throw new Proxy({}, { get: boom, getPrototypeOf: boom })
+        },
+      }),
+      Object.defineProperty({}, 'action', {
+        get: () => {
+          throw Object.create(null)
+        },
+      }),
     ]
     for (const context of contexts) {
       const verdict = await verifier.verify(token, context as never)

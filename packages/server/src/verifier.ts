@@ -584,7 +584,11 @@ function normaliseContext(input: unknown): VerifyContext {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    return 'an error that cannot be printed' // thrown by hostile input: a getter, a proxy trap
+  }
 }
 
 function seconds(value: number, name: string, min: number): number {
