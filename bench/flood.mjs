@@ -16,10 +16,14 @@
 // to show what the limit prevents.
 // Customers use 127.0.1.x (all of 127.0.0.0/8 reaches a 127.0.0.1 server on Linux).
 //
-//   npm run bench:flood, or: npm run build && node bench/flood.mjs [--seconds 20] [--customers 40] [--concurrency 64] [--skip-unlimited]
+//   npm run bench:flood, or: npm run build && node bench/flood.mjs [--seconds 20] [--customers 40] [--concurrency 64]
+//       [--skip-unlimited] [--store memory|sqlite|redis]   (default memory; Redis needs redis-server on PATH)
 //
 // Prints a summary and writes bench/results/flood.json.
-import { fork } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import { join } from 'node:path'
 import { Agent, request } from 'node:http'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
@@ -27,7 +31,7 @@ import { signToken } from '@kenchi/protocol'
 import * as server from '@kenchi/server'
 import { expressKenchi } from '@kenchi/server/express'
 import express from 'express'
-import { secondsSince, versions, writeResult } from './lib/env.mjs'
+import { freePort, secondsSince, versions, writeResult } from './lib/env.mjs'
 import { ORIGIN, SIGNALS, newDevice, percentile } from './lib/verify-common.mjs'
 
 const { values: args } = parseArgs({
@@ -36,6 +40,7 @@ const { values: args } = parseArgs({
     customers: { type: 'string', default: '40' },
     concurrency: { type: 'string', default: '64' },
     'skip-unlimited': { type: 'boolean', default: false },
+    store: { type: 'string', default: 'memory' },
     worker: { type: 'string' },
   },
 })
@@ -118,10 +123,35 @@ const CUSTOMERS = Number(args.customers)
 const CONCURRENCY = Number(args.concurrency)
 const TTL = 600
 const TOLERANCE = 30
-const MAX_FLAGS = 200_000 // memoryStore's default maxFlags
+const STORE = args.store
+if (!['memory', 'sqlite', 'redis'].includes(STORE)) throw new Error('--store: memory, sqlite or redis')
+// The nonce bound of the store in use: memoryStore's maxFlags, sqliteStore's maxKeys; Redis
+// has none but its memory (null).
+const MAX_FLAGS = { memory: 200_000, sqlite: 1_000_000, redis: null }[STORE]
+const BOUND = { memory: 'maxFlags', sqlite: 'maxKeys', redis: 'a bound (none: Redis memory only)' }[STORE]
+
+const cleanups = []
+let openStore = () => server.memoryStore()
+if (STORE === 'sqlite') {
+  const dir = await mkdtemp(join(os.tmpdir(), 'kenchi-flood-'))
+  cleanups.push(() => rm(dir, { recursive: true, force: true }))
+  let n = 0
+  openStore = () => server.sqliteStore({ path: join(dir, `flood-${n++}.db`) })
+}
+if (STORE === 'redis') {
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  await new Promise((resolve, reject) => {
+    child.once('error', reject)
+    setTimeout(resolve, 300)
+  })
+  cleanups.push(() => child.kill('SIGKILL'))
+  let n = 0
+  openStore = () => server.redisStore({ url: `redis://127.0.0.1:${port}`, prefix: `flood${n++}:` })
+}
 
 async function startServer({ limit }) {
-  const store = server.memoryStore()
+  const store = await openStore()
   const verifier = await server.createVerifier({
     keys: [{ id: 'bench', secret: 'bench-secret-bench-secret-bench-secret-01' }],
     hashSecret: 'bench-hash-bench-hash-bench-hash-bench-01',
@@ -228,7 +258,7 @@ async function phase(name, { withFlood, limit }) {
   }
 }
 
-console.log(`flood: ${CUSTOMERS} customers × ${ROUNDS} logins over ${SECONDS} s; attacker: one process, ${CONCURRENCY} requests in flight`)
+console.log(`flood (${STORE} store): ${CUSTOMERS} customers × ${ROUNDS} logins over ${SECONDS} s; attacker: one process, ${CONCURRENCY} requests in flight`)
 const baseline = await phase('baseline (no flood)', { withFlood: false, limit: true })
 const flooded = await phase('flood, default challenge limit', { withFlood: true, limit: true })
 const unlimited = !args['skip-unlimited'] ? await phase('flood, challengeLimit: false', { withFlood: true, limit: false }) : undefined
@@ -247,8 +277,8 @@ const fill = (run) => {
     measuredNoncesPerSecond: +measured.toFixed(1),
     longRunNoncesPerSecond: +perSecond.toFixed(1),
     steadyStateLiveNonces: steadyState,
-    fillsMaxFlags: steadyState >= MAX_FLAGS,
-    secondsToFill: steadyState >= MAX_FLAGS ? Math.round(MAX_FLAGS / perSecond) : null,
+    fillsMaxFlags: MAX_FLAGS !== null && steadyState >= MAX_FLAGS,
+    secondsToFill: MAX_FLAGS !== null && steadyState >= MAX_FLAGS ? Math.round(MAX_FLAGS / perSecond) : null,
   }
 }
 const result = {
@@ -257,7 +287,9 @@ const result = {
   loginsPerCustomer: ROUNDS,
   concurrency: CONCURRENCY,
   nonceRetentionSeconds: retention,
+  store: STORE,
   maxFlags: MAX_FLAGS,
+  bound: BOUND,
   baseline: { ...baseline.legit, verdicts: undefined, verdictCounts: countOf(baseline.legit.verdicts) },
   flood: {
     legit: { ...flooded.legit, verdicts: undefined },
@@ -290,7 +322,7 @@ console.log(`changed by the flood (default limit): ${result.flood.verdictsChange
 console.log(`attacker: ${Math.round(flooded.attacker.requests / flooded.attacker.seconds)} requests/s; verdicts ${JSON.stringify(flooded.attacker.verdicts)}`)
 console.log(
   `nonces the attacker can create: ${result.flood.nonces.measuredNoncesPerSecond}/s in this run, ${result.flood.nonces.longRunNoncesPerSecond}/s over a long flood → at most ${result.flood.nonces.steadyStateLiveNonces} live at once (kept ${retention} s), ` +
-    `${result.flood.nonces.fillsMaxFlags ? `fills ${MAX_FLAGS} in ${result.flood.nonces.secondsToFill} s` : `never reaches maxFlags ${MAX_FLAGS}`}`,
+    `${result.flood.nonces.fillsMaxFlags ? `fills ${MAX_FLAGS} in ${result.flood.nonces.secondsToFill} s` : `never reaches ${BOUND} ${MAX_FLAGS ?? ''}`}`,
 )
 if (unlimited) {
   console.log(
@@ -299,3 +331,4 @@ if (unlimited) {
   )
 }
 console.log(`wrote ${await writeResult('flood', result)}`)
+for (const cleanup of cleanups) await cleanup()

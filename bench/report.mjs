@@ -26,7 +26,7 @@ function floodSection(flood) {
   const row = (name, run) =>
     `| ${name} | ${run.legit.logins} | ${ms(run.legit.p50ms)} | ${ms(run.legit.p99ms)} | ${run.verdictsChanged ?? '—'} | ${run.attacker ? num(run.attacker.requests / run.attacker.seconds) : '—'} | ${run.attacker ? `${num(run.attacker.challengesIssued)} / ${num(run.attacker.challengesRefused)}` : '—'} | ${run.nonces ? `${run.nonces.longRunNoncesPerSecond}/s → ${num(run.nonces.steadyStateLiveNonces)}` : '—'} |`
   return [
-    `Measured ${day(flood.date)} by \`bench/flood.mjs\`: a real Express server (\`expressKenchi\`, default memory store with \`maxFlags\` ${num(flood.maxFlags)}). ` +
+    `Measured ${day(flood.date)} by \`bench/flood.mjs\`: a real Express server (\`expressKenchi\`, ${flood.store ?? 'memory'} store${flood.maxFlags ? ` with its default \`${flood.bound ?? 'maxFlags'}\` ${num(flood.maxFlags)}` : ''}). ` +
       `${flood.customers} customers, each on their own address, log in ${flood.loginsPerCustomer} times over ${flood.seconds} s (challenge, signed token, verdict, \`login_succeeded\` after an allow). ` +
       `One attacker process on one address keeps ${flood.concurrency} requests in flight: fresh challenges, a validly signed token for each one it gets, junk-signature tokens and replays. ` +
       `Verdicts changed: customer verdicts (decision and reason codes) that differ from the same logins without the flood. Live nonces: what the attacker can keep in the store over a long flood (nonces are kept ${flood.nonceRetentionSeconds} s).`,
