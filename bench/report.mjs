@@ -21,6 +21,28 @@ const day = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) + ' UTC' : '—')
 const dur = (s) => (s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s} s`)
 const missing = (what, name) => `_Not measured: ${what} has no results (bench/results/${name}.json); see the run's steps above._\n`
 
+function floodSection(flood) {
+  if (!flood) return missing('the flood step', 'flood')
+  const row = (name, run) =>
+    `| ${name} | ${run.legit.logins} | ${ms(run.legit.p50ms)} | ${ms(run.legit.p99ms)} | ${run.verdictsChanged ?? '—'} | ${run.attacker ? num(run.attacker.requests / run.attacker.seconds) : '—'} | ${run.attacker ? `${num(run.attacker.challengesIssued)} / ${num(run.attacker.challengesRefused)}` : '—'} | ${run.nonces ? `${run.nonces.longRunNoncesPerSecond}/s → ${num(run.nonces.steadyStateLiveNonces)}` : '—'} |`
+  return [
+    `Measured ${day(flood.date)} by \`bench/flood.mjs\`: a real Express server (\`expressKenchi\`, ${flood.store ?? 'memory'} store${flood.maxFlags ? ` with its default \`${flood.bound ?? 'maxFlags'}\` ${num(flood.maxFlags)}` : ''}). ` +
+      `${flood.customers} customers, each on their own address, log in ${flood.loginsPerCustomer} times over ${flood.seconds} s (challenge, signed token, verdict, \`login_succeeded\` after an allow). ` +
+      `One attacker process on one address keeps ${flood.concurrency} requests in flight: fresh challenges, a validly signed token for each one it gets, junk-signature tokens and replays. ` +
+      `Verdicts changed: customer verdicts (decision and reason codes) that differ from the same logins without the flood. Live nonces: what the attacker can keep in the store over a long flood (nonces are kept ${flood.nonceRetentionSeconds} s).`,
+    '',
+    '| Run | Customer logins | p50 | p99 | Verdicts changed | Attacker requests/s | Challenges issued / refused | Attacker nonces → live |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    row('no flood', { legit: flood.baseline }),
+    row('flood, default challenge limit', flood.flood),
+    ...(flood.floodWithoutLimit ? [row('flood, `challengeLimit: false`', flood.floodWithoutLimit)] : []),
+    '',
+    `Customer verdicts: ${Object.entries(flood.baseline.verdictCounts).map(([v, n]) => `\`${v}\` ${n}`).join(', ')}. ` +
+      'The flood slows customers (one process serves both) but does not change what they are told; junk and replayed tokens are denied before the store is touched.',
+    '',
+  ].join('\n')
+}
+
 function sizeSection(size) {
   if (!size) return missing('the size step', 'size')
   const rows = size.rows
@@ -242,6 +264,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
   const verify = read('verify')
   const det = read('detection')
   const behaviour = read('behaviour')
+  const flood = read('flood')
   const m = run?.machine ?? size?.machine ?? verify?.machine
   const versions = { ...size?.versions, ...cost?.versions, ...verify?.versions, ...det?.versions }
   const text = [
@@ -275,6 +298,9 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '## 4. Detection: Kenchi and BotD on the same pages',
     '',
     detectionSection(det, behaviour),
+    '## 6. Store exhaustion: customers under a flood',
+    '',
+    floodSection(flood),
     '## Versions',
     '',
     Object.entries(versions)

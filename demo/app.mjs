@@ -142,7 +142,9 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     ttlMs: 3600_000,
     limits: { address: 5, ip: 200 },
   })
-  const kenchi = expressKenchi(verifier)
+  // Challenge issuance is bounded per client address (default 60 a minute); every visitor
+  // of a local demo is 127.0.0.1, hence the higher limit.
+  const kenchi = expressKenchi(verifier, { challengeLimit: { max: 1000, windowSeconds: 60 } })
   const scriptTag = kenchi.scriptTag()
   const style = await readFile(new URL('./public/style.css', import.meta.url))
   /** @type {import('@kenchi/server').Verdict[]} */

@@ -65,6 +65,17 @@ function body(c, change = {}) {
 }
 
 const sign = (b, key = pair.privateKey) => signToken(b, key)
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+/** The same 32 bytes with a spare bit of the last character set. */
+const respell = (x) => x.slice(0, 42) + ALPHABET[ALPHABET.indexOf(x[42]) ^ 1]
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+/** The token with its (low-S) signature's s replaced by n - s. */
+function highS(token) {
+  const parts = token.split('.')
+  const sig = Buffer.from(parts[2], 'base64url')
+  const s = BigInt('0x' + sig.subarray(32).toString('hex'))
+  return `${parts[0]}.${parts[1]}.${Buffer.concat([sig.subarray(0, 32), Buffer.from((N - s).toString(16).padStart(64, '0'), 'hex')]).toString('base64url')}`
+}
 const tokenOf = (bytesOrText) => `kt1.${base64urlEncode(typeof bytesOrText === 'string' ? utf8(bytesOrText) : bytesOrText)}.${base64urlEncode(new Uint8Array(64))}`
 const login = { action: 'login' }
 const cases = []
@@ -104,6 +115,10 @@ add('version 2 prefix', goodToken.replace(/^kt1/, 'kt2'), [deny('TOKEN_UNSUPPORT
 add('unknown body member', await sign(body(challenge(), { x: 1 })), [deny('TOKEN_SCHEMA_INVALID')])
 add('nesting deeper than 8', tokenOf(canonicalize({ v: 1, s: { a: { v: [[[[[[[1]]]]]]], d: 0 } } })), [deny('TOKEN_LIMIT_EXCEEDED')])
 add('challenge is not a challenge', await sign(body('kc1.e30.AAAA')), [deny('CHALLENGE_MALFORMED')])
+// One key, one spelling: the last of 43 characters has 2 spare bits, which must be zero.
+add('key coordinate with a non-zero spare bit (another spelling of the same key)', await sign(body(challenge(), { k: { ...publicJwk, x: respell(publicJwk.x) } })), [deny('TOKEN_SCHEMA_INVALID')])
+// One signature, one form: (r, n - s) is read as (r, s); both spellings share the nonce.
+add('high-S form of a valid signature (read as its low-S form)', highS(goodToken), [allow, deny('TOKEN_REPLAYED')])
 
 await writeFile(
   new URL('verify.json', out),

@@ -29,8 +29,32 @@ export async function createToken(
   sign: (data: Uint8Array) => Promise<ArrayBuffer | Uint8Array>,
 ): Promise<string> {
   const input = tokenSigningInput(body)
-  const signature = new Uint8Array(await sign(utf8(input)))
+  const signature = lowS(new Uint8Array(await sign(utf8(input))))
   return input + '.' + base64urlEncode(signature)
+}
+
+// The order of the P-256 group, and half of it.
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+const P256_HALF_N = P256_N >> 1n
+
+/**
+ * The low-S form of a 64-byte P-256 signature (r‖s): s, or n − s when s > n/2. Both forms
+ * verify for the same message and key (ECDSA signatures are malleable); Kenchi signs and
+ * reads the low-S form only, so one signature has one encoding. Other lengths, and s values
+ * outside (0, n), are returned unchanged (signature verification refuses them).
+ */
+export function lowS(signature: Uint8Array): Uint8Array {
+  if (signature.length !== 64) return signature
+  let s = 0n
+  for (let i = 32; i < 64; i++) s = (s << 8n) | BigInt(signature[i]!)
+  if (s <= P256_HALF_N || s >= P256_N) return signature
+  let flipped = P256_N - s
+  const out = signature.slice()
+  for (let i = 63; i >= 32; i--) {
+    out[i] = Number(flipped & 0xffn)
+    flipped >>= 8n
+  }
+  return out
 }
 
 /** Signs a token body with an ECDSA P-256 private key through Web Crypto. */
@@ -78,7 +102,8 @@ export function parseToken(raw: unknown, limits: Limits = LIMITS): Result<Parsed
     body: body as unknown as TokenBody,
     challenge: challenge.value,
     signingInput: prefix + '.' + bodyPart,
-    signature,
+    // A high-S signature is read as its low-S form: the same signature, one encoding.
+    signature: lowS(signature),
   })
 }
 
@@ -92,6 +117,9 @@ function bodySchemaProblem(b: Record<string, unknown>, limits: Limits): Problem 
   const k = b.k
   if (!isPlainObject(k) || !hasOnlyKeys(k, ['kty', 'crv', 'x', 'y']) || k.kty !== 'EC' || k.crv !== 'P-256') return { detail: 'k' }
   if (typeof k.x !== 'string' || !COORDINATE.test(k.x) || typeof k.y !== 'string' || !COORDINATE.test(k.y)) return { detail: 'k' }
+  // Canonical coordinates only: the last character's 2 spare bits must be zero, so one key
+  // has one spelling and one device id (RFC 7638 thumbprints hash the text, not the point).
+  if (base64urlDecode(k.x)?.length !== 32 || base64urlDecode(k.y)?.length !== 32) return { detail: 'k: non-canonical coordinate' }
   if (typeof b.ks !== 'string' || !(KEY_STORAGE as readonly string[]).includes(b.ks)) return { detail: 'ks' }
   if (b.w !== undefined && (!isInt(b.w) || b.w < 0 || b.w > MAX_POW_SOLUTION)) return { detail: 'w' }
 

@@ -5,8 +5,13 @@
  * than silently dropping old ones.
  */
 export interface Outbox {
-  /** Runs `write`, or queues it behind earlier failed writes. */
-  submit(write: () => Promise<unknown>): Promise<'done' | 'queued'>
+  /**
+   * Runs `write`, or queues it behind earlier failed writes. A `bulk` write (a record anyone
+   * can cause in any number, such as the event of a request without a valid token) is
+   * queued only while the queue is less than half full, so the other half always stays
+   * for the writes that matter (labels, outcomes, events of valid tokens).
+   */
+  submit(write: () => Promise<unknown>, options?: { bulk?: boolean }): Promise<'done' | 'queued'>
   /** Writes waiting for the store. */
   readonly pending: number
   /** Retries everything now, in order; resolves how many writes are still waiting. */
@@ -42,45 +47,53 @@ export function createOutbox(options: { max?: number; minDelayMs?: number; maxDe
     delay = Math.min(maxDelay, delay * 2)
   }
 
-  function flush(): Promise<number> {
-    flushing ??= (async () => {
+  /** Retries the queue in order until it is empty or a write fails (then backs off). */
+  async function drain(): Promise<number> {
+    while (queue.length > 0) {
       try {
-        while (queue.length > 0) {
-          try {
-            await queue[0]!()
-          } catch (error) {
-            if (!(error instanceof FinalError)) {
-              schedule()
-              return queue.length
-            }
-          }
-          queue.shift()
-          delay = minDelay
+        await queue[0]!()
+      } catch (error) {
+        if (!(error instanceof FinalError)) {
+          schedule()
+          return queue.length
         }
-        return 0
-      } finally {
-        flushing = undefined
       }
-    })()
-    return flushing
+      queue.shift()
+      delay = minDelay
+    }
+    return 0
   }
 
-  function enqueue(write: () => Promise<unknown>): 'queued' {
-    if (queue.length >= max) throw new OutboxFullError()
+  // One drain at a time. `flushing` is cleared by a callback that runs after it was
+  // assigned (never inside the drain, which can finish synchronously when the queue is
+  // empty and would then leave a settled promise behind, jamming every later flush).
+  function flush(): Promise<number> {
+    if (flushing !== undefined) return flushing
+    if (queue.length === 0) return Promise.resolve(0)
+    const run = drain()
+    flushing = run
+    void run.finally(() => {
+      if (flushing === run) flushing = undefined
+    })
+    return run
+  }
+
+  function enqueue(write: () => Promise<unknown>, bulk: boolean): 'queued' {
+    if (queue.length >= (bulk ? Math.floor(max / 2) : max)) throw new OutboxFullError()
     queue.push(write)
     schedule()
     return 'queued'
   }
 
   return {
-    async submit(write) {
-      if (queue.length > 0) return enqueue(write)
+    async submit(write, { bulk = false } = {}) {
+      if (queue.length > 0) return enqueue(write, bulk)
       try {
         await write()
         return 'done'
       } catch (error) {
         if (error instanceof FinalError) throw error.reason
-        return enqueue(write)
+        return enqueue(write, bulk)
       }
     },
     get pending() {

@@ -48,6 +48,7 @@ export const REASONS = {
   CONTENT_GIBBERISH: 'a form field contains an unreadable, random-looking string',
   CONTENT_REPEATED: 'the same form content was submitted repeatedly within the window',
   STORE_UNAVAILABLE: 'the store failed; the decision follows the onStoreError policy',
+  CONTEXT_INVALID: 'the verify() context could not be read (a getter or proxy trap threw): deny, nothing spent or recorded',
   INTERNAL_ERROR: 'the verifier hit an unexpected error; the decision follows the onStoreError policy',
   RULE_FAILED: 'a rule threw and was skipped; it contributes nothing',
   TEST_MODE: 'test mode (createVerifier({ testMode })): the decision is the fixed test decision, no rule ran; never in production',

@@ -96,7 +96,11 @@ export type ReportStatus = 'recorded' | 'queued'
 export interface Verifier {
   /** Issues a signed challenge for an action and a page origin. Throws `KenchiError` for a bad action or an origin not configured. */
   challenge(request: { action: string; origin: string }): Promise<IssuedChallenge>
-  /** Verifies a token and decides. Never throws: hostile input becomes a `deny` verdict with its code. */
+  /**
+   * Verifies a token and decides. Never throws or rejects: hostile input becomes a `deny`
+   * verdict with its code; a context that cannot be read (a getter that throws) is `deny`
+   * with `CONTEXT_INVALID`; an unexpected error is `INTERNAL_ERROR` under `onStoreError`.
+   */
   verify(token: unknown, context: VerifyContext): Promise<Verdict>
   /**
    * Records what happened after a verdict (`login_succeeded`, `challenge_failed`...).
@@ -239,6 +243,16 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     return { challenge: assembleChallenge(input, ring.mac(ring.signingId, input)), expiresAt: payload.exp * 1000 }
   }
 
+  /**
+   * How long a spent nonce is kept, from now: until exp + 2 × tolerance (+ 1 s) on this
+   * server's clock. Another server sharing the store accepts the token until exp + tolerance
+   * on its own clock; with clocks at most `tolerance` apart, that is before this moment, so
+   * no server can accept the token a second time.
+   */
+  function nonceTtlMs(exp: number): number {
+    return Math.max(1, (exp + 2 * tolerance) * 1000 - now() + 1000)
+  }
+
   /** Runs the token checks in protocol order; resolves the parsed token or the failing code. */
   async function check(raw: unknown, context: VerifyContext): Promise<Check> {
     const parsed = parseToken(raw, limits)
@@ -254,27 +268,53 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     if (!origins.has(c.org) || token.body.o !== c.org || (context.origin !== undefined && context.origin !== c.org)) {
       return { code: 'ORIGIN_MISMATCH', detail: `challenge for ${c.org}` }
     }
+    // Everything above and the two checks below need no store: a failing store can never
+    // skip them, and only a validly signed token with its proof of work spends a nonce.
+    if (!verifyDevice(token)) return { code: 'DEVICE_SIGNATURE_INVALID' }
+    if (!(await checkPow(c.n, c.pow ?? 0, token.body.w))) return { code: 'POW_INVALID' }
     let first: boolean
     try {
-      first = await guarded(() => store.setIfAbsent(`nonce:${c.n}`, Math.max(1, (c.exp + tolerance) * 1000 - now() + 1000)))
+      first = await guarded(() => store.setIfAbsent(`nonce:${c.n}`, nonceTtlMs(c.exp)))
     } catch (error) {
       return { code: 'STORE_UNAVAILABLE', detail: describe(error) }
     }
     if (!first) return { code: 'TOKEN_REPLAYED' }
-    if (!verifyDevice(token)) return { code: 'DEVICE_SIGNATURE_INVALID' }
-    if (!(await checkPow(c.n, c.pow ?? 0, token.body.w))) return { code: 'POW_INVALID' }
     return token
   }
 
   async function verify(raw: unknown, input: VerifyContext): Promise<Verdict> {
     const eventId = randomUUID()
-    const context = normaliseContext(input)
+    const current = policy
+    let context: VerifyContext
+    try {
+      context = normaliseContext(input)
+    } catch (error) {
+      // A context that cannot be read (a getter or proxy trap threw): nothing is trusted,
+      // nothing is spent or recorded.
+      return settle({ ...failure('CONTEXT_INVALID', 'deny', describe(error)), eventId, mode: current.mode })
+    }
+    try {
+      return await verifyWith(raw, context, eventId, current)
+    } catch (error) {
+      return settle({ ...failure('INTERNAL_ERROR', current.onStoreError, describe(error)), eventId, mode: current.mode })
+    }
+  }
+
+  /** Applies monitor mode to a verdict built outside the normal path. */
+  function settle(verdict: Verdict): Verdict {
+    if (verdict.mode === 'monitor') {
+      verdict.wouldBe = verdict.decision
+      verdict.decision = 'allow'
+    }
+    return verdict
+  }
+
+  async function verifyWith(raw: unknown, context: VerifyContext, eventId: string, current: Policy): Promise<Verdict> {
     const userHash = context.userId !== undefined ? hashIdentity('user', context.userId) : undefined
     // The identifier tried at login: hashed like a user id, so an existing account's login id
     // and user id agree. Velocity and attack mode count it; history uses userHash only.
     const loginHash = context.loginId === undefined ? undefined : context.loginId === context.userId ? userHash : hashIdentity('user', context.loginId)
     const emailHash = context.email !== undefined ? hashIdentity('email', context.email) : undefined
-    const current = policy
     let outcome: Omit<Verdict, 'eventId' | 'mode'>
     const seen: Seen = {}
     try {
@@ -317,7 +357,9 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       ...(fingerprint !== undefined ? { fingerprint } : {}),
     }
     try {
-      const status = await outbox.submit(() => guarded(() => store.recordEvent({ ...event, reasons: [...event.reasons] })))
+      // The event of a request without a valid token (anyone can send any number) is `bulk`:
+      // during an outage it may fill only half the write queue, never the labels' and outcomes' half.
+      const status = await outbox.submit(() => guarded(() => store.recordEvent({ ...event, reasons: [...event.reasons] })), { bulk: verdict.device === undefined })
       if (status === 'queued') {
         verdict.reasons.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'recording the event', queued: true } })
       }
@@ -571,7 +613,11 @@ function normaliseContext(input: unknown): VerifyContext {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    return 'an error that cannot be printed' // thrown by hostile input: a getter, a proxy trap
+  }
 }
 
 function seconds(value: number, name: string, min: number): number {

@@ -8,6 +8,7 @@ import { KenchiError } from '../errors.js'
 import type { VerifyContext } from '../rules/types.js'
 import type { Verdict } from '../verdict.js'
 import type { Verifier } from '../verifier.js'
+import { ChallengeLimiter, type ChallengeLimitOptions } from './limit.js'
 
 export interface AdapterOptions {
   /** Base path of the Kenchi endpoints. Default `/kenchi`: challenges at `/kenchi/challenge`, client files at `/kenchi/<file>`. */
@@ -24,6 +25,13 @@ export interface AdapterOptions {
    * sentence and its details. Default `console.warn`; `false` is silent.
    */
   logger?: ((message: string, detail: { code: string; origin?: string; action?: unknown }) => void) | false
+  /**
+   * Bounded challenge issuance per client address (IPv4 address, or IPv6 /64): past `max`
+   * challenges in `windowSeconds`, `POST <endpoint>/challenge` answers 429 with
+   * `Retry-After`. Default `{ max: 60, windowSeconds: 60 }`, counted in this process's
+   * memory. `false` turns it off (only behind a proxy that limits already).
+   */
+  challengeLimit?: ChallengeLimitOptions | false
 }
 
 export interface ResolvedOptions {
@@ -33,6 +41,8 @@ export interface ResolvedOptions {
   origin: string | undefined
   /** Reports a refused challenge once per reason and origin. */
   warn: (code: string, origin: string | undefined, action: unknown) => void
+  /** `undefined` when `challengeLimit: false`. */
+  limiter: ChallengeLimiter | undefined
 }
 
 const HINTS: Record<string, string> = {
@@ -69,6 +79,7 @@ export function resolveOptions(options: AdapterOptions = {}): ResolvedOptions {
     clientDir: options.clientDir,
     origin: options.origin,
     warn: refusalLogger(options.logger),
+    limiter: options.challengeLimit === false ? undefined : new ChallengeLimiter(options.challengeLimit ?? {}),
   }
 }
 
@@ -140,12 +151,16 @@ function defaultClientDir(): string {
 
 const CHALLENGE_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
 
-/** Handles `POST <endpoint>/challenge` with a parsed body `{ action }`. */
+/**
+ * Handles `POST <endpoint>/challenge` with a parsed body `{ action }`, from client address
+ * `ip` (counted against `challengeLimit`; 429 with `Retry-After` past it).
+ */
 export async function challengeResponse(
   verifier: Verifier,
   body: unknown,
   originHeader: string | undefined,
   options: ResolvedOptions,
+  ip?: string,
 ): Promise<PlainResponse> {
   const action = typeof body === 'object' && body !== null ? (body as { action?: unknown }).action : undefined
   const origin = originHeader ?? options.origin
@@ -153,6 +168,14 @@ export async function challengeResponse(
     const code = origin === undefined ? 'ORIGIN_MISSING' : 'BODY_INVALID'
     options.warn(code, origin, action)
     return { status: 400, headers: CHALLENGE_HEADERS, body: JSON.stringify({ error: code }) }
+  }
+  const allowed = options.limiter?.take(ip) ?? { ok: true }
+  if (!allowed.ok) {
+    return {
+      status: 429,
+      headers: { ...CHALLENGE_HEADERS, 'retry-after': String(allowed.retryAfter) },
+      body: JSON.stringify({ error: 'rate_limited', retryAfter: allowed.retryAfter }),
+    }
   }
   try {
     return { status: 200, headers: CHALLENGE_HEADERS, body: JSON.stringify(await verifier.challenge({ action, origin })) }

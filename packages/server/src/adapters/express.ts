@@ -60,7 +60,7 @@ export function expressKenchi(verifier: Verifier, options: AdapterOptions = {}):
     const rest = url.pathname.slice(resolved.endpoint.length + 1)
     if (rest === 'challenge' && req.method === 'POST') {
       const body = req.body !== undefined && typeof req.body === 'object' ? req.body : await readSmallJson(req)
-      return send(res, await challengeResponse(verifier, body, header(req, 'origin'), resolved))
+      return send(res, await challengeResponse(verifier, body, header(req, 'origin'), resolved, req.ip ?? req.socket?.remoteAddress))
     }
     if (resolved.serveClient && (req.method === 'GET' || req.method === 'HEAD')) {
       const response = clientAssets().respond(rest, header(req, 'if-none-match'), url.searchParams.get('v') ?? undefined)

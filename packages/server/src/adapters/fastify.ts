@@ -60,7 +60,7 @@ export function fastifyKenchi(verifier: Verifier, options: AdapterOptions = {}):
   return {
     async plugin(fastify) {
       fastify.post(`${resolved.endpoint}/challenge`, { bodyLimit: 1024 }, async (request, reply) =>
-        send(reply, await challengeResponse(verifier, request.body, first(request.headers.origin), resolved)),
+        send(reply, await challengeResponse(verifier, request.body, first(request.headers.origin), resolved, request.ip)),
       )
       if (resolved.serveClient) {
         fastify.get(`${resolved.endpoint}/:file`, async (request, reply) => {

@@ -77,7 +77,7 @@ export function honoKenchi(verifier: Verifier, options: HonoOptions = {}): HonoK
         } catch {
           parsed = undefined
         }
-        return toResponse(await challengeResponse(verifier, parsed, c.req.header('origin'), resolved))
+        return toResponse(await challengeResponse(verifier, parsed, c.req.header('origin'), resolved, getIp(c)))
       }
       if (resolved.serveClient && (method === 'GET' || method === 'HEAD')) {
         const response = clientAssets().respond(rest, c.req.header('if-none-match'), url.searchParams.get('v') ?? undefined)
