@@ -1,5 +1,6 @@
 import { KenchiError } from '../errors.js'
 import type { MailTransport } from '../notify/notifier.js'
+import { nodemailerTransport } from '../optional.js'
 
 /** One message carrying a one-time code (and, for confirmations, a link). */
 export interface CodeMessage {
@@ -47,7 +48,11 @@ export function defaultCompose(message: CodeMessage): { subject: string; text: s
   return { subject: `Your code: ${message.code}`, text: lines.join('\n') }
 }
 
-/** Sends codes by e-mail through nodemailer (loaded only when the first message goes out). */
+/**
+ * Sends codes by e-mail through nodemailer (an optional peer dependency, loaded only when the
+ * first message goes out; not needed when `transport` is your own transporter). Without it,
+ * sending rejects with `KenchiError` (`CONFIG_STEP_UP`) saying `npm install nodemailer`.
+ */
 export function emailSender(options: EmailSenderOptions): CodeSender & { close(): void } {
   const { transport, from } = options
   if (typeof transport !== 'object' || transport === null) throw new KenchiError('CONFIG_STEP_UP', 'emailSender: transport must be a transporter or SMTP options')
@@ -58,11 +63,7 @@ export function emailSender(options: EmailSenderOptions): CodeSender & { close()
   const getMailer = () => {
     mailer ??= (async () => {
       if (typeof (transport as MailTransport).sendMail === 'function') return transport as MailTransport
-      const nodemailer = await import('nodemailer')
-      const create = (nodemailer.createTransport ?? (nodemailer as unknown as { default: typeof nodemailer }).default.createTransport) as (
-        o: Record<string, unknown>,
-      ) => MailTransport
-      own = create(transport as Record<string, unknown>)
+      own = await nodemailerTransport(transport as Record<string, unknown>, 'emailSender', 'CONFIG_STEP_UP')
       return own
     })()
     return mailer
