@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { tokenFor } from '../../../test/support/tokens.js'
 import { runCli, type CliIo } from './cli.js'
 import { createVerifier } from './verifier.js'
+import { createConfirmations } from './stepup/confirm.js'
+import { createStepUp } from './stepup/stepup.js'
 
 function io(stdin = ''): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = []
@@ -25,6 +27,21 @@ describe('kenchi CLI', () => {
     expect(Buffer.from(generated.keys[0].secret, 'base64url')).toHaveLength(32)
     await expect(createVerifier({ keys: generated.keys, hashSecret: generated.hashSecret, origins: ['https://a.example'] })).resolves.toBeDefined()
     expect(runCli(['keygen', '--id', 'bad id'], io())).toBe(2)
+  })
+
+  it('keygen --env prints one env line per secret, and they configure a verifier, step-up and confirmations', async () => {
+    const out = io()
+    expect(runCli(['keygen', '--env', '--id', '2026-12'], out)).toBe(0)
+    const lines = out.stdout.join('\n').split('\n').filter((l) => !l.startsWith('#'))
+    const env = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+    expect(Object.keys(env)).toEqual(['KENCHI_KEY_ID', 'KENCHI_SECRET', 'KENCHI_HASH_SECRET', 'KENCHI_STEP_UP_SECRET', 'KENCHI_CONFIRM_SECRET'])
+    expect(env.KENCHI_KEY_ID).toBe('2026-12')
+    for (const name of ['KENCHI_SECRET', 'KENCHI_HASH_SECRET', 'KENCHI_STEP_UP_SECRET', 'KENCHI_CONFIRM_SECRET']) expect(Buffer.from(env[name]!, 'base64url')).toHaveLength(32)
+    expect(new Set(Object.values(env)).size).toBe(5)
+    const verifier = await createVerifier({ keys: [{ id: env.KENCHI_KEY_ID!, secret: env.KENCHI_SECRET! }], hashSecret: env.KENCHI_HASH_SECRET!, origins: ['https://a.example'] })
+    const sender = { channel: 'email', send: async () => {} }
+    expect(() => createStepUp({ verifier, secret: env.KENCHI_STEP_UP_SECRET!, sender })).not.toThrow()
+    expect(() => createConfirmations({ store: verifier.store, secret: env.KENCHI_CONFIRM_SECRET!, sender, linkUrl: 'https://a.example/confirm' })).not.toThrow()
   })
 
   it('inspect explains a token, checks its device signature and, with the secret, its MAC', async () => {

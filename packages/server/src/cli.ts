@@ -1,17 +1,21 @@
-// The `kenchi` command.
+// The command: `npx @kenchi/server <command>`.
 //
-//   kenchi keygen [--id <key id>]          a new challenge key and identity-hash secret
-//   kenchi inspect <token|-> [--secret S] [--kid K] [--json]
+//   keygen [--id <key id>] [--env]         every secret Kenchi needs, as JSON or env lines
+//   inspect <token|-> [--secret S] [--json]
 //                                          decode and explain a token without trusting it
+//   doctor <page url> [...]                check a running deployment from the outside
 import { createHmac, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseToken, TOKEN_ERRORS, type ParsedToken } from '@kenchi/protocol'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
 
-const USAGE = `usage:
-  kenchi keygen [--id <key id>]
-      Prints a new challenge signing key { id, secret } and an identity-hash secret, as JSON.
-  kenchi inspect <token | -> [--secret <challenge secret>] [--json]
+const USAGE = `usage: npx @kenchi/server <command>
+  keygen [--id <key id>] [--env]
+      Prints new secrets: the challenge signing key { id, secret }, the identity-hash secret,
+      the step-up and confirmation secrets, as JSON; with --env as NAME=value lines
+      (KENCHI_KEY_ID, KENCHI_SECRET, KENCHI_HASH_SECRET, KENCHI_STEP_UP_SECRET,
+      KENCHI_CONFIRM_SECRET) to append to a .env file.
+  inspect <token | -> [--secret <challenge secret>] [--json]
       Decodes a token (or reads it from standard input with -) and explains it. Checks the
       structure, the device signature (the key is in the token) and, with --secret, the
       challenge MAC. Says nothing about replay: that needs the server's store.`
@@ -52,7 +56,7 @@ function parseFlags(args: readonly string[]): Flags | undefined {
   const options = new Map<string, string | true>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
-    if (arg === '--json') options.set('json', true)
+    if (arg === '--json' || arg === '--env') options.set(arg.slice(2), true)
     else if (arg === '--id' || arg === '--secret') {
       const value = args[++i]
       if (value === undefined) return undefined
@@ -67,15 +71,35 @@ function keygen(flags: Flags, io: CliIo): number {
   const id = flags.options.get('id')
   const keyId = typeof id === 'string' ? id : `k${new Date(io.now()).toISOString().slice(0, 10).replaceAll('-', '')}`
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId)) {
-    io.err('kenchi keygen: --id must be 1–32 characters of [A-Za-z0-9_-]')
+    io.err('keygen: --id must be 1–32 characters of [A-Za-z0-9_-]')
     return 2
+  }
+  const secret = () => randomBytes(32).toString('base64url')
+  const made = { secret: secret(), hashSecret: secret(), stepUpSecret: secret(), confirmSecret: secret() }
+  if (flags.options.get('env') === true) {
+    io.out(
+      [
+        `# Kenchi secrets, made by \`npx @kenchi/server keygen --env\`. Keep them out of git.`,
+        '# createVerifier({ keys: [{ id: KENCHI_KEY_ID, secret: KENCHI_SECRET }], hashSecret: KENCHI_HASH_SECRET })',
+        `KENCHI_KEY_ID=${keyId}`,
+        `KENCHI_SECRET=${made.secret}`,
+        '# Never change the hash secret once in use: every known user and device would look new.',
+        `KENCHI_HASH_SECRET=${made.hashSecret}`,
+        '# createStepUp({ secret }) and createConfirmations({ secret })',
+        `KENCHI_STEP_UP_SECRET=${made.stepUpSecret}`,
+        `KENCHI_CONFIRM_SECRET=${made.confirmSecret}`,
+      ].join('\n'),
+    )
+    return 0
   }
   io.out(
     JSON.stringify(
       {
-        keys: [{ id: keyId, secret: randomBytes(32).toString('base64url') }],
-        hashSecret: randomBytes(32).toString('base64url'),
-        note: 'Keep both secret. Put the new key first in `keys` to rotate; never change hashSecret once in use.',
+        keys: [{ id: keyId, secret: made.secret }],
+        hashSecret: made.hashSecret,
+        stepUpSecret: made.stepUpSecret,
+        confirmSecret: made.confirmSecret,
+        note: 'Keep all secret. Put the new key first in `keys` to rotate; never change hashSecret once in use. --env prints environment lines.',
       },
       null,
       2,

@@ -11,10 +11,10 @@ export function isMissingModule(error: unknown, name: string): boolean {
 }
 
 /**
- * Imports nodemailer and makes a transporter from SMTP options. Rejects with `KenchiError`
+ * Imports nodemailer and makes a transporter from SMTP options or an smtp:// URL. Rejects with `KenchiError`
  * (`code`) saying `npm install nodemailer` when it is not installed.
  */
-export async function nodemailerTransport(options: Record<string, unknown>, who: string, code: string): Promise<MailTransport> {
+export async function nodemailerTransport(options: Record<string, unknown> | string, who: string, code: string): Promise<MailTransport> {
   let nodemailer: typeof import('nodemailer')
   try {
     nodemailer = await import('nodemailer')
@@ -26,6 +26,6 @@ export async function nodemailerTransport(options: Record<string, unknown>, who:
       { cause: error },
     )
   }
-  const create = (nodemailer.createTransport ?? (nodemailer as unknown as { default: typeof nodemailer }).default.createTransport) as (o: Record<string, unknown>) => MailTransport
+  const create = (nodemailer.createTransport ?? (nodemailer as unknown as { default: typeof nodemailer }).default.createTransport) as (o: Record<string, unknown> | string) => MailTransport
   return create(options)
 }

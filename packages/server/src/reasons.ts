@@ -47,6 +47,7 @@ export const REASONS = {
   STORE_UNAVAILABLE: 'the store failed; the decision follows the onStoreError policy',
   INTERNAL_ERROR: 'the verifier hit an unexpected error; the decision follows the onStoreError policy',
   RULE_FAILED: 'a rule threw and was skipped; it contributes nothing',
+  TEST_MODE: 'test mode (createVerifier({ testMode })): the decision is the fixed test decision, no rule ran; never in production',
 } as const
 
 export type ReasonCode = keyof typeof REASONS

@@ -31,6 +31,7 @@ import { decide, sortReasons } from './scoring.js'
 import { memoryStore } from './stores/memory.js'
 import type { EventRecord, Label, Outcome, Store } from './stores/types.js'
 import type { Decision, Reason, Verdict, VerdictDevice } from './verdict.js'
+import { resolveTestMode, type TestModeOptions } from './test-mode.js'
 
 export interface VerifierOptions {
   /** HMAC keys for challenges; the first signs, all verify (rotate by prepending). */
@@ -72,6 +73,14 @@ export interface VerifierOptions {
   limits?: Partial<Limits>
   /** Clock in Unix ms, for tests. */
   now?: () => number
+  /**
+   * Test mode for your own integration tests (see docs/testing.md): tokens are checked as
+   * usual, but instead of the rules a fixed decision answers, `allow` by default or per
+   * identifier (`TEST_IDENTITIES`: `allow@kenchi.test`, `challenge@kenchi.test`,
+   * `deny@kenchi.test`, plus `identities`), with reason `TEST_MODE`. `createVerifier` throws
+   * `CONFIG_TEST_MODE` when `NODE_ENV` is `production`.
+   */
+  testMode?: boolean | TestModeOptions
 }
 
 export interface IssuedChallenge {
@@ -175,6 +184,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     }
   }
   const now = options.now ?? Date.now
+  const testMode = resolveTestMode(options.testMode, process.env.NODE_ENV)
   const verifyDevice = createDeviceVerifier()
   const outbox = createOutbox()
   const onAlert = options.onAlert
@@ -361,6 +371,11 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       ...(userHash !== undefined ? { userHash } : {}),
       ...(loginHash !== undefined ? { loginHash } : {}),
       ...(emailHash !== undefined ? { emailHash } : {}),
+    }
+    if (testMode) {
+      // Test mode: a valid token gets the fixed decision; no rule runs.
+      const decision = testMode.decisionFor([context.loginId, context.userId, context.email])
+      return { decision, score: decision === 'deny' ? 100 : decision === 'challenge' ? 50 : 0, reasons: [{ code: 'TEST_MODE', weight: 0, detail: { decision } }], device }
     }
     const live: Reason[] = []
     const monitored: Reason[] = []

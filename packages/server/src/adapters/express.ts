@@ -35,8 +35,12 @@ export interface ExpressKenchi {
   middleware(req: ExpressRequest, res: ServerResponse, next: Next): void
   /** Verifies the token in this request (`kenchi-token` body field or `x-kenchi-token` header). Never throws. */
   verify(req: ExpressRequest, action: string, extra?: ExtraContext): Promise<Verdict>
-  /** Route middleware: verifies, puts the verdict on `req.kenchi` and `res.locals.kenchi`, calls `next()`. Parse the body first. */
-  guard(action: string, extra?: (req: ExpressRequest) => ExtraContext): (req: ExpressRequest, res: ServerResponse & { locals?: Record<string, unknown> }, next: Next) => void
+  /**
+   * Route middleware: verifies, puts the verdict on `req.kenchi` and `res.locals.kenchi`, calls `next()`. Parse the body first.
+   * `extra` adds context per request and may be async (look the account up, check the
+   * password: decision 0007); if it throws or rejects, the error goes to `next(error)`.
+   */
+  guard(action: string, extra?: (req: ExpressRequest) => ExtraContext | Promise<ExtraContext>): (req: ExpressRequest, res: ServerResponse & { locals?: Record<string, unknown> }, next: Next) => void
   /** The `<script>` tag for the client, versioned and with its integrity hash. */
   scriptTag(file?: string): string
 }
@@ -82,11 +86,14 @@ export function expressKenchi(verifier: Verifier, options: AdapterOptions = {}):
     verify,
     guard(action, extra) {
       return (req, res, next) => {
-        verify(req, action, extra?.(req)).then((verdict) => {
-          req.kenchi = verdict
-          if (res.locals) res.locals.kenchi = verdict
-          next()
-        }, next)
+        Promise.resolve()
+          .then(() => extra?.(req))
+          .then((context) => verify(req, action, context))
+          .then((verdict) => {
+            req.kenchi = verdict
+            if (res.locals) res.locals.kenchi = verdict
+            next()
+          }, next)
       }
     },
     scriptTag,

@@ -1,5 +1,5 @@
 export { createStepUp, STEP_UP_ERROR_CODES } from './stepup.js'
-export type { StepUp, StepUpOptions, StepUpErrorCode, StepUpFailure, StepUpStarted } from './stepup.js'
+export type { StepUp, StepUpOptions, StepUpErrorCode, StepUpFailure, StepUpStarted, StepUpIdentity } from './stepup.js'
 export { emailSender, defaultCompose } from './sender.js'
 export type { CodeMessage, CodeSender, EmailSenderOptions } from './sender.js'
 export { createConfirmations, CONFIRM_ERROR_CODES } from './confirm.js'

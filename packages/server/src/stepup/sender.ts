@@ -30,8 +30,12 @@ export interface CodeSender {
 }
 
 export interface EmailSenderOptions {
-  /** A nodemailer transporter (anything with `sendMail`), or nodemailer SMTP options (`{ host, port, secure, auth }`). */
-  transport: MailTransport | Record<string, unknown>
+  /**
+   * A nodemailer transporter (anything with `sendMail`), nodemailer SMTP options
+   * (`{ host, port, secure, auth }`), or an SMTP URL (`smtp://user:pass@smtp.shop.example:587`,
+   * `smtps://…` for TLS from the start), e.g. `process.env.SMTP_URL`.
+   */
+  transport: MailTransport | Record<string, unknown> | string
   /** The sender address, e.g. `'Shop <no-reply@shop.example>'`. */
   from: string
   /** Builds the subject and the text. Default: short English text with the code, its lifetime and the link if any. */
@@ -55,15 +59,18 @@ export function defaultCompose(message: CodeMessage): { subject: string; text: s
  */
 export function emailSender(options: EmailSenderOptions): CodeSender & { close(): void } {
   const { transport, from } = options
-  if (typeof transport !== 'object' || transport === null) throw new KenchiError('CONFIG_STEP_UP', 'emailSender: transport must be a transporter or SMTP options')
+  const url = typeof transport === 'string' && /^smtps?:\/\/[^\s]+$/.test(transport)
+  if (!url && (typeof transport !== 'object' || transport === null)) {
+    throw new KenchiError('CONFIG_STEP_UP', 'emailSender: transport must be a transporter, SMTP options or an smtp:// URL')
+  }
   if (typeof from !== 'string' || from.length === 0) throw new KenchiError('CONFIG_STEP_UP', 'emailSender: from is required')
   const compose = options.compose ?? defaultCompose
   let own: MailTransport | undefined
   let mailer: Promise<MailTransport> | undefined
   const getMailer = () => {
     mailer ??= (async () => {
-      if (typeof (transport as MailTransport).sendMail === 'function') return transport as MailTransport
-      own = await nodemailerTransport(transport as Record<string, unknown>, 'emailSender', 'CONFIG_STEP_UP')
+      if (!url && typeof (transport as MailTransport).sendMail === 'function') return transport as MailTransport
+      own = await nodemailerTransport(transport as Record<string, unknown> | string, 'emailSender', 'CONFIG_STEP_UP')
       return own
     })()
     return mailer

@@ -94,45 +94,55 @@ export interface StepUpOptions {
   now?: () => number
 }
 
+/**
+ * Who a step-up is for: `loginId`, the identifier given to `verify()` as `loginId` (what
+ * the customer typed). `userId` is accepted as a synonym: either of the event's identities
+ * matches. See docs/decisions/0007-login-identity.md.
+ */
+export type StepUpIdentity = { loginId: string; userId?: string } | { userId: string; loginId?: string }
+
 export interface StepUp {
   /**
    * Issues a code for a verdict and sends it to `to`, the address the app has on file for
-   * `userId`. Pass `to: undefined` when there is no such account: the answer is the same
+   * the account. Pass `to: undefined` when there is no such account: the answer is the same
    * and nothing is sent. Resolves before the delivery finishes.
    */
-  start(request: { eventId: string; userId: string; to: string | undefined; ip?: string }): Promise<StepUpStarted | StepUpFailure>
+  start(request: StepUpIdentity & { eventId: string; to: string | undefined; ip?: string }): Promise<StepUpStarted | StepUpFailure>
   /**
    * Checks a code typed by the user. On success reports `challenge_passed` (the device is
    * now trusted for the user); on the last allowed wrong attempt reports
    * `challenge_failed` (once per event). `deviceId`, when given (from a verdict in the same request),
    * must be the event's device.
    */
-  check(request: { eventId: string; userId: string; code: string; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
+  check(request: StepUpIdentity & { eventId: string; code: string; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
   /**
    * Checks a code from the user's authenticator app (TOTP, RFC 6238) instead of a mailed
    * one; `secret` is the user's enrolled secret (base32 or bytes). Needs no `start()`.
    * Same bindings, attempts, limits and outcomes as `check`; a code already used for this
-   * user reads `STEP_UP_USED`.
+   * user reads `STEP_UP_USED`. `secret: undefined` (no such account, or no authenticator
+   * enrolled) answers exactly as a wrong code does.
    */
-  checkTotp(request: { eventId: string; userId: string; code: string; secret: string | Uint8Array; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
+  checkTotp(request: StepUpIdentity & { eventId: string; code: string; secret: string | Uint8Array | undefined; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
   /**
    * WebAuthn request options for a passkey step-up: pass them to
    * `navigator.credentials.get()` (e.g. `PublicKeyCredential.parseRequestOptionsFromJSON`).
-   * `credentials` are the user's registered passkeys from your user table.
+   * `credentials` are the user's registered passkeys from your user table; `[]` for an
+   * unknown account (or one without passkeys) lists one decoy id derived from the login
+   * hash, the same on every request, so the answer does not tell.
    */
-  passkeyOptions(request: { eventId: string; userId: string; credentials: ReadonlyArray<{ id: string; transports?: string[] }>; ip?: string }): Promise<
+  passkeyOptions(request: StepUpIdentity & { eventId: string; credentials: ReadonlyArray<{ id: string; transports?: string[] }>; ip?: string }): Promise<
     { ok: true; options: Record<string, unknown> } | StepUpFailure
   >
   /**
    * Checks the browser's assertion (`credential.toJSON()`) against the stored passkey
    * `{ id, publicKey, counter }`. On success reports `challenge_passed` and resolves the
-   * authenticator's new signature counter to save.
+   * authenticator's new signature counter to save. `credential: undefined` (no such
+   * account or passkey) answers exactly as an assertion that does not verify.
    */
-  checkPasskey(request: {
+  checkPasskey(request: StepUpIdentity & {
     eventId: string
-    userId: string
     response: unknown
-    credential: { id: string; publicKey: Uint8Array; counter: number; transports?: string[] }
+    credential: { id: string; publicKey: Uint8Array; counter: number; transports?: string[] } | undefined
     deviceId?: string
     ip?: string
   }): Promise<{ ok: true; newCounter: number } | StepUpFailure>
@@ -178,11 +188,13 @@ export function createStepUp(options: StepUpOptions): StepUp {
   if (totpOptions.window !== undefined && (!Number.isInteger(totpOptions.window) || totpOptions.window < 0 || totpOptions.window > 10)) fail('totp.window must be 0–10')
 
   const mac = (...parts: string[]) => createHmac('sha256', key).update(parts.join('\n'), 'utf8').digest('base64url')
+  /** The identity a step-up is bound to: the login hash (known and unknown accounts alike), else the user hash. */
+  const who = (event: EventRecord): string => event.loginHash ?? event.userHash ?? ''
   const failure = (code: StepUpErrorCode, extra: Partial<StepUpFailure> = {}): StepUpFailure => ({ ok: false, code, ...extra })
 
   /** The store key of one code: a keyed hash of everything the code is bound to. The code itself is never stored. */
   const codeKey = (event: EventRecord, gen: number, code: string) =>
-    `su:c:${event.id}:${gen}:${mac('code', event.id, String(gen), event.userHash ?? '', event.deviceId ?? '', event.action, code)}`
+    `su:c:${event.id}:${gen}:${mac('code', event.id, String(gen), who(event), event.deviceId ?? '', event.action, code)}`
 
   async function guard(call: () => Promise<void>): Promise<void> {
     try {
@@ -195,7 +207,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
 
   /** Counts one request per user, device and IP (and address); a failure when any is over its limit. */
   async function rateLimit(event: EventRecord, ip: string | undefined, to: string | undefined, at: number, forStart = false): Promise<StepUpFailure | undefined> {
-    const counters: Array<[string, number]> = [[`su:rl:u:${event.userHash}`, limits.user]]
+    const counters: Array<[string, number]> = [[`su:rl:u:${who(event)}`, limits.user]]
     if (event.deviceId !== undefined) counters.push([`su:rl:d:${event.deviceId}`, limits.dev])
     const addr = ip ?? event.ip
     if (addr !== undefined) counters.push([`su:rl:i:${addr}`, limits.ip])
@@ -207,14 +219,18 @@ export function createStepUp(options: StepUpOptions): StepUp {
     return over ? failure('STEP_UP_RATE_LIMITED', { retryAfterMs: limitWindow }) : undefined
   }
 
-  /** Reads the event and checks it belongs to this user and may be stepped up. */
-  async function load(eventId: unknown, userId: unknown, at: number): Promise<EventRecord | StepUpFailure> {
-    if (typeof eventId !== 'string' || !EVENT_ID.test(eventId) || typeof userId !== 'string' || userId.length === 0 || userId.length > 512) {
+  /** Reads the event and checks it belongs to this identity and may be stepped up. */
+  async function load(request: { eventId?: unknown; loginId?: unknown; userId?: unknown }, at: number): Promise<EventRecord | StepUpFailure> {
+    const { eventId } = request
+    const id = request.loginId ?? request.userId
+    if (typeof eventId !== 'string' || !EVENT_ID.test(eventId) || typeof id !== 'string' || id.length === 0 || id.length > 512) {
       return failure('STEP_UP_INPUT_INVALID')
     }
     const event = await store.getEvent(eventId)
     if (!event) return failure('STEP_UP_EVENT_UNKNOWN')
-    if (event.userHash === undefined || event.userHash !== verifier.hashIdentity('user', userId)) return failure('STEP_UP_MISMATCH')
+    // The login hash (what was typed, known account or not) or the user hash: either identity of the event.
+    const hash = verifier.hashIdentity('user', id)
+    if (hash !== event.loginHash && hash !== event.userHash) return failure('STEP_UP_MISMATCH')
     if (event.decision === 'deny') return failure('STEP_UP_NOT_ALLOWED')
     if (at - event.at > span) return failure('STEP_UP_EXPIRED')
     return event
@@ -227,7 +243,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
     const to = r.to
     if (to !== undefined && (typeof to !== 'string' || to.length === 0 || to.length > 320)) return failure('STEP_UP_INPUT_INVALID')
     await guard(async () => {
-      const event = await load(r.eventId, r.userId, at)
+      const event = await load(r, at)
       if (!('id' in event)) return void (result = event)
       if (at - event.at > maxAge) return void (result = failure('STEP_UP_EXPIRED'))
       // The address must be the one the verdict was given for, when the app passed one to verify().
@@ -264,7 +280,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
     const code = typeof r.code === 'string' ? r.code.replace(/[\s-]/g, '') : ''
     if (!new RegExp(`^\\d{${digits}}$`).test(code)) return failure('STEP_UP_INPUT_INVALID')
     await guard(async () => {
-      const event = await load(r.eventId, r.userId, at)
+      const event = await load(r, at)
       if (!('id' in event)) return void (result = event)
       if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
       if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
@@ -301,7 +317,8 @@ export function createStepUp(options: StepUpOptions): StepUp {
     const code = typeof r.code === 'string' ? r.code.replace(/[\s-]/g, '') : ''
     let secret: Uint8Array
     try {
-      secret = typeof r.secret === 'string' ? base32Decode(r.secret) : r.secret
+      // No secret (an unknown account, or none enrolled): a random one, so the same checks run and the code is wrong.
+      secret = r.secret === undefined ? randomBytes(20) : typeof r.secret === 'string' ? base32Decode(r.secret) : r.secret
     } catch {
       return failure('STEP_UP_INPUT_INVALID')
     }
@@ -309,7 +326,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
       return failure('STEP_UP_INPUT_INVALID')
     }
     await guard(async () => {
-      const event = await load(r.eventId, r.userId, at)
+      const event = await load(r, at)
       if (!('id' in event)) return void (result = event)
       if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
       if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
@@ -325,7 +342,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
       }
       // A TOTP code is valid for a while: refuse it a second time for this user.
       const step = (totpOptions.step ?? 30) * 1000
-      if (!(await store.setIfAbsent(`su:totp:${event.userHash}:${counter}`, step * (2 * (totpOptions.window ?? 1) + 2)))) {
+      if (!(await store.setIfAbsent(`su:totp:${event.userHash ?? who(event)}:${counter}`, step * (2 * (totpOptions.window ?? 1) + 2)))) {
         return void (result = failure('STEP_UP_USED'))
       }
       if (!(await store.setIfAbsent(`su:done:${event.id}`, span))) return void (result = failure('STEP_UP_USED'))
@@ -358,12 +375,12 @@ export function createStepUp(options: StepUpOptions): StepUp {
     const lib = await loadWebAuthn()
     const at = now()
     const r = request ?? ({} as typeof request)
-    if (!Array.isArray(r.credentials) || r.credentials.length === 0 || r.credentials.length > 100 || r.credentials.some((c) => typeof c?.id !== 'string')) {
+    if (!Array.isArray(r.credentials) || r.credentials.length > 100 || r.credentials.some((c) => typeof c?.id !== 'string')) {
       return failure('STEP_UP_INPUT_INVALID')
     }
     let result: { ok: true; options: Record<string, unknown> } | StepUpFailure | undefined
     await guard(async () => {
-      const event = await load(r.eventId, r.userId, at)
+      const event = await load(r, at)
       if (!('id' in event)) return void (result = event)
       if (at - event.at > maxAge) return void (result = failure('STEP_UP_EXPIRED'))
       if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
@@ -371,7 +388,12 @@ export function createStepUp(options: StepUpOptions): StepUp {
       if (limited) return void (result = limited)
       const generated = await lib.generateAuthenticationOptions({
         rpID: passkey!.rpId,
-        allowCredentials: r.credentials.map((c) => ({ id: c.id, ...(c.transports ? { transports: c.transports as never } : {}) })),
+        // No passkeys (an unknown account, or none registered): one decoy id from the login
+        // hash, the same on every request, so the options look like a real account's.
+        allowCredentials:
+          r.credentials.length > 0
+            ? r.credentials.map((c) => ({ id: c.id, ...(c.transports ? { transports: c.transports as never } : {}) }))
+            : [{ id: createHmac('sha256', key).update(`passkey-decoy\n${who(event)}`).digest().subarray(0, 16).toString('base64url') }],
         userVerification: passkey!.userVerification ?? 'preferred',
         timeout: passkeyTimeout,
       })
@@ -388,12 +410,12 @@ export function createStepUp(options: StepUpOptions): StepUp {
     const r = request ?? ({} as typeof request)
     const challenge = clientChallenge(r.response)
     const credential = r.credential
-    if (challenge === undefined || typeof credential?.id !== 'string' || !(credential.publicKey instanceof Uint8Array) || typeof credential.counter !== 'number') {
+    if (challenge === undefined || (credential !== undefined && (typeof credential?.id !== 'string' || !(credential.publicKey instanceof Uint8Array) || typeof credential.counter !== 'number'))) {
       return failure('STEP_UP_INPUT_INVALID')
     }
     let result: { ok: true; newCounter: number } | StepUpFailure | undefined
     await guard(async () => {
-      const event = await load(r.eventId, r.userId, at)
+      const event = await load(r, at)
       if (!('id' in event)) return void (result = event)
       if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
       if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
@@ -410,6 +432,8 @@ export function createStepUp(options: StepUpOptions): StepUp {
       }
       let verified: Awaited<ReturnType<WebAuthn['verifyAuthenticationResponse']>> | undefined
       try {
+        // No stored passkey (an unknown account): nothing can verify; the answer is an invalid assertion's.
+        if (credential === undefined) throw new Error('no credential')
         verified = await lib.verifyAuthenticationResponse({
           response: r.response as Parameters<WebAuthn['verifyAuthenticationResponse']>[0]['response'],
           expectedChallenge: challenge,
