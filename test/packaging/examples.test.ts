@@ -108,10 +108,10 @@ async function start(dir: string): Promise<Shop> {
   }
 }
 
-/** The `kenchi-token` a page sends with its next POST to `path` (form field or JSON member), parsed. */
-function captureToken(page: Page, path: string): Promise<ReturnType<typeof parseToken>> {
+/** The token a page sends with its next POST to one of `paths` (form field `kenchi-token` or JSON member `kenchiToken`), parsed. */
+function captureToken(page: Page, paths: string[]): Promise<ReturnType<typeof parseToken>> {
   return page
-    .waitForRequest((request) => request.method() === 'POST' && new URL(request.url()).pathname === path)
+    .waitForRequest((request) => request.method() === 'POST' && paths.includes(new URL(request.url()).pathname))
     .then((request) => {
       const body = request.postData() ?? ''
       const token = body.startsWith('{') ? (JSON.parse(body) as { kenchiToken?: string }).kenchiToken : new URLSearchParams(body).get('kenchi-token')
@@ -119,12 +119,12 @@ function captureToken(page: Page, path: string): Promise<ReturnType<typeof parse
     })
 }
 
-/** The script-tag shops: fill the login form, submit, and return the text of #result on the page that answers. */
+/** Fills the login form, submits it, and returns the text of #result on the page (or view) that answers, the token sent and the path. */
 async function formLogin(page: Page, shop: Shop, email: string, password = PASSWORD) {
   await page.goto(`${shop.url}/login`)
   await page.fill('input[name=email]', email)
   await page.fill('input[name=password]', password)
-  const token = captureToken(page, '/login')
+  const token = captureToken(page, ['/login', '/api/login'])
   await page.click('button[type=submit]')
   await page.waitForSelector('#result, input[name=code]')
   return { result: (await page.locator('#result').textContent({ timeout: 100 }).catch(() => ''))?.trim() ?? '', token: await token, path: new URL(page.url()).pathname }
@@ -133,17 +133,18 @@ async function formLogin(page: Page, shop: Shop, email: string, password = PASSW
 async function typeCode(page: Page, shop: Shop, email: string) {
   const code = await shop.waitFor(new RegExp(`\\[mail to ${email.replace(/[.]/g, '\\.')}\\] your code: (\\d{6})`))
   await page.fill('input[name=code]', code)
-  await page.click('form[action="/login/code"] button[type=submit]')
+  await page.click('form:has(input[name=code]) button[type=submit]')
   await page.waitForSelector('#result')
   return (await page.textContent('#result'))?.trim()
 }
 
-describe.each(['express', 'fastify', 'hono'])('examples/%s with the packed tarballs, in Chromium', (name) => {
+describe.each(['express', 'fastify', 'hono', 'vite-spa'])('examples/%s with the packed tarballs, in Chromium', (name) => {
   let project: { dir: string; remove(): void }
   let shop: Shop
 
   beforeAll(async () => {
-    project = await prepare(name)
+    // The single-page storefront is built with Vite first (`npm run build`), as its README says.
+    project = await prepare(name, { build: name === 'vite-spa' })
     shop = await start(project.dir)
   }, 120_000)
   afterAll(async () => {
