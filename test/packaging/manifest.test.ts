@@ -138,6 +138,23 @@ describe('the tarballs installed alone', () => {
     expect(out.redis).toMatch(/^CONFIG_STORE .*npm install ioredis/)
   })
 
+  it('a bundler keeps `import "@kenchi/client/kenchi.min.js"` (sideEffects) and drops the unused ES module', async () => {
+    const { rollup } = await import('rollup')
+    const { default: nodeResolve } = await import('@rollup/plugin-node-resolve')
+    const bundle = async (source: string) => {
+      writeFileSync(join(dir, 'entry.js'), source)
+      const build = await rollup({ input: join(dir, 'entry.js'), plugins: [nodeResolve({ browser: true, rootDir: dir })], onwarn: () => {} })
+      const { output } = await build.generate({ format: 'es' })
+      await build.close()
+      return output[0].code
+    }
+    const script = readFileSync(join(dir, 'node_modules', '@kenchi', 'client', 'dist', 'kenchi.min.js'), 'utf8')
+    const kept = await bundle("import '@kenchi/client/kenchi.min.js'\n")
+    expect(kept.length).toBeGreaterThan(script.length * 0.9)
+    // The ES modules are still side-effect free: importing a name and not using it leaves nothing.
+    expect((await bundle("import { createKenchi } from '@kenchi/client'\n")).trim()).toBe('')
+  })
+
   it('types compile with skipLibCheck: false for an app using any one store and any adapter', async () => {
     const tsconfig = {
       compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'], lib: ['ES2022', 'DOM'] },
