@@ -22,8 +22,12 @@ const packs = tempProject('tarballs')
 let tarballs: Record<'protocol' | 'client' | 'server', string>
 let browser: Browser
 
+let tarballsReady: Promise<void>
 beforeAll(async () => {
-  ;[tarballs, browser] = await Promise.all([packAll(packs.dir), launchChromium()])
+  tarballsReady = packAll(packs.dir).then((packed) => {
+    tarballs = packed
+  })
+  ;[browser] = await Promise.all([launchChromium(), tarballsReady])
 }, 120_000)
 afterAll(async () => {
   await browser?.close()
@@ -126,8 +130,10 @@ async function formLogin(page: Page, shop: Shop, email: string, password = PASSW
   await page.fill('input[name=password]', password)
   const token = captureToken(page, ['/login', '/api/login'])
   await page.click('button[type=submit]')
-  await page.waitForSelector('#result, input[name=code]')
-  return { result: (await page.locator('#result').textContent({ timeout: 100 }).catch(() => ''))?.trim() ?? '', token: await token, path: new URL(page.url()).pathname }
+  // The answer: a #result message, or the code form of a step-up.
+  const answer = await page.waitForSelector('#result, input[name=code]')
+  const result = (await answer.evaluate((element) => (element.id === 'result' ? element.textContent : '')))?.trim() ?? ''
+  return { result, token: await token, path: new URL(page.url()).pathname }
 }
 
 async function typeCode(page: Page, shop: Shop, email: string) {
@@ -138,18 +144,28 @@ async function typeCode(page: Page, shop: Shop, email: string) {
   return (await page.textContent('#result'))?.trim()
 }
 
-describe.each(['express', 'fastify', 'hono', 'vite-spa'])('examples/%s with the packed tarballs, in Chromium', (name) => {
-  let project: { dir: string; remove(): void }
+const EXAMPLES = ['express', 'fastify', 'hono', 'vite-spa'] as const
+// Installed side by side (npm waits on disk and cache more than on the CPU); each shop starts
+// when its tests begin. The single-page storefront is built with Vite first (`npm run build`),
+// as its README says.
+let prepared: Record<string, Promise<{ dir: string; remove(): void }>>
+beforeAll(() => {
+  prepared = Object.fromEntries(EXAMPLES.map((name) => [name, tarballsReady.then(() => prepare(name, { build: name === 'vite-spa' }))]))
+  // Failures surface in each example's own beforeAll.
+  for (const p of Object.values(prepared)) p.catch(() => {})
+})
+afterAll(async () => {
+  for (const p of Object.values(prepared ?? {})) (await p.catch(() => undefined))?.remove()
+})
+
+describe.each(EXAMPLES)('examples/%s with the packed tarballs, in Chromium', (name) => {
   let shop: Shop
 
   beforeAll(async () => {
-    // The single-page storefront is built with Vite first (`npm run build`), as its README says.
-    project = await prepare(name, { build: name === 'vite-spa' })
-    shop = await start(project.dir)
-  }, 120_000)
+    shop = await start((await prepared[name]!).dir)
+  }, 180_000)
   afterAll(async () => {
     await shop?.stop()
-    project?.remove()
   })
 
   it('allow logs in; the token is signed, for this origin, with the worker signal collected', async () => {
