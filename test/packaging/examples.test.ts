@@ -14,7 +14,7 @@ import { parseToken } from '@kenchi/protocol'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../support/browser.js'
-import { watchProblems } from '../support/demo-browser.js'
+import { customerContext, HIDE_AUTOMATION, watchProblems } from '../support/demo-browser.js'
 import { install, npm, packAll, ROOT, tempProject } from './support.js'
 
 const PASSWORD = 'Sakura-2026'
@@ -64,12 +64,12 @@ async function prepare(name: string, { build = false } = {}): Promise<{ dir: str
   return project
 }
 
-async function start(dir: string): Promise<Shop> {
+async function start(dir: string, { testMode = true } = {}): Promise<Shop> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const child: ChildProcess = spawn(process.execPath, ['--env-file=.env', 'server.js'], {
     cwd: dir,
-    env: { ...process.env, NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', ORIGIN: url, KENCHI_TEST_MODE: '1' },
+    env: { ...process.env, NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', ORIGIN: url, KENCHI_TEST_MODE: testMode ? '1' : '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -123,13 +123,26 @@ function captureToken(page: Page, paths: string[]): Promise<ReturnType<typeof pa
     })
 }
 
+/**
+ * Presses and releases the submit button like a hand: `page.click` releases within a
+ * millisecond, which the scripted-input rule counts as a doubt under the default rules.
+ */
+async function pressLikeAHand(page: Page): Promise<void> {
+  const box = (await page.locator('button[type=submit]').first().boundingBox())!
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 })
+  await page.mouse.down()
+  await page.waitForTimeout(90)
+  await page.mouse.up()
+}
+
 /** Fills the login form, submits it, and returns the text of #result on the page (or view) that answers, the token sent and the path. */
-async function formLogin(page: Page, shop: Shop, email: string, password = PASSWORD) {
+async function formLogin(page: Page, shop: Shop, email: string, password = PASSWORD, { hand = false } = {}) {
   await page.goto(`${shop.url}/login`)
   await page.fill('input[name=email]', email)
   await page.fill('input[name=password]', password)
   const token = captureToken(page, ['/login', '/api/login'])
-  await page.click('button[type=submit]')
+  if (hand) await pressLikeAHand(page)
+  else await page.click('button[type=submit]')
   // The answer: a #result message, or the code form of a step-up.
   const answer = await page.waitForSelector('#result, input[name=code]')
   const result = (await answer.evaluate((element) => (element.id === 'result' ? element.textContent : '')))?.trim() ?? ''
@@ -211,6 +224,52 @@ describe.each(EXAMPLES)('examples/%s with the packed tarballs, in Chromium', (na
     const context = await browser.newContext()
     const page = await context.newPage()
     expect((await formLogin(page, shop, 'deny@kenchi.test')).result).toBe('Login refused.')
+    await context.close()
+  })
+})
+
+// The same shop without test mode: the default rules judge for real. A browser that shows no
+// automation (Playwright's flags hidden, pressed like a hand) logs in on its first visit; the
+// same account from another device must confirm by code, after which that device is known;
+// plain headless Chromium is denied as automation, which is why test mode exists.
+describe('examples/express with the default rules (no test mode)', () => {
+  let shop: Shop
+  let person: Browser
+
+  beforeAll(async () => {
+    ;[shop, person] = await Promise.all([prepared.express!.then(({ dir }) => start(dir, { testMode: false })), launchChromium(HIDE_AUTOMATION)])
+  }, 180_000)
+  afterAll(async () => {
+    await shop?.stop()
+    await person?.close()
+  })
+
+  const lastVerdict = () => [...shop.output().matchAll(/kenchi login (.*)/g)].at(-1)?.[1]
+
+  it('first login allow; a new device gets a code, and is known once the code passed', async () => {
+    const laptop = await customerContext(person, 0)
+    const first = await formLogin(await laptop.newPage(), shop, 'hanako@example.jp', PASSWORD, { hand: true })
+    expect(lastVerdict()).toMatch(/^allow\b/)
+    expect(first.result).toBe('Welcome back, hanako@example.jp.')
+
+    const phone = await customerContext(person, 1)
+    const page = await phone.newPage()
+    const second = await formLogin(page, shop, 'hanako@example.jp', PASSWORD, { hand: true })
+    expect(lastVerdict()).toMatch(/^challenge\b/)
+    expect(second.path).toBe('/login/code')
+    expect(await typeCode(page, shop, 'hanako@example.jp')).toBe('Welcome back, hanako@example.jp.')
+    const third = await formLogin(await phone.newPage(), shop, 'hanako@example.jp', PASSWORD, { hand: true })
+    expect(lastVerdict()).toMatch(/^allow\b.*USER_DEVICE/)
+    expect(third.result).toBe('Welcome back, hanako@example.jp.')
+    await laptop.close()
+    await phone.close()
+  }, 60_000)
+
+  it('plain headless Chromium is denied as automation', async () => {
+    const context = await browser.newContext()
+    const login = await formLogin(await context.newPage(), shop, 'hanako@example.jp')
+    expect(lastVerdict()).toMatch(/^deny\b.*AUTOMATION/)
+    expect(login.result).toBe('Login refused.')
     await context.close()
   })
 })
