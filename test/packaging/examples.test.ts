@@ -5,7 +5,8 @@
 // mode (docs/testing.md), as an integrator's own end-to-end tests would: tokens are checked
 // for real, verdicts are fixed, so every path is deterministic: `allow` logs in, `challenge`
 // sends a code (read from the shop's terminal) that logs in, `deny` is refused, a wrong
-// password gets the same answer as an unknown account.
+// password gets the same answer as an unknown account. The Express shop also runs once with
+// the default rules, as in production (last block).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { cpSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'

