@@ -60,6 +60,7 @@ export const REASON_LABELS = {
   STORE_UNAVAILABLE: 'Store unavailable',
   INTERNAL_ERROR: 'Internal error',
   RULE_FAILED: 'A rule failed (skipped)',
+  TEST_MODE: 'Test mode (fixed verdict)',
 }
 
 /** Every reason code: `{ code: { label, description } }`. A code without a label shows its description. */

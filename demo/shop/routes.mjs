@@ -76,13 +76,17 @@ export function shopRouter(ctx) {
   router.post(
     '/login',
     form,
-    // loginId: the address typed, whether an account has it or not, so velocity limits and
-    // attack mode count a bot's guesses at unknown addresses. userId (and email) only for an
-    // existing account, so the account history (new device, known device) is about real
-    // customers.
-    kenchi.guard('login', (req) => {
+    // Decision 0007: the password first (the same scrypt work for an unknown address), then
+    // verify() with loginId, the address typed (velocity limits and attack mode count a bot's
+    // guesses at unknown addresses), and userId (and email) only for an account whose
+    // password is right, so the account history (new device, known device) is about the
+    // account holder.
+    kenchi.guard('login', async (req) => {
       const email = normalEmail(req.body?.email)
-      return { ...(email ? { loginId: email } : {}), ...(accounts.has(email) ? { userId: email, email } : {}) }
+      const account = accounts.get(email)
+      const passwordOk = account ? await checkPassword(account, passwordOf(req.body?.password)) : await checkPassword(DUMMY, '')
+      req.passwordOk = passwordOk && account !== undefined
+      return { ...(email ? { loginId: email } : {}), ...(req.passwordOk ? { userId: email, email } : {}) }
     }),
     async (req, res) => {
       const verdict = req.kenchi
@@ -90,7 +94,7 @@ export function shopRouter(ctx) {
       const s = sessionOf(req, res)
       const email = normalEmail(req.body?.email)
       const account = accounts.get(email)
-      const passwordOk = account ? await checkPassword(account, passwordOf(req.body?.password)) : await checkPassword(DUMMY, '')
+      const passwordOk = req.passwordOk === true
       if (verdict.decision === 'deny') {
         return page(res, 403, 'Log in', `${notice('We could not log you in right now. Please try again later.')}${verdictPanel(verdict)}${loginForm()}`, s)
       }

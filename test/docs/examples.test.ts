@@ -101,7 +101,11 @@ function visitor(url: string, device: TestDevice) {
     if (set) cookie = set.split(';')[0]!
     return { status: response.status, location: response.headers.get('location'), body: await response.text(), headers: response.headers }
   }
-  return { login: (body: Record<string, string>, withToken = true) => request('/login', body, withToken), post: (path: string, body: Record<string, string>) => request(path, body, false) }
+  const json = async (path: string, body: unknown) => {
+    const response = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) })
+    return (await response.json()) as unknown
+  }
+  return { login: (body: Record<string, string>, withToken = true) => request('/login', body, withToken), post: (path: string, body: Record<string, string>) => request(path, body, false), json }
 }
 
 let inbox: Inbox
@@ -179,7 +183,8 @@ describe('docs/step-up.md "An Express shop, copy-paste" runs as written', () => 
   let app: Running
   beforeAll(async () => {
     app = await run(
-      docBlock('docs/step-up.md', 'step-up-express'),
+      // The shop, then the prompt's two JSON routes from "The prompt in the page".
+      `${docBlock('docs/step-up.md', 'step-up-express')}\n\n${docBlock('docs/step-up.md', 'step-up-json')}`,
       `${ACCOUNT}
 async function findAccount(loginId) { return __accounts.get(loginId) }
 async function findAccountById(id) { return [...__accounts.values()].find((a) => a.id === id) }
@@ -216,11 +221,24 @@ async function checkPassword(account, password) { return account !== undefined &
     const again = await visitor(app.url, laptopKey).login({ login: 'hanako@example.jp', password: 'Sakura-2026' })
     expect([again.status, again.location]).toEqual([303, '/account'])
   })
+
+  it("the prompt's JSON routes pass the results through: cool-down on resend, wrong code, right code", async () => {
+    // The account has history from the test above: a new device is challenged.
+    const phone = visitor(app.url, await newDevice())
+    const count = inbox.mails.filter((m) => m.to.includes('hanako@example.jp')).length
+    expect((await phone.login({ login: 'hanako@example.jp', password: 'Sakura-2026' })).location).toBe('/login/code')
+    const code = codeIn(await inbox.waitFor('hanako@example.jp', count + 1))
+    const resend = await phone.json('/login/resend.json', {})
+    expect(resend).toMatchObject({ ok: false, code: 'STEP_UP_COOLDOWN' })
+    expect(await phone.json('/login/code.json', { code: code === '000000' ? '111111' : '000000' })).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 })
+    expect(await phone.json('/login/code.json', { code })).toEqual({ ok: true })
+    expect(await visitor(app.url, await newDevice()).json('/login/code.json', { code })).toEqual({ ok: false, code: 'STEP_UP_NOT_STARTED' })
+  })
 })
 
 describe('docs/testing.md Playwright example runs as written', () => {
   it('test mode gives the automated Chromium the fixed verdicts', async () => {
-    const app = await run(docBlock('docs/testing.md', 'testing-playwright'), '', { CHROME_PATH: findChromium() }, dirs, false)
+    const app = await run(docBlock('docs/testing.md', 'testing-playwright'), '', { CHROME_PATH: findChromium() ?? '' }, dirs, false)
     await app.exited
     expect(app.output()).toContain('playwright example passed')
     expect(app.code()).toBe(0)

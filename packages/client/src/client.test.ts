@@ -4,7 +4,7 @@
 // verifier answering the challenge endpoint and checking the tokens.
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ACTION_PATTERN, parseToken } from '@kenchi/protocol'
 import { createVerifier, memoryStore } from '@kenchi/server'
 import { createClient, KenchiClientError } from './client.js'
@@ -25,6 +25,7 @@ const server = setupServer(
   }),
   http.post(`${ORIGIN}/down/challenge`, () => HttpResponse.error()),
   http.post(`${ORIGIN}/broken/challenge`, () => HttpResponse.json({ challenge: 'kc1.nope.nope' })),
+  http.post(`${ORIGIN}/refusing/challenge`, () => HttpResponse.json({ error: 'CHALLENGE_ORIGIN' }, { status: 403 })),
 )
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
@@ -105,5 +106,35 @@ describe('createKenchi against the wire format', () => {
 
   it('validates actions exactly as the protocol does', () => {
     expect(String(ACTION_PATTERN)).toBe('/^[a-z][a-z0-9_-]{0,31}$/')
+  })
+})
+
+describe('diagnostics in the console', () => {
+  it('warns once per reason when the challenge endpoint refuses, naming the status, code, action and page origin', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const kenchi = createClient({ endpoint: `${ORIGIN}/refusing`, signals: CORE_SIGNALS, recorder: false })
+      await expect(kenchi.token('login')).rejects.toMatchObject({ code: 'challenge', message: 'challenge endpoint answered 403 CHALLENGE_ORIGIN without a challenge' })
+      await expect(kenchi.token('login')).rejects.toBeInstanceOf(KenchiClientError)
+      expect(warn.mock.calls).toEqual([[`Kenchi: ${ORIGIN}/refusing/challenge refused "login" from ${ORIGIN}: 403 CHALLENGE_ORIGIN; forms post without a token`]])
+    } finally {
+      warn.mockRestore()
+    }
+  })
+
+  it('createKenchi without workerUrl warns once; workerUrl: false is silent', async () => {
+    vi.resetModules()
+    const fresh = await import('./kenchi.js')
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      fresh.createKenchi({ endpoint, recorder: false, workerUrl: false })
+      expect(warn).not.toHaveBeenCalled()
+      fresh.createKenchi({ endpoint, recorder: false })
+      fresh.createKenchi({ endpoint, recorder: false })
+      expect(warn).toHaveBeenCalledTimes(1)
+      expect(String(warn.mock.calls[0]![0])).toContain('no workerUrl')
+    } finally {
+      warn.mockRestore()
+    }
   })
 })

@@ -62,6 +62,9 @@ interface CachedChallenge {
 // Actions, as the protocol defines them (ACTION_PATTERN), repeated to keep the challenge validator out of the early script.
 const ACTION = /^[a-z][a-z0-9_-]{0,31}$/
 
+/** Refusals already reported in the console (status and error code). */
+const warned = new Set<string>()
+
 // A challenge this close to expiry is not used; a fresh one is fetched instead.
 const EXPIRY_MARGIN_MS = 30_000
 
@@ -106,10 +109,18 @@ export function createClient(options: KenchiOptions & { signals: readonly Signal
     } catch (error) {
       throw new KenchiClientError('challenge', `challenge request failed: ${String(error)}`)
     }
-    const answer: unknown = response.ok ? await response.json().catch(() => undefined) : undefined
-    const challenge = (answer as { challenge?: unknown } | undefined)?.challenge
+    const answer = (await response.json().catch(() => undefined)) as { challenge?: unknown; error?: unknown } | undefined
+    const challenge = response.ok ? answer?.challenge : undefined
     const payload = peekChallenge(challenge)
-    if (!payload) throw new KenchiClientError('challenge', `challenge endpoint answered ${response.status} without a challenge`)
+    if (!payload) {
+      // Said once per reason in the console: a refused challenge (origin, action) otherwise fails silently.
+      const why = `${response.status} ${answer?.error ?? ''}`
+      if (!warned.has(why)) {
+        warned.add(why)
+        console.warn(`Kenchi: ${endpoint}/challenge refused "${action}" from ${globalThis.location?.origin}: ${why}; forms post without a token`)
+      }
+      throw new KenchiClientError('challenge', `challenge endpoint answered ${why} without a challenge`)
+    }
     // Judge expiry by the server's own lifetime, so a wrong client clock does not matter.
     return { challenge: challenge as string, expiresAt: Date.now() + (payload.exp - payload.iat) * 1000 }
   }

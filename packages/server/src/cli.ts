@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseToken, TOKEN_ERRORS, type ParsedToken } from '@kenchi/protocol'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
+import { formatFindings, runDoctor } from './doctor.js'
 
 const USAGE = `usage: npx @kenchi/server <command>
   keygen [--id <key id>] [--env]
@@ -18,7 +19,12 @@ const USAGE = `usage: npx @kenchi/server <command>
   inspect <token | -> [--secret <challenge secret>] [--json]
       Decodes a token (or reads it from standard input with -) and explains it. Checks the
       structure, the device signature (the key is in the token) and, with --secret, the
-      challenge MAC. Says nothing about replay: that needs the server's store.`
+      challenge MAC. Says nothing about replay: that needs the server's store.
+  doctor <page url> [--endpoint /kenchi] [--action login] [--origin <origin>] [--json]
+      Checks a running deployment from the outside: the page's script tag, the client
+      files and their content types, the Content-Security-Policy, the challenge endpoint
+      for the page's origin and a foreign one, and the server's clock. Says what is wrong
+      in words; exit code 1 when something failed.`
 
 export interface CliIo {
   out(text: string): void
@@ -34,13 +40,14 @@ const processIo: CliIo = {
   now: () => Date.now(),
 }
 
-/** Runs the CLI with arguments (without `node` and the script); resolves the exit code. */
-export function runCli(args: readonly string[], io: CliIo = processIo): number {
+/** Runs the CLI with arguments (without `node` and the script); the exit code (a promise for `doctor`). */
+export function runCli(args: readonly string[], io: CliIo = processIo): number | Promise<number> {
   const [command, ...rest] = args
   const flags = parseFlags(rest)
   if (flags === undefined) return usage(io)
   if (command === 'keygen') return keygen(flags, io)
   if (command === 'inspect') return inspect(flags, io)
+  if (command === 'doctor') return doctor(flags, io)
   return usage(io, command === undefined || command === '--help' || command === 'help' ? 0 : 2)
 }
 
@@ -57,7 +64,7 @@ function parseFlags(args: readonly string[]): Flags | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === '--json' || arg === '--env') options.set(arg.slice(2), true)
-    else if (arg === '--id' || arg === '--secret') {
+    else if (arg === '--id' || arg === '--secret' || arg === '--endpoint' || arg === '--action' || arg === '--origin') {
       const value = args[++i]
       if (value === undefined) return undefined
       options.set(arg.slice(2), value)
@@ -106,6 +113,25 @@ function keygen(flags: Flags, io: CliIo): number {
     ),
   )
   return 0
+}
+
+async function doctor(flags: Flags, io: CliIo): Promise<number> {
+  const url = flags.positional[0]
+  if (url === undefined) return usage(io)
+  const text = (name: string) => {
+    const value = flags.options.get(name)
+    return typeof value === 'string' ? value : undefined
+  }
+  const findings = await runDoctor(url, {
+    ...(text('endpoint') ? { endpoint: text('endpoint') } : {}),
+    ...(text('action') ? { action: text('action') } : {}),
+    ...(text('origin') ? { origin: text('origin') } : {}),
+    now: io.now,
+  })
+  io.out(flags.options.get('json') === true ? JSON.stringify(findings, null, 2) : formatFindings(findings))
+  const failed = findings.filter((f) => f.level === 'fail').length
+  if (flags.options.get('json') !== true) io.out(failed === 0 ? 'No problem found.' : `${failed} problem${failed === 1 ? '' : 's'} found.`)
+  return failed === 0 ? 0 : 1
 }
 
 function inspect(flags: Flags, io: CliIo): number {

@@ -18,6 +18,12 @@ export interface AdapterOptions {
   clientDir?: string
   /** Origin to issue challenges for when a request has no Origin header. Default: none (such requests get 400). */
   origin?: string
+  /**
+   * Where a refused challenge request is explained (an origin not in `origins`, a bad action,
+   * no Origin header): called once per reason and origin (at most 100 distinct), with a
+   * sentence and its details. Default `console.warn`; `false` is silent.
+   */
+  logger?: ((message: string, detail: { code: string; origin?: string; action?: unknown }) => void) | false
 }
 
 export interface ResolvedOptions {
@@ -25,6 +31,33 @@ export interface ResolvedOptions {
   serveClient: boolean
   clientDir: string | undefined
   origin: string | undefined
+  /** Reports a refused challenge once per reason and origin. */
+  warn: (code: string, origin: string | undefined, action: unknown) => void
+}
+
+const HINTS: Record<string, string> = {
+  CHALLENGE_ORIGIN: 'the page origin is not in createVerifier({ origins }) (scheme, host and port must match exactly)',
+  CHALLENGE_ACTION: 'the action is not a lower-case word of up to 32 characters (data-kenchi-action, token(action))',
+  ORIGIN_MISSING: 'the request has no Origin header; pass the adapter option origin, or check your proxy keeps the header',
+  BODY_INVALID: 'the body is not JSON {"action": "..."} of at most 1 KB',
+}
+
+function refusalLogger(logger: AdapterOptions['logger']): ResolvedOptions['warn'] {
+  if (logger === false) return () => {}
+  const log = logger ?? ((message: string) => console.warn(message))
+  const seen = new Set<string>()
+  return (code, origin, action) => {
+    origin = origin?.slice(0, 200)
+    const key = `${code} ${origin ?? ''}`
+    if (seen.has(key) || seen.size >= 100) return
+    seen.add(key)
+    const shown = typeof action === 'string' ? JSON.stringify(action.slice(0, 40)) : 'none'
+    log(`Kenchi: challenge refused (${code}) for origin ${origin ?? 'none'}, action ${shown}: ${HINTS[code] ?? code}; the form will post without a token`, {
+      code,
+      ...(origin !== undefined ? { origin } : {}),
+      action,
+    })
+  }
 }
 
 export function resolveOptions(options: AdapterOptions = {}): ResolvedOptions {
@@ -35,6 +68,7 @@ export function resolveOptions(options: AdapterOptions = {}): ResolvedOptions {
     serveClient: options.serveClient ?? true,
     clientDir: options.clientDir,
     origin: options.origin,
+    warn: refusalLogger(options.logger),
   }
 }
 
@@ -116,12 +150,15 @@ export async function challengeResponse(
   const action = typeof body === 'object' && body !== null ? (body as { action?: unknown }).action : undefined
   const origin = originHeader ?? options.origin
   if (typeof action !== 'string' || origin === undefined) {
-    return { status: 400, headers: CHALLENGE_HEADERS, body: JSON.stringify({ error: 'bad_request' }) }
+    const code = origin === undefined ? 'ORIGIN_MISSING' : 'BODY_INVALID'
+    options.warn(code, origin, action)
+    return { status: 400, headers: CHALLENGE_HEADERS, body: JSON.stringify({ error: code }) }
   }
   try {
     return { status: 200, headers: CHALLENGE_HEADERS, body: JSON.stringify(await verifier.challenge({ action, origin })) }
   } catch (error) {
     const code = error instanceof KenchiError ? error.code : 'internal_error'
+    if (code === 'CHALLENGE_ORIGIN' || code === 'CHALLENGE_ACTION') options.warn(code, origin, action)
     const status = code === 'CHALLENGE_ORIGIN' ? 403 : code === 'CHALLENGE_ACTION' ? 400 : 500
     return { status, headers: CHALLENGE_HEADERS, body: JSON.stringify({ error: code }) }
   }

@@ -91,6 +91,16 @@ describe('step-up by e-mail code through a real SMTP server', () => {
   })
 })
 
+describe('emailSender with an smtp:// URL', () => {
+  it('delivers through the SMTP server the URL names', async () => {
+    const sender = emailSender({ transport: `smtp://127.0.0.1:${inbox.port}`, from: 'no-reply@shop.example' })
+    const before = inbox.mails.filter((m) => m.to.includes('url@example.jp')).length
+    await sender.send({ to: 'url@example.jp', code: '123456', purpose: 'step-up', action: 'login', expiresAt: Date.now() + 60_000 })
+    expect(codeIn(await inbox.waitFor('url@example.jp', before + 1))).toBe('123456')
+    sender.close()
+  })
+})
+
 describe('step-up failure codes', () => {
   it('STEP_UP_WRONG_CODE counts down, then STEP_UP_TOO_MANY_ATTEMPTS even for the right code; challenge_failed is reported once', async () => {
     const sender = memorySender()
@@ -361,6 +371,8 @@ describe('step-up abuse limits', () => {
       }
     }
     expect(() => emailSender({ transport: null as never, from: 'a@b.example' })).toThrow(/CONFIG_STEP_UP|transport/)
+    expect(() => emailSender({ transport: 'http://smtp.example' as never, from: 'a@b.example' })).toThrow(/smtp:\/\/ URL/)
+    expect(() => emailSender({ transport: 'smtp://user:pass@smtp.example:587', from: 'a@b.example' })).not.toThrow()
     for (const passkey of [{ rpId: 'https://x', origins: ['https://x.example'] }, { rpId: 'x.example', origins: [] }, { rpId: 'x.example', origins: ['x.example'] }]) {
       expect(() => createStepUp({ verifier, secret: randomBytes(32), sender, passkey })).toThrow(/passkey/)
     }
