@@ -1,6 +1,6 @@
 // The stranger's path, on every `npm test`: the three packages packed with `npm pack`, the
 // tarballs (not the workspace) installed into a temporary copy of each shop in examples/,
-// the secrets made with the installed `kenchi-server keygen --env` as each README says, the
+// the secrets made with `npx @kenchi/server keygen --env` as each README says, the
 // shop started, and a real Chromium logging in through it. The shops run in Kenchi's test
 // mode (docs/testing.md), as an integrator's own end-to-end tests would: tokens are checked
 // for real, verdicts are fixed, so every path is deterministic: `allow` logs in, `challenge`
@@ -59,7 +59,9 @@ async function prepare(name: string, { build = false } = {}): Promise<{ dir: str
   const project = tempProject(`example-${name}`)
   cpSync(join(ROOT, 'examples', name), project.dir, { recursive: true, filter: (src) => !/[\\/](node_modules|dist|\.env)$/.test(src) })
   await install(project.dir, [tarballs.protocol, tarballs.client, tarballs.server])
-  const { stdout } = await npm(project.dir, ['exec', '--offline', '--', 'kenchi-server', 'keygen', '--env'])
+  // The README's `npx @kenchi/server keygen --env > .env` (npx = npm exec; the package's only bin runs).
+  const { stdout } = await npm(project.dir, ['exec', '--offline', '--', '@kenchi/server', 'keygen', '--env'])
+  expect(stdout).toMatch(/^KENCHI_SECRET=/m)
   writeFileSync(join(project.dir, '.env'), stdout)
   if (build) await npm(project.dir, ['run', 'build'])
   return project
