@@ -1,4 +1,4 @@
-// The built server package's subpath exports and its `kenchi` command, as an app uses them.
+// The built server package's subpath exports and its `kenchi-server` command, as an app uses them.
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 

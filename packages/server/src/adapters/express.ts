@@ -104,3 +104,19 @@ function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name]
   return Array.isArray(value) ? value[0] : value
 }
+
+// `req.kenchi` and `res.locals.kenchi` on Express's own types (@types/express), once this
+// module is imported.
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verdict `expressKenchi(...).guard(action)` put on the request; undefined on routes without the guard. */
+      kenchi?: Verdict
+    }
+    interface Locals {
+      /** The verdict `expressKenchi(...).guard(action)` put here, for templates. */
+      kenchi?: Verdict
+    }
+  }
+}

@@ -6,6 +6,8 @@
 //   app.post('/login', async (request, reply) => {
 //     const verdict = await kenchi.verify(request, 'login')
 //   })
+// Type only, for the augmentation at the end: erased from the JavaScript, so the adapter still runs without it.
+import type {} from 'fastify'
 import type { Verdict } from '../verdict.js'
 import type { Verifier } from '../verifier.js'
 import {
@@ -25,6 +27,8 @@ export interface FastifyRequestLike {
   headers: Record<string, string | string[] | undefined>
   query?: unknown
   params?: unknown
+  /** The verdict `guard(action)` put here. */
+  kenchi?: Verdict
 }
 
 /** The reply methods the adapter uses; Fastify's `reply` has them all. */
@@ -47,6 +51,12 @@ export interface FastifyKenchi {
   plugin(fastify: FastifyInstanceLike): Promise<void>
   /** Verifies the token in this request (`kenchi-token` body field or `x-kenchi-token` header). Never throws. */
   verify(request: FastifyRequestLike, action: string, extra?: ExtraContext): Promise<Verdict>
+  /**
+   * A `preHandler` hook: verifies, puts the verdict on `request.kenchi`, then the route runs.
+   * `extra(request)` gives the rest of the context (`loginId`, `userId`...) and may be async.
+   * Never throws for a bad token; a rejecting `extra` fails the request like any hook.
+   */
+  guard(action: string, extra?: (request: FastifyRequestLike) => ExtraContext | Promise<ExtraContext>): (request: FastifyRequestLike) => Promise<void>
   /** The `<script>` tag for the client, versioned and with its integrity hash. */
   scriptTag(file?: string): string
 }
@@ -71,14 +81,29 @@ export function fastifyKenchi(verifier: Verifier, options: AdapterOptions = {}):
         })
       }
     },
-    verify(request, action, extra = {}) {
-      return verifier.verify(tokenFrom(request.body, request.headers[TOKEN_HEADER]), {
-        ...(request.ip !== undefined ? { ip: request.ip } : {}),
-        headers: request.headers,
-        ...extra,
-        action,
-      })
+    verify,
+    guard(action, extra) {
+      return async (request) => {
+        request.kenchi = await verify(request, action, extra ? await extra(request) : {})
+      }
     },
     scriptTag,
+  }
+
+  function verify(request: FastifyRequestLike, action: string, extra: ExtraContext = {}): Promise<Verdict> {
+    return verifier.verify(tokenFrom(request.body, request.headers[TOKEN_HEADER]), {
+      ...(request.ip !== undefined ? { ip: request.ip } : {}),
+      headers: request.headers,
+      ...extra,
+      action,
+    })
+  }
+}
+
+// `request.kenchi` on Fastify's own request type, once this module is imported.
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verdict `fastifyKenchi(...).guard(action)` put on the request; undefined on routes without the guard. */
+    kenchi?: Verdict
   }
 }

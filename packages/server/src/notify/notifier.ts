@@ -1,4 +1,5 @@
 import { KenchiError } from '../errors.js'
+import { nodemailerTransport } from '../optional.js'
 import { DeliveryQueue } from './queue.js'
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook.js'
 
@@ -171,9 +172,7 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
     const getMailer = (): Promise<MailTransport> => {
       mailer ??= (async () => {
         if (typeof (transport as MailTransport).sendMail === 'function') return transport as MailTransport
-        const nodemailer = await import('nodemailer')
-        const create = (nodemailer.createTransport ?? (nodemailer as unknown as { default: typeof nodemailer }).default.createTransport) as (o: Record<string, unknown>) => MailTransport
-        ownTransport = create(transport as Record<string, unknown>)
+        ownTransport = await nodemailerTransport(transport as Record<string, unknown>, 'createNotifier', 'CONFIG_NOTIFY')
         return ownTransport
       })()
       return mailer

@@ -1,5 +1,6 @@
 import { KenchiError } from '../errors.js'
 import type { MailTransport } from '../notify/notifier.js'
+import { nodemailerTransport } from '../optional.js'
 
 /** One message carrying a one-time code (and, for confirmations, a link). */
 export interface CodeMessage {
@@ -51,7 +52,11 @@ export function defaultCompose(message: CodeMessage): { subject: string; text: s
   return { subject: `Your code: ${message.code}`, text: lines.join('\n') }
 }
 
-/** Sends codes by e-mail through nodemailer (loaded only when the first message goes out). */
+/**
+ * Sends codes by e-mail through nodemailer (an optional peer dependency, loaded only when the
+ * first message goes out; not needed when `transport` is your own transporter). Without it,
+ * sending rejects with `KenchiError` (`CONFIG_STEP_UP`) saying `npm install nodemailer`.
+ */
 export function emailSender(options: EmailSenderOptions): CodeSender & { close(): void } {
   const { transport, from } = options
   const url = typeof transport === 'string' && /^smtps?:\/\/[^\s]+$/.test(transport)
@@ -65,11 +70,7 @@ export function emailSender(options: EmailSenderOptions): CodeSender & { close()
   const getMailer = () => {
     mailer ??= (async () => {
       if (!url && typeof (transport as MailTransport).sendMail === 'function') return transport as MailTransport
-      const nodemailer = await import('nodemailer')
-      const create = (nodemailer.createTransport ?? (nodemailer as unknown as { default: typeof nodemailer }).default.createTransport) as (
-        o: Record<string, unknown> | string,
-      ) => MailTransport
-      own = create(transport as Record<string, unknown> | string)
+      own = await nodemailerTransport(transport as Record<string, unknown> | string, 'emailSender', 'CONFIG_STEP_UP')
       return own
     })()
     return mailer

@@ -6,6 +6,17 @@ import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, 
 
 const DAY = 86_400_000
 
+/**
+ * The part of an ioredis client (`Redis` or `Cluster`) these types name. Structural on
+ * purpose: an app that never uses the Redis store compiles without ioredis installed, even
+ * with `skipLibCheck: false`. Pass a real ioredis client; nothing else is supported.
+ */
+export interface RedisClientLike {
+  readonly status: string
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void
+  on(event: string, listener: (...args: any[]) => void): unknown
+}
+
 /** Options of {@link redisStore}. Give either `client` or `url` (default `redis://127.0.0.1:6379`). */
 export interface RedisStoreOptions {
   /**
@@ -13,7 +24,7 @@ export interface RedisStoreOptions {
    * not own it: `close()` leaves it connected, and its own options (offline queue,
    * reconnects) stay as the app set them; the store still bounds every call by `commandTimeout`.
    */
-  client?: Redis | Cluster
+  client?: RedisClientLike
   /**
    * Where to connect when no `client` is given, e.g. `redis://:secret@10.0.0.5:6379/0` or
    * `rediss://…` for TLS. The store then owns the client: it is created with
@@ -21,8 +32,8 @@ export interface RedisStoreOptions {
    * automatically, and is quit by `close()`.
    */
   url?: string
-  /** Extra ioredis options for the client the store creates from `url`. */
-  redisOptions?: RedisOptions
+  /** Extra ioredis options (`RedisOptions`) for the client the store creates from `url`. */
+  redisOptions?: { [option: string]: any }
   /** Prepended to every key. Must not contain `{` or `}` (hash tags are the store's). Default `kenchi:`. */
   prefix?: string
   /** Longest a store call may take before it rejects, in ms, whatever Redis is doing. Default 500. */
@@ -229,7 +240,7 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
   let client: Redis | Cluster
   const owned = options.client === undefined
   if (options.client !== undefined) {
-    client = options.client
+    client = options.client as unknown as Redis | Cluster
   } else {
     let IORedis: typeof import('ioredis').Redis
     try {
@@ -243,7 +254,7 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
       maxRetriesPerRequest: 1,
       connectTimeout: 5000,
       retryStrategy: (times) => Math.min(50 * times, 1000),
-      ...options.redisOptions,
+      ...(options.redisOptions as RedisOptions | undefined),
     }
     client = options.url === undefined ? new IORedis(settings) : new IORedis(options.url, settings)
     const onError = options.onError
