@@ -27,6 +27,8 @@ export {
   scriptedFindings,
   scriptedTypingFindings,
   scriptedApproachFindings,
+  onScreenTypingFindings,
+  compositionFindings,
   SCRIPTED_WEIGHTS,
   SCRIPTED_THRESHOLDS,
   behaviourReplayRule,

@@ -1,4 +1,4 @@
-import { extractTiming, type Approach, type TimingFeatures, type TypingTiming } from '@kenchi/protocol'
+import { extractTiming, type Approach, type CompositionTiming, type TimingFeatures, type TypingTiming } from '@kenchi/protocol'
 import { KenchiError } from '../errors.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
@@ -18,6 +18,16 @@ import { ruleMode, type Rule, type RuleOptions } from './types.js'
  * - pointer `ruler-path`: a long approach that is a straight line with equal steps.
  * - pointer `smooth-path`: a long approach whose speed changes too smoothly for a hand
  *   (Bezier generators, `ghost-cursor`). Statistical: challenges alone.
+ * - typing `flat-intervals` (on-screen keyboards): at least 15 latencies without skew, tail
+ *   or spread (random delays between `insertText` calls). Statistical: challenges alone.
+ * - typing `metronome-composition` (IME): composition steps at metronome intervals.
+ * - pointer `instant-tap`: every touch or pen contact released within 4 ms (`page.tap()`,
+ *   `Input.dispatchTouchEvent` with no wait). A doubt, as `instant-click`.
+ * - pointer `constant-tap`: at least 6 contacts whose durations vary by under 2 ms
+ *   (a script's fixed wait between touch start and end).
+ *
+ * Physical-keyboard tests (`constant-hold`, `flat-timing`, `no-long-tail`) apply to
+ * physical-keyboard keys only; on-screen keyboards deliver key-down and key-up together.
  */
 export const SCRIPTED_WEIGHTS: Readonly<Record<string, number>> = {
   'constant-hold': 90,
@@ -29,6 +39,10 @@ export const SCRIPTED_WEIGHTS: Readonly<Record<string, number>> = {
   'ruler-path': 70,
   'smooth-path': 60,
   'no-interaction': 20,
+  'flat-intervals': 60,
+  'metronome-composition': 90,
+  'instant-tap': 40,
+  'constant-tap': 40,
 }
 
 /** Thresholds, calibrated on the human data (bench/behaviour.mjs; docs/behaviour.md). */
@@ -60,6 +74,20 @@ export const SCRIPTED_THRESHOLDS = {
   smoothJerk: 0.3,
   smoothAccel: 0.25,
   smoothMinLength: 100,
+  /**
+   * flat-intervals (on-screen keyboards): at least `tailMinLatencies` latencies with skewness
+   * under `flatIntervalSkew`, kurtosis under `flatIntervalKurtosis`, longest ÷ median under
+   * `flatIntervalTail` and log spread under `flatIntervalLogSd` (0.2 % of 16-latency Aalto windows).
+   */
+  flatIntervalSkew: 0.2,
+  flatIntervalKurtosis: 2.5,
+  flatIntervalTail: 1.7,
+  flatIntervalLogSd: 0.25,
+  /** Least composition steps before IME timing is judged. */
+  minCompositionSteps: 8,
+  /** Least touch/pen contacts before `constant-tap` is judged, and the duration spread (ms) under which it fires. */
+  minTaps: 6,
+  constantTapSd: 2,
 }
 
 export interface ScriptedInputRuleOptions extends RuleOptions {
@@ -94,6 +122,32 @@ export function scriptedTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS
   return out
 }
 
+/**
+ * On-screen keyboard findings (pure): judged on what an on-screen keyboard carries, the
+ * intervals between keys, never on hold times or rollover (docs/behaviour.md "Modalities").
+ */
+export function onScreenTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS): Finding[] {
+  const out: Finding[] = []
+  if (t.upDown.n >= th.minKeys && t.tinyGapRate >= th.tinyGapRate) out.push({ finding: 'instant-next-key', detail: { tinyGapRate: t.tinyGapRate, n: t.upDown.n } })
+  if (t.downDown.n >= th.minKeys && t.downDown.cv < th.metronomeCv) out.push({ finding: 'metronome', detail: { cv: t.downDown.cv, n: t.downDown.n } })
+  else if (
+    t.downDown.n >= th.tailMinLatencies &&
+    t.downDown.skew < th.flatIntervalSkew &&
+    t.downDown.kurtosis < th.flatIntervalKurtosis &&
+    t.tailRatio < th.flatIntervalTail &&
+    t.latencyLogSd < th.flatIntervalLogSd
+  ) {
+    out.push({ finding: 'flat-intervals', detail: { latencySkew: t.downDown.skew, latencyKurtosis: t.downDown.kurtosis, tailRatio: t.tailRatio, latencyLogSd: t.latencyLogSd } })
+  }
+  return out
+}
+
+/** IME findings (pure): composition steps at metronome intervals. */
+export function compositionFindings(c: CompositionTiming, th = SCRIPTED_THRESHOLDS): Finding[] {
+  if (c.interval.n >= th.minCompositionSteps && c.interval.cv < th.metronomeCv) return [{ finding: 'metronome-composition', detail: { cv: c.interval.cv, n: c.interval.n } }]
+  return []
+}
+
 /** Pointer findings for one approach (pure). */
 export function scriptedApproachFindings(a: Approach, th = SCRIPTED_THRESHOLDS): Finding[] {
   const out: Finding[] = []
@@ -119,7 +173,23 @@ export function scriptedFindings(f: TimingFeatures, th = SCRIPTED_THRESHOLDS): {
   for (const a of mouse) {
     for (const finding of scriptedApproachFindings(a, th)) if (!pointer.some((p) => p.finding === finding.finding)) pointer.push(finding)
   }
-  return { typing: scriptedTypingFindings(f.typing, th), pointer }
+  // Touch and pen: contact durations (stream `c`, or the presses of stream `p` in older tokens).
+  const contacts = f.modality.contacts.n
+    ? f.modality.contacts.durations
+    : f.approaches.filter((a) => a.kind !== 0 && a.hold >= 0).map((a) => a.hold)
+  if (contacts.length > 0 && contacts.every((d) => d >= 0 && d <= th.instantClickMs)) {
+    pointer.push({ finding: 'instant-tap', detail: { contacts: contacts.length, hold: Math.max(...contacts) } })
+  } else if (contacts.length >= th.minTaps) {
+    const mean = contacts.reduce((a, b) => a + b, 0) / contacts.length
+    const sd = Math.sqrt(contacts.reduce((a, b) => a + (b - mean) ** 2, 0) / contacts.length)
+    if (sd < th.constantTapSd) pointer.push({ finding: 'constant-tap', detail: { contacts: contacts.length, sd: Math.round(sd * 100) / 100 } })
+  }
+  // Typing, per modality: physical-keyboard tests on physical keys only.
+  const typing = scriptedTypingFindings(f.modality.physical, th)
+  for (const finding of [...onScreenTypingFindings(f.modality.onScreen, th), ...compositionFindings(f.modality.composition, th)]) {
+    if (!typing.some((t) => t.finding === finding.finding)) typing.push(finding)
+  }
+  return { typing, pointer }
 }
 
 function validateWeights(weights: Record<string, number>): void {
@@ -133,7 +203,7 @@ function validateWeights(weights: Record<string, number>): void {
  * produced. Reads only the token's behaviour section (`b`); a token without one gets no
  * opinion. One reason per code, weighted by its heaviest finding; `detail.found` lists
  * the findings. `NO_INTERACTION` (no key and no pointer press before the token) is only a
- * doubt: autofill, password managers and keyboard-less assistive input look like it.
+ * doubt, and never raised when the fields were autofilled or pasted into (password managers).
  */
 export function scriptedInputRule(options: ScriptedInputRuleOptions = {}): Rule {
   const weights = { ...SCRIPTED_WEIGHTS, ...options.weights }
@@ -160,7 +230,9 @@ export function scriptedInputRule(options: ScriptedInputRuleOptions = {}): Rule 
       add('SCRIPTED_TYPING', found.typing)
       add('SCRIPTED_POINTER', found.pointer)
       const noWeight = weights['no-interaction'] ?? 0
-      if (noWeight > 0 && f.typing.downs === 0 && f.approaches.length === 0 && (Array.isArray(b.k) || Array.isArray(b.f) || Array.isArray(b.x))) {
+      // Autofill, paste and password managers are never a finding alone.
+      const filled = f.form.autofills + f.form.pastes + f.modality.inputs.none + f.modality.inputs.replacement + f.modality.inputs.paste
+      if (noWeight > 0 && filled === 0 && f.typing.downs === 0 && f.approaches.length === 0 && (Array.isArray(b.k) || Array.isArray(b.f) || Array.isArray(b.x))) {
         reasons.push({
           code: 'NO_INTERACTION',
           weight: noWeight,

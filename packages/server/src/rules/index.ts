@@ -9,7 +9,7 @@ import { tamperingRule } from './tampering.js'
 import type { Rule } from './types.js'
 
 export { automationRule } from './automation.js'
-export { scriptedInputRule, scriptedFindings, scriptedTypingFindings, scriptedApproachFindings, SCRIPTED_WEIGHTS, SCRIPTED_THRESHOLDS } from './behaviour.js'
+export { scriptedInputRule, scriptedFindings, scriptedTypingFindings, scriptedApproachFindings, onScreenTypingFindings, compositionFindings, SCRIPTED_WEIGHTS, SCRIPTED_THRESHOLDS } from './behaviour.js'
 export type { ScriptedInputRuleOptions, Finding } from './behaviour.js'
 export { behaviourReplayRule, replayBands } from './replay.js'
 export type { BehaviourReplayRuleOptions } from './replay.js'
