@@ -317,7 +317,7 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
 function encodeContacts(records: number[][]): number[] {
   let t = 0
   return [...records]
-    .sort((a, b) => a[0]! - b[0]!)
+    .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!)
     .flatMap((r) => {
       const out = [r[0]! - t, ...r.slice(1)]
       t = r[0]!

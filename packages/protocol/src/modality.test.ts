@@ -76,7 +76,7 @@ describe('modalityTiming', () => {
     expect(m.onScreen.latencies).toEqual([300])
     expect(m.imeKeys).toBe(2)
     expect(m.inputs).toEqual({ insert: 2, delete: 1, paste: 1, replacement: 0, other: 0, none: 1 })
-    expect(m.composition).toMatchObject({ sessions: 1, updates: 2, intervals: [200, 250, 400] })
+    expect(m.composition).toMatchObject({ sessions: 1, updates: 2, intervals: [250] })
     expect(m.contacts).toMatchObject({ n: 2, durations: [80, 95], multiTouch: 1, sized: 1, pressured: 1 })
     expect(m.keyboardOpens).toBe(1)
     expect(m.orientationChanges).toBe(1)

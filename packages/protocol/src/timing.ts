@@ -345,7 +345,7 @@ export interface CompositionTiming {
   sessions: number
   /** `compositionupdate` events. */
   updates: number
-  /** Intervals between consecutive steps of one composition (start → update → … → end), ms, in order. */
+  /** Intervals between consecutive updates of one composition (kana typed, candidates chosen), ms, in order. */
   intervals: number[]
   /** Shape of `intervals`. */
   interval: Shape
@@ -400,10 +400,10 @@ export function modalityTiming(streams: Readonly<Record<string, readonly number[
   const intervals: number[] = []
   let last = -1
   for (const e of inputs) {
-    if (e.type === INPUT_EVENT.compositionStart) last = e.t
-    else if ((e.type === INPUT_EVENT.compositionUpdate || e.type === INPUT_EVENT.compositionEnd) && last >= 0) {
-      intervals.push(e.t - last)
-      last = e.type === INPUT_EVENT.compositionEnd ? -1 : e.t
+    if (e.type === INPUT_EVENT.compositionStart || e.type === INPUT_EVENT.compositionEnd) last = -1
+    else if (e.type === INPUT_EVENT.compositionUpdate) {
+      if (last >= 0) intervals.push(e.t - last)
+      last = e.t
     }
   }
   const durations = contacts.map((c) => c.duration)

@@ -18,7 +18,7 @@ import { ruleMode, type Rule, type RuleOptions } from './types.js'
  * - pointer `ruler-path`: a long approach that is a straight line with equal steps.
  * - pointer `smooth-path`: a long approach whose speed changes too smoothly for a hand
  *   (Bezier generators, `ghost-cursor`). Statistical: challenges alone.
- * - typing `flat-intervals` (on-screen keyboards): at least 15 latencies without skew, tail
+ * - typing `flat-intervals` (on-screen keyboards): at least 20 latencies without skew, tail
  *   or spread (random delays between `insertText` calls). Statistical: challenges alone.
  * - typing `metronome-composition` (IME): composition steps at metronome intervals.
  * - pointer `instant-tap`: every touch or pen contact released within 4 ms (`page.tap()`,
@@ -75,14 +75,19 @@ export const SCRIPTED_THRESHOLDS = {
   smoothAccel: 0.25,
   smoothMinLength: 100,
   /**
-   * flat-intervals (on-screen keyboards): at least `tailMinLatencies` latencies with skewness
+   * flat-intervals (on-screen keyboards): at least `flatIntervalMin` latencies with skewness
    * under `flatIntervalSkew`, kurtosis under `flatIntervalKurtosis`, longest ÷ median under
-   * `flatIntervalTail` and log spread under `flatIntervalLogSd` (0.2 % of 16-latency Aalto windows).
+   * `flatIntervalTail` and log spread under `flatIntervalLogSd` (1 of 1 353 20-latency Aalto
+   * windows); from `flatIntervalLooseMin` latencies the looser `flatIntervalLoose`
+   * [skew, kurtosis, tail, log spread] (1 of 852 28-latency windows).
    */
+  flatIntervalMin: 20,
   flatIntervalSkew: 0.2,
   flatIntervalKurtosis: 2.5,
   flatIntervalTail: 1.7,
   flatIntervalLogSd: 0.25,
+  flatIntervalLooseMin: 28,
+  flatIntervalLoose: [0.45, 3.2, 1.7, 0.35] as readonly number[],
   /** Least composition steps before IME timing is judged. */
   minCompositionSteps: 8,
   /** Least touch/pen contacts before `constant-tap` is judged, and the duration spread (ms) under which it fires. */
@@ -130,13 +135,10 @@ export function onScreenTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS
   const out: Finding[] = []
   if (t.upDown.n >= th.minKeys && t.tinyGapRate >= th.tinyGapRate) out.push({ finding: 'instant-next-key', detail: { tinyGapRate: t.tinyGapRate, n: t.upDown.n } })
   if (t.downDown.n >= th.minKeys && t.downDown.cv < th.metronomeCv) out.push({ finding: 'metronome', detail: { cv: t.downDown.cv, n: t.downDown.n } })
-  else if (
-    t.downDown.n >= th.tailMinLatencies &&
-    t.downDown.skew < th.flatIntervalSkew &&
-    t.downDown.kurtosis < th.flatIntervalKurtosis &&
-    t.tailRatio < th.flatIntervalTail &&
-    t.latencyLogSd < th.flatIntervalLogSd
-  ) {
+  else if (t.downDown.n >= th.flatIntervalMin) {
+    const [skew, kurtosis, tail, logSd] =
+      t.downDown.n >= th.flatIntervalLooseMin ? th.flatIntervalLoose : [th.flatIntervalSkew, th.flatIntervalKurtosis, th.flatIntervalTail, th.flatIntervalLogSd]
+    if (!(t.downDown.skew < skew! && t.downDown.kurtosis < kurtosis! && t.tailRatio < tail! && t.latencyLogSd < logSd!)) return out
     out.push({ finding: 'flat-intervals', detail: { latencySkew: t.downDown.skew, latencyKurtosis: t.downDown.kurtosis, tailRatio: t.tailRatio, latencyLogSd: t.latencyLogSd } })
   }
   return out

@@ -1,0 +1,86 @@
+// The scripted-input rule per input modality: on-screen keyboards (Android 229 keys, iOS
+// keys delivered together), Japanese IME composition, touch taps; physical-keyboard tests
+// only on physical keys. Fixtures come from seeded generators (bench/behaviour-gen.mjs):
+// synthetic people with log-normal latencies and occasional pauses; no recorded data.
+import { describe, expect, it } from 'vitest'
+import type { ParsedToken } from '@kenchi/protocol'
+import { botPhoneTyping, imeSession, onScreenSession, rng } from '../../../../bench/behaviour-gen.mjs'
+import { memoryStore } from '../stores/memory.js'
+import { scriptedInputRule } from './behaviour.js'
+
+type B = Record<string, number[]>
+const store = memoryStore()
+function run(b: B) {
+  const token = { body: { s: {}, b } } as unknown as ParsedToken
+  return scriptedInputRule().evaluate({
+    token,
+    context: { action: 'login' },
+    device: { id: 'd', status: 'waiting', known: false },
+    clues: { storedIds: [] },
+    store,
+    now: 0,
+  } as never) as { code: string; weight: number; detail: { found: string[] } }[]
+}
+const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
+/** A synthetic person's latencies between characters on a phone: log-normal, a pause now and then. */
+function humanLatencies(r: () => number, n = 24): number[] {
+  const median = 250 + r() * 200
+  return Array.from({ length: n }, () => Math.round(median * Math.exp(0.45 * gauss(r)) + (r() < 0.05 ? 500 + r() * 1500 : 0)))
+}
+const flaggedShare = (n: number, make: (r: () => number) => B, seed: number) => {
+  const r = rng(seed)
+  let k = 0
+  for (let i = 0; i < n; i++) if (run(make(r)).length) k++
+  return k / n
+}
+
+describe('on-screen keyboards', () => {
+  it.each(['android-phone', 'android-tablet', 'iphone', 'ipad'] as const)('%s: people with on-screen holds (0–20 ms) get no reason', (profile) => {
+    expect(flaggedShare(300, (r) => onScreenSession(r, humanLatencies(r), { profile }), 3)).toBe(0)
+  })
+
+  it('the same holds without the modality bits are constant-hold (the physical-keyboard test still applies to physical keys)', () => {
+    const b = onScreenSession(rng(4), humanLatencies(rng(5)), { profile: 'iphone' })
+    const physical = { ...b, k: b.k!.map((v, i) => (i % 2 === 1 ? v % 1024 : v)) }
+    expect(run(physical).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('constant-hold')
+    expect(run(b)).toEqual([])
+  })
+
+  it('scripted phone typing at constant intervals is a metronome', () => {
+    const r = rng(6)
+    for (let i = 0; i < 50; i++) expect(run(botPhoneTyping(r, 'constant')).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('metronome')
+  })
+
+  it('scripted phone typing at uniform random intervals is often flat-intervals', () => {
+    expect(flaggedShare(300, (r) => botPhoneTyping(r, 'uniform', { length: 32 }), 7)).toBeGreaterThan(0.5)
+  })
+})
+
+describe('touch taps', () => {
+  it('page.tap() (contacts of 0–1 ms) is instant-tap, a doubt', () => {
+    const reasons = run(botPhoneTyping(rng(8), 'constant', { tapMs: 0 }))
+    const pointer = reasons.find((x) => x.code === 'SCRIPTED_POINTER')!
+    expect(pointer.detail.found).toEqual(['instant-tap'])
+    expect(pointer.weight).toBe(40)
+  })
+
+  it('a fixed wait between touch start and end is constant-tap; human contacts are not', () => {
+    const taps = (durations: number[]) => ({ c: durations.flatMap((d, i) => [i ? 700 : 1000, 1, d, 30, 0]), x: [9000, 0] })
+    expect(run(taps([80, 81, 80, 82, 80, 81])).find((x) => x.code === 'SCRIPTED_POINTER')?.detail.found).toEqual(['constant-tap'])
+    expect(run(taps([60, 95, 120, 70, 88, 140])).filter((x) => x.code === 'SCRIPTED_POINTER')).toEqual([])
+    expect(run(taps([80, 81, 80])).filter((x) => x.code === 'SCRIPTED_POINTER')).toEqual([]) // too few to judge
+    expect(flaggedShare(200, (rr) => onScreenSession(rr, humanLatencies(rr)), 10)).toBe(0)
+  })
+})
+
+describe('Japanese IME', () => {
+  it('people composing kana get no reason; composition keys are never judged as physical', () => {
+    expect(flaggedShare(300, (r) => imeSession(r, humanLatencies(r, 30)), 11)).toBe(0)
+  })
+
+  it('composition steps at metronome intervals are flagged', () => {
+    const r = rng(12)
+    const b = imeSession(r, Array.from({ length: 30 }, () => 150 + Math.floor(r() * 3)))
+    expect(run(b).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('metronome-composition')
+  })
+})
