@@ -90,7 +90,7 @@ export const SCRIPTED_THRESHOLDS = {
   flatIntervalTail: 1.7,
   flatIntervalLogSd: 0.25,
   flatIntervalLooseMin: 28,
-  flatIntervalLoose: [0.45, 3.2, 1.7, 0.35] as readonly number[],
+  flatIntervalLoose: [0.3, 2.8, 1.7, 0.3] as readonly number[],
   /** Least composition steps before IME timing is judged. */
   minCompositionSteps: 8,
   /**
