@@ -191,8 +191,10 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
     paste: (e) => formEvent(e.target, FORM_EVENT.paste),
     input(e) {
       const inputType = (e as InputEvent).inputType
-      // The category of the input type only (INPUT_EVENT); composition steps come from the composition events.
-      if (inputType !== 'insertCompositionText')
+      const typed = now() - lastKeyDown <= TYPED_WINDOW_MS
+      // The category of the input type only (INPUT_EVENT). Left out: composition steps (the
+      // composition events carry them) and text a key-down just produced (stream k has it).
+      if (inputType !== 'insertCompositionText' && !(typed && inputType === 'insertText'))
         inputEvent(
           e.target,
           !inputType
@@ -209,7 +211,7 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
         )
       if (inputType === 'insertFromPaste' || inputType === 'insertFromDrop') return
       if (inputType === 'insertReplacementText' || autofilled(e.target)) formEvent(e.target, FORM_EVENT.autofill)
-      else if (now() - lastKeyDown > TYPED_WINDOW_MS) formEvent(e.target, FORM_EVENT.untypedInput)
+      else if (!typed) formEvent(e.target, FORM_EVENT.untypedInput)
     },
     submit() {
       const t = now()

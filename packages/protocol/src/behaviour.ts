@@ -58,7 +58,7 @@ export const KEY_MODALITY = { unidentified: 1, composing: 2, touch: 4 } as const
  * the `input` event's `inputType`, and composition timing. Never the data or the value.
  */
 export const INPUT_EVENT = {
-  /** `insertText` (a typed character or word, also on-screen keyboards and swipe). */
+  /** `insertText` with no key-down just before (swipe typing, dictation, text inserted without keys); text a key produced is not recorded. */
   insert: 0,
   /** `compositionupdate` (an IME conversion step: kana typed, candidate chosen). */
   compositionUpdate: 1,
