@@ -14,6 +14,7 @@ import {
   VISIBILITY_EVENT,
 } from './behaviour.js'
 import { extractTiming, KEY_MODE, keyMode, modalityTiming } from './timing.js'
+import behaviourVectors from '../test-vectors/behaviour.json'
 
 describe('key modality bits', () => {
   it('old codes (no modality) decode exactly as before: a physical keyboard', () => {
@@ -92,5 +93,34 @@ describe('modalityTiming', () => {
   it('is total on hostile streams', () => {
     const hostile = { k: [1, -5000, 2, 1e12], i: [-1, -7, 3], c: [1, 2, -3, 1e9, -1e9, 5], v: [1, 99] }
     expect(() => extractTiming(hostile as never)).not.toThrow()
+  })
+})
+
+describe('behaviour test vectors', () => {
+  it('decode to the published records and modality summary', () => {
+    expect(behaviourVectors.cases.length).toBeGreaterThanOrEqual(5)
+    for (const c of behaviourVectors.cases) {
+      const b = c.b as Record<string, number[]>
+      const m = extractTiming(b).modality
+      expect(decodeKeys(b.k), c.name).toEqual(c.expect.keys)
+      expect(decodeInputs(b.i), c.name).toEqual(c.expect.inputs)
+      expect(decodeContacts(b.c), c.name).toEqual(c.expect.contacts)
+      expect(
+        {
+          physicalDowns: m.physical.downs,
+          onScreenDowns: m.onScreen.downs,
+          onScreenHolds: m.onScreen.holds,
+          imeKeys: m.imeKeys,
+          inputs: m.inputs,
+          compositionIntervals: m.composition.intervals,
+          contactDurations: m.contacts.durations,
+          multiTouch: m.contacts.multiTouch,
+          keyboardOpens: m.keyboardOpens,
+        },
+        c.name,
+      ).toEqual(c.expect.modality)
+    }
+    // The pre-modality case: codes under 1024, every key physical.
+    expect(behaviourVectors.cases[0]!.expect.modality.physicalDowns).toBe(2)
   })
 })
