@@ -100,7 +100,7 @@ describe('behaviour test vectors', () => {
   it('decode to the published records and modality summary', () => {
     expect(behaviourVectors.cases.length).toBeGreaterThanOrEqual(5)
     for (const c of behaviourVectors.cases) {
-      const b = c.b as Record<string, number[]>
+      const b = c.b as unknown as Record<string, number[]>
       const m = extractTiming(b).modality
       expect(decodeKeys(b.k), c.name).toEqual(c.expect.keys)
       expect(decodeInputs(b.i), c.name).toEqual(c.expect.inputs)
