@@ -36,6 +36,7 @@ export {
   typingProfileRule,
   TYPING_PROFILE_THRESHOLD,
   typingVector,
+  loginTypingVector,
   typingProfileScore,
   scaledManhattan,
   aggregateDistance,

@@ -84,3 +84,20 @@ describe('Japanese IME', () => {
     expect(run(b).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('metronome-composition')
   })
 })
+
+describe('typing profile per modality', () => {
+  it('a phone login is never compared with desktop typing, and phones learn their own latencies', async () => {
+    const { typingProfileRule, loginTypingVector } = await import('./typing-profile.js')
+    const { humanTyping } = await import('../../../../bench/behaviour-gen.mjs')
+    const rule = typingProfileRule()
+    const r = rng(21)
+    for (let i = 0; i < 6; i++) await rule.learn('u', humanTyping(r, { length: 24 }))
+    const phone = onScreenSession(r, humanLatencies(r, 23), { profile: 'android-phone' })
+    expect(loginTypingVector(phone)?.sig).toMatch(/^o:0:/)
+    const token = { body: { s: {}, b: phone } } as unknown as ParsedToken
+    const reasons = await rule.evaluate({ token, context: { action: 'login' }, userHash: 'u', device: { id: 'd', status: 'waiting', known: false }, clues: { storedIds: [] }, store, now: 0 } as never)
+    expect(reasons).toEqual([])
+    expect(await rule.learn('u', phone)).toBe(true)
+    expect(Object.keys((await rule.profiles.get('u'))!.sigs).some((sig) => sig.startsWith('o:'))).toBe(true)
+  })
+})

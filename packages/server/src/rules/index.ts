@@ -13,7 +13,7 @@ export { scriptedInputRule, scriptedFindings, scriptedTypingFindings, scriptedAp
 export type { ScriptedInputRuleOptions, Finding } from './behaviour.js'
 export { behaviourReplayRule, replayBands } from './replay.js'
 export type { BehaviourReplayRuleOptions } from './replay.js'
-export { typingProfileRule, TYPING_PROFILE_THRESHOLD, typingVector, typingProfileScore, scaledManhattan, aggregateDistance, addToAggregate, learnTypingProfile, memoryTypingProfiles, storeTypingProfiles } from './typing-profile.js'
+export { typingProfileRule, TYPING_PROFILE_THRESHOLD, typingVector, loginTypingVector, typingProfileScore, scaledManhattan, aggregateDistance, addToAggregate, learnTypingProfile, memoryTypingProfiles, storeTypingProfiles } from './typing-profile.js'
 export type { TypingProfileRuleOptions, TypingProfileStore, TypingProfile, TypingAggregate, TypingVector } from './typing-profile.js'
 export type { AutomationRuleOptions } from './automation.js'
 export { headlessRule, HEADLESS_WEIGHTS } from './headless.js'
