@@ -101,3 +101,18 @@ describe('typing profile per modality', () => {
     expect(Object.keys((await rule.profiles.get('u'))!.sigs).some((sig) => sig.startsWith('o:'))).toBe(true)
   })
 })
+
+describe('replay bands per modality', () => {
+  it('phone sessions band on latencies only: a replay is seen, different people are not', async () => {
+    const { replayBands } = await import('./replay.js')
+    const r = rng(31)
+    const latencies = humanLatencies(r, 30)
+    const first = replayBands(onScreenSession(r, latencies))
+    const again = replayBands(onScreenSession(r, latencies)) // same person's timing, new holds and taps
+    expect(first.length).toBeGreaterThanOrEqual(2)
+    expect(again).toEqual(first)
+    const seen = new Set<string>()
+    for (let i = 0; i < 300; i++) for (const band of replayBands(onScreenSession(r, humanLatencies(r, 30)))) seen.add(band)
+    for (const band of first) expect(seen.has(band)).toBe(false)
+  })
+})
