@@ -1,4 +1,4 @@
-// Mobile benchmark: the scripted-input rule on human-like phone, tablet and Japanese-IME
+// Mobile benchmark: the scripted-input and replay rules on human-like phone, tablet and Japanese-IME
 // sessions built from real people's typing intervals, next to the catch rate of scripted
 // phone typing, and the desktop figures that must not move.
 //
@@ -31,6 +31,14 @@ const BEHAVIOUR = new Set(['NO_INTERACTION', 'BEHAVIOR_REPLAYED', 'TYPING_MISMAT
 function reasons(b) {
   return rule.evaluate({ token: { body: { b } }, context: { action: 'login' }, device: { id: 'd', status: 'waiting', known: false }, clues: { storedIds: [] }, store: undefined, now: 0 })
 }
+// The replay rule too, over every session of a profile in one store: different logins of
+// real people must never look like a recording replayed.
+const replay = server.behaviourReplayRule()
+let replayStore = server.memoryStore()
+async function flaggedAll(b) {
+  const input = { token: { body: { b } }, context: { action: 'login' }, device: { id: 'd', status: 'waiting', known: false }, clues: { storedIds: [] }, store: replayStore, now: 0 }
+  return [...reasons(b), ...(await replay.evaluate(input))].filter((r) => r.code.startsWith('SCRIPTED_') || BEHAVIOUR.has(r.code))
+}
 const flagged = (b) => reasons(b).filter((r) => r.code.startsWith('SCRIPTED_') || BEHAVIOUR.has(r.code))
 
 // ---------- real people's intervals ----------
@@ -55,18 +63,19 @@ const humanTap = (r) => Math.max(25, Math.round(90 * Math.exp(0.35 * gauss(r))))
 
 const humans = {}
 const findings = {}
-function measure(name, make) {
+async function measure(name, make) {
   const r = rng(name.length * 104729 + 3)
+  replayStore = server.memoryStore()
   let k = 0
   for (const w of windows) {
-    const found = flagged(make(r, w))
+    const found = await flaggedAll(make(r, w))
     if (found.length) k++
     for (const x of found) for (const f of x.detail?.found ?? [x.code]) (findings[name] ??= {})[f] = (findings[name][f] ?? 0) + 1
   }
   humans[name] = wilson(k, windows.length)
 }
-for (const profile of ['android-phone', 'android-tablet', 'iphone', 'ipad']) measure(profile, (r, w) => onScreenSession(r, w, { profile, tap: humanTap }))
-measure('ime-japanese', (r, w) => imeSession(r, w, { tap: humanTap }))
+for (const profile of ['android-phone', 'android-tablet', 'iphone', 'ipad']) await measure(profile, (r, w) => onScreenSession(r, w, { profile, tap: humanTap }))
+await measure('ime-japanese', (r, w) => imeSession(r, w, { tap: humanTap }))
 
 // ---------- desktop, unchanged: the physical-keyboard path on the same windows as bench/behaviour.mjs ----------
 let dk = 0
@@ -108,9 +117,9 @@ for (const profile of ['android-phone', 'iphone']) {
 }
 catchRate('android-phone: uniform intervals, page.tap() taps (0–1 ms)', (r) => botPhoneTyping(r, 'uniform', { length: LATENCIES, tapMs: 0 }))
 
-const result = { dataDir: undefined, latenciesPerSession: LATENCIES, sessionsPerProfile: windows.length, tapModel: 'log-normal, median 90 ms, spread 0.35 (assumed)', humans, findings, desktop, bots, seconds: (Date.now() - started) / 1000 }
+const result = { rules: ['scriptedInputRule', 'behaviourReplayRule (one store per profile)'], dataDir: undefined, latenciesPerSession: LATENCIES, sessionsPerProfile: windows.length, tapModel: 'log-normal, median 90 ms, spread 0.35 (assumed)', humans, findings, desktop, bots, seconds: (Date.now() - started) / 1000 }
 const pct = (w) => (w.rate === null ? '—' : `${(w.rate * 100).toFixed(2)} % [${(w.low * 100).toFixed(2)}, ${(w.high * 100).toFixed(2)}] (${w.k}/${w.n})`)
-console.log(`human-like sessions with any SCRIPTED_* or behaviour reason (${windows.length} per profile, Wilson 95 %):`)
+console.log(`human-like sessions with any SCRIPTED_* or behaviour reason, scripted-input and replay rules (${windows.length} per profile, Wilson 95 %):`)
 for (const [name, w] of Object.entries(humans)) console.log(`  ${name.padEnd(16)} ${pct(w)}${findings[name] ? ` ${JSON.stringify(findings[name])}` : ''}`)
 console.log('desktop (must hold: Aalto ≤ 0.3 %, Balabit ≤ 1 %):')
 for (const [name, w] of Object.entries(desktop)) console.log(`  ${name.padEnd(24)} ${pct(w)}`)
