@@ -116,6 +116,15 @@ for (const profile of ['android-phone', 'iphone']) {
   }
 }
 catchRate('android-phone: uniform intervals, page.tap() taps (0–1 ms)', (r) => botPhoneTyping(r, 'uniform', { length: LATENCIES, tapMs: 0 }))
+catchRate('IME: imeSetComposition at a constant interval (+0–2 ms)', (r) => {
+  const delay = 80 + Math.floor(r() * 200)
+  return imeSession(r, Array.from({ length: LATENCIES }, () => delay + Math.floor(r() * 3)), { tap: humanTap })
+})
+catchRate('IME: imeSetComposition at uniform random intervals', (r) => {
+  const lo = 80 + r() * 150
+  const hi = lo + 60 + r() * 400
+  return imeSession(r, Array.from({ length: LATENCIES }, () => Math.round(lo + r() * (hi - lo))), { tap: humanTap })
+})
 
 const result = { rules: ['scriptedInputRule', 'behaviourReplayRule (one store per profile)'], dataDir: undefined, latenciesPerSession: LATENCIES, sessionsPerProfile: windows.length, tapModel: 'log-normal, median 90 ms, spread 0.35 (assumed)', humans, findings, desktop, bots, seconds: (Date.now() - started) / 1000 }
 const pct = (w) => (w.rate === null ? '—' : `${(w.rate * 100).toFixed(2)} % [${(w.low * 100).toFixed(2)}, ${(w.high * 100).toFixed(2)}] (${w.k}/${w.n})`)

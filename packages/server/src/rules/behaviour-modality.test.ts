@@ -78,6 +78,19 @@ describe('Japanese IME', () => {
     expect(flaggedShare(300, (r) => imeSession(r, humanLatencies(r, 30)), 11)).toBe(0)
   })
 
+  it('composition steps at uniform random intervals are often flat-composition', () => {
+    const share = flaggedShare(
+      300,
+      (r) => {
+        const lo = 80 + r() * 150
+        const hi = lo + 60 + r() * 400
+        return imeSession(r, Array.from({ length: 40 }, () => Math.round(lo + r() * (hi - lo))))
+      },
+      13,
+    )
+    expect(share).toBeGreaterThan(0.2)
+  })
+
   it('composition steps at metronome intervals are flagged', () => {
     const r = rng(12)
     const b = imeSession(r, Array.from({ length: 30 }, () => 150 + Math.floor(r() * 3)))

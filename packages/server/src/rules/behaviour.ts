@@ -20,7 +20,8 @@ import { ruleMode, type Rule, type RuleOptions } from './types.js'
  *   (Bezier generators, `ghost-cursor`). Statistical: challenges alone.
  * - typing `flat-intervals` (on-screen keyboards): at least 20 latencies without skew, tail
  *   or spread (random delays between `insertText` calls). Statistical: challenges alone.
- * - typing `metronome-composition` (IME): composition steps at metronome intervals.
+ * - typing `metronome-composition` (IME): composition steps at metronome intervals;
+ *   `flat-composition`: steps without skew, tail or spread (random delays). Statistical: challenges alone.
  * - pointer `instant-tap`: two or more touch or pen contacts, all released within 15 ms (`page.tap()`,
  *   `Input.dispatchTouchEvent` with no wait). A doubt, as `instant-click`.
  * - pointer `constant-tap`: at least 6 contacts whose durations vary by under 2 ms
@@ -41,6 +42,7 @@ export const SCRIPTED_WEIGHTS: Readonly<Record<string, number>> = {
   'no-interaction': 20,
   'flat-intervals': 60,
   'metronome-composition': 90,
+  'flat-composition': 60,
   'instant-tap': 40,
   'constant-tap': 40,
 }
@@ -165,9 +167,26 @@ export function onScreenTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS
   return out
 }
 
-/** IME findings (pure): composition steps at metronome intervals. */
+/**
+ * IME findings (pure): composition steps at metronome intervals, or (`flat-composition`)
+ * without the skew, tail and spread of people, on the on-screen `flat-intervals` thresholds.
+ */
 export function compositionFindings(c: CompositionTiming, th = SCRIPTED_THRESHOLDS): Finding[] {
-  if (c.interval.n >= th.minCompositionSteps && c.interval.cv < th.metronomeCv) return [{ finding: 'metronome-composition', detail: { cv: c.interval.cv, n: c.interval.n } }]
+  const i = c.interval
+  if (i.n >= th.minCompositionSteps && (i.cv < th.metronomeCv || (i.n >= th.robustMetronomeMin && i.median > 0 && i.iqr / i.median < th.robustMetronomeIqr))) {
+    return [{ finding: 'metronome-composition', detail: { cv: i.cv, n: i.n } }]
+  }
+  if (i.n >= th.flatIntervalMin && i.median > 0) {
+    const tail = Math.max(...c.intervals) / i.median
+    const logs = c.intervals.map((v) => Math.log(Math.max(v, 1)))
+    const mean = logs.reduce((a, b) => a + b, 0) / logs.length
+    const logSd = Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / logs.length)
+    const [skew, kurtosis, tailMax, logSdMax] =
+      i.n >= th.flatIntervalLooseMin ? th.flatIntervalLoose : [th.flatIntervalSkew, th.flatIntervalKurtosis, th.flatIntervalTail, th.flatIntervalLogSd]
+    if (i.skew < skew! && i.kurtosis < kurtosis! && tail < tailMax! && logSd < logSdMax!) {
+      return [{ finding: 'flat-composition', detail: { skew: i.skew, kurtosis: i.kurtosis, tailRatio: Math.round(tail * 1000) / 1000, logSd: Math.round(logSd * 1000) / 1000 } }]
+    }
+  }
   return []
 }
 
