@@ -229,6 +229,7 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
     pointerdown(e) {
       const p = e as PointerEvent
       const kind = pointerKind(p)
+      if (open.size > 9) open.clear() // releases the browser never sent: bounded memory
       if (kind) open.set(p.pointerId, [now(), open.size])
       approach.push([now(), pointerCode(kind, POINTER_EVENT.down), Math.round(p.clientX), Math.round(p.clientY)])
       clicks.push(approach)
