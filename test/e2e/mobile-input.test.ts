@@ -3,7 +3,7 @@
 // `Input.dispatchTouchEvent` with human contact times, on-screen typing as key-down 229 +
 // `Input.insertText` + key-up 5–20 ms later at human intervals (iOS-style: the real key with
 // down and up 0–3 ms apart), kana-kanji conversion through `Input.imeSetComposition`.
-// None may get a SCRIPTED_* or behaviour reason. Environment reasons are not asserted here:
+// The viewport shrinks as an on-screen keyboard opens. None may get a SCRIPTED_* or behaviour reason. Environment reasons are not asserted here:
 // desktop Chromium emulating a phone is rightly inconsistent (ENVIRONMENT_INCONSISTENT), and
 // headless Chromium is AUTOMATION; only what the behaviour model says is checked.
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
@@ -159,8 +159,11 @@ async function session(profile: Profile, seed: number, fill: (finger: Finger, pa
 describe('phones, tablets and IME in Chromium: no SCRIPTED_* or behaviour reason', () => {
   it.each(Object.keys(PROFILES) as Profile[])('%s: taps and on-screen typing', async (profile) => {
     const keys = PROFILES[profile].keys
-    const { verdict, timing, b } = await session(profile, profile.length * 31, async (finger) => {
+    const { width, height } = PROFILES[profile].viewport
+    const { verdict, timing, b } = await session(profile, profile.length * 31, async (finger, page) => {
       await finger.tap('#email')
+      // The on-screen keyboard opens: the viewport loses 40 % of its height.
+      await page.setViewportSize({ width, height: Math.round(height * 0.6) })
       await finger.type('hanako.yamada@example.jp', keys)
       await finger.tap('#password')
       await finger.type('sakura2026x', keys)
@@ -174,6 +177,7 @@ describe('phones, tablets and IME in Chromium: no SCRIPTED_* or behaviour reason
     expect(timing.modality.contacts.n).toBe(3)
     for (const d of timing.modality.contacts.durations) expect(d).toBeGreaterThanOrEqual(50)
     expect(timing.touches).toBe(3)
+    expect(timing.modality.keyboardOpens).toBe(1)
     expect(JSON.stringify(b)).not.toMatch(/hanako|sakura/)
     expect(behaviourReasons(verdict.reasons.map((r) => r.code)), JSON.stringify(verdict.reasons)).toEqual([])
   }, 90_000)
