@@ -3,8 +3,8 @@
 // `Input.dispatchTouchEvent` with human contact times, on-screen typing as key-down 229 +
 // `Input.insertText` + key-up 5–20 ms later at human intervals (iOS-style: the real key with
 // down and up 0–3 ms apart), kana-kanji conversion through `Input.imeSetComposition`.
-// The viewport shrinks as an on-screen keyboard opens. None may get a SCRIPTED_* or behaviour reason. Environment reasons are not asserted here:
-// desktop Chromium emulating a phone is rightly inconsistent (ENVIRONMENT_INCONSISTENT), and
+// The viewport shrinks as an on-screen keyboard opens. None may get a SCRIPTED_* or
+// behaviour reason. Environment reasons are not asserted here: desktop Chromium emulating a phone is rightly inconsistent (ENVIRONMENT_INCONSISTENT), and
 // headless Chromium is AUTOMATION; only what the behaviour model says is checked.
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
