@@ -376,9 +376,9 @@ export function keyMode(modality: number): number {
 
 /** Typing split by input modality, input-event categories, composition, contacts and viewport (docs/behaviour.md "Modalities"). */
 export interface ModalityTiming {
-  /** Keys from a physical keyboard (no modality bit; every key of an old token). */
+  /** Keys from a physical keyboard (no modality bit, or `unidentified` with no sign of a touch device; every key of an old token). */
   physical: TypingTiming
-  /** Keys from an on-screen keyboard (`unidentified` or `touch`, not composing). */
+  /** Keys from an on-screen keyboard (`touch`, or `unidentified` in a token that shows a touch device; not composing). */
   onScreen: TypingTiming
   /** Key events during an IME composition. */
   imeKeys: number
@@ -407,10 +407,19 @@ export function modalityTiming(streams: Readonly<Record<string, readonly number[
     }
   }
   const durations = contacts.map((c) => c.duration)
+  const keyboardOpens = v.filter(([, type]) => type === VISIBILITY_EVENT.keyboardOpen).length
+  // An unidentified key (229) is an on-screen keyboard's only on a touch device: with no touch
+  // contact, touch press or keyboard opening in the token it is judged as a physical key
+  // (desktop IME keys are physical; a script sending 229 keys gains nothing).
+  const touchDevice = contacts.length > 0 || keyboardOpens > 0 || decodePointer(streams.p).some((e) => e.kind !== POINTER_KIND.mouse)
+  const mode = (modality: number) => {
+    const m = keyMode(modality)
+    return m === KEY_MODE.onScreen && !touchDevice && !(modality & KEY_MODALITY.touch) ? KEY_MODE.physical : m
+  }
   return {
-    physical: typingTiming(keys.filter((e) => keyMode(e.modality) === KEY_MODE.physical)),
-    onScreen: typingTiming(keys.filter((e) => keyMode(e.modality) === KEY_MODE.onScreen)),
-    imeKeys: keys.filter((e) => keyMode(e.modality) === KEY_MODE.ime).length,
+    physical: typingTiming(keys.filter((e) => mode(e.modality) === KEY_MODE.physical)),
+    onScreen: typingTiming(keys.filter((e) => mode(e.modality) === KEY_MODE.onScreen)),
+    imeKeys: keys.filter((e) => mode(e.modality) === KEY_MODE.ime).length,
     inputs: {
       insert: count(INPUT_EVENT.insert),
       delete: count(INPUT_EVENT.delete),
@@ -428,7 +437,7 @@ export function modalityTiming(streams: Readonly<Record<string, readonly number[
       sized: contacts.filter((c) => c.size > 0).length,
       pressured: contacts.filter((c) => c.pressure > 0).length,
     },
-    keyboardOpens: v.filter(([, type]) => type === VISIBILITY_EVENT.keyboardOpen).length,
+    keyboardOpens,
     orientationChanges: v.filter(([, type]) => type === VISIBILITY_EVENT.orientation).length,
   }
 }

@@ -46,6 +46,22 @@ describe('on-screen keyboards', () => {
     expect(run(b)).toEqual([])
   })
 
+  it('229 keys cannot move a desktop script off the hold tests', async () => {
+    const { encodeKeys } = await import('../../../../bench/behaviour-gen.mjs')
+    const r = rng(14)
+    // keyCode 229 with a fixed 60 ms hold and random gaps, no touch anywhere in the token: physical tests.
+    const keys: { t: number; category: number; up: boolean; modality: number }[] = []
+    let t = 1000
+    for (let i = 0; i < 20; i++) {
+      keys.push({ t, category: 0, up: false, modality: 1 }, { t: t + 60 + (i % 2), category: 0, up: true, modality: 1 })
+      t += 150 + Math.round(r() * 300)
+    }
+    expect(run({ k: encodeKeys(keys), x: [t, 0] }).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('constant-hold')
+    // The same after a touch (touch bit): on-screen keys, but a finger-length constant hold is still a script's.
+    const touched = keys.map((k) => ({ ...k, modality: 5 }))
+    expect(run({ k: encodeKeys(touched), x: [t, 0] }).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('constant-hold')
+  })
+
   it('scripted phone typing at constant intervals is a metronome', () => {
     const r = rng(6)
     for (let i = 0; i < 50; i++) expect(run(botPhoneTyping(r, 'constant')).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('metronome')

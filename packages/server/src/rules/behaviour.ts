@@ -93,6 +93,8 @@ export const SCRIPTED_THRESHOLDS = {
   flatIntervalLogSd: 0.25,
   flatIntervalLooseMin: 28,
   flatIntervalLoose: [0.3, 2.8, 1.7, 0.3] as readonly number[],
+  /** On-screen keys: `constant-hold` only when the median hold is at least this (ms); on-screen keyboards give 0–20 ms. */
+  onScreenHoldMs: 40,
   /** Least composition steps before IME timing is judged. */
   minCompositionSteps: 8,
   /**
@@ -156,6 +158,11 @@ export function scriptedTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS
  */
 export function onScreenTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS): Finding[] {
   const out: Finding[] = []
+  // On-screen keyboards deliver key-up 0–20 ms after key-down: constant holds of a finger's
+  // length are a script's fixed delay, whatever the keys claim.
+  if (t.hold.n >= th.minKeys && t.hold.median >= th.onScreenHoldMs && t.hold.sd < th.constantHoldSd) {
+    out.push({ finding: 'constant-hold', detail: { holdSd: t.hold.sd, n: t.hold.n, median: t.hold.median } })
+  }
   if (t.upDown.n >= th.minKeys && t.tinyGapRate >= th.tinyGapRate) out.push({ finding: 'instant-next-key', detail: { tinyGapRate: t.tinyGapRate, n: t.upDown.n } })
   if (metronome(t, th)) out.push({ finding: 'metronome', detail: { cv: t.downDown.cv, n: t.downDown.n } })
   else if (t.downDown.n >= th.flatIntervalMin) {
