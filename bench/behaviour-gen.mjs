@@ -4,7 +4,7 @@
 // ghost-cursor paths with its own timestamps). Nothing here contains recorded data.
 import { path as ghostPath } from 'ghost-cursor'
 
-const KEY = (field, category, up) => field * 32 + category * 2 + (up ? 1 : 0)
+const KEY = (field, category, up, modality = 0) => modality * 1024 + field * 32 + category * 2 + (up ? 1 : 0)
 
 /** Category of a DOM keyCode (the client records only this). */
 export function categoryOfKeyCode(code) {
@@ -28,7 +28,7 @@ export function encodeKeys(events) {
   let last = 0
   for (const e of sorted) {
     const t = Math.round(e.t)
-    k.push(t - last, KEY(e.field ?? 1, e.category, e.up))
+    k.push(t - last, KEY(e.field ?? 1, e.category, e.up, e.modality ?? 0))
     last = t
   }
   return k
@@ -290,4 +290,141 @@ export function humanApproach(r, options = {}) {
 export function touchTap(r) {
   const at = { t: 1000 + r() * 3000, x: 20 + r() * 350, y: 100 + r() * 600 }
   return recordApproach([], at, 40 + Math.round(r() * 110), 1)
+}
+
+// ---------- phones, tablets, IME (docs/behaviour.md "Modalities") ----------
+
+/** Records [[t, code, ...rest]] (absolute ms) → a delta-encoded stream. */
+export function encodeRecords(records) {
+  const out = []
+  let last = 0
+  for (const [t, ...rest] of [...records].sort((a, b) => a[0] - b[0])) {
+    out.push(Math.round(t) - last, ...rest)
+    last = Math.round(t)
+  }
+  return out
+}
+
+/**
+ * Device profiles of on-screen typing: Android Chrome / Samsung Internet deliver keyCode 229
+ * (`Unidentified`, category other) with key-down and key-up 8–20 ms apart; iOS Safari delivers
+ * the real key with both together (0–3 ms). `touch` is the client's "after a touch" bit.
+ */
+export const ON_SCREEN_PROFILES = {
+  'android-phone': { unidentified: true, hold: [8, 20] },
+  'android-tablet': { unidentified: true, hold: [8, 20] },
+  iphone: { unidentified: false, hold: [0, 3] },
+  ipad: { unidentified: false, hold: [0, 3] },
+}
+
+/** Touch contacts [{t, duration, size?, pressure?}] → stream `c` (one finger each). */
+export function encodeContacts(contacts, kind = 1) {
+  return encodeRecords(contacts.map((c) => [c.t, kind, Math.round(c.duration), c.size ?? 0, c.pressure ?? 0]))
+}
+
+/**
+ * One on-screen-keyboard submission: a tap on the field (touch approach and contact), then
+ * one key pair and one `insertText` input per latency, a field change with a tap between the
+ * two parts. `latencies`: ms between consecutive characters (real people's, from a data set,
+ * or a bot's); `tap`: a function giving a contact duration; `categories` for iOS-style keys.
+ */
+export function onScreenSession(r, latencies, options = {}) {
+  const profile = ON_SCREEN_PROFILES[options.profile ?? 'android-phone']
+  const tap = options.tap ?? ((rr) => 60 + rr() * 90)
+  const split = options.split ?? Math.round(latencies.length * 0.6)
+  const keys = []
+  const inputs = []
+  const pointer = []
+  const contacts = []
+  let t = 1500 + r() * 2000
+  let field = 1
+  const touchAt = (when) => {
+    const duration = tap(r)
+    const at = { t: when, x: 30 + r() * 300, y: 150 + r() * 400 }
+    pointer.push(...recordApproach([], at, duration, 1))
+    contacts.push({ t: when, duration, size: 20 + Math.round(r() * 20), pressure: 0 })
+    return when + duration
+  }
+  t = touchAt(t) + 300 + r() * 500
+  for (let i = 0; i <= latencies.length; i++) {
+    if (i > 0) t += latencies[i - 1]
+    if (i === split) {
+      t = touchAt(t) + 200 + r() * 400
+      field = 2
+    }
+    const category = profile.unidentified ? 0 : (options.categories?.[i] ?? 1)
+    const modality = (profile.unidentified ? 1 : 0) + 4
+    const hold = profile.hold[0] + r() * (profile.hold[1] - profile.hold[0])
+    keys.push({ t, category, up: false, field, modality }, { t: t + hold, category, up: true, field, modality })
+    inputs.push([t + Math.min(hold, 2), field * 16 + 0])
+  }
+  const submit = touchAt(t + 400 + r() * 600)
+  return {
+    k: encodeKeys(keys),
+    i: encodeRecords(inputs),
+    p: encodePointer(pointer),
+    c: encodeContacts(contacts),
+    v: encodeRecords([[1200, 4]]),
+    x: [Math.round(submit + 50), 0],
+  }
+}
+
+/**
+ * Japanese IME on a phone: kana typed as composition updates (keyCode 229 keys while
+ * composing), each word converted and committed (compositionend). `latencies` are the ms
+ * between consecutive composition steps; words of 3–6 steps.
+ */
+export function imeSession(r, latencies, options = {}) {
+  const tap = options.tap ?? ((rr) => 60 + rr() * 90)
+  const keys = []
+  const inputs = []
+  const pointer = []
+  const contacts = []
+  let t = 1500 + r() * 2000
+  const first = tap(r)
+  pointer.push(...recordApproach([], { t, x: 100, y: 200 }, first, 1))
+  contacts.push({ t, duration: first, size: 24, pressure: 0 })
+  t += first + 400
+  let inWord = 0
+  let word = 3 + Math.floor(r() * 4)
+  inputs.push([t, 16 + 7])
+  for (let i = 0; i < latencies.length; i++) {
+    t += latencies[i]
+    if (inWord === word) {
+      inputs.push([t, 16 + 8])
+      t += 150 + r() * 300
+      inputs.push([t, 16 + 7])
+      inWord = 0
+      word = 3 + Math.floor(r() * 4)
+    }
+    keys.push({ t, category: 0, up: false, field: 1, modality: 1 + 2 + 4 }, { t: t + 8 + r() * 12, category: 0, up: true, field: 1, modality: 1 + 2 + 4 })
+    inputs.push([t + 1, 16 + 1])
+    inWord++
+  }
+  inputs.push([t + 300, 16 + 8])
+  const end = t + 900
+  pointer.push(...recordApproach([], { t: end, x: 200, y: 600 }, 90, 1))
+  contacts.push({ t: end, duration: 90, size: 24, pressure: 0 })
+  return { k: encodeKeys(keys), i: encodeRecords(inputs), p: encodePointer(pointer), c: encodeContacts(contacts), x: [Math.round(end + 150), 0] }
+}
+
+/**
+ * Scripted phone typing: `Input.insertText` (or keyCode-229 key pairs) at constant or random
+ * intervals. mode 'constant' (a fixed delay + 0–2 ms jitter), 'uniform' (random in [lo, hi]),
+ * 'normal' (Gaussian around a mean); taps held `tapMs` (0 = `page.tap()`).
+ */
+export function botPhoneTyping(r, mode, options = {}) {
+  const n = options.length ?? 24
+  const lo = 80 + r() * 150
+  const hi = lo + 60 + r() * 400
+  const fixed = options.delay ?? 60 + Math.floor(r() * 200)
+  const latencies = []
+  for (let i = 0; i < n; i++) {
+    if (mode === 'constant') latencies.push(fixed + Math.floor(r() * 3))
+    else if (mode === 'uniform') latencies.push(Math.round(lo + r() * (hi - lo)))
+    else if (mode === 'normal') latencies.push(Math.max(30, Math.round((lo + hi) / 2 + ((hi - lo) / 4) * gauss(r))))
+    else throw new Error(`unknown mode ${mode}`)
+  }
+  const tapMs = options.tapMs
+  return onScreenSession(r, latencies, { profile: options.profile, tap: tapMs === undefined ? undefined : () => tapMs + Math.floor(r() * 2) })
 }

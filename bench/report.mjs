@@ -237,6 +237,27 @@ function detectionSection(det, behaviour) {
   return out.join('\n')
 }
 
+function mobileSection(mobile) {
+  if (!mobile) return ''
+  const rate = (w) => (w?.rate == null ? '—' : `${(w.rate * 100).toFixed(2)} % (${(w.low * 100).toFixed(2)}–${(w.high * 100).toFixed(2)}; ${w.k}/${w.n})`)
+  return [
+    '## 6. Phones, tablets and Japanese IME',
+    '',
+    `Measured ${day(mobile.date)} by \`node bench/mobile.mjs\` (method and blind spots: [behaviour.md](behaviour.md), "Modalities"). ` +
+      `Human-like sessions: real people's typing intervals (Aalto) delivered as each device delivers them, ${mobile.latenciesPerSession + 1} characters and three taps each; tap contact times ${mobile.tapModel}.`,
+    '',
+    '| human-like sessions | with a SCRIPTED_* or behaviour reason (95 % CI) |',
+    '|---|--:|',
+    ...Object.entries(mobile.humans).map(([name, w]) => `| ${name} | ${rate(w)} |`),
+    ...Object.entries(mobile.desktop).map(([name, w]) => `| desktop ${name} (target ${name.startsWith('aalto') ? '≤ 0.3 %' : '≤ 1 %'}) | ${rate(w)} |`),
+    '',
+    '| scripted phone typing | caught (95 % CI) |',
+    '|---|--:|',
+    ...Object.entries(mobile.bots).map(([name, w]) => `| ${name} | ${rate(w)} |`),
+    '',
+  ].join('\n')
+}
+
 function laterLine(run, sections) {
   if (!run) return ''
   const end = Date.parse(run.startedAt) + run.wallSeconds * 1000
@@ -265,6 +286,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
   const det = read('detection')
   const behaviour = read('behaviour')
   const flood = read('flood')
+  const mobile = read('mobile')
   const m = run?.machine ?? size?.machine ?? verify?.machine
   const versions = { ...size?.versions, ...cost?.versions, ...verify?.versions, ...det?.versions }
   const text = [
@@ -298,7 +320,8 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '## 4. Detection: Kenchi and BotD on the same pages',
     '',
     detectionSection(det, behaviour),
-    '## 6. Store exhaustion: customers under a flood',
+    mobileSection(mobile),
+    '## 7. Store exhaustion: customers under a flood',
     '',
     floodSection(flood),
     '## Versions',

@@ -5,6 +5,7 @@
 //   6. flood     (bench/flood.mjs): store exhaustion, customer verdicts under a flood
 //   7. behaviour (bench/behaviour.mjs), only when the research data sets are there
 //      (../shared/datasets, or KENCHI_DATASETS); skipped with a message otherwise.
+//   7. mobile (bench/mobile.mjs): phones, tablets and IME on the same data, after 6.
 // Each step is a child process with a time limit; a failed step is reported and the rest
 // still run. Old results of the steps are deleted first, so the report never mixes runs.
 //
@@ -41,6 +42,12 @@ const STEPS = [
   {
     name: 'behaviour',
     command: ['node', 'bench/behaviour.mjs', datasets],
+    limit: 120,
+    skip: !existsSync(datasets) && `no data sets at ${datasets} (set KENCHI_DATASETS, see docs/behaviour.md)`,
+  },
+  {
+    name: 'mobile',
+    command: ['node', 'bench/mobile.mjs', datasets],
     limit: 120,
     skip: !existsSync(datasets) && `no data sets at ${datasets} (set KENCHI_DATASETS, see docs/behaviour.md)`,
   },

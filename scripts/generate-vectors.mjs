@@ -5,6 +5,17 @@
 import { createHmac } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import {
+  CONTACT_KIND,
+  decodeContacts,
+  decodeInputs,
+  decodeKeys,
+  extractTiming,
+  FORM_EVENT,
+  formCode,
+  INPUT_EVENT,
+  inputCode,
+  keyCode,
+  VISIBILITY_EVENT,
   assembleChallenge,
   base64urlEncode,
   canonicalize,
@@ -160,4 +171,64 @@ await writeFile(
     2,
   ) + '\n',
 )
-console.log(`wrote ${cases.length} verify cases, ${canonical.length} canonical cases, ${b64.length} base64url cases`)
+// Behaviour streams: `b` sections in, decoded records and modality features out. The first
+// case is a stream of a client before input modality (no `i`, `c`, no modality bits).
+const behaviourCases = [
+  {
+    name: 'desktop keyboard, a client before modality: every key physical',
+    b: { k: [1000, keyCode(1, 1, false), 95, keyCode(1, 1, true), 60, keyCode(1, 2, false), 80, keyCode(1, 2, true)], x: [2000, 0] },
+  },
+  {
+    name: 'Android on-screen keyboard: 229 pairs after a tap, keyboard opening, a correction and a suggestion',
+    b: {
+      k: [1500, keyCode(1, 0, false, 5), 12, keyCode(1, 0, true, 5), 300, keyCode(1, 0, false, 5), 9, keyCode(1, 0, true, 5)],
+      i: [1813, inputCode(1, INPUT_EVENT.delete), 200, inputCode(1, INPUT_EVENT.replacement)],
+      c: [1200, CONTACT_KIND.touch, 85, 23, 0, 1500, CONTACT_KIND.touch, 70, 21, 0],
+      v: [1300, VISIBILITY_EVENT.keyboardOpen, 2000, VISIBILITY_EVENT.keyboardClose],
+      x: [3500, 0],
+    },
+  },
+  {
+    name: 'iOS on-screen keyboard: real keys, down and up together, touch bit',
+    b: { k: [1500, keyCode(1, 1, false, 4), 1, keyCode(1, 1, true, 4), 280, keyCode(1, 1, false, 4), 2, keyCode(1, 1, true, 4)], x: [2500, 0] },
+  },
+  {
+    name: 'Japanese IME: composing keys, composition steps, commit; a two-finger contact',
+    b: {
+      k: [2000, keyCode(2, 0, false, 7), 10, keyCode(2, 0, true, 7)],
+      i: [2001, inputCode(2, INPUT_EVENT.compositionStart), 0, inputCode(2, INPUT_EVENT.compositionUpdate), 250, inputCode(2, INPUT_EVENT.compositionUpdate), 400, inputCode(2, INPUT_EVENT.compositionEnd)],
+      c: [900, CONTACT_KIND.touch, 120, 30, 45, 20, 4 + CONTACT_KIND.touch, 90, 28, 40],
+      x: [4000, 0],
+    },
+  },
+  {
+    name: 'autofill and paste: inputs without a key, no keys at all',
+    b: { f: [900, formCode(1, FORM_EVENT.focus), 5, formCode(1, FORM_EVENT.autofill)], i: [905, inputCode(1, INPUT_EVENT.none), 300, inputCode(2, INPUT_EVENT.paste)], x: [2000, 0] },
+  },
+].map((c) => {
+  const m = extractTiming(c.b).modality
+  return {
+    ...c,
+    expect: {
+      keys: decodeKeys(c.b.k),
+      inputs: decodeInputs(c.b.i),
+      contacts: decodeContacts(c.b.c),
+      modality: {
+        physicalDowns: m.physical.downs,
+        onScreenDowns: m.onScreen.downs,
+        onScreenHolds: m.onScreen.holds,
+        imeKeys: m.imeKeys,
+        inputs: m.inputs,
+        compositionIntervals: m.composition.intervals,
+        contactDurations: m.contacts.durations,
+        multiTouch: m.contacts.multiTouch,
+        keyboardOpens: m.keyboardOpens,
+      },
+    },
+  }
+})
+await writeFile(
+  new URL('behaviour.json', out),
+  JSON.stringify({ description: 'Behaviour sections (`b`) in; decoded key, input and contact records and the modality summary out (docs/protocol.md "Behaviour streams").', cases: behaviourCases }, null, 2) + '\n',
+)
+console.log(`wrote ${cases.length} verify cases, ${canonical.length} canonical cases, ${b64.length} base64url cases, ${behaviourCases.length} behaviour cases`)

@@ -1,10 +1,13 @@
 // The behaviour recorder: timings of keys, pointer, focus, paste, scroll and visibility,
-// from the moment it starts. Listeners are passive and on `document`/`window` only; memory
+// input modality (on-screen keyboard, IME composition, input-event categories, touch
+// contacts, on-screen keyboard opening, orientation), from the moment it starts. Listeners are passive and on `document`/`window` only; memory
 // is bounded; key *values* and field *contents* are never read. See docs/protocol.md
 // "Behaviour streams" for the encoding.
 import {
   FORM_EVENT,
   formCode,
+  INPUT_EVENT,
+  inputCode,
   KEY_CATEGORY,
   keyCode,
   MAX_FIELD,
@@ -128,6 +131,13 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
   const form: number[][] = []
   const scroll: number[][] = []
   const visibility: number[][] = []
+  const inputs: number[][] = []
+  const contacts: number[][] = []
+  // Open touch/pen contacts by pointer id: [start, pointers on the screen at the start].
+  const open = new Map<number, number[]>()
+  let touched = false
+  let keyboardOpen = false
+  let tallest = 0
   const clicks: number[][][] = []
   let approach: number[][] = []
   let lastMove = -Infinity
@@ -152,26 +162,56 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
   }
 
   const formEvent = (target: EventTarget | null, type: number) => push(form, [now(), formCode(field(target), type)], 128)
+  const inputEvent = (target: EventTarget | null, type: number) => push(inputs, [now(), inputCode(field(target), type)], 200)
+  // KEY_MODALITY bits: 1 unidentified (229 / Unidentified / Process), 2 composing, 4 after a touch or with the on-screen keyboard open.
+  const modality = (k: KeyboardEvent) =>
+    (k.keyCode === 229 || k.key === 'Unidentified' || k.key === 'Process' ? 1 : 0) + (k.isComposing ? 2 : 0) + (touched || keyboardOpen ? 4 : 0)
+  const pointerKind = (p: PointerEvent) => {
+    const kind = p.pointerType === 'touch' ? 1 : p.pointerType === 'pen' ? 2 : 0
+    touched = kind > 0
+    return kind
+  }
 
   const handlers: Record<string, (e: Event) => void> = {
     keydown(e) {
       const k = e as KeyboardEvent
       if (k.repeat) return
       lastKeyDown = now()
-      push(keys, [lastKeyDown, keyCode(field(k.target), keyCategory(k.key ?? ''), false)], maxKeys)
+      push(keys, [lastKeyDown, keyCode(field(k.target), keyCategory(k.key ?? ''), false, modality(k))], maxKeys)
     },
     keyup(e) {
       const k = e as KeyboardEvent
-      push(keys, [now(), keyCode(field(k.target), keyCategory(k.key ?? ''), true)], maxKeys)
+      push(keys, [now(), keyCode(field(k.target), keyCategory(k.key ?? ''), true, modality(k))], maxKeys)
     },
+    compositionstart: (e) => inputEvent(e.target, INPUT_EVENT.compositionStart),
+    compositionupdate: (e) => inputEvent(e.target, INPUT_EVENT.compositionUpdate),
+    compositionend: (e) => inputEvent(e.target, INPUT_EVENT.compositionEnd),
     focusin: (e) => formEvent(e.target, FORM_EVENT.focus),
     focusout: (e) => formEvent(e.target, FORM_EVENT.blur),
     paste: (e) => formEvent(e.target, FORM_EVENT.paste),
     input(e) {
       const inputType = (e as InputEvent).inputType
+      const typed = now() - lastKeyDown <= TYPED_WINDOW_MS
+      // The category of the input type only (INPUT_EVENT). Left out: composition steps (the
+      // composition events carry them) and text a key-down just produced (stream k has it).
+      if (inputType !== 'insertCompositionText' && !(typed && inputType === 'insertText'))
+        inputEvent(
+          e.target,
+          !inputType
+            ? INPUT_EVENT.none
+            : inputType === 'insertText'
+              ? INPUT_EVENT.insert
+              : inputType === 'insertReplacementText'
+                ? INPUT_EVENT.replacement
+                : inputType.startsWith('delete')
+                  ? INPUT_EVENT.delete
+                  : inputType.startsWith('insertFrom') && inputType !== 'insertFromDictation'
+                    ? INPUT_EVENT.paste
+                    : INPUT_EVENT.other,
+        )
       if (inputType === 'insertFromPaste' || inputType === 'insertFromDrop') return
       if (inputType === 'insertReplacementText' || autofilled(e.target)) formEvent(e.target, FORM_EVENT.autofill)
-      else if (now() - lastKeyDown > TYPED_WINDOW_MS) formEvent(e.target, FORM_EVENT.untypedInput)
+      else if (!typed) formEvent(e.target, FORM_EVENT.untypedInput)
     },
     submit() {
       const t = now()
@@ -184,19 +224,29 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
       const t = now()
       if (t - lastMove < moveInterval) return
       lastMove = t
-      push(approach, [t, pointerCode(kind(p.pointerType), POINTER_EVENT.move), Math.round(p.clientX), Math.round(p.clientY)], movesPerClick)
+      push(approach, [t, pointerCode(pointerKind(p), POINTER_EVENT.move), Math.round(p.clientX), Math.round(p.clientY)], movesPerClick)
     },
     pointerdown(e) {
       const p = e as PointerEvent
-      approach.push([now(), pointerCode(kind(p.pointerType), POINTER_EVENT.down), Math.round(p.clientX), Math.round(p.clientY)])
+      const kind = pointerKind(p)
+      if (open.size > 9) open.clear() // releases the browser never sent: bounded memory
+      if (kind) open.set(p.pointerId, [now(), open.size])
+      approach.push([now(), pointerCode(kind, POINTER_EVENT.down), Math.round(p.clientX), Math.round(p.clientY)])
       clicks.push(approach)
       if (clicks.length > maxClicks) clicks.shift()
       approach = []
     },
     pointerup(e) {
       const p = e as PointerEvent
-      clicks.at(-1)?.push([now(), pointerCode(kind(p.pointerType), POINTER_EVENT.up), Math.round(p.clientX), Math.round(p.clientY)])
+      const kind = pointerKind(p)
+      const start = open.get(p.pointerId)
+      open.delete(p.pointerId)
+      // A touch or pen contact: start, (pointers − 1) × 4 + kind, duration, size, pressure × 100.
+      if (start)
+        push(contacts, [start[0]!, Math.min(start[1]!, 3) * 4 + kind, now() - start[0]!, Math.round(Math.max(p.width, p.height) || 0), Math.round((p.pressure || 0) * 100)], 32)
+      clicks.at(-1)?.push([now(), pointerCode(kind, POINTER_EVENT.up), Math.round(p.clientX), Math.round(p.clientY)])
     },
+    pointercancel: (e) => open.delete((e as PointerEvent).pointerId),
     visibilitychange: () =>
       push(visibility, [now(), document.visibilityState === 'hidden' ? VISIBILITY_EVENT.hidden : VISIBILITY_EVENT.visible], 32),
   }
@@ -211,6 +261,16 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
     },
     blur: (e) => e.target === window && push(visibility, [now(), VISIBILITY_EVENT.blur], 32),
     focus: (e) => e.target === window && push(visibility, [now(), VISIBILITY_EVENT.focus], 32),
+    orientationchange: () => push(visibility, [now(), VISIBILITY_EVENT.orientation], 32),
+  }
+  // The on-screen keyboard: the visual viewport losing 15 % of its tallest height at the same zoom.
+  const viewport = window.visualViewport
+  const resize = () => {
+    const height = viewport!.height * viewport!.scale
+    if (height > tallest) tallest = height
+    const shrunk = height < tallest * 0.85
+    if (shrunk !== keyboardOpen) push(visibility, [now(), shrunk ? VISIBILITY_EVENT.keyboardOpen : VISIBILITY_EVENT.keyboardClose], 32)
+    keyboardOpen = shrunk
   }
 
   const wrap = (handler: (e: Event) => void) => (e: Event) => {
@@ -227,6 +287,10 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
   const listening: Array<[EventTarget, string, (e: Event) => void]> = []
   for (const [type, handler] of Object.entries(handlers)) listening.push([document, type, wrap(handler)])
   for (const [type, handler] of Object.entries(windowHandlers)) listening.push([window, type, wrap(handler)])
+  if (viewport) {
+    tallest = viewport.height * viewport.scale
+    listening.push([viewport, 'resize', wrap(resize)])
+  }
   for (const [target, type, listener] of listening) target.addEventListener(type, listener, { capture: true, passive: true })
 
   return {
@@ -241,6 +305,8 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
       if (pointer.length) b.p = encode(pointer, true)
       if (scroll.length) b.s = encode(scroll)
       if (visibility.length) b.v = encode(visibility)
+      if (inputs.length) b.i = encode(inputs)
+      if (contacts.length) b.c = encodeContacts(contacts)
       b.x = [now(), untrusted]
       return b
     },
@@ -250,8 +316,16 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
   }
 }
 
-function kind(pointerType: string): number {
-  return pointerType === 'touch' ? 1 : pointerType === 'pen' ? 2 : 0
+/** Stream `c`: contacts in start order, start times delta-encoded. */
+function encodeContacts(records: number[][]): number[] {
+  let t = 0
+  return [...records]
+    .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!)
+    .flatMap((r) => {
+      const out = [r[0]! - t, ...r.slice(1)]
+      t = r[0]!
+      return out
+    })
 }
 
 function safeMatches(el: Element, selector: string): boolean {

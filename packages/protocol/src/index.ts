@@ -32,21 +32,27 @@ export {
   POINTER_EVENT,
   POINTER_KIND,
   VISIBILITY_EVENT,
+  KEY_MODALITY,
+  INPUT_EVENT,
+  CONTACT_KIND,
   STREAM_WIDTH,
   MAX_FIELD,
   keyCode,
   formCode,
+  inputCode,
   pointerCode,
   decodeStream,
   decodeKeys,
   decodePointer,
   decodeForm,
+  decodeInputs,
+  decodeContacts,
   stats,
   extractFeatures,
 } from './behaviour.js'
-export type { KeyCategory, KeyEvent, PointerRecord, FormEvent, Stats, BehaviourFeatures } from './behaviour.js'
-export { shape, typingTiming, pointerApproaches, formTiming, extractTiming } from './timing.js'
-export type { Shape, TypingTiming, Approach, FormTiming, TimingFeatures } from './timing.js'
+export type { KeyCategory, KeyEvent, PointerRecord, FormEvent, InputRecord, ContactRecord, Stats, BehaviourFeatures } from './behaviour.js'
+export { shape, typingTiming, pointerApproaches, formTiming, extractTiming, modalityTiming, keyMode, KEY_MODE } from './timing.js'
+export type { Shape, TypingTiming, Approach, FormTiming, TimingFeatures, ModalityTiming, CompositionTiming, ContactTiming } from './timing.js'
 export { deviceHashes, fnv1a64, COARSE_GROUPS, FINGERPRINT_GROUPS } from './device-hash.js'
 export { peekChallenge } from './peek.js'
 export type { ChallengePeek } from './peek.js'

@@ -1,7 +1,24 @@
 // Timing features of behaviour streams: the finer typing and pointer measurements the
 // scripted-input detector and the benchmarks share (docs/behaviour.md). Pure functions
 // over decoded streams; hostile input gives features, never an exception.
-import { decodeForm, decodeKeys, decodePointer, FORM_EVENT, KEY_CATEGORY, POINTER_EVENT, POINTER_KIND, type KeyEvent, type PointerRecord } from './behaviour.js'
+import {
+  decodeContacts,
+  decodeForm,
+  decodeInputs,
+  decodeKeys,
+  decodePointer,
+  decodeStream,
+  FORM_EVENT,
+  INPUT_EVENT,
+  KEY_CATEGORY,
+  KEY_MODALITY,
+  POINTER_EVENT,
+  POINTER_KIND,
+  STREAM_WIDTH,
+  VISIBILITY_EVENT,
+  type KeyEvent,
+  type PointerRecord,
+} from './behaviour.js'
 
 /** Shape of a sample: moments plus robust spread. All 0 for fewer than 2 values. */
 export interface Shape {
@@ -322,13 +339,119 @@ export function formTiming(f: readonly number[] | undefined): FormTiming {
   }
 }
 
+/** IME composition timing (stream `i`). */
+export interface CompositionTiming {
+  /** `compositionstart` events. */
+  sessions: number
+  /** `compositionupdate` events. */
+  updates: number
+  /** Intervals between consecutive updates of one composition (kana typed, candidates chosen), ms, in order. */
+  intervals: number[]
+  /** Shape of `intervals`. */
+  interval: Shape
+}
+
+/** Touch and pen contacts (stream `c`). */
+export interface ContactTiming {
+  n: number
+  /** Contact durations, ms, in order. */
+  durations: number[]
+  duration: Shape
+  /** Contacts that started while another was on the screen. */
+  multiTouch: number
+  /** Contacts with a size / a pressure reported. */
+  sized: number
+  pressured: number
+}
+
+/** How a key was produced, from its `KEY_MODALITY` bits. */
+export const KEY_MODE = { physical: 0, onScreen: 1, ime: 2 } as const
+
+/** The mode of a key event: IME if composing, on-screen if unidentified or after a touch, else physical. */
+export function keyMode(modality: number): number {
+  if (modality & KEY_MODALITY.composing) return KEY_MODE.ime
+  if (modality & (KEY_MODALITY.unidentified | KEY_MODALITY.touch)) return KEY_MODE.onScreen
+  return KEY_MODE.physical
+}
+
+/** Typing split by input modality, input-event categories, composition, contacts and viewport (docs/behaviour.md "Modalities"). */
+export interface ModalityTiming {
+  /** Keys from a physical keyboard (no modality bit, or `unidentified` with no sign of a touch device; every key of an old token). */
+  physical: TypingTiming
+  /** Keys from an on-screen keyboard (`touch`, or `unidentified` in a token that shows a touch device; not composing). */
+  onScreen: TypingTiming
+  /** Key events during an IME composition. */
+  imeKeys: number
+  /** `input` events by `INPUT_EVENT` category. */
+  inputs: { insert: number; delete: number; paste: number; replacement: number; other: number; none: number }
+  composition: CompositionTiming
+  contacts: ContactTiming
+  /** On-screen keyboard openings (visual viewport shrinking) and orientation changes. */
+  keyboardOpens: number
+  orientationChanges: number
+}
+
+export function modalityTiming(streams: Readonly<Record<string, readonly number[]>>): ModalityTiming {
+  const keys = decodeKeys(streams.k)
+  const inputs = decodeInputs(streams.i)
+  const contacts = decodeContacts(streams.c)
+  const v = decodeStream(streams.v, STREAM_WIDTH.v)
+  const count = (type: number) => inputs.filter((e) => e.type === type).length
+  const intervals: number[] = []
+  let last = -1
+  for (const e of inputs) {
+    if (e.type === INPUT_EVENT.compositionStart || e.type === INPUT_EVENT.compositionEnd) last = -1
+    else if (e.type === INPUT_EVENT.compositionUpdate) {
+      if (last >= 0) intervals.push(e.t - last)
+      last = e.t
+    }
+  }
+  const durations = contacts.map((c) => c.duration)
+  const keyboardOpens = v.filter(([, type]) => type === VISIBILITY_EVENT.keyboardOpen).length
+  // An unidentified key (229) is an on-screen keyboard's only on a touch device: with no touch
+  // contact, touch press or keyboard opening in the token it is judged as a physical key
+  // (desktop IME keys are physical; a script sending 229 keys gains nothing).
+  const touchDevice = contacts.length > 0 || keyboardOpens > 0 || decodePointer(streams.p).some((e) => e.kind !== POINTER_KIND.mouse)
+  const mode = (modality: number) => {
+    const m = keyMode(modality)
+    return m === KEY_MODE.onScreen && !touchDevice && !(modality & KEY_MODALITY.touch) ? KEY_MODE.physical : m
+  }
+  return {
+    physical: typingTiming(keys.filter((e) => mode(e.modality) === KEY_MODE.physical)),
+    onScreen: typingTiming(keys.filter((e) => mode(e.modality) === KEY_MODE.onScreen)),
+    imeKeys: keys.filter((e) => mode(e.modality) === KEY_MODE.ime).length,
+    inputs: {
+      insert: count(INPUT_EVENT.insert),
+      delete: count(INPUT_EVENT.delete),
+      paste: count(INPUT_EVENT.paste),
+      replacement: count(INPUT_EVENT.replacement),
+      other: count(INPUT_EVENT.other),
+      none: count(INPUT_EVENT.none),
+    },
+    composition: { sessions: count(INPUT_EVENT.compositionStart), updates: count(INPUT_EVENT.compositionUpdate), intervals, interval: shape(intervals) },
+    contacts: {
+      n: contacts.length,
+      durations,
+      duration: shape(durations),
+      multiTouch: contacts.filter((c) => c.pointers > 1).length,
+      sized: contacts.filter((c) => c.size > 0).length,
+      pressured: contacts.filter((c) => c.pressure > 0).length,
+    },
+    keyboardOpens,
+    orientationChanges: v.filter(([, type]) => type === VISIBILITY_EVENT.orientation).length,
+  }
+}
+
 /** All timing features of a token's behaviour section. */
 export interface TimingFeatures {
+  /** Every key, whatever its modality (profiles and replay checks use this). */
   typing: TypingTiming
   approaches: Approach[]
   form: FormTiming
   /** Touch presses among the approaches. */
   touches: number
+  /** Typing split by modality, input categories, composition, contacts, viewport. */
+  modality: ModalityTiming
 }
 
 export function extractTiming(b: Readonly<Record<string, readonly number[]>> | undefined): TimingFeatures {
@@ -339,5 +462,6 @@ export function extractTiming(b: Readonly<Record<string, readonly number[]>> | u
     approaches,
     form: formTiming(streams.f),
     touches: approaches.filter((a) => a.kind === POINTER_KIND.touch).length,
+    modality: modalityTiming(streams),
   }
 }

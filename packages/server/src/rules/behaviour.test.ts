@@ -110,11 +110,18 @@ describe('scriptedInputRule: scripts are caught', () => {
 
 describe('scriptedInputRule: NO_INTERACTION', () => {
   it('no key and no press is a small doubt that never denies alone', () => {
-    const b = { f: [900, 8, 5, 11, 600, 5], x: [2000, 0] } // focus, autofill, submit: no keys, no clicks
+    const b = { f: [900, 8, 5, 12, 600, 5], x: [2000, 0] } // focus, untyped input, submit: no keys, no clicks
     const reasons = run(b) as { code: string; weight: number }[]
-    expect(reasons).toEqual([{ code: 'NO_INTERACTION', weight: 20, detail: { autofills: 1, pastes: 0, untypedInputs: 0 } }])
+    expect(reasons).toEqual([{ code: 'NO_INTERACTION', weight: 20, detail: { autofills: 0, pastes: 0, untypedInputs: 1 } }])
     expect(combine(reasons as never)).toBe(20)
     expect(decide(reasons as never, DEFAULT_THRESHOLDS).decision).toBe('allow')
+  })
+
+  it('autofill, paste and password managers are never a finding alone', () => {
+    expect(codes({ f: [900, 8, 5, 11, 600, 5], x: [2000, 0] })).toEqual([]) // :autofill
+    expect(codes({ f: [900, 8, 5, 10, 600, 5], x: [2000, 0] })).toEqual([]) // paste
+    expect(codes({ f: [900, 8, 600, 5], i: [905, 16 + 6, 5, 32 + 6], x: [2000, 0] })).toEqual([]) // input without inputType (password manager)
+    expect(codes({ f: [900, 8, 600, 5], i: [905, 16 + 4], x: [2000, 0] })).toEqual([]) // insertReplacementText
   })
 
   it('any key or press clears it', () => {

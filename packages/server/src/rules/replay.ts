@@ -18,18 +18,24 @@ export interface BehaviourReplayRuleOptions extends RuleOptions {
 const DAY = 24 * 60 * 60 * 1000
 
 /**
- * The band hashes of a behaviour section: its key holds and down-to-down latencies in
- * order, quantised to `binMs`, cut into consecutive bands of `bandSize` values, each
+ * The band hashes of a behaviour section: its physical-keyboard holds and down-to-down
+ * latencies in order, then its on-screen-keyboard latencies (no holds), quantised to `binMs`, cut into consecutive bands of `bandSize` values, each
  * hashed. Two people typing never share a band (12 values within 10 ms each); a recording
  * replayed with a millisecond or two of jitter keeps some bands intact.
  */
 export function replayBands(b: Readonly<Record<string, readonly number[]>>, bandSize = 12, binMs = 10): string[] {
-  const t = extractTiming(b).typing
+  const m = extractTiming(b).modality
+  const t = m.physical
   const values: number[] = []
   for (let i = 0; i < Math.max(t.holds.length, t.latencies.length); i++) {
     if (i < t.holds.length) values.push(t.holds[i]!)
     if (i < t.latencies.length) values.push(t.latencies[i]!)
   }
+  // On-screen keyboards: latencies only (their 0–20 ms holds are the keyboard's and would
+  // make bands of different people collide), in bands of their own.
+  const physicalEnd = values.length - (values.length % bandSize)
+  values.splice(physicalEnd)
+  values.push(...m.onScreen.latencies)
   const bands: string[] = []
   for (let i = 0; i + bandSize <= values.length; i += bandSize) {
     const band = values.slice(i, i + bandSize).map((v) => Math.round(v / binMs))

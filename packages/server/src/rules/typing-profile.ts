@@ -97,6 +97,20 @@ export function typingVector(t: TypingTiming): TypingVector | undefined {
   return { sig: `${t.holds.length}:${t.latencies.length}`, values }
 }
 
+/**
+ * The rhythm vector of a login, per input modality: physical-keyboard keys as before; with
+ * none, on-screen-keyboard latencies only (their hold times are the keyboard's), under a
+ * signature of their own (`o:…`), so a phone login is never compared with desktop typing.
+ * IME composition keys are not used.
+ */
+export function loginTypingVector(b: Readonly<Record<string, readonly number[]>> | undefined): TypingVector | undefined {
+  const m = extractTiming(b).modality
+  const physical = typingVector(m.physical)
+  if (physical) return physical
+  const onScreen = typingVector({ ...m.onScreen, holds: [] })
+  return onScreen && { sig: `o:${onScreen.sig}`, values: onScreen.values }
+}
+
 /** Adds one vector to an aggregate (or starts one). */
 export function addToAggregate(a: TypingAggregate | undefined, values: readonly number[]): TypingAggregate {
   const next: TypingAggregate = a ? { n: a.n, mean: [...a.mean], m2: [...a.m2] } : { n: 0, mean: values.map(() => 0), m2: values.map(() => 0) }
@@ -150,7 +164,7 @@ export function scaledManhattan(train: readonly (readonly number[])[], probe: re
 
 /** Adds a login's typing to the user's profile. Call it for logins that were accepted (the app knows). */
 export async function learnTypingProfile(profiles: TypingProfileStore, userHash: string, b: Readonly<Record<string, readonly number[]>> | undefined): Promise<boolean> {
-  const v = typingVector(extractTiming(b).typing)
+  const v = loginTypingVector(b)
   if (!v) return false
   const profile = (await profiles.get(userHash)) ?? { v: 1 as const, sigs: {}, order: [] }
   profile.sigs[v.sig] = addToAggregate(profile.sigs[v.sig], v.values)
@@ -202,7 +216,7 @@ export function typingProfileRule(options: TypingProfileRuleOptions = {}): Rule 
     async evaluate({ token, context, userHash }) {
       const b = token.body.b
       if (!userHash || !actions.includes(context.action) || b === undefined || b === null || typeof b !== 'object') return []
-      const v = typingVector(extractTiming(b).typing)
+      const v = loginTypingVector(b)
       if (!v) return []
       const agg = (await profiles.get(userHash))?.sigs[v.sig]
       if (!agg || agg.n < minSamples) return []
