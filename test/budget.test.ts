@@ -9,14 +9,18 @@ import { describe, expect, it } from 'vitest'
 const dist = new URL('../packages/client/dist/', import.meta.url)
 const gzip = (file: string) => gzipSync(readFileSync(new URL(file, dist)), { level: 9 }).length
 
-export const BUDGETS = { early: 6 * 1024, total: 24 * 1024, stepUp: 3 * 1024 } as const
+// The early budget was 6 KB until issue 13: recording what produced each input (on-screen
+// keyboard, IME composition, touch contacts, viewport) and probing for protocol-injected
+// input have to run from the first event, so they belong in the early part; 7 KB keeps
+// that part one round trip on a slow phone connection (under ~14 KB initial TCP window).
+export const BUDGETS = { early: 7 * 1024, total: 24 * 1024, stepUp: 3 * 1024 } as const
 
 describe('script-tag bundle budgets (gzip)', () => {
   const early = gzip('kenchi.min.js')
   const late = gzip('kenchi-signals.min.js')
   const worker = gzip('kenchi-worker.min.js')
 
-  it('early part (kenchi.min.js) ≤ 6 KB', () => {
+  it('early part (kenchi.min.js) ≤ 7 KB', () => {
     console.log(`kenchi.min.js ${early} B, kenchi-signals.min.js ${late} B, kenchi-worker.min.js ${worker} B, total ${early + late + worker} B gzip`)
     expect(early).toBeLessThanOrEqual(BUDGETS.early)
   })
