@@ -61,6 +61,7 @@ export const REASON_LABELS = {
   CONTENT_GIBBERISH: 'Random-looking text in a form field',
   CONTENT_REPEATED: 'Same form content again and again',
   STORE_UNAVAILABLE: 'Store unavailable',
+  CONTEXT_INVALID: 'Unreadable verify() context',
   INTERNAL_ERROR: 'Internal error',
   RULE_FAILED: 'A rule failed (skipped)',
   TEST_MODE: 'Test mode (fixed verdict)',
