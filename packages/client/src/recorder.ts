@@ -12,6 +12,7 @@ import {
   pointerCode,
   VISIBILITY_EVENT,
 } from '@kenchi/protocol'
+import { startInputProbe } from './signals/input-probe.js'
 
 export interface Recorder {
   /**
@@ -228,6 +229,7 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
   for (const [type, handler] of Object.entries(handlers)) listening.push([document, type, wrap(handler)])
   for (const [type, handler] of Object.entries(windowHandlers)) listening.push([window, type, wrap(handler)])
   for (const [target, type, listener] of listening) target.addEventListener(type, listener, { capture: true, passive: true })
+  const probe = startInputProbe(trustedOnly)
 
   return {
     attach(...targets) {
@@ -241,11 +243,14 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
       if (pointer.length) b.p = encode(pointer, true)
       if (scroll.length) b.s = encode(scroll)
       if (visibility.length) b.v = encode(visibility)
+      const q = probe.take()
+      if (q.length) b.q = q
       b.x = [now(), untrusted]
       return b
     },
     stop() {
       for (const [target, type, listener] of listening) target.removeEventListener(type, listener, { capture: true })
+      probe.stop()
     },
   }
 }

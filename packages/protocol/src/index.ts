@@ -41,10 +41,13 @@ export {
   decodeKeys,
   decodePointer,
   decodeForm,
+  decodeInputClock,
+  INPUT_CLOCK_MAX_CODE,
+  INPUT_CLOCK_SOURCE,
   stats,
   extractFeatures,
 } from './behaviour.js'
-export type { KeyCategory, KeyEvent, PointerRecord, FormEvent, Stats, BehaviourFeatures } from './behaviour.js'
+export type { KeyCategory, KeyEvent, PointerRecord, FormEvent, Stats, BehaviourFeatures, InputClockRecord } from './behaviour.js'
 export { shape, typingTiming, pointerApproaches, formTiming, extractTiming } from './timing.js'
 export type { Shape, TypingTiming, Approach, FormTiming, TimingFeatures } from './timing.js'
 export { deviceHashes, fnv1a64, COARSE_GROUPS, FINGERPRINT_GROUPS } from './device-hash.js'
