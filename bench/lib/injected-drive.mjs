@@ -185,8 +185,8 @@ export function typingPlan(r, text) {
 /** One session's plan: approach and click the user field, type, the password field, type, the button, click. */
 export function sessionPlan(seed) {
   const r = rng(seed)
-  const user = `customer${Math.floor(r() * 9000 + 1000)}`
-  const password = `horse battery${Math.floor(r() * 90 + 10)}`
+  const user = `cust${Math.floor(r() * 9000 + 1000)}`
+  const password = `horse ${Math.floor(r() * 90 + 10)}`
   const start = { x: Math.round(40 + r() * 200), y: Math.round(420 + r() * 200) }
   const steps = []
   let at = start
