@@ -215,6 +215,19 @@ function detectionSection(det, behaviour) {
   return out.join('\n')
 }
 
+function injectedSection(inj) {
+  const pct = (w) => (w.rate === null ? '—' : `${(w.rate * 100).toFixed(1)} % [${(w.low * 100).toFixed(1)}–${(w.high * 100).toFixed(1)}] (${w.k}/${w.n})`)
+  return [
+    `Measured ${day(inj.date)} by \`node bench/injected.mjs\` (method and blind spots: [behaviour.md](behaviour.md#injected-input-injectedinputrule)). ` +
+      'Headed Chromium under Xvfb, one login with human-like mouse paths and key timings per session: through the DevTools protocol by each driver, or as real X11 input by xdotool into a Chromium no driver is attached to. Wilson 95 % intervals.',
+    '',
+    '| input | `INJECTED_INPUT` | not allowed (all rules) | phase share, median (min–max) |',
+    '|---|--:|--:|--:|',
+    ...Object.entries(inj.groups).map(([name, g]) => `| ${name === 'xdotool' ? 'xdotool, real X11 input (false alarms)' : name} | ${pct(g.flagged)} | ${pct(g.notAllowed)} | ${g.phaseShare.median} (${g.phaseShare.min}–${g.phaseShare.max}) |`),
+    '',
+  ].join('\n')
+}
+
 function laterLine(run, sections) {
   if (!run) return ''
   const end = Date.parse(run.startedAt) + run.wallSeconds * 1000
@@ -242,6 +255,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
   const verify = read('verify')
   const det = read('detection')
   const behaviour = read('behaviour')
+  const injected = read('injected')
   const m = run?.machine ?? size?.machine ?? verify?.machine
   const versions = { ...size?.versions, ...cost?.versions, ...verify?.versions, ...det?.versions }
   const text = [
@@ -275,6 +289,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '## 4. Detection: Kenchi and BotD on the same pages',
     '',
     detectionSection(det, behaviour),
+    ...(injected ? ['## 6. Injected input: DevTools-protocol drivers and real X11 input', '', injectedSection(injected)] : []),
     '## Versions',
     '',
     Object.entries(versions)
