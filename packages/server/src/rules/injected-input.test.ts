@@ -63,6 +63,10 @@ describe('injectedInputRule', () => {
     expect(run(input(b, { platform: { v: ['Linux x86_64', 'Google Inc.', ''], d: 0 } }, WINDOWS_CHROME))).toHaveLength(1)
     expect(run(input(b, { webgl: { v: ['Google Inc. (Mesa)', 'ANGLE (Mesa, llvmpipe (LLVM 19.1.7 256 bits), OpenGL 4.5)'], d: 0 } }, WINDOWS_CHROME))).toHaveLength(1)
     expect(run(input(b, { platform: { v: ['Win32', 'Google Inc.', ''], d: 0 } }, WINDOWS_CHROME))).toEqual([])
+    // A user-agent override that forgot workers: the worker still says Linux.
+    expect(run(input(b, { platform: { v: ['Win32', 'Google Inc.', ''], d: 0 }, worker: { v: { userAgent: LINUX_CHROME, platform: 'Linux x86_64' }, d: 0 } }, WINDOWS_CHROME))).toHaveLength(1)
+    expect(run(input(b, { worker: { v: { platform: 'Linux x86_64' }, d: 0 } }, WINDOWS_CHROME))).toHaveLength(1)
+    expect(run(input(b, { worker: { v: ['junk'], d: 0 } }, WINDOWS_CHROME))).toEqual([])
     expect(inputClockApplies(input(b, { platform: { v: ['Linux armv8l', 'Google Inc.', ''], d: 0 } }, ANDROID_CHROME))).toBe(false)
   })
 

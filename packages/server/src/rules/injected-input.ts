@@ -42,8 +42,8 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
  * Whether the input clock can be judged for this token: a Chromium-based browser (the
  * user agent names Chrome or Chromium and not Firefox) on desktop Linux, where the window
  * system (X11) stamps input in whole milliseconds. Linux is taken from any claim of it
- * (user agent, `navigator.platform`) or from a Mesa/llvmpipe WebGL renderer, which only
- * Linux graphics stacks have; Android and ChromeOS are never judged (their input clocks are
+ * (user agent, `navigator.platform`, the same read in a worker when they differ from the
+ * page's) or from a Mesa/llvmpipe WebGL renderer, which only Linux graphics stacks have; Android and ChromeOS are never judged (their input clocks are
  * finer). A client that claims another platform and shows no Linux graphics is not judged.
  */
 export function inputClockApplies(input: Pick<RuleInput, 'token' | 'context'>): boolean {
@@ -55,7 +55,17 @@ export function inputClockApplies(input: Pick<RuleInput, 'token' | 'context'>): 
   const platformName = Array.isArray(platform) ? text(platform[0]) : ''
   const webgl = signalValue(s, 'webgl')
   const gl = Array.isArray(webgl) ? `${text(webgl[0])} ${text(webgl[1])}` : ''
-  return /\bLinux\b|\bX11\b/.test(ua) || /^Linux/.test(platformName) || /\b(?:Mesa|llvmpipe)\b/i.test(gl)
+  // The page's worker reports only the values that differ from the page's: a user agent
+  // override that forgot workers leaves the real system there.
+  const worker = signalValue(s, 'worker')
+  const w = worker !== null && typeof worker === 'object' && !Array.isArray(worker) ? (worker as Record<string, unknown>) : {}
+  return (
+    /\bLinux\b|\bX11\b/.test(ua) ||
+    /\bX11\b/.test(text(w.userAgent)) ||
+    /^Linux/.test(platformName) ||
+    /^Linux (?:x86_64|i686|aarch64)$/.test(text(w.platform)) ||
+    /\b(?:Mesa|llvmpipe)\b/i.test(`${gl} ${text(w.webgl)}`)
+  )
 }
 
 /**
