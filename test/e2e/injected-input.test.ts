@@ -36,12 +36,13 @@ describe('INJECTED_INPUT, headed Chromium under Xvfb', () => {
       for (let i = 0; i < SESSIONS; i++) {
         const verdict = await genuine.session(sessionPlan(1 + i))
         const clock = lastClock()
+        const seen = JSON.stringify({ session: i, reasons: verdict.reasons, digits: clock.map((r) => r.digit) })
         // The rule judged it: enough records, and they share one phase.
-        expect(clock.length).toBeGreaterThanOrEqual(INJECTED_INPUT_THRESHOLDS.minEvents)
-        expect(inputClockPhase(clock).share).toBeGreaterThanOrEqual(INJECTED_INPUT_THRESHOLDS.minPhaseShare)
-        expect(injectedReason(verdict)).toBeUndefined()
+        expect(clock.length, seen).toBeGreaterThanOrEqual(INJECTED_INPUT_THRESHOLDS.minEvents)
+        expect(inputClockPhase(clock).share, seen).toBeGreaterThanOrEqual(INJECTED_INPUT_THRESHOLDS.minPhaseShare)
+        expect(injectedReason(verdict), seen).toBeUndefined()
         // Nothing about automation either: no driver is attached.
-        expect(verdict.reasons.map((r) => r.code)).not.toContain('AUTOMATION')
+        expect(verdict.reasons.map((r) => r.code), seen).not.toContain('AUTOMATION')
       }
     } finally {
       await genuine.close()
