@@ -323,7 +323,12 @@ export async function launchGenuine(site, env) {
         proc.once('exit', () => resolve())
         proc.kill()
       })
-      rmSync(profile, { recursive: true, force: true })
+      // Chromium's helpers can still be writing the profile as the main process exits.
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 })
+      } catch {
+        // a temporary profile left behind is not a failure of the session
+      }
     },
   }
 }
