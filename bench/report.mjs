@@ -258,6 +258,19 @@ function mobileSection(mobile) {
   ].join('\n')
 }
 
+function injectedSection(inj) {
+  const pct = (w) => (w.rate === null ? '—' : `${(w.rate * 100).toFixed(1)} % [${(w.low * 100).toFixed(1)}–${(w.high * 100).toFixed(1)}] (${w.k}/${w.n})`)
+  return [
+    `Measured ${day(inj.date)} by \`node bench/injected.mjs\` (method and blind spots: [behaviour.md](behaviour.md#injected-input-injectedinputrule)). ` +
+      'Headed Chromium under Xvfb, one login with human-like mouse paths and key timings per session: through the DevTools protocol by each driver, or as real X11 input by xdotool into a Chromium no driver is attached to. Wilson 95 % intervals.',
+    '',
+    '| input | `INJECTED_INPUT` | not allowed (all rules) | phase share, median (min–max) |',
+    '|---|--:|--:|--:|',
+    ...Object.entries(inj.groups).map(([name, g]) => `| ${name === 'xdotool' ? 'xdotool, real X11 input (false alarms)' : name} | ${pct(g.flagged)} | ${pct(g.notAllowed)} | ${g.phaseShare.median} (${g.phaseShare.min}–${g.phaseShare.max}) |`),
+    '',
+  ].join('\n')
+}
+
 function laterLine(run, sections) {
   if (!run) return ''
   const end = Date.parse(run.startedAt) + run.wallSeconds * 1000
@@ -287,6 +300,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
   const behaviour = read('behaviour')
   const flood = read('flood')
   const mobile = read('mobile')
+  const injected = read('injected')
   const m = run?.machine ?? size?.machine ?? verify?.machine
   const versions = { ...size?.versions, ...cost?.versions, ...verify?.versions, ...det?.versions }
   const text = [
@@ -324,6 +338,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '## 7. Store exhaustion: customers under a flood',
     '',
     floodSection(flood),
+    ...(injected ? ['## 8. Injected input: DevTools-protocol drivers and real X11 input', '', injectedSection(injected)] : []),
     '## Versions',
     '',
     Object.entries(versions)

@@ -51,6 +51,7 @@ const STEPS = [
     limit: 120,
     skip: !existsSync(datasets) && `no data sets at ${datasets} (set KENCHI_DATASETS, see docs/behaviour.md)`,
   },
+  { name: 'injected', command: ['node', 'bench/injected.mjs', '--sessions', quick ? '5' : '50'], limit: 3600 },
 ]
 const only = args.only ? args.only.split(',') : null
 

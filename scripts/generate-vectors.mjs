@@ -116,6 +116,14 @@ add('signed by a different key than the one in the token', await sign(good, othe
 add('navigator.webdriver is true', await sign(body(challenge(), { s: { ...signals, webdriver: { v: true, d: 0 } } })), [
   { decision: 'deny', codes: ['AUTOMATION'] },
 ])
+// Stream q (input clock): 24 mouse/key records. On one 0.1 ms phase (X11 input) no opinion;
+// spread over every digit (DevTools-protocol input) INJECTED_INPUT on this Linux Chromium.
+const clock = (digit) => Array.from({ length: 24 }, (_, i) => [40, digit(i) * 2 + (i % 2)]).flat()
+const x11Body = body(challenge(), { b: { q: clock((i) => (i === 5 ? 4 : 3)) } })
+add('behaviour stream q on one timestamp phase (operating-system input)', await sign(x11Body), [allow], { more: { body: x11Body, signingInput: tokenSigningInput(x11Body) } })
+add('behaviour stream q on every timestamp phase (DevTools-protocol input)', await sign(body(challenge(), { b: { q: clock((i) => (i * 7) % 10) } })), [
+  { decision: 'challenge', codes: ['INJECTED_INPUT'] },
+])
 add('no token', '', [{ decision: 'challenge', codes: ['TOKEN_MISSING'] }])
 add('larger than 12288 bytes', 'kt1.' + 'A'.repeat(12_285), [deny('TOKEN_TOO_LARGE')])
 add('two segments', goodToken.split('.').slice(0, 2).join('.'), [deny('TOKEN_MALFORMED')])

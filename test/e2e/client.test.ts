@@ -102,7 +102,8 @@ describe('script tag in Chromium, CSP script-src self', () => {
     // keyboard.type, even with uneven per-key delays, puts the next key down 1–2 ms after
     // the last came up: the scripted-input rule catches real Playwright typing.
     expect(verdict.reasons.find((r) => r.code === 'SCRIPTED_TYPING')?.detail?.found).toContain('instant-next-key')
-    expect(unexpectedReasons(verdict.reasons, ['AUTOMATION', 'SCRIPTED_TYPING', 'SCRIPTED_POINTER'])).toEqual([])
+    // Playwright's keys and clicks arrive through the DevTools protocol: INJECTED_INPUT on Linux.
+    expect(unexpectedReasons(verdict.reasons, ['AUTOMATION', 'SCRIPTED_TYPING', 'SCRIPTED_POINTER', 'INJECTED_INPUT'])).toEqual([])
 
     const body = tokenBody(token) as { s: Record<string, { v?: unknown; e?: string }>; b: Record<string, number[]>; ks: string }
     expect(Object.keys(body.s)).toEqual(
@@ -120,7 +121,8 @@ describe('script tag in Chromium, CSP script-src self', () => {
     expect(decodeKeys(body.b.k).filter((e) => !e.up).length).toBe('hanako@example.jp'.length + 'Sakura-2026'.length)
     console.log(`typical token: ${token.length} bytes`)
     if (process.env.KENCHI_DUMP) console.log(JSON.stringify(body))
-    expect(token.length).toBeLessThan(3072)
+    // 2.97 KB before stream q; q (at most 48 input-clock records) adds about 0.4 KB.
+    expect(token.length).toBeLessThan(3584)
     expect(await problems(page)).toEqual([])
     await context.close()
   })

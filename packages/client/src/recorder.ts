@@ -15,6 +15,7 @@ import {
   pointerCode,
   VISIBILITY_EVENT,
 } from '@kenchi/protocol'
+import { startInputProbe } from './signals/input-probe.js'
 
 export interface Recorder {
   /**
@@ -292,6 +293,7 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
     listening.push([viewport, 'resize', wrap(resize)])
   }
   for (const [target, type, listener] of listening) target.addEventListener(type, listener, { capture: true, passive: true })
+  const probe = startInputProbe(trustedOnly)
 
   return {
     attach(...targets) {
@@ -307,11 +309,14 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
       if (visibility.length) b.v = encode(visibility)
       if (inputs.length) b.i = encode(inputs)
       if (contacts.length) b.c = encodeContacts(contacts)
+      const q = probe.take()
+      if (q.length) b.q = q
       b.x = [now(), untrusted]
       return b
     },
     stop() {
       for (const [target, type, listener] of listening) target.removeEventListener(type, listener, { capture: true })
+      probe.stop()
     },
   }
 }

@@ -146,3 +146,15 @@ describe('extractFeatures', () => {
     expect(() => extractFeatures(hostile)).not.toThrow()
   })
 })
+
+describe('decodeInputClock (stream q)', () => {
+  it('decodes times, digits and sources, and drops records with out-of-range codes', async () => {
+    const { decodeInputClock, INPUT_CLOCK_SOURCE, STREAM_WIDTH } = await import('./behaviour.js')
+    expect(STREAM_WIDTH.q).toBe(2)
+    expect(decodeInputClock([100, 9, 20, 14, 5, 20, 5, -1, 5, 1.5, 7])).toEqual([
+      { t: 100, digit: 4, source: INPUT_CLOCK_SOURCE.key },
+      { t: 120, digit: 7, source: INPUT_CLOCK_SOURCE.mouse },
+    ])
+    expect(decodeInputClock(undefined)).toEqual([])
+  })
+})

@@ -80,7 +80,7 @@ export const INPUT_EVENT = {
 export const CONTACT_KIND = { touch: 1, pen: 2 } as const
 
 /** Record widths (integers per record) of the streams the reference client sends. */
-export const STREAM_WIDTH = { k: 2, f: 2, p: 4, s: 2, v: 2, x: 1, i: 2, c: 5 } as const
+export const STREAM_WIDTH = { k: 2, f: 2, p: 4, s: 2, v: 2, x: 1, i: 2, c: 5, q: 2 } as const
 
 /** Highest field index; fields are numbered 1.. in order of first interaction, 0 = not a form field. */
 export const MAX_FIELD = 31
@@ -204,6 +204,35 @@ export function decodePointer(stream: readonly number[] | undefined): PointerRec
     x: x!,
     y: y!,
   }))
+}
+
+/** Highest valid code in stream `q` (`digit × 2 + source`, digit 0–9, source 0–1). */
+export const INPUT_CLOCK_MAX_CODE = 19
+/** Input sources in stream `q` (low bit of the code). */
+export const INPUT_CLOCK_SOURCE = { mouse: 0, key: 1 } as const
+
+/** One record of stream `q`, decoded. */
+export interface InputClockRecord {
+  /** ms since navigation start. */
+  t: number
+  /** Tenths digit of the event's `timeStamp` (its value in 0.1 ms, modulo 10): 0–9. */
+  digit: number
+  /** `INPUT_CLOCK_SOURCE`: 0 mouse pointer event, 1 key event. */
+  source: number
+}
+
+/**
+ * Decodes stream `q` (the input-clock probe). Records whose code is not an integer in
+ * 0–`INPUT_CLOCK_MAX_CODE` are dropped, so a hostile stream decodes to fewer records,
+ * never to out-of-range ones.
+ */
+export function decodeInputClock(stream: readonly number[] | undefined): InputClockRecord[] {
+  const out: InputClockRecord[] = []
+  for (const [t, code] of decodeStream(stream, STREAM_WIDTH.q)) {
+    if (!Number.isInteger(code) || code! < 0 || code! > INPUT_CLOCK_MAX_CODE) continue
+    out.push({ t: t!, digit: code! >> 1, source: code! & 1 })
+  }
+  return out
 }
 
 /** One form event, decoded. */

@@ -127,3 +127,5 @@ export { totp, hotp, verifyTotp, generateTotpSecret, base32Encode, base32Decode 
 export type { TotpOptions, TotpAlgorithm } from './stepup/index.js'
 export { ChallengeLimiter } from './adapters/limit.js'
 export type { ChallengeLimitOptions, LimitAnswer } from './adapters/limit.js'
+export { injectedInputRule, inputClockPhase, inputClockApplies, INJECTED_INPUT_THRESHOLDS, INJECTED_INPUT_WEIGHT } from './rules/index.js'
+export type { InjectedInputRuleOptions } from './rules/index.js'

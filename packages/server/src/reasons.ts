@@ -12,6 +12,7 @@ export const REASONS = {
   ENVIRONMENT_INCONSISTENT: 'values a real browser keeps consistent disagree (user agent, platform, client hints, time zone, WebGL)',
   SCRIPTED_TYPING: 'key timing a script produces: constant hold times, the next key exactly as the last comes up, metronome latencies or IME composition steps, or random delays without rollover and without human hesitations (on-screen keyboards: judged on intervals only)',
   SCRIPTED_POINTER: 'pointer input a script produces: press and release in the same instant, ruler-straight equal-step paths, paths too smooth for a hand, or touch contacts released at once or all equally long',
+  INJECTED_INPUT: 'mouse or key events no operating system produced: stamped off the window system\'s input clock, as input dispatched through the DevTools protocol is (Playwright, Puppeteer, patched drivers)',
   NO_INTERACTION: 'no key or pointer press before the token (autofill, password manager or assistive input also look like this: a doubt only)',
   BEHAVIOR_REPLAYED: 'the typing timing of this request was seen before (on any account): a recording of a person replayed',
   TYPING_MISMATCH: "the rhythm of the login typing is far from this account's learned typing profile",

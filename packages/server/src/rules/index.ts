@@ -4,6 +4,7 @@ import { consistencyRule } from './consistency.js'
 import { deviceClaimsRule } from './claims.js'
 import { missingSignalsRule } from './missing-signals.js'
 import { headlessRule } from './headless.js'
+import { injectedInputRule } from './injected-input.js'
 import { historyRule } from './history.js'
 import { negativeRule } from './negative.js'
 import { velocityRule } from './velocity.js'
@@ -36,8 +37,10 @@ export { signalValue, ruleMode, ruleWeight } from './types.js'
 
 /** The rules a verifier runs when none are given, in run order. */
 export function defaultRules(): Rule[] {
-  return [negativeRule(), automationRule(), headlessRule(), tamperingRule(), consistencyRule(), scriptedInputRule(), historyRule(), velocityRule(), deviceClaimsRule(), missingSignalsRule()]
+  return [negativeRule(), automationRule(), headlessRule(), tamperingRule(), consistencyRule(), scriptedInputRule(), injectedInputRule(), historyRule(), velocityRule(), deviceClaimsRule(), missingSignalsRule()]
 }
+export { injectedInputRule, inputClockPhase, inputClockApplies, INJECTED_INPUT_THRESHOLDS, INJECTED_INPUT_WEIGHT } from './injected-input.js'
+export type { InjectedInputRuleOptions } from './injected-input.js'
 export { ipListRule } from './ip-list.js'
 export type { IpListRuleOptions } from './ip-list.js'
 export { userAgentListRule, NULL_USER_AGENT } from './user-agent-list.js'
