@@ -25,6 +25,7 @@ export const REASON_LABELS = {
   ENVIRONMENT_INCONSISTENT: 'Inconsistent browser values',
   SCRIPTED_TYPING: 'Scripted typing',
   SCRIPTED_POINTER: 'Scripted mouse or touch',
+  INJECTED_INPUT: 'Input injected by automation (not from the OS)',
   NO_INTERACTION: 'No key or pointer press',
   BEHAVIOR_REPLAYED: 'Recorded typing replayed',
   TYPING_MISMATCH: "Typing unlike this account's",
