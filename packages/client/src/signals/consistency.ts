@@ -73,7 +73,8 @@ export const consistency: Signal = {
     const hints = n.userAgentData
     if (hints) {
       check(found, 'ua-hints-platform', () => !!hints.platform && !HINT_PLATFORM[os].test(hints.platform))
-      check(found, 'ua-hints-mobile', () => hints.mobile !== /Mobi|Android/.test(ua))
+      // Android tablets have no "Mobile" token and say mobile: false, as they should.
+      check(found, 'ua-hints-mobile', () => hints.mobile !== /Mobi/.test(ua))
       check(found, 'ua-hints-version', () => {
         const major = /Chrome\/(\d+)/.exec(ua)?.[1]
         const brand = hints.brands?.find((b) => /Chromium|Google Chrome|Microsoft Edge/.test(b.brand))
