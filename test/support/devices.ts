@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SignalResult } from '@kenchi/protocol'
 import { vi } from 'vitest'
+import { resetGlInfo } from '../../packages/client/src/signals/gl.js'
 
 export interface DeviceFixture {
   name: string
@@ -41,7 +42,7 @@ export const PRETENDING_DEVICES: DeviceFixture[] = load('pretending.json')
 
 /**
  * Makes happy-dom's navigator, screen and window report `d` (restore with
- * `vi.restoreAllMocks()` and `resetDevice()`). WebGL stays absent (happy-dom has none).
+ * `vi.restoreAllMocks()` and `resetDevice()`), WebGL included.
  */
 export function applyDevice(d: DeviceFixture): void {
   const nav = navigator as unknown as Record<string, unknown>
@@ -68,10 +69,20 @@ export function applyDevice(d: DeviceFixture): void {
   else delete win.chrome
   if (d.ontouchstart) win.ontouchstart = null
   else delete win.ontouchstart
+  // WebGL: a context answering the fixture's unmasked vendor and renderer.
+  resetGlInfo()
+  const gl = d.webgl && {
+    VENDOR: 0x1f00,
+    RENDERER: 0x1f01,
+    getExtension: (name: string) => (name === 'WEBGL_debug_renderer_info' ? { UNMASKED_VENDOR_WEBGL: 0x9245, UNMASKED_RENDERER_WEBGL: 0x9246 } : null),
+    getParameter: (p: number) => (p === 0x9245 ? d.webgl![0] : p === 0x9246 ? d.webgl![1] : null),
+  }
+  vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(gl as never)
 }
 
 /** Undoes what `applyDevice` set outside spies. */
 export function resetDevice(): void {
+  resetGlInfo()
   delete (navigator as unknown as Record<string, unknown>).userAgentData
   const win = window as unknown as Record<string, unknown>
   delete win.chrome

@@ -97,7 +97,9 @@ export const consistency: Signal = {
     const renderer = glInfo()?.[1]
     if (renderer) {
       check(found, 'webgl-software', () => /SwiftShader|llvmpipe|softpipe|Software/i.test(renderer))
-      check(found, 'webgl-os', () => (/Apple (M\d|GPU)/.test(renderer) && os !== 'mac' && os !== 'ios') || (/Direct3D/.test(renderer) && os !== 'windows'))
+      // WebKit says "Apple GPU" on every system (WebKitGTK on Linux too): only another engine saying it is a lie.
+      const webkit = /AppleWebKit\//.test(ua) && !/Chrome\/|Chromium\//.test(ua)
+      check(found, 'webgl-os', () => (/Apple (M\d|GPU)/.test(renderer) && os !== 'mac' && os !== 'ios' && !webkit) || (/Direct3D/.test(renderer) && os !== 'windows'))
     }
     return found
   },
