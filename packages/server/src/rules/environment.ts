@@ -51,6 +51,9 @@ const HINT_PLATFORM: Record<UaOs, RegExp> = {
  */
 const DESKTOP_GPU = /SwiftShader|llvmpipe|softpipe|lavapipe|Direct3D|D3D11|NVIDIA|GeForce|Quadro|Radeon|\bAMD\b|Intel\(R\)|Intel, |Iris|UHD Graphics|HD Graphics|Apple M\d|Microsoft Basic Render|VMware|VirtualBox|Parallels/i
 
+/** A user agent claiming a phone or tablet other than iOS and Android. (KaiOS feature phones, touchless, are never held to phone checks.) */
+const MOBILE_CLAIM = /Mobi|BB10|PlayBook|Windows Phone|Silk\//
+
 /** Values of the `fontOs` signal (marker font families) each phone system cannot have. */
 const FOREIGN_FONT_OS: Partial<Record<UaOs, ReadonlySet<string>>> = {
   ios: new Set(['windows', 'linux']),
@@ -65,15 +68,17 @@ const num = (v: Json | undefined, i: number): number | undefined =>
  * Contradictions between the raw signals of a token, as `consistency` finding codes:
  * `ua-platform`, `ua-hints-platform`, `ua-hints-mobile`, `ua-hints-webkit`, `ua-vendor`,
  * `touch-points`, `platform-arch`, `webgl-mobile`, `screen-mobile`, `fonts-os`.
- * Only a phone or tablet user agent (iOS, Android) is held to the phone checks; a desktop
- * user agent on a touch screen is an ordinary laptop. Malformed values are skipped, never
+ * Only a phone or tablet user agent (iOS, Android, or another mobile system) is held to the
+ * phone checks; a desktop user agent on a touch screen is an ordinary laptop. Malformed values are skipped, never
  * an error: a check that cannot run is no evidence.
  */
 export function environmentFindings(signals: Record<string, SignalResult>): string[] {
   const ua = signalValue(signals, 'userAgent')
   if (typeof ua !== 'string') return []
   const os = uaOs(ua)
-  const phoneOs = os === 'ios' || os === 'android'
+  // Phones and tablets: iOS, Android, and the other mobile systems a user agent can still
+  // claim (BlackBerry, Windows Phone, Kindle's Silk) — device emulation offers them all.
+  const phoneOs = !/KAIOS/i.test(ua) && (os === 'ios' || os === 'android' || MOBILE_CLAIM.test(ua))
   const found: string[] = []
   const platformSignal = signalValue(signals, 'platform')
   const platform = str(platformSignal, 0)
@@ -112,7 +117,7 @@ export function environmentFindings(signals: Record<string, SignalResult>): stri
   }
 
   const fontOs = signalValue(signals, 'fontOs')
-  const foreign = FOREIGN_FONT_OS[os]
+  const foreign = os === 'other' && phoneOs ? FOREIGN_FONT_OS.ios : FOREIGN_FONT_OS[os]
   if (foreign && Array.isArray(fontOs) && fontOs.some((f) => typeof f === 'string' && foreign.has(f))) found.push('fonts-os')
   return found
 }
