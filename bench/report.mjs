@@ -4,6 +4,7 @@
 // results already there:
 //
 //   node bench/report.mjs [output=docs/benchmarks.md]
+import { environmentSection } from './environment-report.mjs'
 import { existsSync, readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -275,6 +276,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '## 4. Detection: Kenchi and BotD on the same pages',
     '',
     detectionSection(det, behaviour),
+    ...environmentSection(read('environment')),
     '## Versions',
     '',
     Object.entries(versions)

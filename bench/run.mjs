@@ -2,7 +2,8 @@
 //   1. build (npm run build)          4. verify()      (bench/verify.mjs)
 //   2. size      (bench/size.mjs)     5. detection     (bench/detection.mjs)
 //   3. page cost (bench/client-cost.mjs)
-//   6. behaviour (bench/behaviour.mjs), only when the research data sets are there
+//   6. environment (bench/environment.mjs): phones, tablets, other engines; client CLS
+//   7. behaviour (bench/behaviour.mjs), only when the research data sets are there
 //      (../shared/datasets, or KENCHI_DATASETS); skipped with a message otherwise.
 // Each step is a child process with a time limit; a failed step is reported and the rest
 // still run. Old results of the steps are deleted first, so the report never mixes runs.
@@ -36,6 +37,7 @@ const STEPS = [
   { name: 'client-cost', command: ['node', 'bench/client-cost.mjs', quick ? '2' : '7'], limit: 300 },
   { name: 'verify', command: ['node', 'bench/verify.mjs', ...(quick ? ['--tokens', '500', '--scale', '1000,10000', '--seconds', '1'] : [])], limit: 480 },
   { name: 'detection', command: ['node', 'bench/detection.mjs', '--runs', quick ? '2' : '10'], limit: 900 },
+  { name: 'environment', command: ['node', 'bench/environment.mjs', '--sessions', quick ? '10' : '60', '--cls-rounds', quick ? '2' : '5'], limit: 600 },
   {
     name: 'behaviour',
     command: ['node', 'bench/behaviour.mjs', datasets],
