@@ -80,7 +80,10 @@ const CUSTOMERS: Record<string, [string, string]> = {
 
 /** Taps the centre of `selector` with a finger held 70–110 ms (CDP touch events, as a touch screen sends them). */
 async function tap(page: Page, selector: string): Promise<void> {
-  const box = await page.locator(selector).first().boundingBox()
+  const target = page.locator(selector).first()
+  // A finger can only tap what is on the screen: scroll it in first (the code step's button is below the fold at 375×667).
+  await target.scrollIntoViewIfNeeded()
+  const box = await target.boundingBox()
   if (!box) throw new Error(`nothing to tap at ${selector}`)
   const point = { x: box.x + box.width / 2, y: box.y + box.height / 2, radiusX: 11, radiusY: 11, force: 0.6 }
   const cdp = await page.context().newCDPSession(page)

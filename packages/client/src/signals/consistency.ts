@@ -72,7 +72,9 @@ export const consistency: Signal = {
     check(found, 'ua-platform', () => !PLATFORM[os].test(n.platform ?? ''))
     const hints = n.userAgentData
     if (hints) {
-      check(found, 'ua-hints-platform', () => !!hints.platform && !HINT_PLATFORM[os].test(hints.platform))
+      // Chrome on Android asking for desktop sites: a Linux user agent, hints still Android, a touch screen.
+      const desktopSite = os === 'linux' && hints.platform === 'Android' && (n.maxTouchPoints ?? 0) > 1
+      check(found, 'ua-hints-platform', () => !!hints.platform && !HINT_PLATFORM[os].test(hints.platform) && !desktopSite)
       // Android tablets have no "Mobile" token and say mobile: false, as they should.
       check(found, 'ua-hints-mobile', () => hints.mobile !== /Mobi/.test(ua))
       check(found, 'ua-hints-version', () => {

@@ -38,7 +38,7 @@ export function outerStaysZero(waitMs = OUTER_WAIT_MS): Promise<boolean> {
  * languages, window and screen oddities, and notification permission contradictions. (The
  * old CDP trick, logging an error whose `stack` getter a DevTools client reads, no longer
  * fires in Chromium 156 with Playwright, and writes to the shop's console: not used.)
- * Phones and tablets (iOS, Android, an iPad asking for desktop sites) are not held to the
+ * Phones and tablets (iOS, Android, an iPad or Android phone asking for desktop sites) are not held to the
  * window geometry traits: their layout viewport may be wider than the screen, iOS reports
  * the screen in portrait when held in landscape, and in-app web views (LINE, Instagram)
  * may report no outer window; Android web views have no `window.chrome`.
@@ -52,7 +52,8 @@ export const headless: Signal = {
     const ua = navigator.userAgent
     const chromeUa = /Chrome\//.test(ua) && !/Edg\/|OPR\//.test(ua)
     const mobile = /Mobi|Android/i.test(ua)
-    const touchDevice = mobile || /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && (navigator.maxTouchPoints ?? 0) > 1)
+    // An iPad or an Android phone asking for desktop sites says Mac or Linux, on a touch screen.
+    const touchDevice = mobile || /iPhone|iPad|iPod/.test(ua) || (/Macintosh|X11; Linux/.test(ua) && (navigator.maxTouchPoints ?? 0) > 1)
     if (/HeadlessChrome/.test(ua)) found.push('ua')
     if (chromeUa && !/Android/.test(ua) && !('chrome' in window)) found.push('no-chrome-object')
     if (chromeUa && !mobile && navigator.plugins?.length === 0) found.push('no-plugins')

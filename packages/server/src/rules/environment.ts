@@ -93,7 +93,10 @@ export function environmentFindings(signals: Record<string, SignalResult>): stri
     // WebKit (all of iOS) has no User-Agent Client Hints: a page that has them is Chromium.
     if (os === 'ios') found.push('ua-hints-webkit')
     const hintPlatform = str(hints, 0)
-    if (hintPlatform && !HINT_PLATFORM[os].test(hintPlatform)) found.push('ua-hints-platform')
+    // Chrome on Android asking for desktop sites: a Linux user agent, hints still Android, a touch screen.
+    const touchPoints = num(signalValue(signals, 'hardware'), 2) ?? 0
+    const desktopSite = os === 'linux' && hintPlatform === 'Android' && touchPoints > 1
+    if (hintPlatform && !HINT_PLATFORM[os].test(hintPlatform) && !desktopSite) found.push('ua-hints-platform')
     // Android tablets send no "Mobile" token and say mobile: false, as the hints should.
     if (typeof hints[1] === 'boolean' && hints[1] !== /Mobi/.test(ua)) found.push('ua-hints-mobile')
   }
