@@ -1,4 +1,3 @@
-import { probeFonts } from './font-list.js'
 import type { Signal } from './types.js'
 
 /**
@@ -22,6 +21,8 @@ export const DESKTOP_FONTS: Readonly<Record<'windows' | 'linux' | 'apple', reado
 export const fontOs: Signal = {
   name: 'fontOs',
   collect: async () => {
+    // Imported lazily, as FingerprintJS is: the measuring code stays out of the main bundle.
+    const { probeFonts } = await import('./font-list.js')
     const found = new Set(await probeFonts(Object.values(DESKTOP_FONTS).flat()))
     return (Object.keys(DESKTOP_FONTS) as Array<keyof typeof DESKTOP_FONTS>).filter((os) => DESKTOP_FONTS[os].some((f) => found.has(f)))
   },
