@@ -14,7 +14,7 @@
 //      `layout-shift`, without recent input) of the login page with Kenchi's script tag,
 //      from load until every signal is collected (the desktop-font probe included), at a
 //      desktop and a phone viewport. Expected: 0.
-// Usage: node bench/environment.mjs [--sessions 60] [--cls-rounds 5]
+// Usage: node bench/environment.mjs [--sessions 100] [--cls-rounds 5]
 // Writes bench/results/environment.json.
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -23,7 +23,7 @@ import { consistencyRule, headlessRule, tamperingRule } from '@kenchi/server'
 import { CHROMIUM_ARGS, findChromium, machine, versions, wilson, writeResult } from './lib/env.mjs'
 import { startSite } from './lib/site.mjs'
 
-const { values: args } = parseArgs({ options: { sessions: { type: 'string', default: '60' }, 'cls-rounds': { type: 'string', default: '5' } } })
+const { values: args } = parseArgs({ options: { sessions: { type: 'string', default: '100' }, 'cls-rounds': { type: 'string', default: '5' } } })
 const SESSIONS = Math.max(1, Number(args.sessions))
 const CLS_ROUNDS = Math.max(1, Number(args['cls-rounds']))
 const ENV_CODES = new Set(['HEADLESS', 'ENVIRONMENT_TAMPERED', 'ENVIRONMENT_INCONSISTENT'])

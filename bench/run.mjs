@@ -37,7 +37,7 @@ const STEPS = [
   { name: 'client-cost', command: ['node', 'bench/client-cost.mjs', quick ? '2' : '7'], limit: 300 },
   { name: 'verify', command: ['node', 'bench/verify.mjs', ...(quick ? ['--tokens', '500', '--scale', '1000,10000', '--seconds', '1'] : [])], limit: 480 },
   { name: 'detection', command: ['node', 'bench/detection.mjs', '--runs', quick ? '2' : '10'], limit: 900 },
-  { name: 'environment', command: ['node', 'bench/environment.mjs', '--sessions', quick ? '10' : '60', '--cls-rounds', quick ? '2' : '5'], limit: 600 },
+  { name: 'environment', command: ['node', 'bench/environment.mjs', '--sessions', quick ? '10' : '100', '--cls-rounds', quick ? '2' : '5'], limit: 600 },
   {
     name: 'behaviour',
     command: ['node', 'bench/behaviour.mjs', datasets],
