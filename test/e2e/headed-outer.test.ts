@@ -66,7 +66,8 @@ describe('headed Chromium reopening the login page', () => {
         expect(demo.verdicts.length).toBe(before + 1)
         const headless = demo.verdicts.at(-1)!.reasons.find((r) => r.code === 'HEADLESS')
         found.push((headless?.detail?.found as string[] | undefined) ?? [])
-        await bounded(page.close(), 10_000, 'closing the page')
+        // Tabs stay open until the context closes: closing the last tab of a headed window
+        // now and then never answers here.
       }
     } finally {
       await bounded(context.close(), 10_000, 'closing the context').catch((e) => console.warn(String(e)))
