@@ -4,6 +4,11 @@
 // (issue 13: `zero-outer` fired in 17 of 20 such logins). The client now re-reads a zero
 // size until it changes (at most a second); this test records, before any page script
 // runs, whether the page started at 0×0, so its output says how often the race happened.
+// Whether the signals' read itself loses the race depends on the machine's load: on an
+// idle 2-core machine the size arrives before the idle-time read even with the old client
+// (checked: it passed here too), so the re-read logic is pinned by the unit tests in
+// packages/client/src/signals/headless.test.ts, and this stays a guard that a genuine
+// headed Chromium gets no HEADLESS at all.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
