@@ -6,10 +6,11 @@
 // runs, whether the page started at 0×0, so its output says how often the race happened.
 // Whether the signals' read itself loses the race depends on the machine's load: on an
 // idle 2-core machine the size arrives before the idle-time read even with the old client
-// (checked: it passed here too), so the re-read logic is pinned by the unit tests in
-// packages/client/src/signals/headless.test.ts, and this stays a guard that a genuine
-// headed Chromium gets no HEADLESS at all.
-import { mkdtempSync, rmSync } from 'node:fs'
+// (checked: the first test passed with it too). The second test makes the race certain: it
+// runs the built lazy bundle's headless collector from an init script, before any page
+// script, while the outer size is still 0×0 (the old one-shot read said `zero-outer` in
+// 3 of 3 pages there; the re-read says nothing).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
@@ -80,4 +81,33 @@ describe('headed Chromium reopening the login page', () => {
     console.log(`headed Chromium: the page started at outer 0×0 in ${raced} of ${LOGINS} logins; HEADLESS findings per login: ${JSON.stringify(found)}`)
     expect(found.flat()).toEqual([])
   }, 180_000)
+
+  it.skipIf(!displayAvailable())('the built headless signal, read as the page starts (outer 0×0), waits for the window size instead of reporting zero-outer', async () => {
+    // The lazy bundle's own `headless` collector, run from an init script: before any page
+    // script, when a new renderer's outer size is still 0×0. The old one-shot read reported
+    // `zero-outer` here; the re-read waits for the browser's window size.
+    const bundle = readFileSync(new URL('../../packages/client/dist/kenchi-signals.min.js', import.meta.url), 'utf8')
+    const context = await browser!.newContext({ userAgent: CUSTOMER_UA, viewport: null })
+    await context.addInitScript({
+      content: `${bundle}
+;(function () {
+  var start = [window.outerWidth, window.outerHeight]
+  var signal = KenchiSignals.DEVICE_SIGNALS.find(function (s) { return s.name === 'headless' })
+  signal.collect().then(function (v) { window.__headless = { start: start, found: v } })
+})()`,
+    })
+    const results: Array<{ start: number[]; found: string[] }> = []
+    try {
+      for (let i = 0; i < 3; i++) {
+        const page = await context.newPage()
+        await bounded(page.goto(new URL('login', demo.url).href), 30_000, `page ${i + 1}: opening`)
+        results.push(await bounded(page.waitForFunction(() => (window as unknown as { __headless?: unknown }).__headless).then((h) => h.jsonValue() as Promise<{ start: number[]; found: string[] }>), 10_000, `page ${i + 1}: the headless signal`))
+      }
+    } finally {
+      await bounded(context.close(), 10_000, 'closing the context').catch((e) => console.warn(String(e)))
+    }
+    console.log(`headless signal read at page start: ${JSON.stringify(results)}`)
+    expect(results.some((r) => r.start[0] === 0 && r.start[1] === 0), 'the race did not happen: nothing was tested').toBe(true)
+    for (const r of results) expect(r.found).toEqual([])
+  }, 120_000)
 })
