@@ -4,6 +4,7 @@
 // results already there:
 //
 //   node bench/report.mjs [output=docs/benchmarks.md]
+import { environmentSection } from './environment-report.mjs'
 import { existsSync, readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -335,10 +336,11 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '',
     detectionSection(det, behaviour),
     mobileSection(mobile),
-    '## 7. Store exhaustion: customers under a flood',
+    ...environmentSection(read('environment')),
+    '## 8. Store exhaustion: customers under a flood',
     '',
     floodSection(flood),
-    ...(injected ? ['## 8. Injected input: DevTools-protocol drivers and real X11 input', '', injectedSection(injected)] : []),
+    ...(injected ? ['## 9. Injected input: DevTools-protocol drivers and real X11 input', '', injectedSection(injected)] : []),
     '## Versions',
     '',
     Object.entries(versions)

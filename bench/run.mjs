@@ -3,9 +3,11 @@
 //   2. size      (bench/size.mjs)     5. detection     (bench/detection.mjs)
 //   3. page cost (bench/client-cost.mjs)
 //   6. flood     (bench/flood.mjs): store exhaustion, customer verdicts under a flood
-//   7. behaviour (bench/behaviour.mjs), only when the research data sets are there
+//   7. environment (bench/environment.mjs): phones, tablets, other engines; client CLS
+//   8. behaviour (bench/behaviour.mjs), only when the research data sets are there
 //      (../shared/datasets, or KENCHI_DATASETS); skipped with a message otherwise.
-//   7. mobile (bench/mobile.mjs): phones, tablets and IME on the same data, after 6.
+//   9. mobile (bench/mobile.mjs): phones, tablets and IME on the same data, after 8.
+//  10. injected (bench/injected.mjs): DevTools-protocol drivers vs real X11 input (Xvfb)
 // Each step is a child process with a time limit; a failed step is reported and the rest
 // still run. Old results of the steps are deleted first, so the report never mixes runs.
 //
@@ -39,6 +41,7 @@ const STEPS = [
   { name: 'verify', command: ['node', 'bench/verify.mjs', ...(quick ? ['--tokens', '500', '--scale', '1000,10000', '--seconds', '1'] : [])], limit: 480 },
   { name: 'detection', command: ['node', 'bench/detection.mjs', '--runs', quick ? '2' : '10'], limit: 900 },
   { name: 'flood', command: ['node', 'bench/flood.mjs', ...(quick ? ['--seconds', '8', '--customers', '10'] : [])], limit: 300 },
+  { name: 'environment', command: ['node', 'bench/environment.mjs', '--sessions', quick ? '10' : '100', '--cls-rounds', quick ? '2' : '5'], limit: 600 },
   {
     name: 'behaviour',
     command: ['node', 'bench/behaviour.mjs', datasets],

@@ -108,7 +108,7 @@ describe('script tag in Chromium, CSP script-src self', () => {
     const body = tokenBody(token) as { s: Record<string, { v?: unknown; e?: string }>; b: Record<string, number[]>; ks: string }
     expect(Object.keys(body.s)).toEqual(
       expect.arrayContaining(['webdriver', 'automation', 'userAgent', 'headless', 'tampering', 'platform', 'clientHints', 'languages',
-        'timezone', 'screen', 'hardware', 'connection', 'storage', 'ids', 'webgl', 'consistency', 'worker', 'fingerprint']),
+        'timezone', 'screen', 'hardware', 'connection', 'storage', 'ids', 'webgl', 'consistency', 'worker', 'fingerprint', 'fontOs']),
     )
     for (const [name, result] of Object.entries(body.s)) expect(result.e, name).toBeUndefined()
     expect(body.s.webdriver!.v).toBe(true)

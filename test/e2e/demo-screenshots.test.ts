@@ -62,10 +62,53 @@ const ADMIN_PAGES: ShotPage[] = [
   { name: 'admin-policy', path: '/admin/policy', ready: (p) => p.waitForSelector('#rules tr[data-rule]') },
 ]
 
+// `phone-touch` is a small phone held by a finger: a 375×667 layout viewport, a mobile
+// viewport meta honoured, touch events, and the customer taps (contact held like a finger)
+// instead of clicking. Its user agent stays the desktop one: Chromium told to claim a phone
+// is a desktop browser pretending to be one, which ENVIRONMENT_INCONSISTENT rightly flags.
 const VIEWPORTS = [
   { name: 'desktop', viewport: { width: 1366, height: 900 }, deviceScaleFactor: 1 },
   { name: 'phone', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 },
+  { name: 'phone-touch', viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
 ] as const
+const CUSTOMERS: Record<string, [string, string]> = {
+  desktop: ['hanako@example.com', 'sakura-2026'],
+  phone: ['taro@example.com', 'fuji-san-3776'],
+  // A second device of Hanako's: the shop asks for the e-mail code, typed in on the phone.
+  'phone-touch': ['hanako@example.com', 'sakura-2026'],
+}
+
+/** Taps the centre of `selector` with a finger held 70–110 ms (CDP touch events, as a touch screen sends them). */
+async function tap(page: Page, selector: string): Promise<void> {
+  const target = page.locator(selector).first()
+  // A finger can only tap what is on the screen: scroll it in first (the code step's button is below the fold at 375×667).
+  await target.scrollIntoViewIfNeeded()
+  const box = await target.boundingBox()
+  if (!box) throw new Error(`nothing to tap at ${selector}`)
+  const point = { x: box.x + box.width / 2, y: box.y + box.height / 2, radiusX: 11, radiusY: 11, force: 0.6 }
+  const cdp = await page.context().newCDPSession(page)
+  try {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [point] })
+    await page.waitForTimeout(70 + Math.random() * 40)
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] })
+  } finally {
+    await cdp.detach()
+  }
+}
+
+/** What a phone screen needs of a shop page: nothing wider than the screen, menu links at least 40 px tall. */
+async function phoneProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = []
+    const width = document.documentElement.clientWidth
+    if (document.documentElement.scrollWidth > width + 1) out.push(`${location.pathname}: ${document.documentElement.scrollWidth} px wide on a ${width} px screen`)
+    for (const a of document.querySelectorAll<HTMLElement>('nav a')) {
+      const r = a.getBoundingClientRect()
+      if (r.height < 40) out.push(`${location.pathname}: menu link "${a.textContent?.trim()}" is ${Math.round(r.height)} px tall`)
+    }
+    return out
+  })
+}
 
 const OUT = fileURLToPath(new URL('../.screenshots/', import.meta.url))
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-shots-'))
@@ -86,13 +129,19 @@ afterAll(async () => {
 })
 
 /** Logs the customer in, passing the e-mail code step from the mailbox if the shop asks for it. */
-async function logIn(context: BrowserContext, email: string, password: string): Promise<Verdict> {
+async function logIn(context: BrowserContext, email: string, password: string, touch = false): Promise<Verdict> {
   const page = await context.newPage()
   await page.goto(new URL('login', demo.url).href)
+  if (touch) await tap(page, 'input[name=email]')
   await page.fill('input[name=email]', email)
+  if (touch) await tap(page, 'input[name=password]')
   await page.fill('input[name=password]', password)
   const before = demo.verdicts.length
-  await submitLikeAHand(page, '/login')
+  if (touch) {
+    await Promise.all([page.waitForURL('**/login'), page.waitForResponse((r) => r.request().method() === 'POST'), tap(page, 'main form[data-kenchi-action] button[type=submit]')])
+  } else {
+    await submitLikeAHand(page, '/login')
+  }
   expect(demo.verdicts.length).toBe(before + 1)
   const verdict = demo.verdicts.at(-1)!
   expect(verdict.decision).not.toBe('deny')
@@ -100,9 +149,12 @@ async function logIn(context: BrowserContext, email: string, password: string): 
     const mailbox = await context.newPage()
     await mailbox.goto(new URL('mailbox', demo.url).href)
     const code = /\b(\d{6})\b/.exec((await mailbox.locator('main').textContent()) ?? '')![1]!
-    await page.fill('input[name=code]', code)
-    await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')])
     await mailbox.close()
+    // Back to the login tab (a finger taps the tab in front).
+    await page.bringToFront()
+    if (touch) await tap(page, 'input[name=code]')
+    await page.fill('input[name=code]', code)
+    await Promise.all([page.waitForNavigation(), touch ? tap(page, 'main form button[type=submit]') : page.click('main form button[type=submit]')])
   }
   expect(await page.textContent('nav')).toContain(email)
   await page.close()
@@ -144,6 +196,8 @@ async function shootPage(context: BrowserContext, viewport: string, target: Shot
     await page.waitForLoadState('networkidle')
     await target.ready?.(page)
     await page.waitForTimeout(250)
+    // The shop is for customers on phones; the admin console (staff, desktops) is only shot.
+    if (viewport === 'phone-touch' && !path.startsWith('/admin')) problems.push(...(await phoneProblems(page)))
     const file = join(OUT, `${viewport}-${target.name}.png`)
     const png = await page.screenshot({ path: file, fullPage: true })
     const { distinct, dominantShare } = colourStats(decodePng(png))
@@ -169,7 +223,7 @@ describe('screenshots of the demo', () => {
       const problems: string[] = []
       const shots: Shot[] = []
       const missing: string[] = []
-      const customer = await browser.newContext({ ...size, userAgent: CUSTOMER_UA, locale: viewport === 'desktop' ? 'ja-JP' : 'en-GB' })
+      const customer = await browser.newContext({ ...size, userAgent: CUSTOMER_UA, locale: viewport === 'desktop' ? 'ja-JP' : viewport === 'phone' ? 'en-GB' : 'ja-JP' })
       const admin = await browser.newContext({
         ...size,
         httpCredentials: { username: 'admin', password: demo.adminPassword, origin: demo.url.slice(0, -1), send: 'always' },
@@ -187,17 +241,14 @@ describe('screenshots of the demo', () => {
           else shots.push(shot)
         }
         // Each viewport is its own customer, so that both log in on their first device.
-        const verdict = await within(
-          60_000,
-          `${viewport} log in`,
-          logIn(customer, viewport === 'desktop' ? 'hanako@example.com' : 'taro@example.com', viewport === 'desktop' ? 'sakura-2026' : 'fuji-san-3776'),
-        )
+        const [email, password] = CUSTOMERS[viewport]!
+        const verdict = await within(60_000, `${viewport} log in`, logIn(customer, email, password, viewport === 'phone-touch'))
         for (const target of pages.filter((p) => p.login)) {
           const shot = await shoot(customer, viewport, target, target.path, problems, target.optional)
           if (shot === 'missing') missing.push(target.path)
           else shots.push(shot)
         }
-        const ids: Record<string, string> = { event: verdict.eventId, device: verdict.device!.id, user: demo.verifier.hashIdentity('user', viewport === 'desktop' ? 'hanako@example.com' : 'taro@example.com') }
+        const ids: Record<string, string> = { event: verdict.eventId, device: verdict.device!.id, user: demo.verifier.hashIdentity('user', email) }
         for (const target of ADMIN_PAGES) {
           const path = target.path.replace(/:(\w+)/, (_, key: string) => encodeURIComponent(ids[key]!))
           shots.push((await shoot(admin, viewport, target, path, problems, false)) as Shot)

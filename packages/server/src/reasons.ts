@@ -9,7 +9,7 @@ export const REASONS = {
   AUTOMATION: 'the browser reports or shows that it is driven by automation (WebDriver, headless, automation globals)',
   HEADLESS: 'the browser shows traits of a headless browser (no plugins, zero window sizes, missing browser objects...)',
   ENVIRONMENT_TAMPERED: 'browser functions or properties were replaced by script, as stealth plugins do',
-  ENVIRONMENT_INCONSISTENT: 'values a real browser keeps consistent disagree (user agent, platform, client hints, time zone, WebGL)',
+  ENVIRONMENT_INCONSISTENT: 'values a real browser keeps consistent disagree (user agent, platform, client hints, time zone, WebGL; a phone user agent on a desktop browser: touch points, GPU, screen, fonts)',
   SCRIPTED_TYPING: 'key timing a script produces: constant hold times, the next key exactly as the last comes up, metronome latencies or IME composition steps, or random delays without rollover and without human hesitations (on-screen keyboards: judged on intervals only)',
   SCRIPTED_POINTER: 'pointer input a script produces: press and release in the same instant, ruler-straight equal-step paths, paths too smooth for a hand, or touch contacts released at once or all equally long',
   INJECTED_INPUT: 'mouse or key events no operating system produced: stamped off the window system\'s input clock, as input dispatched through the DevTools protocol is (Playwright, Puppeteer, patched drivers)',

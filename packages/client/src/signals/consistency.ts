@@ -72,8 +72,11 @@ export const consistency: Signal = {
     check(found, 'ua-platform', () => !PLATFORM[os].test(n.platform ?? ''))
     const hints = n.userAgentData
     if (hints) {
-      check(found, 'ua-hints-platform', () => !!hints.platform && !HINT_PLATFORM[os].test(hints.platform))
-      check(found, 'ua-hints-mobile', () => hints.mobile !== /Mobi|Android/.test(ua))
+      // Chrome on Android asking for desktop sites: a Linux user agent, hints still Android, a touch screen.
+      const desktopSite = os === 'linux' && hints.platform === 'Android' && (n.maxTouchPoints ?? 0) > 1
+      check(found, 'ua-hints-platform', () => !!hints.platform && !HINT_PLATFORM[os].test(hints.platform) && !desktopSite)
+      // Android tablets have no "Mobile" token and say mobile: false, as they should.
+      check(found, 'ua-hints-mobile', () => hints.mobile !== /Mobi/.test(ua))
       check(found, 'ua-hints-version', () => {
         const major = /Chrome\/(\d+)/.exec(ua)?.[1]
         const brand = hints.brands?.find((b) => /Chromium|Google Chrome|Microsoft Edge/.test(b.brand))
@@ -96,7 +99,9 @@ export const consistency: Signal = {
     const renderer = glInfo()?.[1]
     if (renderer) {
       check(found, 'webgl-software', () => /SwiftShader|llvmpipe|softpipe|Software/i.test(renderer))
-      check(found, 'webgl-os', () => (/Apple (M\d|GPU)/.test(renderer) && os !== 'mac' && os !== 'ios') || (/Direct3D/.test(renderer) && os !== 'windows'))
+      // WebKit says "Apple GPU" on every system (WebKitGTK on Linux too): only another engine saying it is a lie.
+      const webkit = /AppleWebKit\//.test(ua) && !/Chrome\/|Chromium\//.test(ua)
+      check(found, 'webgl-os', () => (/Apple (M\d|GPU)/.test(renderer) && os !== 'mac' && os !== 'ios' && !webkit) || (/Direct3D/.test(renderer) && os !== 'windows'))
     }
     return found
   },

@@ -4,6 +4,7 @@ import { clientHints } from './clientHints.js'
 import { connection } from './connection.js'
 import { consistency } from './consistency.js'
 import { fingerprint } from './fingerprint.js'
+import { fontOs } from './font-os.js'
 import { hardware } from './hardware.js'
 import { headless } from './headless.js'
 import { ids } from './ids.js'
@@ -17,7 +18,7 @@ import type { Signal } from './types.js'
 import { webgl } from './webgl.js'
 import { worker } from './worker.js'
 
-/** Device signals, in run order: cheap reads first, FingerprintJS last. */
+/** Device signals, in run order: cheap reads first, FingerprintJS and the desktop-font probe last. */
 export const DEVICE_SIGNALS: readonly Signal[] = [
   headless,
   tampering,
@@ -34,4 +35,5 @@ export const DEVICE_SIGNALS: readonly Signal[] = [
   consistency,
   worker,
   fingerprint,
+  fontOs,
 ]
