@@ -4,11 +4,15 @@
 //   inspect <token|-> [--secret S] [--json]
 //                                          decode and explain a token without trusting it
 //   doctor <page url> [...]                check a running deployment from the outside
+//   serve --config <file> [--port N] [--check]
+//                                          run the verification service (docs/service.md)
+//   api-secret [--id <secret id>]          a new API secret for the service and its sha256
 import { createHmac, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseToken, TOKEN_ERRORS, type ParsedToken } from '@kenchi/protocol'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
 import { formatFindings, runDoctor } from './doctor.js'
+import { createService, hashApiSecret, loadConfigFile } from './service/index.js'
 
 const USAGE = `usage: npx @kenchi/server <command>
   keygen [--id <key id>] [--env]
@@ -24,7 +28,15 @@ const USAGE = `usage: npx @kenchi/server <command>
       Checks a running deployment from the outside: the page's script tag, the client
       files and their content types, the Content-Security-Policy, the challenge endpoint
       for the page's origin and a foreign one, and the server's clock. Says what is wrong
-      in words; exit code 1 when something failed.`
+      in words; exit code 1 when something failed.
+  serve --config <kenchi.config.json> [--port <port>] [--check]
+      Runs the verification service (docs/service.md): the challenge endpoint and client
+      files for the browser, /v1/verify, /v1/outcome, /v1/label and /v1/stepup/* for shop
+      back ends, /healthz, /readyz and /metrics. Validates the file first (errors name the
+      field); --check stops there. SIGTERM or SIGINT drains pending writes and stops.
+  api-secret [--id <secret id>]
+      Prints a new API secret for a site and the entry for its apiSecrets list
+      ({ id, sha256 }), so the configuration file holds only the hash.`
 
 export interface CliIo {
   out(text: string): void
@@ -48,6 +60,8 @@ export function runCli(args: readonly string[], io: CliIo = processIo): number |
   if (command === 'keygen') return keygen(flags, io)
   if (command === 'inspect') return inspect(flags, io)
   if (command === 'doctor') return doctor(flags, io)
+  if (command === 'serve') return serve(flags, io)
+  if (command === 'api-secret') return apiSecret(flags, io)
   return usage(io, command === undefined || command === '--help' || command === 'help' ? 0 : 2)
 }
 
@@ -64,7 +78,8 @@ function parseFlags(args: readonly string[]): Flags | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === '--json' || arg === '--env') options.set(arg.slice(2), true)
-    else if (arg === '--id' || arg === '--secret' || arg === '--endpoint' || arg === '--action' || arg === '--origin') {
+    else if (arg === '--check') options.set('check', true)
+    else if (arg === '--id' || arg === '--secret' || arg === '--endpoint' || arg === '--action' || arg === '--origin' || arg === '--config' || arg === '--port') {
       const value = args[++i]
       if (value === undefined) return undefined
       options.set(arg.slice(2), value)
@@ -112,6 +127,61 @@ function keygen(flags: Flags, io: CliIo): number {
       2,
     ),
   )
+  return 0
+}
+
+async function serve(flags: Flags, io: CliIo): Promise<number> {
+  const file = flags.options.get('config')
+  if (typeof file !== 'string') return usage(io)
+  const portFlag = flags.options.get('port')
+  const port = typeof portFlag === 'string' ? Number(portFlag) : undefined
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    io.err('serve: --port must be an integer from 0 to 65535')
+    return 2
+  }
+  let config
+  try {
+    config = loadConfigFile(file)
+  } catch (error) {
+    io.err(`kenchi-server: invalid configuration: ${(error as Error).message}`)
+    return 1
+  }
+  if (flags.options.get('check') === true) {
+    io.out(`${file}: valid (${config.sites.length} site${config.sites.length === 1 ? '' : 's'}: ${config.sites.map((s) => s.id).join(', ')})`)
+    return 0
+  }
+  let service
+  try {
+    service = await createService({ config })
+    await service.listen(port !== undefined ? { port } : {})
+  } catch (error) {
+    io.err(`kenchi-server: cannot start: ${(error as Error).message}`)
+    await service?.close()
+    return 1
+  }
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      process.off('SIGTERM', stop)
+      process.off('SIGINT', stop)
+      service.close().then(
+        (pending) => resolve(pending === 0 ? 0 : 1),
+        () => resolve(1),
+      )
+    }
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
+  })
+}
+
+function apiSecret(flags: Flags, io: CliIo): number {
+  const id = flags.options.get('id')
+  const secretId = typeof id === 'string' ? id : `s${new Date(io.now()).toISOString().slice(0, 10).replaceAll('-', '')}`
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(secretId)) {
+    io.err('api-secret: --id must be 1–32 characters of [A-Za-z0-9_-]')
+    return 2
+  }
+  const secret = `ksk_${randomBytes(32).toString('base64url')}`
+  io.out(JSON.stringify({ secret, apiSecretsEntry: { id: secretId, sha256: hashApiSecret(secret) }, note: 'Give the secret to the shop back end; put only apiSecretsEntry in the site\'s apiSecrets.' }, null, 2))
   return 0
 }
 

@@ -1,0 +1,281 @@
+// The service's configuration file: read, validated field by field (errors name the field,
+// e.g. `sites[0].origins[1]: must be an https origin`), secrets resolved from files or the
+// environment. See docs/service.md for the format.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { KenchiError } from '../errors.js'
+
+/** A secret in the configuration: the value itself, `{ "env": "NAME" }` or `{ "file": "/run/secrets/x" }`. */
+export type SecretRef = string | { env: string } | { file: string }
+
+/** Where a site's data lives. Redis keys get the prefix `<prefix><site id>:`; SQLite needs `{site}` in the path when several sites share it. */
+export type StoreConfig = { type: 'memory' } | { type: 'sqlite'; path: string } | { type: 'redis'; url: SecretRef; prefix?: string }
+
+export interface SiteConfig {
+  /** Site id: lower-case letters, digits, `-` and `_`, up to 32. Appears in the public paths (`/s/<id>/challenge`). */
+  id: string
+  /** Page origins allowed to ask for challenges (and sent CORS headers): https, or http on localhost / 127.0.0.1. */
+  origins: string[]
+  /** Challenge signing keys `{ id, secret }`; the first signs, all verify (rotate by prepending). */
+  keys: Array<{ id: string; secret: SecretRef }>
+  /** Secret (≥ 32 bytes) for the keyed hashes of user ids and e-mail addresses. */
+  hashSecret: SecretRef
+  /**
+   * API secrets for the server-to-server calls, several at once for rotation: `{ id, sha256 }`
+   * (hex SHA-256 of the secret, so the file holds no usable secret) or `{ id, secret }`
+   * (hashed at start and not kept).
+   */
+  apiSecrets: Array<{ id: string; sha256?: string; secret?: SecretRef }>
+  /** Policy patch passed to the verifier (see docs/policy.md). */
+  policy?: Record<string, unknown>
+  /** Test mode (docs/testing.md); refused when NODE_ENV is production. */
+  testMode?: boolean | Record<string, unknown>
+  /** Step-up by e-mail code: `{ secret, smtp, from }`; without it the step-up endpoints answer 404 `stepup_not_configured`. */
+  stepUp?: { secret: SecretRef; smtp?: SecretRef; from?: string }
+  /** This site's own store (default: the service's `store`). */
+  store?: StoreConfig
+}
+
+export interface ServiceConfig {
+  /** Address to listen on. Default host `127.0.0.1`, port `8787`. */
+  listen: { host: string; port: number }
+  /** Default store for every site. Default `{ "type": "memory" }`. */
+  store: StoreConfig
+  /** Largest request body read, in bytes (default 65536, at most 1 MiB). */
+  bodyLimit: number
+  /** Take the client address of public requests from `X-Forwarded-For` (only behind your own proxy). Default false. */
+  trustProxy: boolean
+  /** Log level: `debug`, `info`, `warn`, `error` or `silent`. Default `info`. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  /** How long shutdown waits for pending writes, ms. Default 10000. */
+  shutdownTimeoutMs: number
+  sites: SiteConfig[]
+}
+
+/** Resolved, ready-to-use site settings: secrets read, API secrets only as hashes. */
+export interface ResolvedSite {
+  id: string
+  origins: string[]
+  keys: Array<{ id: string; secret: string }>
+  hashSecret: string
+  apiSecretHashes: Array<{ id: string; sha256: string }>
+  policy?: Record<string, unknown>
+  testMode?: boolean | Record<string, unknown>
+  stepUp?: { secret: string; smtp?: string; from?: string }
+  store: ResolvedStore
+}
+
+export type ResolvedStore = { type: 'memory' } | { type: 'sqlite'; path: string } | { type: 'redis'; url: string; prefix: string }
+
+export interface ResolvedConfig extends Omit<ServiceConfig, 'sites' | 'store'> {
+  sites: ResolvedSite[]
+}
+
+/** Hex SHA-256 of an API secret, as stored in `apiSecrets[].sha256`. */
+export function hashApiSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex')
+}
+
+class ConfigError extends KenchiError {
+  constructor(message: string) {
+    super('CONFIG_SERVICE', message)
+  }
+}
+
+const fail = (path: string, message: string): never => {
+  throw new ConfigError(`${path}: ${message}`)
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function only(value: Record<string, unknown>, path: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) fail(path ? `${path}.${key}` : key, `unknown field (allowed: ${allowed.join(', ')})`)
+}
+
+/** Reads a secret reference. `env` reads `env[name]`; `file` reads the file, trimming one trailing newline. */
+export function resolveSecret(ref: unknown, path: string, env: NodeJS.ProcessEnv, readFile: (path: string) => string): string {
+  let value: string
+  if (typeof ref === 'string') value = ref
+  else if (isObject(ref) && Object.keys(ref).length === 1 && typeof ref.env === 'string') {
+    const v = env[ref.env]
+    if (v === undefined || v === '') fail(path, `environment variable ${ref.env} is not set`)
+    value = v as string
+  } else if (isObject(ref) && Object.keys(ref).length === 1 && typeof ref.file === 'string') {
+    try {
+      value = readFile(ref.file).replace(/\r?\n$/, '')
+    } catch (error) {
+      return fail(path, `cannot read ${ref.file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+  } else return fail(path, 'must be a string, {"env": "NAME"} or {"file": "/path"}')
+  if (value.length === 0) fail(path, 'is empty')
+  return value
+}
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,31}$/
+
+function isOrigin(value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  if (url.origin !== value) return false
+  if (url.protocol === 'https:') return true
+  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]')
+}
+
+function parseStore(value: unknown, path: string, env: NodeJS.ProcessEnv, readFile: (p: string) => string): ResolvedStore {
+  if (!isObject(value)) return fail(path, 'must be an object {"type": "memory" | "sqlite" | "redis", ...}')
+  if (value.type === 'memory') {
+    only(value, path, ['type'])
+    return { type: 'memory' }
+  }
+  if (value.type === 'sqlite') {
+    only(value, path, ['type', 'path'])
+    if (typeof value.path !== 'string' || value.path === '') fail(`${path}.path`, 'must be a file path')
+    return { type: 'sqlite', path: value.path as string }
+  }
+  if (value.type === 'redis') {
+    only(value, path, ['type', 'url', 'prefix'])
+    const url = resolveSecret(value.url, `${path}.url`, env, readFile)
+    if (!/^rediss?:\/\//.test(url)) fail(`${path}.url`, 'must be a redis:// or rediss:// URL')
+    if (value.prefix !== undefined && (typeof value.prefix !== 'string' || !/^[A-Za-z0-9:_-]{0,40}$/.test(value.prefix))) fail(`${path}.prefix`, 'must be up to 40 letters, digits, :, _ or -')
+    return { type: 'redis', url, prefix: (value.prefix as string | undefined) ?? 'kenchi:' }
+  }
+  return fail(`${path}.type`, 'must be "memory", "sqlite" or "redis"')
+}
+
+/**
+ * Validates a parsed configuration and resolves its secrets. Throws `KenchiError`
+ * `CONFIG_SERVICE` whose message starts with the field (`sites[0].origins[1]: ...`).
+ */
+export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): ResolvedConfig {
+  if (!isObject(raw)) return fail('(root)', 'must be a JSON object')
+  only(raw, '', ['$schema', 'listen', 'store', 'bodyLimit', 'trustProxy', 'logLevel', 'shutdownTimeoutMs', 'sites'])
+  const listen = { host: '127.0.0.1', port: 8787 }
+  if (raw.listen !== undefined) {
+    if (!isObject(raw.listen)) fail('listen', 'must be an object {"host", "port"}')
+    const l = raw.listen as Record<string, unknown>
+    only(l, 'listen', ['host', 'port'])
+    if (l.host !== undefined) {
+      if (typeof l.host !== 'string' || l.host === '') fail('listen.host', 'must be a host name or address')
+      listen.host = l.host as string
+    }
+    if (l.port !== undefined) {
+      if (typeof l.port !== 'number' || !Number.isInteger(l.port) || l.port < 0 || l.port > 65535) fail('listen.port', 'must be an integer from 0 to 65535')
+      listen.port = l.port as number
+    }
+  }
+  const store = raw.store === undefined ? { type: 'memory' as const } : parseStore(raw.store, 'store', env, readFile)
+  const bodyLimit = raw.bodyLimit ?? 65536
+  if (typeof bodyLimit !== 'number' || !Number.isInteger(bodyLimit) || bodyLimit < 1024 || bodyLimit > 1048576) fail('bodyLimit', 'must be an integer from 1024 to 1048576')
+  const trustProxy = raw.trustProxy ?? false
+  if (typeof trustProxy !== 'boolean') fail('trustProxy', 'must be true or false')
+  const logLevel = raw.logLevel ?? 'info'
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel as string)) fail('logLevel', 'must be debug, info, warn, error or silent')
+  const shutdownTimeoutMs = raw.shutdownTimeoutMs ?? 10000
+  if (typeof shutdownTimeoutMs !== 'number' || !Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs < 0 || shutdownTimeoutMs > 600000) fail('shutdownTimeoutMs', 'must be an integer from 0 to 600000')
+  if (!Array.isArray(raw.sites) || raw.sites.length === 0) fail('sites', 'must be a non-empty array')
+  const sites: ResolvedSite[] = []
+  const seenHashes = new Map<string, string>()
+  ;(raw.sites as unknown[]).forEach((s, i) => {
+    const p = `sites[${i}]`
+    if (!isObject(s)) return fail(p, 'must be an object')
+    only(s, p, ['id', 'origins', 'keys', 'hashSecret', 'apiSecrets', 'policy', 'testMode', 'stepUp', 'store'])
+    if (typeof s.id !== 'string' || !ID.test(s.id)) fail(`${p}.id`, 'must be 1-32 lower-case letters, digits, - or _')
+    const id = s.id as string
+    if (sites.some((x) => x.id === id)) fail(`${p}.id`, `duplicate site id ${id}`)
+    if (!Array.isArray(s.origins) || s.origins.length === 0) fail(`${p}.origins`, 'must be a non-empty array of origins')
+    ;(s.origins as unknown[]).forEach((o, j) => {
+      if (!isOrigin(o)) fail(`${p}.origins[${j}]`, 'must be an https origin (scheme://host[:port], no path; http only for localhost)')
+    })
+    if (!Array.isArray(s.keys) || s.keys.length === 0) fail(`${p}.keys`, 'must be a non-empty array of {"id", "secret"}')
+    const keys = (s.keys as unknown[]).map((k, j) => {
+      const kp = `${p}.keys[${j}]`
+      if (!isObject(k)) return fail(kp, 'must be an object {"id", "secret"}')
+      only(k, kp, ['id', 'secret'])
+      if (typeof k.id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(k.id)) fail(`${kp}.id`, 'must be 1-32 letters, digits, _ or -')
+      const secret = resolveSecret(k.secret, `${kp}.secret`, env, readFile)
+      if (Buffer.byteLength(secret) < 32) fail(`${kp}.secret`, 'must be at least 32 bytes')
+      return { id: k.id as string, secret }
+    })
+    const hashSecret = resolveSecret(s.hashSecret, `${p}.hashSecret`, env, readFile)
+    if (Buffer.byteLength(hashSecret) < 32) fail(`${p}.hashSecret`, 'must be at least 32 bytes')
+    if (!Array.isArray(s.apiSecrets) || s.apiSecrets.length === 0) fail(`${p}.apiSecrets`, 'must be a non-empty array of {"id", "sha256"} or {"id", "secret"}')
+    const apiSecretHashes = (s.apiSecrets as unknown[]).map((a, j) => {
+      const ap = `${p}.apiSecrets[${j}]`
+      if (!isObject(a)) return fail(ap, 'must be an object')
+      only(a, ap, ['id', 'sha256', 'secret'])
+      if (typeof a.id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(a.id)) fail(`${ap}.id`, 'must be 1-32 letters, digits, _ or -')
+      let sha256: string
+      if (a.sha256 !== undefined && a.secret === undefined) {
+        if (typeof a.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(a.sha256)) fail(`${ap}.sha256`, 'must be 64 lower-case hex digits (sha256 of the secret)')
+        sha256 = a.sha256 as string
+      } else if (a.secret !== undefined && a.sha256 === undefined) {
+        const secret = resolveSecret(a.secret, `${ap}.secret`, env, readFile)
+        if (secret.length < 24) fail(`${ap}.secret`, 'must be at least 24 characters')
+        sha256 = hashApiSecret(secret)
+      } else return fail(ap, 'needs exactly one of "sha256" or "secret"')
+      const other = seenHashes.get(sha256)
+      if (other !== undefined) fail(ap, `the same secret is already used by ${other}`)
+      seenHashes.set(sha256, ap)
+      return { id: a.id as string, sha256 }
+    })
+    if (s.policy !== undefined && !isObject(s.policy)) fail(`${p}.policy`, 'must be an object (a policy patch)')
+    if (s.testMode !== undefined && typeof s.testMode !== 'boolean' && !isObject(s.testMode)) fail(`${p}.testMode`, 'must be true, false or test-mode options')
+    let stepUp: ResolvedSite['stepUp']
+    if (s.stepUp !== undefined) {
+      if (!isObject(s.stepUp)) fail(`${p}.stepUp`, 'must be an object {"secret", "smtp", "from"}')
+      const su = s.stepUp as Record<string, unknown>
+      only(su, `${p}.stepUp`, ['secret', 'smtp', 'from'])
+      const secret = resolveSecret(su.secret, `${p}.stepUp.secret`, env, readFile)
+      if (Buffer.byteLength(secret) < 32) fail(`${p}.stepUp.secret`, 'must be at least 32 bytes')
+      const smtp = su.smtp === undefined ? undefined : resolveSecret(su.smtp, `${p}.stepUp.smtp`, env, readFile)
+      if (smtp !== undefined && !/^smtps?:\/\//.test(smtp)) fail(`${p}.stepUp.smtp`, 'must be an smtp:// or smtps:// URL')
+      if (su.from !== undefined && (typeof su.from !== 'string' || su.from === '')) fail(`${p}.stepUp.from`, 'must be a sender address')
+      if (smtp !== undefined && su.from === undefined) fail(`${p}.stepUp.from`, 'is required with smtp')
+      stepUp = { secret, ...(smtp !== undefined ? { smtp } : {}), ...(su.from !== undefined ? { from: su.from as string } : {}) }
+    }
+    const own = s.store === undefined ? undefined : parseStore(s.store, `${p}.store`, env, readFile)
+    const base: ResolvedStore = own ?? store
+    let resolvedStore: ResolvedStore
+    if (base.type === 'redis') resolvedStore = { type: 'redis', url: base.url, prefix: `${base.prefix}${id}:` }
+    else if (base.type === 'sqlite') {
+      if (own === undefined && (raw.sites as unknown[]).length > 1 && !base.path.includes('{site}')) fail('store.path', 'must contain {site} when several sites share the SQLite store (one file per site)')
+      resolvedStore = { type: 'sqlite', path: base.path.replaceAll('{site}', id) }
+    } else resolvedStore = { type: 'memory' }
+    sites.push({
+      id,
+      origins: s.origins as string[],
+      keys,
+      hashSecret,
+      apiSecretHashes,
+      ...(s.policy !== undefined ? { policy: s.policy as Record<string, unknown> } : {}),
+      ...(s.testMode !== undefined ? { testMode: s.testMode as boolean | Record<string, unknown> } : {}),
+      ...(stepUp ? { stepUp } : {}),
+      store: resolvedStore,
+    })
+  })
+  return { listen, bodyLimit: bodyLimit as number, trustProxy: trustProxy as boolean, logLevel: logLevel as ResolvedConfig['logLevel'], shutdownTimeoutMs: shutdownTimeoutMs as number, sites }
+}
+
+/** Reads and validates a configuration file (JSON). */
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot read the configuration file (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`)
+  }
+  return resolveConfig(raw, env)
+}

@@ -1,0 +1,466 @@
+// The standalone verification service: `createService(config)` (and `kenchi-server serve`).
+// One HTTP server for several sites, each with its own keys, origins, policy, store and API
+// secrets: the public challenge endpoint and client files for the browser, and the
+// server-to-server JSON API (`/v1/verify`, `/v1/outcome`, `/v1/label`, `/v1/stepup/*`) for
+// shop back ends in any language. See docs/service.md and docs/openapi.json.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { challengeResponse, ClientAssets, resolveOptions, type PlainResponse, type ResolvedOptions } from '../adapters/core.js'
+import { KenchiError } from '../errors.js'
+import { emailSender, type CodeSender } from '../stepup/sender.js'
+import { createStepUp, type StepUp } from '../stepup/stepup.js'
+import { memoryStore } from '../stores/memory.js'
+import { redisStore } from '../stores/redis.js'
+import { sqliteStore } from '../stores/sqlite.js'
+import type { Store } from '../stores/types.js'
+import { createVerifier, OUTCOMES, type Verifier } from '../verifier.js'
+import { ApiAuth, bearer, type Caller } from './auth.js'
+import { resolveConfig, type ResolvedConfig, type ResolvedSite } from './config.js'
+import { createLogger, type Logger } from './logging.js'
+import { ServiceMetrics } from './metrics.js'
+
+export { resolveConfig, loadConfigFile, hashApiSecret } from './config.js'
+export type { ServiceConfig, SiteConfig, SecretRef, StoreConfig, ResolvedConfig, ResolvedSite } from './config.js'
+export type { Logger, LogLevel } from './logging.js'
+
+/** A Node request handler, e.g. a console mounted under `/console`. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+
+export interface ServiceOptions {
+  /** The configuration: a parsed `kenchi.config.json` (validated here) or the result of `loadConfigFile()`. */
+  config: unknown
+  /** Environment for `{ "env": "NAME" }` secrets. Default `process.env`. */
+  env?: NodeJS.ProcessEnv
+  /** Where logs go. Default: JSON lines on standard output at the configured `logLevel`; `false` is silent. */
+  logger?: Logger | false
+  /**
+   * Extra Node handlers by path prefix, e.g. `{ '/console': consoleHandler }`: a request whose
+   * path is the prefix or starts with `prefix/` goes to the handler, with `req.url` unchanged.
+   */
+  mounts?: Record<string, NodeHandler>
+  /** Step-up code senders by site id, overriding the site's `stepUp.smtp` (for embedding, SMS gateways, tests). */
+  stepUpSenders?: Record<string, CodeSender>
+  /** Folder with the browser client's built files. Default: `dist/` of the installed `@kenchi/client`; `false` serves none. */
+  clientDir?: string | false
+}
+
+/** One site as the service runs it. */
+export interface ServiceSite {
+  id: string
+  verifier: Verifier
+  store: Store
+  /** Present when the site has `stepUp` configured (or a sender was passed). */
+  stepUp?: StepUp
+}
+
+export interface Service {
+  /** The request handler (for `http.createServer` or a framework). */
+  handler: (req: IncomingMessage, res: ServerResponse) => void
+  /** Starts listening on the configured address (or `port` / `host` given here); resolves the base URL. */
+  listen(override?: { port?: number; host?: string }): Promise<{ url: string; port: number; server: Server }>
+  /** The running sites by id. */
+  readonly sites: ReadonlyMap<string, ServiceSite>
+  /** The metrics registry (`GET /metrics` renders it). */
+  readonly metrics: ServiceMetrics
+  /**
+   * Graceful shutdown: stops accepting requests, waits for those in flight, flushes every
+   * verifier's write-behind queue and the step-up deliveries (up to `shutdownTimeoutMs`),
+   * then closes the stores. Resolves how many writes were still pending (0 when drained).
+   */
+  close(): Promise<number>
+}
+
+/** Error codes the JSON API answers with (`{ "error": code, "message": ... }`). */
+export const SERVICE_ERROR_CODES = [
+  'invalid_json',
+  'body_too_large',
+  'unsupported_media_type',
+  'invalid_request',
+  'unauthorized',
+  'not_found',
+  'method_not_allowed',
+  'event_unknown',
+  'stepup_not_configured',
+  'store_unavailable',
+  'origin_not_allowed',
+  'shutting_down',
+  'internal_error',
+] as const
+export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number]
+
+function unrefTimer(fn: (value?: unknown) => void, ms: number): void {
+  const timer = setTimeout(fn, ms) as unknown as { unref?: () => void }
+  timer.unref?.()
+}
+
+class ApiError extends Error {
+  constructor(readonly status: number, readonly code: ServiceErrorCode, message: string) {
+    super(message)
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
+const MAX = { string: 512, headers: 50, fields: 50 }
+
+async function openStore(site: ResolvedSite): Promise<Store> {
+  if (site.store.type === 'sqlite') return sqliteStore({ path: site.store.path })
+  if (site.store.type === 'redis') return redisStore({ url: site.store.url, prefix: site.store.prefix })
+  return memoryStore()
+}
+
+function isResolved(config: unknown): config is ResolvedConfig {
+  return typeof config === 'object' && config !== null && Array.isArray((config as ResolvedConfig).sites) && (config as ResolvedConfig).sites.every((s) => Array.isArray((s as ResolvedSite).apiSecretHashes))
+}
+
+/**
+ * Creates the service: validates the configuration (throws `KenchiError` `CONFIG_SERVICE`
+ * naming the field), opens each site's store and verifier. Call `listen()` to serve.
+ */
+export async function createService(options: ServiceOptions): Promise<Service> {
+  const config = isResolved(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env)
+  const log = options.logger === false ? createLogger('silent') : (options.logger ?? createLogger(config.logLevel))
+  const metrics = new ServiceMetrics()
+  const auth = new ApiAuth(config.sites)
+  const sites = new Map<string, ServiceSite & { challenge: ResolvedOptions; origins: Set<string> }>()
+  const assets = options.clientDir === false ? undefined : new ClientAssets(options.clientDir)
+  try {
+    for (const site of config.sites) {
+      const store = await openStore(site)
+      const verifier = await createVerifier({
+        keys: site.keys,
+        origins: site.origins,
+        hashSecret: site.hashSecret,
+        store,
+        ...(site.policy ? { policy: site.policy as never } : {}),
+        ...(site.testMode !== undefined ? { testMode: site.testMode as never } : {}),
+        onAlert: (alert) => log.warn('alert', { site: site.id, kind: alert.kind, code: alert.code }),
+      })
+      const sender = options.stepUpSenders?.[site.id] ?? (site.stepUp?.smtp ? emailSender({ transport: site.stepUp.smtp, from: site.stepUp.from! }) : undefined)
+      const stepUp = site.stepUp && sender ? createStepUp({ verifier, secret: site.stepUp.secret, sender }) : undefined
+      const challenge = resolveOptions({ serveClient: false, logger: (message, detail) => log.info('challenge refused', { site: site.id, code: detail.code }) })
+      sites.set(site.id, { id: site.id, verifier, store, ...(stepUp ? { stepUp } : {}), challenge, origins: new Set(site.origins) })
+    }
+  } catch (error) {
+    for (const s of sites.values()) {
+      s.verifier.close()
+      await s.store.close().catch(() => {})
+    }
+    throw error
+  }
+
+  metrics.gauge('kenchi_attack_mode', '1 while attack mode is on, by site.', () => [...sites.values()].map((s) => [{ site: s.id }, s.verifier.attack.active ? 1 : 0]))
+  const pendingWrites = new Map<string, number>()
+  metrics.gauge('kenchi_write_queue_depth', 'Writes waiting in the write-behind queue for the store (read at scrape time), by site.', () => [...sites.values()].map((s) => [{ site: s.id }, pendingWrites.get(s.id) ?? 0]))
+
+  let closing = false
+  let inFlight = 0
+  let drained: (() => void) | undefined
+  const mounts = Object.entries(options.mounts ?? {}).map(([prefix, handler]) => [prefix.replace(/\/+$/, ''), handler] as const)
+
+  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    const text = JSON.stringify(body)
+    res.writeHead(status, { ...JSON_HEADERS, ...headers, 'content-length': String(Buffer.byteLength(text)) })
+    res.end(text)
+  }
+
+  function sendPlain(res: ServerResponse, plain: PlainResponse, extra: Record<string, string> = {}): void {
+    res.writeHead(plain.status, { ...plain.headers, ...extra })
+    res.end(plain.body)
+  }
+
+  async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+    const declared = Number(req.headers['content-length'])
+    if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, 'body_too_large', `the body is larger than ${limit} bytes`)
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > limit) throw new ApiError(413, 'body_too_large', `the body is larger than ${limit} bytes`)
+      chunks.push(chunk)
+    }
+    const text = Buffer.concat(chunks).toString('utf8')
+    try {
+      return JSON.parse(text)
+    } catch {
+      throw new ApiError(400, 'invalid_json', 'the body is not valid JSON')
+    }
+  }
+
+  const str = (value: unknown, field: string, required: boolean, max = MAX.string): string | undefined => {
+    if (value === undefined || value === null) {
+      if (required) throw new ApiError(400, 'invalid_request', `${field}: is required`)
+      return undefined
+    }
+    if (typeof value !== 'string' || value.length > max) throw new ApiError(400, 'invalid_request', `${field}: must be a string of at most ${max} characters`)
+    if (required && value.length === 0) throw new ApiError(400, 'invalid_request', `${field}: must not be empty`)
+    return value
+  }
+
+  function objectBody(body: unknown): Record<string, unknown> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'invalid_request', 'the body must be a JSON object')
+    return body as Record<string, unknown>
+  }
+
+  function identity(b: Record<string, unknown>): { loginId: string; userId?: string } | { userId: string; loginId?: string } {
+    const loginId = str(b.loginId, 'loginId', false)
+    const userId = str(b.userId, 'userId', false)
+    if (loginId) return { loginId, ...(userId ? { userId } : {}) }
+    if (userId) return { userId }
+    throw new ApiError(400, 'invalid_request', 'loginId or userId: one is required')
+  }
+
+  function readContext(value: unknown): Parameters<Verifier['verify']>[1] {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, 'invalid_request', 'context: must be an object with at least "action"')
+    const c = value as Record<string, unknown>
+    const allowed = ['action', 'ip', 'userAgent', 'origin', 'headers', 'userId', 'loginId', 'email', 'fields']
+    for (const k of Object.keys(c)) if (!allowed.includes(k)) throw new ApiError(400, 'invalid_request', `context.${k}: unknown field`)
+    const ctx: Record<string, unknown> = { action: str(c.action, 'context.action', true, 32) }
+    for (const k of ['ip', 'userAgent', 'origin', 'userId', 'loginId', 'email'] as const) {
+      const v = str(c[k], `context.${k}`, false)
+      if (v !== undefined) ctx[k] = v
+    }
+    if (c.headers !== undefined) {
+      if (typeof c.headers !== 'object' || c.headers === null || Array.isArray(c.headers) || Object.keys(c.headers).length > MAX.headers) {
+        throw new ApiError(400, 'invalid_request', `context.headers: must be an object of at most ${MAX.headers} string values`)
+      }
+      const headers: Record<string, string> = {}
+      for (const [k, v] of Object.entries(c.headers)) headers[k.toLowerCase()] = str(v, `context.headers.${k}`, true, 4096)!
+      ctx.headers = headers
+    }
+    if (c.fields !== undefined) {
+      if (typeof c.fields !== 'object' || c.fields === null || Array.isArray(c.fields) || Object.keys(c.fields).length > MAX.fields) {
+        throw new ApiError(400, 'invalid_request', `context.fields: must be an object of at most ${MAX.fields} entries`)
+      }
+      ctx.fields = c.fields
+    }
+    return ctx as unknown as Parameters<Verifier['verify']>[1]
+  }
+
+  function reportError(error: unknown): never {
+    const code = error instanceof KenchiError ? error.code : undefined
+    if (code === 'EVENT_UNKNOWN') throw new ApiError(404, 'event_unknown', 'no event with this id for this site')
+    if (code === 'INPUT_INVALID') throw new ApiError(400, 'invalid_request', (error as Error).message)
+    if (code === 'STORE_UNAVAILABLE') throw new ApiError(503, 'store_unavailable', 'the store is unavailable and the retry queue is full')
+    throw error
+  }
+
+  async function api(route: string, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+    if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'use POST')
+    const type = req.headers['content-type'] ?? ''
+    if (!/^application\/json\s*(;|$)/i.test(type)) throw new ApiError(415, 'unsupported_media_type', 'send Content-Type: application/json')
+    const body = objectBody(await readBody(req, config.bodyLimit))
+    const caller: Caller | undefined = auth.identify(bearer(req.headers.authorization) ?? body.secret)
+    if (!caller) throw new ApiError(401, 'unauthorized', 'missing or wrong API secret')
+    const site = sites.get(caller.site)!
+    if (route === '/v1/verify') {
+      for (const k of Object.keys(body)) if (!['token', 'context', 'secret'].includes(k)) throw new ApiError(400, 'invalid_request', `${k}: unknown field`)
+      const context = readContext(body.context)
+      const token = body.token === undefined || body.token === null ? undefined : body.token
+      if (token !== undefined && typeof token !== 'string') throw new ApiError(400, 'invalid_request', 'token: must be a string')
+      const verdict = await site.verifier.verify(token, context)
+      metrics.verdicts.inc({ site: site.id, decision: verdict.decision })
+      for (const r of verdict.reasons) metrics.reasons.inc({ site: site.id, decision: verdict.decision, reason: r.code })
+      if (verdict.reasons.some((r) => r.code === 'STORE_UNAVAILABLE' || r.code === 'INTERNAL_ERROR')) metrics.storeErrors.inc({ site: site.id })
+      log.info('verdict', { site: site.id, secretId: caller.secretId, action: context.action, eventId: verdict.eventId, decision: verdict.decision, score: verdict.score, reasons: verdict.reasons.map((r) => r.code) })
+      send(res, 200, { success: verdict.decision === 'allow', site: site.id, ...verdict })
+      return site.id
+    }
+    if (route === '/v1/outcome' || route === '/v1/label') {
+      const eventId = str(body.eventId, 'eventId', true, 64)!
+      let status
+      try {
+        if (route === '/v1/outcome') {
+          const outcome = str(body.outcome, 'outcome', true, 64)!
+          if (!(OUTCOMES as readonly string[]).includes(outcome)) throw new ApiError(400, 'invalid_request', `outcome: must be one of ${OUTCOMES.join(', ')}`)
+          status = await site.verifier.reportOutcome(eventId, outcome as never)
+        } else {
+          const label = str(body.label, 'label', true, 16)!
+          if (label !== 'fraud' && label !== 'legit') throw new ApiError(400, 'invalid_request', 'label: must be fraud or legit')
+          const comment = str(body.comment, 'comment', false, 500)
+          status = await site.verifier.label(eventId, label, comment !== undefined ? { comment } : {})
+        }
+      } catch (error) {
+        if (error instanceof ApiError) throw error
+        reportError(error)
+      }
+      if (status === 'queued') metrics.storeErrors.inc({ site: site.id })
+      send(res, 200, { ok: true, status })
+      return site.id
+    }
+    if (route === '/v1/stepup/start' || route === '/v1/stepup/check') {
+      if (!site.stepUp) throw new ApiError(404, 'stepup_not_configured', 'this site has no stepUp configured')
+      const eventId = str(body.eventId, 'eventId', true, 64)!
+      const who = identity(body)
+      const ip = str(body.ip, 'ip', false, 64)
+      const result =
+        route === '/v1/stepup/start'
+          ? await site.stepUp.start({ ...who, eventId, to: str(body.to, 'to', true, 320), ...(ip ? { ip } : {}) })
+          : await site.stepUp.check({ ...who, eventId, code: str(body.code, 'code', true, 16)!, ...(ip ? { ip } : {}), ...(typeof body.deviceId === 'string' ? { deviceId: str(body.deviceId, 'deviceId', false, 64)! } : {}) })
+      log.info(route === '/v1/stepup/start' ? 'step-up started' : 'step-up checked', { site: site.id, eventId, ok: result.ok, ...(result.ok ? {} : { code: result.code }) })
+      send(res, 200, result)
+      return site.id
+    }
+    throw new ApiError(404, 'not_found', 'no such endpoint')
+  }
+
+  async function readiness(): Promise<{ ready: boolean; sites: Record<string, boolean> }> {
+    const out: Record<string, boolean> = {}
+    await Promise.all(
+      [...sites.values()].map(async (s) => {
+        try {
+          await Promise.race([s.store.getValue('kenchi:readyz'), new Promise((_, reject) => unrefTimer(() => reject(new Error('timeout')), 1000))])
+          out[s.id] = true
+        } catch {
+          out[s.id] = false
+          metrics.storeErrors.inc({ site: s.id })
+        }
+      }),
+    )
+    return { ready: !closing && Object.values(out).every(Boolean), sites: out }
+  }
+
+  function clientIp(req: IncomingMessage): string | undefined {
+    if (config.trustProxy) {
+      const forwarded = req.headers['x-forwarded-for']
+      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim()
+      if (first) return first
+    }
+    return req.socket.remoteAddress
+  }
+
+  async function publicRoute(path: string, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+    const match = /^\/s\/([a-z0-9][a-z0-9_-]{0,31})\/([A-Za-z0-9._-]+)$/.exec(path)
+    const site = match ? sites.get(match[1]!) : undefined
+    if (!match || !site) throw new ApiError(404, 'not_found', 'no such site or file')
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
+    const cors: Record<string, string> = origin !== undefined && site.origins.has(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { vary: 'Origin' }
+    if (match[2] === 'challenge') {
+      if (req.method === 'OPTIONS') {
+        if (!cors['access-control-allow-origin']) throw new ApiError(403, 'origin_not_allowed', 'this origin is not configured for the site')
+        res.writeHead(204, { ...cors, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' })
+        res.end()
+        return site.id
+      }
+      if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'use POST')
+      let body: unknown
+      try {
+        body = await readBody(req, 1024)
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'invalid_json') body = undefined
+        else throw error
+      }
+      sendPlain(res, await challengeResponse(site.verifier, body, origin, site.challenge, clientIp(req)), cors)
+      return site.id
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError(405, 'method_not_allowed', 'use GET')
+    const url = new URL(req.url ?? '/', 'http://x')
+    const file = assets?.respond(match[2]!, req.headers['if-none-match'], url.searchParams.get('v') ?? undefined)
+    if (!file) throw new ApiError(404, 'not_found', 'no such file')
+    sendPlain(res, file, { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' })
+    return site.id
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint()
+    const path = (req.url ?? '/').split('?')[0]!
+    let route = path.startsWith('/s/') ? (path.endsWith('/challenge') ? '/s/{site}/challenge' : '/s/{site}/{file}') : path
+    let site: string | undefined
+    try {
+      const mount = mounts.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))
+      if (mount) {
+        route = mount[0]
+        await mount[1](req, res)
+        return
+      }
+      if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, 200, { status: 'ok' })
+      if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
+        const state = await readiness()
+        return send(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not_ready', sites: state.sites })
+      }
+      if (path === '/metrics' && req.method === 'GET') {
+        await Promise.all(
+          [...sites.values()].map(async (s) => {
+            const left = await Promise.race([s.verifier.flush(), new Promise<undefined>((r) => unrefTimer(() => r(undefined), 500))])
+            if (left !== undefined) pendingWrites.set(s.id, left)
+          }),
+        )
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' })
+        res.end(metrics.render())
+        return
+      }
+      if (closing) throw new ApiError(503, 'shutting_down', 'the service is shutting down')
+      if (path.startsWith('/s/')) site = await publicRoute(path, req, res)
+      else if (path.startsWith('/v1/')) site = await api(path, req, res)
+      else {
+        route = 'other'
+        throw new ApiError(404, 'not_found', 'no such endpoint')
+      }
+    } catch (error) {
+      const e = error instanceof ApiError ? error : new ApiError(500, 'internal_error', 'unexpected error')
+      if (!(error instanceof ApiError)) log.error('request failed', { route, err: error instanceof Error ? error.message : String(error) })
+      metrics.errors.inc({ route, code: e.code })
+      if (!res.headersSent) send(res, e.status, { error: e.code, message: e.message }, e.status === 413 ? { connection: 'close' } : {})
+      else res.end()
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      metrics.latency.observe({ route }, seconds)
+      metrics.requests.inc({ route, status: String(res.statusCode) })
+      log.debug('request', { route, method: req.method, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, ...(site ? { site } : {}) })
+    }
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    inFlight++
+    handle(req, res).finally(() => {
+      if (--inFlight === 0) drained?.()
+    })
+  }
+
+  let server: Server | undefined
+  return {
+    handler,
+    sites,
+    metrics,
+    async listen(override = {}) {
+      server = createServer(handler)
+      server.requestTimeout = 30000
+      server.headersTimeout = 10000
+      const port = override.port ?? config.listen.port
+      const host = override.host ?? config.listen.host
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject)
+        server!.listen(port, host, () => resolve())
+      })
+      const address = server.address() as AddressInfo
+      const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+      log.info('listening', { url, sites: [...sites.keys()] })
+      return { url, port: address.port, server }
+    },
+    async close() {
+      if (closing) return 0
+      closing = true
+      log.info('shutting down', { inFlight })
+      const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve()
+      server?.closeIdleConnections()
+      const deadline = Date.now() + config.shutdownTimeoutMs
+      if (inFlight > 0) await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((r) => unrefTimer(r, config.shutdownTimeoutMs))])
+      let pending = 0
+      for (const s of sites.values()) {
+        let left = await s.verifier.flush()
+        while (left > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100))
+          left = await s.verifier.flush()
+        }
+        pendingWrites.set(s.id, left)
+        pending += left
+        await s.stepUp?.flush().catch(() => {})
+        s.verifier.close()
+        await s.store.close().catch(() => {})
+      }
+      server?.closeAllConnections()
+      await closed
+      log.info('stopped', { pendingWrites: pending })
+      return pending
+    },
+  }
+}
