@@ -1,0 +1,217 @@
+// The verification service over real HTTP: configuration errors that name the field, the
+// public challenge endpoint with CORS per site, /v1/verify, outcome, label and step-up with
+// per-site API secrets (two active for rotation), the OpenAPI description checked against
+// every documented operation, health, readiness, metrics, logs without personal data, and
+// hostile input on every endpoint.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createService, type Service } from '../../packages/server/src/service/index.js'
+import { resolveConfig } from '../../packages/server/src/service/config.js'
+import { createLogger } from '../../packages/server/src/service/logging.js'
+import type { CodeMessage } from '../../packages/server/src/stepup/sender.js'
+import { clientDir, OTHER_ORIGIN, openapi, post, responseSchema, SECRETS, SHOP_ORIGIN, tokenFrom, twoSiteConfig, validate } from './support.js'
+
+describe('configuration', () => {
+  const base = () => twoSiteConfig() as any
+  const error = (edit: (c: any) => void, env: NodeJS.ProcessEnv = {}) => {
+    const c = base()
+    edit(c)
+    try {
+      resolveConfig(c, env)
+    } catch (e) {
+      return (e as Error).message
+    }
+    return 'no error'
+  }
+
+  it('names the field that is wrong', () => {
+    expect(error((c) => (c.sites[0].origins[1] = 'http://shop.example'))).toMatch(/^sites\[0\]\.origins\[1\]: must be an https origin/)
+    expect(error((c) => (c.sites[0].origins[0] = 'https://shop.example/login'))).toMatch(/^sites\[0\]\.origins\[0\]:/)
+    expect(error((c) => (c.sites[1].keys[0].secret = 'short'))).toBe('sites[1].keys[0].secret: must be at least 32 bytes')
+    expect(error((c) => (c.sites[1].id = 'Shop!'))).toMatch(/^sites\[1\]\.id:/)
+    expect(error((c) => (c.sites[1].id = 'shop'))).toMatch(/^sites\[1\]\.id: duplicate/)
+    expect(error((c) => (c.sites[0].apiSecrets[0].sha256 = 'xyz'))).toMatch(/^sites\[0\]\.apiSecrets\[0\]\.sha256:/)
+    expect(error((c) => (c.sites[1].apiSecrets[0] = { id: 'dup', secret: SECRETS.shopNext }))).toMatch(/^sites\[1\]\.apiSecrets\[0\]: the same secret is already used by sites\[0\]\.apiSecrets\[1\]/)
+    expect(error((c) => (c.listen.port = 70000))).toMatch(/^listen\.port:/)
+    expect(error((c) => (c.store = { type: 'sqlite', path: '/tmp/k.db' }))).toMatch(/^store\.path: must contain \{site\}/)
+    expect(error((c) => (c.sites[0].colour = 'blue'))).toMatch(/^sites\[0\]\.colour: unknown field/)
+    expect(error((c) => (c.sites = []))).toMatch(/^sites:/)
+  })
+
+  it('reads secrets from the environment and from files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kenchi-service-'))
+    writeFileSync(join(dir, 'hash'), 'a hash secret from a file, 32 bytes or more\n')
+    const c = base()
+    c.sites[1].keys[0].secret = { env: 'OTHER_KEY' }
+    c.sites[1].hashSecret = { file: join(dir, 'hash') }
+    const resolved = resolveConfig(c, { OTHER_KEY: 'a challenge key from the environment, 32+' })
+    expect(resolved.sites[1]!.keys[0]!.secret).toBe('a challenge key from the environment, 32+')
+    expect(resolved.sites[1]!.hashSecret).toBe('a hash secret from a file, 32 bytes or more')
+    expect(error((x) => (x.sites[1].hashSecret = { env: 'MISSING' }))).toBe('sites[1].hashSecret: environment variable MISSING is not set')
+    expect(error((x) => (x.sites[1].hashSecret = { file: join(dir, 'nope') }))).toBe(`sites[1].hashSecret: cannot read ${join(dir, 'nope')} (ENOENT)`)
+    // API secrets given in clear are kept only as hashes
+    expect(JSON.stringify(resolved)).not.toContain(SECRETS.shopNext)
+  })
+})
+
+describe('the service over HTTP', () => {
+  let service: Service
+  let url: string
+  const codes: CodeMessage[] = []
+  const logLines: string[] = []
+
+  beforeAll(async () => {
+    service = await createService({
+      config: twoSiteConfig(),
+      clientDir,
+      logger: createLogger('debug', (line) => logLines.push(line)),
+      stepUpSenders: { shop: { channel: 'email', send: async (m) => void codes.push(m) } },
+      mounts: { '/console': (_req, res) => res.end('console here') },
+    })
+    url = (await service.listen({ port: 0 })).url
+  })
+  afterAll(async () => {
+    await service?.close()
+  })
+
+  const verify = (token: string | undefined, context: Record<string, unknown>, secret = SECRETS.shop) => post(url, '/v1/verify', { token, context }, secret)
+
+  it('logs a customer in: challenge with CORS, verify, outcome and label', async () => {
+    const preflight = await fetch(`${url}/s/shop/challenge`, { method: 'OPTIONS', headers: { origin: SHOP_ORIGIN, 'access-control-request-method': 'POST' } })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(SHOP_ORIGIN)
+    const challenge = await fetch(`${url}/s/shop/challenge`, { method: 'POST', headers: { origin: SHOP_ORIGIN, 'content-type': 'application/json' }, body: '{"action":"login"}' })
+    expect(challenge.headers.get('access-control-allow-origin')).toBe(SHOP_ORIGIN)
+    const token = await tokenFrom(url, 'shop', SHOP_ORIGIN)
+    const { status, body } = await verify(token, { action: 'login', ip: '203.0.113.9', loginId: 'hanako@example.jp', userAgent: 'Mozilla/5.0' })
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ success: true, site: 'shop', decision: 'allow', reasons: [{ code: 'TEST_MODE' }] })
+    expect((await post(url, '/v1/outcome', { eventId: body.eventId, outcome: 'login_succeeded' }, SECRETS.shop)).body).toEqual({ ok: true, status: 'recorded' })
+    expect((await post(url, '/v1/label', { eventId: body.eventId, label: 'legit', comment: 'known customer' }, SECRETS.shopNext)).body).toEqual({ ok: true, status: 'recorded' })
+    const event = await service.sites.get('shop')!.store.getEvent(body.eventId)
+    expect(event?.label?.label).toBe('legit')
+    expect(event?.outcomes?.map((o) => o.outcome)).toEqual(['login_succeeded'])
+  })
+
+  it('serves the client files, and refuses challenges for origins of another site', async () => {
+    const file = await fetch(`${url}/s/shop/kenchi.min.js`)
+    expect(file.status).toBe(200)
+    expect(file.headers.get('content-type')).toMatch(/javascript/)
+    const foreign = await fetch(`${url}/s/shop/challenge`, { method: 'POST', headers: { origin: OTHER_ORIGIN, 'content-type': 'application/json' }, body: '{"action":"login"}' })
+    expect(foreign.status).toBe(403)
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+    expect((await fetch(`${url}/s/shop/challenge`, { method: 'OPTIONS', headers: { origin: OTHER_ORIGIN } })).status).toBe(403)
+    expect((await fetch(`${url}/s/nosuch/challenge`, { method: 'POST', headers: { origin: SHOP_ORIGIN }, body: '{}' })).status).toBe(404)
+    expect((await fetch(`${url}/s/shop/../../etc/passwd`)).status).toBe(404)
+  })
+
+  it('runs step-up by code for a challenge verdict', async () => {
+    const token = await tokenFrom(url, 'shop', SHOP_ORIGIN)
+    const { body: verdict } = await verify(token, { action: 'login', loginId: 'challenge@kenchi.test' })
+    expect(verdict.decision).toBe('challenge')
+    const started = await post(url, '/v1/stepup/start', { eventId: verdict.eventId, loginId: 'challenge@kenchi.test', to: 'challenge@kenchi.test' }, SECRETS.shop)
+    expect(started.body).toMatchObject({ ok: true, channel: 'email' })
+    await service.sites.get('shop')!.stepUp!.flush()
+    const code = codes.at(-1)!.code
+    expect((await post(url, '/v1/stepup/check', { eventId: verdict.eventId, loginId: 'challenge@kenchi.test', code: code === '000000' ? '111111' : '000000' }, SECRETS.shop)).body).toMatchObject({ ok: false, code: 'STEP_UP_WRONG_CODE' })
+    expect((await post(url, '/v1/stepup/check', { eventId: verdict.eventId, loginId: 'challenge@kenchi.test', code }, SECRETS.shop)).body).toEqual({ ok: true })
+    expect((await post(url, '/v1/stepup/start', { eventId: 'x', loginId: 'a', to: 'a@b.example' }, SECRETS.other)).body.error).toBe('stepup_not_configured')
+  })
+
+  it('answers every operation in docs/openapi.json with a documented status and shape', async () => {
+    const token = await tokenFrom(url, 'shop', SHOP_ORIGIN)
+    const verdict = (await verify(await tokenFrom(url, 'shop', SHOP_ORIGIN), { action: 'login', loginId: 'challenge@kenchi.test' })).body
+    const calls: Record<string, () => Promise<Response>> = {
+      'get /healthz': () => fetch(`${url}/healthz`),
+      'get /readyz': () => fetch(`${url}/readyz`),
+      'get /metrics': () => fetch(`${url}/metrics`),
+      'post /s/{site}/challenge': () => fetch(`${url}/s/shop/challenge`, { method: 'POST', headers: { origin: SHOP_ORIGIN, 'content-type': 'application/json' }, body: '{"action":"login"}' }),
+      'options /s/{site}/challenge': () => fetch(`${url}/s/shop/challenge`, { method: 'OPTIONS', headers: { origin: SHOP_ORIGIN } }),
+      'get /s/{site}/{file}': () => fetch(`${url}/s/shop/kenchi.min.js`),
+      'post /v1/verify': () => fetch(`${url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ token, context: { action: 'login', loginId: 'a@example.jp' } }) }),
+      'post /v1/outcome': () => fetch(`${url}/v1/outcome`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret: SECRETS.shop, eventId: verdict.eventId, outcome: 'challenge_passed' }) }),
+      'post /v1/label': () => fetch(`${url}/v1/label`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, label: 'fraud' }) }),
+      'post /v1/stepup/start': () => fetch(`${url}/v1/stepup/start`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', to: 'c@kenchi.test' }) }),
+      'post /v1/stepup/check': () => fetch(`${url}/v1/stepup/check`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', code: '12' }) }),
+    }
+    const documented = Object.entries(openapi.paths).flatMap(([path, item]: [string, any]) => Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m} ${path}`))
+    expect(Object.keys(calls).sort()).toEqual(documented.sort())
+    for (const [operation, call] of Object.entries(calls)) {
+      const [method, path] = operation.split(' ') as [string, string]
+      const res = await call()
+      const { documented: known, schema } = responseSchema(path, method, res.status)
+      expect(known, `${operation} answered ${res.status}, not documented`).toBe(true)
+      expect(res.status, operation).toBeLessThan(300)
+      if (schema && (res.headers.get('content-type') ?? '').includes('json')) expect(validate(schema, await res.json()), operation).toEqual([])
+    }
+    // and the documented error shape, on each /v1 operation
+    for (const path of Object.keys(openapi.paths).filter((p) => p.startsWith('/v1/'))) {
+      const res = await post(url, path, '{not json', SECRETS.shop)
+      expect(res.status).toBe(400)
+      expect(validate(responseSchema(path, 'post', 400).schema, res.body)).toEqual([])
+    }
+  })
+
+  it('refuses hostile input on every /v1 endpoint with a clear code, storing nothing', async () => {
+    const store = service.sites.get('shop')!.store
+    const before = (await store.listEvents({ limit: 1000 })).length
+    const endpoints = ['/v1/verify', '/v1/outcome', '/v1/label', '/v1/stepup/start', '/v1/stepup/check']
+    const good: Record<string, unknown> = { token: 'x', context: { action: 'login' }, eventId: 'e', outcome: 'login_failed', label: 'fraud', loginId: 'a', to: 'a@b.example', code: '123456' }
+    for (const path of endpoints) {
+      expect((await post(url, path, '{"context": {', SECRETS.shop)).body.error, path).toBe('invalid_json')
+      expect((await post(url, path, JSON.stringify({ ...good, pad: 'x'.repeat(70_000) }), SECRETS.shop)).status, path).toBe(413)
+      expect((await post(url, path, good, 'wrong-secret-0123456789abcdefgh')).body.error, path).toBe('unauthorized')
+      expect((await post(url, path, good)).body.error, path).toBe('unauthorized')
+      expect((await post(url, path, good, 'x'.repeat(10_000))).body.error, path).toBe('unauthorized')
+      expect((await post(url, path, good, SECRETS.shop, { 'content-type': 'text/plain' })).body.error, path).toBe('unsupported_media_type')
+      expect((await post(url, path, '[1,2]', SECRETS.shop)).body.error, path).toBe('invalid_request')
+      expect((await post(url, path, 'null', SECRETS.shop)).body.error, path).toBe('invalid_request')
+      expect((await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.shop}` } })).status, path).toBe(405)
+    }
+    expect((await post(url, '/v1/verify', { token: 'x', context: { action: 5 } }, SECRETS.shop)).body).toMatchObject({ error: 'invalid_request', message: 'context.action: must be a string of at most 32 characters' })
+    expect((await post(url, '/v1/verify', { token: 'x', context: { action: 'login', ip: {} } }, SECRETS.shop)).body.error).toBe('invalid_request')
+    expect((await post(url, '/v1/verify', { token: 'x', context: { action: 'login', __proto__: 1, evil: 1 } }, SECRETS.shop)).body.error).toBe('invalid_request')
+    expect((await post(url, '/v1/verify', { token: 42, context: { action: 'login' } }, SECRETS.shop)).body.error).toBe('invalid_request')
+    expect((await post(url, '/v1/outcome', { eventId: 'nope', outcome: 'login_succeeded' }, SECRETS.shop)).body.error).toBe('event_unknown')
+    expect((await post(url, '/v1/outcome', { eventId: 'nope', outcome: 'hacked' }, SECRETS.shop)).body.error).toBe('invalid_request')
+    expect((await post(url, '/v1/label', { eventId: 'nope', label: 'legit', comment: 'x'.repeat(501) }, SECRETS.shop)).body.error).toBe('invalid_request')
+    expect((await post(url, '/v2/verify', {}, SECRETS.shop)).body.error).toBe('not_found')
+    expect((await store.listEvents({ limit: 1000 })).length).toBe(before)
+  })
+
+  it("denies another site's token without consuming it, and a replayed token", async () => {
+    const otherToken = await tokenFrom(url, 'other', OTHER_ORIGIN)
+    const foreign = await verify(otherToken, { action: 'login', loginId: 'hanako@example.jp' })
+    expect(foreign.status).toBe(200)
+    expect(foreign.body.decision).toBe('deny')
+    expect(foreign.body.device).toBeUndefined()
+    // the token was not spent on the wrong site: its own site still takes it, once
+    const own = await verify(otherToken, { action: 'login', loginId: 'hanako@example.jp' }, SECRETS.other)
+    expect(own.body.site).toBe('other')
+    expect(own.body.reasons.map((r: { code: string }) => r.code)).not.toContain('TOKEN_REPLAYED')
+    const replay = await verify(otherToken, { action: 'login', loginId: 'hanako@example.jp' }, SECRETS.other)
+    expect(replay.body).toMatchObject({ decision: 'deny', success: false, reasons: [{ code: 'TOKEN_REPLAYED' }] })
+    // an event of one site cannot be reported or labelled through another site's secret
+    expect((await post(url, '/v1/label', { eventId: own.body.eventId, label: 'fraud' }, SECRETS.shop)).body.error).toBe('event_unknown')
+    expect((await service.sites.get('other')!.store.getEvent(own.body.eventId))?.label).toBeUndefined()
+  })
+
+  it('reports health, readiness and metrics, mounts handlers, and logs no personal data', async () => {
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' })
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready', sites: { shop: true, other: true } })
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    expect(metrics).toMatch(/kenchi_verdicts_total\{decision="allow",site="shop"\} \d+/)
+    expect(metrics).toMatch(/kenchi_verdict_reasons_total\{decision="deny",reason="TOKEN_REPLAYED",site="other"\} 1/)
+    expect(metrics).toMatch(/kenchi_request_duration_seconds_bucket\{route="\/v1\/verify",le="0.01"\} \d+/)
+    expect(metrics).toContain('kenchi_attack_mode{site="shop"} 0')
+    expect(metrics).toContain('kenchi_write_queue_depth{site="shop"} 0')
+    expect(metrics).toMatch(/kenchi_api_errors_total\{code="unauthorized",route="\/v1\/verify"\} \d+/)
+    expect(await (await fetch(`${url}/console/users`)).text()).toBe('console here')
+    const logs = logLines.join('')
+    expect(logs).toContain('"msg":"verdict"')
+    for (const secret of ['hanako@example.jp', 'challenge@kenchi.test', '203.0.113.9', SECRETS.shop, 'v1.']) expect(logs).not.toContain(secret)
+    for (const line of logLines) expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) })
+  })
+})
