@@ -8,6 +8,7 @@
 //      (../shared/datasets, or KENCHI_DATASETS); skipped with a message otherwise.
 //   9. mobile (bench/mobile.mjs): phones, tablets and IME on the same data, after 8.
 //  10. injected (bench/injected.mjs): DevTools-protocol drivers vs real X11 input (Xvfb)
+//  4b. service (bench/service.mjs): POST /v1/verify over HTTP next to in-process verify()
 // Each step is a child process with a time limit; a failed step is reported and the rest
 // still run. Old results of the steps are deleted first, so the report never mixes runs.
 //
@@ -39,6 +40,7 @@ const STEPS = [
   { name: 'size', command: ['node', 'bench/size.mjs'], limit: 120 },
   { name: 'client-cost', command: ['node', 'bench/client-cost.mjs', quick ? '2' : '7'], limit: 300 },
   { name: 'verify', command: ['node', 'bench/verify.mjs', ...(quick ? ['--tokens', '500', '--scale', '1000,10000', '--seconds', '1'] : [])], limit: 480 },
+  { name: 'service', command: ['node', 'bench/service.mjs', ...(quick ? ['--tokens', '400'] : [])], limit: 300 },
   { name: 'detection', command: ['node', 'bench/detection.mjs', '--runs', quick ? '2' : '10'], limit: 900 },
   { name: 'flood', command: ['node', 'bench/flood.mjs', ...(quick ? ['--seconds', '8', '--customers', '10'] : [])], limit: 300 },
   { name: 'environment', command: ['node', 'bench/environment.mjs', '--sessions', quick ? '10' : '100', '--cls-rounds', quick ? '2' : '5'], limit: 600 },
