@@ -187,6 +187,7 @@ describe('the service over HTTP', () => {
     expect(foreign.status).toBe(200)
     expect(foreign.body.decision).toBe('deny')
     expect(foreign.body.device).toBeUndefined()
+    expect(foreign.body.reasons[0].code).toBe('CHALLENGE_FORGED') // both sites name their key k1; the MAC does not match
     // the token was not spent on the wrong site: its own site still takes it, once
     const own = await verify(otherToken, { action: 'login', loginId: 'hanako@example.jp' }, SECRETS.other)
     expect(own.body.site).toBe('other')
