@@ -68,7 +68,7 @@ describe('the service over HTTP', () => {
       clientDir,
       logger: createLogger('debug', (line) => logLines.push(line)),
       stepUpSenders: { shop: { channel: 'email', send: async (m) => void codes.push(m) } },
-      mounts: { '/console': (_req, res) => res.end('console here') },
+      mounts: { '/console': (_req, res) => void res.end('console here') },
     })
     url = (await service.listen({ port: 0 })).url
   })
