@@ -216,3 +216,44 @@ describe('the service over HTTP', () => {
     for (const line of logLines) expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) })
   })
 })
+
+describe('the serve and api-secret commands', () => {
+  const io = () => {
+    const out: string[] = []
+    const err: string[] = []
+    return { out, err, io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), stdin: () => '', now: () => Date.UTC(2026, 11, 3) } }
+  }
+
+  it('api-secret prints a secret whose sha256 entry the configuration accepts', async () => {
+    const { runCli } = await import('../../packages/server/src/cli.js')
+    const { out, io: cli } = io()
+    expect(runCli(['api-secret', '--id', 'shop-2026'], cli)).toBe(0)
+    const made = JSON.parse(out[0]!) as { secret: string; apiSecretsEntry: { id: string; sha256: string } }
+    const config = twoSiteConfig() as any
+    config.sites[1].apiSecrets = [made.apiSecretsEntry]
+    const service = await createService({ config, clientDir: false, logger: false })
+    try {
+      const { url } = await service.listen({ port: 0 })
+      expect((await post(url, '/v1/verify', { context: { action: 'login' } }, made.secret)).body).toMatchObject({ site: 'other', success: false, reasons: [{ code: 'TOKEN_MISSING' }] })
+    } finally {
+      await service.close()
+    }
+  })
+
+  it('serve --check validates the file and names the wrong field', async () => {
+    const { runCli } = await import('../../packages/server/src/cli.js')
+    const dir = mkdtempSync(join(tmpdir(), 'kenchi-check-'))
+    const good = join(dir, 'good.json')
+    const bad = join(dir, 'bad.json')
+    writeFileSync(good, JSON.stringify(twoSiteConfig()))
+    const broken = twoSiteConfig() as any
+    broken.sites[0].origins[1] = 'ftp://shop.example'
+    writeFileSync(bad, JSON.stringify(broken))
+    const a = io()
+    expect(await runCli(['serve', '--config', good, '--check'], a.io)).toBe(0)
+    expect(a.out[0]).toContain('valid (2 sites: shop, other)')
+    const b = io()
+    expect(await runCli(['serve', '--config', bad, '--check'], b.io)).toBe(1)
+    expect(b.err[0]).toContain('sites[0].origins[1]: must be an https origin')
+  })
+})
