@@ -89,6 +89,8 @@ describe('the service over HTTP', () => {
     expect(status).toBe(200)
     expect(body).toMatchObject({ success: true, site: 'shop', decision: 'allow', reasons: [{ code: 'TEST_MODE' }] })
     expect((await post(url, '/v1/outcome', { eventId: body.eventId, outcome: 'login_succeeded' }, SECRETS.shop)).body).toEqual({ ok: true, status: 'recorded' })
+    // the same report replayed is refused and not stored twice
+    expect((await post(url, '/v1/outcome', { eventId: body.eventId, outcome: 'login_succeeded' }, SECRETS.shop)).body.error).toBe('duplicate_report')
     expect((await post(url, '/v1/label', { eventId: body.eventId, label: 'legit', comment: 'known customer' }, SECRETS.shopNext)).body).toEqual({ ok: true, status: 'recorded' })
     const event = await service.sites.get('shop')!.store.getEvent(body.eventId)
     expect(event?.label?.label).toBe('legit')

@@ -80,6 +80,7 @@ export const SERVICE_ERROR_CODES = [
   'not_found',
   'method_not_allowed',
   'event_unknown',
+  'duplicate_report',
   'stepup_not_configured',
   'store_unavailable',
   'origin_not_allowed',
@@ -272,6 +273,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         if (route === '/v1/outcome') {
           const outcome = str(body.outcome, 'outcome', true, 64)!
           if (!(OUTCOMES as readonly string[]).includes(outcome)) throw new ApiError(400, 'invalid_request', `outcome: must be one of ${OUTCOMES.join(', ')}`)
+          // A replayed or retried report of the same outcome for the same event is refused, not counted twice.
+          const event = await site.store.getEvent(eventId).catch(() => undefined)
+          if (event?.outcomes?.some((o) => o.outcome === outcome)) throw new ApiError(409, 'duplicate_report', `${outcome} was already reported for this event`)
           status = await site.verifier.reportOutcome(eventId, outcome as never)
         } else {
           const label = str(body.label, 'label', true, 16)!
