@@ -158,6 +158,24 @@ function serverSection(verify) {
   return out.join('\n')
 }
 
+function serviceSection(service) {
+  if (!service) return '### The verification service over HTTP\n\n' + missing('the service step', 'service')
+  const c = service.comparison
+  return [
+    '### The verification service over HTTP',
+    '',
+    `Measured ${day(service.date)} (\`bench/service.mjs\`): \`POST /v1/verify\` of \`kenchi-server\`'s service (\`createService\`, memory store, default rules) over loopback HTTP with keep-alive, ` +
+      `next to in-process \`verify()\` of the same verifier on the same store, ${service.tokens} tokens per row, ${service.customers} returning customers; the service and its caller share one process.`,
+    '',
+    '| path | verifications/s | p50 | p99 |',
+    '|---|---:|---:|---:|',
+    ...service.rows.map((r) => `| ${r.name} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} |`),
+    '',
+    `HTTP adds ${c.p50AddedMs} ms at p50 and ${c.p99AddedMs} ms at p99 one at a time; throughput is ${c.throughputRatio} of in-process one at a time, ${c.concurrentThroughputRatio} with ${service.concurrency} in flight. Target: ${c.target}: ${c.meetsTarget ? 'met' : 'not met in this run'}.`,
+    '',
+  ].join('\n')
+}
+
 function detectionSection(det, behaviour) {
   if (!det) return missing('the detection step', 'detection')
   const seen = (k) =>
@@ -332,6 +350,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '## 3. Server: verify()',
     '',
     serverSection(verify),
+    serviceSection(read('service')),
     '## 4. Detection: Kenchi and BotD on the same pages',
     '',
     detectionSection(det, behaviour),
