@@ -122,6 +122,20 @@ describe('the service over HTTP', () => {
     expect((await post(url, '/v1/stepup/start', { eventId: 'x', loginId: 'a', to: 'a@b.example' }, SECRETS.other)).body.error).toBe('stepup_not_configured')
   })
 
+  it('confirms an address by link and by code, each once', async () => {
+    const sent = await post(url, '/v1/confirm/send', { purpose: 'registration', ref: 'reg-1', to: 'new@example.jp' }, SECRETS.shop)
+    expect(sent.body).toMatchObject({ ok: true, expiresAt: expect.any(Number) })
+    await service.sites.get('shop')!.confirmations!.flush()
+    const message = codes.at(-1)!
+    const link = new URL(message.link!).searchParams.get('token')!
+    expect((await post(url, '/v1/confirm/link', { token: link, purpose: 'registration' }, SECRETS.shop)).body).toEqual({ ok: true, purpose: 'registration', ref: 'reg-1' })
+    expect((await post(url, '/v1/confirm/link', { token: link }, SECRETS.shop)).body.ok).toBe(false)
+    await post(url, '/v1/confirm/send', { purpose: 'newsletter', ref: 'nl-1', to: 'nl@example.jp' }, SECRETS.shop)
+    await service.sites.get('shop')!.confirmations!.flush()
+    expect((await post(url, '/v1/confirm/code', { purpose: 'newsletter', ref: 'nl-1', code: codes.at(-1)!.code }, SECRETS.shop)).body).toEqual({ ok: true, purpose: 'newsletter', ref: 'nl-1' })
+    expect((await post(url, '/v1/confirm/code', { purpose: 'x', ref: 'r', code: '1' }, SECRETS.other)).body.error).toBe('confirm_not_configured')
+  })
+
   it('answers every operation in docs/openapi.json with a documented status and shape', async () => {
     const token = await tokenFrom(url, 'shop', SHOP_ORIGIN)
     const verdict = (await verify(await tokenFrom(url, 'shop', SHOP_ORIGIN), { action: 'login', loginId: 'challenge@kenchi.test' })).body
@@ -136,6 +150,9 @@ describe('the service over HTTP', () => {
       'post /v1/outcome': () => fetch(`${url}/v1/outcome`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret: SECRETS.shop, eventId: verdict.eventId, outcome: 'challenge_passed' }) }),
       'post /v1/label': () => fetch(`${url}/v1/label`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, label: 'fraud' }) }),
       'post /v1/stepup/start': () => fetch(`${url}/v1/stepup/start`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', to: 'c@kenchi.test' }) }),
+      'post /v1/confirm/send': () => fetch(`${url}/v1/confirm/send`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ purpose: 'registration', ref: 'reg-openapi', to: 'r@example.jp' }) }),
+      'post /v1/confirm/link': () => fetch(`${url}/v1/confirm/link`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ token: 'not-a-link-token' }) }),
+      'post /v1/confirm/code': () => fetch(`${url}/v1/confirm/code`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ purpose: 'registration', ref: 'reg-openapi', code: '1' }) }),
       'post /v1/stepup/check': () => fetch(`${url}/v1/stepup/check`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', code: '12' }) }),
     }
     const documented = Object.entries(openapi.paths).flatMap(([path, item]: [string, any]) => Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m} ${path}`))
@@ -159,8 +176,8 @@ describe('the service over HTTP', () => {
   it('refuses hostile input on every /v1 endpoint with a clear code, storing nothing', async () => {
     const store = service.sites.get('shop')!.store
     const before = (await store.listEvents({ limit: 1000 })).length
-    const endpoints = ['/v1/verify', '/v1/outcome', '/v1/label', '/v1/stepup/start', '/v1/stepup/check']
-    const good: Record<string, unknown> = { token: 'x', context: { action: 'login' }, eventId: 'e', outcome: 'login_failed', label: 'fraud', loginId: 'a', to: 'a@b.example', code: '123456' }
+    const endpoints = ['/v1/verify', '/v1/outcome', '/v1/label', '/v1/stepup/start', '/v1/stepup/check', '/v1/confirm/send', '/v1/confirm/link', '/v1/confirm/code']
+    const good: Record<string, unknown> = { token: 'x', context: { action: 'login' }, eventId: 'e', outcome: 'login_failed', label: 'fraud', loginId: 'a', to: 'a@b.example', code: '123456', purpose: 'registration', ref: 'r' }
     for (const path of endpoints) {
       expect((await post(url, path, '{"context": {', SECRETS.shop)).body.error, path).toBe('invalid_json')
       expect((await post(url, path, JSON.stringify({ ...good, pad: 'x'.repeat(70_000) }), SECRETS.shop)).status, path).toBe(413)

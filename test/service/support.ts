@@ -10,7 +10,7 @@ export const SHOP_ORIGIN = 'https://shop.example'
 export const OTHER_ORIGIN = 'https://other.example'
 export const SECRETS = { shop: 'shop-api-secret-0123456789abcdef', shopNext: 'shop-api-secret-next-0123456789ab', other: 'other-api-secret-0123456789abcdef' }
 
-/** Two sites: `shop` (test mode, step-up) and `other` (live rules), each with its own keys and secrets. */
+/** Two sites: `shop` (test mode, step-up, confirmations) and `other` (live rules), each with its own keys and secrets. */
 export function twoSiteConfig(store: Record<string, unknown> = { type: 'memory' }): Record<string, unknown> {
   return {
     listen: { host: '127.0.0.1', port: 0 },
@@ -28,6 +28,7 @@ export function twoSiteConfig(store: Record<string, unknown> = { type: 'memory' 
         ],
         testMode: true,
         stepUp: { secret: 'shop step-up secret, at least 32 bytes long' },
+        confirm: { secret: 'shop confirm secret, at least 32 bytes long', linkUrl: 'https://shop.example/confirm' },
       },
       {
         id: 'other',

@@ -32,6 +32,11 @@ export interface SiteConfig {
   testMode?: boolean | Record<string, unknown>
   /** Step-up by e-mail code: `{ secret, smtp, from }`; without it the step-up endpoints answer 404 `stepup_not_configured`. */
   stepUp?: { secret: SecretRef; smtp?: SecretRef; from?: string }
+  /**
+   * Confirmation links and codes (double opt-in, guest checkout): `{ secret, linkUrl, purposes, smtp, from }`;
+   * `smtp`/`from` default to `stepUp`'s. Without it `/v1/confirm/*` answer 404 `confirm_not_configured`.
+   */
+  confirm?: { secret: SecretRef; linkUrl: string; purposes?: string[]; smtp?: SecretRef; from?: string }
   /** This site's own store (default: the service's `store`). */
   store?: StoreConfig
 }
@@ -62,6 +67,7 @@ export interface ResolvedSite {
   policy?: Record<string, unknown>
   testMode?: boolean | Record<string, unknown>
   stepUp?: { secret: string; smtp?: string; from?: string }
+  confirm?: { secret: string; linkUrl: string; purposes?: string[]; smtp?: string; from?: string }
   store: ResolvedStore
 }
 
@@ -185,7 +191,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   ;(raw.sites as unknown[]).forEach((s, i) => {
     const p = `sites[${i}]`
     if (!isObject(s)) return fail(p, 'must be an object')
-    only(s, p, ['id', 'origins', 'keys', 'hashSecret', 'apiSecrets', 'policy', 'testMode', 'stepUp', 'store'])
+    only(s, p, ['id', 'origins', 'keys', 'hashSecret', 'apiSecrets', 'policy', 'testMode', 'stepUp', 'confirm', 'store'])
     if (typeof s.id !== 'string' || !ID.test(s.id)) fail(`${p}.id`, 'must be 1-32 lower-case letters, digits, - or _')
     const id = s.id as string
     if (sites.some((x) => x.id === id)) fail(`${p}.id`, `duplicate site id ${id}`)
@@ -240,6 +246,25 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       if (smtp !== undefined && su.from === undefined) fail(`${p}.stepUp.from`, 'is required with smtp')
       stepUp = { secret, ...(smtp !== undefined ? { smtp } : {}), ...(su.from !== undefined ? { from: su.from as string } : {}) }
     }
+    let confirm: ResolvedSite['confirm']
+    if (s.confirm !== undefined) {
+      const cp = `${p}.confirm`
+      if (!isObject(s.confirm)) fail(cp, 'must be an object {"secret", "linkUrl", "purposes", "smtp", "from"}')
+      const c = s.confirm as Record<string, unknown>
+      only(c, cp, ['secret', 'linkUrl', 'purposes', 'smtp', 'from'])
+      const secret = resolveSecret(c.secret, `${cp}.secret`, env, readFile)
+      if (Buffer.byteLength(secret) < 32) fail(`${cp}.secret`, 'must be at least 32 bytes')
+      if (typeof c.linkUrl !== 'string' || !/^https?:\/\/\S+$/.test(c.linkUrl)) fail(`${cp}.linkUrl`, 'must be the https URL of the page that confirms links')
+      if (c.purposes !== undefined && (!Array.isArray(c.purposes) || c.purposes.length === 0 || !c.purposes.every((x) => typeof x === 'string' && /^[a-z][a-z_]{0,31}$/.test(x)))) {
+        fail(`${cp}.purposes`, 'must be a non-empty array of lower-case words')
+      }
+      const smtp = c.smtp === undefined ? stepUp?.smtp : resolveSecret(c.smtp, `${cp}.smtp`, env, readFile)
+      if (smtp !== undefined && !/^smtps?:\/\//.test(smtp)) fail(`${cp}.smtp`, 'must be an smtp:// or smtps:// URL')
+      const from = c.from === undefined ? stepUp?.from : c.from
+      if (from !== undefined && (typeof from !== 'string' || from === '')) fail(`${cp}.from`, 'must be a sender address')
+      if (smtp !== undefined && from === undefined) fail(`${cp}.from`, 'is required with smtp')
+      confirm = { secret, linkUrl: c.linkUrl as string, ...(c.purposes ? { purposes: c.purposes as string[] } : {}), ...(smtp !== undefined ? { smtp } : {}), ...(from !== undefined ? { from: from as string } : {}) }
+    }
     const own = s.store === undefined ? undefined : parseStore(s.store, `${p}.store`, env, readFile)
     const base: ResolvedStore = own ?? store
     let resolvedStore: ResolvedStore
@@ -257,6 +282,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       ...(s.policy !== undefined ? { policy: s.policy as Record<string, unknown> } : {}),
       ...(s.testMode !== undefined ? { testMode: s.testMode as boolean | Record<string, unknown> } : {}),
       ...(stepUp ? { stepUp } : {}),
+      ...(confirm ? { confirm } : {}),
       store: resolvedStore,
     })
   })

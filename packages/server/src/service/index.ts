@@ -9,6 +9,7 @@ import { challengeResponse, ClientAssets, resolveOptions, type PlainResponse, ty
 import { KenchiError } from '../errors.js'
 import { emailSender, type CodeSender } from '../stepup/sender.js'
 import { createStepUp, type StepUp } from '../stepup/stepup.js'
+import { createConfirmations, type Confirmations } from '../stepup/confirm.js'
 import { memoryStore } from '../stores/memory.js'
 import { redisStore } from '../stores/redis.js'
 import { sqliteStore } from '../stores/sqlite.js'
@@ -38,7 +39,7 @@ export interface ServiceOptions {
    * path is the prefix or starts with `prefix/` goes to the handler, with `req.url` unchanged.
    */
   mounts?: Record<string, NodeHandler>
-  /** Step-up code senders by site id, overriding the site's `stepUp.smtp` (for embedding, SMS gateways, tests). */
+  /** Code senders by site id, for step-up and confirmations, overriding the site's `smtp` (for embedding, SMS gateways, tests). */
   stepUpSenders?: Record<string, CodeSender>
   /** Folder with the browser client's built files. Default: `dist/` of the installed `@kenchi/client`; `false` serves none. */
   clientDir?: string | false
@@ -49,8 +50,10 @@ export interface ServiceSite {
   id: string
   verifier: Verifier
   store: Store
-  /** Present when the site has `stepUp` configured (or a sender was passed). */
+  /** Present when the site has `stepUp` configured (and a sender). */
   stepUp?: StepUp
+  /** Present when the site has `confirm` configured (and a sender). */
+  confirmations?: Confirmations
 }
 
 export interface Service {
@@ -82,6 +85,7 @@ export const SERVICE_ERROR_CODES = [
   'event_unknown',
   'duplicate_report',
   'stepup_not_configured',
+  'confirm_not_configured',
   'store_unavailable',
   'origin_not_allowed',
   'shutting_down',
@@ -138,8 +142,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       })
       const sender = options.stepUpSenders?.[site.id] ?? (site.stepUp?.smtp ? emailSender({ transport: site.stepUp.smtp, from: site.stepUp.from! }) : undefined)
       const stepUp = site.stepUp && sender ? createStepUp({ verifier, secret: site.stepUp.secret, sender }) : undefined
+      const confirmSender = options.stepUpSenders?.[site.id] ?? (site.confirm?.smtp ? emailSender({ transport: site.confirm.smtp, from: site.confirm.from! }) : undefined)
+      const confirmations =
+        site.confirm && confirmSender
+          ? createConfirmations({ store, secret: site.confirm.secret, sender: confirmSender, linkUrl: site.confirm.linkUrl, ...(site.confirm.purposes ? { purposes: site.confirm.purposes } : {}) })
+          : undefined
       const challenge = resolveOptions({ serveClient: false, logger: (message, detail) => log.info('challenge refused', { site: site.id, code: detail.code }) })
-      sites.set(site.id, { id: site.id, verifier, store, ...(stepUp ? { stepUp } : {}), challenge, origins: new Set(site.origins) })
+      sites.set(site.id, { id: site.id, verifier, store, ...(stepUp ? { stepUp } : {}), ...(confirmations ? { confirmations } : {}), challenge, origins: new Set(site.origins) })
     }
   } catch (error) {
     for (const s of sites.values()) {
@@ -304,6 +313,22 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       send(res, 200, result)
       return site.id
     }
+    if (route === '/v1/confirm/send' || route === '/v1/confirm/link' || route === '/v1/confirm/code') {
+      if (!site.confirmations) throw new ApiError(404, 'confirm_not_configured', 'this site has no confirm configured')
+      let result
+      if (route === '/v1/confirm/send') {
+        const ip = str(body.ip, 'ip', false, 64)
+        result = await site.confirmations.send({ purpose: str(body.purpose, 'purpose', true, 32)!, ref: str(body.ref, 'ref', true, 128)!, to: str(body.to, 'to', true, 320)!, ...(ip ? { ip } : {}) })
+      } else if (route === '/v1/confirm/link') {
+        const purpose = str(body.purpose, 'purpose', false, 32)
+        result = await site.confirmations.confirmLink(str(body.token, 'token', true, 2048), purpose ? { purpose } : {})
+      } else {
+        result = await site.confirmations.confirmCode({ purpose: str(body.purpose, 'purpose', true, 32)!, ref: str(body.ref, 'ref', true, 128)!, code: str(body.code, 'code', true, 16)! })
+      }
+      log.info('confirmation', { site: site.id, route, ok: result.ok, ...(result.ok ? {} : { code: result.code }) })
+      send(res, 200, result)
+      return site.id
+    }
     throw new ApiError(404, 'not_found', 'no such endpoint')
   }
 
@@ -458,6 +483,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         pendingWrites.set(s.id, left)
         pending += left
         await s.stepUp?.flush().catch(() => {})
+        await s.confirmations?.flush().catch(() => {})
         s.verifier.close()
         await s.store.close().catch(() => {})
       }
