@@ -107,6 +107,14 @@ describe('the service over HTTP', () => {
     expect((await fetch(`${url}/s/shop/challenge`, { method: 'OPTIONS', headers: { origin: OTHER_ORIGIN } })).status).toBe(403)
     expect((await fetch(`${url}/s/nosuch/challenge`, { method: 'POST', headers: { origin: SHOP_ORIGIN }, body: '{}' })).status).toBe(404)
     expect((await fetch(`${url}/s/shop/../../etc/passwd`)).status).toBe(404)
+    // hostile challenge requests: malformed JSON, an oversized body, a bad action, no Origin
+    const challenge = (body: string, headers: Record<string, string> = { origin: SHOP_ORIGIN }) => fetch(`${url}/s/shop/challenge`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+    expect(await (await challenge('{"action":')).json()).toEqual({ error: 'BODY_INVALID' })
+    const big = await challenge(JSON.stringify({ action: 'login', pad: 'x'.repeat(5000) }))
+    expect([big.status, (await big.json()).error]).toEqual([413, 'body_too_large'])
+    expect(await (await challenge('{"action":"DROP TABLE"}')).json()).toEqual({ error: 'CHALLENGE_ACTION' })
+    expect(await (await challenge('{"action":"login"}', {})).json()).toEqual({ error: 'ORIGIN_MISSING' })
+    expect((await fetch(`${url}/s/shop/challenge`)).status).toBe(405)
   })
 
   it('runs step-up by code for a challenge verdict', async () => {

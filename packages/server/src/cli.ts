@@ -31,7 +31,7 @@ const USAGE = `usage: npx @kenchi/server <command>
       in words; exit code 1 when something failed.
   serve --config <kenchi.config.json> [--port <port>] [--check]
       Runs the verification service (docs/service.md): the challenge endpoint and client
-      files for the browser, /v1/verify, /v1/outcome, /v1/label and /v1/stepup/* for shop
+      files for the browser, /v1/verify, /v1/outcome, /v1/label, /v1/stepup/* and /v1/confirm/* for shop
       back ends, /healthz, /readyz and /metrics. Validates the file first (errors name the
       field); --check stops there. SIGTERM or SIGINT drains pending writes and stops.
   api-secret [--id <secret id>]
