@@ -284,3 +284,50 @@ describe('the serve and api-secret commands', () => {
     expect(b.err[0]).toContain('sites[0].origins[1]: must be an https origin')
   })
 })
+
+describe('stores per site', () => {
+  it('gives each site its own SQLite file from a {site} path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kenchi-sqlite-'))
+    const service = await createService({ config: twoSiteConfig({ type: 'sqlite', path: join(dir, 'kenchi-{site}.db') }), clientDir: false, logger: false })
+    try {
+      const { url } = await service.listen({ port: 0 })
+      const token = await tokenFrom(url, 'shop', SHOP_ORIGIN)
+      const verdict = (await post(url, '/v1/verify', { token, context: { action: 'login', loginId: 'a@example.jp' } }, SECRETS.shop)).body
+      expect(verdict.decision).toBe('allow')
+      expect(await service.sites.get('shop')!.store.getEvent(verdict.eventId)).toBeDefined()
+      expect(await service.sites.get('other')!.store.getEvent(verdict.eventId)).toBeUndefined()
+      const { readdirSync } = await import('node:fs')
+      expect(readdirSync(dir).filter((f) => f.endsWith('.db')).sort()).toEqual(['kenchi-other.db', 'kenchi-shop.db'])
+    } finally {
+      await service.close()
+    }
+  })
+})
+
+describe('random hostile bodies', () => {
+  it('never get a 5xx or crash the service', async () => {
+    const service = await createService({ config: twoSiteConfig(), clientDir: false, logger: false })
+    try {
+      const { url } = await service.listen({ port: 0 })
+      let seed = 42
+      const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+      const values = [null, true, 0, -1, 1e308, '', 'x'.repeat(600), '\u0000', '__proto__', [], {}, [[[]]], { a: { b: {} } }, 'login', 'allow@kenchi.test']
+      const fields = ['token', 'context', 'eventId', 'outcome', 'label', 'comment', 'loginId', 'userId', 'to', 'code', 'purpose', 'ref', 'secret', 'constructor', '__proto__']
+      const ctxFields = ['action', 'ip', 'userAgent', 'origin', 'headers', 'userId', 'loginId', 'email', 'fields']
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!
+      const paths = Object.keys(openapi.paths).filter((p) => p.startsWith('/v1/'))
+      for (let i = 0; i < 300; i++) {
+        const body: Record<string, unknown> = {}
+        for (let j = 0; j < 1 + rand() * 5; j++) body[pick(fields)] = pick(values)
+        if (rand() < 0.5) body.context = Object.fromEntries(Array.from({ length: 1 + Math.floor(rand() * 4) }, () => [pick(ctxFields), pick(values)]))
+        const text = rand() < 0.1 ? JSON.stringify(body).slice(0, Math.floor(rand() * 40)) : JSON.stringify(body)
+        const res = await post(url, pick(paths), text, rand() < 0.8 ? SECRETS.shop : 'wrong-secret-0123456789abcdefghij')
+        expect(res.status, `${text}`).toBeLessThan(500)
+        expect(typeof res.body === 'object' && res.body !== null, text).toBe(true)
+      }
+      expect((await fetch(`${url}/healthz`)).status).toBe(200)
+    } finally {
+      await service.close()
+    }
+  })
+})
