@@ -181,14 +181,21 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
     const declared = Number(req.headers['content-length'])
     if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, 'body_too_large', `the body is larger than ${limit} bytes`)
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length
-      if (size > limit) throw new ApiError(413, 'body_too_large', `the body is larger than ${limit} bytes`)
-      chunks.push(chunk)
-    }
-    const text = Buffer.concat(chunks).toString('utf8')
+    // Plain 'data' events rather than for-await: measurably less overhead per request.
+    const text = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > limit) {
+          req.removeAllListeners('data')
+          req.resume()
+          reject(new ApiError(413, 'body_too_large', `the body is larger than ${limit} bytes`))
+        } else chunks.push(chunk)
+      })
+      req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')))
+      req.once('error', reject)
+    })
     try {
       return JSON.parse(text)
     } catch {
