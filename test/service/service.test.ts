@@ -331,3 +331,20 @@ describe('random hostile bodies', () => {
     }
   })
 })
+
+describe('a client that goes away mid-body', () => {
+  it('does not keep the service from shutting down', async () => {
+    const service = await createService({ config: twoSiteConfig(), clientDir: false, logger: false })
+    const { port } = await service.listen({ port: 0 })
+    const { connect } = await import('node:net')
+    const socket = connect(port, '127.0.0.1')
+    await new Promise((r) => socket.once('connect', r))
+    socket.write(`POST /v1/verify HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${SECRETS.shop}\r\ncontent-length: 1000\r\n\r\n{"context":`)
+    await new Promise((r) => setTimeout(r, 100))
+    socket.destroy()
+    await new Promise((r) => setTimeout(r, 100))
+    const started = Date.now()
+    expect(await service.close()).toBe(0)
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+})

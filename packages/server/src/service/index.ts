@@ -195,6 +195,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       })
       req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')))
       req.once('error', reject)
+      // a client that goes away mid-body must not leave the request (and shutdown) waiting
+      req.once('close', () => {
+        if (!req.complete) reject(new ApiError(400, 'invalid_json', 'the request was aborted before its body ended'))
+      })
     })
     try {
       return JSON.parse(text)
