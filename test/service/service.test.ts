@@ -40,6 +40,15 @@ describe('configuration', () => {
     expect(error((c) => (c.sites = []))).toMatch(/^sites:/)
   })
 
+  it('accepts examples/service/kenchi.config.json with its environment', async () => {
+    const { loadConfigFile } = await import('../../packages/server/src/service/config.js')
+    const file = new URL('../../examples/service/kenchi.config.json', import.meta.url).pathname
+    const secret = 'an example secret of at least 32 bytes, 0123'
+    const env = { KENCHI_REDIS_URL: 'redis://127.0.0.1:6379', KENCHI_SHOP_SECRET: secret, KENCHI_SHOP_HASH_SECRET: secret + 'h', KENCHI_SHOP_API_SECRET: secret + 'a', KENCHI_SHOP_STEP_UP_SECRET: secret + 's', SMTP_URL: 'smtp://mail.example:587' }
+    expect(loadConfigFile(file, env).sites.map((s) => s.id)).toEqual(['shop'])
+    expect(() => loadConfigFile(file, { ...env, KENCHI_SHOP_HASH_SECRET: '' })).toThrow('sites[0].hashSecret: environment variable KENCHI_SHOP_HASH_SECRET is not set')
+  })
+
   it('reads secrets from the environment and from files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kenchi-service-'))
     writeFileSync(join(dir, 'hash'), 'a hash secret from a file, 32 bytes or more\n')

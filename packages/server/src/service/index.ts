@@ -162,6 +162,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const pendingWrites = new Map<string, number>()
   metrics.gauge('kenchi_write_queue_depth', 'Writes waiting in the write-behind queue for the store (read at scrape time), by site.', () => [...sites.values()].map((s) => [{ site: s.id }, pendingWrites.get(s.id) ?? 0]))
 
+  // Attack mode also steps down while no requests come (verify() re-reads the counts on each request).
+  const attackTimer = setInterval(() => {
+    for (const s of sites.values()) void s.verifier.checkAttack()
+  }, 10_000) as unknown as { unref?: () => void }
+  attackTimer.unref?.()
+
   let closing = false
   let inFlight = 0
   let drained: (() => void) | undefined
@@ -479,6 +485,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     async close() {
       if (closing) return 0
       closing = true
+      clearInterval(attackTimer as never)
       log.info('shutting down', { inFlight })
       const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve()
       server?.closeIdleConnections()
