@@ -357,3 +357,21 @@ describe('a client that goes away mid-body', () => {
     expect(Date.now() - started).toBeLessThan(2000)
   })
 })
+
+describe('trustProxy', () => {
+  it('counts challenges by the address the proxy appended, not by what the client claims', async () => {
+    const service = await createService({ config: { ...twoSiteConfig(), trustProxy: true }, clientDir: false, logger: false })
+    try {
+      const { url } = await service.listen({ port: 0 })
+      const ask = (xff: string) => fetch(`${url}/s/shop/challenge`, { method: 'POST', headers: { origin: SHOP_ORIGIN, 'content-type': 'application/json', 'x-forwarded-for': xff }, body: '{"action":"login"}' })
+      // a client rotating a forged first entry is still one address to the limit
+      const statuses: number[] = []
+      for (let i = 0; i < 61; i++) statuses.push((await ask(`10.0.0.${i}, 198.51.100.1`)).status)
+      expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true)
+      expect(statuses[60]).toBe(429)
+      expect((await ask('198.51.100.1, 198.51.100.2')).status).toBe(200)
+    } finally {
+      await service.close()
+    }
+  })
+})

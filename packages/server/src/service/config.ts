@@ -48,7 +48,7 @@ export interface ServiceConfig {
   store: StoreConfig
   /** Largest request body read, in bytes (default 65536, at most 1 MiB). */
   bodyLimit: number
-  /** Take the client address of public requests from `X-Forwarded-For` (only behind your own proxy). Default false. */
+  /** Take the client address of public requests from the last `X-Forwarded-For` entry, the one your proxy added (only behind your own proxy). Default false. */
   trustProxy: boolean
   /** Log level: `debug`, `info`, `warn`, `error` or `silent`. Default `info`. */
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -75,6 +75,13 @@ export type ResolvedStore = { type: 'memory' } | { type: 'sqlite'; path: string 
 
 export interface ResolvedConfig extends Omit<ServiceConfig, 'sites' | 'store'> {
   sites: ResolvedSite[]
+}
+
+const resolvedConfigs = new WeakSet<object>()
+
+/** Whether `value` came from `resolveConfig` / `loadConfigFile` (so it need not be validated again). */
+export function isResolvedConfig(value: unknown): value is ResolvedConfig {
+  return typeof value === 'object' && value !== null && resolvedConfigs.has(value)
 }
 
 /** Hex SHA-256 of an API secret, as stored in `apiSecrets[].sha256`. */
@@ -286,7 +293,9 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       store: resolvedStore,
     })
   })
-  return { listen, bodyLimit: bodyLimit as number, trustProxy: trustProxy as boolean, logLevel: logLevel as ResolvedConfig['logLevel'], shutdownTimeoutMs: shutdownTimeoutMs as number, sites }
+  const resolved: ResolvedConfig = { listen, bodyLimit: bodyLimit as number, trustProxy: trustProxy as boolean, logLevel: logLevel as ResolvedConfig['logLevel'], shutdownTimeoutMs: shutdownTimeoutMs as number, sites }
+  resolvedConfigs.add(resolved)
+  return resolved
 }
 
 /** Reads and validates a configuration file (JSON). */

@@ -16,7 +16,7 @@ import { sqliteStore } from '../stores/sqlite.js'
 import type { Store } from '../stores/types.js'
 import { createVerifier, OUTCOMES, type Verifier } from '../verifier.js'
 import { ApiAuth, bearer, type Caller } from './auth.js'
-import { resolveConfig, type ResolvedConfig, type ResolvedSite } from './config.js'
+import { isResolvedConfig, resolveConfig, type ResolvedSite } from './config.js'
 import { createLogger, type Logger } from './logging.js'
 import { ServiceMetrics } from './metrics.js'
 
@@ -113,16 +113,12 @@ async function openStore(site: ResolvedSite): Promise<Store> {
   return memoryStore()
 }
 
-function isResolved(config: unknown): config is ResolvedConfig {
-  return typeof config === 'object' && config !== null && Array.isArray((config as ResolvedConfig).sites) && (config as ResolvedConfig).sites.every((s) => Array.isArray((s as ResolvedSite).apiSecretHashes))
-}
-
 /**
  * Creates the service: validates the configuration (throws `KenchiError` `CONFIG_SERVICE`
  * naming the field), opens each site's store and verifier. Call `listen()` to serve.
  */
 export async function createService(options: ServiceOptions): Promise<Service> {
-  const config = isResolved(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env)
+  const config = isResolvedConfig(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env)
   const log = options.logger === false ? createLogger('silent') : (options.logger ?? createLogger(config.logLevel))
   const metrics = new ServiceMetrics()
   const auth = new ApiAuth(config.sites)
@@ -368,8 +364,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   function clientIp(req: IncomingMessage): string | undefined {
     if (config.trustProxy) {
       const forwarded = req.headers['x-forwarded-for']
-      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim()
-      if (first) return first
+      // The last entry is the one your own proxy appended; earlier ones are whatever the client sent.
+      const last = (Array.isArray(forwarded) ? forwarded.at(-1) : forwarded)?.split(',').at(-1)?.trim()
+      if (last) return last
     }
     return req.socket.remoteAddress
   }
