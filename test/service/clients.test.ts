@@ -28,7 +28,7 @@ afterAll(async () => {
 
 describe.each(shops)('a %s shop', (_name, command, script) => {
   const login = async (env: Record<string, string>) => {
-    const { stdout } = await run(command, [script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KENCHI_URL: url, CLIENT_IP: '198.51.100.7', USER_AGENT: 'Mozilla/5.0', ...env }, timeout: 15000 })
+    const { stdout } = await run(command, [script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1', KENCHI_URL: url, CLIENT_IP: '198.51.100.7', USER_AGENT: 'Mozilla/5.0', ...env }, timeout: 15000 })
     return JSON.parse(stdout.trim()) as { result: string; decision?: string; eventId?: string; reasons?: string[]; error?: string; status?: number }
   }
 
