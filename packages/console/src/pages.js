@@ -2,20 +2,23 @@
 // ES module) fills from the JSON API. No inline script or style anywhere: the CSP allows
 // same-origin files only.
 import express from 'express'
-import { escape } from '../lib/html.mjs'
+
+/** Escapes text for HTML element content and double- or single-quoted attributes. */
+export const escape = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
 
 const NAV = [
-  ['events', '/admin', 'Events'],
-  ['charts', '/admin/charts', 'Charts'],
-  ['policy', '/admin/policy', 'Policy'],
+  ['events', '@BASE@', 'Events'],
+  ['charts', '@BASE@/charts', 'Charts'],
+  ['policy', '@BASE@/policy', 'Policy'],
 ]
 
 /**
  * @param {{ title: string, page: string, body: string, data?: Record<string, string>, vendor?: string[] }} options
  * `vendor`: browser builds to load first (`chart.umd.min.js`, `cytoscape.min.js`).
  */
-function consoleLayout({ title, page, body, data = {}, vendor = [] }) {
-  const attrs = Object.entries({ page, ...data })
+function consoleLayout({ title, page, body, data = {}, vendor = [] }, view) {
+  const attrs = Object.entries({ page, ...data, base: view.base, csrf: view.csrf, site: view.site })
     .map(([k, v]) => ` data-${k}="${escape(v)}"`)
     .join('')
   const nav = NAV.map(([id, href, text]) => `<a href="${href}"${id === page || (id === 'events' && page === 'event') ? ' aria-current="page"' : ''}>${text}</a>`).join('')
@@ -25,20 +28,22 @@ function consoleLayout({ title, page, body, data = {}, vendor = [] }) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)} · Kenchi console</title>
-<link rel="stylesheet" href="/admin/assets/console.css" id="__________cytoscape_stylesheet">
-${vendor.map((v) => `<script src="/admin/assets/vendor/${v}" defer></script>`).join('\n')}
-<script type="module" src="/admin/assets/${page}.js"></script>
+<link rel="stylesheet" href="@BASE@/assets/console.css" id="__________cytoscape_stylesheet">
+${vendor.map((v) => `<script src="@BASE@/assets/vendor/${v}" defer></script>`).join('\n')}
+<script type="module" src="@BASE@/assets/${page}.js"></script>
 </head>
 <body${attrs}>
 <header class="top">
-<a class="brand" href="/admin">Kenchi <span>console</span></a>
-<nav>${nav}<a href="/admin/api/events.csv" id="nav-csv">Export CSV</a><a href="/">Shop ↗</a></nav>
-<a id="attack-badge" class="attack-badge" href="/admin/policy#attack" hidden>Attack mode on</a>
+<a class="brand" href="@BASE@">Kenchi <span>console</span></a>
+<nav>${nav}<a href="@BASE@/api/events.csv${view.site ? `?site=${escape(encodeURIComponent(view.site))}` : ''}" id="nav-csv">Export CSV</a>${view.links.map((l) => `<a href="${escape(l.href)}">${escape(l.text)}</a>`).join('')}</nav>
+${view.sites.length > 1 ? `<nav class="sites" aria-label="Sites">${view.sites.map((s) => `<a href="@BASE@?site=${escape(encodeURIComponent(s))}"${s === view.site ? ' aria-current="page"' : ''}>${escape(s)}</a>`).join('')}</nav>` : ''}
+<form method="post" action="@BASE@/logout" class="who"><span class="muted">${escape(view.user)} (${escape(view.role)})</span><input type="hidden" name="_csrf" value="${escape(view.csrf)}"><button type="submit" class="secondary">Sign out</button></form>
+<a id="attack-badge" class="attack-badge" href="@BASE@/policy#attack" hidden>Attack mode on</a>
 </header>
 <main>
 ${body}
 </main>
-<footer>Kenchi demo console · data from <code>/admin/api/</code> (docs/admin-api.md) · IP geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0)</footer>
+<footer>${escape(view.title)} · data from <code>@BASE@/api/</code> (docs@BASE@-api.md) · IP geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0)</footer>
 </body>
 </html>`
 }
@@ -72,7 +77,7 @@ function eventsPage() {
 <label class="check"><input type="checkbox" id="live" checked> Live: refresh every 5 s</label>
 <button type="button" id="refresh" class="secondary">Refresh now</button>
 <span id="status" class="muted" role="status"></span>
-<a id="csv" href="/admin/api/events.csv">Export these as CSV</a>
+<a id="csv" href="@BASE@/api/events.csv">Export these as CSV</a>
 </div>
 <p id="error" class="error" role="alert" hidden></p>
 ${eventsTable('events')}
@@ -81,7 +86,7 @@ ${eventsTable('events')}
 
 /** @param {string} id */
 function eventPage(id) {
-  return `<p class="crumbs"><a href="/admin">← Events</a></p>
+  return `<p class="crumbs"><a href="@BASE@">← Events</a></p>
 <div class="heading"><h1>Event <code id="event-id"></code></h1></div>
 <p id="error" class="error" role="alert" hidden></p>
 <section class="cards" id="summary"></section>
@@ -93,7 +98,8 @@ function eventPage(id) {
 <section class="panel" id="label-panel"><h2>Label</h2>
 <p class="hint"><strong>Fraud</strong> puts the device (status <code>fraud</code>: <code>NG_DEVICE</code>) and the IP (30 days: <code>NEGATIVE_IP</code>) on the negative lists, so their next attempts are denied. <strong>Legit</strong> clears the device and trusts it for this user.</p>
 <p>Current label: <strong id="current-label">none</strong></p>
-<form id="label-form" method="post" action="/admin/events/${escape(encodeURIComponent(id))}/label" class="label-form">
+<form id="label-form" method="post" action="@BASE@/events/${escape(encodeURIComponent(id))}/label" class="label-form">
+<input type="hidden" name="_csrf" value="@CSRF@">
 <label>Comment (optional) <input name="comment" maxlength="500" autocomplete="off"></label>
 <div class="buttons"><button type="submit" name="label" value="fraud" class="danger" id="label-fraud">Label fraud</button><button type="submit" name="label" value="legit" class="ok" id="label-legit">Label legit</button></div>
 </form>
@@ -110,7 +116,7 @@ ${eventsTable('later')}
 }
 
 function devicePage() {
-  return `<p class="crumbs"><a href="/admin">← Events</a></p>
+  return `<p class="crumbs"><a href="@BASE@">← Events</a></p>
 <div class="heading"><h1>Device <code id="device-id"></code></h1></div>
 <p id="error" class="error" role="alert" hidden></p>
 <section class="cards" id="summary"></section>
@@ -126,7 +132,7 @@ function devicePage() {
 }
 
 function userPage() {
-  return `<p class="crumbs"><a href="/admin">← Events</a></p>
+  return `<p class="crumbs"><a href="@BASE@">← Events</a></p>
 <div class="heading"><h1>User <span id="user-name"></span></h1><p class="hint">Kenchi stores only a keyed hash of the user id: <code id="user-hash"></code></p></div>
 <p id="error" class="error" role="alert" hidden></p>
 <section class="panel"><h2>Links between users, devices and IPs</h2>
@@ -208,19 +214,51 @@ ${num('calmMinutes', '… for this long (minutes)', 'step="any"')}
 <div id="lists" class="lists"></div></section>`
 }
 
-/** The console's pages under /admin (the router in router.mjs checks the password first). */
-export function pages() {
+/** The sign-in page (no script: a plain form posting to <base>/login). */
+export function loginPage({ base, title, error, user = '' }) {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · ${escape(title)}</title>
+<link rel="stylesheet" href="${escape(base)}/assets/console.css">
+</head>
+<body data-page="login">
+<main class="login">
+<h1>${escape(title)}</h1>
+${error ? `<p class="error" role="alert" id="login-error">${escape(error)}</p>` : ''}
+<form method="post" action="${escape(base)}/login" class="grid-form" id="login-form">
+<label>User <input name="user" autocomplete="username" required maxlength="64" value="${escape(user)}"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
+<div class="buttons"><button type="submit">Sign in</button></div>
+</form>
+</main>
+</body>
+</html>`
+}
+
+/**
+ * The console's pages (the console checks the session first). `view(req)` gives the base
+ * path, the CSRF token, the signed-in user and the sites for the layout.
+ */
+export function pages(view) {
   const router = express.Router()
-  const send = (res, options) => res.type('html').send(consoleLayout(options))
-  router.get('/', (req, res) => send(res, { title: 'Events', page: 'events', body: eventsPage() }))
-  router.get('/events/:id', (req, res) => send(res, { title: 'Event', page: 'event', data: { id: req.params.id }, body: eventPage(req.params.id) }))
+  const send = (req, res, options) => {
+    const v = view(req)
+    const base = escape(v.base)
+    const html = consoleLayout(options, v).replaceAll('"@BASE@"', `"${base || '/'}"`).replaceAll('@BASE@', base).replaceAll('@CSRF@', escape(v.csrf))
+    res.type('html').send(html)
+  }
+  router.get('/', (req, res) => send(req, res, { title: 'Events', page: 'events', body: eventsPage() }))
+  router.get('/events/:id', (req, res) => send(req, res, { title: 'Event', page: 'event', data: { id: req.params.id }, body: eventPage(req.params.id) }))
   router.get('/devices/:id', (req, res) =>
-    send(res, { title: 'Device', page: 'device', data: { id: req.params.id }, vendor: ['cytoscape.min.js'], body: devicePage() }),
+    send(req, res, { title: 'Device', page: 'device', data: { id: req.params.id }, vendor: ['cytoscape.min.js'], body: devicePage() }),
   )
   router.get('/users/:hash', (req, res) =>
-    send(res, { title: 'User', page: 'user', data: { id: req.params.hash }, vendor: ['cytoscape.min.js'], body: userPage() }),
+    send(req, res, { title: 'User', page: 'user', data: { id: req.params.hash }, vendor: ['cytoscape.min.js'], body: userPage() }),
   )
-  router.get('/charts', (req, res) => send(res, { title: 'Charts', page: 'charts', vendor: ['chart.umd.min.js'], body: chartsPage() }))
-  router.get('/policy', (req, res) => send(res, { title: 'Policy', page: 'policy', body: policyPage() }))
+  router.get('/charts', (req, res) => send(req, res, { title: 'Charts', page: 'charts', vendor: ['chart.umd.min.js'], body: chartsPage() }))
+  router.get('/policy', (req, res) => send(req, res, { title: 'Policy', page: 'policy', body: policyPage() }))
   return router
 }
