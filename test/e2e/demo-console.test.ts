@@ -27,11 +27,17 @@ beforeAll(async () => {
   demo = await startDemo({ port: 0, dataDir })
   browser = await launchChromium(HIDE_AUTOMATION)
   customer = await customerContext(browser, 0)
-  admin = await browser.newContext({
-    viewport: { width: 1366, height: 900 },
-    httpCredentials: { username: 'admin', password: demo.adminPassword, origin: demo.url.slice(0, -1), send: 'always' },
-  })
+  admin = await browser.newContext({ viewport: { width: 1366, height: 900 } })
   await reportCspViolations(admin)
+  // Sign in through the console's form, as the shop owner would with the printed password.
+  const page = await admin.newPage()
+  await page.goto(new URL('admin', demo.url).href)
+  expect(new URL(page.url()).pathname).toBe('/admin/login')
+  await page.fill('input[name=user]', 'admin')
+  await page.fill('input[name=password]', demo.adminPassword)
+  await Promise.all([page.waitForURL('**/admin/'), page.click('#login-form button[type=submit]')])
+  expect(await page.textContent('header .who')).toContain('admin (admin)')
+  await page.close()
 })
 
 afterAll(async () => {
