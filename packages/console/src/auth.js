@@ -104,11 +104,11 @@ export function createSessions({ idleMs = 30 * 60_000, absoluteMs = 12 * 3_600_0
 }
 
 /**
- * Login rate limit: at most `max` failed logins per client address and per user name within
- * `windowMs`; further attempts are refused (even with the right password) until the window
- * has passed. At most 10 000 keys are tracked.
+ * Login rate limit: at most `max` failed logins per user name and `maxPerAddress` per client
+ * address (keys `user:…` and `ip:…`) within `windowMs`; further attempts are refused (even
+ * with the right password) until the window has passed. At most 10 000 keys are tracked.
  */
-export function createLoginLimiter({ max = 5, windowMs = 15 * 60_000, now = Date.now } = {}) {
+export function createLoginLimiter({ max = 5, maxPerAddress = 20, windowMs = 15 * 60_000, now = Date.now } = {}) {
   /** @type {Map<string, number[]>} */
   const failures = new Map()
   const recent = (k) => (failures.get(k) ?? []).filter((t) => now() - t < windowMs)
@@ -118,14 +118,16 @@ export function createLoginLimiter({ max = 5, windowMs = 15 * 60_000, now = Date
       let wait = 0
       for (const k of keys) {
         const list = recent(k)
-        if (list.length >= max) wait = Math.max(wait, Math.ceil((list[0] + windowMs - now()) / 1000))
+        if (list.length >= (k.startsWith('ip:') ? maxPerAddress : max)) wait = Math.max(wait, Math.ceil((list[0] + windowMs - now()) / 1000))
       }
       return wait
     },
     fail(keys) {
       for (const k of keys) {
+        const list = [...recent(k), now()]
+        // Re-inserted, so the bound below drops the keys idle longest.
         failures.delete(k)
-        failures.set(k, [...recent(k), now()])
+        failures.set(k, list)
       }
       while (failures.size > 10_000) failures.delete(failures.keys().next().value)
     },

@@ -62,7 +62,7 @@ export function createConsole(options) {
     max: o.session?.max ?? 1000,
     now: o.now,
   })
-  const limiter = createLoginLimiter({ max: o.loginLimit?.max ?? 5, windowMs: (o.loginLimit?.windowMinutes ?? 15) * 60_000, now: o.now })
+  const limiter = createLoginLimiter({ max: o.loginLimit?.max ?? 5, maxPerAddress: o.loginLimit?.maxPerAddress ?? 20, windowMs: (o.loginLimit?.windowMinutes ?? 15) * 60_000, now: o.now })
   const now = o.now ?? Date.now
   const cookieName = o.cookieName ?? 'kenchi_console'
   const apiTokens = (o.apiTokens ?? []).map((t) => {

@@ -114,8 +114,8 @@ export interface ConsoleOptions {
   consoleStore?: ConsoleStore
   /** Session lifetime: idle minutes (30), absolute hours (12), at most `max` sessions kept (1000, least recently used dropped). */
   session?: { idleMinutes?: number; absoluteHours?: number; max?: number }
-  /** Failed sign-ins allowed per client address and per user name in the window: 5 in 15 minutes. */
-  loginLimit?: { max?: number; windowMinutes?: number }
+  /** Failed sign-ins allowed per user name (`max`, 5) and per client address (`maxPerAddress`, 20) in the window (15 minutes). */
+  loginLimit?: { max?: number; maxPerAddress?: number; windowMinutes?: number }
   /** Cookie name (default `kenchi_console`). */
   cookieName?: string
   /** Secure cookies: default when the request came over TLS (or X-Forwarded-Proto https with trustProxy). */
