@@ -1,5 +1,8 @@
 // Mounting the console's Node handler in the common frameworks. The handler serves
 // everything under its basePath; each helper routes that path to it and leaves the rest.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
 
 /**
  * Express (4 or 5): `mountExpress(app, console)` is `app.use(console)`, which passes on
@@ -34,8 +37,6 @@ export async function mountFastify(fastify, handler) {
   return fastify
 }
 
-/** The response @hono/node-server leaves alone: the handler has answered on the Node objects. */
-const alreadySent = () => new Response(null, { headers: { 'x-hono-already-sent': 'true' } })
 
 /**
  * Hono on @hono/node-server: routes the console's basePath to the handler, with the Node
@@ -44,11 +45,19 @@ const alreadySent = () => new Response(null, { headers: { 'x-hono-already-sent':
  * @param {import('./index.js').ConsoleHandler} handler
  */
 export function mountHono(app, handler) {
+  // The response @hono/node-server leaves alone (the handler answers on the Node objects);
+  // it must be its own object, made with the Response class it expects.
+  let RESPONSE_ALREADY_SENT
+  try {
+    ;({ RESPONSE_ALREADY_SENT } = require('@hono/node-server/utils/response'))
+  } catch {
+    throw new Error('mountHono: install @hono/node-server and serve the Hono app with it (the console needs the Node request and response)')
+  }
   const route = (c) => {
     const { incoming, outgoing } = c.env ?? {}
     if (!incoming || !outgoing) throw new Error('mountHono: run the Hono app with @hono/node-server (the console needs the Node request and response)')
     handler(incoming, outgoing)
-    return alreadySent()
+    return RESPONSE_ALREADY_SENT
   }
   const base = handler.basePath
   app.all(base || '/', route)
