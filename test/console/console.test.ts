@@ -353,6 +353,10 @@ describe('sites and bootstrap', () => {
       const page = await (await call(c.base, admin, 'GET', '/?site=shop-b')).text()
       expect(page).toContain('data-site="shop-b"')
       expect(page).toContain('href="/console?site=shop-a"')
+      // The page's own links and forms keep its site; the assets do not need it.
+      expect(page).toContain('href="/console/charts?site=shop-b"')
+      expect(page).toContain('action="/console/logout?site=shop-b"')
+      expect(page).toContain('href="/console/assets/console.css"')
     } finally {
       await c.close()
     }

@@ -14,6 +14,12 @@ export const BASE = document.body.dataset.base ?? ''
 const CSRF = document.body.dataset.csrf ?? ''
 const SITE = document.body.dataset.site ?? ''
 
+/** A console link (`path` under BASE, e.g. `/events/…` or `?ip=…`) that keeps the page's site. */
+export const link = (path) => {
+  const href = `${BASE}${path}` || '/'
+  return SITE ? `${href}${href.includes('?') ? '&' : '?'}site=${encodeURIComponent(SITE)}` : href
+}
+
 /**
  * Calls the console's JSON API (`path` without the <base>/api/ prefix); rejects with `ApiError`.
  * Sends the CSRF token on every change, and the page's site.
@@ -128,9 +134,9 @@ export function labelBadge(label) {
 }
 
 export const userLink = (hash, names = {}) =>
-  hash ? h('a', { href: `${BASE}/users/${encodeURIComponent(hash)}`, title: hash, class: 'user-link' }, names[hash] ?? `user ${short(hash, 8)}`) : h('span', { class: 'muted' }, '–')
-export const deviceLink = (id) => (id ? h('a', { href: `${BASE}/devices/${encodeURIComponent(id)}`, title: id, class: 'device-link mono' }, short(id, 8)) : h('span', { class: 'muted' }, '–'))
-export const ipLink = (ip) => (ip ? h('a', { href: `${BASE}?ip=${encodeURIComponent(ip)}`, title: `events from ${ip}`, class: 'mono' }, ip) : h('span', { class: 'muted' }, '–'))
+  hash ? h('a', { href: link(`/users/${encodeURIComponent(hash)}`), title: hash, class: 'user-link' }, names[hash] ?? `user ${short(hash, 8)}`) : h('span', { class: 'muted' }, '–')
+export const deviceLink = (id) => (id ? h('a', { href: link(`/devices/${encodeURIComponent(id)}`), title: id, class: 'device-link mono' }, short(id, 8)) : h('span', { class: 'muted' }, '–'))
+export const ipLink = (ip) => (ip ? h('a', { href: link(`?ip=${encodeURIComponent(ip)}`), title: `events from ${ip}`, class: 'mono' }, ip) : h('span', { class: 'muted' }, '–'))
 
 export function scoreCell(score) {
   const bar = h('span', { class: 'score-bar' }, h('span', {}))
@@ -149,7 +155,7 @@ export function eventRow(e, names = {}) {
   return h(
     'tr',
     { data: { id: e.id, decision: e.decision } },
-    h('td', { class: 'nowrap when' }, h('a', { href: `${BASE}/events/${encodeURIComponent(e.id)}`, class: 'event-link' }, fmtTime(e.at))),
+    h('td', { class: 'nowrap when' }, h('a', { href: link(`/events/${encodeURIComponent(e.id)}`), class: 'event-link' }, fmtTime(e.at))),
     h('td', { class: 'action' }, e.action),
     h('td', { class: 'decision' }, decisionBadge(e.decision, e.wouldBe)),
     h('td', { class: 'score-cell', 'data-label': 'score' }, scoreCell(e.score)),

@@ -35,7 +35,7 @@ ${vendor.map((v) => `<script src="@BASE@/assets/vendor/${v}" defer></script>`).j
 <body${attrs}>
 <header class="top">
 <a class="brand" href="@BASE@">Kenchi <span>console</span></a>
-<nav>${nav}<a href="@BASE@/api/events.csv${view.site ? `?site=${escape(encodeURIComponent(view.site))}` : ''}" id="nav-csv">Export CSV</a>${view.links.map((l) => `<a href="${escape(l.href)}">${escape(l.text)}</a>`).join('')}</nav>
+<nav>${nav}<a href="@BASE@/api/events.csv" id="nav-csv">Export CSV</a>${view.links.map((l) => `<a href="${escape(l.href)}">${escape(l.text)}</a>`).join('')}</nav>
 ${view.sites.length > 1 ? `<nav class="sites" aria-label="Sites">${view.sites.map((s) => `<a href="@BASE@?site=${escape(encodeURIComponent(s))}"${s === view.site ? ' aria-current="page"' : ''}>${escape(s)}</a>`).join('')}</nav>` : ''}
 <form method="post" action="@BASE@/logout" class="who"><span class="muted">${escape(view.user)} (${escape(view.role)})</span><input type="hidden" name="_csrf" value="${escape(view.csrf)}"><button type="submit" class="secondary">Sign out</button></form>
 <a id="attack-badge" class="attack-badge" href="@BASE@/policy#attack" hidden>Attack mode on</a>
@@ -247,7 +247,14 @@ export function pages(view) {
   const send = (req, res, options) => {
     const v = view(req)
     const base = escape(v.base)
-    const html = consoleLayout(options, v).replaceAll('"@BASE@"', `"${base || '/'}"`).replaceAll('@BASE@', base).replaceAll('@CSRF@', escape(v.csrf))
+    let html = consoleLayout(options, v).replaceAll('"@BASE@"', `"${base || '/'}"`).replaceAll('@BASE@', base).replaceAll('@CSRF@', escape(v.csrf))
+    // With several sites, the console's links and forms keep the page's site.
+    if (v.site) {
+      const site = `site=${escape(encodeURIComponent(v.site))}`
+      html = html.replace(/(href|action)="([^"]*)"/g, (all, attr, url) =>
+        url.startsWith(base || '/') && !url.startsWith(`${base}/assets/`) && !url.includes('site=') ? `${attr}="${url}${url.includes('?') ? '&amp;' : '?'}${site}"` : all,
+      )
+    }
     res.type('html').send(html)
   }
   router.get('/', (req, res) => send(req, res, { title: 'Events', page: 'events', body: eventsPage() }))
