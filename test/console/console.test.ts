@@ -86,6 +86,7 @@ describe('console over HTTP', () => {
       ['admin', 'PUT', '/api/users/nobody', {}],
       ['admin', 'DELETE', '/api/users/nobody'],
       ['admin', 'GET', '/api/audit'],
+      ['admin', 'GET', '/team'],
     ]
     for (const [needed, method, path, body] of endpoints) {
       for (const role of ROLE_ORDER) {

@@ -291,7 +291,7 @@ export function createConsole(options) {
 
   // ---- pages ----
   const view = (req) => ({ base, title, links, csrf: req.consoleSession?.csrf ?? '', user: req.consoleUser.name, role: req.consoleUser.role, site: sites.length > 1 ? (siteOf(req)?.name ?? sites[0].name) : '', sites: [...byName.keys()] })
-  router.use(pages(view))
+  router.use(pages(view, need))
 
   // Without JavaScript, the event page's label buttons post this form.
   router.post('/events/:id/label', need('analyst'), async (req, res, next) => {

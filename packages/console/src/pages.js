@@ -18,10 +18,11 @@ const NAV = [
  * `vendor`: browser builds to load first (`chart.umd.min.js`, `cytoscape.min.js`).
  */
 function consoleLayout({ title, page, body, data = {}, vendor = [] }, view) {
-  const attrs = Object.entries({ page, ...data, base: view.base, csrf: view.csrf, site: view.site })
+  const attrs = Object.entries({ page, ...data, base: view.base, csrf: view.csrf, site: view.site, user: view.user })
     .map(([k, v]) => ` data-${k}="${escape(v)}"`)
     .join('')
-  const nav = NAV.map(([id, href, text]) => `<a href="${href}"${id === page || (id === 'events' && page === 'event') ? ' aria-current="page"' : ''}>${text}</a>`).join('')
+  const items = view.role === 'admin' ? [...NAV, ['team', '@BASE@/team', 'Team']] : NAV
+  const nav = items.map(([id, href, text]) => `<a href="${href}"${id === page || (id === 'events' && page === 'event') ? ' aria-current="page"' : ''}>${text}</a>`).join('')
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -214,6 +215,29 @@ ${num('calmMinutes', '… for this long (minutes)', 'step="any"')}
 <div id="lists" class="lists"></div></section>`
 }
 
+function teamPage() {
+  return `<div class="heading"><h1>Team</h1><p class="hint">Console users and the audit log of every change. Admins only.</p></div>
+<p id="error" class="error" role="alert" hidden></p>
+<div class="columns">
+<section class="panel"><h2>Users</h2>
+<p class="hint"><strong>Viewer</strong> reads everything; <strong>analyst</strong> also labels events; <strong>admin</strong> also changes the policy, lists and users. A new password or role signs the user out.</p>
+<div class="table-wrap"><table id="users"><thead><tr><th>User</th><th>Role</th><th>Since</th><th></th></tr></thead><tbody></tbody></table></div>
+</section>
+<section class="panel"><h2>Add a user</h2>
+<form id="add-user" class="grid-form" novalidate>
+<label>User name <input name="name" maxlength="64" autocomplete="off" required></label>
+<label>Role <select name="role"><option value="viewer">viewer</option><option value="analyst">analyst</option><option value="admin">admin</option></select></label>
+<label>Password (12 characters or more) <input name="password" type="password" minlength="12" maxlength="1024" autocomplete="new-password" required></label>
+<div class="buttons"><button type="submit">Add user</button><span class="muted" id="add-status" role="status"></span></div>
+<p class="error" id="add-error" role="alert" hidden></p>
+</form></section>
+</div>
+<section class="panel"><h2>Audit log</h2><p class="hint">Every policy, rule, list, label and user change: who, when, before and after. Newest first.</p>
+<div class="table-wrap"><table id="audit"><thead><tr><th>Time</th><th>Who</th><th>Site</th><th>Change</th><th>Target</th><th>Before</th><th>After</th></tr></thead><tbody></tbody></table></div>
+<div class="pager"><button type="button" id="audit-older" class="secondary" hidden>Older →</button></div>
+</section>`
+}
+
 /** The sign-in page (no script: a plain form posting to <base>/login). */
 export function loginPage({ base, title, error, user = '' }) {
   return `<!doctype html>
@@ -242,7 +266,7 @@ ${error ? `<p class="error" role="alert" id="login-error">${escape(error)}</p>` 
  * The console's pages (the console checks the session first). `view(req)` gives the base
  * path, the CSRF token, the signed-in user and the sites for the layout.
  */
-export function pages(view) {
+export function pages(view, need) {
   const router = express.Router()
   const send = (req, res, options) => {
     const v = view(req)
@@ -267,5 +291,6 @@ export function pages(view) {
   )
   router.get('/charts', (req, res) => send(req, res, { title: 'Charts', page: 'charts', vendor: ['chart.umd.min.js'], body: chartsPage() }))
   router.get('/policy', (req, res) => send(req, res, { title: 'Policy', page: 'policy', body: policyPage() }))
+  router.get('/team', need('admin'), (req, res) => send(req, res, { title: 'Team', page: 'team', body: teamPage() }))
   return router
 }
