@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // npx @kenchi/console hash-password: reads a password (from the terminal without echo, or
 // from standard input when piped) and prints its scrypt hash for KENCHI_CONSOLE_ADMIN_PASSWORD_HASH
 // or a `users` entry. The password is never taken from the command line (shell history).
