@@ -376,6 +376,23 @@ describe('sites and bootstrap', () => {
     await expect(startConsole({ users: [], env: { KENCHI_CONSOLE_ADMIN: 'owner', KENCHI_CONSOLE_ADMIN_PASSWORD_HASH: 'plain-password' } })).rejects.toThrow(/passwordHash/)
   })
 
+  it('marks the cookie Secure over HTTPS behind a trusted proxy, and limits sign-ins per forwarded client address', async () => {
+    const c = await startConsole({ trustProxy: true, loginLimit: { max: 2, maxPerAddress: 3 } })
+    try {
+      const https = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.1' }
+      const res = await login(c.base, 'viewer', PASSWORDS.viewer, https)
+      expect(res.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Secure$/)
+      const plain = await login(c.base, 'viewer', PASSWORDS.viewer, { 'x-forwarded-for': '198.51.100.1' })
+      expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/)
+      for (const name of ['a', 'b', 'c']) expect((await login(c.base, name, 'wrong-password', https)).status).toBe(401)
+      expect((await login(c.base, 'viewer', PASSWORDS.viewer, https)).status).toBe(429)
+      // Another client behind the same proxy is not locked out.
+      expect((await login(c.base, 'viewer', PASSWORDS.viewer, { ...https, 'x-forwarded-for': '198.51.100.2' })).status).toBe(200)
+    } finally {
+      await c.close()
+    }
+  })
+
   it('accepts Bearer API tokens without CSRF tokens, with the token role', async () => {
     const c = await startConsole({ apiTokens: [{ name: 'ci', role: 'viewer', token: 'a-long-random-api-token' }] })
     try {
@@ -385,6 +402,9 @@ describe('sites and bootstrap', () => {
       expect(put.status).toBe(403)
       expect(await put.json()).toMatchObject({ error: 'FORBIDDEN' })
       expect((await fetch(`${c.base}/api/events`, { headers: { authorization: 'Bearer a-long-random-api-tokeN' } })).status).toBe(401)
+      // Guessing tokens counts as failed sign-ins of the address (20 in 15 minutes).
+      for (let i = 0; i < 19; i++) expect((await fetch(`${c.base}/api/events`, { headers: { authorization: `Bearer guess-${i}` } })).status).toBe(401)
+      expect((await fetch(`${c.base}/api/events`, { headers: auth })).status).toBe(429)
     } finally {
       await c.close()
     }

@@ -168,8 +168,15 @@ export function createConsole(options) {
     const auth = req.headers.authorization
     if (typeof auth === 'string' && /^Bearer /i.test(auth)) {
       const given = auth.slice(7).trim()
+      // Wrong tokens count as failed sign-ins of the client address.
+      const keys = [`ip:${clientIp(req)}`]
+      const wait = limiter.blocked(keys)
+      if (wait > 0) return res.set('retry-after', String(wait)).status(429).json({ error: 'LOGIN_RATE_LIMITED' })
       const token = apiTokens.find((t) => sameToken(given, t.token))
-      if (!token) return res.status(401).json({ error: 'UNAUTHORIZED' })
+      if (!token) {
+        limiter.fail(keys)
+        return res.status(401).json({ error: 'UNAUTHORIZED' })
+      }
       req.consoleUser = { name: token.name, role: token.role, via: 'token' }
       return next()
     }
