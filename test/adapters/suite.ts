@@ -1,6 +1,7 @@
 // One integration suite, over real HTTP, for every framework adapter: each test file
 // starts its framework with the adapter wired in the documented way and hands it here.
 import { createHash } from 'node:crypto'
+import { request } from 'node:http'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -52,6 +53,37 @@ export function adapterSuite(name: string, start: (verifier: Verifier, clientDir
         headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       })
+
+    it('answers a challenge request whose body never ends once past 1 KB, without reading it all', async () => {
+      // A chunked body with no length that keeps coming: an adapter that buffers the whole
+      // body before its 1 KB check would never answer (the stream is endless).
+      const answer = await new Promise<number>((resolve, reject) => {
+        const url = new URL(`${server.url}/kenchi/challenge`)
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN } })
+        let sending = true
+        const pump = () => {
+          while (sending && req.write('{"action":"login","pad":"' + 'x'.repeat(4096))) {
+            // keep writing while the socket takes it
+          }
+          if (sending) req.once('drain', pump)
+        }
+        req.on('response', (res) => {
+          sending = false
+          res.resume()
+          resolve(res.statusCode ?? 0)
+          req.destroy()
+        })
+        req.on('error', (error) => (sending ? reject(error) : undefined))
+        setTimeout(() => {
+          sending = false
+          req.destroy()
+          reject(new Error('no answer in 10 s to an endless challenge body'))
+        }, 10_000).unref()
+        pump()
+      })
+      // 400 BODY_INVALID from the adapter, or 413 from a framework's own body limit (Fastify).
+      expect([400, 413]).toContain(answer)
+    })
 
     async function login(body: string, headers: Record<string, string> = {}): Promise<Verdict> {
       const response = await fetch(`${server.url}/login`, {

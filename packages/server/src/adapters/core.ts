@@ -207,21 +207,49 @@ export function tokenFrom(body: unknown, header: string | string[] | undefined):
 /** Context fields an app adds per request (the adapter fills action, IP, headers). */
 export type ExtraContext = Omit<VerifyContext, 'action'>
 
-/** Reads the JSON body of a challenge request from a Node stream, bounded. */
-export async function readSmallJson(stream: AsyncIterable<Buffer | string>): Promise<unknown> {
-  let size = 0
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-    size += buffer.length
-    if (size > MAX_CHALLENGE_BODY) return undefined
-    chunks.push(buffer)
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
-  } catch {
-    return undefined
-  }
+/** The part of a Node request stream {@link readSmallJson} uses (`http.IncomingMessage` has it). */
+export interface BodyStream {
+  on(event: 'data', listener: (chunk: Buffer | string) => void): unknown
+  on(event: 'end' | 'error', listener: (error?: unknown) => void): unknown
+  removeAllListeners(event: 'data' | 'end' | 'error'): unknown
+  resume(): unknown
+}
+
+/**
+ * Reads the JSON body of a challenge request from a Node stream, bounded: past
+ * `MAX_CHALLENGE_BODY` bytes it stops collecting and answers `undefined` at once, leaving
+ * the rest to be discarded (not destroying the stream, so the answer still reaches the client).
+ */
+export function readSmallJson(stream: BodyStream): Promise<unknown> {
+  return new Promise((resolve) => {
+    let size = 0
+    const chunks: Buffer[] = []
+    const finish = (value: unknown) => {
+      stream.removeAllListeners('data')
+      stream.removeAllListeners('end')
+      stream.removeAllListeners('error')
+      stream.on('error', () => {})
+      resolve(value)
+    }
+    stream.on('data', (chunk) => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      size += buffer.length
+      if (size > MAX_CHALLENGE_BODY) {
+        finish(undefined)
+        stream.resume()
+        return
+      }
+      chunks.push(buffer)
+    })
+    stream.on('end', () => {
+      try {
+        finish(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+      } catch {
+        finish(undefined)
+      }
+    })
+    stream.on('error', () => finish(undefined))
+  })
 }
 
 /** The `<script>` tag for the client, with a versioned URL and its integrity hash. */

@@ -59,8 +59,11 @@ export function expressKenchi(verifier: Verifier, options: AdapterOptions = {}):
     if (!url.pathname.startsWith(resolved.endpoint + '/')) return next()
     const rest = url.pathname.slice(resolved.endpoint.length + 1)
     if (rest === 'challenge' && req.method === 'POST') {
+      // The address is read before the body: an oversized body is left unread, and a socket
+      // closed by the client would take the address with it.
+      const ip = req.ip ?? req.socket?.remoteAddress
       const body = req.body !== undefined && typeof req.body === 'object' ? req.body : await readSmallJson(req)
-      return send(res, await challengeResponse(verifier, body, header(req, 'origin'), resolved, req.ip ?? req.socket?.remoteAddress))
+      return send(res, await challengeResponse(verifier, body, header(req, 'origin'), resolved, ip))
     }
     if (resolved.serveClient && (req.method === 'GET' || req.method === 'HEAD')) {
       const response = clientAssets().respond(rest, header(req, 'if-none-match'), url.searchParams.get('v') ?? undefined)

@@ -78,10 +78,10 @@ export function honoKenchi(verifier: Verifier, options: HonoOptions = {}): HonoK
       const rest = url.pathname.slice(resolved.endpoint.length + 1)
       const method = c.req.raw.method
       if (rest === 'challenge' && method === 'POST') {
-        const text = await c.req.raw.text()
+        const text = await boundedText(c.req.raw, MAX_CHALLENGE_BODY)
         let parsed: unknown
         try {
-          parsed = text.length <= MAX_CHALLENGE_BODY ? JSON.parse(text) : undefined
+          parsed = text === undefined ? undefined : JSON.parse(text)
         } catch {
           parsed = undefined
         }
@@ -128,4 +128,28 @@ declare module 'hono' {
 function nodeServerIp(c: HonoContextLike): string | undefined {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
   return incoming?.socket?.remoteAddress
+}
+
+/**
+ * Reads a request body as text, stopping (and cancelling the stream) once it is longer than
+ * `max` bytes: a larger body is never buffered whole. Answers `undefined` past `max`.
+ */
+async function boundedText(request: Request, max: number): Promise<string | undefined> {
+  const declared = Number(request.headers.get('content-length'))
+  if (declared > max) return undefined
+  if (!request.body) return ''
+  const reader = request.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return text + decoder.decode()
+    size += value.byteLength
+    if (size > max) {
+      await reader.cancel().catch(() => {})
+      return undefined
+    }
+    text += decoder.decode(value, { stream: true })
+  }
 }
