@@ -1,7 +1,7 @@
-// One build for the three packages, and the demo's quick-shop bundle. Protocol and server ship as ESM for Node and bundlers;
+// One build for the four packages, and the demo's quick-shop bundle. Protocol and server ship as ESM for Node and bundlers;
 // the client ships as ESM (dependencies left to the app's bundler) and as one minified
 // IIFE for a <script> tag in two parts: kenchi.min.js (early) and kenchi-signals.min.js (lazy). Declarations come from `tsc` (build:types).
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import nodeResolve from '@rollup/plugin-node-resolve'
@@ -72,6 +72,28 @@ export default [
       '@simplewebauthn/server',
     ],
     plugins: [ts('server')],
+  },
+  {
+    // The console: plain ES modules, bundled into dist/ like the other packages; its
+    // declarations are written by hand (src/index.d.ts) and copied to dist/types/. The
+    // browser scripts and styles stay in public/ (served from there at run time).
+    input: { index: 'packages/console/src/index.js', bin: 'packages/console/src/bin.js' },
+    output: {
+      dir: 'packages/console/dist',
+      format: 'es',
+      sourcemap: true,
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      banner: (chunk) => (chunk.name === 'bin' ? '#!/usr/bin/env node' : ''),
+    },
+    external: [...nodeExternals, /^@kenchi\//, 'express', 'chart.js', 'cytoscape', 'better-sqlite3', /^@hono\/node-server(\/|$)/],
+    plugins: [
+      {
+        name: 'kenchi-console-types',
+        generateBundle() {
+          this.emitFile({ type: 'asset', fileName: 'types/index.d.ts', source: readFileSync('packages/console/src/index.d.ts', 'utf8') })
+        },
+      },
+    ],
   },
   {
     input: 'packages/client/src/index.ts',

@@ -11,6 +11,7 @@ export default defineConfig({
     alias: [
       { find: /^@kenchi\/protocol$/, replacement: src('protocol') },
       { find: /^@kenchi\/server$/, replacement: src('server') },
+      { find: /^@kenchi\/console$/, replacement: fileURLToPath(new URL('./packages/console/src/index.js', import.meta.url)) },
       { find: /^@kenchi\/server\/express$/, replacement: fileURLToPath(new URL('./packages/server/src/adapters/express.ts', import.meta.url)) },
     ],
   },

@@ -7,7 +7,7 @@
 //   demo/app.mjs        wiring: secrets, store, verifier, step-up, sessions, routers
 //   demo/shop/          the shop's touchpoints: routes and page bodies (docs/demo.md)
 //   demo/spa/           the quick shop's browser code (npm import), bundled to demo/dist/ by the build
-//   demo/admin/         the admin console: JSON API and pages
+//   @kenchi/console     the admin console at /admin (packages/console)
 //   demo/lib/           accounts, secrets, HTML helpers
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
@@ -18,9 +18,9 @@ import { fileURLToPath } from 'node:url'
 import express from 'express'
 import { contentRule, createConfirmations, createStepUp, createVerifier, defaultCompose, sqliteStore } from '@kenchi/server'
 import { expressKenchi } from '@kenchi/server/express'
-import { adminRouter } from './admin/router.mjs'
-import { loadAccounts } from './lib/accounts.mjs'
-import { demoRules } from './lib/rules.mjs'
+import { createConsole, hashPassword, sqliteConsoleStore } from '@kenchi/console'
+import { loadAccounts, normalEmail } from './lib/accounts.mjs'
+import { demoRules, LIST_INFO } from './lib/rules.mjs'
 import { layout } from './lib/html.mjs'
 import { loadSecrets } from './lib/secrets.mjs'
 import { DENIED_WORDS } from './shop/forms.mjs'
@@ -28,7 +28,7 @@ import { CONFIRM_PURPOSES, confirmationSender } from './shop/mail.mjs'
 import { shopRouter } from './shop/routes.mjs'
 
 export { SEEDED_ACCOUNTS } from './lib/accounts.mjs'
-export { eventsCsv } from './admin/csv.mjs'
+export { eventsCsv } from '@kenchi/console'
 
 const DEFAULT_DATA_DIR = fileURLToPath(new URL('./.data/', import.meta.url))
 
@@ -74,7 +74,7 @@ const CSP = [
  * @property {Array<{ id: string, at: number, to: string, subject: string, text: string, link?: string }>} mailbox
  * @property {string[]} origins
  * @property {string} adminPassword
- * @property {string} dataDir the demo's data folder (the console keeps its label log there)
+ * @property {string} dataDir the demo's data folder (the console keeps its users and audit log there, console.sqlite)
  * @property {Awaited<ReturnType<typeof demoRules>>} ruleSettings lists, rule modes and foreign-IP policy the console changes
  */
 
@@ -230,7 +230,36 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
     ruleSettings,
   }
   app.use(shopRouter(ctx))
-  app.use('/admin', adminRouter(ctx))
+  // The console (@kenchi/console) at /admin, on the demo's store, verifier and rule settings.
+  // One console user, `admin`, with the password printed at start-up; the same password is
+  // also a Bearer API token for scripts (npm run demo:attack, curl). Console users and the
+  // audit log (which also holds every label given) are kept in console.sqlite.
+  const consoleStore = await sqliteConsoleStore(join(dataDir, 'console.sqlite'))
+  const hashUser = (email) => verifier.hashIdentity('user', normalEmail(email))
+  let names = new Map()
+  let namedAccounts = -1
+  const adminConsole = createConsole({
+    basePath: '/admin',
+    verifier,
+    store,
+    rules: { ...ruleSettings, listInfo: LIST_INFO },
+    hashUser,
+    // The shop knows its customers: user hashes of demo accounts are shown with their e-mail.
+    userName: (hash) => {
+      if (namedAccounts !== accounts.size) {
+        names = new Map([...accounts.keys()].map((email) => [hashUser(email), email]))
+        namedAccounts = accounts.size
+      }
+      return names.get(hash)
+    },
+    users: [{ name: 'admin', role: 'admin', passwordHash: await hashPassword(secrets.adminPassword) }],
+    apiTokens: [{ name: 'admin-token', role: 'admin', token: secrets.adminPassword }],
+    consoleStore,
+    allowedOrigins: origins,
+    title: 'Kenchi demo console',
+    links: [{ href: '/', text: 'Shop ↗' }],
+  })
+  app.use(adminConsole)
 
   app.use((req, res) => res.status(404).type('text').send('not found'))
   app.use((error, req, res, next) => {
@@ -255,6 +284,7 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
       })
       await verifier.close?.()
       await store.close()
+      await consoleStore.close()
     },
   }
 }

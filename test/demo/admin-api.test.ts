@@ -12,8 +12,22 @@ import { newDevice, tokenFor, type TestDevice } from '../support/tokens.js'
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-admin-'))
 let demo: Demo
 
+/** The console session of user `admin` (cookie and CSRF token), as the browser holds it after signing in. */
+let session: { cookie: string; csrf: string }
+
+async function signIn(user = 'admin', password = demo.adminPassword): Promise<Response> {
+  return fetch(new URL('admin/login', demo.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) })
+}
+
+async function newSession(): Promise<void> {
+  const res = await signIn()
+  expect(res.status).toBe(200)
+  session = { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await res.json()) as { csrf: string }).csrf }
+}
+
 beforeAll(async () => {
   demo = await startDemo({ port: 0, dataDir })
+  await newSession()
 })
 
 afterAll(async () => {
@@ -21,7 +35,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-const bearer = () => ({ authorization: `Bearer ${demo.adminPassword}` })
+const bearer = () => ({ cookie: session.cookie, 'x-csrf-token': session.csrf })
 
 async function api(path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(new URL(path, demo.url), { ...init, headers: { ...bearer(), ...(init.headers as Record<string, string>) } })
@@ -62,21 +76,30 @@ function parseCsv(text: string): string[][] {
 let loginEvent: string
 
 describe('demo admin API', () => {
-  it('refuses requests without the admin password, by bearer token or HTTP Basic', async () => {
-    const refused: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` }]
+  it('refuses requests without a console session or API token; the printed password signs in as admin and is a Bearer token', async () => {
+    const refused: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: `Basic ${Buffer.from(`admin:${demo.adminPassword}`).toString('base64')}` },
+      { cookie: 'kenchi_console=forged' },
+    ]
     for (const headers of refused) {
       const res = await fetch(new URL('admin/api/events', demo.url), { headers })
       expect(res.status).toBe(401)
-      expect(res.headers.get('www-authenticate')).toMatch(/^Basic /)
       expect(await res.json()).toEqual({ error: 'UNAUTHORIZED' })
     }
-    for (const path of ['admin', 'admin/api/policy', 'admin/api/events.csv', 'admin/api/attack']) {
+    for (const path of ['admin/api/policy', 'admin/api/events.csv', 'admin/api/attack']) {
       expect((await fetch(new URL(path, demo.url))).status).toBe(401)
     }
-    const basic = await fetch(new URL('admin/api/events', demo.url), {
-      headers: { authorization: `Basic ${Buffer.from(`anyone:${demo.adminPassword}`).toString('base64')}` },
-    })
-    expect(basic.status).toBe(200)
+    // Pages send a browser without a session to the sign-in form.
+    const page = await fetch(new URL('admin', demo.url), { redirect: 'manual' })
+    expect(page.status).toBe(303)
+    expect(page.headers.get('location')).toBe('/admin/login')
+    expect((await signIn('admin', 'wrong-password')).status).toBe(401)
+    const token = await fetch(new URL('admin/api/events', demo.url), { headers: { authorization: `Bearer ${demo.adminPassword}` } })
+    expect(token.status).toBe(200)
+    const me = (await (await api('admin/api/me')).json()) as { user: string; role: string }
+    expect(me).toMatchObject({ user: 'admin', role: 'admin' })
   })
 
   it('lists the event of a login, and the e-mail code from the mailbox logs the customer in', async () => {
@@ -148,7 +171,7 @@ describe('demo admin API', () => {
     const stored = (await (await api(`admin/api/events/${loginEvent}`)).json()) as EventRecord
     expect(stored.label).toMatchObject({ label: 'fraud', comment })
 
-    // A page on another origin cannot use the browser's Basic credentials to change labels.
+    // A page on another origin cannot use the browser's session cookie to change labels.
     const foreign = await api(`admin/api/events/${loginEvent}/label`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
@@ -243,6 +266,12 @@ describe('demo admin API', () => {
     demo = await startDemo({ port: 0, dataDir })
     expect(demo.adminPassword).toBe(password)
     expect(demo.verifier.hashIdentity('user', 'hanako@example.com')).toBe(hash)
+    // Sessions live in memory: sign in again. Console users and the audit log (with the labels) are in console.sqlite.
+    expect((await fetch(new URL('admin/api/events', demo.url), { headers: bearer() })).status).toBe(401)
+    await newSession()
+    const effects = (await (await api(`admin/api/events/${loginEvent}/effects`)).json()) as { labels: Array<{ label: string; by: string }> }
+    expect(effects.labels.map((l) => l.label)).toEqual(['fraud', 'legit', 'fraud'])
+    expect(effects.labels[0]!.by).toBe('admin')
     const stored = (await (await api(`admin/api/events/${loginEvent}`)).json()) as EventRecord
     expect(stored.label?.label).toBe('fraud')
     const wrong = await postForm('login', { email: 'hanako@example.com', password: 'not-her-password' })
@@ -484,10 +513,10 @@ describe('demo admin console API', () => {
     }
   })
 
-  it('serves the console pages and assets with their content types, behind the password', async () => {
+  it('serves the console pages (behind a session) and assets with their content types', async () => {
     const pages = ['admin', 'admin/events/x', 'admin/devices/x', 'admin/users/x', 'admin/charts', 'admin/policy']
     for (const path of pages) {
-      expect((await fetch(new URL(path, demo.url))).status, path).toBe(401)
+      expect((await fetch(new URL(path, demo.url), { redirect: 'manual' })).status, path).toBe(303)
       const res = await api(path)
       expect(res.status, path).toBe(200)
       expect(res.headers.get('content-type')).toMatch(/^text\/html/)
@@ -504,9 +533,9 @@ describe('demo admin console API', () => {
       ['admin/assets/vendor/chart.umd.min.js', /^(text|application)\/javascript/],
       ['admin/assets/vendor/cytoscape.min.js', /^(text|application)\/javascript/],
     ]
+    // The scripts and styles hold no data: the sign-in page needs them before a session exists.
     for (const [path, type] of assets) {
-      expect((await fetch(new URL(path, demo.url))).status, path).toBe(401)
-      const res = await api(path)
+      const res = await fetch(new URL(path, demo.url))
       expect(res.status, path).toBe(200)
       expect(res.headers.get('content-type'), path).toMatch(type)
       expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000)

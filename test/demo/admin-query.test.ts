@@ -3,8 +3,7 @@
 // scan budget is honoured; the graph stays within its node budget.
 import { describe, expect, it } from 'vitest'
 import { memoryStore, type EventRecord } from '@kenchi/server'
-// @ts-expect-error the demo is plain JavaScript
-import { linkGraph, scanEvents } from '../../demo/admin/query.mjs'
+import { linkGraph, scanEvents } from '@kenchi/console'
 
 const event = (i: number, at: number, extra: Partial<EventRecord> = {}): EventRecord => ({
   id: `e${String(i).padStart(5, '0')}`,

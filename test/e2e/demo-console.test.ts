@@ -27,11 +27,17 @@ beforeAll(async () => {
   demo = await startDemo({ port: 0, dataDir })
   browser = await launchChromium(HIDE_AUTOMATION)
   customer = await customerContext(browser, 0)
-  admin = await browser.newContext({
-    viewport: { width: 1366, height: 900 },
-    httpCredentials: { username: 'admin', password: demo.adminPassword, origin: demo.url.slice(0, -1), send: 'always' },
-  })
+  admin = await browser.newContext({ viewport: { width: 1366, height: 900 } })
   await reportCspViolations(admin)
+  // Sign in through the console's form, as the shop owner would with the printed password.
+  const page = await admin.newPage()
+  await page.goto(new URL('admin', demo.url).href)
+  expect(new URL(page.url()).pathname).toBe('/admin/login')
+  await page.fill('input[name=user]', 'admin')
+  await page.fill('input[name=password]', demo.adminPassword)
+  await Promise.all([page.waitForURL('**/admin/'), page.click('#login-form button[type=submit]')])
+  expect(await page.textContent('header .who')).toContain('admin (admin)')
+  await page.close()
 })
 
 afterAll(async () => {
@@ -237,6 +243,38 @@ describe('admin console in Chromium', () => {
     await page.locator('#list-ip-error:not([hidden])').waitFor()
     expect(await page.textContent('#list-ip-error')).toContain('CONFIG_LIST')
     await page.close()
+  }, 60_000)
+
+  it('adds a console user and changes its role in the team page, and shows every change in the audit log', async () => {
+    const page = await adminPage('admin/team')
+    await page.locator('#users tr[data-user="admin"]').waitFor()
+    // The earlier tests' changes through the console: labels and the policy.
+    await page.locator('#audit tr[data-action="label"]').first().waitFor()
+    expect(await page.locator('#audit tr[data-action="policy.update"]').count()).toBeGreaterThan(0)
+
+    await page.fill('#add-user input[name=name]', 'ana')
+    await page.selectOption('#add-user select[name=role]', 'viewer')
+    await page.fill('#add-user input[name=password]', 'ana-long-password')
+    await page.click('#add-user button[type=submit]')
+    await page.locator('#users tr[data-user="ana"]').waitFor()
+    await page.locator('#audit tr[data-action="user.create"]').waitFor()
+    await page.selectOption('#users tr[data-user="ana"] select', 'analyst')
+    await page.locator('#audit tr[data-action="user.update"]').waitFor()
+    expect(await page.textContent('#audit tr[data-action="user.update"]')).toContain('"role":"analyst"')
+    const users = await apiGet<{ users: Array<{ name: string; role: string }> }>('users')
+    expect(users.users).toContainEqual(expect.objectContaining({ name: 'ana', role: 'analyst' }))
+    await page.close()
+
+    // The new analyst signs in in a context of their own: no Team link, and the team page is refused.
+    const context = await browser.newContext()
+    const own = await context.newPage()
+    await own.goto(at('admin/login'))
+    await own.fill('input[name=user]', 'ana')
+    await own.fill('input[name=password]', 'ana-long-password')
+    await Promise.all([own.waitForURL('**/admin/'), own.click('#login-form button[type=submit]')])
+    expect(await own.locator('header nav a', { hasText: 'Team' }).count()).toBe(0)
+    expect((await own.goto(at('admin/team')))!.status()).toBe(403)
+    await context.close()
   }, 60_000)
 
   it('had no console error, CSP violation or failed request on any console page', () => {

@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemo, type Demo } from '../../demo/app.mjs'
 import { launchChromium } from '../support/browser.js'
-import { CUSTOMER_UA, HIDE_AUTOMATION, reportCspViolations, submitLikeAHand, watchProblems } from '../support/demo-browser.js'
+import { CUSTOMER_UA, HIDE_AUTOMATION, reportCspViolations, signInToConsole, submitLikeAHand, watchProblems } from '../support/demo-browser.js'
 import { colourStats, decodePng } from '../support/png.js'
 import type { Verdict } from '@kenchi/server'
 
@@ -226,15 +226,13 @@ describe('screenshots of the demo', () => {
       const shots: Shot[] = []
       const missing: string[] = []
       const customer = await browser.newContext({ ...size, userAgent: CUSTOMER_UA, locale: viewport === 'desktop' ? 'ja-JP' : viewport === 'phone' ? 'en-GB' : 'ja-JP' })
-      const admin = await browser.newContext({
-        ...size,
-        httpCredentials: { username: 'admin', password: demo.adminPassword, origin: demo.url.slice(0, -1), send: 'always' },
-      })
+      const admin = await browser.newContext({ ...size })
       // Every wait fails within 20 s with what it waited for.
       customer.setDefaultTimeout(20_000)
       admin.setDefaultTimeout(20_000)
       await reportCspViolations(customer)
       await reportCspViolations(admin)
+      await signInToConsole(admin, demo.url, demo.adminPassword)
       try {
         const pages = [...SHOP_PAGES.map((p) => ({ ...p, optional: false })), ...PLANNED_SHOP_PAGES.map((p) => ({ ...p, optional: true }))]
         for (const target of pages.filter((p) => !p.login)) {

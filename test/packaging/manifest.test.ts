@@ -1,4 +1,4 @@
-// The three packages as npm would publish them: what is in each tarball, what the manifests
+// The four packages as npm would publish them: what is in each tarball, what the manifests
 // say, and that the tarballs install and work alone (no workspace): optional parts missing
 // give errors naming the package, the types compile with skipLibCheck: false.
 import { execFile } from 'node:child_process'
@@ -76,6 +76,15 @@ describe('tarball contents and manifests', () => {
       expect(pkg.peerDependencies[heavy], heavy).toBeDefined()
       expect(pkg.peerDependenciesMeta[heavy], heavy).toEqual({ optional: true })
     }
+  })
+
+  it('@kenchi/console: bin, browser files shipped, SQLite and Hono server as optional peers', () => {
+    const pkg = manifest('console')
+    expect(pkg.bin).toEqual({ 'kenchi-console': 'dist/bin.js' })
+    expect(packs.console).toEqual(expect.arrayContaining(['dist/bin.js', 'public/lib.js', 'public/console.css', 'public/team.js']))
+    expect(readFileSync(join(ROOT, 'packages/console/dist/bin.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/)
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@kenchi/server', 'chart.js', 'cytoscape', 'express'])
+    for (const peer of ['better-sqlite3', '@hono/node-server']) expect(pkg.peerDependenciesMeta[peer], peer).toEqual({ optional: true })
   })
 
   it('@kenchi/protocol: the test vectors are exported and shipped', () => {

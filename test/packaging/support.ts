@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-export const PACKAGES = ['protocol', 'client', 'server'] as const
+export const PACKAGES = ['protocol', 'client', 'server', 'console'] as const
 export type PackageName = (typeof PACKAGES)[number]
 
 const run = promisify(execFile)

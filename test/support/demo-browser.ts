@@ -69,3 +69,17 @@ export function watchProblems(page: Page, allowStatus: (url: string, status: num
   })
   return problems
 }
+
+/**
+ * Signs `context` in to the demo's console (@kenchi/console at /admin) through its sign-in
+ * form, as user `admin` with the password the demo prints; the session cookie stays in the context.
+ */
+export async function signInToConsole(context: BrowserContext, demoUrl: string, password: string): Promise<void> {
+  const page = await context.newPage()
+  await page.goto(new URL('admin', demoUrl).href)
+  if (new URL(page.url()).pathname !== '/admin/login') throw new Error(`expected the sign-in form, got ${page.url()}`)
+  await page.fill('input[name=user]', 'admin')
+  await page.fill('input[name=password]', password)
+  await Promise.all([page.waitForURL('**/admin/'), page.click('#login-form button[type=submit]')])
+  await page.close()
+}

@@ -2,43 +2,49 @@
 // ES module) fills from the JSON API. No inline script or style anywhere: the CSP allows
 // same-origin files only.
 import express from 'express'
-import { escape } from '../lib/html.mjs'
+
+/** Escapes text for HTML element content and double- or single-quoted attributes. */
+export const escape = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
 
 const NAV = [
-  ['events', '/admin', 'Events'],
-  ['charts', '/admin/charts', 'Charts'],
-  ['policy', '/admin/policy', 'Policy'],
+  ['events', '@BASE@', 'Events'],
+  ['charts', '@BASE@/charts', 'Charts'],
+  ['policy', '@BASE@/policy', 'Policy'],
 ]
 
 /**
  * @param {{ title: string, page: string, body: string, data?: Record<string, string>, vendor?: string[] }} options
  * `vendor`: browser builds to load first (`chart.umd.min.js`, `cytoscape.min.js`).
  */
-function consoleLayout({ title, page, body, data = {}, vendor = [] }) {
-  const attrs = Object.entries({ page, ...data })
+function consoleLayout({ title, page, body, data = {}, vendor = [] }, view) {
+  const attrs = Object.entries({ page, ...data, base: view.base, csrf: view.csrf, site: view.site, user: view.user })
     .map(([k, v]) => ` data-${k}="${escape(v)}"`)
     .join('')
-  const nav = NAV.map(([id, href, text]) => `<a href="${href}"${id === page || (id === 'events' && page === 'event') ? ' aria-current="page"' : ''}>${text}</a>`).join('')
+  const items = view.role === 'admin' ? [...NAV, ['team', '@BASE@/team', 'Team']] : NAV
+  const nav = items.map(([id, href, text]) => `<a href="${href}"${id === page || (id === 'events' && page === 'event') ? ' aria-current="page"' : ''}>${text}</a>`).join('')
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)} · Kenchi console</title>
-<link rel="stylesheet" href="/admin/assets/console.css" id="__________cytoscape_stylesheet">
-${vendor.map((v) => `<script src="/admin/assets/vendor/${v}" defer></script>`).join('\n')}
-<script type="module" src="/admin/assets/${page}.js"></script>
+<link rel="stylesheet" href="@BASE@/assets/console.css" id="__________cytoscape_stylesheet">
+${vendor.map((v) => `<script src="@BASE@/assets/vendor/${v}" defer></script>`).join('\n')}
+<script type="module" src="@BASE@/assets/${page}.js"></script>
 </head>
 <body${attrs}>
 <header class="top">
-<a class="brand" href="/admin">Kenchi <span>console</span></a>
-<nav>${nav}<a href="/admin/api/events.csv" id="nav-csv">Export CSV</a><a href="/">Shop ↗</a></nav>
-<a id="attack-badge" class="attack-badge" href="/admin/policy#attack" hidden>Attack mode on</a>
+<a class="brand" href="@BASE@">Kenchi <span>console</span></a>
+<nav>${nav}<a href="@BASE@/api/events.csv" id="nav-csv">Export CSV</a>${view.links.map((l) => `<a href="${escape(l.href)}">${escape(l.text)}</a>`).join('')}</nav>
+${view.sites.length > 1 ? `<nav class="sites" aria-label="Sites">${view.sites.map((s) => `<a href="@BASE@?site=${escape(encodeURIComponent(s))}"${s === view.site ? ' aria-current="page"' : ''}>${escape(s)}</a>`).join('')}</nav>` : ''}
+<form method="post" action="@BASE@/logout" class="who"><span class="muted">${escape(view.user)} (${escape(view.role)})</span><input type="hidden" name="_csrf" value="${escape(view.csrf)}"><button type="submit" class="secondary">Sign out</button></form>
+<a id="attack-badge" class="attack-badge" href="@BASE@/policy#attack" hidden>Attack mode on</a>
 </header>
 <main>
 ${body}
 </main>
-<footer>Kenchi demo console · data from <code>/admin/api/</code> (docs/admin-api.md) · IP geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0)</footer>
+<footer>${escape(view.title)} · data from <code>@BASE@/api/</code> (docs@BASE@-api.md) · IP geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0)</footer>
 </body>
 </html>`
 }
@@ -72,7 +78,7 @@ function eventsPage() {
 <label class="check"><input type="checkbox" id="live" checked> Live: refresh every 5 s</label>
 <button type="button" id="refresh" class="secondary">Refresh now</button>
 <span id="status" class="muted" role="status"></span>
-<a id="csv" href="/admin/api/events.csv">Export these as CSV</a>
+<a id="csv" href="@BASE@/api/events.csv">Export these as CSV</a>
 </div>
 <p id="error" class="error" role="alert" hidden></p>
 ${eventsTable('events')}
@@ -81,7 +87,7 @@ ${eventsTable('events')}
 
 /** @param {string} id */
 function eventPage(id) {
-  return `<p class="crumbs"><a href="/admin">← Events</a></p>
+  return `<p class="crumbs"><a href="@BASE@">← Events</a></p>
 <div class="heading"><h1>Event <code id="event-id"></code></h1></div>
 <p id="error" class="error" role="alert" hidden></p>
 <section class="cards" id="summary"></section>
@@ -93,7 +99,8 @@ function eventPage(id) {
 <section class="panel" id="label-panel"><h2>Label</h2>
 <p class="hint"><strong>Fraud</strong> puts the device (status <code>fraud</code>: <code>NG_DEVICE</code>) and the IP (30 days: <code>NEGATIVE_IP</code>) on the negative lists, so their next attempts are denied. <strong>Legit</strong> clears the device and trusts it for this user.</p>
 <p>Current label: <strong id="current-label">none</strong></p>
-<form id="label-form" method="post" action="/admin/events/${escape(encodeURIComponent(id))}/label" class="label-form">
+<form id="label-form" method="post" action="@BASE@/events/${escape(encodeURIComponent(id))}/label" class="label-form">
+<input type="hidden" name="_csrf" value="@CSRF@">
 <label>Comment (optional) <input name="comment" maxlength="500" autocomplete="off"></label>
 <div class="buttons"><button type="submit" name="label" value="fraud" class="danger" id="label-fraud">Label fraud</button><button type="submit" name="label" value="legit" class="ok" id="label-legit">Label legit</button></div>
 </form>
@@ -110,7 +117,7 @@ ${eventsTable('later')}
 }
 
 function devicePage() {
-  return `<p class="crumbs"><a href="/admin">← Events</a></p>
+  return `<p class="crumbs"><a href="@BASE@">← Events</a></p>
 <div class="heading"><h1>Device <code id="device-id"></code></h1></div>
 <p id="error" class="error" role="alert" hidden></p>
 <section class="cards" id="summary"></section>
@@ -126,7 +133,7 @@ function devicePage() {
 }
 
 function userPage() {
-  return `<p class="crumbs"><a href="/admin">← Events</a></p>
+  return `<p class="crumbs"><a href="@BASE@">← Events</a></p>
 <div class="heading"><h1>User <span id="user-name"></span></h1><p class="hint">Kenchi stores only a keyed hash of the user id: <code id="user-hash"></code></p></div>
 <p id="error" class="error" role="alert" hidden></p>
 <section class="panel"><h2>Links between users, devices and IPs</h2>
@@ -208,19 +215,82 @@ ${num('calmMinutes', '… for this long (minutes)', 'step="any"')}
 <div id="lists" class="lists"></div></section>`
 }
 
-/** The console's pages under /admin (the router in router.mjs checks the password first). */
-export function pages() {
+function teamPage() {
+  return `<div class="heading"><h1>Team</h1><p class="hint">Console users and the audit log of every change. Admins only.</p></div>
+<p id="error" class="error" role="alert" hidden></p>
+<div class="columns">
+<section class="panel"><h2>Users</h2>
+<p class="hint"><strong>Viewer</strong> reads everything; <strong>analyst</strong> also labels events; <strong>admin</strong> also changes the policy, lists and users. A new password or role signs the user out.</p>
+<div class="table-wrap"><table id="users"><thead><tr><th>User</th><th>Role</th><th>Since</th><th></th></tr></thead><tbody></tbody></table></div>
+</section>
+<section class="panel"><h2>Add a user</h2>
+<form id="add-user" class="grid-form" novalidate>
+<label>User name <input name="name" maxlength="64" autocomplete="off" required></label>
+<label>Role <select name="role"><option value="viewer">viewer</option><option value="analyst">analyst</option><option value="admin">admin</option></select></label>
+<label>Password (12 characters or more) <input name="password" type="password" minlength="12" maxlength="1024" autocomplete="new-password" required></label>
+<div class="buttons"><button type="submit">Add user</button><span class="muted" id="add-status" role="status"></span></div>
+<p class="error" id="add-error" role="alert" hidden></p>
+</form></section>
+</div>
+<section class="panel"><h2>Audit log</h2><p class="hint">Every policy, rule, list, label and user change: who, when, before and after. Newest first.</p>
+<div class="table-wrap"><table id="audit"><thead><tr><th>Time</th><th>Who</th><th>Site</th><th>Change</th><th>Target</th><th>Before</th><th>After</th></tr></thead><tbody></tbody></table></div>
+<div class="pager"><button type="button" id="audit-older" class="secondary" hidden>Older →</button></div>
+</section>`
+}
+
+/** The sign-in page (no script: a plain form posting to <base>/login). */
+export function loginPage({ base, title, error, user = '' }) {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · ${escape(title)}</title>
+<link rel="stylesheet" href="${escape(base)}/assets/console.css">
+</head>
+<body data-page="login">
+<main class="login">
+<h1>${escape(title)}</h1>
+${error ? `<p class="error" role="alert" id="login-error">${escape(error)}</p>` : ''}
+<form method="post" action="${escape(base)}/login" class="grid-form" id="login-form">
+<label>User <input name="user" autocomplete="username" required maxlength="64" value="${escape(user)}"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
+<div class="buttons"><button type="submit">Sign in</button></div>
+</form>
+</main>
+</body>
+</html>`
+}
+
+/**
+ * The console's pages (the console checks the session first). `view(req)` gives the base
+ * path, the CSRF token, the signed-in user and the sites for the layout.
+ */
+export function pages(view, need) {
   const router = express.Router()
-  const send = (res, options) => res.type('html').send(consoleLayout(options))
-  router.get('/', (req, res) => send(res, { title: 'Events', page: 'events', body: eventsPage() }))
-  router.get('/events/:id', (req, res) => send(res, { title: 'Event', page: 'event', data: { id: req.params.id }, body: eventPage(req.params.id) }))
+  const send = (req, res, options) => {
+    const v = view(req)
+    const base = escape(v.base)
+    let html = consoleLayout(options, v).replaceAll('"@BASE@"', `"${base || '/'}"`).replaceAll('@BASE@', base).replaceAll('@CSRF@', escape(v.csrf))
+    // With several sites, the console's links and forms keep the page's site.
+    if (v.site) {
+      const site = `site=${escape(encodeURIComponent(v.site))}`
+      html = html.replace(/(href|action)="([^"]*)"/g, (all, attr, url) =>
+        url.startsWith(base || '/') && !url.startsWith(`${base}/assets/`) && !url.includes('site=') ? `${attr}="${url}${url.includes('?') ? '&amp;' : '?'}${site}"` : all,
+      )
+    }
+    res.type('html').send(html)
+  }
+  router.get('/', (req, res) => send(req, res, { title: 'Events', page: 'events', body: eventsPage() }))
+  router.get('/events/:id', (req, res) => send(req, res, { title: 'Event', page: 'event', data: { id: req.params.id }, body: eventPage(req.params.id) }))
   router.get('/devices/:id', (req, res) =>
-    send(res, { title: 'Device', page: 'device', data: { id: req.params.id }, vendor: ['cytoscape.min.js'], body: devicePage() }),
+    send(req, res, { title: 'Device', page: 'device', data: { id: req.params.id }, vendor: ['cytoscape.min.js'], body: devicePage() }),
   )
   router.get('/users/:hash', (req, res) =>
-    send(res, { title: 'User', page: 'user', data: { id: req.params.hash }, vendor: ['cytoscape.min.js'], body: userPage() }),
+    send(req, res, { title: 'User', page: 'user', data: { id: req.params.hash }, vendor: ['cytoscape.min.js'], body: userPage() }),
   )
-  router.get('/charts', (req, res) => send(res, { title: 'Charts', page: 'charts', vendor: ['chart.umd.min.js'], body: chartsPage() }))
-  router.get('/policy', (req, res) => send(res, { title: 'Policy', page: 'policy', body: policyPage() }))
+  router.get('/charts', (req, res) => send(req, res, { title: 'Charts', page: 'charts', vendor: ['chart.umd.min.js'], body: chartsPage() }))
+  router.get('/policy', (req, res) => send(req, res, { title: 'Policy', page: 'policy', body: policyPage() }))
+  router.get('/team', need('admin'), (req, res) => send(req, res, { title: 'Team', page: 'team', body: teamPage() }))
   return router
 }

@@ -1,61 +1,42 @@
-// The admin console's JSON API, mounted at /admin/api behind the admin password (see
-// router.mjs). Every route is documented in docs/admin-api.md; the console pages use only
-// these routes. Built from public pieces: the store, the verifier and the demo's rule settings.
-import { appendFileSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+// The console's JSON API for one site, mounted at <base>/api (the console picks the site
+// from ?site=, and checks the session, the role and the CSRF token first: console.js).
+// Every route is documented in docs/admin-api.md; the console pages use only these routes.
+// Built from public pieces: the site's store and verifier, and its optional rule settings.
 import express from 'express'
 import { KenchiError, negativeIpKey } from '@kenchi/server'
-import { normalEmail } from '../lib/accounts.mjs'
-import { LIST_INFO } from '../lib/rules.mjs'
-import { eventsCsv } from './csv.mjs'
-import { eventStats, linkGraph, MAX_SCAN, parseFilter, scanEvents, WINDOWS } from './query.mjs'
-import { reasonCatalogue } from './reasons.mjs'
+import { eventsCsv } from './csv.js'
+import { eventStats, linkGraph, MAX_SCAN, parseFilter, scanEvents, WINDOWS } from './query.js'
+import { reasonCatalogue } from './reasons.js'
 
 const ID = /^[\w-]{1,128}$/
 const IP = /^[0-9a-fA-F:.]{2,45}$/
 
-/** @param {import("../app.mjs").DemoContext} ctx */
-export function adminApi({ verifier, store, accounts, dataDir, ruleSettings }) {
+/**
+ * @param {import('./index.js').ConsoleSite} site
+ * @param {{ audit: (req: any, action: string, target: string | null, before: unknown, after: unknown) => Promise<void>,
+ *   need: (role: 'viewer' | 'analyst' | 'admin') => import('express').RequestHandler,
+ *   labelHistory: (eventId: string) => Promise<Array<{ label: string, at: number, comment?: string, by: string }>> }} tools
+ */
+export function consoleApi(site, { audit, need, labelHistory }) {
+  const { verifier, store } = site
+  const ruleSettings = site.rules
   const api = express.Router()
   const json = express.json({ limit: '64kb' })
   const bad = (res, error, message) => res.status(400).json({ error, message })
   const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
-  const hashUser = (email) => verifier.hashIdentity('user', normalEmail(email))
-
-  // The shop knows its customers: user hashes of demo accounts are shown with their e-mail.
-  let names = new Map()
-  let namedAccounts = -1
-  const userName = (hash) => {
-    if (namedAccounts !== accounts.size) {
-      names = new Map([...accounts.keys()].map((email) => [hashUser(email), email]))
-      namedAccounts = accounts.size
-    }
-    return names.get(hash)
-  }
+  const hashUser = site.hashUser ?? ((email) => verifier.hashIdentity('user', email.trim().toLowerCase()))
+  const userName = (hash) => (site.userName ? (site.userName(hash) ?? undefined) : undefined)
   const namesOf = (hashes) => {
     const out = {}
     for (const h of hashes) if (h !== undefined && userName(h) !== undefined) out[h] = userName(h)
     return out
   }
-
-  // The store keeps an event's latest label; the console also keeps every label given
-  // through it, oldest first, in labels.jsonl next to the SQLite file.
-  const labelLog = join(dataDir, 'labels.jsonl')
-  /** @type {Map<string, Array<{ label: string, at: number, comment?: string }>>} */
-  const labels = new Map()
-  try {
-    for (const line of readFileSync(labelLog, 'utf8').split('\n')) {
-      if (!line) continue
-      try {
-        const { eventId, ...entry } = JSON.parse(line)
-        if (typeof eventId === 'string') labels.set(eventId, [...(labels.get(eventId) ?? []), entry])
-      } catch {
-        // a torn last line after a crash: skip it
-      }
-    }
-  } catch (error) {
-    if (error.code !== 'ENOENT') throw error
-  }
+  // Routes that need the site's rule settings (lists, rule modes, foreign IP): 404 without them.
+  const rules = (req, res, next) => (ruleSettings ? next() : res.status(404).json({ error: 'NOT_AVAILABLE', message: 'this site has no rule settings' }))
+  const viewer = need('viewer')
+  const analyst = need('analyst')
+  const admin = need('admin')
+  api.use(viewer)
 
   // ---- events ----
 
@@ -101,16 +82,17 @@ export function adminApi({ verifier, store, accounts, dataDir, ruleSettings }) {
       event,
       user: event.userHash !== undefined ? (userName(event.userHash) ?? null) : null,
       device,
-      deviceListed: event.deviceId !== undefined && ruleSettings.lists.device.has(event.deviceId),
+      deviceListed: event.deviceId !== undefined && !!ruleSettings?.lists.device?.has(event.deviceId),
       ipNegative: event.ip !== undefined && (await store.has(negativeIpKey(event.ip))),
-      ipListed: event.ip !== undefined ? (ruleSettings.lists.ip.match(event.ip) ?? null) : null,
-      labels: labels.get(event.id) ?? [],
+      ipListed: event.ip !== undefined ? (ruleSettings?.lists.ip?.match(event.ip) ?? null) : null,
+      labels: await labelHistory(event.id),
       later,
     })
   })
 
-  api.post('/events/:id/label', json, async (req, res) => {
+  api.post('/events/:id/label', analyst, json, async (req, res) => {
     const { label, comment } = isObject(req.body) ? req.body : {}
+    const before = ID.test(req.params.id) ? await store.getEvent(req.params.id) : undefined
     try {
       await verifier.label(req.params.id, label, comment === undefined ? {} : { comment })
     } catch (error) {
@@ -118,14 +100,9 @@ export function adminApi({ verifier, store, accounts, dataDir, ruleSettings }) {
       throw error
     }
     const event = await store.getEvent(req.params.id)
-    if (event?.label) recordLabel(event.id, event.label)
+    await audit(req, 'label', req.params.id, before?.label ?? null, event?.label ?? null)
     res.json(event)
   })
-
-  function recordLabel(eventId, entry) {
-    labels.set(eventId, [...(labels.get(eventId) ?? []), entry])
-    appendFileSync(labelLog, `${JSON.stringify({ eventId, ...entry })}\n`, { mode: 0o600 })
-  }
 
   // ---- devices, users, graph ----
 
@@ -143,7 +120,7 @@ export function adminApi({ verifier, store, accounts, dataDir, ruleSettings }) {
     res.json({
       device,
       users,
-      listed: ruleSettings.lists.device.has(device.id),
+      listed: !!ruleSettings?.lists.device?.has(device.id),
       events,
       ips: await ipsOf(events),
       names: namesOf([...users.map((u) => u.userHash), ...events.map((e) => e.userHash)]),
@@ -181,40 +158,48 @@ export function adminApi({ verifier, store, accounts, dataDir, ruleSettings }) {
   // ---- policy, rules, lists, foreign IP, attack mode ----
 
   api.get('/policy', (req, res) => res.json(verifier.policy))
-  api.put('/policy', json, (req, res) => {
+  api.put('/policy', admin, json, async (req, res) => {
     if (!isObject(req.body)) return bad(res, 'INPUT_INVALID', 'send a JSON object')
+    const before = structuredClone(verifier.policy)
+    let after
     try {
-      res.json(verifier.updatePolicy(req.body))
+      after = verifier.updatePolicy(req.body)
     } catch (error) {
       if (error instanceof KenchiError) return bad(res, error.code, error.message)
       throw error
     }
+    await audit(req, 'policy.update', null, before, structuredClone(after))
+    res.json(after)
   })
 
   api.get('/attack', (req, res) => res.json(verifier.attack))
 
-  api.get('/rules', (req, res) => res.json({ rules: ruleSettings.ruleModes() }))
-  api.put('/rules/:name', json, (req, res) => {
+  api.get('/rules', rules, (req, res) => res.json({ rules: ruleSettings.ruleModes() }))
+  api.put('/rules/:name', admin, rules, json, async (req, res) => {
+    const modeOf = () => ruleSettings.ruleModes().find((r) => r.name === req.params.name)?.mode ?? null
+    const before = modeOf()
     try {
       ruleSettings.setRuleMode(req.params.name, isObject(req.body) ? req.body.mode : undefined)
     } catch (error) {
       if (error instanceof KenchiError) return bad(res, error.code, error.message)
       throw error
     }
+    await audit(req, 'rule.update', req.params.name, before, modeOf())
     res.json({ rules: ruleSettings.ruleModes() })
   })
 
-  const listView = (name) => ({ name, ...LIST_INFO[name], entries: ruleSettings.lists[name].entries() })
+  const listView = (name) => ({ name, ...ruleSettings.listInfo[name], entries: ruleSettings.lists[name].entries() })
   const strings = (v, max) => Array.isArray(v) && v.length <= max && v.every((s) => typeof s === 'string' && s.length <= 256)
   const listOr404 = (req, res) => {
-    if (Object.hasOwn(LIST_INFO, req.params.name)) return ruleSettings.lists[req.params.name]
+    if (Object.hasOwn(ruleSettings.listInfo, req.params.name)) return ruleSettings.lists[req.params.name]
     res.status(404).json({ error: 'LIST_UNKNOWN' })
   }
 
-  api.get('/lists', (req, res) => res.json({ lists: Object.keys(LIST_INFO).map(listView) }))
-  api.put('/lists/:name', json, (req, res) => {
+  api.get('/lists', rules, (req, res) => res.json({ lists: Object.keys(ruleSettings.listInfo).map(listView) }))
+  api.put('/lists/:name', admin, rules, json, async (req, res) => {
     const list = listOr404(req, res)
     if (!list) return
+    const before = list.entries()
     const entries = isObject(req.body) ? req.body.entries : undefined
     if (!strings(entries, 1000)) return bad(res, 'INPUT_INVALID', 'entries: an array of at most 1000 strings of up to 256 characters')
     try {
@@ -223,11 +208,13 @@ export function adminApi({ verifier, store, accounts, dataDir, ruleSettings }) {
       if (error instanceof KenchiError) return bad(res, error.code, error.message)
       throw error
     }
+    await audit(req, 'list.replace', req.params.name, before, list.entries())
     res.json(listView(req.params.name))
   })
-  api.post('/lists/:name', json, (req, res) => {
+  api.post('/lists/:name', admin, rules, json, async (req, res) => {
     const list = listOr404(req, res)
     if (!list) return
+    const before = list.entries()
     const { add = [], remove = [] } = isObject(req.body) ? req.body : {}
     if (!isObject(req.body) || !strings(add, 100) || !strings(remove, 100)) {
       return bad(res, 'INPUT_INVALID', 'send { add?: string[], remove?: string[] }, at most 100 each')
@@ -240,22 +227,27 @@ export function adminApi({ verifier, store, accounts, dataDir, ruleSettings }) {
       if (error instanceof KenchiError) return bad(res, error.code, error.message)
       throw error
     }
+    await audit(req, 'list.update', req.params.name, before, list.entries())
     res.json(listView(req.params.name))
   })
 
-  api.get('/foreign-ip', (req, res) => res.json(ruleSettings.foreignIp()))
-  api.put('/foreign-ip', json, (req, res) => {
+  api.get('/foreign-ip', rules, (req, res) => res.json(ruleSettings.foreignIp()))
+  api.put('/foreign-ip', admin, rules, json, async (req, res) => {
     if (!isObject(req.body)) return bad(res, 'INPUT_INVALID', 'send a JSON object')
     const { policy, homeCountries } = req.body
+    const before = structuredClone(ruleSettings.foreignIp())
+    let after
     try {
-      res.json(ruleSettings.setForeignIp({ ...(policy !== undefined ? { policy } : {}), ...(homeCountries !== undefined ? { homeCountries } : {}) }))
+      after = ruleSettings.setForeignIp({ ...(policy !== undefined ? { policy } : {}), ...(homeCountries !== undefined ? { homeCountries } : {}) })
     } catch (error) {
       if (error instanceof KenchiError) return bad(res, error.code, error.message)
       throw error
     }
+    await audit(req, 'foreign-ip.update', null, before, structuredClone(after))
+    res.json(after)
   })
 
-  api.get('/geo', (req, res) => {
+  api.get('/geo', rules, (req, res) => {
     const ip = req.query.ip
     const found = typeof ip === 'string' && IP.test(ip) ? ruleSettings.country(ip) : undefined
     if (!found) return bad(res, 'INPUT_INVALID', 'ip must be an IPv4 or IPv6 address')
@@ -269,17 +261,13 @@ export function adminApi({ verifier, store, accounts, dataDir, ruleSettings }) {
     if (!IP.test(req.params.ip)) return bad(res, 'INPUT_INVALID', 'not an IP address')
     res.json({ ip: req.params.ip, negative: await store.has(negativeIpKey(req.params.ip)) })
   })
-  api.delete('/negative-ips/:ip', async (req, res) => {
+  api.delete('/negative-ips/:ip', admin, async (req, res) => {
     if (!IP.test(req.params.ip)) return bad(res, 'INPUT_INVALID', 'not an IP address')
+    const before = await store.has(negativeIpKey(req.params.ip))
     await store.deleteKey(negativeIpKey(req.params.ip))
+    await audit(req, 'negative-ip.delete', req.params.ip, { negative: before }, { negative: false })
     res.json({ ip: req.params.ip, negative: false })
   })
 
-  api.use((req, res) => res.status(404).json({ error: 'NOT_FOUND' }))
-  api.use((error, req, res, next) => {
-    if (res.headersSent) return next(error)
-    const status = error?.status && error.status >= 400 && error.status < 500 ? error.status : 500
-    res.status(status).json({ error: status === 500 ? 'INTERNAL_ERROR' : status === 413 ? 'INPUT_TOO_LARGE' : 'INPUT_INVALID' })
-  })
-  return { api, recordLabel }
+  return api
 }

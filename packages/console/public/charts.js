@@ -1,7 +1,7 @@
 // The charts page: decisions over time (stacked), the score distribution and the top
 // reasons, drawn with chart.js (loaded as /admin/assets/vendor/chart.umd.min.js) from
 // GET /admin/api/stats. Canvas sizes come from chart.js through the CSSOM, which the CSP allows.
-import { $, api, card, every, fill, h, showError, watchHeader } from './lib.js'
+import { $, api, card, every, fill, h, link, showError, watchHeader } from './lib.js'
 
 const COLOURS = { allow: '#3c8d5a', challenge: '#d29a2a', deny: '#c2412d' }
 const error = $('#error')
@@ -66,7 +66,7 @@ function draw(stats) {
         scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
         onClick: (_, elements) => {
           const r = stats.reasons[elements[0]?.index]
-          if (r) location.href = `/admin?reason=${encodeURIComponent(r.code)}`
+          if (r) location.href = link(`?reason=${encodeURIComponent(r.code)}`)
         },
       },
     })

@@ -1,7 +1,7 @@
 // Queries the console needs that the Store interface does not have (filters, statistics,
 // the user–device–IP graph), computed from `store.listEvents` and the link tables. Every
 // scan is bounded: at most `MAX_SCAN` recent events are read per request.
-import { reasonLabel } from './reasons.mjs'
+import { reasonLabel } from './reasons.js'
 
 /** Most events one request reads from the store. */
 export const MAX_SCAN = 5000

@@ -1,7 +1,7 @@
 // Draws the user–device–IP graph of GET /admin/api/graph with cytoscape (loaded as
 // /admin/assets/vendor/cytoscape.min.js). Clicking a node opens its page. The container's
 // `data-nodes` and `data-edges` say what was drawn (tests read them).
-import { api } from './lib.js'
+import { api, link } from './lib.js'
 
 const COLOURS = { user: '#2f5d9e', device: '#4f7f4a', fraud: '#b3261e', ip: '#8a6d3b' }
 
@@ -38,9 +38,9 @@ export async function drawGraph(container, centre) {
   })
   cy.on('tap', 'node', (event) => {
     const { kind, key } = event.target.data()
-    if (kind === 'user') location.href = `/admin/users/${encodeURIComponent(key)}`
-    else if (kind === 'device') location.href = `/admin/devices/${encodeURIComponent(key)}`
-    else if (kind === 'ip') location.href = `/admin?ip=${encodeURIComponent(key)}`
+    if (kind === 'user') location.href = link(`/users/${encodeURIComponent(key)}`)
+    else if (kind === 'device') location.href = link(`/devices/${encodeURIComponent(key)}`)
+    else if (kind === 'ip') location.href = link(`?ip=${encodeURIComponent(key)}`)
   })
   container.dataset.nodes = String(cy.nodes().length)
   container.dataset.edges = String(cy.edges().length)

@@ -9,14 +9,31 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the admin JSON API (`path` without the /admin/api/ prefix); rejects with `ApiError`. */
+/** Where the console is mounted (no trailing slash), its CSRF token and the site shown, from the page. */
+export const BASE = document.body.dataset.base ?? ''
+const CSRF = document.body.dataset.csrf ?? ''
+const SITE = document.body.dataset.site ?? ''
+
+/** A console link (`path` under BASE, e.g. `/events/…` or `?ip=…`) that keeps the page's site. */
+export const link = (path) => {
+  const href = `${BASE}${path}` || '/'
+  return SITE ? `${href}${href.includes('?') ? '&' : '?'}site=${encodeURIComponent(SITE)}` : href
+}
+
+/**
+ * Calls the console's JSON API (`path` without the <base>/api/ prefix); rejects with `ApiError`.
+ * Sends the CSRF token on every change, and the page's site.
+ */
 export async function api(path, { method = 'GET', body } = {}) {
   const init = { method, credentials: 'same-origin', headers: {} }
+  if (method !== 'GET' && method !== 'HEAD') init.headers['x-csrf-token'] = CSRF
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json'
     init.body = JSON.stringify(body)
   }
-  const res = await fetch(`/admin/api/${path}`, init)
+  const url = new URL(`${BASE}/api/${path}`, location.href)
+  if (SITE) url.searchParams.set('site', SITE)
+  const res = await fetch(url, init)
   let data
   try {
     data = await res.json()
@@ -117,9 +134,9 @@ export function labelBadge(label) {
 }
 
 export const userLink = (hash, names = {}) =>
-  hash ? h('a', { href: `/admin/users/${encodeURIComponent(hash)}`, title: hash, class: 'user-link' }, names[hash] ?? `user ${short(hash, 8)}`) : h('span', { class: 'muted' }, '–')
-export const deviceLink = (id) => (id ? h('a', { href: `/admin/devices/${encodeURIComponent(id)}`, title: id, class: 'device-link mono' }, short(id, 8)) : h('span', { class: 'muted' }, '–'))
-export const ipLink = (ip) => (ip ? h('a', { href: `/admin?ip=${encodeURIComponent(ip)}`, title: `events from ${ip}`, class: 'mono' }, ip) : h('span', { class: 'muted' }, '–'))
+  hash ? h('a', { href: link(`/users/${encodeURIComponent(hash)}`), title: hash, class: 'user-link' }, names[hash] ?? `user ${short(hash, 8)}`) : h('span', { class: 'muted' }, '–')
+export const deviceLink = (id) => (id ? h('a', { href: link(`/devices/${encodeURIComponent(id)}`), title: id, class: 'device-link mono' }, short(id, 8)) : h('span', { class: 'muted' }, '–'))
+export const ipLink = (ip) => (ip ? h('a', { href: link(`?ip=${encodeURIComponent(ip)}`), title: `events from ${ip}`, class: 'mono' }, ip) : h('span', { class: 'muted' }, '–'))
 
 export function scoreCell(score) {
   const bar = h('span', { class: 'score-bar' }, h('span', {}))
@@ -138,7 +155,7 @@ export function eventRow(e, names = {}) {
   return h(
     'tr',
     { data: { id: e.id, decision: e.decision } },
-    h('td', { class: 'nowrap when' }, h('a', { href: `/admin/events/${encodeURIComponent(e.id)}`, class: 'event-link' }, fmtTime(e.at))),
+    h('td', { class: 'nowrap when' }, h('a', { href: link(`/events/${encodeURIComponent(e.id)}`), class: 'event-link' }, fmtTime(e.at))),
     h('td', { class: 'action' }, e.action),
     h('td', { class: 'decision' }, decisionBadge(e.decision, e.wouldBe)),
     h('td', { class: 'score-cell', 'data-label': 'score' }, scoreCell(e.score)),
@@ -173,7 +190,7 @@ export function showError(node, error) {
     return
   }
   node.hidden = false
-  node.textContent = error instanceof ApiError && error.status === 401 ? 'Not signed in: reload the page and enter the admin password.' : String(error.message ?? error)
+  node.textContent = error instanceof ApiError && error.status === 401 ? 'Not signed in (or the session ended): reload the page to sign in again.' : String(error.message ?? error)
 }
 
 /** The IPs of a device's or user's events, with their negative-list state and a button to lift it. */

@@ -1,5 +1,5 @@
 // The events page: the live list with filters and paging, from GET /admin/api/events.
-import { $, api, every, fillEvents, h, loadReasons, showError, watchHeader } from './lib.js'
+import { $, api, every, link, fillEvents, h, loadReasons, showError, watchHeader } from './lib.js'
 
 const SINCE = { '15m': 15 * 60_000, '1h': 3600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 }
 const FIELDS = ['decision', 'wouldBe', 'action', 'reason', 'label', 'since', 'user', 'device', 'ip']
@@ -61,9 +61,9 @@ function applyFromUrl() {
 
 function updateUrlAndCsv() {
   const params = filters()
-  history.replaceState(null, '', params.size ? `/admin?${params}` : '/admin')
+  history.replaceState(null, '', link(params.size ? `?${params}` : ''))
   const csv = apiQuery()
-  $('#csv').href = `/admin/api/events.csv${csv.size ? `?${csv}` : ''}`
+  $('#csv').href = link(`/api/events.csv${csv.size ? `?${csv}` : ''}`)
 }
 
 form.addEventListener('submit', (event) => {
