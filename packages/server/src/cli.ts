@@ -13,6 +13,7 @@ import { parseToken, TOKEN_ERRORS, type ParsedToken } from '@kenchi/protocol'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
 import { formatFindings, runDoctor } from './doctor.js'
 import { createService, hashApiSecret, loadConfigFile } from './service/index.js'
+import { mountConfiguredConsole } from './service/console.js'
 
 const USAGE = `usage: npx @kenchi/server <command>
   keygen [--id <key id>] [--env]
@@ -153,7 +154,9 @@ async function serve(flags: Flags, io: CliIo): Promise<number> {
   let service
   try {
     service = await createService({ config })
-    await service.listen(port !== undefined ? { port } : {})
+    const consolePath = await mountConfiguredConsole(service, config)
+    const { url } = await service.listen(port !== undefined ? { port } : {})
+    if (consolePath) io.out(`console: ${url}${consolePath}/`)
   } catch (error) {
     io.err(`kenchi-server: cannot start: ${(error as Error).message}`)
     await service?.close()

@@ -55,6 +55,13 @@ export interface ServiceConfig {
   /** How long shutdown waits for pending writes, ms. Default 10000. */
   shutdownTimeoutMs: number
   sites: SiteConfig[]
+  /**
+   * The console (`@kenchi/console`, an optional peer) on this service: `path` where it is
+   * mounted (default `/console`), `sqlite` a file for its users and audit log (default: in
+   * memory, lost at restart). Its first admin comes from `KENCHI_CONSOLE_ADMIN` and
+   * `KENCHI_CONSOLE_ADMIN_PASSWORD_HASH` (docs/console.md). Absent: no console.
+   */
+  console?: { path?: string; sqlite?: string }
 }
 
 /** Resolved, ready-to-use site settings: secrets read, API secrets only as hashes. */
@@ -73,8 +80,9 @@ export interface ResolvedSite {
 
 export type ResolvedStore = { type: 'memory' } | { type: 'sqlite'; path: string } | { type: 'redis'; url: string; prefix: string }
 
-export interface ResolvedConfig extends Omit<ServiceConfig, 'sites' | 'store'> {
+export interface ResolvedConfig extends Omit<ServiceConfig, 'sites' | 'store' | 'console'> {
   sites: ResolvedSite[]
+  console?: { path: string; sqlite?: string }
 }
 
 const resolvedConfigs = new WeakSet<object>()
@@ -168,7 +176,7 @@ function parseStore(value: unknown, path: string, env: NodeJS.ProcessEnv, readFi
  */
 export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): ResolvedConfig {
   if (!isObject(raw)) return fail('(root)', 'must be a JSON object')
-  only(raw, '', ['$schema', 'listen', 'store', 'bodyLimit', 'trustProxy', 'logLevel', 'shutdownTimeoutMs', 'sites'])
+  only(raw, '', ['$schema', 'listen', 'store', 'bodyLimit', 'trustProxy', 'logLevel', 'shutdownTimeoutMs', 'sites', 'console'])
   const listen = { host: '127.0.0.1', port: 8787 }
   if (raw.listen !== undefined) {
     if (!isObject(raw.listen)) fail('listen', 'must be an object {"host", "port"}')
@@ -293,7 +301,16 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       store: resolvedStore,
     })
   })
-  const resolved: ResolvedConfig = { listen, bodyLimit: bodyLimit as number, trustProxy: trustProxy as boolean, logLevel: logLevel as ResolvedConfig['logLevel'], shutdownTimeoutMs: shutdownTimeoutMs as number, sites }
+  const consoleConfig = resolveConsole(raw.console)
+  const resolved: ResolvedConfig = {
+    listen,
+    bodyLimit: bodyLimit as number,
+    trustProxy: trustProxy as boolean,
+    logLevel: logLevel as ResolvedConfig['logLevel'],
+    shutdownTimeoutMs: shutdownTimeoutMs as number,
+    sites,
+    ...(consoleConfig ? { console: consoleConfig } : {}),
+  }
   resolvedConfigs.add(resolved)
   return resolved
 }
@@ -313,4 +330,18 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`)
   }
   return resolveConfig(raw, env)
+}
+
+/** Paths of the service's own routes, which the console may not take. */
+const RESERVED_PATHS = ['/s', '/v1', '/healthz', '/readyz', '/metrics']
+
+function resolveConsole(raw: unknown): ResolvedConfig['console'] {
+  if (raw === undefined) return undefined
+  if (!isObject(raw)) return fail('console', 'must be an object { path?, sqlite? }')
+  only(raw, 'console', ['path', 'sqlite'])
+  const path = raw.path ?? '/console'
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~-]{1,64}$/.test(path)) fail('console.path', 'must be one path segment like /console')
+  if (RESERVED_PATHS.includes(path as string)) fail('console.path', `is one of the service's own paths (${RESERVED_PATHS.join(', ')})`)
+  if (raw.sqlite !== undefined && (typeof raw.sqlite !== 'string' || raw.sqlite.length === 0)) fail('console.sqlite', 'must be a file path')
+  return { path: path as string, ...(raw.sqlite !== undefined ? { sqlite: raw.sqlite as string } : {}) }
 }

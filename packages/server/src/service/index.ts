@@ -63,6 +63,11 @@ export interface Service {
   listen(override?: { port?: number; host?: string }): Promise<{ url: string; port: number; server: Server }>
   /** The running sites by id. */
   readonly sites: ReadonlyMap<string, ServiceSite>
+  /**
+   * Mounts a Node handler under a path prefix after start (as `mounts` does at creation),
+   * e.g. a console made from `sites`. A later mount of the same prefix replaces it.
+   */
+  mount(prefix: string, handler: NodeHandler): void
   /** The metrics registry (`GET /metrics` renders it). */
   readonly metrics: ServiceMetrics
   /**
@@ -167,7 +172,14 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   let closing = false
   let inFlight = 0
   let drained: (() => void) | undefined
-  const mounts = Object.entries(options.mounts ?? {}).map(([prefix, handler]) => [prefix.replace(/\/+$/, ''), handler] as const)
+  const mounts: Array<readonly [string, NodeHandler]> = Object.entries(options.mounts ?? {}).map(([prefix, handler]) => [prefix.replace(/\/+$/, ''), handler] as const)
+  const mount = (prefix: string, handler: NodeHandler) => {
+    const clean = prefix.replace(/\/+$/, '')
+    if (!/^\/[^?#]*$/.test(clean)) throw new KenchiError('CONFIG_SERVICE', `mount: ${prefix} is not a path like /console`)
+    const at = mounts.findIndex(([p]) => p === clean)
+    if (at >= 0) mounts.splice(at, 1)
+    mounts.push([clean, handler] as const)
+  }
 
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body)
@@ -463,6 +475,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   return {
     handler,
     sites,
+    mount,
     metrics,
     async listen(override = {}) {
       server = createServer(handler)
