@@ -58,7 +58,8 @@ export default [
       chunkFileNames: 'chunks/[name]-[hash].js',
       banner: (chunk) => (chunk.name === 'bin' ? '#!/usr/bin/env node' : ''),
     },
-    // better-sqlite3 and ioredis: the stores' optional peer dependencies, loaded by import() only when used.
+    // better-sqlite3 and ioredis: the stores' optional peer dependencies, loaded by import() only when used;
+    // prom-client and pino likewise, by the verification service only.
     external: [
       ...nodeExternals,
       /^@kenchi\//,
@@ -70,6 +71,8 @@ export default [
       'better-sqlite3',
       'ioredis',
       '@simplewebauthn/server',
+      'prom-client',
+      'pino',
     ],
     plugins: [ts('server')],
   },

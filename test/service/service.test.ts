@@ -11,7 +11,7 @@ import { createService, type Service } from '../../packages/server/src/service/i
 import { resolveConfig } from '../../packages/server/src/service/config.js'
 import { createLogger } from '../../packages/server/src/service/logging.js'
 import type { CodeMessage } from '../../packages/server/src/stepup/sender.js'
-import { clientDir, OTHER_ORIGIN, openapi, post, responseSchema, SECRETS, SHOP_ORIGIN, tokenFrom, twoSiteConfig, validate } from './support.js'
+import { clientDir, OTHER_ORIGIN, openapi, parseMetrics, post, responseSchema, sample, SECRETS, SHOP_ORIGIN, tokenFrom, twoSiteConfig, validate } from './support.js'
 
 describe('configuration', () => {
   const base = () => twoSiteConfig() as any
@@ -75,7 +75,7 @@ describe('the service over HTTP', () => {
     service = await createService({
       config: twoSiteConfig(),
       clientDir,
-      logger: createLogger('debug', (line) => logLines.push(line)),
+      logger: await createLogger('debug', (line) => logLines.push(line)),
       stepUpSenders: { shop: { channel: 'email', send: async (m) => void codes.push(m) } },
       mounts: { '/console': (_req, res) => void res.end('console here') },
     })
@@ -238,18 +238,60 @@ describe('the service over HTTP', () => {
   it('reports health, readiness and metrics, mounts handlers, and logs no personal data', async () => {
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' })
     expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready', sites: { shop: true, other: true } })
-    const metrics = await (await fetch(`${url}/metrics`)).text()
-    expect(metrics).toMatch(/kenchi_verdicts_total\{decision="allow",site="shop"\} \d+/)
-    expect(metrics).toMatch(/kenchi_verdict_reasons_total\{decision="deny",reason="TOKEN_REPLAYED",site="other"\} 1/)
-    expect(metrics).toMatch(/kenchi_request_duration_seconds_bucket\{route="\/v1\/verify",le="0.01"\} \d+/)
-    expect(metrics).toContain('kenchi_attack_mode{site="shop"} 0')
-    expect(metrics).toContain('kenchi_write_queue_depth{site="shop"} 0')
-    expect(metrics).toMatch(/kenchi_api_errors_total\{code="unauthorized",route="\/v1\/verify"\} \d+/)
+    const scrape = await fetch(`${url}/metrics`)
+    expect(scrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    const text = await scrape.text()
+    expect(text).toContain('# TYPE kenchi_request_duration_seconds histogram')
+    const metrics = parseMetrics(text)
+    const at = (name: string, labels: Record<string, string>) => sample(metrics, name, labels)
+    // the tests above: two allowed and two challenged logins on shop, one foreign token denied
+    // on shop, and on other one verdict allowed and its replay denied
+    expect(at('kenchi_verdicts_total', { decision: 'allow', site: 'shop' })).toBe(2)
+    expect(at('kenchi_verdicts_total', { decision: 'challenge', site: 'shop' })).toBe(2)
+    expect(at('kenchi_verdicts_total', { decision: 'deny', site: 'shop' })).toBe(1)
+    expect(at('kenchi_verdict_reasons_total', { decision: 'deny', reason: 'TOKEN_REPLAYED', site: 'other' })).toBe(1)
+    expect(at('kenchi_verdict_reasons_total', { decision: 'deny', reason: 'CHALLENGE_FORGED', site: 'shop' })).toBe(1)
+    const verifies = at('kenchi_request_duration_seconds_count', { route: '/v1/verify' })!
+    expect(verifies).toBeGreaterThan(10)
+    expect(at('kenchi_request_duration_seconds_bucket', { route: '/v1/verify', le: '+Inf' })).toBe(verifies)
+    expect(at('kenchi_request_duration_seconds_bucket', { route: '/v1/verify', le: '2.5' })).toBeLessThanOrEqual(verifies)
+    expect(at('kenchi_request_duration_seconds_sum', { route: '/v1/verify' })).toBeGreaterThan(0)
+    expect(await service.metrics.latencyOf('/v1/verify')).toMatchObject({ count: verifies })
+    expect(at('kenchi_attack_mode', { site: 'shop' })).toBe(0)
+    expect(at('kenchi_write_queue_depth', { site: 'shop' })).toBe(0)
+    expect(at('kenchi_store_errors_total', { site: 'shop' }) ?? 0).toBe(0)
+    expect(at('kenchi_api_errors_total', { code: 'unauthorized', route: '/v1/verify' })).toBeGreaterThanOrEqual(3)
+    expect(at('kenchi_http_requests_total', { route: '/healthz', status: '200' })).toBeGreaterThanOrEqual(1)
+    // the service's own registry: no process or default metrics of prom-client's global one
+    expect(metrics.every((s) => s.name.startsWith('kenchi_'))).toBe(true)
     expect(await (await fetch(`${url}/console/users`)).text()).toBe('console here')
     const logs = logLines.join('')
     expect(logs).toContain('"msg":"verdict"')
     for (const secret of ['hanako@example.jp', 'challenge@kenchi.test', '203.0.113.9', SECRETS.shop, 'v1.']) expect(logs).not.toContain(secret)
-    for (const line of logLines) expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) })
+    for (const line of logLines) expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String), name: 'kenchi-service' })
+    const verdictLine = logLines.map((l) => JSON.parse(l)).find((l) => l.msg === 'verdict' && l.site === 'shop')
+    expect(verdictLine).toMatchObject({ level: 30, secretId: expect.any(String), action: 'login', eventId: expect.any(String), decision: expect.any(String), reasons: expect.any(Array) })
+    expect(logLines.some((l) => JSON.parse(l).msg === 'request' && JSON.parse(l).level === 20)).toBe(true)
+  })
+})
+
+describe('the pino logger', () => {
+  it('honours the level, writes JSON lines, and censors personal-data fields if a line ever carried one', async () => {
+    const lines: string[] = []
+    const log = await createLogger('warn', (line) => void lines.push(line))
+    log.info('not written')
+    log.debug('not written either')
+    log.warn('alert', { site: 'shop', ip: '203.0.113.9', context: { loginId: 'hanako@example.jp', action: 'login' }, token: 'v1.abc' })
+    log.error('request failed', { route: '/v1/verify', err: 'boom' })
+    expect(lines).toHaveLength(2)
+    const [warn, error] = lines.map((l) => JSON.parse(l))
+    expect(warn).toMatchObject({ level: 40, msg: 'alert', site: 'shop', ip: '[redacted]', token: '[redacted]', context: { loginId: '[redacted]', action: 'login' }, name: 'kenchi-service', pid: process.pid })
+    expect(error).toMatchObject({ level: 50, msg: 'request failed', route: '/v1/verify', err: 'boom' })
+    for (const secret of ['203.0.113.9', 'hanako@example.jp', 'v1.abc']) expect(lines.join('')).not.toContain(secret)
+    const silent: string[] = []
+    const quiet = await createLogger('silent', (line) => void silent.push(line))
+    quiet.error('never')
+    expect(silent).toEqual([])
   })
 })
 

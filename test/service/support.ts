@@ -106,3 +106,30 @@ export function responseSchema(path: string, method: string, status: number): { 
   const content = response.content?.['application/json']
   return { documented: true, ...(content ? { schema: content.schema } : {}) }
 }
+
+/** One sample of the Prometheus text format: `name{labels} value`. */
+export interface Sample {
+  name: string
+  labels: Record<string, string>
+  value: number
+}
+
+/** Parses `GET /metrics` text into samples (comments skipped), whatever order the labels are printed in. */
+export function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = []
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
+    if (!m) throw new Error(`not a Prometheus sample line: ${line}`)
+    const labels: Record<string, string> = {}
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!.replace(/\\n/g, '\n').replace(/\\(.)/g, '$1')
+    samples.push({ name: m[1]!, labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) })
+  }
+  return samples
+}
+
+/** The value of the one sample named `name` whose labels are exactly `labels`, or undefined. */
+export function sample(samples: Sample[], name: string, labels: Record<string, string>): number | undefined {
+  const want = JSON.stringify(Object.entries(labels).sort())
+  return samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want)?.value
+}

@@ -17,12 +17,13 @@ import type { Store } from '../stores/types.js'
 import { createVerifier, OUTCOMES, type Verifier } from '../verifier.js'
 import { ApiAuth, bearer, type Caller } from './auth.js'
 import { isResolvedConfig, resolveConfig, type ResolvedSite } from './config.js'
-import { createLogger, type Logger } from './logging.js'
-import { ServiceMetrics } from './metrics.js'
+import { createLogger, silentLogger, type Logger } from './logging.js'
+import { createServiceMetrics, type ServiceMetrics } from './metrics.js'
 
 export { resolveConfig, loadConfigFile, hashApiSecret } from './config.js'
 export type { ServiceConfig, SiteConfig, SecretRef, StoreConfig, ResolvedConfig, ResolvedSite } from './config.js'
 export type { Logger, LogLevel } from './logging.js'
+export type { ServiceMetrics, MetricCounter, MetricHistogram } from './metrics.js'
 
 /** A Node request handler, e.g. a console mounted under `/console`. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
@@ -32,7 +33,10 @@ export interface ServiceOptions {
   config: unknown
   /** Environment for `{ "env": "NAME" }` secrets. Default `process.env`. */
   env?: NodeJS.ProcessEnv
-  /** Where logs go. Default: JSON lines on standard output at the configured `logLevel`; `false` is silent. */
+  /**
+   * Where logs go. Default: pino (optional peer dependency) writing JSON lines to standard
+   * output at the configured `logLevel`; `false` is silent. Given or `false`, pino is not loaded.
+   */
   logger?: Logger | false
   /**
    * Extra Node handlers by path prefix, e.g. `{ '/console': consoleHandler }`: a request whose
@@ -68,7 +72,7 @@ export interface Service {
    * e.g. a console made from `sites`. A later mount of the same prefix replaces it.
    */
   mount(prefix: string, handler: NodeHandler): void
-  /** The metrics registry (`GET /metrics` renders it). */
+  /** The metrics (`GET /metrics` renders them), kept in a prom-client registry of the service's own. */
   readonly metrics: ServiceMetrics
   /**
    * Graceful shutdown: stops accepting requests, waits for those in flight, flushes every
@@ -124,8 +128,17 @@ async function openStore(site: ResolvedSite): Promise<Store> {
  */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const config = isResolvedConfig(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env)
-  const log = options.logger === false ? createLogger('silent') : (options.logger ?? createLogger(config.logLevel))
-  const metrics = new ServiceMetrics()
+  // prom-client and pino (optional peers) are loaded here, before any store opens; pino only when no logger is given.
+  const [loadedMetrics, loadedLog] = await Promise.allSettled([createServiceMetrics(), options.logger === false ? silentLogger : (options.logger ?? createLogger(config.logLevel))])
+  if (loadedMetrics.status === 'rejected' || loadedLog.status === 'rejected') {
+    const missing = (r: PromiseSettledResult<unknown>) => r.status === 'rejected' && r.reason instanceof KenchiError && r.reason.code === 'CONFIG_SERVICE'
+    if (missing(loadedMetrics) && missing(loadedLog)) {
+      throw new KenchiError('CONFIG_SERVICE', 'the verification service needs the optional peer dependencies prom-client (metrics) and pino (logs): npm install prom-client pino')
+    }
+    throw (loadedMetrics.status === 'rejected' ? loadedMetrics : (loadedLog as PromiseRejectedResult)).reason
+  }
+  const metrics = loadedMetrics.value
+  const log = loadedLog.value
   const auth = new ApiAuth(config.sites)
   const sites = new Map<string, ServiceSite & { challenge: ResolvedOptions; origins: Set<string> }>()
   const assets = options.clientDir === false ? undefined : new ClientAssets(options.clientDir)
@@ -159,9 +172,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     throw error
   }
 
-  metrics.gauge('kenchi_attack_mode', '1 while attack mode is on, by site.', () => [...sites.values()].map((s) => [{ site: s.id }, s.verifier.attack.active ? 1 : 0]))
+  metrics.gauge('kenchi_attack_mode', '1 while attack mode is on, by site.', ['site'], () => [...sites.values()].map((s) => [{ site: s.id }, s.verifier.attack.active ? 1 : 0]))
   const pendingWrites = new Map<string, number>()
-  metrics.gauge('kenchi_write_queue_depth', 'Writes waiting in the write-behind queue for the store (read at scrape time), by site.', () => [...sites.values()].map((s) => [{ site: s.id }, pendingWrites.get(s.id) ?? 0]))
+  metrics.gauge('kenchi_write_queue_depth', 'Writes waiting in the write-behind queue for the store (read at scrape time), by site.', ['site'], () => [...sites.values()].map((s) => [{ site: s.id }, pendingWrites.get(s.id) ?? 0]))
 
   // Attack mode also steps down while no requests come (verify() re-reads the counts on each request).
   const attackTimer = setInterval(() => {
@@ -439,8 +452,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
             if (left !== undefined) pendingWrites.set(s.id, left)
           }),
         )
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' })
-        res.end(metrics.render())
+        const text = await metrics.render()
+        res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' })
+        res.end(text)
         return
       }
       if (closing) throw new ApiError(503, 'shutting_down', 'the service is shutting down')
