@@ -250,12 +250,16 @@ describe('POST /v1/stepup/passkey/options and /check, with Chromium', () => {
     expect((await post(url, '/v1/stepup/passkey/options', { eventId: foreign.eventId, loginId: CHALLENGE, credentials: [] }, SECRETS.shop)).body).toEqual({ ok: false, code: 'STEP_UP_EVENT_UNKNOWN' })
     expect((await post(url, '/v1/stepup/passkey/options', { eventId: foreign.eventId, loginId: CHALLENGE, credentials: [] }, SECRETS.other)).body.error).toBe('stepup_not_configured')
 
-    const plain = await createService({ config: twoSiteConfig(), clientDir: false, logger: false, stepUpSenders: { shop: { channel: 'email', send: async () => {} } } })
+    // a site with stepUp but neither passkey nor smtp: no passkeys, no e-mail codes, authenticator codes work
+    const plain = await createService({ config: twoSiteConfig(), clientDir: false, logger: false })
     try {
       const base = (await plain.listen({ port: 0 })).url
       const res = await post(base, '/v1/stepup/passkey/options', { eventId, loginId: CHALLENGE, credentials: [] }, SECRETS.shop)
       expect(res.status).toBe(404)
       expect(res.body.error).toBe('passkey_not_configured')
+      expect((await post(base, '/v1/stepup/start', { eventId, loginId: CHALLENGE, to: 'a@example.jp' }, SECRETS.shop)).body).toMatchObject({ error: 'stepup_not_configured', message: expect.stringMatching(/smtp/) })
+      const { body: verdict } = await post(base, '/v1/verify', { token: await tokenFrom(base, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: CHALLENGE } }, SECRETS.shop)
+      expect((await post(base, '/v1/stepup/totp', { eventId: verdict.eventId, loginId: CHALLENGE, code: '123456', totpSecret: null }, SECRETS.shop)).body).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 })
     } finally {
       await plain.close()
     }

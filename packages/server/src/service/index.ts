@@ -51,7 +51,7 @@ export interface ServiceSite {
   id: string
   verifier: Verifier
   store: Store
-  /** Present when the site has `stepUp` configured (and a sender). */
+  /** Present when the site has `stepUp` configured (`start`/`check` need a sender: `smtp` or `stepUpSenders`). */
   stepUp?: StepUp
   /** Present when the site has `confirm` configured (and a sender). */
   confirmations?: Confirmations
@@ -120,6 +120,14 @@ async function openStore(site: ResolvedSite): Promise<Store> {
   return memoryStore()
 }
 
+/** The sender of a site without one: never called, since `/v1/stepup/start` refuses first. */
+const noSender: CodeSender = {
+  channel: 'none',
+  send: async () => {
+    throw new KenchiError('CONFIG_STEP_UP', 'this site has no sender for e-mail codes')
+  },
+}
+
 /**
  * Creates the service: validates the configuration (throws `KenchiError` `CONFIG_SERVICE`
  * naming the field), opens each site's store and verifier. Call `listen()` to serve.
@@ -129,7 +137,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const log = options.logger === false ? createLogger('silent') : (options.logger ?? createLogger(config.logLevel))
   const metrics = new ServiceMetrics()
   const auth = new ApiAuth(config.sites)
-  const sites = new Map<string, ServiceSite & { challenge: ResolvedOptions; origins: Set<string> }>()
+  const sites = new Map<string, ServiceSite & { challenge: ResolvedOptions; origins: Set<string>; emailCodes: boolean }>()
   const assets = options.clientDir === false ? undefined : new ClientAssets(options.clientDir)
   try {
     for (const site of config.sites) {
@@ -144,12 +152,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         onAlert: (alert) => log.warn('alert', { site: site.id, kind: alert.kind, code: alert.code }),
       })
       const sender = options.stepUpSenders?.[site.id] ?? (site.stepUp?.smtp ? emailSender({ transport: site.stepUp.smtp, from: site.stepUp.from! }) : undefined)
+      // Without a sender (no smtp, no stepUpSenders entry) e-mail codes are off, but authenticator-app codes and passkeys, which send nothing, work.
       const stepUp =
-        site.stepUp && sender
+        site.stepUp
           ? createStepUp({
               verifier,
               secret: site.stepUp.secret,
-              sender,
+              sender: sender ?? noSender,
               ...(site.stepUp.passkey ? { passkey: { rpId: site.stepUp.passkey.rpId, origins: site.stepUp.passkey.origins } } : {}),
             })
           : undefined
@@ -159,7 +168,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           ? createConfirmations({ store, secret: site.confirm.secret, sender: confirmSender, linkUrl: site.confirm.linkUrl, ...(site.confirm.purposes ? { purposes: site.confirm.purposes } : {}) })
           : undefined
       const challenge = resolveOptions({ serveClient: false, logger: (message, detail) => log.info('challenge refused', { site: site.id, code: detail.code }) })
-      sites.set(site.id, { id: site.id, verifier, store, ...(stepUp ? { stepUp } : {}), ...(confirmations ? { confirmations } : {}), challenge, origins: new Set(site.origins) })
+      sites.set(site.id, { id: site.id, verifier, store, ...(stepUp ? { stepUp } : {}), emailCodes: sender !== undefined, ...(confirmations ? { confirmations } : {}), challenge, origins: new Set(site.origins) })
     }
   } catch (error) {
     for (const s of sites.values()) {
@@ -373,6 +382,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     }
     if (route === '/v1/stepup/start' || route === '/v1/stepup/check') {
       if (!site.stepUp) throw new ApiError(404, 'stepup_not_configured', 'this site has no stepUp configured')
+      if (!site.emailCodes) throw new ApiError(404, 'stepup_not_configured', 'this site has no stepUp.smtp (or sender) for e-mail codes')
       const eventId = str(body.eventId, 'eventId', true, 64)!
       const who = identity(body)
       const ip = str(body.ip, 'ip', false, 64)
