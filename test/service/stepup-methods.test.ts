@@ -119,6 +119,8 @@ describe('POST /v1/stepup/totp', () => {
     expect(b).toEqual(a)
     // and without the field at all
     expect((await totp({ eventId: unknown, loginId: CHALLENGE, code })).body).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 3 })
+    // a right code checked against another account's secret is just as wrong
+    expect((await totp({ eventId: known, loginId: CHALLENGE, code, totpSecret: base32(randomBytes(20)) })).body).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 3 })
   })
 
   it("refuses another site's event, the wrong account, a wrong API secret and malformed input", async () => {
