@@ -72,8 +72,10 @@ describe('the service over HTTP', () => {
   const logLines: string[] = []
 
   beforeAll(async () => {
+    const config = twoSiteConfig() as any
+    config.sites[0].stepUp.passkey = { rpId: 'shop.example', rpName: 'Shop' }
     service = await createService({
-      config: twoSiteConfig(),
+      config,
       clientDir,
       logger: await createLogger('debug', (line) => logLines.push(line)),
       stepUpSenders: { shop: { channel: 'email', send: async (m) => void codes.push(m) } },
@@ -171,6 +173,9 @@ describe('the service over HTTP', () => {
       'post /v1/confirm/link': () => fetch(`${url}/v1/confirm/link`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ token: 'not-a-link-token' }) }),
       'post /v1/confirm/code': () => fetch(`${url}/v1/confirm/code`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ purpose: 'registration', ref: 'reg-openapi', code: '1' }) }),
       'post /v1/stepup/check': () => fetch(`${url}/v1/stepup/check`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', code: '12' }) }),
+      'post /v1/stepup/totp': () => fetch(`${url}/v1/stepup/totp`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', code: '123456', totpSecret: null }) }),
+      'post /v1/stepup/passkey/options': () => fetch(`${url}/v1/stepup/passkey/options`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', credentials: [{ id: 'AAAAAAAAAAAAAAAAAAAAAA', transports: ['internal'] }] }) }),
+      'post /v1/stepup/passkey/check': () => fetch(`${url}/v1/stepup/passkey/check`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', response: { id: 'x', response: {} }, credential: null }) }),
     }
     const documented = Object.entries(openapi.paths).flatMap(([path, item]: [string, any]) => Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m} ${path}`))
     expect(Object.keys(calls).sort()).toEqual(documented.sort())
@@ -193,7 +198,7 @@ describe('the service over HTTP', () => {
   it('refuses hostile input on every /v1 endpoint with a clear code, storing nothing', async () => {
     const store = service.sites.get('shop')!.store
     const before = (await store.listEvents({ limit: 1000 })).length
-    const endpoints = ['/v1/verify', '/v1/outcome', '/v1/label', '/v1/stepup/start', '/v1/stepup/check', '/v1/confirm/send', '/v1/confirm/link', '/v1/confirm/code']
+    const endpoints = ['/v1/verify', '/v1/outcome', '/v1/label', '/v1/stepup/start', '/v1/stepup/check', '/v1/stepup/totp', '/v1/stepup/passkey/options', '/v1/stepup/passkey/check', '/v1/confirm/send', '/v1/confirm/link', '/v1/confirm/code']
     const good: Record<string, unknown> = { token: 'x', context: { action: 'login' }, eventId: 'e', outcome: 'login_failed', label: 'fraud', loginId: 'a', to: 'a@b.example', code: '123456', purpose: 'registration', ref: 'r' }
     for (const path of endpoints) {
       expect((await post(url, path, '{"context": {', SECRETS.shop)).body.error, path).toBe('invalid_json')
@@ -357,13 +362,15 @@ describe('stores per site', () => {
 
 describe('random hostile bodies', () => {
   it('never get a 5xx or crash the service', async () => {
-    const service = await createService({ config: twoSiteConfig(), clientDir: false, logger: false })
+    const config = twoSiteConfig() as any
+    config.sites[0].stepUp.passkey = { rpId: 'shop.example' }
+    const service = await createService({ config, clientDir: false, logger: false, stepUpSenders: { shop: { channel: 'email', send: async () => {} } } })
     try {
       const { url } = await service.listen({ port: 0 })
       let seed = 42
       const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
       const values = [null, true, 0, -1, 1e308, '', 'x'.repeat(600), '\u0000', '__proto__', [], {}, [[[]]], { a: { b: {} } }, 'login', 'allow@kenchi.test']
-      const fields = ['token', 'context', 'eventId', 'outcome', 'label', 'comment', 'loginId', 'userId', 'to', 'code', 'purpose', 'ref', 'secret', 'constructor', '__proto__']
+      const fields = ['token', 'context', 'eventId', 'outcome', 'label', 'comment', 'loginId', 'userId', 'to', 'code', 'purpose', 'ref', 'secret', 'constructor', '__proto__', 'totpSecret', 'credentials', 'response', 'credential']
       const ctxFields = ['action', 'ip', 'userAgent', 'origin', 'headers', 'userId', 'loginId', 'email', 'fields']
       const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!
       const paths = Object.keys(openapi.paths).filter((p) => p.startsWith('/v1/'))

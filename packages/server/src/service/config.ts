@@ -30,8 +30,16 @@ export interface SiteConfig {
   policy?: Record<string, unknown>
   /** Test mode (docs/testing.md); refused when NODE_ENV is production. */
   testMode?: boolean | Record<string, unknown>
-  /** Step-up by e-mail code: `{ secret, smtp, from }`; without it the step-up endpoints answer 404 `stepup_not_configured`. */
-  stepUp?: { secret: SecretRef; smtp?: SecretRef; from?: string }
+  /**
+   * Step-up: `{ secret, smtp, from, passkey }`; without it the step-up endpoints answer 404
+   * `stepup_not_configured`. `smtp`/`from` send e-mail codes; authenticator-app (TOTP) codes
+   * need nothing more. `passkey: { rpId, rpName }` enables `/v1/stepup/passkey/*` (WebAuthn,
+   * optional peer `@simplewebauthn/server`): `rpId` is the shop's domain, which every
+   * passkey origin must be or end in; the page origins are the site's `origins`; `rpName` is
+   * the name shown at registration (kept for the shop's own registration ceremony; a step-up
+   * does not show it).
+   */
+  stepUp?: { secret: SecretRef; smtp?: SecretRef; from?: string; passkey?: { rpId: string; rpName?: string } }
   /**
    * Confirmation links and codes (double opt-in, guest checkout): `{ secret, linkUrl, purposes, smtp, from }`;
    * `smtp`/`from` default to `stepUp`'s. Without it `/v1/confirm/*` answer 404 `confirm_not_configured`.
@@ -73,7 +81,7 @@ export interface ResolvedSite {
   apiSecretHashes: Array<{ id: string; sha256: string }>
   policy?: Record<string, unknown>
   testMode?: boolean | Record<string, unknown>
-  stepUp?: { secret: string; smtp?: string; from?: string }
+  stepUp?: { secret: string; smtp?: string; from?: string; passkey?: { rpId: string; rpName?: string; origins: string[] } }
   confirm?: { secret: string; linkUrl: string; purposes?: string[]; smtp?: string; from?: string }
   store: ResolvedStore
 }
@@ -250,16 +258,34 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
     if (s.testMode !== undefined && typeof s.testMode !== 'boolean' && !isObject(s.testMode)) fail(`${p}.testMode`, 'must be true, false or test-mode options')
     let stepUp: ResolvedSite['stepUp']
     if (s.stepUp !== undefined) {
-      if (!isObject(s.stepUp)) fail(`${p}.stepUp`, 'must be an object {"secret", "smtp", "from"}')
+      if (!isObject(s.stepUp)) fail(`${p}.stepUp`, 'must be an object {"secret", "smtp", "from", "passkey"}')
       const su = s.stepUp as Record<string, unknown>
-      only(su, `${p}.stepUp`, ['secret', 'smtp', 'from'])
+      only(su, `${p}.stepUp`, ['secret', 'smtp', 'from', 'passkey'])
       const secret = resolveSecret(su.secret, `${p}.stepUp.secret`, env, readFile)
       if (Buffer.byteLength(secret) < 32) fail(`${p}.stepUp.secret`, 'must be at least 32 bytes')
       const smtp = su.smtp === undefined ? undefined : resolveSecret(su.smtp, `${p}.stepUp.smtp`, env, readFile)
       if (smtp !== undefined && !/^smtps?:\/\//.test(smtp)) fail(`${p}.stepUp.smtp`, 'must be an smtp:// or smtps:// URL')
       if (su.from !== undefined && (typeof su.from !== 'string' || su.from === '')) fail(`${p}.stepUp.from`, 'must be a sender address')
       if (smtp !== undefined && su.from === undefined) fail(`${p}.stepUp.from`, 'is required with smtp')
-      stepUp = { secret, ...(smtp !== undefined ? { smtp } : {}), ...(su.from !== undefined ? { from: su.from as string } : {}) }
+      let passkey: NonNullable<ResolvedSite['stepUp']>['passkey']
+      if (su.passkey !== undefined) {
+        const pp = `${p}.stepUp.passkey`
+        if (!isObject(su.passkey)) fail(pp, 'must be an object {"rpId", "rpName"}')
+        const pk = su.passkey as Record<string, unknown>
+        only(pk, pp, ['rpId', 'rpName'])
+        const rpId = pk.rpId
+        if (typeof rpId !== 'string' || !/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rpId)) {
+          fail(`${pp}.rpId`, 'must be a lower-case domain name without scheme or port, e.g. shop.example')
+        }
+        const origins = (s.origins as string[]).filter((o) => {
+          const host = new URL(o).hostname
+          return host === rpId || host.endsWith(`.${rpId as string}`)
+        })
+        if (origins.length === 0) fail(`${pp}.rpId`, `must be the host (or a parent domain) of one of ${p}.origins`)
+        if (pk.rpName !== undefined && (typeof pk.rpName !== 'string' || pk.rpName === '' || pk.rpName.length > 64)) fail(`${pp}.rpName`, 'must be a non-empty string of at most 64 characters')
+        passkey = { rpId: rpId as string, ...(pk.rpName !== undefined ? { rpName: pk.rpName as string } : {}), origins }
+      }
+      stepUp = { secret, ...(smtp !== undefined ? { smtp } : {}), ...(su.from !== undefined ? { from: su.from as string } : {}), ...(passkey ? { passkey } : {}) }
     }
     let confirm: ResolvedSite['confirm']
     if (s.confirm !== undefined) {

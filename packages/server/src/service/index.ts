@@ -1,14 +1,15 @@
 // The standalone verification service: `createService(config)` (and `kenchi-server serve`).
 // One HTTP server for several sites, each with its own keys, origins, policy, store and API
 // secrets: the public challenge endpoint and client files for the browser, and the
-// server-to-server JSON API (`/v1/verify`, `/v1/outcome`, `/v1/label`, `/v1/stepup/*`) for
+// server-to-server JSON API (`/v1/verify`, `/v1/outcome`, `/v1/label`, `/v1/stepup/*` — e-mail
+// codes, authenticator-app codes and passkeys — and `/v1/confirm/*`) for
 // shop back ends in any language. See docs/service.md and docs/openapi.json.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { challengeResponse, ClientAssets, resolveOptions, type PlainResponse, type ResolvedOptions } from '../adapters/core.js'
 import { KenchiError } from '../errors.js'
 import { emailSender, type CodeSender } from '../stepup/sender.js'
-import { createStepUp, type StepUp } from '../stepup/stepup.js'
+import { createStepUp, type StepUp, type StepUpFailure } from '../stepup/stepup.js'
 import { createConfirmations, type Confirmations } from '../stepup/confirm.js'
 import { memoryStore } from '../stores/memory.js'
 import { redisStore } from '../stores/redis.js'
@@ -54,7 +55,7 @@ export interface ServiceSite {
   id: string
   verifier: Verifier
   store: Store
-  /** Present when the site has `stepUp` configured (and a sender). */
+  /** Present when the site has `stepUp` configured (`start`/`check` need a sender: `smtp` or `stepUpSenders`). */
   stepUp?: StepUp
   /** Present when the site has `confirm` configured (and a sender). */
   confirmations?: Confirmations
@@ -94,6 +95,7 @@ export const SERVICE_ERROR_CODES = [
   'event_unknown',
   'duplicate_report',
   'stepup_not_configured',
+  'passkey_not_configured',
   'confirm_not_configured',
   'store_unavailable',
   'origin_not_allowed',
@@ -122,6 +124,14 @@ async function openStore(site: ResolvedSite): Promise<Store> {
   return memoryStore()
 }
 
+/** The sender of a site without one: never called, since `/v1/stepup/start` refuses first. */
+const noSender: CodeSender = {
+  channel: 'none',
+  send: async () => {
+    throw new KenchiError('CONFIG_STEP_UP', 'this site has no sender for e-mail codes')
+  },
+}
+
 /**
  * Creates the service: validates the configuration (throws `KenchiError` `CONFIG_SERVICE`
  * naming the field), opens each site's store and verifier. Call `listen()` to serve.
@@ -140,7 +150,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const metrics = loadedMetrics.value
   const log = loadedLog.value
   const auth = new ApiAuth(config.sites)
-  const sites = new Map<string, ServiceSite & { challenge: ResolvedOptions; origins: Set<string> }>()
+  const sites = new Map<string, ServiceSite & { challenge: ResolvedOptions; origins: Set<string>; emailCodes: boolean }>()
   const assets = options.clientDir === false ? undefined : new ClientAssets(options.clientDir)
   try {
     for (const site of config.sites) {
@@ -155,14 +165,23 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         onAlert: (alert) => log.warn('alert', { site: site.id, kind: alert.kind, code: alert.code }),
       })
       const sender = options.stepUpSenders?.[site.id] ?? (site.stepUp?.smtp ? emailSender({ transport: site.stepUp.smtp, from: site.stepUp.from! }) : undefined)
-      const stepUp = site.stepUp && sender ? createStepUp({ verifier, secret: site.stepUp.secret, sender }) : undefined
+      // Without a sender (no smtp, no stepUpSenders entry) e-mail codes are off, but authenticator-app codes and passkeys, which send nothing, work.
+      const stepUp =
+        site.stepUp
+          ? createStepUp({
+              verifier,
+              secret: site.stepUp.secret,
+              sender: sender ?? noSender,
+              ...(site.stepUp.passkey ? { passkey: { rpId: site.stepUp.passkey.rpId, origins: site.stepUp.passkey.origins } } : {}),
+            })
+          : undefined
       const confirmSender = options.stepUpSenders?.[site.id] ?? (site.confirm?.smtp ? emailSender({ transport: site.confirm.smtp, from: site.confirm.from! }) : undefined)
       const confirmations =
         site.confirm && confirmSender
           ? createConfirmations({ store, secret: site.confirm.secret, sender: confirmSender, linkUrl: site.confirm.linkUrl, ...(site.confirm.purposes ? { purposes: site.confirm.purposes } : {}) })
           : undefined
       const challenge = resolveOptions({ serveClient: false, logger: (message, detail) => log.info('challenge refused', { site: site.id, code: detail.code }) })
-      sites.set(site.id, { id: site.id, verifier, store, ...(stepUp ? { stepUp } : {}), ...(confirmations ? { confirmations } : {}), challenge, origins: new Set(site.origins) })
+      sites.set(site.id, { id: site.id, verifier, store, ...(stepUp ? { stepUp } : {}), emailCodes: sender !== undefined, ...(confirmations ? { confirmations } : {}), challenge, origins: new Set(site.origins) })
     }
   } catch (error) {
     for (const s of sites.values()) {
@@ -284,6 +303,42 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     return ctx as unknown as Parameters<Verifier['verify']>[1]
   }
 
+  /** `credentials` of `/v1/stepup/passkey/options`: the account's passkey ids (base64url) and transports; `[]` for an unknown account. */
+  function passkeyList(value: unknown): Array<{ id: string; transports?: string[] }> {
+    if (!Array.isArray(value) || value.length > 100) throw new ApiError(400, 'invalid_request', 'credentials: must be an array of at most 100 { "id", "transports" } ([] for an unknown account)')
+    return value.map((c, i) => {
+      if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new ApiError(400, 'invalid_request', `credentials[${i}]: must be an object { "id", "transports" }`)
+      const o = c as Record<string, unknown>
+      for (const k of Object.keys(o)) if (k !== 'id' && k !== 'transports') throw new ApiError(400, 'invalid_request', `credentials[${i}].${k}: unknown field`)
+      const id = str(o.id, `credentials[${i}].id`, true, 1024)!
+      if (!/^[\w-]+$/.test(id)) throw new ApiError(400, 'invalid_request', `credentials[${i}].id: must be base64url`)
+      if (o.transports === undefined) return { id }
+      if (!Array.isArray(o.transports) || o.transports.length > 8 || o.transports.some((t) => typeof t !== 'string' || t.length > 32)) {
+        throw new ApiError(400, 'invalid_request', `credentials[${i}].transports: must be an array of at most 8 short strings`)
+      }
+      return { id, transports: o.transports as string[] }
+    })
+  }
+
+  /** `credential` of `/v1/stepup/passkey/check`: the stored passkey `{ id, publicKey (base64url), counter }`, or null for an unknown account. */
+  function storedPasskey(value: unknown): { id: string; publicKey: Uint8Array; counter: number; transports?: string[] } | undefined {
+    if (value === undefined || value === null) return undefined
+    if (typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'invalid_request', 'credential: must be an object { "id", "publicKey", "counter" } or null')
+    const c = value as Record<string, unknown>
+    for (const k of Object.keys(c)) if (!['id', 'publicKey', 'counter', 'transports'].includes(k)) throw new ApiError(400, 'invalid_request', `credential.${k}: unknown field`)
+    const id = str(c.id, 'credential.id', true, 1024)!
+    if (!/^[\w-]+$/.test(id)) throw new ApiError(400, 'invalid_request', 'credential.id: must be base64url')
+    const publicKey = str(c.publicKey, 'credential.publicKey', true, 2048)!
+    if (!/^[\w-]+$/.test(publicKey)) throw new ApiError(400, 'invalid_request', 'credential.publicKey: must be the stored public key, base64url')
+    if (typeof c.counter !== 'number' || !Number.isInteger(c.counter) || c.counter < 0 || c.counter > 0xffffffff) throw new ApiError(400, 'invalid_request', 'credential.counter: must be an integer from 0 to 4294967295')
+    let transports: string[] | undefined
+    if (c.transports !== undefined) {
+      if (!Array.isArray(c.transports) || c.transports.length > 8 || c.transports.some((t) => typeof t !== 'string' || t.length > 32)) throw new ApiError(400, 'invalid_request', 'credential.transports: must be an array of at most 8 short strings')
+      transports = c.transports as string[]
+    }
+    return { id, publicKey: new Uint8Array(Buffer.from(publicKey, 'base64url')), counter: c.counter, ...(transports ? { transports } : {}) }
+  }
+
   function reportError(error: unknown): never {
     const code = error instanceof KenchiError ? error.code : undefined
     if (code === 'EVENT_UNKNOWN') throw new ApiError(404, 'event_unknown', 'no event with this id for this site')
@@ -340,6 +395,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     }
     if (route === '/v1/stepup/start' || route === '/v1/stepup/check') {
       if (!site.stepUp) throw new ApiError(404, 'stepup_not_configured', 'this site has no stepUp configured')
+      if (!site.emailCodes) throw new ApiError(404, 'stepup_not_configured', 'this site has no stepUp.smtp (or sender) for e-mail codes')
       const eventId = str(body.eventId, 'eventId', true, 64)!
       const who = identity(body)
       const ip = str(body.ip, 'ip', false, 64)
@@ -348,6 +404,42 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           ? await site.stepUp.start({ ...who, eventId, to: str(body.to, 'to', true, 320), ...(ip ? { ip } : {}) })
           : await site.stepUp.check({ ...who, eventId, code: str(body.code, 'code', true, 16)!, ...(ip ? { ip } : {}), ...(typeof body.deviceId === 'string' ? { deviceId: str(body.deviceId, 'deviceId', false, 64)! } : {}) })
       log.info(route === '/v1/stepup/start' ? 'step-up started' : 'step-up checked', { site: site.id, eventId, ok: result.ok, ...(result.ok ? {} : { code: result.code }) })
+      send(res, 200, result)
+      return site.id
+    }
+    if (route === '/v1/stepup/totp' || route === '/v1/stepup/passkey/options' || route === '/v1/stepup/passkey/check') {
+      if (!site.stepUp) throw new ApiError(404, 'stepup_not_configured', 'this site has no stepUp configured')
+      const allowed = ['secret', 'eventId', 'loginId', 'userId', 'ip', 'deviceId', ...(route === '/v1/stepup/totp' ? ['code', 'totpSecret'] : route === '/v1/stepup/passkey/options' ? ['credentials'] : ['response', 'credential'])]
+      for (const k of Object.keys(body)) if (!allowed.includes(k)) throw new ApiError(400, 'invalid_request', `${k}: unknown field`)
+      const eventId = str(body.eventId, 'eventId', true, 64)!
+      const who = identity(body)
+      const ip = str(body.ip, 'ip', false, 64)
+      const deviceId = str(body.deviceId, 'deviceId', false, 64)
+      const extra = { ...(ip ? { ip } : {}), ...(deviceId ? { deviceId } : {}) }
+      let result: { ok: true } | StepUpFailure
+      try {
+        if (route === '/v1/stepup/totp') {
+          // The shop's stored secret for the account; absent or null for an unknown account (or none enrolled): the answer is a wrong code's.
+          const totpSecret = str(body.totpSecret, 'totpSecret', false, 128)
+          if (totpSecret !== undefined && !/^[A-Za-z2-7=\s]{16,128}$/.test(totpSecret)) throw new ApiError(400, 'invalid_request', 'totpSecret: must be the base32 secret (at least 16 characters)')
+          result = await site.stepUp.checkTotp({ ...who, eventId, code: str(body.code, 'code', true, 16)!, secret: totpSecret, ...extra })
+        } else if (route === '/v1/stepup/passkey/options') {
+          const credentials = passkeyList(body.credentials)
+          result = await site.stepUp.passkeyOptions({ ...who, eventId, credentials, ...(ip ? { ip } : {}) })
+        } else {
+          if (typeof body.response !== 'object' || body.response === null || Array.isArray(body.response)) {
+            throw new ApiError(400, 'invalid_request', 'response: must be the object from credential.toJSON() in the browser')
+          }
+          result = await site.stepUp.checkPasskey({ ...who, eventId, response: body.response, credential: storedPasskey(body.credential), ...extra })
+        }
+      } catch (error) {
+        if (error instanceof ApiError) throw error
+        const code = error instanceof KenchiError ? error.code : undefined
+        if (code === 'CONFIG_STEP_UP') throw new ApiError(404, 'passkey_not_configured', (error as Error).message)
+        if (code === 'STORE_UNAVAILABLE') throw new ApiError(503, 'store_unavailable', 'the store is unavailable')
+        throw error
+      }
+      log.info('step-up checked', { site: site.id, eventId, route, ok: result.ok, ...(result.ok ? {} : { code: result.code }) })
       send(res, 200, result)
       return site.id
     }
