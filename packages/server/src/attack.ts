@@ -1,4 +1,5 @@
 import { KenchiError } from './errors.js'
+import { outcomeCounterKey } from './effects.js'
 import type { Alert } from './notify/notifier.js'
 import type { Store } from './stores/types.js'
 import type { Reason } from './verdict.js'
@@ -115,7 +116,7 @@ export class AttackMonitor {
       if (this.#state.active) this.#switch(false, now, { reason: 'disabled' })
       return
     }
-    const failed = await this.store.countHits('login-failed:site', p.windowMs, now)
+    const failed = await this.store.countHits(outcomeCounterKey('login-failed', 'site'), p.windowMs, now)
     // The distinct-user count is the one the latest login attempt saw; with no attempt in
     // the window there are no users in it.
     const users = p.distinctUsers > 0 && now - this.#usersObservedAt < p.windowMs ? this.#state.distinctUsers : 0

@@ -1,4 +1,4 @@
-import { FAILURE_RETENTION_MS } from '../effects.js'
+import { FAILURE_RETENTION_MS, outcomeCounterKey } from '../effects.js'
 import { KenchiError } from '../errors.js'
 import type { ReasonCode } from '../reasons.js'
 import type { Reason } from '../verdict.js'
@@ -166,11 +166,11 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
             count = await countRequest(limit.actions, limit.by, by, limit.windowMs)
             detail = { counted: `${limit.actions.join('/')} per ${limit.by}` }
           } else {
-            count = await store.countHits(`${limit.failure}:${limit.by}:${by}`, limit.windowMs, now)
+            count = await store.countHits(outcomeCounterKey(limit.failure, limit.by, by), limit.windowMs, now)
             detail = { counted: `${limit.failure} per ${limit.by}` }
             if (limit.minRate !== undefined && count >= limit.max) {
               const success = limit.failure === 'login-failed' ? 'login-succeeded' : 'order-accepted'
-              const successes = await store.countHits(`${success}:${limit.by}:${by}`, limit.windowMs, now)
+              const successes = await store.countHits(outcomeCounterKey(success, limit.by, by), limit.windowMs, now)
               const rate = count / (count + successes)
               detail.rate = Math.round(rate * 100) / 100
               if (rate < limit.minRate) return undefined
