@@ -86,7 +86,7 @@ describe('postgres store', () => {
     const url = await pg.createDatabase('timeout')
     const store = await postgresStore({ connectionString: url, queryTimeout: 300 })
     const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store, policy: { onStoreError: 'deny' } })
-    const token = tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
+    const token = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
     // Another session holds an exclusive lock on the flags table: the nonce write waits for it.
     const locker = pg.psql('BEGIN; LOCK TABLE kenchi_flags IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;', 'timeout')
     await new Promise((resolve) => setTimeout(resolve, 400))
@@ -103,7 +103,7 @@ describe('postgres store', () => {
     await locker
     // Once the lock is gone the same store answers again.
     expect(await store.setIfAbsent('nonce:x', 60_000)).toBe(true)
-    const fresh = tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
+    const fresh = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
     expect((await verifier.verify(fresh, { action: 'login' })).decision).toBe('allow')
     await store.close()
     await pg.dropDatabase('timeout')
