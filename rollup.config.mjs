@@ -58,7 +58,7 @@ export default [
       chunkFileNames: 'chunks/[name]-[hash].js',
       banner: (chunk) => (chunk.name === 'bin' ? '#!/usr/bin/env node' : ''),
     },
-    // better-sqlite3 and ioredis: the stores' optional peer dependencies, loaded by import() only when used;
+    // better-sqlite3, ioredis and pg: the stores' optional peer dependencies, loaded by import() only when used;
     // prom-client and pino likewise, by the verification service only.
     external: [
       ...nodeExternals,
@@ -70,6 +70,7 @@ export default [
       /^disposable-email-domains-js(\/|$)/,
       'better-sqlite3',
       'ioredis',
+      'pg',
       '@simplewebauthn/server',
       'prom-client',
       'pino',

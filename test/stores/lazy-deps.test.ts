@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 const root = new URL('../..', import.meta.url)
 
 const HOOKS = `export async function resolve(specifier, context, next) {
-  if (specifier === 'better-sqlite3' || specifier === 'ioredis' || specifier === '@simplewebauthn/server') {
+  if (specifier === 'better-sqlite3' || specifier === 'ioredis' || specifier === 'pg' || specifier === '@simplewebauthn/server') {
     const error = new Error('Cannot find package ' + specifier + ' (hidden by the test)')
     error.code = 'ERR_MODULE_NOT_FOUND'
     throw error
@@ -32,18 +32,19 @@ describe('store drivers', () => {
       const m = await import('@kenchi/server')
       const verifier = await m.createVerifier({ keys: [{ id: 'k', secret: 'x'.repeat(32) }], origins: ['https://a.example'], hashSecret: 'y'.repeat(32) })
       const errors = []
-      for (const make of [() => m.sqliteStore({ path: ':memory:' }), () => m.redisStore({ url: 'redis://127.0.0.1:1' })]) {
+      for (const make of [() => m.sqliteStore({ path: ':memory:' }), () => m.redisStore({ url: 'redis://127.0.0.1:1' }), () => m.postgresStore({ connectionString: 'postgres://127.0.0.1:1/x' })]) {
         errors.push(await make().then(() => 'resolved', (e) => e.code + ' ' + e.message))
       }
       const stepUp = m.createStepUp({ verifier, secret: 'z'.repeat(32), sender: { channel: 'email', send: async () => {} }, passkey: { rpId: 'a.example', origins: ['https://a.example'] } })
       errors.push(await stepUp.passkeyOptions({ eventId: 'e', userId: 'u', credentials: [{ id: 'c' }] }).then(() => 'resolved', (e) => e.code + ' ' + e.message))
       console.log(JSON.stringify({ exports: Object.keys(m).sort(), verifier: typeof verifier.verify, errors }))`)
     expect(result).toMatchObject({
-      exports: expect.arrayContaining(['createVerifier', 'memoryStore', 'sqliteStore', 'redisStore']),
+      exports: expect.arrayContaining(['createVerifier', 'memoryStore', 'sqliteStore', 'redisStore', 'postgresStore']),
       verifier: 'function',
       errors: [
         expect.stringMatching(/^CONFIG_STORE sqliteStore needs the better-sqlite3 package/),
         expect.stringMatching(/^CONFIG_STORE redisStore needs the ioredis package/),
+        expect.stringMatching(/^CONFIG_STORE postgresStore needs the pg package/),
         expect.stringMatching(/^CONFIG_STEP_UP passkeys need the optional dependency @simplewebauthn\/server/),
       ],
     })
