@@ -83,6 +83,16 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     throw new KenchiError('CONFIG_STORE', `postgresStore needs the pg package (npm install pg): ${String(error)}`)
   }
 
+  const connection = { connectionString: options.connectionString, application_name: 'kenchi', ...(options.poolOptions as Pg.PoolConfig | undefined) }
+  // The migration runs once at startup on its own connection, with startup-sized timeouts
+  // (it may wait for another process's migration), not the per-call ones.
+  try {
+    await migrate(new pg.Client({ ...connection, connectionTimeoutMillis: Math.max(timeout, 10_000), query_timeout: 60_000, statement_timeout: 60_000 }), prefix)
+  } catch (error) {
+    if (error instanceof KenchiError) throw error
+    throw new KenchiError('CONFIG_STORE', `postgresStore: cannot open the database: ${String(error)}`, { cause: error })
+  }
+
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: maxConnections,
@@ -97,13 +107,6 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   pool.on('error', () => {})
 
   const t = (name: string) => `${prefix}${name}`
-  try {
-    await migrate(pool, prefix)
-  } catch (error) {
-    await pool.end().catch(() => {})
-    if (error instanceof KenchiError) throw error
-    throw new KenchiError('CONFIG_STORE', `postgresStore: cannot open the database: ${String(error)}`, { cause: error })
-  }
 
   let closed = false
   /** One statement, bounded by `queryTimeout` (the pool's own timeouts bound it too; this one also covers a stuck connect). */
@@ -328,8 +331,9 @@ function deviceFrom(row: DeviceRow): DeviceRecord {
  * Creates or upgrades the schema in one transaction under an advisory lock, step by step
  * from the version found in `<prefix>schema`. Refuses a database with a newer version.
  */
-async function migrate(pool: Pg.Pool, p: string): Promise<void> {
-  const client = await pool.connect()
+async function migrate(client: Pg.Client, p: string): Promise<void> {
+  client.on('error', () => {})
+  await client.connect()
   try {
     await client.query('BEGIN')
     await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${p}schema`])
@@ -353,7 +357,7 @@ async function migrate(pool: Pg.Pool, p: string): Promise<void> {
     await client.query('ROLLBACK').catch(() => {})
     throw error
   } finally {
-    client.release()
+    await client.end().catch(() => {})
   }
 }
 
