@@ -59,3 +59,5 @@ export type { Shape, TypingTiming, Approach, FormTiming, TimingFeatures, Modalit
 export { deviceHashes, fnv1a64, COARSE_GROUPS, FINGERPRINT_GROUPS } from './device-hash.js'
 export { peekChallenge } from './peek.js'
 export type { ChallengePeek } from './peek.js'
+export { uaOs, UA_OS_PLATFORM, UA_OS_HINT_PLATFORM } from './ua-os.js'
+export type { UaOs } from './ua-os.js'

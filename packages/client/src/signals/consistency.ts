@@ -1,36 +1,8 @@
+import { UA_OS_HINT_PLATFORM as HINT_PLATFORM, UA_OS_PLATFORM as PLATFORM, uaOs } from '@kenchi/protocol'
 import { glInfo } from './gl.js'
 import type { Signal } from './types.js'
 
-type OS = 'windows' | 'mac' | 'ios' | 'android' | 'cros' | 'linux' | 'other'
-
-export function uaOs(ua: string): OS {
-  if (/Windows/.test(ua)) return 'windows'
-  if (/iPhone|iPad|iPod/.test(ua)) return 'ios'
-  if (/Android/.test(ua)) return 'android'
-  if (/CrOS/.test(ua)) return 'cros'
-  if (/Mac OS X|Macintosh/.test(ua)) return 'mac'
-  if (/Linux|X11/.test(ua)) return 'linux'
-  return 'other'
-}
-
-const PLATFORM: Record<OS, RegExp> = {
-  windows: /^Win/,
-  mac: /^Mac/,
-  ios: /^(iPhone|iPad|iPod|MacIntel)/,
-  android: /^(Linux|Android|null$)/,
-  cros: /^(Linux|CrOS)/,
-  linux: /^(Linux|X11|FreeBSD|OpenBSD)/,
-  other: /./,
-}
-const HINT_PLATFORM: Record<OS, RegExp> = {
-  windows: /^Windows$/,
-  mac: /^macOS$/,
-  ios: /^iOS$/,
-  android: /^Android$/,
-  cros: /^Chrome OS$/,
-  linux: /^Linux$/,
-  other: /./,
-}
+export { uaOs }
 
 interface UAData {
   brands?: Array<{ brand: string; version: string }>

@@ -6,43 +6,10 @@
 // every genuine device of that class shows (docs/rules.md says why a real phone, tablet,
 // in-app browser, Firefox or WebKit does not trip it); a desktop browser told to pretend to
 // be a phone (device emulation, a user-agent switcher) contradicts several at once.
-import type { Json, SignalResult } from '@kenchi/protocol'
+import { UA_OS_HINT_PLATFORM as HINT_PLATFORM, UA_OS_PLATFORM as PLATFORM, uaOs, type Json, type SignalResult, type UaOs } from '@kenchi/protocol'
 import { signalValue } from './types.js'
 
-/** The device class a user agent claims. */
-export type UaOs = 'windows' | 'mac' | 'ios' | 'android' | 'cros' | 'linux' | 'other'
-
-/** The operating system a user-agent string names (same order of tests as the client's). */
-export function uaOs(ua: string): UaOs {
-  if (/Windows/.test(ua)) return 'windows'
-  if (/iPhone|iPad|iPod/.test(ua)) return 'ios'
-  if (/Android/.test(ua)) return 'android'
-  if (/CrOS/.test(ua)) return 'cros'
-  if (/Mac OS X|Macintosh/.test(ua)) return 'mac'
-  if (/Linux|X11/.test(ua)) return 'linux'
-  return 'other'
-}
-
-/** `navigator.platform` values each claimed OS shows (an iPad or iPhone asking for desktop sites says Mac in both). */
-const PLATFORM: Record<UaOs, RegExp> = {
-  windows: /^Win/,
-  mac: /^Mac/,
-  ios: /^(iPhone|iPad|iPod|MacIntel)/,
-  android: /^(Linux|Android|null$)/,
-  cros: /^(Linux|CrOS)/,
-  linux: /^(Linux|X11|FreeBSD|OpenBSD)/,
-  other: /./,
-}
-/** `navigator.userAgentData.platform` per claimed OS. */
-const HINT_PLATFORM: Record<UaOs, RegExp> = {
-  windows: /^Windows$/,
-  mac: /^macOS$/,
-  ios: /^iOS$/,
-  android: /^Android$/,
-  cros: /^Chrome OS$/,
-  linux: /^Linux$/,
-  other: /./,
-}
+export { uaOs, type UaOs }
 
 /**
  * WebGL renderers only desktop computers (or software rasterisers) have: no phone or tablet
