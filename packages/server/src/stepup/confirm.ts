@@ -1,8 +1,9 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
-import { KenchiError } from '../errors.js'
-import { deliverInBackground, optionChecks } from './options.js'
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { deliverInBackground, optionChecks, settle } from './options.js'
 import { secretBytes } from '../keys.js'
+import { confirmKeys as keys } from '../store-keys/stepup.js'
 import type { Store } from '../stores/types.js'
+import { attemptCounter, newCode, storeGuard, typedCode } from './attempt.js'
 import type { CodeSender } from './sender.js'
 
 /** Stable codes of a confirmation that did not go through. */
@@ -127,21 +128,14 @@ export function createConfirmations(options: ConfirmationsOptions): Confirmation
   const pending = new Set<Promise<void>>()
   /** State outlives the links so a late or repeated click still reads `CONFIRM_USED`. */
   const span = ttl * 2
+  const attempts = attemptCounter(store, maxAttempts, span)
 
   const mac = (...parts: string[]) => createHmac('sha256', key).update(parts.join('\n'), 'utf8').digest()
   const failure = (code: ConfirmErrorCode, extra: Partial<ConfirmFailure> = {}): ConfirmFailure => ({ ok: false, code, ...extra })
   const id = (purpose: string, ref: string) => mac('ref', purpose, ref).toString('base64url')
   const codeKey = (purpose: string, ref: string, gen: number, code: string) =>
-    `cf:c:${id(purpose, ref)}:${gen}:${mac('code', purpose, ref, String(gen), code).toString('base64url')}`
-
-  async function guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call()
-    } catch (error) {
-      if (error instanceof KenchiError) throw error
-      throw new KenchiError('STORE_UNAVAILABLE', `confirmations: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-    }
-  }
+    keys.code(id(purpose, ref), gen, mac('code', purpose, ref, String(gen), code).toString('base64url'))
+  const guard = <T>(call: () => Promise<T>): Promise<T> => storeGuard('confirmations', call)
 
   function sign(purpose: string, ref: string, exp: number): string {
     const body = Buffer.from(JSON.stringify({ p: purpose, r: ref, x: exp }), 'utf8').toString('base64url')
@@ -165,7 +159,7 @@ export function createConfirmations(options: ConfirmationsOptions): Confirmation
   }
 
   async function finish(purpose: string, ref: string): Promise<Confirmed | ConfirmFailure> {
-    if (!(await store.setIfAbsent(`cf:done:${id(purpose, ref)}`, span))) return failure('CONFIRM_USED')
+    if (!(await store.setIfAbsent(keys.done(id(purpose, ref)), span))) return failure('CONFIRM_USED')
     return { ok: true, purpose, ref }
   }
 
@@ -177,16 +171,16 @@ export function createConfirmations(options: ConfirmationsOptions): Confirmation
       return guard(async () => {
         const at = now()
         const rid = id(purpose, ref)
-        if (await store.has(`cf:done:${rid}`)) return failure('CONFIRM_USED')
-        let over = (await store.hit(`cf:rl:t:${mac('to', to.trim().toLowerCase()).toString('base64url')}`, windowMs, at)) > perAddress
-        if (ip !== undefined && (await store.hit(`cf:rl:i:${ip}`, windowMs, at)) > perIp) over = true
+        if (await store.has(keys.done(rid))) return failure('CONFIRM_USED')
+        let over = (await store.hit(keys.rateAddress(mac('to', to.trim().toLowerCase()).toString('base64url')), windowMs, at)) > perAddress
+        if (ip !== undefined && (await store.hit(keys.rateIp(ip), windowMs, at)) > perIp) over = true
         if (over) return failure('CONFIRM_RATE_LIMITED', { retryAfterMs: windowMs })
-        if (!(await store.setIfAbsent(`cf:cool:${rid}`, Math.max(1, cooldown)))) return failure('CONFIRM_COOLDOWN', { retryAfterMs: cooldown })
-        const gen = await store.hit(`cf:gen:${rid}`, span, at)
-        const code = String(randomInt(0, 10 ** digits)).padStart(digits, '0')
+        if (!(await store.setIfAbsent(keys.cooldown(rid), Math.max(1, cooldown)))) return failure('CONFIRM_COOLDOWN', { retryAfterMs: cooldown })
+        const gen = await store.hit(keys.generations(rid), span, at)
+        const code = newCode(digits)
         const expiresAt = at + ttl
         await store.setFlag(codeKey(purpose, ref, gen, code), span)
-        await store.setFlag(`cf:live:${rid}:${gen}`, ttl)
+        await store.setFlag(keys.live(rid, gen), ttl)
         const link = new URL(linkUrl)
         link.searchParams.set('token', sign(purpose, ref, expiresAt))
         deliverInBackground(pending, sender.send({ to, code, purpose, link: link.toString(), expiresAt }), onDeliveryError)
@@ -199,7 +193,7 @@ export function createConfirmations(options: ConfirmationsOptions): Confirmation
       if (!payload || !purposes.has(payload.p) || !REF.test(payload.r)) return failure('CONFIRM_INVALID')
       if (expected.purpose !== undefined && expected.purpose !== payload.p) return failure('CONFIRM_PURPOSE')
       return guard(async () => {
-        if (await store.has(`cf:done:${id(payload.p, payload.r)}`)) return failure('CONFIRM_USED')
+        if (await store.has(keys.done(id(payload.p, payload.r)))) return failure('CONFIRM_USED')
         if (now() > payload.x) return failure('CONFIRM_EXPIRED')
         return finish(payload.p, payload.r)
       })
@@ -207,30 +201,28 @@ export function createConfirmations(options: ConfirmationsOptions): Confirmation
 
     async confirmCode(request) {
       const { purpose, ref } = request ?? ({} as typeof request)
-      const code = typeof request?.code === 'string' ? request.code.replace(/[\s-]/g, '') : ''
+      const code = typedCode(request?.code, digits)
       if (typeof purpose !== 'string' || !purposes.has(purpose) || typeof ref !== 'string' || !REF.test(ref)) return failure('CONFIRM_INPUT_INVALID')
-      if (!new RegExp(`^\\d{${digits}}$`).test(code)) return failure('CONFIRM_INPUT_INVALID')
+      if (code === undefined) return failure('CONFIRM_INPUT_INVALID')
       return guard(async () => {
         const at = now()
         const rid = id(purpose, ref)
-        if (await store.has(`cf:done:${rid}`)) return failure('CONFIRM_USED')
-        const gen = await store.countHits(`cf:gen:${rid}`, span, at)
+        if (await store.has(keys.done(rid))) return failure('CONFIRM_USED')
+        const gen = await store.countHits(keys.generations(rid), span, at)
         if (gen === 0) return failure('CONFIRM_NOT_SENT')
-        if ((await store.countHits(`cf:try:${rid}`, span, at)) >= maxAttempts) return failure('CONFIRM_TOO_MANY_ATTEMPTS')
-        if (!(await store.has(`cf:live:${rid}:${gen}`))) return failure('CONFIRM_EXPIRED')
-        const attempts = await store.hit(`cf:try:${rid}`, span, at)
-        if (attempts > maxAttempts) return failure('CONFIRM_TOO_MANY_ATTEMPTS')
-        if (!(await store.has(codeKey(purpose, ref, gen, code)))) return failure('CONFIRM_WRONG_CODE', { attemptsLeft: maxAttempts - attempts })
+        if (await attempts.exhausted(keys.attempts(rid), at)) return failure('CONFIRM_TOO_MANY_ATTEMPTS')
+        if (!(await store.has(keys.live(rid, gen)))) return failure('CONFIRM_EXPIRED')
+        const left = await attempts.count(keys.attempts(rid), at)
+        if (left === undefined) return failure('CONFIRM_TOO_MANY_ATTEMPTS')
+        if (!(await store.has(codeKey(purpose, ref, gen, code)))) return failure('CONFIRM_WRONG_CODE', { attemptsLeft: left })
         return finish(purpose, ref)
       })
     },
 
     isConfirmed(purpose, ref) {
-      return guard(() => store.has(`cf:done:${id(purpose, ref)}`))
+      return guard(() => store.has(keys.done(id(purpose, ref))))
     },
 
-    async flush() {
-      while (pending.size > 0) await Promise.all([...pending])
-    },
+    flush: () => settle(pending),
   }
 }

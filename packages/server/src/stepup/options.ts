@@ -30,3 +30,8 @@ export function deliverInBackground(pending: Set<Promise<unknown>>, send: Promis
     .finally(() => pending.delete(delivery))
   pending.add(delivery)
 }
+
+/** Resolves when the deliveries in `pending` (started so far, and any they start) have settled: `flush()`. */
+export async function settle(pending: Set<Promise<unknown>>): Promise<void> {
+  while (pending.size > 0) await Promise.all([...pending])
+}

@@ -1,9 +1,11 @@
-import { createHmac, randomBytes, randomInt } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { KenchiError } from '../errors.js'
-import { deliverInBackground, optionChecks } from './options.js'
+import { deliverInBackground, optionChecks, settle } from './options.js'
 import { secretBytes } from '../keys.js'
+import { stepUpKeys as keys, type StepUpKey } from '../store-keys/stepup.js'
 import type { EventRecord, Store } from '../stores/types.js'
 import type { Verifier } from '../verifier.js'
+import { attemptCounter, newCode, storeGuard, typedCode, type Result } from './attempt.js'
 import type { CodeSender } from './sender.js'
 import { base32Decode, verifyTotp, type TotpOptions } from './totp.js'
 
@@ -152,6 +154,54 @@ export interface StepUp {
 
 const EVENT_ID = /^[\w-]{1,64}$/
 
+type Step<T> = Result<T, StepUpFailure>
+
+/** How a credential check judged the credential, once its attempt was counted. */
+type Verified<T> =
+  | {
+      ok: true
+      /** Added to the `{ ok: true }` answer (the passkey's `newCounter`). */
+      value: T
+      /** A single-use mark set (`setIfAbsent`) before the step-up is marked done; taken already reads `STEP_UP_USED`. */
+      claim?: { key: StepUpKey; ttlMs: number }
+      /** Keys deleted once the step-up is done (the code, its freshness, the passkey challenge). */
+      spent: readonly StepUpKey[]
+    }
+  | {
+      ok: false
+      code: 'STEP_UP_WRONG_CODE' | 'STEP_UP_PASSKEY_INVALID' | 'STEP_UP_EXPIRED'
+      /** Whether the answer tells `attemptsLeft`. */
+      countdown: boolean
+    }
+
+/**
+ * One kind of credential in the step-up attempt flow: a mailed code, a TOTP code, a passkey
+ * assertion. The flow ({@link createStepUp}'s `attempt`) does everything around it in one
+ * order for all kinds: load the event, check the bindings, refuse a step-up already done (or
+ * not started, `needsStart`), count the rate limits, `prepare`, count the attempt, `verify`,
+ * lock after the last allowed attempt, mark done, report `challenge_passed`.
+ */
+interface CredentialCheck<P, T> {
+  /** `STEP_UP_NOT_STARTED` unless `start()` or `passkeyOptions()` ran for the event. */
+  readonly needsStart: boolean
+  /** Runs after the rate limits, before the attempt is counted: a refusal here costs no attempt. Its value goes to `verify`. */
+  readonly prepare?: (event: EventRecord, at: number) => Promise<Step<P>>
+  /** Runs after the attempt is counted: whether the credential is right. */
+  readonly verify: (event: EventRecord, at: number, prepared: P) => Promise<Verified<T>>
+}
+
+/** What `admit` checks before a step-up request does anything (see `attempt`, `start`, `passkeyOptions`). */
+interface Admission {
+  /** The step-up may only begin within `eventMaxAgeMs` of the verdict (`start`, `passkeyOptions`). */
+  fresh?: boolean
+  /** A binding of the request to the event (device, address): `false` reads `STEP_UP_MISMATCH`. */
+  binds?: (event: EventRecord) => boolean
+  /** `STEP_UP_NOT_STARTED` unless the step-up was started. */
+  needsStart?: boolean
+  /** The request sends a code to `to` (`start`): counted per address too, on a throwaway key when `undefined`. */
+  sends?: { to: string | undefined }
+}
+
 /** Creates step-up by one-time code. Throws `KenchiError` `CONFIG_STEP_UP` for bad options. */
 export function createStepUp(options: StepUpOptions): StepUp {
   const { fail, int } = optionChecks('CONFIG_STEP_UP', 'createStepUp')
@@ -178,6 +228,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
   const now = options.now ?? Date.now
   const onDeliveryError = options.onDeliveryError ?? (() => {})
   const store: Store = verifier.store
+  const attempts = attemptCounter(store, maxAttempts, span)
   const pending = new Set<Promise<void>>()
   const totpOptions = options.totp ?? {}
   try {
@@ -191,130 +242,212 @@ export function createStepUp(options: StepUpOptions): StepUp {
   /** The identity a step-up is bound to: the login hash (known and unknown accounts alike), else the user hash. */
   const who = (event: EventRecord): string => event.loginHash ?? event.userHash ?? ''
   const failure = (code: StepUpErrorCode, extra: Partial<StepUpFailure> = {}): StepUpFailure => ({ ok: false, code, ...extra })
+  const refuse = (code: StepUpErrorCode, extra?: Partial<StepUpFailure>): { ok: false; failure: StepUpFailure } => ({ ok: false, failure: failure(code, extra) })
+  const go = <T>(value: T): Step<T> => ({ ok: true, value })
+  /** The public answer of a flow: its failure, or `{ ok: true }` with what it found. */
+  const answer = <T extends object>(step: Step<T>): ({ ok: true } & T) | StepUpFailure => (step.ok ? { ok: true, ...step.value } : step.failure)
+  const guard = <T>(call: () => Promise<T>): Promise<T> => storeGuard('step-up', call)
 
   /** The store key of one code: a keyed hash of everything the code is bound to. The code itself is never stored. */
   const codeKey = (event: EventRecord, gen: number, code: string) =>
-    `su:c:${event.id}:${gen}:${mac('code', event.id, String(gen), who(event), event.deviceId ?? '', event.action, code)}`
+    keys.code(event.id, gen, mac('code', event.id, String(gen), who(event), event.deviceId ?? '', event.action, code))
 
-  async function guard(call: () => Promise<void>): Promise<void> {
-    try {
-      await call()
-    } catch (error) {
-      if (error instanceof KenchiError) throw error
-      throw new KenchiError('STORE_UNAVAILABLE', `step-up: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-    }
-  }
-
-  /** Counts one request per user, device and IP (and address); a failure when any is over its limit. */
-  async function rateLimit(event: EventRecord, ip: string | undefined, to: string | undefined, at: number, forStart = false): Promise<StepUpFailure | undefined> {
-    const counters: Array<[string, number]> = [[`su:rl:u:${who(event)}`, limits.user]]
-    if (event.deviceId !== undefined) counters.push([`su:rl:d:${event.deviceId}`, limits.dev])
+  /** Counts one request per user, device and IP (and address, for a start); refused when any is over its limit. */
+  async function rateLimit(event: EventRecord, ip: string | undefined, sends: Admission['sends'], at: number): Promise<Step<void>> {
+    const counters: Array<[StepUpKey, number]> = [[keys.rateUser(who(event)), limits.user]]
+    if (event.deviceId !== undefined) counters.push([keys.rateDevice(event.deviceId), limits.dev])
     const addr = ip ?? event.ip
-    if (addr !== undefined) counters.push([`su:rl:i:${addr}`, limits.ip])
-    if (to !== undefined) counters.push([`su:rl:t:${mac('to', to.trim().toLowerCase())}`, limits.to])
+    if (addr !== undefined) counters.push([keys.rateIp(addr), limits.ip])
+    if (sends?.to !== undefined) counters.push([keys.rateAddress(mac('to', sends.to.trim().toLowerCase())), limits.to])
     // No address (an unknown account): the same number of store round trips, on a throwaway key.
-    else if (forStart) counters.push([`su:rl:t:${randomBytes(16).toString('base64url')}`, limits.to])
+    else if (sends) counters.push([keys.rateAddress(randomBytes(16).toString('base64url')), limits.to])
     let over = false
     for (const [name, max] of counters) if ((await store.hit(name, limitWindow, at)) > max) over = true
-    return over ? failure('STEP_UP_RATE_LIMITED', { retryAfterMs: limitWindow }) : undefined
+    return over ? refuse('STEP_UP_RATE_LIMITED', { retryAfterMs: limitWindow }) : go(undefined)
   }
 
   /** Reads the event and checks it belongs to this identity and may be stepped up. */
-  async function load(request: { eventId?: unknown; loginId?: unknown; userId?: unknown }, at: number): Promise<EventRecord | StepUpFailure> {
+  async function load(request: { eventId?: unknown; loginId?: unknown; userId?: unknown }, at: number): Promise<Step<EventRecord>> {
     const { eventId } = request
     const id = request.loginId ?? request.userId
     if (typeof eventId !== 'string' || !EVENT_ID.test(eventId) || typeof id !== 'string' || id.length === 0 || id.length > 512) {
-      return failure('STEP_UP_INPUT_INVALID')
+      return refuse('STEP_UP_INPUT_INVALID')
     }
     const event = await store.getEvent(eventId)
-    if (!event) return failure('STEP_UP_EVENT_UNKNOWN')
+    if (!event) return refuse('STEP_UP_EVENT_UNKNOWN')
     // The login hash (what was typed, known account or not) or the user hash: either identity of the event.
     const hash = verifier.hashIdentity('user', id)
-    if (hash !== event.loginHash && hash !== event.userHash) return failure('STEP_UP_MISMATCH')
-    if (event.decision === 'deny') return failure('STEP_UP_NOT_ALLOWED')
-    if (at - event.at > span) return failure('STEP_UP_EXPIRED')
-    return event
+    if (hash !== event.loginHash && hash !== event.userHash) return refuse('STEP_UP_MISMATCH')
+    if (event.decision === 'deny') return refuse('STEP_UP_NOT_ALLOWED')
+    if (at - event.at > span) return refuse('STEP_UP_EXPIRED')
+    return go(event)
   }
+
+  /**
+   * The checks every step-up request passes first, in this order: the event (`load`), its
+   * age, the request's bindings, not done yet, started, the rate limits (counted here, so a
+   * refused request still counts).
+   */
+  async function admit(request: { eventId?: unknown; loginId?: unknown; userId?: unknown; ip?: string }, at: number, rules: Admission): Promise<Step<EventRecord>> {
+    const loaded = await load(request, at)
+    if (!loaded.ok) return loaded
+    const event = loaded.value
+    if (rules.fresh && at - event.at > maxAge) return refuse('STEP_UP_EXPIRED')
+    if (rules.binds && !rules.binds(event)) return refuse('STEP_UP_MISMATCH')
+    if (await store.has(keys.done(event.id))) return refuse('STEP_UP_USED')
+    if (rules.needsStart && !(await store.has(keys.started(event.id)))) return refuse('STEP_UP_NOT_STARTED')
+    const limited = await rateLimit(event, request.ip, rules.sends, at)
+    return limited.ok ? loaded : limited
+  }
+
+  /**
+   * The attempt flow shared by `check`, `checkTotp` and `checkPasskey`: admit the request
+   * (`deviceId`, when given, must be the event's), let the credential `prepare`, count the
+   * attempt (one too many reads `STEP_UP_TOO_MANY_ATTEMPTS` before the credential is
+   * looked at), `verify`; a wrong credential on the last allowed attempt reports
+   * `challenge_failed` once; a right one marks the step-up done (single use), deletes what it
+   * spent and reports `challenge_passed`.
+   */
+  async function attempt<P, T>(request: { eventId?: unknown; loginId?: unknown; userId?: unknown; deviceId?: string; ip?: string }, at: number, credential: CredentialCheck<P, T>): Promise<Step<T>> {
+    const admitted = await admit(request, at, {
+      binds: (event) => request.deviceId === undefined || request.deviceId === event.deviceId,
+      needsStart: credential.needsStart,
+    })
+    if (!admitted.ok) return admitted
+    const event = admitted.value
+    const prepared = credential.prepare ? await credential.prepare(event, at) : go(undefined as P)
+    if (!prepared.ok) return prepared
+    const left = await attempts.count(keys.attempts(event.id), at)
+    if (left === undefined) return refuse('STEP_UP_TOO_MANY_ATTEMPTS')
+    const verified = await credential.verify(event, at, prepared.value)
+    if (!verified.ok) {
+      if (left === 0) await failOnce(event)
+      return refuse(verified.code, verified.countdown ? { attemptsLeft: left } : {})
+    }
+    if (verified.claim && !(await store.setIfAbsent(verified.claim.key, verified.claim.ttlMs))) return refuse('STEP_UP_USED')
+    if (!(await store.setIfAbsent(keys.done(event.id), span))) return refuse('STEP_UP_USED')
+    for (const spent of verified.spent) await store.deleteKey(spent)
+    await verifier.reportOutcome(event.id, 'challenge_passed')
+    return go(verified.value)
+  }
+
+  /** Reports `challenge_failed` once per event (the last allowed attempt failed). */
+  async function failOnce(event: EventRecord): Promise<void> {
+    if (await store.setIfAbsent(keys.failed(event.id), span)) await verifier.reportOutcome(event.id, 'challenge_failed')
+  }
+
+  /**
+   * A mailed code. Before the attempt: no attempt left reads `STEP_UP_TOO_MANY_ATTEMPTS`, and
+   * an expired code costs no attempt (the user asks for a new one). The code is looked up by
+   * its keyed hash, never compared digit by digit; only the latest generation works (an
+   * earlier code after a resend is a wrong code).
+   */
+  const mailedCode = (code: string): CredentialCheck<number, object> => ({
+    needsStart: true,
+    async prepare(event, at) {
+      if (await attempts.exhausted(keys.attempts(event.id), at)) return refuse('STEP_UP_TOO_MANY_ATTEMPTS')
+      const gen = await store.countHits(keys.generations(event.id), span, at)
+      if (!(await store.has(keys.live(event.id, gen)))) return refuse('STEP_UP_EXPIRED')
+      return go(gen)
+    },
+    async verify(event, _at, gen) {
+      const hashed = codeKey(event, gen, code)
+      if (!(await store.has(hashed))) return { ok: false, code: 'STEP_UP_WRONG_CODE', countdown: true }
+      return { ok: true, value: {}, spent: [hashed, keys.live(event.id, gen)] }
+    },
+  })
+
+  /**
+   * An authenticator app's code (RFC 6238) under `secret`; `known` is false for a random
+   * stand-in secret (no account), which does the same work but never passes, even by a
+   * one-in-a-million match. A TOTP code stays valid for a while, so it is claimed for the
+   * user: a second use reads `STEP_UP_USED`.
+   */
+  const totpCode = (code: string, secret: Uint8Array, known: boolean): CredentialCheck<undefined, object> => ({
+    needsStart: false,
+    async verify(event, at) {
+      const checked = verifyTotp(secret, code, at, totpOptions)
+      const counter = known ? checked : undefined
+      if (counter === undefined) return { ok: false, code: 'STEP_UP_WRONG_CODE', countdown: true }
+      const step = (totpOptions.step ?? 30) * 1000
+      return { ok: true, value: {}, claim: { key: keys.totpUsed(event.userHash ?? who(event), counter), ttlMs: step * (2 * (totpOptions.window ?? 1) + 2) }, spent: [] }
+    },
+  })
+
+  /**
+   * A WebAuthn assertion. It must sign a challenge `passkeyOptions` issued for this event
+   * (else `STEP_UP_EXPIRED`, an attempt all the same), then verify against the stored
+   * passkey; no stored passkey (an unknown account) answers as a bad signature does.
+   */
+  const passkeyAssertion = (lib: WebAuthn, challenge: string, response: unknown, credential: StoredPasskey | undefined): CredentialCheck<undefined, { newCounter: number }> => ({
+    needsStart: true,
+    async verify(event) {
+      const challengeKey = keys.passkeyChallenge(event.id, mac('passkey', event.id, challenge))
+      if (!(await store.has(challengeKey))) return { ok: false, code: 'STEP_UP_EXPIRED', countdown: false }
+      let verified: Awaited<ReturnType<WebAuthn['verifyAuthenticationResponse']>> | undefined
+      try {
+        // No stored passkey (an unknown account): nothing can verify; the answer is an invalid assertion's.
+        if (credential === undefined) throw new Error('no credential')
+        verified = await lib.verifyAuthenticationResponse({
+          response: response as Parameters<WebAuthn['verifyAuthenticationResponse']>[0]['response'],
+          expectedChallenge: challenge,
+          expectedOrigin: [...passkey!.origins],
+          expectedRPID: passkey!.rpId,
+          credential: { id: credential.id, publicKey: credential.publicKey as never, counter: credential.counter, ...(credential.transports ? { transports: credential.transports as never } : {}) },
+          requireUserVerification: passkey!.userVerification === 'required',
+        })
+      } catch {
+        verified = undefined
+      }
+      if (!verified?.verified) return { ok: false, code: 'STEP_UP_PASSKEY_INVALID', countdown: true }
+      return { ok: true, value: { newCounter: verified.authenticationInfo.newCounter }, spent: [challengeKey] }
+    },
+  })
 
   async function start(request: Parameters<StepUp['start']>[0]): Promise<StepUpStarted | StepUpFailure> {
     const at = now()
-    let result: StepUpStarted | StepUpFailure | undefined
     const r = request ?? ({} as typeof request)
     const to = r.to
     if (to !== undefined && (typeof to !== 'string' || to.length === 0 || to.length > 320)) return failure('STEP_UP_INPUT_INVALID')
-    await guard(async () => {
-      const event = await load(r, at)
-      if (!('id' in event)) return void (result = event)
-      if (at - event.at > maxAge) return void (result = failure('STEP_UP_EXPIRED'))
-      // The address must be the one the verdict was given for, when the app passed one to verify().
-      if (to !== undefined && event.emailHash !== undefined && event.emailHash !== verifier.hashIdentity('email', to)) {
-        return void (result = failure('STEP_UP_MISMATCH'))
-      }
-      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
-      const limited = await rateLimit(event, r.ip, to, at, true)
-      if (limited) return void (result = limited)
-      if (!(await store.setIfAbsent(`su:cool:${event.id}`, Math.max(1, cooldown)))) {
-        return void (result = failure('STEP_UP_COOLDOWN', { retryAfterMs: cooldown }))
-      }
-      if ((await store.countHits(`su:gen:${event.id}`, span, at)) > maxResends) return void (result = failure('STEP_UP_RESEND_LIMIT'))
-      const gen = await store.hit(`su:gen:${event.id}`, span, at)
-      if (gen > maxResends + 1) return void (result = failure('STEP_UP_RESEND_LIMIT'))
-      const code = String(randomInt(0, 10 ** digits)).padStart(digits, '0')
-      // Three flags: the step-up exists, the hash of this generation's code, and its freshness.
-      await store.setFlag(`su:ev:${event.id}`, span)
-      await store.setFlag(codeKey(event, gen, code), span)
-      await store.setFlag(`su:live:${event.id}:${gen}`, ttl)
-      const expiresAt = at + ttl
-      if (to !== undefined) {
-        deliverInBackground(pending, sender.send({ to, code, purpose: 'step-up', action: event.action, expiresAt }), onDeliveryError)
-      }
-      result = { ok: true, channel: sender.channel, expiresAt, resendAfter: at + cooldown }
-    })
-    return result!
+    return answer(
+      await guard(async (): Promise<Step<Omit<StepUpStarted, 'ok'>>> => {
+        const admitted = await admit(r, at, {
+          fresh: true,
+          // The address must be the one the verdict was given for, when the app passed one to verify().
+          binds: (event) => to === undefined || event.emailHash === undefined || event.emailHash === verifier.hashIdentity('email', to),
+          sends: { to },
+        })
+        if (!admitted.ok) return admitted
+        const event = admitted.value
+        if (!(await store.setIfAbsent(keys.cooldown(event.id), Math.max(1, cooldown)))) return refuse('STEP_UP_COOLDOWN', { retryAfterMs: cooldown })
+        if ((await store.countHits(keys.generations(event.id), span, at)) > maxResends) return refuse('STEP_UP_RESEND_LIMIT')
+        const gen = await store.hit(keys.generations(event.id), span, at)
+        if (gen > maxResends + 1) return refuse('STEP_UP_RESEND_LIMIT')
+        const code = newCode(digits)
+        // Three flags: the step-up exists, the hash of this generation's code, and its freshness.
+        await store.setFlag(keys.started(event.id), span)
+        await store.setFlag(codeKey(event, gen, code), span)
+        await store.setFlag(keys.live(event.id, gen), ttl)
+        const expiresAt = at + ttl
+        if (to !== undefined) {
+          deliverInBackground(pending, sender.send({ to, code, purpose: 'step-up', action: event.action, expiresAt }), onDeliveryError)
+        }
+        return go({ channel: sender.channel, expiresAt, resendAfter: at + cooldown })
+      }),
+    )
   }
 
   async function check(request: Parameters<StepUp['check']>[0]): Promise<{ ok: true } | StepUpFailure> {
     const at = now()
-    let result: { ok: true } | StepUpFailure | undefined
     const r = request ?? ({} as typeof request)
-    const code = typeof r.code === 'string' ? r.code.replace(/[\s-]/g, '') : ''
-    if (!new RegExp(`^\\d{${digits}}$`).test(code)) return failure('STEP_UP_INPUT_INVALID')
-    await guard(async () => {
-      const event = await load(r, at)
-      if (!('id' in event)) return void (result = event)
-      if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
-      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
-      if (!(await store.has(`su:ev:${event.id}`))) return void (result = failure('STEP_UP_NOT_STARTED'))
-      const limited = await rateLimit(event, r.ip, undefined, at)
-      if (limited) return void (result = limited)
-      if ((await store.countHits(`su:try:${event.id}`, span, at)) >= maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
-      const gen = await store.countHits(`su:gen:${event.id}`, span, at)
-      // An expired code costs no attempt: the user asks for a new one.
-      if (!(await store.has(`su:live:${event.id}:${gen}`))) return void (result = failure('STEP_UP_EXPIRED'))
-      const attempts = await store.hit(`su:try:${event.id}`, span, at)
-      if (attempts > maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
-      // The code is looked up by its keyed hash, never compared digit by digit; only the
-      // latest code works (an earlier one after a resend is a wrong code).
-      const matches = await store.has(codeKey(event, gen, code))
-      if (!matches) {
-        const left = maxAttempts - attempts
-        if (left === 0) await failOnce(event)
-        return void (result = failure('STEP_UP_WRONG_CODE', { attemptsLeft: left }))
-      }
-      if (!(await store.setIfAbsent(`su:done:${event.id}`, span))) return void (result = failure('STEP_UP_USED'))
-      await store.deleteKey(codeKey(event, gen, code))
-      await store.deleteKey(`su:live:${event.id}:${gen}`)
-      await verifier.reportOutcome(event.id, 'challenge_passed')
-      result = { ok: true }
-    })
-    return result!
+    const code = typedCode(r.code, digits)
+    if (code === undefined) return failure('STEP_UP_INPUT_INVALID')
+    return answer(await guard(() => attempt(r, at, mailedCode(code))))
   }
 
   async function checkTotp(request: Parameters<StepUp['checkTotp']>[0]): Promise<{ ok: true } | StepUpFailure> {
     const at = now()
-    let result: { ok: true } | StepUpFailure | undefined
     const r = request ?? ({} as typeof request)
-    const code = typeof r.code === 'string' ? r.code.replace(/[\s-]/g, '') : ''
     let secret: Uint8Array
     try {
       // No secret (an unknown account, or none enrolled): a random one, so the same checks run and the code is wrong.
@@ -322,36 +455,9 @@ export function createStepUp(options: StepUpOptions): StepUp {
     } catch {
       return failure('STEP_UP_INPUT_INVALID')
     }
-    if (!(secret instanceof Uint8Array) || secret.length < 10 || !new RegExp(`^\\d{${totpOptions.digits ?? 6}}$`).test(code)) {
-      return failure('STEP_UP_INPUT_INVALID')
-    }
-    await guard(async () => {
-      const event = await load(r, at)
-      if (!('id' in event)) return void (result = event)
-      if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
-      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
-      const limited = await rateLimit(event, r.ip, undefined, at)
-      if (limited) return void (result = limited)
-      const attempts = await store.hit(`su:try:${event.id}`, span, at)
-      if (attempts > maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
-      // A random stand-in secret does the same work but never passes, even by a one-in-a-million match.
-      const checked = verifyTotp(secret, code, at, totpOptions)
-      const counter = r.secret === undefined ? undefined : checked
-      if (counter === undefined) {
-        const left = maxAttempts - attempts
-        if (left === 0) await failOnce(event)
-        return void (result = failure('STEP_UP_WRONG_CODE', { attemptsLeft: left }))
-      }
-      // A TOTP code is valid for a while: refuse it a second time for this user.
-      const step = (totpOptions.step ?? 30) * 1000
-      if (!(await store.setIfAbsent(`su:totp:${event.userHash ?? who(event)}:${counter}`, step * (2 * (totpOptions.window ?? 1) + 2)))) {
-        return void (result = failure('STEP_UP_USED'))
-      }
-      if (!(await store.setIfAbsent(`su:done:${event.id}`, span))) return void (result = failure('STEP_UP_USED'))
-      await verifier.reportOutcome(event.id, 'challenge_passed')
-      result = { ok: true }
-    })
-    return result!
+    const code = typedCode(r.code, totpOptions.digits ?? 6)
+    if (!(secret instanceof Uint8Array) || secret.length < 10 || code === undefined) return failure('STEP_UP_INPUT_INVALID')
+    return answer(await guard(() => attempt(r, at, totpCode(code, secret, r.secret !== undefined))))
   }
 
   const passkey = options.passkey
@@ -362,7 +468,6 @@ export function createStepUp(options: StepUpOptions): StepUp {
     }
   }
   const passkeyTimeout = passkey ? int(passkey.timeoutMs, 'passkey.timeoutMs', 10_000, 600_000, 120_000) : 0
-  type WebAuthn = typeof import('@simplewebauthn/server')
   let webauthn: Promise<WebAuthn> | undefined
   const loadWebAuthn = (): Promise<WebAuthn> => {
     if (!passkey) return Promise.reject(new KenchiError('CONFIG_STEP_UP', 'createStepUp: set passkey: { rpId, origins } to use passkeys'))
@@ -380,30 +485,27 @@ export function createStepUp(options: StepUpOptions): StepUp {
     if (!Array.isArray(r.credentials) || r.credentials.length > 100 || r.credentials.some((c) => typeof c?.id !== 'string')) {
       return failure('STEP_UP_INPUT_INVALID')
     }
-    let result: { ok: true; options: Record<string, unknown> } | StepUpFailure | undefined
-    await guard(async () => {
-      const event = await load(r, at)
-      if (!('id' in event)) return void (result = event)
-      if (at - event.at > maxAge) return void (result = failure('STEP_UP_EXPIRED'))
-      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
-      const limited = await rateLimit(event, r.ip, undefined, at)
-      if (limited) return void (result = limited)
-      const generated = await lib.generateAuthenticationOptions({
-        rpID: passkey!.rpId,
-        // No passkeys (an unknown account, or none registered): one decoy id from the login
-        // hash, the same on every request, so the options look like a real account's.
-        allowCredentials:
-          r.credentials.length > 0
-            ? r.credentials.map((c) => ({ id: c.id, ...(c.transports ? { transports: c.transports as never } : {}) }))
-            : [{ id: createHmac('sha256', key).update(`passkey-decoy\n${who(event)}`).digest().subarray(0, 16).toString('base64url') }],
-        userVerification: passkey!.userVerification ?? 'preferred',
-        timeout: passkeyTimeout,
-      })
-      await store.setFlag(`su:ev:${event.id}`, span)
-      await store.setFlag(`su:pk:${event.id}:${mac('passkey', event.id, generated.challenge)}`, passkeyTimeout)
-      result = { ok: true, options: generated as unknown as Record<string, unknown> }
-    })
-    return result!
+    return answer(
+      await guard(async (): Promise<Step<{ options: Record<string, unknown> }>> => {
+        const admitted = await admit(r, at, { fresh: true })
+        if (!admitted.ok) return admitted
+        const event = admitted.value
+        const generated = await lib.generateAuthenticationOptions({
+          rpID: passkey!.rpId,
+          // No passkeys (an unknown account, or none registered): one decoy id from the login
+          // hash, the same on every request, so the options look like a real account's.
+          allowCredentials:
+            r.credentials.length > 0
+              ? r.credentials.map((c) => ({ id: c.id, ...(c.transports ? { transports: c.transports as never } : {}) }))
+              : [{ id: createHmac('sha256', key).update(`passkey-decoy\n${who(event)}`).digest().subarray(0, 16).toString('base64url') }],
+          userVerification: passkey!.userVerification ?? 'preferred',
+          timeout: passkeyTimeout,
+        })
+        await store.setFlag(keys.started(event.id), span)
+        await store.setFlag(keys.passkeyChallenge(event.id, mac('passkey', event.id, generated.challenge)), passkeyTimeout)
+        return go({ options: generated as unknown as Record<string, unknown> })
+      }),
+    )
   }
 
   async function checkPasskey(request: Parameters<StepUp['checkPasskey']>[0]): Promise<{ ok: true; newCounter: number } | StepUpFailure> {
@@ -415,53 +517,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
     if (challenge === undefined || (credential !== undefined && (typeof credential?.id !== 'string' || !(credential.publicKey instanceof Uint8Array) || typeof credential.counter !== 'number'))) {
       return failure('STEP_UP_INPUT_INVALID')
     }
-    let result: { ok: true; newCounter: number } | StepUpFailure | undefined
-    await guard(async () => {
-      const event = await load(r, at)
-      if (!('id' in event)) return void (result = event)
-      if (r.deviceId !== undefined && r.deviceId !== event.deviceId) return void (result = failure('STEP_UP_MISMATCH'))
-      if (await store.has(`su:done:${event.id}`)) return void (result = failure('STEP_UP_USED'))
-      if (!(await store.has(`su:ev:${event.id}`))) return void (result = failure('STEP_UP_NOT_STARTED'))
-      const limited = await rateLimit(event, r.ip, undefined, at)
-      if (limited) return void (result = limited)
-      const attempts = await store.hit(`su:try:${event.id}`, span, at)
-      if (attempts > maxAttempts) return void (result = failure('STEP_UP_TOO_MANY_ATTEMPTS'))
-      const challengeKey = `su:pk:${event.id}:${mac('passkey', event.id, challenge)}`
-      if (!(await store.has(challengeKey))) {
-        const left = maxAttempts - attempts
-        if (left === 0) await failOnce(event)
-        return void (result = failure('STEP_UP_EXPIRED'))
-      }
-      let verified: Awaited<ReturnType<WebAuthn['verifyAuthenticationResponse']>> | undefined
-      try {
-        // No stored passkey (an unknown account): nothing can verify; the answer is an invalid assertion's.
-        if (credential === undefined) throw new Error('no credential')
-        verified = await lib.verifyAuthenticationResponse({
-          response: r.response as Parameters<WebAuthn['verifyAuthenticationResponse']>[0]['response'],
-          expectedChallenge: challenge,
-          expectedOrigin: [...passkey!.origins],
-          expectedRPID: passkey!.rpId,
-          credential: { id: credential.id, publicKey: credential.publicKey as never, counter: credential.counter, ...(credential.transports ? { transports: credential.transports as never } : {}) },
-          requireUserVerification: passkey!.userVerification === 'required',
-        })
-      } catch {
-        verified = undefined
-      }
-      if (!verified?.verified) {
-        const left = maxAttempts - attempts
-        if (left === 0) await failOnce(event)
-        return void (result = failure('STEP_UP_PASSKEY_INVALID', { attemptsLeft: left }))
-      }
-      if (!(await store.setIfAbsent(`su:done:${event.id}`, span))) return void (result = failure('STEP_UP_USED'))
-      await store.deleteKey(challengeKey)
-      await verifier.reportOutcome(event.id, 'challenge_passed')
-      result = { ok: true, newCounter: verified.authenticationInfo.newCounter }
-    })
-    return result!
-  }
-
-  async function failOnce(event: EventRecord): Promise<void> {
-    if (await store.setIfAbsent(`su:failed:${event.id}`, span)) await verifier.reportOutcome(event.id, 'challenge_failed')
+    return answer(await guard(() => attempt(r, at, passkeyAssertion(lib, challenge, r.response, credential))))
   }
 
   return {
@@ -470,11 +526,12 @@ export function createStepUp(options: StepUpOptions): StepUp {
     checkTotp,
     passkeyOptions,
     checkPasskey,
-    async flush() {
-      while (pending.size > 0) await Promise.all([...pending])
-    },
+    flush: () => settle(pending),
   }
 }
+
+type WebAuthn = typeof import('@simplewebauthn/server')
+type StoredPasskey = NonNullable<Parameters<StepUp['checkPasskey']>[0]['credential']>
 
 /** The challenge inside a WebAuthn response's client data, or `undefined` if it is not one. */
 function clientChallenge(response: unknown): string | undefined {
