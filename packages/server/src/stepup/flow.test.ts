@@ -5,11 +5,11 @@
 // across kinds, and the last allowed attempt locking with one `challenge_failed`.
 import { randomBytes } from 'node:crypto'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { recordingStore } from '../../../../test/support/recording-store.js'
 import { softPasskey } from '../../../../test/support/soft-passkey.js'
 import { humanSignals, newDevice, tokenFor, withOwnFingerprint } from '../../../../test/support/tokens.js'
 import { historyRule } from '../rules/index.js'
 import { memoryStore } from '../stores/memory.js'
-import type { Store } from '../stores/types.js'
 import { createVerifier, type Verifier } from '../verifier.js'
 import type { Verdict } from '../verdict.js'
 import type { CodeMessage } from './sender.js'
@@ -29,16 +29,8 @@ beforeEach(async () => {
   t = Date.UTC(2026, 11, 3, 6, 0, 0)
   calls = []
   sent = []
-  const inner = memoryStore({ now: () => t })
   // Records every store call with its first argument (the key, for the step-up's calls).
-  const store = new Proxy(inner, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver) as unknown
-      return typeof value === 'function'
-        ? (...args: unknown[]) => (calls.push([String(name), args[0]]), (value as (...a: unknown[]) => unknown).apply(target, args))
-        : value
-    },
-  }) as Store
+  const store = recordingStore(memoryStore({ now: () => t }), (name, args) => calls.push([name, args[0]]))
   verifier = await createVerifier({ keys: [{ id: 'k', secret: randomBytes(32) }], hashSecret: randomBytes(32), origins: [ORIGIN], rules: [historyRule()], store, now: () => t })
 })
 

@@ -154,6 +154,9 @@ export interface StepUp {
 
 const EVENT_ID = /^[\w-]{1,64}$/
 
+/** The fields every step-up request has: the event, who it is for, the request's IP. */
+type Addressed = { eventId?: unknown; loginId?: unknown; userId?: unknown; ip?: string }
+
 type Step<T> = Result<T, StepUpFailure>
 
 /** How a credential check judged the credential, once its attempt was counted. */
@@ -202,7 +205,12 @@ interface Admission {
   sends?: { to: string | undefined }
 }
 
-/** Creates step-up by one-time code. Throws `KenchiError` `CONFIG_STEP_UP` for bad options. */
+/**
+ * Creates step-up by one-time code, authenticator app (TOTP) or passkey. The three checks
+ * run one attempt flow (`attempt`, docs/step-up.md "How a check runs"); the state lives in
+ * the verifier's store under the `su:` keys of `store-keys/stepup.ts`. Throws `KenchiError`
+ * `CONFIG_STEP_UP` for bad options.
+ */
 export function createStepUp(options: StepUpOptions): StepUp {
   const { fail, int } = optionChecks('CONFIG_STEP_UP', 'createStepUp')
   const verifier = options.verifier
@@ -267,7 +275,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
   }
 
   /** Reads the event and checks it belongs to this identity and may be stepped up. */
-  async function load(request: { eventId?: unknown; loginId?: unknown; userId?: unknown }, at: number): Promise<Step<EventRecord>> {
+  async function load(request: Addressed, at: number): Promise<Step<EventRecord>> {
     const { eventId } = request
     const id = request.loginId ?? request.userId
     if (typeof eventId !== 'string' || !EVENT_ID.test(eventId) || typeof id !== 'string' || id.length === 0 || id.length > 512) {
@@ -288,7 +296,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
    * age, the request's bindings, not done yet, started, the rate limits (counted here, so a
    * refused request still counts).
    */
-  async function admit(request: { eventId?: unknown; loginId?: unknown; userId?: unknown; ip?: string }, at: number, rules: Admission): Promise<Step<EventRecord>> {
+  async function admit(request: Addressed, at: number, rules: Admission): Promise<Step<EventRecord>> {
     const loaded = await load(request, at)
     if (!loaded.ok) return loaded
     const event = loaded.value
@@ -308,7 +316,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
    * `challenge_failed` once; a right one marks the step-up done (single use), deletes what it
    * spent and reports `challenge_passed`.
    */
-  async function attempt<P, T>(request: { eventId?: unknown; loginId?: unknown; userId?: unknown; deviceId?: string; ip?: string }, at: number, credential: CredentialCheck<P, T>): Promise<Step<T>> {
+  async function attempt<P, T>(request: Addressed & { deviceId?: string }, at: number, credential: CredentialCheck<P, T>): Promise<Step<T>> {
     const admitted = await admit(request, at, {
       binds: (event) => request.deviceId === undefined || request.deviceId === event.deviceId,
       needsStart: credential.needsStart,
@@ -370,7 +378,8 @@ export function createStepUp(options: StepUpOptions): StepUp {
       const counter = known ? checked : undefined
       if (counter === undefined) return { ok: false, code: 'STEP_UP_WRONG_CODE', countdown: true }
       const step = (totpOptions.step ?? 30) * 1000
-      return { ok: true, value: {}, claim: { key: keys.totpUsed(event.userHash ?? who(event), counter), ttlMs: step * (2 * (totpOptions.window ?? 1) + 2) }, spent: [] }
+      const claim = { key: keys.totpUsed(event.userHash ?? who(event), counter), ttlMs: step * (2 * (totpOptions.window ?? 1) + 2) }
+      return { ok: true, value: {}, claim, spent: [] }
     },
   })
 
@@ -379,7 +388,12 @@ export function createStepUp(options: StepUpOptions): StepUp {
    * (else `STEP_UP_EXPIRED`, an attempt all the same), then verify against the stored
    * passkey; no stored passkey (an unknown account) answers as a bad signature does.
    */
-  const passkeyAssertion = (lib: WebAuthn, challenge: string, response: unknown, credential: StoredPasskey | undefined): CredentialCheck<undefined, { newCounter: number }> => ({
+  const passkeyAssertion = (
+    lib: WebAuthn,
+    challenge: string,
+    response: unknown,
+    credential: StoredPasskey | undefined,
+  ): CredentialCheck<undefined, { newCounter: number }> => ({
     needsStart: true,
     async verify(event) {
       const challengeKey = keys.passkeyChallenge(event.id, mac('passkey', event.id, challenge))
