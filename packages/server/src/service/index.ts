@@ -119,9 +119,10 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache
 const MAX = { string: 512, headers: 50, fields: 50 }
 
 async function openStore(site: ResolvedSite): Promise<Store> {
-  if (site.store.type === 'sqlite') return sqliteStore({ path: site.store.path })
-  if (site.store.type === 'redis') return redisStore({ url: site.store.url, prefix: site.store.prefix })
-  return memoryStore()
+  const retention = { eventRetentionMs: site.retention.eventMs, deviceRetentionMs: site.retention.deviceMs }
+  if (site.store.type === 'sqlite') return sqliteStore({ path: site.store.path, ...retention })
+  if (site.store.type === 'redis') return redisStore({ url: site.store.url, prefix: site.store.prefix, ...retention })
+  return memoryStore(retention)
 }
 
 /** The sender of a site without one: never called, since `/v1/stepup/start` refuses first. */
