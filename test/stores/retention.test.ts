@@ -110,7 +110,7 @@ describe('retention', () => {
   it('redis: expires events, devices and pairs past their retention (key TTLs, real time)', async () => {
     await scenario(async () => {
       const store = await redisStore({ url: redis.url, prefix: 'retention:', ...RETENTION })
-      return { store, now: Date.now, advance: sleep, close: () => store.close() }
+      return { store, now: Date.now, advance: async (ms) => void (await sleep(ms)), close: () => store.close() }
     })
   })
 
