@@ -1,7 +1,7 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import { KenchiError } from '../errors.js'
 import type { DeviceStatus } from '../verdict.js'
-import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
+import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
 export interface MemoryStoreOptions {
   /** Most counters and distinct sets kept; the oldest go first. Default 100 000. */
@@ -422,6 +422,42 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         if (before === undefined || event.at < before) out.push(structuredClone(event))
       }
       return out
+    },
+
+    async listUserEvents(user, limit = 10_000) {
+      const from = clock() - eventRetention
+      return [...events.values(), ...labelled.values()]
+        .filter((e) => (e.userHash === user || e.loginHash === user) && (recorded.get(e.id) ?? e.at) > from)
+        .sort((a, b) => b.at - a.at)
+        .slice(0, Math.max(0, Math.floor(limit)))
+        .map((e) => structuredClone(e))
+    },
+
+    async eraseUserEvents(user, { keepFraud } = {}) {
+      const result = { deleted: 0, minimized: 0 }
+      for (const map of [events, labelled]) {
+        for (const [id, event] of map) {
+          if (event.userHash !== user && event.loginHash !== user) continue
+          if (keptForFraud(event, keepFraud)) {
+            map.set(id, minimizeEvent(event))
+            result.minimized++
+          } else {
+            dropEvent(id)
+            result.deleted++
+          }
+        }
+      }
+      return result
+    },
+
+    async unlinkUser(user) {
+      const removed = recordsOf(byUser, user, Infinity, true)
+      for (const link of removed) dropLink(user, link.deviceId)
+      return removed
+    },
+
+    async deleteDevice(id) {
+      return dropDevice(id)
     },
 
     async close() {
