@@ -118,7 +118,8 @@ class ApiError extends Error {
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
 const MAX = { string: 512, headers: 50, fields: 50 }
 
-async function openStore(site: ResolvedSite): Promise<Store> {
+/** Opens a site's store as its configuration says (type, path or URL, retention); the `privacy` CLI command uses it too. */
+export async function openStore(site: ResolvedSite): Promise<Store> {
   const retention = { eventRetentionMs: site.retention.eventMs, deviceRetentionMs: site.retention.deviceMs }
   if (site.store.type === 'sqlite') return sqliteStore({ path: site.store.path, ...retention })
   if (site.store.type === 'redis') return redisStore({ url: site.store.url, prefix: site.store.prefix, ...retention })
