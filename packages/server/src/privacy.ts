@@ -20,8 +20,14 @@ export interface PrivacySubject {
 
 /** Options of {@link exportUser} and {@link eraseUser}. */
 export interface PrivacyOptions {
-  /** The site's `hashSecret` (the verifier's), from which the keyed hashes are computed. Not needed when the subject gives `userHash` only. */
+  /** The site's `hashSecret` (the verifier's), from which the keyed hashes are computed. Not needed with `verifier`, or when the subject gives `userHash` only. */
   hashSecret?: string | Uint8Array
+  /**
+   * The site's verifier, instead of `hashSecret`: its `hashIdentity` computes the hashes, and
+   * its write-behind queue is flushed first (`flush()`), so no queued event of the person is
+   * written after the answer.
+   */
+  verifier?: { hashIdentity(kind: 'user', value: string): string; flush?(): Promise<number> }
   /** The velocity limits in use (`velocityRule({ limits })`), whose counters keyed by the user are read and deleted. Default `DEFAULT_VELOCITY_LIMITS`. */
   limits?: readonly VelocityLimit[]
   /** Clock in Unix ms, for tests. Default `Date.now`. */
@@ -92,8 +98,9 @@ function hashesOf(subject: PrivacySubject, options: PrivacyOptions): string[] {
   for (const id of [subject.userId, subject.loginId]) {
     if (id === undefined) continue
     if (typeof id !== 'string' || id === '') throw new KenchiError('PRIVACY_SUBJECT', 'userId and loginId must be non-empty strings')
-    if (options.hashSecret === undefined) throw new KenchiError('PRIVACY_SUBJECT', 'hashSecret is needed to find a user by userId or loginId')
-    hashes.add(userHashOf(options.hashSecret, id))
+    if (options.verifier) hashes.add(options.verifier.hashIdentity('user', id))
+    else if (options.hashSecret !== undefined) hashes.add(userHashOf(options.hashSecret, id))
+    else throw new KenchiError('PRIVACY_SUBJECT', 'hashSecret (or verifier) is needed to find a user by userId or loginId')
   }
   if (subject.userHash !== undefined) {
     if (typeof subject.userHash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(subject.userHash)) throw new KenchiError('PRIVACY_SUBJECT', 'userHash must be a keyed hash (43 base64url characters)')
@@ -124,6 +131,7 @@ function userKeys(hash: string, limits: readonly VelocityLimit[]): { hits: strin
  */
 export async function exportUser(store: Store, subject: PrivacySubject, options: PrivacyOptions = {}): Promise<UserExport> {
   const hashes = hashesOf(subject, options)
+  await options.verifier?.flush?.()
   const now = (options.now ?? Date.now)()
   const limits = options.limits ?? DEFAULT_VELOCITY_LIMITS
   const events = new Map<string, EventRecord>()
@@ -174,6 +182,7 @@ export async function exportUser(store: Store, subject: PrivacySubject, options:
  */
 export async function eraseUser(store: Store, subject: PrivacySubject, options: EraseOptions = {}): Promise<UserErasure> {
   const hashes = hashesOf(subject, options)
+  await options.verifier?.flush?.()
   const keepFraud = options.keepFraud ?? true
   const now = (options.now ?? Date.now)()
   const limits = options.limits ?? DEFAULT_VELOCITY_LIMITS
