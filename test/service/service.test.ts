@@ -46,6 +46,7 @@ describe('configuration', () => {
     const secret = 'an example secret of at least 32 bytes, 0123'
     const env = { KENCHI_REDIS_URL: 'redis://127.0.0.1:6379', KENCHI_SHOP_SECRET: secret, KENCHI_SHOP_HASH_SECRET: secret + 'h', KENCHI_SHOP_API_SECRET: secret + 'a', KENCHI_SHOP_STEP_UP_SECRET: secret + 's', SMTP_URL: 'smtp://mail.example:587' }
     expect(loadConfigFile(file, env).sites.map((s) => s.id)).toEqual(['shop'])
+    expect(loadConfigFile(file, env).sites[0]!.retention).toEqual({ eventMs: 90 * 86_400_000, deviceMs: 400 * 86_400_000 })
     expect(() => loadConfigFile(file, { ...env, KENCHI_SHOP_HASH_SECRET: '' })).toThrow('sites[0].hashSecret: environment variable KENCHI_SHOP_HASH_SECRET is not set')
   })
 
