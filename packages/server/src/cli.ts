@@ -104,6 +104,16 @@ function parseFlags(args: readonly string[]): Flags | undefined {
 
 const PRIVACY_FLAGS = ['--site', '--user-id', '--login-id', '--user-hash']
 
+/** Loads and validates the service's configuration file; on error says why and resolves undefined. */
+function readConfig(file: string, io: CliIo): ReturnType<typeof loadConfigFile> | undefined {
+  try {
+    return loadConfigFile(file)
+  } catch (error) {
+    io.err(`kenchi-server: invalid configuration: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
 async function privacy(flags: Flags, io: CliIo): Promise<number> {
   const [action] = flags.positional
   const file = flags.options.get('config')
@@ -121,13 +131,8 @@ async function privacy(flags: Flags, io: CliIo): Promise<number> {
     io.err(`privacy ${action}: give --login-id, --user-id or --user-hash`)
     return 2
   }
-  let config
-  try {
-    config = loadConfigFile(file)
-  } catch (error) {
-    io.err(`kenchi-server: invalid configuration: ${(error as Error).message}`)
-    return 1
-  }
+  const config = readConfig(file, io)
+  if (config === undefined) return 1
   const siteId = text('site')
   const site = siteId === undefined ? (config.sites.length === 1 ? config.sites[0] : undefined) : config.sites.find((s) => s.id === siteId)
   if (site === undefined) {
@@ -204,13 +209,8 @@ async function serve(flags: Flags, io: CliIo): Promise<number> {
     io.err('serve: --port must be an integer from 0 to 65535')
     return 2
   }
-  let config
-  try {
-    config = loadConfigFile(file)
-  } catch (error) {
-    io.err(`kenchi-server: invalid configuration: ${(error as Error).message}`)
-    return 1
-  }
+  const config = readConfig(file, io)
+  if (config === undefined) return 1
   if (flags.options.get('check') === true) {
     io.out(`${file}: valid (${config.sites.length} site${config.sites.length === 1 ? '' : 's'}: ${config.sites.map((s) => s.id).join(', ')})`)
     return 0
