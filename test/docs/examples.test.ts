@@ -1,5 +1,5 @@
 // The documentation's examples run as written. Each code block marked
-// `<!-- doc-test: NAME -->` in README.md, docs/server.md and docs/step-up.md is copied into
+// `<!-- doc-test: NAME -->` in README.md, docs/server.md, docs/step-up.md, docs/testing.md and docs/privacy.md is copied into
 // a file unchanged, followed by small versions of the functions the text says are the
 // application's own (user table, session); `app.listen(3000)` is the one line changed
 // (to a free port). The file runs in its own Node process on the built packages, with
@@ -255,6 +255,20 @@ describe('docs/server.md stores example runs as written', () => {
     )
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(app.output()).toContain('VERIFIER OK')
+    await app.close()
+  })
+})
+
+describe('docs/privacy.md retention and privacy-request example runs as written', () => {
+  it('opens a store with the documented retention, exports and erases a customer', async () => {
+    const app = await run(
+      docBlock('docs/privacy.md', 'privacy-requests'),
+      "console.log('PRIVACY ' + JSON.stringify({ format: data.format, events: data.events.length, erased: report.events, hashes: report.userHashes.length, verifier: typeof kenchi.verify })); await store.close(); console.log('LISTENING 0')",
+      keygenEnv(),
+      dirs,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(app.output()).toContain('PRIVACY {"format":"kenchi-user-export/1","events":0,"erased":0,"hashes":2,"verifier":"function"}')
     await app.close()
   })
 })

@@ -46,6 +46,7 @@ describe('configuration', () => {
     const secret = 'an example secret of at least 32 bytes, 0123'
     const env = { KENCHI_REDIS_URL: 'redis://127.0.0.1:6379', KENCHI_SHOP_SECRET: secret, KENCHI_SHOP_HASH_SECRET: secret + 'h', KENCHI_SHOP_API_SECRET: secret + 'a', KENCHI_SHOP_STEP_UP_SECRET: secret + 's', SMTP_URL: 'smtp://mail.example:587' }
     expect(loadConfigFile(file, env).sites.map((s) => s.id)).toEqual(['shop'])
+    expect(loadConfigFile(file, env).sites[0]!.retention).toEqual({ eventMs: 90 * 86_400_000, deviceMs: 400 * 86_400_000 })
     expect(() => loadConfigFile(file, { ...env, KENCHI_SHOP_HASH_SECRET: '' })).toThrow('sites[0].hashSecret: environment variable KENCHI_SHOP_HASH_SECRET is not set')
   })
 
@@ -175,6 +176,8 @@ describe('the service over HTTP', () => {
       'post /v1/stepup/check': () => fetch(`${url}/v1/stepup/check`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', code: '12' }) }),
       'post /v1/stepup/totp': () => fetch(`${url}/v1/stepup/totp`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', code: '123456', totpSecret: null }) }),
       'post /v1/stepup/passkey/options': () => fetch(`${url}/v1/stepup/passkey/options`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', credentials: [{ id: 'AAAAAAAAAAAAAAAAAAAAAA', transports: ['internal'] }] }) }),
+      'post /v1/privacy/export': () => fetch(`${url}/v1/privacy/export`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ loginId: 'challenge@kenchi.test' }) }),
+      'post /v1/privacy/erase': () => fetch(`${url}/v1/privacy/erase`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ loginId: 'nobody@kenchi.test', keepFraud: true }) }),
       'post /v1/stepup/passkey/check': () => fetch(`${url}/v1/stepup/passkey/check`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.shop}` }, body: JSON.stringify({ eventId: verdict.eventId, loginId: 'challenge@kenchi.test', response: { id: 'x', response: {} }, credential: null }) }),
     }
     const documented = Object.entries(openapi.paths).flatMap(([path, item]: [string, any]) => Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m} ${path}`))
@@ -354,6 +357,39 @@ describe('stores per site', () => {
       expect(await service.sites.get('other')!.store.getEvent(verdict.eventId)).toBeUndefined()
       const { readdirSync } = await import('node:fs')
       expect(readdirSync(dir).filter((f) => f.endsWith('.db')).sort()).toEqual(['kenchi-other.db', 'kenchi-shop.db'])
+    } finally {
+      await service.close()
+    }
+  })
+})
+
+describe('privacy requests over the API', () => {
+  it('exports and erases a person on the caller’s site only, found by login id, with counts in the log and no identifier', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kenchi-privacy-api-'))
+    const lines: string[] = []
+    const service = await createService({ config: twoSiteConfig({ type: 'sqlite', path: join(dir, '{site}.db') }), clientDir: false, logger: await createLogger('info', (line) => void lines.push(line)) })
+    try {
+      const { url } = await service.listen({ port: 0 })
+      const verdict = (await post(url, '/v1/verify', { token: await tokenFrom(url, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: 'sato@example.jp', ip: '203.0.113.77' } }, SECRETS.shop)).body
+      await post(url, '/v1/verify', { token: await tokenFrom(url, 'other', OTHER_ORIGIN), context: { action: 'login', loginId: 'sato@example.jp' } }, SECRETS.other)
+      const exported = await post(url, '/v1/privacy/export', { loginId: 'sato@example.jp' }, SECRETS.shop)
+      expect(exported.status).toBe(200)
+      expect(exported.body.events.map((e: { id: string }) => e.id)).toEqual([verdict.eventId])
+      expect(exported.body.events[0].ip).toBe('203.0.113.77')
+      const erased = await post(url, '/v1/privacy/erase', { loginId: 'sato@example.jp' }, SECRETS.shop)
+      expect(erased.body).toMatchObject({ events: 1, minimizedEvents: 0 })
+      expect((await post(url, '/v1/privacy/export', { loginId: 'sato@example.jp' }, SECRETS.shop)).body.events).toEqual([])
+      expect(await service.sites.get('shop')!.store.getEvent(verdict.eventId)).toBeUndefined()
+      // The other site's data is its own: its secret sees its own event, untouched by the shop's erasure.
+      expect((await post(url, '/v1/privacy/export', { loginId: 'sato@example.jp' }, SECRETS.other)).body.events).toHaveLength(1)
+      expect((await post(url, '/v1/privacy/erase', {}, SECRETS.shop)).body.error).toBe('invalid_request')
+      expect((await post(url, '/v1/privacy/erase', { loginId: 'x', keepFraud: 'no' }, SECRETS.shop)).body.error).toBe('invalid_request')
+      expect((await post(url, '/v1/privacy/export', { loginId: 'x', keepFraud: true }, SECRETS.shop)).body.error).toBe('invalid_request')
+      expect((await post(url, '/v1/privacy/export', { userHash: 'short' }, SECRETS.shop)).body.error).toBe('invalid_request')
+      expect((await post(url, '/v1/privacy/export', { loginId: 'sato@example.jp' }, 'wrong-secret-0123456789abcdefghij')).status).toBe(401)
+      const logged = lines.join('\n')
+      expect(logged).toContain('privacy erasure')
+      for (const secret of ['sato@example.jp', '203.0.113.77', exported.body.userHashes[0]]) expect(logged).not.toContain(secret)
     } finally {
       await service.close()
     }

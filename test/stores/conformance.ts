@@ -376,6 +376,80 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
       await expect(store.close()).resolves.toBeUndefined()
     })
 
+    describe('privacy requests', () => {
+      async function seeded(): Promise<Store> {
+        const store = await open()
+        await store.recordEvent(event('p1', T - 3000, { userHash: 'u-a', deviceId: 'dev-a', ip: '203.0.113.1', emailHash: 'm-a' }))
+        await store.recordEvent(event('p2', T - 2000, { loginHash: 'u-a', deviceId: 'dev-x', ip: '198.51.100.7' }))
+        await store.recordEvent(event('p3', T - 1000, { userHash: 'u-a', loginHash: 'u-a', deviceId: 'dev-a' }))
+        await store.recordEvent(event('p4', T - 500, { userHash: 'u-b', loginHash: 'u-b', deviceId: 'dev-a' }))
+        await store.recordEvent(event('p5', T - 100, { userHash: 'u-a', deviceId: 'dev-a', ip: '203.0.113.1', emailHash: 'm-a' }))
+        await store.updateEvent('p5', { outcome: { outcome: 'login_succeeded', at: T } })
+        await store.updateEvent('p5', { label: { label: 'fraud', at: T, comment: 'called us from 090-0000-0000' } })
+        await store.updateEvent('p3', { label: { label: 'legit', at: T } })
+        return store
+      }
+
+      it('list a user’s events by user or login hash, newest first, bounded by limit', async () => {
+        const store = await seeded()
+        expect((await store.listUserEvents('u-a')).map((e) => e.id)).toEqual(['p5', 'p3', 'p2', 'p1'])
+        expect((await store.listUserEvents('u-a', 2)).map((e) => e.id)).toEqual(['p5', 'p3'])
+        expect((await store.listUserEvents('u-a'))[0]).toMatchObject({ outcomes: [{ outcome: 'login_succeeded', at: T }], label: { label: 'fraud' } })
+        expect((await store.listUserEvents('u-b')).map((e) => e.id)).toEqual(['p4'])
+        expect(await store.listUserEvents('nobody')).toEqual([])
+        expect(await store.listUserEvents('u-a', 0)).toEqual([])
+      })
+
+      it('erase a user’s events, all of them or keeping fraud-labelled ones minimized', async () => {
+        const store = await seeded()
+        expect(await store.eraseUserEvents('u-a', { keepFraud: true })).toEqual({ deleted: 3, minimized: 1 })
+        for (const id of ['p1', 'p2', 'p3']) expect(await store.getEvent(id)).toBeUndefined()
+        const kept = await store.getEvent('p5')
+        expect(kept).toEqual({
+          ...event('p5', T - 100, { deviceId: 'dev-a' }),
+          outcomes: [{ outcome: 'login_succeeded', at: T }],
+          label: { label: 'fraud', at: T },
+        })
+        expect(await store.listUserEvents('u-a')).toEqual([])
+        expect((await store.listEvents({ limit: 10 })).map((e) => e.id)).toEqual(['p5', 'p4'])
+        expect((await store.listUserEvents('u-b')).map((e) => e.id)).toEqual(['p4'])
+        // A later label still works on the minimized event; a second erasure finds nothing.
+        expect((await store.updateEvent('p5', { outcome: { outcome: 'order_declined', at: T + 1 } }))?.outcomes).toHaveLength(2)
+        expect(await store.eraseUserEvents('u-a', { keepFraud: true })).toEqual({ deleted: 0, minimized: 0 })
+        expect(await store.eraseUserEvents('u-b')).toEqual({ deleted: 1, minimized: 0 })
+        expect((await store.listEvents({ limit: 10 })).map((e) => e.id)).toEqual(['p5'])
+      })
+
+      it('erase fraud-labelled events too without keepFraud', async () => {
+        const store = await seeded()
+        expect(await store.eraseUserEvents('u-a')).toEqual({ deleted: 4, minimized: 0 })
+        expect((await store.listEvents({ limit: 10 })).map((e) => e.id)).toEqual(['p4'])
+      })
+
+      it('unlink a user from every device, and delete a device record', async () => {
+        const store = await open()
+        await store.touchDevice('dev-a', KEY, T)
+        await store.touchDevice('dev-b', OTHER_KEY, T)
+        await store.linkUserDevice('u-a', 'dev-a', T)
+        await store.trustUserDevice('u-a', 'dev-b', T + 1)
+        await store.linkUserDevice('u-b', 'dev-a', T + 2)
+        const removed = await store.unlinkUser('u-a')
+        expect(removed.map((l) => [l.deviceId, l.trusted])).toEqual([
+          ['dev-b', true],
+          ['dev-a', false],
+        ])
+        expect(await store.listUserDevices('u-a')).toEqual([])
+        expect((await store.listDeviceUsers('dev-a')).map((l) => l.userHash)).toEqual(['u-b'])
+        expect(await store.listDeviceUsers('dev-b')).toEqual([])
+        expect(await store.unlinkUser('u-a')).toEqual([])
+        expect((await store.linkUserDevice('u-a', 'dev-a', T + 3)).userSeen).toBe(false)
+        expect(await store.deleteDevice('dev-b')).toBe(true)
+        expect(await store.getDevice('dev-b')).toBeUndefined()
+        expect(await store.deleteDevice('dev-b')).toBe(false)
+        expect((await store.getDevice('dev-a'))?.id).toBe('dev-a')
+      })
+    })
+
     describe('two instances on one backend', () => {
       async function pair(): Promise<[Store, Store]> {
         return [await open(), await open()]

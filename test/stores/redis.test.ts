@@ -14,7 +14,7 @@ const DAY = 86_400_000
 const ORIGIN = 'https://shop.example'
 const SECRET = 'redis-test-secret-redis-test-secret-0001'
 
-const event = (id: string, at: number): EventRecord => ({ id, at, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })
+const event = (id: string, at: number, extra: Partial<EventRecord> = {}): EventRecord => ({ id, at, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live', ...extra })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 let server: TestRedis
@@ -48,7 +48,7 @@ describe('redisStore', () => {
     await s.hit('ip:1', 30_000, T)
     await s.addDistinct('ip-users:1', 'u1', 45_000, T)
     await s.touchDevice('dev1', KEY, T)
-    await s.recordEvent(event('ev1', T))
+    await s.recordEvent(event('ev1', T, { userHash: 'user1', loginHash: 'login1' }))
     await s.updateEvent('ev1', { outcome: { outcome: 'login_failed', at: T } })
     await s.linkUserDevice('user1', 'dev1', T)
     await s.setFlag('ng-ip:x', 90_000)
@@ -62,6 +62,8 @@ describe('redisStore', () => {
         `${prefix}dev:dev1`,
         `${prefix}{ev}:e:ev1`,
         `${prefix}{ev}:by-time`,
+        `${prefix}{ev}:u:user1`,
+        `${prefix}{ev}:u:login1`,
         `${prefix}ud:u:user1`,
         `${prefix}ud:d:dev1`,
       ].sort(),
@@ -74,6 +76,8 @@ describe('redisStore', () => {
     near(await ttl('dev:dev1'), 5 * DAY)
     near(await ttl('{ev}:e:ev1'), 2 * DAY)
     near(await ttl('{ev}:by-time'), 2 * DAY)
+    near(await ttl('{ev}:u:user1'), 2 * DAY)
+    near(await ttl('{ev}:u:login1'), 2 * DAY)
     near(await ttl('k:ng-ip:x'), 90_000)
     near(await ttl('ud:u:user1'), 5 * DAY)
     near(await ttl('ud:d:dev1'), 5 * DAY)

@@ -135,9 +135,9 @@ describe('sqliteStore', () => {
     await s.setFlag('ng-ip:203.0.113.9', 60_000)
     await s.touchDevice('dev-1', { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) }, Date.now())
     await s.close()
-    // What a version 1 file looked like: no values table.
+    // What a version 1 file looked like: no values table (version 2), no user indexes on events (version 3).
     const db = new Database(path)
-    db.exec(`DROP TABLE kenchi_values; UPDATE kenchi_meta SET value = '1' WHERE name = 'schema_version'`)
+    db.exec(`DROP TABLE kenchi_values; DROP INDEX kenchi_events_user; DROP INDEX kenchi_events_login; UPDATE kenchi_meta SET value = '1' WHERE name = 'schema_version'`)
     db.close()
     const upgraded = await sqliteStore({ path })
     open.push(upgraded)
@@ -147,6 +147,9 @@ describe('sqliteStore', () => {
     expect(await upgraded.getValue('profile:x')).toBe('kept')
     const check = new Database(path, { readonly: true })
     expect(check.prepare(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()).toEqual({ value: String(SQLITE_SCHEMA_VERSION) })
+    expect(check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'kenchi_events_%' ORDER BY name`).all()).toEqual(
+      ['kenchi_events_at', 'kenchi_events_login', 'kenchi_events_recorded', 'kenchi_events_user'].map((name) => ({ name })),
+    )
     check.close()
   })
 

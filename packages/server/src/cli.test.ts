@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tokenFor } from '../../../test/support/tokens.js'
 import { runCli, type CliIo } from './cli.js'
 import { createVerifier } from './verifier.js'
 import { createConfirmations } from './stepup/confirm.js'
 import { createStepUp } from './stepup/stepup.js'
+import { sqliteStore } from './stores/sqlite.js'
 
 function io(stdin = ''): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = []
@@ -84,4 +88,68 @@ describe('kenchi CLI', () => {
     expect(runCli(['inspect', '--bogus'], io())).toBe(2)
     expect(runCli(['--help'], io())).toBe(0)
   })
+
+  it('privacy export and erase answer requests on a site’s SQLite file, found by login id and user id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kenchi-cli-privacy-'))
+    try {
+      const hashSecret = 'cli privacy hash secret, 32 bytes or more'
+      const site = (id: string) => ({
+        id,
+        origins: ['https://shop.example'],
+        keys: [{ id: 'k1', secret: SECRET }],
+        hashSecret,
+        apiSecrets: [{ id: 'a', secret: `api secret of ${id}, long enough` }],
+      })
+      const config = join(dir, 'kenchi.config.json')
+      writeFileSync(config, JSON.stringify({ store: { type: 'sqlite', path: join(dir, '{site}.db') }, sites: [site('shop'), site('other')] }))
+      // What the service would have written: a login by user id, a guess at the login id, a fraud label.
+      const store = await sqliteStore({ path: join(dir, 'shop.db') })
+      const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: ['https://shop.example'], hashSecret, store })
+      const login = async (context: Record<string, string>) => {
+        const token = await tokenFor((await verifier.challenge({ action: 'login', origin: 'https://shop.example' })).challenge)
+        return verifier.verify(token, { action: 'login', ip: '203.0.113.5', ...context })
+      }
+      const own = await login({ userId: 'u-1001' })
+      await verifier.reportOutcome(own.eventId, 'login_succeeded')
+      const guess = await login({ loginId: 'taro@example.jp' })
+      await verifier.label(guess.eventId, 'fraud', { comment: 'not the customer' })
+      const unrelated = await login({ userId: 'u-2002' })
+      await verifier.flush()
+      verifier.close()
+      await store.close()
+
+      const run = async (...args: string[]) => {
+        const out = io()
+        const code = await runCli(['privacy', ...args], out)
+        return { code, out }
+      }
+      expect((await run('export', '--config', config, '--user-id', 'u-1001')).code).toBe(2) // two sites: --site needed
+      expect((await run('export', '--config', config, '--site', 'nope', '--user-id', 'u-1001')).out.stderr.join('')).toContain('no site nope')
+      expect((await run('export', '--config', config, '--site', 'shop')).code).toBe(2)
+      expect((await run('forget', '--config', config, '--site', 'shop', '--user-id', 'x')).code).toBe(2)
+
+      const exported = await run('export', '--config', config, '--site', 'shop', '--user-id', 'u-1001', '--login-id', 'taro@example.jp')
+      expect(exported.code).toBe(0)
+      const data = JSON.parse(exported.out.stdout.join('\n'))
+      expect(data.events.map((e: { id: string }) => e.id).sort()).toEqual([own.eventId, guess.eventId].sort())
+      expect(data.devices).toHaveLength(1)
+
+      const erased = await run('erase', '--config', config, '--site', 'shop', '--user-id', 'u-1001', '--login-id', 'taro@example.jp')
+      expect(erased.code).toBe(0)
+      expect(JSON.parse(erased.out.stdout.join('\n'))).toMatchObject({ site: 'shop', events: 1, minimizedEvents: 1, links: 3 }) // the pair and the two fingerprint pairs (coarse, fine)
+      const again = JSON.parse((await run('export', '--config', config, '--site', 'shop', '--user-id', 'u-1001', '--login-id', 'taro@example.jp')).out.stdout.join('\n'))
+      expect(again).toMatchObject({ events: [], devices: [], counters: {} })
+      // --all also removes the fraud-labelled event, found here by its keyed hash before the first erasure minimized it: nothing left to find.
+      expect(JSON.parse((await run('erase', '--config', config, '--site', 'shop', '--login-id', 'taro@example.jp', '--all')).out.stdout.join('\n'))).toMatchObject({ events: 0, minimizedEvents: 0 })
+
+      const check = await sqliteStore({ path: join(dir, 'shop.db') })
+      expect(await check.getEvent(own.eventId)).toBeUndefined()
+      expect(await check.getEvent(guess.eventId)).toMatchObject({ label: { label: 'fraud' } })
+      expect((await check.getEvent(guess.eventId))?.loginHash).toBeUndefined()
+      expect((await check.getEvent(unrelated.eventId))?.userHash).toBeDefined()
+      await check.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
 })

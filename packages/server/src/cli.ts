@@ -7,12 +7,15 @@
 //   serve --config <file> [--port N] [--check]
 //                                          run the verification service (docs/service.md)
 //   api-secret [--id <secret id>]          a new API secret for the service and its sha256
+//   privacy export|erase --config <file> [--site <id>] --user-id X | --login-id X | --user-hash H [--all]
+//                                          answer an access or erasure request (docs/privacy.md)
 import { createHmac, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseToken, TOKEN_ERRORS, type ParsedToken } from '@kenchi/protocol'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
 import { formatFindings, runDoctor } from './doctor.js'
-import { createService, hashApiSecret, loadConfigFile } from './service/index.js'
+import { eraseUser, exportUser, type PrivacySubject } from './privacy.js'
+import { createService, hashApiSecret, loadConfigFile, openStore } from './service/index.js'
 import { mountConfiguredConsole } from './service/console.js'
 
 const USAGE = `usage: npx @kenchi/server <command>
@@ -37,7 +40,15 @@ const USAGE = `usage: npx @kenchi/server <command>
       field); --check stops there. SIGTERM or SIGINT drains pending writes and stops.
   api-secret [--id <secret id>]
       Prints a new API secret for a site and the entry for its apiSecrets list
-      ({ id, sha256 }), so the configuration file holds only the hash.`
+      ({ id, sha256 }), so the configuration file holds only the hash.
+  privacy export --config <kenchi.config.json> [--site <id>] --login-id <id> | --user-id <id> | --user-hash <hash>
+  privacy erase  --config <kenchi.config.json> [--site <id>] --login-id <id> | --user-id <id> | --user-hash <hash> [--all]
+      Answers a privacy request for one person (docs/privacy.md) on the site's store, found
+      through the keyed hash of the id (the site's hashSecret); --login-id and --user-id may
+      be given together. export prints everything held as JSON (access, portability); erase
+      deletes it and prints what was removed. Events labelled fraud are kept without
+      anything that points to the person, and fraud devices are kept, unless --all.
+      --site is needed when the file has several sites. Not for the memory store.`
 
 export interface CliIo {
   out(text: string): void
@@ -63,6 +74,7 @@ export function runCli(args: readonly string[], io: CliIo = processIo): number |
   if (command === 'doctor') return doctor(flags, io)
   if (command === 'serve') return serve(flags, io)
   if (command === 'api-secret') return apiSecret(flags, io)
+  if (command === 'privacy') return privacy(flags, io)
   return usage(io, command === undefined || command === '--help' || command === 'help' ? 0 : 2)
 }
 
@@ -78,9 +90,9 @@ function parseFlags(args: readonly string[]): Flags | undefined {
   const options = new Map<string, string | true>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
-    if (arg === '--json' || arg === '--env') options.set(arg.slice(2), true)
+    if (arg === '--json' || arg === '--env' || arg === '--all') options.set(arg.slice(2), true)
     else if (arg === '--check') options.set('check', true)
-    else if (arg === '--id' || arg === '--secret' || arg === '--endpoint' || arg === '--action' || arg === '--origin' || arg === '--config' || arg === '--port') {
+    else if (arg === '--id' || arg === '--secret' || arg === '--endpoint' || arg === '--action' || arg === '--origin' || arg === '--config' || arg === '--port' || PRIVACY_FLAGS.includes(arg)) {
       const value = args[++i]
       if (value === undefined) return undefined
       options.set(arg.slice(2), value)
@@ -88,6 +100,63 @@ function parseFlags(args: readonly string[]): Flags | undefined {
     else positional.push(arg)
   }
   return { positional, options }
+}
+
+const PRIVACY_FLAGS = ['--site', '--user-id', '--login-id', '--user-hash']
+
+/** Loads and validates the service's configuration file; on error says why and resolves undefined. */
+function readConfig(file: string, io: CliIo): ReturnType<typeof loadConfigFile> | undefined {
+  try {
+    return loadConfigFile(file)
+  } catch (error) {
+    io.err(`kenchi-server: invalid configuration: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
+async function privacy(flags: Flags, io: CliIo): Promise<number> {
+  const [action] = flags.positional
+  const file = flags.options.get('config')
+  if ((action !== 'export' && action !== 'erase') || typeof file !== 'string') return usage(io)
+  const text = (name: string) => {
+    const value = flags.options.get(name)
+    return typeof value === 'string' ? value : undefined
+  }
+  const subject: PrivacySubject = {
+    ...(text('user-id') !== undefined ? { userId: text('user-id') } : {}),
+    ...(text('login-id') !== undefined ? { loginId: text('login-id') } : {}),
+    ...(text('user-hash') !== undefined ? { userHash: text('user-hash') } : {}),
+  }
+  if (Object.keys(subject).length === 0) {
+    io.err(`privacy ${action}: give --login-id, --user-id or --user-hash`)
+    return 2
+  }
+  const config = readConfig(file, io)
+  if (config === undefined) return 1
+  const siteId = text('site')
+  const site = siteId === undefined ? (config.sites.length === 1 ? config.sites[0] : undefined) : config.sites.find((s) => s.id === siteId)
+  if (site === undefined) {
+    io.err(siteId === undefined ? `privacy ${action}: --site is needed (sites: ${config.sites.map((s) => s.id).join(', ')})` : `privacy ${action}: no site ${siteId} in ${file}`)
+    return 2
+  }
+  if (site.store.type === 'memory') {
+    io.err(`privacy ${action}: site ${site.id} keeps its data in the memory of the running service; nothing here to ${action}`)
+    return 2
+  }
+  let store
+  try {
+    store = await openStore(site)
+    const options = { hashSecret: site.hashSecret }
+    const result =
+      action === 'export' ? await exportUser(store, subject, options) : { site: site.id, ...(await eraseUser(store, subject, { ...options, keepFraud: flags.options.get('all') !== true })) }
+    io.out(JSON.stringify(result, null, 2))
+    return 0
+  } catch (error) {
+    io.err(`privacy ${action}: ${(error as Error).message}`)
+    return 1
+  } finally {
+    await store?.close().catch(() => {})
+  }
 }
 
 function keygen(flags: Flags, io: CliIo): number {
@@ -140,13 +209,8 @@ async function serve(flags: Flags, io: CliIo): Promise<number> {
     io.err('serve: --port must be an integer from 0 to 65535')
     return 2
   }
-  let config
-  try {
-    config = loadConfigFile(file)
-  } catch (error) {
-    io.err(`kenchi-server: invalid configuration: ${(error as Error).message}`)
-    return 1
-  }
+  const config = readConfig(file, io)
+  if (config === undefined) return 1
   if (flags.options.get('check') === true) {
     io.out(`${file}: valid (${config.sites.length} site${config.sites.length === 1 ? '' : 's'}: ${config.sites.map((s) => s.id).join(', ')})`)
     return 0

@@ -47,6 +47,12 @@ export interface SiteConfig {
   confirm?: { secret: SecretRef; linkUrl: string; purposes?: string[]; smtp?: SecretRef; from?: string }
   /** This site's own store (default: the service's `store`). */
   store?: StoreConfig
+  /**
+   * How long this site's store keeps history, in days (docs/privacy.md): `events` (every
+   * verification, its outcomes and label; default 90) and `devices` (device records and
+   * user–device pairs, counted from their last sighting; default 400). Whole days, 1 to 3650.
+   */
+  retention?: { events?: number; devices?: number }
 }
 
 export interface ServiceConfig {
@@ -84,6 +90,8 @@ export interface ResolvedSite {
   stepUp?: { secret: string; smtp?: string; from?: string; passkey?: { rpId: string; rpName?: string; origins: string[] } }
   confirm?: { secret: string; linkUrl: string; purposes?: string[]; smtp?: string; from?: string }
   store: ResolvedStore
+  /** Retention in ms, passed to the store (`eventRetentionMs`, `deviceRetentionMs`); defaults filled in. */
+  retention: { eventMs: number; deviceMs: number }
 }
 
 export type ResolvedStore = { type: 'memory' } | { type: 'sqlite'; path: string } | { type: 'redis'; url: string; prefix: string }
@@ -214,7 +222,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   ;(raw.sites as unknown[]).forEach((s, i) => {
     const p = `sites[${i}]`
     if (!isObject(s)) return fail(p, 'must be an object')
-    only(s, p, ['id', 'origins', 'keys', 'hashSecret', 'apiSecrets', 'policy', 'testMode', 'stepUp', 'confirm', 'store'])
+    only(s, p, ['id', 'origins', 'keys', 'hashSecret', 'apiSecrets', 'policy', 'testMode', 'stepUp', 'confirm', 'store', 'retention'])
     if (typeof s.id !== 'string' || !ID.test(s.id)) fail(`${p}.id`, 'must be 1-32 lower-case letters, digits, - or _')
     const id = s.id as string
     if (sites.some((x) => x.id === id)) fail(`${p}.id`, `duplicate site id ${id}`)
@@ -314,6 +322,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       if (own === undefined && (raw.sites as unknown[]).length > 1 && !base.path.includes('{site}')) fail('store.path', 'must contain {site} when several sites share the SQLite store (one file per site)')
       resolvedStore = { type: 'sqlite', path: base.path.replaceAll('{site}', id) }
     } else resolvedStore = { type: 'memory' }
+    const retention = parseRetention(s.retention, `${p}.retention`)
     sites.push({
       id,
       origins: s.origins as string[],
@@ -325,6 +334,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       ...(stepUp ? { stepUp } : {}),
       ...(confirm ? { confirm } : {}),
       store: resolvedStore,
+      retention,
     })
   })
   const consoleConfig = resolveConsole(raw.console)
@@ -356,6 +366,21 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`)
   }
   return resolveConfig(raw, env)
+}
+
+const DAY_MS = 86_400_000
+
+/** `sites[].retention`: whole days, defaults 90 (events) and 400 (devices and pairs). */
+function parseRetention(value: unknown, path: string): ResolvedSite['retention'] {
+  if (value === undefined) return { eventMs: 90 * DAY_MS, deviceMs: 400 * DAY_MS }
+  if (!isObject(value)) return fail(path, 'must be an object {"events", "devices"} (days)')
+  only(value, path, ['events', 'devices'])
+  const days = (field: 'events' | 'devices', fallback: number): number => {
+    const v = value[field] ?? fallback
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 3650) fail(`${path}.${field}`, 'must be a whole number of days from 1 to 3650')
+    return (v as number) * DAY_MS
+  }
+  return { eventMs: days('events', 90), deviceMs: days('devices', 400) }
 }
 
 /** Paths of the service's own routes, which the console may not take. */

@@ -11,6 +11,7 @@ import { KenchiError } from '../errors.js'
 import { emailSender, type CodeSender } from '../stepup/sender.js'
 import { createStepUp, type StepUp, type StepUpFailure } from '../stepup/stepup.js'
 import { createConfirmations, type Confirmations } from '../stepup/confirm.js'
+import { eraseUser, exportUser } from '../privacy.js'
 import { memoryStore } from '../stores/memory.js'
 import { redisStore } from '../stores/redis.js'
 import { sqliteStore } from '../stores/sqlite.js'
@@ -118,10 +119,12 @@ class ApiError extends Error {
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
 const MAX = { string: 512, headers: 50, fields: 50 }
 
-async function openStore(site: ResolvedSite): Promise<Store> {
-  if (site.store.type === 'sqlite') return sqliteStore({ path: site.store.path })
-  if (site.store.type === 'redis') return redisStore({ url: site.store.url, prefix: site.store.prefix })
-  return memoryStore()
+/** Opens a site's store as its configuration says (type, path or URL, retention); the `privacy` CLI command uses it too. */
+export async function openStore(site: ResolvedSite): Promise<Store> {
+  const retention = { eventRetentionMs: site.retention.eventMs, deviceRetentionMs: site.retention.deviceMs }
+  if (site.store.type === 'sqlite') return sqliteStore({ path: site.store.path, ...retention })
+  if (site.store.type === 'redis') return redisStore({ url: site.store.url, prefix: site.store.prefix, ...retention })
+  return memoryStore(retention)
 }
 
 /** The sender of a site without one: never called, since `/v1/stepup/start` refuses first. */
@@ -391,6 +394,27 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       }
       if (status === 'queued') metrics.storeErrors.inc({ site: site.id })
       send(res, 200, { ok: true, status })
+      return site.id
+    }
+    if (route === '/v1/privacy/export' || route === '/v1/privacy/erase') {
+      const erase = route === '/v1/privacy/erase'
+      for (const k of Object.keys(body)) if (!['secret', 'loginId', 'userId', 'userHash', ...(erase ? ['keepFraud'] : [])].includes(k)) throw new ApiError(400, 'invalid_request', `${k}: unknown field`)
+      const subject = { loginId: str(body.loginId, 'loginId', false, 256), userId: str(body.userId, 'userId', false, 256), userHash: str(body.userHash, 'userHash', false, 64) }
+      if (body.keepFraud !== undefined && typeof body.keepFraud !== 'boolean') throw new ApiError(400, 'invalid_request', 'keepFraud: must be true or false')
+      let result
+      try {
+        const options = { verifier: site.verifier }
+        const who = Object.fromEntries(Object.entries(subject).filter(([, v]) => v !== undefined))
+        result = erase ? await eraseUser(site.store, who, { ...options, keepFraud: body.keepFraud !== false }) : await exportUser(site.store, who, options)
+      } catch (error) {
+        if (error instanceof KenchiError && error.code === 'PRIVACY_SUBJECT') throw new ApiError(400, 'invalid_request', error.message)
+        metrics.storeErrors.inc({ site: site.id })
+        throw new ApiError(503, 'store_unavailable', 'the store is unavailable; nothing is lost by asking again')
+      }
+      // Counts only: the log never holds who was asked about.
+      if ('minimizedEvents' in result) log.info('privacy erasure', { site: site.id, secretId: caller.secretId, events: result.events, minimizedEvents: result.minimizedEvents, links: result.links, devices: result.devices })
+      else log.info('privacy export', { site: site.id, secretId: caller.secretId, events: result.events.length, devices: result.devices.length })
+      send(res, 200, result)
       return site.id
     }
     if (route === '/v1/stepup/start' || route === '/v1/stepup/check') {

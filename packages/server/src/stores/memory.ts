@@ -1,6 +1,7 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
+import { KenchiError } from '../errors.js'
 import type { DeviceStatus } from '../verdict.js'
-import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
+import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
 export interface MemoryStoreOptions {
   /** Most counters and distinct sets kept; the oldest go first. Default 100 000. */
@@ -28,8 +29,24 @@ export interface MemoryStoreOptions {
   maxLinks?: number
   /** Most values (`setValue`) kept; the soonest to expire go first. Default 100 000. */
   maxValues?: number
-  /** Clock in Unix ms for TTLs, for tests. */
+  /**
+   * Devices, and user–device pairs, not seen for this long (their `lastSeen`, by this
+   * store's clock) are dropped, `fraud` devices included, in ms. Default 400 days, as the
+   * SQLite, Redis and PostgreSQL stores.
+   */
+  deviceRetentionMs?: number
+  /** Events are dropped this long after they were recorded (by this store's clock), labelled ones included, in ms. Default 90 days. */
+  eventRetentionMs?: number
+  /** Clock in Unix ms for TTLs and retention, for tests. */
   now?: () => number
+}
+
+const DAY = 86_400_000
+
+function retentionOption(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value > 0)) throw new KenchiError('CONFIG_STORE', `memoryStore: ${name} must be a positive number of ms`)
+  return value
 }
 
 type Entry =
@@ -47,6 +64,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const maxDevices = options.maxDevices ?? 100_000
   const maxEvents = options.maxEvents ?? 10_000
   const clock = options.now ?? Date.now
+  const deviceRetention = retentionOption(options.deviceRetentionMs, 400 * DAY, 'deviceRetentionMs')
+  const eventRetention = retentionOption(options.eventRetentionMs, 90 * DAY, 'eventRetentionMs')
   const keys = new Map<string, Entry>() // counters and distinct sets, in insertion order
   const maxFlags = options.maxFlags ?? 200_000
   const flags = new Map<string, number>() // flag → expiry (Unix ms), in insertion order
@@ -56,8 +75,28 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const fraudDevices = new Map<string, DeviceRecord>() // status `fraud`: outside the capacity bound
   const events = new Map<string, EventRecord>() // in insertion order
   const labelled = new Map<string, EventRecord>() // events with a label: outside the capacity bound
-  const deviceRecord = (id: string) => devices.get(id) ?? fraudDevices.get(id)
-  const eventRecord = (id: string) => events.get(id) ?? labelled.get(id)
+  // Retention runs on this store's clock, like the SQL stores' `touched` and `recorded` columns.
+  const recorded = new Map<string, number>() // event id → when it was recorded
+  const deviceTouched = new Map<string, number>() // device id → when it was last touched
+  const linkTouched = new Map<string, number>() // pair key → when it was last touched
+  const deviceRecord = (id: string) => {
+    const record = devices.get(id) ?? fraudDevices.get(id)
+    if (record && (deviceTouched.get(id) ?? 0) <= clock() - deviceRetention) return void dropDevice(id)
+    return record
+  }
+  const eventRecord = (id: string) => {
+    const event = events.get(id) ?? labelled.get(id)
+    if (event && (recorded.get(id) ?? event.at) <= clock() - eventRetention) return void dropEvent(id)
+    return event
+  }
+  const dropDevice = (id: string) => {
+    deviceTouched.delete(id)
+    return devices.delete(id) || fraudDevices.delete(id)
+  }
+  const dropEvent = (id: string) => {
+    recorded.delete(id)
+    return events.delete(id) || labelled.delete(id)
+  }
   const maxLinks = options.maxLinks ?? 200_000
   const links = new Map<string, UserDeviceRecord>() // `${user}\n${device}`, least recently used first
   const byUser = new Map<string, Set<string>>()
@@ -77,28 +116,67 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
   function touchLink(user: string, device: string, now: number): { before: UserDeviceRecord | undefined; link: UserDeviceRecord } {
     const key = pairKey(user, device)
+    const at = clock()
+    if ((linkTouched.get(key) ?? Infinity) <= at - deviceRetention) dropLink(user, device)
     const before = links.get(key)
     const link: UserDeviceRecord = before
       ? { ...before, lastSeen: Math.max(before.lastSeen, now) }
       : { userHash: user, deviceId: device, firstSeen: now, lastSeen: now, trusted: false }
     links.delete(key)
     links.set(key, link)
+    linkTouched.set(key, at)
+    sweepRetention(at)
     index(byUser, user, device, true)
     index(byDevice, device, user, true)
     while (links.size > maxLinks) {
-      const [oldKey, old] = links.entries().next().value as [string, UserDeviceRecord]
-      links.delete(oldKey)
-      index(byUser, old.userHash, old.deviceId, false)
-      index(byDevice, old.deviceId, old.userHash, false)
+      const old = links.values().next().value as UserDeviceRecord
+      dropLink(old.userHash, old.deviceId)
     }
     return { before: before && { ...before }, link }
   }
 
+  function dropLink(user: string, device: string): boolean {
+    index(byUser, user, device, false)
+    index(byDevice, device, user, false)
+    linkTouched.delete(pairKey(user, device))
+    return links.delete(pairKey(user, device))
+  }
+
+  /**
+   * Drops what is past its retention: at most once a second, from the front of the maps
+   * (oldest first) until a live entry, and a full pass over the few `fraud` devices and
+   * labelled events, which sit outside the capacity order.
+   */
+  let lastSweep = -Infinity
+  function sweepRetention(at: number): void {
+    if (at - lastSweep < 1000) return
+    lastSweep = at
+    const devicesBefore = at - deviceRetention
+    const eventsBefore = at - eventRetention
+    const stale = (id: string) => (deviceTouched.get(id) ?? 0) <= devicesBefore
+    for (const id of devices.keys()) {
+      if (!stale(id)) break
+      dropDevice(id)
+    }
+    for (const id of fraudDevices.keys()) if (stale(id)) dropDevice(id)
+    for (const [key, link] of links) {
+      if ((linkTouched.get(key) ?? 0) > devicesBefore) break
+      dropLink(link.userHash, link.deviceId)
+    }
+    for (const [id, when] of recorded) {
+      if (when > eventsBefore) break
+      dropEvent(id)
+    }
+  }
+
   function recordsOf(map: Map<string, Set<string>>, key: string, limit: number, userSide: boolean): UserDeviceRecord[] {
     const out: UserDeviceRecord[] = []
-    for (const other of map.get(key) ?? []) {
-      const link = links.get(userSide ? pairKey(key, other) : pairKey(other, key))
-      if (link) out.push({ ...link })
+    const from = clock() - deviceRetention
+    for (const other of [...(map.get(key) ?? [])]) {
+      const [user, device] = userSide ? [key, other] : [other, key]
+      const link = links.get(pairKey(user, device))
+      if (link && (linkTouched.get(pairKey(user, device)) ?? 0) <= from) dropLink(user, device)
+      else if (link) out.push({ ...link })
     }
     return out.sort((a, b) => b.lastSeen - a.lastSeen).slice(0, Math.max(0, limit))
   }
@@ -202,11 +280,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const after: DeviceRecord = before
         ? { ...before, lastSeen: Math.max(before.lastSeen, at) }
         : { id, publicKey, status: 'waiting', firstSeen: at, lastSeen: at }
+      const now = clock()
+      deviceTouched.set(id, now)
+      sweepRetention(now)
       if (after.status === 'fraud') fraudDevices.set(id, after)
       else {
         devices.delete(id)
         devices.set(id, after)
-        while (devices.size > maxDevices) devices.delete(devices.keys().next().value as string)
+        while (devices.size > maxDevices) dropDevice(devices.keys().next().value as string)
       }
       return { before: before && { ...before }, after: { ...after } }
     },
@@ -304,11 +385,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     async recordEvent(event) {
-      if (events.has(event.id) || labelled.has(event.id)) return
+      const at = clock()
+      sweepRetention(at)
+      if (eventRecord(event.id)) return
       const copy = structuredClone(event)
+      recorded.set(copy.id, at)
       if (copy.label) labelled.set(copy.id, copy)
       else events.set(copy.id, copy)
-      while (events.size > maxEvents) events.delete(events.keys().next().value as string)
+      while (events.size > maxEvents) dropEvent(events.keys().next().value as string)
     },
 
     async getEvent(id) {
@@ -331,12 +415,49 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const out: EventRecord[] = []
       if (limit <= 0) return out
       // Newest by `at` (stable: equal times keep their recording order).
-      const all = [...events.values(), ...labelled.values()].sort((a, b) => a.at - b.at)
+      const from = clock() - eventRetention
+      const all = [...events.values(), ...labelled.values()].filter((e) => (recorded.get(e.id) ?? e.at) > from).sort((a, b) => a.at - b.at)
       for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
         const event = all[i]!
         if (before === undefined || event.at < before) out.push(structuredClone(event))
       }
       return out
+    },
+
+    async listUserEvents(user, limit = 10_000) {
+      const from = clock() - eventRetention
+      return [...events.values(), ...labelled.values()]
+        .filter((e) => (e.userHash === user || e.loginHash === user) && (recorded.get(e.id) ?? e.at) > from)
+        .sort((a, b) => b.at - a.at)
+        .slice(0, Math.max(0, Math.floor(limit)))
+        .map((e) => structuredClone(e))
+    },
+
+    async eraseUserEvents(user, { keepFraud } = {}) {
+      const result = { deleted: 0, minimized: 0 }
+      for (const map of [events, labelled]) {
+        for (const [id, event] of map) {
+          if (event.userHash !== user && event.loginHash !== user) continue
+          if (keptForFraud(event, keepFraud)) {
+            map.set(id, minimizeEvent(event))
+            result.minimized++
+          } else {
+            dropEvent(id)
+            result.deleted++
+          }
+        }
+      }
+      return result
+    },
+
+    async unlinkUser(user) {
+      const removed = recordsOf(byUser, user, Infinity, true)
+      for (const link of removed) dropLink(user, link.deviceId)
+      return removed
+    },
+
+    async deleteDevice(id) {
+      return dropDevice(id)
     },
 
     async close() {
@@ -347,6 +468,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       fraudDevices.clear()
       events.clear()
       labelled.clear()
+      recorded.clear()
+      deviceTouched.clear()
+      linkTouched.clear()
       links.clear()
       byUser.clear()
       byDevice.clear()

@@ -5,6 +5,8 @@ import type { DeviceStatus } from '../verdict.js'
 import { checkStoreValue, type DeviceRecord, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
 const DAY = 86_400_000
+/** Statement timeout of privacy requests (`listUserEvents`, `eraseUserEvents`, `unlinkUser`), which may scan the events. */
+const PRIVACY_TIMEOUT_MS = 300_000
 
 /** The schema this code reads and writes; a database with a newer one is refused. */
 export const POSTGRES_SCHEMA_VERSION = 1
@@ -123,6 +125,29 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     }
   }
   const ttl = (ms: number) => clock() + Math.max(1, Math.ceil(ms))
+
+  /**
+   * One statement of a privacy request: off the verification path and possibly a scan of
+   * the events, so it gets `PRIVACY_TIMEOUT_MS` instead of `queryTimeout` (one transaction
+   * with a local statement timeout on a pooled connection).
+   */
+  async function slowQuery<R extends Pg.QueryResultRow>(text: string, values: unknown[]): Promise<Pg.QueryResult<R>> {
+    if (closed) throw new Error('postgresStore: closed')
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query(`SET LOCAL statement_timeout = ${PRIVACY_TIMEOUT_MS}`)
+      const result = await client.query<R>({ text, values, query_timeout: PRIVACY_TIMEOUT_MS + 1000 } as Pg.QueryConfig)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+  const ofUser = `(body->>'userHash' = $1 OR body->>'loginHash' = $1)`
 
   async function sweep(): Promise<number> {
     const at = clock()
@@ -290,6 +315,36 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
         Math.floor(limit),
       ])
       return r.rows.map((row) => row.body)
+    },
+
+    async listUserEvents(user, limit = 10_000) {
+      if (!(limit > 0)) return []
+      const r = await slowQuery<{ body: EventRecord }>(`SELECT body FROM ${t('events')} WHERE ${ofUser} ORDER BY at DESC, seq DESC LIMIT $2`, [user, Math.floor(limit)])
+      return r.rows.map((row) => row.body)
+    },
+
+    async eraseUserEvents(user, { keepFraud } = {}) {
+      // One statement: the fraud-labelled events kept (with keepFraud) lose what points to the person (minimizeEvent), the rest go.
+      const r = await slowQuery<{ deleted: number; minimized: number }>(
+        `WITH doomed AS (SELECT seq, (body->'label'->>'label' = 'fraud' AND $2) AS keep FROM ${t('events')} WHERE ${ofUser}),
+              kept AS (UPDATE ${t('events')} e SET body = (e.body - 'userHash' - 'loginHash' - 'emailHash' - 'ip')
+                         || jsonb_build_object('label', (e.body->'label') - 'comment')
+                       FROM doomed d WHERE e.seq = d.seq AND d.keep RETURNING 1),
+              gone AS (DELETE FROM ${t('events')} e USING doomed d WHERE e.seq = d.seq AND d.keep IS NOT TRUE RETURNING 1)
+         SELECT (SELECT count(*) FROM gone)::int AS deleted, (SELECT count(*) FROM kept)::int AS minimized`,
+        [user, keepFraud === true],
+      )
+      return r.rows[0]!
+    },
+
+    async unlinkUser(user) {
+      const r = await slowQuery<LinkRow>(`DELETE FROM ${t('links')} WHERE "user" = $1 RETURNING "user", device, first_seen, last_seen, trusted`, [user])
+      return r.rows.map(linkFrom).sort((a, b) => b.lastSeen - a.lastSeen)
+    },
+
+    async deleteDevice(id) {
+      const r = await query(`DELETE FROM ${t('devices')} WHERE id = $1`, [id])
+      return r.rowCount === 1
     },
 
     sweep,

@@ -2,7 +2,17 @@ import type { DevicePublicKey } from '@kenchi/protocol'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { KenchiError } from '../errors.js'
 import type { DeviceStatus } from '../verdict.js'
-import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord } from './types.js'
+import {
+  checkStoreValue,
+  keptForFraud,
+  minimizeEvent,
+  type DeviceRecord,
+  type EventPatch,
+  type EventRecord,
+  type Store,
+  type UserDeviceLink,
+  type UserDeviceRecord,
+} from './types.js'
 
 const DAY = 86_400_000
 
@@ -111,19 +121,41 @@ return redis.call('HGETALL', KEYS[1])
 `
 
 /**
- * KEYS[1] event hash, KEYS[2] time index (same hash tag). ARGV: id, at, body JSON,
- * retentionMs, maxEvents. Keeps the first record of an id.
+ * KEYS[1] event hash, KEYS[2] time index, KEYS[3] and KEYS[4] the per-user indexes of its
+ * user and login hashes (all the same hash tag). ARGV: id, at, body JSON, retentionMs,
+ * maxEvents, how many of KEYS[3..4] to use (0–2). Keeps the first record of an id. The
+ * per-user indexes (for privacy requests) are bounded by retention only, so an erasure
+ * finds every event still held.
  */
 const RECORD_EVENT = `
 if redis.call('HSETNX', KEYS[1], 'b', ARGV[3]) == 0 then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local at = tonumber(ARGV[2])
+local from = '(' .. (at - tonumber(ARGV[4]))
 redis.call('ZADD', KEYS[2], at, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (at - tonumber(ARGV[4])))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', from)
 local n = redis.call('ZCARD', KEYS[2])
 local max = tonumber(ARGV[5])
 if n > max then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - max - 1) end
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
+for i = 3, 2 + tonumber(ARGV[6]) do
+  redis.call('ZADD', KEYS[i], at, ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', from)
+  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+end
+return 1
+`
+
+/**
+ * KEYS[1] event hash. ARGV: minimized body JSON, label JSON. Replaces the event's fields
+ * (body, outcomes, label) with the minimized ones, keeping its time to live.
+ */
+const REPLACE_EVENT = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'b', ARGV[1], 'l', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ttl)
 return 1
 `
 
@@ -194,7 +226,8 @@ type Scripted = {
   kenchiDistinct(key: string, now: number, windowMs: number, member: string, max: number): Promise<number>
   kenchiTouchDevice(key: string, publicKey: string, now: number, retention: number): Promise<string[]>
   kenchiSetDeviceStatus(key: string, status: string): Promise<string[]>
-  kenchiRecordEvent(key: string, index: string, id: string, at: number, body: string, retention: number, max: number): Promise<number>
+  kenchiRecordEvent(key: string, index: string, user: string, login: string, id: string, at: number, body: string, retention: number, max: number, users: number): Promise<number>
+  kenchiReplaceEvent(key: string, body: string, label: string): Promise<number>
   kenchiUpdateEvent(key: string, outcome: string, label: string): Promise<string[]>
 }
 
@@ -203,7 +236,8 @@ const SCRIPTS: Record<keyof Scripted, { keys: number; lua: string }> = {
   kenchiDistinct: { keys: 1, lua: DISTINCT },
   kenchiTouchDevice: { keys: 1, lua: TOUCH_DEVICE },
   kenchiSetDeviceStatus: { keys: 1, lua: SET_DEVICE_STATUS },
-  kenchiRecordEvent: { keys: 2, lua: RECORD_EVENT },
+  kenchiRecordEvent: { keys: 4, lua: RECORD_EVENT },
+  kenchiReplaceEvent: { keys: 1, lua: REPLACE_EVENT },
   kenchiUpdateEvent: { keys: 1, lua: UPDATE_EVENT },
   kenchiLinkUser: { keys: 1, lua: LINK_USER },
   kenchiLinkDevice: { keys: 1, lua: LINK_DEVICE },
@@ -274,6 +308,7 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
   const deviceKey = (id: string) => `${prefix}dev:${id}`
   const eventKey = (id: string) => `${prefix}{ev}:e:${id}`
   const eventIndex = `${prefix}{ev}:by-time`
+  const userEventIndex = (user: string) => `${prefix}{ev}:u:${user}`
   const userLinksKey = (user: string) => `${prefix}ud:u:${user}`
   const deviceLinksKey = (device: string) => `${prefix}ud:d:${device}`
 
@@ -420,7 +455,11 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
 
     async recordEvent(event) {
       const at = Number(event.at)
-      await call(() => redis.kenchiRecordEvent(eventKey(event.id), eventIndex, event.id, at, JSON.stringify(event), eventRetention, maxEvents))
+      const users = [...new Set([event.userHash, event.loginHash].filter((u): u is string => typeof u === 'string'))]
+      const [user = '', login = ''] = users.map(userEventIndex)
+      await call(() =>
+        redis.kenchiRecordEvent(eventKey(event.id), eventIndex, user || eventIndex, login || eventIndex, event.id, at, JSON.stringify(event), eventRetention, maxEvents, users.length),
+      )
     },
 
     async getEvent(id) {
@@ -452,6 +491,60 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
         if (ids.length < batch) break
       }
       return out
+    },
+
+    async listUserEvents(user, limit = 10_000) {
+      if (!(limit > 0)) return []
+      const ids = await call(() => redis.zrevrange(userEventIndex(user), 0, Math.floor(limit) - 1))
+      const out: EventRecord[] = []
+      // Chunks of 1000: one pipeline each, under the per-call timeout.
+      for (let i = 0; i < ids.length; i += 1000) {
+        const events = await call(() => readEvents(ids.slice(i, i + 1000)))
+        for (const event of events) if (event && (event.userHash === user || event.loginHash === user)) out.push(event)
+      }
+      return out.sort((a, b) => b.at - a.at)
+    },
+
+    async eraseUserEvents(user, { keepFraud } = {}) {
+      const index = userEventIndex(user)
+      const result = { deleted: 0, minimized: 0 }
+      for (;;) {
+        const ids = await call(() => redis.zrange(index, 0, 999))
+        if (ids.length === 0) break
+        const events = await call(() => readEvents(ids))
+        const doomed: string[] = []
+        for (const [i, event] of events.entries()) {
+          if (event === undefined || (event.userHash !== user && event.loginHash !== user)) continue
+          if (keptForFraud(event, keepFraud)) {
+            const { label, ...body } = minimizeEvent(event)
+            result.minimized += Number(await call(() => redis.kenchiReplaceEvent(eventKey(event.id), JSON.stringify(body), JSON.stringify(label))))
+          } else doomed.push(ids[i]!)
+        }
+        // The event hashes, their index entries and this chunk of the user's index share the {ev} hash tag: one node, one pipeline.
+        const pipeline = redis.pipeline()
+        for (const id of doomed) pipeline.del(eventKey(id))
+        if (doomed.length > 0) pipeline.zrem(eventIndex, ...doomed)
+        pipeline.zrem(index, ...ids)
+        const replies = (await call(() => pipeline.exec())) ?? []
+        for (const [i] of doomed.entries()) if (replies[i]?.[1] === 1) result.deleted++
+      }
+      return result
+    },
+
+    async unlinkUser(user) {
+      const fields = await call(() => redis.hgetall(userLinksKey(user)))
+      const removed: UserDeviceRecord[] = []
+      for (const [device, value] of Object.entries(fields)) {
+        const record = linkFrom(user, device, value)
+        if (record) removed.push(record)
+      }
+      // Single-key commands: each device's set may live in another cluster slot.
+      await call(() => Promise.all([...Object.keys(fields).map((device) => redis.zrem(deviceLinksKey(device), user)), redis.del(userLinksKey(user))]))
+      return removed.sort((a, b) => b.lastSeen - a.lastSeen)
+    },
+
+    async deleteDevice(id) {
+      return (await call(() => redis.del(deviceKey(id)))) === 1
     },
 
     async close() {

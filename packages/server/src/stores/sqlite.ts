@@ -2,12 +2,23 @@ import type { DevicePublicKey } from '@kenchi/protocol'
 import type BetterSqlite3 from 'better-sqlite3'
 import { KenchiError } from '../errors.js'
 import type { DeviceStatus } from '../verdict.js'
-import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord } from './types.js'
+import {
+  checkStoreValue,
+  keptForFraud,
+  minimizeEvent,
+  type DeviceRecord,
+  type EventPatch,
+  type EventRecord,
+  type Store,
+  type UserDeviceLink,
+  type UserDeviceRecord,
+  type UserEventErasure,
+} from './types.js'
 
 const DAY = 86_400_000
 
 /** The schema this code reads and writes; a database with a newer one is refused. */
-export const SQLITE_SCHEMA_VERSION = 2
+export const SQLITE_SCHEMA_VERSION = 3
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -200,6 +211,16 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     sweepEvents: db.prepare<[number, number]>(
       'DELETE FROM kenchi_events WHERE seq IN (SELECT seq FROM kenchi_events WHERE recorded <= ? LIMIT ?)',
     ),
+    // The two expressions match the partial indexes of schema version 3, which serve these lookups.
+    eventsOfUser: db.prepare<[string, string, number], { id: string; body: string }>(
+      `SELECT id, body FROM (
+         SELECT seq, id, at, body FROM kenchi_events WHERE json_extract(body, '$.userHash') = ?
+         UNION SELECT seq, id, at, body FROM kenchi_events WHERE json_extract(body, '$.loginHash') = ?
+       ) ORDER BY at DESC, seq DESC LIMIT ?`,
+    ),
+    eventDelete: db.prepare<[string]>('DELETE FROM kenchi_events WHERE id = ?'),
+    linksDeleteUser: db.prepare<[string], LinkRow>('DELETE FROM kenchi_links WHERE user = ? RETURNING user, device, first_seen, last_seen, trusted'),
+    deviceDelete: db.prepare<[string]>('DELETE FROM kenchi_devices WHERE id = ?'),
     countFlags: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_flags'),
     countDevices: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_devices'),
     countEvents: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_events'),
@@ -286,6 +307,18 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     if (patch.label) event.label = { ...patch.label }
     q.eventPut.run(JSON.stringify(event), id)
     return event
+  })
+
+  const eraseUserEvents = db.transaction((user: string, keepFraud: boolean | undefined): UserEventErasure => {
+    const result = { deleted: 0, minimized: 0 }
+    for (const row of q.eventsOfUser.all(user, user, Number.MAX_SAFE_INTEGER)) {
+      const event = JSON.parse(row.body) as EventRecord
+      if (keptForFraud(event, keepFraud)) {
+        q.eventPut.run(JSON.stringify(minimizeEvent(event)), row.id)
+        result.minimized++
+      } else result.deleted += q.eventDelete.run(row.id).changes
+    }
+    return result
   })
 
   let flagsFull = false
@@ -446,6 +479,23 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       return rows.map((row) => JSON.parse(row.body) as EventRecord)
     },
 
+    async listUserEvents(user, limit = 10_000) {
+      if (!(limit > 0)) return []
+      return q.eventsOfUser.all(user, user, Math.floor(limit)).map((row) => JSON.parse(row.body) as EventRecord)
+    },
+
+    async eraseUserEvents(user, { keepFraud } = {}) {
+      return eraseUserEvents.immediate(user, keepFraud)
+    },
+
+    async unlinkUser(user) {
+      return q.linksDeleteUser.all(user).map(linkFrom).sort((a, b) => b.lastSeen - a.lastSeen)
+    },
+
+    async deleteDevice(id) {
+      return q.deviceDelete.run(id).changes > 0
+    },
+
     async sweep() {
       return sweepWith.immediate(sweepBatch, true)
     },
@@ -530,6 +580,13 @@ function migrate(db: BetterSqlite3.Database): void {
       db.exec(`
         CREATE TABLE kenchi_values (key TEXT PRIMARY KEY, value TEXT NOT NULL, expiry INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX kenchi_values_expiry ON kenchi_values (expiry);
+      `)
+    }
+    // Version 2 → 3: partial indexes on the user and login hashes of events (privacy requests, Store.listUserEvents).
+    if (version < 3) {
+      db.exec(`
+        CREATE INDEX kenchi_events_user ON kenchi_events (json_extract(body, '$.userHash')) WHERE json_extract(body, '$.userHash') IS NOT NULL;
+        CREATE INDEX kenchi_events_login ON kenchi_events (json_extract(body, '$.loginHash')) WHERE json_extract(body, '$.loginHash') IS NOT NULL;
       `)
     }
     db.prepare(`INSERT OR REPLACE INTO kenchi_meta (name, value) VALUES ('schema_version', ?)`).run(String(SQLITE_SCHEMA_VERSION))

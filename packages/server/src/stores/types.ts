@@ -80,6 +80,31 @@ export interface UserDeviceRecord {
   trusted: boolean
 }
 
+/** What `Store.eraseUserEvents` did. */
+export interface UserEventErasure {
+  /** Events deleted. */
+  deleted: number
+  /** Events labelled `fraud` kept without anything that points to the person (`keepFraud`). */
+  minimized: number
+}
+
+/**
+ * The minimized form of a `fraud`-labelled event kept by an erasure with `keepFraud`: the
+ * user, login and e-mail hashes, the IP address and the label's comment are removed; the
+ * device id, fingerprint hashes, decision, reasons, outcomes and the label stay.
+ */
+export function minimizeEvent(event: EventRecord): EventRecord {
+  const { userHash: _u, loginHash: _l, emailHash: _e, ip: _i, ...rest } = event
+  if (rest.label) {
+    const { comment: _c, ...label } = rest.label
+    rest.label = label
+  }
+  return rest
+}
+
+/** Whether an erasure with `keepFraud` keeps this event (minimized). */
+export const keptForFraud = (event: EventRecord, keepFraud: boolean | undefined): boolean => keepFraud === true && event.label?.label === 'fraud'
+
 /** Changes `updateEvent` applies: an outcome is appended, a label replaces the previous one. */
 export interface EventPatch {
   outcome?: { outcome: Outcome; at: number }
@@ -184,6 +209,23 @@ export interface Store {
    * most `limit` (default 100), optionally only those with `at` before `before` (exclusive).
    */
   listEvents(options?: { limit?: number; before?: number }): Promise<EventRecord[]>
+  /**
+   * Privacy requests (docs/privacy.md; not on the verification path, may scan): the events
+   * whose `userHash` or `loginHash` is `userHash`, newest first by `at`, at most `limit`
+   * (default 10 000).
+   */
+  listUserEvents(userHash: string, limit?: number): Promise<EventRecord[]>
+  /**
+   * Erasure (docs/privacy.md): deletes every event whose `userHash` or `loginHash` is
+   * `userHash`. With `keepFraud`, an event labelled `fraud` is kept minimized instead:
+   * `userHash`, `loginHash`, `emailHash`, `ip` and the label's comment removed, so it no
+   * longer points to the person. Resolves how many events were deleted and minimized.
+   */
+  eraseUserEvents(userHash: string, options?: { keepFraud?: boolean }): Promise<UserEventErasure>
+  /** Erasure: deletes every user–device pair of `userHash` (from both sides); resolves the pairs deleted, most recent first. */
+  unlinkUser(userHash: string): Promise<UserDeviceRecord[]>
+  /** Erasure: deletes a device record (its pairs stay; see `unlinkUser`); resolves whether one existed. */
+  deleteDevice(id: string): Promise<boolean>
   /** Releases connections and timers. Further calls may reject. */
   close(): Promise<void>
 }
