@@ -1,4 +1,5 @@
 import { KenchiError } from './errors.js'
+import { pageViewBlockKey, pageViewKey } from './store-keys/page-views.js'
 import type { Store } from './stores/types.js'
 
 export interface PageViewLimiterOptions {
@@ -43,12 +44,12 @@ export function createPageViewLimiter(options: PageViewLimiterOptions): { check(
   return {
     async check(ip) {
       if (exempt.has(ip)) return { allowed: true, count: 0 }
-      if (await store.has(`pv-block:${ip}`)) return { allowed: false, count: 0, retryAfterMs: blockMs }
+      if (await store.has(pageViewBlockKey(ip))) return { allowed: false, count: 0, retryAfterMs: blockMs }
       const at = now()
-      const count = await store.hit(`pv:${ip}`, windowMs, at)
+      const count = await store.hit(pageViewKey(ip), windowMs, at)
       if (count <= max) return { allowed: true, count }
       // setIfAbsent: of several processes seeing the overflow, one reports the block.
-      if (await store.setIfAbsent(`pv-block:${ip}`, blockMs)) {
+      if (await store.setIfAbsent(pageViewBlockKey(ip), blockMs)) {
         try {
           options.onBlock?.({ ip, count, until: at + blockMs })
         } catch {

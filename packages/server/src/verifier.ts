@@ -18,7 +18,8 @@ import type { Alert } from './notify/notifier.js'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
 import { statusAfterVerdict } from './device-status.js'
 import { applyLabel, applyOutcome } from './effects.js'
-import { deviceClues, storedIdKey } from './identity.js'
+import { deviceClues } from './identity.js'
+import { nonceKey, storedIdKey } from './store-keys/index.js'
 import { KenchiError } from './errors.js'
 import { createKeyRing, secretBytes, type ServerKey } from './keys.js'
 import { parseIp } from './lists/ip.js'
@@ -274,7 +275,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     if (!(await checkPow(c.n, c.pow ?? 0, token.body.w))) return { code: 'POW_INVALID' }
     let first: boolean
     try {
-      first = await guarded(() => store.setIfAbsent(`nonce:${c.n}`, nonceTtlMs(c.exp)))
+      first = await guarded(() => store.setIfAbsent(nonceKey(c.n), nonceTtlMs(c.exp)))
     } catch (error) {
       return { code: 'STORE_UNAVAILABLE', detail: describe(error) }
     }

@@ -1,12 +1,13 @@
 import { KenchiError } from '../errors.js'
+import { fraudFingerprintKey } from '../store-keys/negative.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
 
 /** How long a fine fingerprint stays suspect after an event with it is labelled fraud. */
 export const FRAUD_FINGERPRINT_TTL_MS = 30 * 24 * 3600 * 1000
 
-/** The store flag that marks a fine fingerprint as seen on a device labelled fraud. */
-export const fraudFingerprintKey = (fine: string) => `ng-fp:${fine}`
+/** The store flag that marks a fine fingerprint as seen on a device labelled fraud (built in store-keys/negative.ts). */
+export { fraudFingerprintKey }
 
 export const CLAIMS_WEIGHTS = {
   STORED_ID_CONFLICT: 50,

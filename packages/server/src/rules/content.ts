@@ -3,6 +3,7 @@ import { countUrls, gibberish, normaliseText } from '../content/text.js'
 import { KenchiError } from '../errors.js'
 import type { KenchiList } from '../lists/list.js'
 import { listOption } from '../lists/list.js'
+import { contentRepeatKey } from '../store-keys/content.js'
 import type { Reason } from '../verdict.js'
 import { ruleScope, type ScopeOptions } from './scope.js'
 import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
@@ -140,7 +141,7 @@ export function contentRule(options: ContentRuleOptions = {}): Rule {
       if (repeat !== undefined) {
         const canonical = JSON.stringify([context.action, values.map(([f, t]) => [f, normaliseText(t)])])
         const digest = (hashKey === undefined ? createHash('sha256') : createHmac('sha256', hashKey)).update(canonical).digest('hex').slice(0, 32)
-        const count = await store.hit(`content:${digest}`, repeat.windowMs, now)
+        const count = await store.hit(contentRepeatKey(digest), repeat.windowMs, now)
         if (count >= repeat.threshold) {
           reasons.push({ code: 'CONTENT_REPEATED', weight: repeat.weight, detail: { count, windowMs: repeat.windowMs, fields: values.map(([f]) => f) } })
         }

@@ -1,5 +1,5 @@
 import { KenchiError } from '../errors.js'
-import { userFingerprintKey } from '../identity.js'
+import { coarseFingerprintId, fineFingerprintId, userFingerprintKey } from '../store-keys/fingerprints.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, type Rule, type RuleInput, type RuleOptions } from './types.js'
 
@@ -84,7 +84,7 @@ async function fingerprintMatch(
 ): Promise<'fine' | 'coarse' | undefined> {
   if (!hashes) return undefined
   const prints = await store.listUserDevices(userFingerprintKey(userHash), 50)
-  if (prints.some((p) => p.trusted && p.deviceId === `f:${hashes.fine}`)) return 'fine'
-  if (prints.some((p) => p.trusted && p.deviceId === `c:${hashes.coarse}`)) return 'coarse'
+  if (prints.some((p) => p.trusted && p.deviceId === fineFingerprintId(hashes.fine))) return 'fine'
+  if (prints.some((p) => p.trusted && p.deviceId === coarseFingerprintId(hashes.coarse))) return 'coarse'
   return undefined
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { extractTiming } from '@kenchi/protocol'
 import { KenchiError } from '../errors.js'
+import { replayBandKey } from '../store-keys/replay.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
 
@@ -68,7 +69,7 @@ export function behaviourReplayRule(options: BehaviourReplayRuleOptions = {}): R
       if (b === undefined || b === null || typeof b !== 'object') return []
       const bands = replayBands(b, bandSize, binMs)
       let seen = 0
-      for (const band of new Set(bands)) if (!(await store.setIfAbsent(`beh:rep:${band}`, ttlMs))) seen++
+      for (const band of new Set(bands)) if (!(await store.setIfAbsent(replayBandKey(band), ttlMs))) seen++
       const reasons: Reason[] = []
       if (seen > 0) reasons.push({ code: 'BEHAVIOR_REPLAYED', weight, detail: { bands: bands.length, seen } })
       return reasons

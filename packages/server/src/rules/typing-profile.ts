@@ -1,5 +1,6 @@
 import { extractTiming, type TypingTiming } from '@kenchi/protocol'
 import { KenchiError } from '../errors.js'
+import { typingProfileKey } from '../store-keys/typing.js'
 import type { Store } from '../stores/types.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
@@ -57,10 +58,9 @@ export function memoryTypingProfiles(maxUsers = 100_000): TypingProfileStore {
  */
 export function storeTypingProfiles(store: Store, { ttlMs = 400 * 86_400_000 }: { ttlMs?: number } = {}): TypingProfileStore {
   if (!(ttlMs > 0)) throw new KenchiError('CONFIG_RULE', 'storeTypingProfiles: ttlMs must be > 0')
-  const key = (userHash: string) => `typing:${userHash}`
   return {
     async get(userHash) {
-      const json = await store.getValue(key(userHash))
+      const json = await store.getValue(typingProfileKey(userHash))
       if (json === undefined) return undefined
       try {
         const profile = JSON.parse(json) as TypingProfile
@@ -70,7 +70,7 @@ export function storeTypingProfiles(store: Store, { ttlMs = 400 * 86_400_000 }: 
       }
     },
     async set(userHash, profile) {
-      await store.setValue(key(userHash), JSON.stringify(profile), ttlMs)
+      await store.setValue(typingProfileKey(userHash), JSON.stringify(profile), ttlMs)
     },
   }
 }

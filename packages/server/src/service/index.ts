@@ -14,6 +14,7 @@ import { createConfirmations, type Confirmations } from '../stepup/confirm.js'
 import { memoryStore } from '../stores/memory.js'
 import { redisStore } from '../stores/redis.js'
 import { sqliteStore } from '../stores/sqlite.js'
+import { READINESS_KEY } from '../store-keys/service.js'
 import type { Store } from '../stores/types.js'
 import { createVerifier, OUTCOMES, type Verifier } from '../verifier.js'
 import { ApiAuth, bearer, type Caller } from './auth.js'
@@ -467,7 +468,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     await Promise.all(
       [...sites.values()].map(async (s) => {
         try {
-          await Promise.race([s.store.getValue('kenchi:readyz'), new Promise((_, reject) => unrefTimer(() => reject(new Error('timeout')), 1000))])
+          await Promise.race([s.store.getValue(READINESS_KEY), new Promise((_, reject) => unrefTimer(() => reject(new Error('timeout')), 1000))])
           out[s.id] = true
         } catch {
           out[s.id] = false
