@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { challengeResponse, ClientAssets, resolveOptions, type PlainResponse, type ResolvedOptions } from '../adapters/core.js'
-import { KenchiError } from '../errors.js'
+import { KenchiError, SERVICE_ERRORS } from '../errors.js'
 import { emailSender, type CodeSender } from '../stepup/sender.js'
 import { createStepUp, type StepUp, type StepUpFailure } from '../stepup/stepup.js'
 import { createConfirmations, type Confirmations } from '../stepup/confirm.js'
@@ -84,26 +84,10 @@ export interface Service {
   close(): Promise<number>
 }
 
-/** Error codes the JSON API answers with (`{ "error": code, "message": ... }`). */
-export const SERVICE_ERROR_CODES = [
-  'invalid_json',
-  'body_too_large',
-  'unsupported_media_type',
-  'invalid_request',
-  'unauthorized',
-  'not_found',
-  'method_not_allowed',
-  'event_unknown',
-  'duplicate_report',
-  'stepup_not_configured',
-  'passkey_not_configured',
-  'confirm_not_configured',
-  'store_unavailable',
-  'origin_not_allowed',
-  'shutting_down',
-  'internal_error',
-] as const
-export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number]
+/** A code the JSON API answers with (`{ "error": code, "message": ... }`); see `SERVICE_ERRORS` in errors.ts for statuses and meanings. */
+export type ServiceErrorCode = keyof typeof SERVICE_ERRORS
+/** Error codes the JSON API answers with, derived from `SERVICE_ERRORS`. */
+export const SERVICE_ERROR_CODES = Object.keys(SERVICE_ERRORS) as readonly ServiceErrorCode[]
 
 function unrefTimer(fn: (value?: unknown) => void, ms: number): void {
   const timer = setTimeout(fn, ms) as unknown as { unref?: () => void }
