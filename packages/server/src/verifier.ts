@@ -33,6 +33,7 @@ import { memoryStore } from './stores/memory.js'
 import type { EventRecord, Label, Outcome, Store } from './stores/types.js'
 import type { Decision, Reason, Verdict, VerdictDevice } from './verdict.js'
 import { resolveTestMode, type TestModeOptions } from './test-mode.js'
+import { withTimeout } from './validate.js'
 
 export interface VerifierOptions {
   /** HMAC keys for challenges; the first signs, all verify (rotate by prepending). */
@@ -203,19 +204,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
 
   /** A store call that fails instead of hanging. */
   function guarded<T>(call: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreTimeout(storeTimeout)), storeTimeout)
-      let pending: Promise<T>
-      try {
-        pending = call()
-      } catch (error) {
-        pending = Promise.reject(error)
-      }
-      pending.then(
-        (value) => (clearTimeout(timer), resolve(value)),
-        (error: unknown) => (clearTimeout(timer), reject(error)),
-      )
-    })
+    return withTimeout(call, storeTimeout, () => new StoreTimeout(storeTimeout))
   }
 
   function hashIdentity(kind: 'user' | 'email', value: string): string {

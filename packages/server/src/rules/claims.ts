@@ -1,6 +1,6 @@
-import { KenchiError } from '../errors.js'
 import { fraudFingerprintKey } from '../store-keys/negative.js'
 import type { Reason } from '../verdict.js'
+import { optionChecks } from '../validate.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
 
 /** How long a fine fingerprint stays suspect after an event with it is labelled fraud. */
@@ -38,7 +38,7 @@ export interface DeviceClaimsRuleOptions extends RuleOptions {
 export function deviceClaimsRule(options: DeviceClaimsRuleOptions = {}): Rule {
   const weights = { ...CLAIMS_WEIGHTS, ...options.weights }
   for (const [code, w] of Object.entries(weights)) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100) throw new KenchiError('CONFIG_RULE', `deviceClaimsRule: weights.${code} must be 0–100`)
+    optionChecks('CONFIG_RULE', 'deviceClaimsRule').weight(`weights.${code}`, w)
   }
   return {
     name: 'device-claims',

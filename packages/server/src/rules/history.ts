@@ -1,6 +1,7 @@
 import { KenchiError } from '../errors.js'
 import { coarseFingerprintId, fineFingerprintId, userFingerprintKey } from '../store-keys/fingerprints.js'
 import type { Reason } from '../verdict.js'
+import { optionChecks } from '../validate.js'
 import { ruleMode, type Rule, type RuleInput, type RuleOptions } from './types.js'
 
 export interface HistoryRuleOptions extends RuleOptions {
@@ -41,7 +42,7 @@ export const HISTORY_WEIGHTS = {
 export function historyRule(options: HistoryRuleOptions = {}): Rule {
   const weights = { ...HISTORY_WEIGHTS, ...options.weights }
   for (const [code, w] of Object.entries(weights)) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100) throw new KenchiError('CONFIG_RULE', `historyRule: weights.${code} must be 0–100`)
+    optionChecks('CONFIG_RULE', 'historyRule').weight(`weights.${code}`, w)
   }
   const maxTrusted = options.maxTrustedDevices ?? 5
   const sameUsers = options.sameDeviceUsers ?? 2

@@ -1,6 +1,6 @@
-import { KenchiError } from '../errors.js'
 import { combine } from '../scoring.js'
 import type { Reason } from '../verdict.js'
+import { optionChecks } from '../validate.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
 
 /** The signals the reference client's early script always sends (the automation rule's inputs). */
@@ -37,7 +37,7 @@ export interface MissingSignalsRuleOptions extends RuleOptions {
 export function missingSignalsRule(options: MissingSignalsRuleOptions = {}): Rule {
   const weights = { ...MISSING_SIGNALS_WEIGHTS, ...options.weights }
   for (const [code, w] of Object.entries(weights)) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100) throw new KenchiError('CONFIG_RULE', `missingSignalsRule: weights.${code} must be 0–100`)
+    optionChecks('CONFIG_RULE', 'missingSignalsRule').weight(`weights.${code}`, w)
   }
   const core = new Set<string>(CORE_SIGNALS)
   return {

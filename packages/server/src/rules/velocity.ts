@@ -3,6 +3,7 @@ import { KenchiError } from '../errors.js'
 import type { ReasonCode } from '../reasons.js'
 import { outcomeCounterKey } from '../store-keys/outcomes.js'
 import { velocityDistinctKey, velocityRequestKey } from '../store-keys/velocity.js'
+import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, type Rule, type RuleInput, type RuleOptions } from './types.js'
 
@@ -105,10 +106,11 @@ function valueOf(input: RuleInput, dimension: Dimension): string | undefined {
 
 function validate(limit: VelocityLimit, i: number): void {
   const where = `velocityRule: limits[${i}]`
-  const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0
-  if (!positive(limit.windowMs) || !positive(limit.max) || !Number.isInteger(limit.max)) throw new KenchiError('CONFIG_RULE', `${where}: windowMs and max must be positive`)
-  if (limit.windowMs > 7 * DAY) throw new KenchiError('CONFIG_RULE', `${where}: windowMs at most 7 days`)
-  if (typeof limit.weight !== 'number' || limit.weight < 1 || limit.weight > 100) throw new KenchiError('CONFIG_RULE', `${where}: weight must be 1–100`)
+  const check = optionChecks('CONFIG_RULE', where)
+  check.positiveNumber('windowMs', limit.windowMs)
+  check.positiveInteger('max', limit.max)
+  if (limit.windowMs > 7 * DAY) check.fail('windowMs at most 7 days')
+  check.number('weight', limit.weight, { min: 1, max: 100 })
   if (!['distinct', 'count', 'failures'].includes(limit.kind)) throw new KenchiError('CONFIG_RULE', `${where}: unknown kind`)
   if (limit.kind === 'failures' && limit.windowMs > FAILURE_RETENTION_MS) {
     throw new KenchiError('CONFIG_RULE', `${where}: failures are kept ${FAILURE_RETENTION_MS / HOUR} hours; use a shorter window`)

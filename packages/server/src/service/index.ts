@@ -16,6 +16,7 @@ import { redisStore } from '../stores/redis.js'
 import { sqliteStore } from '../stores/sqlite.js'
 import { READINESS_KEY } from '../store-keys/service.js'
 import type { Store } from '../stores/types.js'
+import { withTimeout } from '../validate.js'
 import { createVerifier, OUTCOMES, type Verifier } from '../verifier.js'
 import { ApiAuth, bearer, type Caller } from './auth.js'
 import { isResolvedConfig, resolveConfig, type ResolvedSite } from './config.js'
@@ -452,7 +453,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     await Promise.all(
       [...sites.values()].map(async (s) => {
         try {
-          await Promise.race([s.store.getValue(READINESS_KEY), new Promise((_, reject) => unrefTimer(() => reject(new Error('timeout')), 1000))])
+          await withTimeout(() => s.store.getValue(READINESS_KEY), 1000, () => new Error('timeout'), { unref: true })
           out[s.id] = true
         } catch {
           out[s.id] = false

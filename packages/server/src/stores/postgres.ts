@@ -1,6 +1,7 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type * as Pg from 'pg'
 import { KenchiError } from '../errors.js'
+import { optionChecks, withTimeout } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
 import { checkStoreValue, type DeviceRecord, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
@@ -66,13 +67,14 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   }
   const prefix = options.tablePrefix ?? 'kenchi_'
   if (!/^[a-z_][a-z0-9_]{0,30}$/.test(prefix)) throw new KenchiError('CONFIG_STORE', 'postgresStore: tablePrefix, lower-case letters, digits and _')
-  const maxConnections = count(options.maxConnections ?? 10, 'maxConnections')
-  const timeout = count(options.queryTimeout ?? 1000, 'queryTimeout')
-  const maxEntries = count(options.maxEntriesPerKey ?? 10_000, 'maxEntriesPerKey')
-  const deviceRetention = count(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs')
-  const eventRetention = count(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs')
-  const sweepInterval = count(options.sweepIntervalMs ?? 60_000, 'sweepIntervalMs', 0)
-  const sweepBatch = count(options.sweepBatch ?? 10_000, 'sweepBatch')
+  const check = optionChecks('CONFIG_STORE', 'postgresStore')
+  const maxConnections = check.number('maxConnections', options.maxConnections ?? 10, { min: 1 })
+  const timeout = check.number('queryTimeout', options.queryTimeout ?? 1000, { min: 1 })
+  const maxEntries = check.number('maxEntriesPerKey', options.maxEntriesPerKey ?? 10_000, { min: 1 })
+  const deviceRetention = check.number('deviceRetentionMs', options.deviceRetentionMs ?? 400 * DAY, { min: 1 })
+  const eventRetention = check.number('eventRetentionMs', options.eventRetentionMs ?? 90 * DAY, { min: 1 })
+  const sweepInterval = check.number('sweepIntervalMs', options.sweepIntervalMs ?? 60_000, { min: 0 })
+  const sweepBatch = check.number('sweepBatch', options.sweepBatch ?? 10_000, { min: 1 })
   const clock = options.now ?? Date.now
 
   let pg: typeof Pg
@@ -112,15 +114,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   /** One statement, bounded by `queryTimeout` (the pool's own timeouts bound it too; this one also covers a stuck connect). */
   async function query<R extends Pg.QueryResultRow>(text: string, values: unknown[]): Promise<Pg.QueryResult<R>> {
     if (closed) throw new Error('postgresStore: closed')
-    let timer: NodeJS.Timeout | undefined
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`postgresStore: no answer within ${timeout} ms`)), timeout + 50)
-    })
-    try {
-      return await Promise.race([pool.query<R>(text, values), expired])
-    } finally {
-      clearTimeout(timer)
-    }
+    return withTimeout(() => pool.query<R>(text, values), timeout + 50, () => new Error(`postgresStore: no answer within ${timeout} ms`))
   }
   const ttl = (ms: number) => clock() + Math.max(1, Math.ceil(ms))
 
@@ -459,7 +453,3 @@ function schemaV1(p: string): string {
   `
 }
 
-function count(value: number, name: string, min = 1): number {
-  if (!Number.isFinite(value) || value < min) throw new KenchiError('CONFIG_STORE', `postgresStore: ${name} must be a number ≥ ${min}`)
-  return value
-}

@@ -1,6 +1,7 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { KenchiError } from '../errors.js'
+import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
 import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord } from './types.js'
 
@@ -227,12 +228,13 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new KenchiError('CONFIG_STORE', 'redisStore: prefix, a string without { or }')
   }
-  const timeout = positive(options.commandTimeout ?? 500, 'commandTimeout')
-  const readyTimeout = nonNegative(options.readyTimeout ?? 3000, 'readyTimeout')
-  const deviceRetention = Math.ceil(positive(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs'))
-  const eventRetention = Math.ceil(positive(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs'))
-  const maxEvents = Math.floor(positive(options.maxEvents ?? 100_000, 'maxEvents'))
-  const maxEntries = Math.floor(positive(options.maxEntriesPerKey ?? 10_000, 'maxEntriesPerKey'))
+  const check = optionChecks('CONFIG_STORE', 'redisStore')
+  const timeout = check.positiveNumber('commandTimeout', options.commandTimeout ?? 500)
+  const readyTimeout = check.nonNegative('readyTimeout', options.readyTimeout ?? 3000)
+  const deviceRetention = Math.ceil(check.positiveNumber('deviceRetentionMs', options.deviceRetentionMs ?? 400 * DAY))
+  const eventRetention = Math.ceil(check.positiveNumber('eventRetentionMs', options.eventRetentionMs ?? 90 * DAY))
+  const maxEvents = Math.floor(check.positiveNumber('maxEvents', options.maxEvents ?? 100_000))
+  const maxEntries = Math.floor(check.positiveNumber('maxEntriesPerKey', options.maxEntriesPerKey ?? 10_000))
   if (options.client !== undefined && options.url !== undefined) {
     throw new KenchiError('CONFIG_STORE', 'redisStore: give client or url, not both')
   }
@@ -521,12 +523,3 @@ function whenReady(client: Redis | Cluster, ms: number): Promise<void> {
   })
 }
 
-function nonNegative(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new KenchiError('CONFIG_STORE', `redisStore: ${name} must be zero or more`)
-  return value
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new KenchiError('CONFIG_STORE', `redisStore: ${name} must be a positive number`)
-  return value
-}

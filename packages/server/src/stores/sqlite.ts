@@ -1,6 +1,7 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type BetterSqlite3 from 'better-sqlite3'
 import { KenchiError } from '../errors.js'
+import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
 import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord } from './types.js'
 
@@ -84,17 +85,18 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   if (typeof options?.path !== 'string' || options.path === '') {
     throw new KenchiError('CONFIG_STORE', 'sqliteStore: path, a file name or ":memory:"')
   }
-  const busyTimeout = count(options.busyTimeoutMs ?? 2000, 'busyTimeoutMs', 0)
-  const maxKeys = count(options.maxKeys ?? 1_000_000, 'maxKeys')
-  const maxEntries = count(options.maxEntriesPerKey ?? 10_000, 'maxEntriesPerKey')
-  const maxDevices = count(options.maxDevices ?? 1_000_000, 'maxDevices')
-  const maxEvents = count(options.maxEvents ?? 1_000_000, 'maxEvents')
-  const maxLinks = count(options.maxLinks ?? 2_000_000, 'maxLinks')
-  const maxValues = count(options.maxValues ?? 1_000_000, 'maxValues')
-  const deviceRetention = count(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs')
-  const eventRetention = count(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs')
-  const sweepInterval = count(options.sweepIntervalMs ?? 60_000, 'sweepIntervalMs', 0)
-  const sweepBatch = count(options.sweepBatch ?? 10_000, 'sweepBatch')
+  const check = optionChecks('CONFIG_STORE', 'sqliteStore')
+  const busyTimeout = check.number('busyTimeoutMs', options.busyTimeoutMs ?? 2000, { min: 0 })
+  const maxKeys = check.number('maxKeys', options.maxKeys ?? 1_000_000, { min: 1 })
+  const maxEntries = check.number('maxEntriesPerKey', options.maxEntriesPerKey ?? 10_000, { min: 1 })
+  const maxDevices = check.number('maxDevices', options.maxDevices ?? 1_000_000, { min: 1 })
+  const maxEvents = check.number('maxEvents', options.maxEvents ?? 1_000_000, { min: 1 })
+  const maxLinks = check.number('maxLinks', options.maxLinks ?? 2_000_000, { min: 1 })
+  const maxValues = check.number('maxValues', options.maxValues ?? 1_000_000, { min: 1 })
+  const deviceRetention = check.number('deviceRetentionMs', options.deviceRetentionMs ?? 400 * DAY, { min: 1 })
+  const eventRetention = check.number('eventRetentionMs', options.eventRetentionMs ?? 90 * DAY, { min: 1 })
+  const sweepInterval = check.number('sweepIntervalMs', options.sweepIntervalMs ?? 60_000, { min: 0 })
+  const sweepBatch = check.number('sweepBatch', options.sweepBatch ?? 10_000, { min: 1 })
   const clock = options.now ?? Date.now
 
   let Database: typeof BetterSqlite3
@@ -536,7 +538,3 @@ function migrate(db: BetterSqlite3.Database): void {
   }).immediate()
 }
 
-function count(value: number, name: string, min = 1): number {
-  if (!Number.isFinite(value) || value < min) throw new KenchiError('CONFIG_STORE', `sqliteStore: ${name} must be a number ≥ ${min}`)
-  return value
-}
