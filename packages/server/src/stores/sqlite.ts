@@ -10,7 +10,12 @@ const DAY = 86_400_000
 /** The schema this code reads and writes; a database with a newer one is refused. */
 export const SQLITE_SCHEMA_VERSION = 2
 
-/** Options of {@link sqliteStore}. */
+/**
+ * Options of {@link sqliteStore}. The bounds have the same names and meanings in every store
+ * that has them (`maxFlags`, `maxEntriesPerKey`, `maxDevices`, `maxEvents`, `maxLinks`,
+ * `maxValues`), as do `deviceRetentionMs`, `eventRetentionMs`, `sweepIntervalMs` and
+ * `sweepBatch`.
+ */
 export interface SqliteStoreOptions {
   /**
    * Database file, created if missing (with `-wal` and `-shm` files beside it). `':memory:'`
@@ -28,6 +33,8 @@ export interface SqliteStoreOptions {
    * allow a replay): when the timer's sweep finds this many, new ones are refused until some
    * expire, and `verify()` answers `STORE_UNAVAILABLE`. Default 1 000 000.
    */
+  maxFlags?: number
+  /** @deprecated The old name of `maxFlags` (in this store only; in `memoryStore` it meant `maxCounters`). Still read when `maxFlags` is not given. */
   maxKeys?: number
   /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
   maxEntriesPerKey?: number
@@ -87,7 +94,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   }
   const check = optionChecks('CONFIG_STORE', 'sqliteStore')
   const busyTimeout = check.number('busyTimeoutMs', options.busyTimeoutMs ?? 2000, { min: 0 })
-  const maxKeys = check.number('maxKeys', options.maxKeys ?? 1_000_000, { min: 1 })
+  const maxFlags = check.number(options.maxFlags !== undefined ? 'maxFlags' : 'maxKeys', options.maxFlags ?? options.maxKeys ?? 1_000_000, { min: 1 })
   const maxEntries = check.number('maxEntriesPerKey', options.maxEntriesPerKey ?? 10_000, { min: 1 })
   const maxDevices = check.number('maxDevices', options.maxDevices ?? 1_000_000, { min: 1 })
   const maxEvents = check.number('maxEvents', options.maxEvents ?? 1_000_000, { min: 1 })
@@ -292,7 +299,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
 
   let flagsFull = false
   const refuseWhenFull = () => {
-    if (flagsFull) throw new Error(`sqliteStore: ${maxKeys} live flags, refusing another until some expire`)
+    if (flagsFull) throw new Error(`sqliteStore: ${maxFlags} live flags, refusing another until some expire`)
   }
 
   /**
@@ -313,7 +320,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       const over = (n: number, max: number) => Math.min(batch, Math.max(0, n - max))
       // Live flags are never evicted: a nonce dropped before its challenge expires would let
       // its token be replayed. Flags leave by expiry only; over the bound, new ones are refused.
-      flagsFull = q.countFlags.get()!.n >= maxKeys
+      flagsFull = q.countFlags.get()!.n >= maxFlags
       removed += q.boundDevices.run(over(q.countDevices.get()!.n, maxDevices)).changes
       removed += q.boundEvents.run(over(q.countEvents.get()!.n, maxEvents)).changes
       removed += q.boundLinks.run(over(q.countLinks.get()!.n, maxLinks)).changes
