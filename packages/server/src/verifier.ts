@@ -33,7 +33,7 @@ import { memoryStore } from './stores/memory.js'
 import type { EventRecord, Label, Outcome, Store } from './stores/types.js'
 import type { Decision, Reason, Verdict, VerdictDevice } from './verdict.js'
 import { resolveTestMode, type TestModeOptions } from './test-mode.js'
-import { withTimeout } from './validate.js'
+import { optionChecks, withTimeout } from './validate.js'
 
 export interface VerifierOptions {
   /** HMAC keys for challenges; the first signs, all verify (rotate by prepending). */
@@ -611,8 +611,5 @@ function describe(error: unknown): string {
 }
 
 function seconds(value: number, name: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new KenchiError('CONFIG_TIME', `${name}: a number ≥ ${min}`)
-  }
-  return value
+  return optionChecks('CONFIG_TIME', '').number(name, value, { min })
 }

@@ -242,9 +242,8 @@ export function scriptedFindings(f: TimingFeatures, th = SCRIPTED_THRESHOLDS): {
 }
 
 function validateWeights(weights: Record<string, number>): void {
-  for (const [k, w] of Object.entries(weights)) {
-    optionChecks('CONFIG_RULE', 'scriptedInputRule').weight(`weights.${k}`, w)
-  }
+  const check = optionChecks('CONFIG_RULE', 'scriptedInputRule')
+  for (const [k, w] of Object.entries(weights)) check.weight(`weights.${k}`, w)
 }
 
 /**

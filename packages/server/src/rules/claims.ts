@@ -37,9 +37,8 @@ export interface DeviceClaimsRuleOptions extends RuleOptions {
  */
 export function deviceClaimsRule(options: DeviceClaimsRuleOptions = {}): Rule {
   const weights = { ...CLAIMS_WEIGHTS, ...options.weights }
-  for (const [code, w] of Object.entries(weights)) {
-    optionChecks('CONFIG_RULE', 'deviceClaimsRule').weight(`weights.${code}`, w)
-  }
+  const check = optionChecks('CONFIG_RULE', 'deviceClaimsRule')
+  for (const [code, w] of Object.entries(weights)) check.weight(`weights.${code}`, w)
   return {
     name: 'device-claims',
     mode: ruleMode('deviceClaimsRule', options),

@@ -5,6 +5,7 @@ import type { KenchiList } from '../lists/list.js'
 import { listOption } from '../lists/list.js'
 import { contentRepeatKey } from '../store-keys/content.js'
 import type { Reason } from '../verdict.js'
+import { optionChecks } from '../validate.js'
 import { ruleScope, type ScopeOptions } from './scope.js'
 import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
 
@@ -79,10 +80,9 @@ export function contentRule(options: ContentRuleOptions = {}): Rule {
   let repeat: Required<ContentRepeatOptions> | undefined
   if (options.repeat !== false) {
     const r = options.repeat ?? {}
-    const threshold = r.threshold ?? 3
-    const windowMs = r.windowMs ?? 3_600_000
-    if (!Number.isInteger(threshold) || threshold < 2) throw new KenchiError('CONFIG_RULE', `${name}: repeat.threshold must be an integer ≥ 2`)
-    if (!Number.isFinite(windowMs) || windowMs < 1000) throw new KenchiError('CONFIG_RULE', `${name}: repeat.windowMs must be at least 1000`)
+    const check = optionChecks('CONFIG_RULE', name)
+    const threshold = check.number('repeat.threshold', r.threshold, { min: 2, integer: true }, 3)
+    const windowMs = check.number('repeat.windowMs', r.windowMs, { min: 1000 }, 3_600_000)
     repeat = { threshold, windowMs, weight: ruleWeight(name, r.weight ?? 50) }
   }
   if (options.hashKey !== undefined && (typeof options.hashKey !== 'string' || options.hashKey.length < 16)) {

@@ -1,4 +1,3 @@
-import { KenchiError } from '../errors.js'
 import { coarseFingerprintId, fineFingerprintId, userFingerprintKey } from '../store-keys/fingerprints.js'
 import type { Reason } from '../verdict.js'
 import { optionChecks } from '../validate.js'
@@ -41,13 +40,10 @@ export const HISTORY_WEIGHTS = {
  */
 export function historyRule(options: HistoryRuleOptions = {}): Rule {
   const weights = { ...HISTORY_WEIGHTS, ...options.weights }
-  for (const [code, w] of Object.entries(weights)) {
-    optionChecks('CONFIG_RULE', 'historyRule').weight(`weights.${code}`, w)
-  }
-  const maxTrusted = options.maxTrustedDevices ?? 5
-  const sameUsers = options.sameDeviceUsers ?? 2
-  if (!Number.isInteger(maxTrusted) || maxTrusted < 1) throw new KenchiError('CONFIG_RULE', 'historyRule: maxTrustedDevices must be a positive integer')
-  if (!Number.isInteger(sameUsers) || sameUsers < 2) throw new KenchiError('CONFIG_RULE', 'historyRule: sameDeviceUsers must be an integer ≥ 2')
+  const check = optionChecks('CONFIG_RULE', 'historyRule')
+  for (const [code, w] of Object.entries(weights)) check.weight(`weights.${code}`, w)
+  const maxTrusted = check.positiveInteger('maxTrustedDevices', options.maxTrustedDevices, 5)
+  const sameUsers = check.number('sameDeviceUsers', options.sameDeviceUsers, { min: 2, integer: true }, 2)
   const actions = options.actions ? new Set(options.actions) : undefined
   return {
     name: 'history',

@@ -36,9 +36,8 @@ export interface MissingSignalsRuleOptions extends RuleOptions {
  */
 export function missingSignalsRule(options: MissingSignalsRuleOptions = {}): Rule {
   const weights = { ...MISSING_SIGNALS_WEIGHTS, ...options.weights }
-  for (const [code, w] of Object.entries(weights)) {
-    optionChecks('CONFIG_RULE', 'missingSignalsRule').weight(`weights.${code}`, w)
-  }
+  const check = optionChecks('CONFIG_RULE', 'missingSignalsRule')
+  for (const [code, w] of Object.entries(weights)) check.weight(`weights.${code}`, w)
   const core = new Set<string>(CORE_SIGNALS)
   return {
     name: 'missing-signals',
