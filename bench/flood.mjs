@@ -125,10 +125,10 @@ const TTL = 600
 const TOLERANCE = 30
 const STORE = args.store
 if (!['memory', 'sqlite', 'redis'].includes(STORE)) throw new Error('--store: memory, sqlite or redis')
-// The nonce bound of the store in use: memoryStore's maxFlags, sqliteStore's maxKeys; Redis
+// The nonce bound of the store in use: memoryStore's and sqliteStore's maxFlags; Redis
 // has none but its memory (null).
 const MAX_FLAGS = { memory: 200_000, sqlite: 1_000_000, redis: null }[STORE]
-const BOUND = { memory: 'maxFlags', sqlite: 'maxKeys', redis: 'a bound (none: Redis memory only)' }[STORE]
+const BOUND = { memory: 'maxFlags', sqlite: 'maxFlags', redis: 'a bound (none: Redis memory only)' }[STORE]
 
 const cleanups = []
 let openStore = () => server.memoryStore()

@@ -1,5 +1,6 @@
 import { KenchiError } from './errors.js'
-import { outcomeCounterKey } from './effects.js'
+import { attackUsersKey } from './store-keys/attack.js'
+import { outcomeCounterKey } from './store-keys/outcomes.js'
 import type { Alert } from './notify/notifier.js'
 import type { Store } from './stores/types.js'
 import type { Reason } from './verdict.js'
@@ -97,7 +98,7 @@ export class AttackMonitor {
   async observeLogin(loginHash: string | undefined, now: number): Promise<void> {
     const p = this.policy()
     if (p.enabled && p.distinctUsers > 0 && loginHash !== undefined) {
-      this.#state.distinctUsers = await this.store.addDistinct(`attack:users:${p.windowMs}`, loginHash, p.windowMs, now)
+      this.#state.distinctUsers = await this.store.addDistinct(attackUsersKey(p.windowMs), loginHash, p.windowMs, now)
       this.#usersObservedAt = now
     }
   }

@@ -1,47 +1,15 @@
 import { statusAfterLabel, statusAfterOutcome } from './device-status.js'
-import { userFingerprintKey } from './identity.js'
-import { FRAUD_FINGERPRINT_TTL_MS, fraudFingerprintKey } from './rules/claims.js'
-import { NEGATIVE_IP_TTL_MS, negativeIpKey } from './rules/negative.js'
+import { FRAUD_FINGERPRINT_TTL_MS } from './rules/claims.js'
+import { NEGATIVE_IP_TTL_MS } from './rules/negative.js'
+import { coarseFingerprintId, fineFingerprintId, userFingerprintKey } from './store-keys/fingerprints.js'
+import { fraudFingerprintKey, negativeIpKey } from './store-keys/negative.js'
+import { failureKeys, OUTCOME_COUNTERS } from './store-keys/outcomes.js'
 import type { EventRecord, Label, Outcome, Store } from './stores/types.js'
 
 /** How long outcome counters are kept; velocity rules read windows up to this long. */
 export const FAILURE_RETENTION_MS = 24 * 3600 * 1000
 
-/** Outcome counters kept for velocity rules and failure rates. */
-export type OutcomeCounter = 'login-failed' | 'login-succeeded' | 'order-declined' | 'order-accepted'
-
-const COUNTED: Partial<Record<Outcome, OutcomeCounter>> = {
-  login_failed: 'login-failed',
-  login_succeeded: 'login-succeeded',
-  order_declined: 'order-declined',
-  order_accepted: 'order-accepted',
-}
-
-/** What an outcome counter is kept per: the whole site, or one user, IP or device. */
-export type CounterScope = 'site' | 'user' | 'ip' | 'device'
-
-/**
- * The store key of an outcome counter. The one place it is built: the writer
- * (`failureKeys`, on every reported outcome) and the readers (velocity `failures` limits for
- * every `by`, attack mode's site-wide count) all call it, so they cannot disagree. A site
- * counter has no value.
- */
-export function outcomeCounterKey(kind: OutcomeCounter, scope: CounterScope, value?: string): string {
-  return scope === 'site' ? `${kind}:site` : `${kind}:${scope}:${value}`
-}
-
-/**
- * The counters an outcome adds to, keyed by what the event knew: site-wide, user (the login
- * id tried if there was one, as velocity rules count it), IP, device.
- */
-export function failureKeys(kind: OutcomeCounter, event: Pick<EventRecord, 'userHash' | 'loginHash' | 'ip' | 'deviceId'>): string[] {
-  const keys = [outcomeCounterKey(kind, 'site')]
-  const user = event.loginHash ?? event.userHash
-  if (user !== undefined) keys.push(outcomeCounterKey(kind, 'user', user))
-  if (event.ip !== undefined) keys.push(outcomeCounterKey(kind, 'ip', event.ip))
-  if (event.deviceId !== undefined) keys.push(outcomeCounterKey(kind, 'device', event.deviceId))
-  return keys
-}
+export { outcomeCounterKey, failureKeys, type OutcomeCounter, type CounterScope } from './store-keys/outcomes.js'
 
 /**
  * What a reported outcome changes besides the event: a success on an allowed event (or a
@@ -60,7 +28,7 @@ export async function applyOutcome(store: Store, event: EventRecord, outcome: Ou
       if (next !== device.status) await store.setDeviceStatus(deviceId, next)
     }
   }
-  const counter = COUNTED[outcome]
+  const counter = OUTCOME_COUNTERS[outcome]
   if (counter !== undefined) for (const key of failureKeys(counter, event)) await store.hit(key, FAILURE_RETENTION_MS, now)
 }
 
@@ -87,7 +55,7 @@ export async function applyLabel(store: Store, event: EventRecord, label: Label,
 async function trust(store: Store, event: EventRecord, userHash: string, deviceId: string, now: number): Promise<void> {
   await store.trustUserDevice(userHash, deviceId, now)
   if (event.fingerprint) {
-    await store.trustUserDevice(userFingerprintKey(userHash), `f:${event.fingerprint.fine}`, now)
-    await store.trustUserDevice(userFingerprintKey(userHash), `c:${event.fingerprint.coarse}`, now)
+    await store.trustUserDevice(userFingerprintKey(userHash), fineFingerprintId(event.fingerprint.fine), now)
+    await store.trustUserDevice(userFingerprintKey(userHash), coarseFingerprintId(event.fingerprint.coarse), now)
   }
 }

@@ -29,7 +29,6 @@ export function deviceClues(signals: Record<string, SignalResult>): DeviceClues 
   return hashes ? { storedIds: [...storedIds], hashes } : { storedIds: [...storedIds] }
 }
 
-/** Link-table namespace for stored ids: pairs (device id, `sid:<id>`), read to find which key had an id first. */
-export const storedIdKey = (id: string) => `sid:${id}`
-/** Link-table namespace for a user's fingerprints: pairs (`fp:<user hash>`, `f:<fine>` / `c:<coarse>`), a console hint only. */
-export const userFingerprintKey = (userHash: string) => `fp:${userHash}`
+/** Link-table namespaces for stored ids and a user's fingerprints (built in store-keys/). */
+export { storedIdKey } from './store-keys/stored-ids.js'
+export { userFingerprintKey } from './store-keys/fingerprints.js'

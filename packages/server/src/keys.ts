@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { KID_PATTERN } from '@kenchi/protocol'
-import { KenchiError } from './errors.js'
+import { KenchiError, type ErrorCode } from './errors.js'
 
 /** A server secret for challenge MACs. The first key in the list signs; all verify. */
 export interface ServerKey {
@@ -20,7 +20,7 @@ export interface KeyRing {
 }
 
 /** Reads a secret of at least 32 bytes; throws `KenchiError` with `code` otherwise. */
-export function secretBytes(secret: unknown, code: string, name: string): Buffer {
+export function secretBytes(secret: unknown, code: ErrorCode, name: string): Buffer {
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret instanceof Uint8Array ? Buffer.from(secret) : undefined
   if (bytes === undefined || bytes.length < 32) throw new KenchiError(code, `${name} must be at least 32 bytes`)
   return bytes

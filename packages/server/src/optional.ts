@@ -1,7 +1,7 @@
 // The heavy parts some apps never use are optional peer dependencies, loaded on first use:
 // nodemailer (e-mail) and the DB-IP country database. A missing one fails with a
 // `KenchiError` that names the package to install.
-import { KenchiError } from './errors.js'
+import { KenchiError, type ErrorCode } from './errors.js'
 import type { MailTransport } from './notify/notifier.js'
 
 /** True when `error` says the module itself could not be found (not an error inside it). */
@@ -14,7 +14,7 @@ export function isMissingModule(error: unknown, name: string): boolean {
  * Imports nodemailer and makes a transporter from SMTP options or an smtp:// URL. Rejects with `KenchiError`
  * (`code`) saying `npm install nodemailer` when it is not installed.
  */
-export async function nodemailerTransport(options: Record<string, unknown> | string, who: string, code: string): Promise<MailTransport> {
+export async function nodemailerTransport(options: Record<string, unknown> | string, who: string, code: ErrorCode): Promise<MailTransport> {
   let nodemailer: typeof import('nodemailer')
   try {
     nodemailer = await import('nodemailer')

@@ -1,5 +1,6 @@
-import { KenchiError } from './errors.js'
+import { pageViewBlockKey, pageViewKey } from './store-keys/page-views.js'
 import type { Store } from './stores/types.js'
+import { optionChecks } from './validate.js'
 
 export interface PageViewLimiterOptions {
   /** Where the counters and blocks live (share it across processes). */
@@ -32,23 +33,22 @@ export interface PageViewDecision {
  * 429 when it is not allowed. The count and the block live in the store.
  */
 export function createPageViewLimiter(options: PageViewLimiterOptions): { check(ip: string): Promise<PageViewDecision> } {
-  const max = options.max ?? 120
-  const windowMs = options.windowMs ?? 60_000
-  const blockMs = options.blockMs ?? 10 * 60_000
-  if (!Number.isInteger(max) || max < 1) throw new KenchiError('CONFIG_LIMITER', 'max: a positive integer')
-  if (!(windowMs >= 1000) || !(blockMs >= 1000)) throw new KenchiError('CONFIG_LIMITER', 'windowMs and blockMs: at least 1000 ms')
+  const check = optionChecks('CONFIG_LIMITER', 'createPageViewLimiter')
+  const max = check.positiveInteger('max', options.max, 120)
+  const windowMs = check.number('windowMs', options.windowMs, { min: 1000 }, 60_000)
+  const blockMs = check.number('blockMs', options.blockMs, { min: 1000 }, 10 * 60_000)
   const exempt = new Set(options.exemptIps ?? [])
   const now = options.now ?? Date.now
   const { store } = options
   return {
     async check(ip) {
       if (exempt.has(ip)) return { allowed: true, count: 0 }
-      if (await store.has(`pv-block:${ip}`)) return { allowed: false, count: 0, retryAfterMs: blockMs }
+      if (await store.has(pageViewBlockKey(ip))) return { allowed: false, count: 0, retryAfterMs: blockMs }
       const at = now()
-      const count = await store.hit(`pv:${ip}`, windowMs, at)
+      const count = await store.hit(pageViewKey(ip), windowMs, at)
       if (count <= max) return { allowed: true, count }
       // setIfAbsent: of several processes seeing the overflow, one reports the block.
-      if (await store.setIfAbsent(`pv-block:${ip}`, blockMs)) {
+      if (await store.setIfAbsent(pageViewBlockKey(ip), blockMs)) {
         try {
           options.onBlock?.({ ip, count, until: at + blockMs })
         } catch {

@@ -18,7 +18,8 @@ import type { Alert } from './notify/notifier.js'
 import { createDeviceVerifier, deviceThumbprint } from './device.js'
 import { statusAfterVerdict } from './device-status.js'
 import { applyLabel, applyOutcome } from './effects.js'
-import { deviceClues, storedIdKey } from './identity.js'
+import { deviceClues } from './identity.js'
+import { nonceKey, storedIdKey } from './store-keys/index.js'
 import { KenchiError } from './errors.js'
 import { createKeyRing, secretBytes, type ServerKey } from './keys.js'
 import { parseIp } from './lists/ip.js'
@@ -32,6 +33,7 @@ import { memoryStore } from './stores/memory.js'
 import type { EventRecord, Label, Outcome, Store } from './stores/types.js'
 import type { Decision, Reason, Verdict, VerdictDevice } from './verdict.js'
 import { resolveTestMode, type TestModeOptions } from './test-mode.js'
+import { optionChecks, withTimeout } from './validate.js'
 
 export interface VerifierOptions {
   /** HMAC keys for challenges; the first signs, all verify (rotate by prepending). */
@@ -202,19 +204,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
 
   /** A store call that fails instead of hanging. */
   function guarded<T>(call: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreTimeout(storeTimeout)), storeTimeout)
-      let pending: Promise<T>
-      try {
-        pending = call()
-      } catch (error) {
-        pending = Promise.reject(error)
-      }
-      pending.then(
-        (value) => (clearTimeout(timer), resolve(value)),
-        (error: unknown) => (clearTimeout(timer), reject(error)),
-      )
-    })
+    return withTimeout(call, storeTimeout, () => new StoreTimeout(storeTimeout))
   }
 
   function hashIdentity(kind: 'user' | 'email', value: string): string {
@@ -274,7 +264,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     if (!(await checkPow(c.n, c.pow ?? 0, token.body.w))) return { code: 'POW_INVALID' }
     let first: boolean
     try {
-      first = await guarded(() => store.setIfAbsent(`nonce:${c.n}`, nonceTtlMs(c.exp)))
+      first = await guarded(() => store.setIfAbsent(nonceKey(c.n), nonceTtlMs(c.exp)))
     } catch (error) {
       return { code: 'STORE_UNAVAILABLE', detail: describe(error) }
     }
@@ -621,8 +611,5 @@ function describe(error: unknown): string {
 }
 
 function seconds(value: number, name: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new KenchiError('CONFIG_TIME', `${name}: a number ≥ ${min}`)
-  }
-  return value
+  return optionChecks('CONFIG_TIME', '').number(name, value, { min })
 }

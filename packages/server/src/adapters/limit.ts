@@ -1,8 +1,8 @@
 // Bounded challenge issuance per client address: every challenge a client spends becomes a
 // nonce the store keeps until it can no longer be replayed, so one client must not be able
 // to ask for challenges faster than the store drains them.
-import { KenchiError } from '../errors.js'
 import { parseIp } from '../lists/ip.js'
+import { optionChecks } from '../validate.js'
 
 export interface ChallengeLimitOptions {
   /** Most challenges one client address may get per window. Default 60. */
@@ -30,9 +30,10 @@ export class ChallengeLimiter {
   readonly #now: () => number
 
   constructor(options: ChallengeLimitOptions = {}, now: () => number = Date.now) {
-    this.max = whole(options.max ?? 60, 'challengeLimit.max')
-    this.windowMs = whole(options.windowSeconds ?? 60, 'challengeLimit.windowSeconds') * 1000
-    this.maxAddresses = whole(options.maxAddresses ?? 100_000, 'challengeLimit.maxAddresses')
+    const check = optionChecks('CONFIG_ADAPTER', 'challengeLimit')
+    this.max = check.positiveInteger('max', options.max, 60)
+    this.windowMs = check.positiveInteger('windowSeconds', options.windowSeconds, 60) * 1000
+    this.maxAddresses = check.positiveInteger('maxAddresses', options.maxAddresses, 100_000)
     this.#now = now
   }
 
@@ -63,11 +64,4 @@ export class ChallengeLimiter {
     window.count++
     return { ok: true }
   }
-}
-
-function whole(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new KenchiError('CONFIG_ADAPTER', `${name}: a whole number ≥ 1`)
-  }
-  return value
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { KenchiError } from '../errors.js'
+import { inBounds, optionChecks } from '../validate.js'
 import { parseIp } from './ip.js'
 import { createList, parseList, type KenchiList } from './list.js'
 
@@ -45,10 +46,10 @@ const MAX_BYTES = 16 * 1024 * 1024
 export async function torExitList(options: TorExitListOptions): Promise<TorExitList> {
   const source = options?.source
   if (typeof source !== 'string' || source.length === 0) throw new KenchiError('CONFIG_LIST', 'torExitList: source (a file path or URL) is required')
+  const check = optionChecks('CONFIG_LIST', 'torExitList')
   const refreshMs = options.refreshMs ?? 30 * 60_000
-  if (!Number.isFinite(refreshMs) || (refreshMs !== 0 && refreshMs < 60_000)) throw new KenchiError('CONFIG_LIST', 'torExitList: refreshMs must be 0 or at least 60000')
-  const timeoutMs = options.timeoutMs ?? 10_000
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new KenchiError('CONFIG_LIST', 'torExitList: timeoutMs must be positive')
+  if (refreshMs !== 0 && !inBounds(refreshMs, { min: 60_000 })) check.fail('refreshMs must be 0 or at least 60000')
+  const timeoutMs = check.positiveNumber('timeoutMs', options.timeoutMs, 10_000)
   const isUrl = /^https?:\/\//i.test(source)
   const doFetch = options.fetch ?? globalThis.fetch
 

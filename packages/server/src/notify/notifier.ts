@@ -1,5 +1,5 @@
-import { KenchiError } from '../errors.js'
 import { nodemailerTransport } from '../optional.js'
+import { optionChecks } from '../validate.js'
 import { DeliveryQueue } from './queue.js'
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook.js'
 
@@ -105,14 +105,8 @@ interface KindState {
  * backoff. Throws `KenchiError` (`CONFIG_NOTIFY`) for bad options.
  */
 export function createNotifier(options: NotifierOptions = {}): Notifier {
-  const fail = (message: string): never => {
-    throw new KenchiError('CONFIG_NOTIFY', `createNotifier: ${message}`)
-  }
-  const int = (value: unknown, name: string, min: number, fallback: number): number => {
-    const v = value ?? fallback
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(`${name} must be an integer ≥ ${min}`)
-    return v as number
-  }
+  const { fail, number } = optionChecks('CONFIG_NOTIFY', 'createNotifier')
+  const int = (value: unknown, name: string, min: number, fallback: number): number => number(name, value, { min, integer: true }, fallback)
   const hooks = options.hooks ?? []
   if (!Array.isArray(hooks) || hooks.some((h) => typeof h !== 'function')) fail('hooks must be an array of functions')
   const max = int(options.rateLimit?.max, 'rateLimit.max', 1, 10)

@@ -1,6 +1,6 @@
 import { extractTiming, type Approach, type CompositionTiming, type TimingFeatures, type TypingTiming } from '@kenchi/protocol'
-import { KenchiError } from '../errors.js'
 import type { Reason } from '../verdict.js'
+import { optionChecks } from '../validate.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
 
 /**
@@ -242,9 +242,8 @@ export function scriptedFindings(f: TimingFeatures, th = SCRIPTED_THRESHOLDS): {
 }
 
 function validateWeights(weights: Record<string, number>): void {
-  for (const [k, w] of Object.entries(weights)) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100) throw new KenchiError('CONFIG_RULE', `scriptedInputRule: weights.${k} must be 0–100`)
-  }
+  const check = optionChecks('CONFIG_RULE', 'scriptedInputRule')
+  for (const [k, w] of Object.entries(weights)) check.weight(`weights.${k}`, w)
 }
 
 /**

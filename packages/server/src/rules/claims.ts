@@ -1,12 +1,13 @@
-import { KenchiError } from '../errors.js'
+import { fraudFingerprintKey } from '../store-keys/negative.js'
 import type { Reason } from '../verdict.js'
+import { optionChecks } from '../validate.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
 
 /** How long a fine fingerprint stays suspect after an event with it is labelled fraud. */
 export const FRAUD_FINGERPRINT_TTL_MS = 30 * 24 * 3600 * 1000
 
-/** The store flag that marks a fine fingerprint as seen on a device labelled fraud. */
-export const fraudFingerprintKey = (fine: string) => `ng-fp:${fine}`
+/** The store flag that marks a fine fingerprint as seen on a device labelled fraud (built in store-keys/negative.ts). */
+export { fraudFingerprintKey }
 
 export const CLAIMS_WEIGHTS = {
   STORED_ID_CONFLICT: 50,
@@ -36,9 +37,8 @@ export interface DeviceClaimsRuleOptions extends RuleOptions {
  */
 export function deviceClaimsRule(options: DeviceClaimsRuleOptions = {}): Rule {
   const weights = { ...CLAIMS_WEIGHTS, ...options.weights }
-  for (const [code, w] of Object.entries(weights)) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100) throw new KenchiError('CONFIG_RULE', `deviceClaimsRule: weights.${code} must be 0–100`)
-  }
+  const check = optionChecks('CONFIG_RULE', 'deviceClaimsRule')
+  for (const [code, w] of Object.entries(weights)) check.weight(`weights.${code}`, w)
   return {
     name: 'device-claims',
     mode: ruleMode('deviceClaimsRule', options),

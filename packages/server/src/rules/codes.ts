@@ -1,5 +1,5 @@
-import { KenchiError } from '../errors.js'
 import { combine } from '../scoring.js'
+import { optionChecks } from '../validate.js'
 import type { ReasonCode } from '../reasons.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, ruleWeight, signalValue, type Rule, type RuleInput, type RuleOptions } from './types.js'
@@ -31,16 +31,10 @@ interface CodeRuleSpec {
  * noisy-OR, capped at `maxWeight`; `detail.found` lists them, heaviest first.
  */
 export function codeListRule(spec: CodeRuleSpec, options: CodeRuleOptions): Rule {
+  const check = optionChecks('CONFIG_RULE', spec.factory)
   const weights = { ...spec.weights, ...options.weights }
-  for (const [code, w] of Object.entries(weights)) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100) {
-      throw new KenchiError('CONFIG_RULE', `${spec.factory}: weights.${code} must be 0–100`)
-    }
-  }
-  const unknownWeight = options.unknownWeight ?? spec.unknownWeight
-  if (!Number.isFinite(unknownWeight) || unknownWeight < 0 || unknownWeight > 100) {
-    throw new KenchiError('CONFIG_RULE', `${spec.factory}: unknownWeight must be 0–100`)
-  }
+  for (const [code, w] of Object.entries(weights)) check.weight(`weights.${code}`, w)
+  const unknownWeight = check.weight('unknownWeight', options.unknownWeight, spec.unknownWeight)
   const maxWeight = ruleWeight(spec.factory, options.maxWeight ?? spec.maxWeight)
   return {
     name: spec.name,

@@ -3,7 +3,9 @@ import { countUrls, gibberish, normaliseText } from '../content/text.js'
 import { KenchiError } from '../errors.js'
 import type { KenchiList } from '../lists/list.js'
 import { listOption } from '../lists/list.js'
+import { contentRepeatKey } from '../store-keys/content.js'
 import type { Reason } from '../verdict.js'
+import { optionChecks } from '../validate.js'
 import { ruleScope, type ScopeOptions } from './scope.js'
 import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
 
@@ -78,10 +80,9 @@ export function contentRule(options: ContentRuleOptions = {}): Rule {
   let repeat: Required<ContentRepeatOptions> | undefined
   if (options.repeat !== false) {
     const r = options.repeat ?? {}
-    const threshold = r.threshold ?? 3
-    const windowMs = r.windowMs ?? 3_600_000
-    if (!Number.isInteger(threshold) || threshold < 2) throw new KenchiError('CONFIG_RULE', `${name}: repeat.threshold must be an integer ≥ 2`)
-    if (!Number.isFinite(windowMs) || windowMs < 1000) throw new KenchiError('CONFIG_RULE', `${name}: repeat.windowMs must be at least 1000`)
+    const check = optionChecks('CONFIG_RULE', name)
+    const threshold = check.number('repeat.threshold', r.threshold, { min: 2, integer: true }, 3)
+    const windowMs = check.number('repeat.windowMs', r.windowMs, { min: 1000 }, 3_600_000)
     repeat = { threshold, windowMs, weight: ruleWeight(name, r.weight ?? 50) }
   }
   if (options.hashKey !== undefined && (typeof options.hashKey !== 'string' || options.hashKey.length < 16)) {
@@ -140,7 +141,7 @@ export function contentRule(options: ContentRuleOptions = {}): Rule {
       if (repeat !== undefined) {
         const canonical = JSON.stringify([context.action, values.map(([f, t]) => [f, normaliseText(t)])])
         const digest = (hashKey === undefined ? createHash('sha256') : createHmac('sha256', hashKey)).update(canonical).digest('hex').slice(0, 32)
-        const count = await store.hit(`content:${digest}`, repeat.windowMs, now)
+        const count = await store.hit(contentRepeatKey(digest), repeat.windowMs, now)
         if (count >= repeat.threshold) {
           reasons.push({ code: 'CONTENT_REPEATED', weight: repeat.weight, detail: { count, windowMs: repeat.windowMs, fields: values.map(([f]) => f) } })
         }

@@ -1,6 +1,6 @@
-import { KenchiError } from '../errors.js'
-import { userFingerprintKey } from '../identity.js'
+import { coarseFingerprintId, fineFingerprintId, userFingerprintKey } from '../store-keys/fingerprints.js'
 import type { Reason } from '../verdict.js'
+import { optionChecks } from '../validate.js'
 import { ruleMode, type Rule, type RuleInput, type RuleOptions } from './types.js'
 
 export interface HistoryRuleOptions extends RuleOptions {
@@ -40,13 +40,10 @@ export const HISTORY_WEIGHTS = {
  */
 export function historyRule(options: HistoryRuleOptions = {}): Rule {
   const weights = { ...HISTORY_WEIGHTS, ...options.weights }
-  for (const [code, w] of Object.entries(weights)) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100) throw new KenchiError('CONFIG_RULE', `historyRule: weights.${code} must be 0–100`)
-  }
-  const maxTrusted = options.maxTrustedDevices ?? 5
-  const sameUsers = options.sameDeviceUsers ?? 2
-  if (!Number.isInteger(maxTrusted) || maxTrusted < 1) throw new KenchiError('CONFIG_RULE', 'historyRule: maxTrustedDevices must be a positive integer')
-  if (!Number.isInteger(sameUsers) || sameUsers < 2) throw new KenchiError('CONFIG_RULE', 'historyRule: sameDeviceUsers must be an integer ≥ 2')
+  const check = optionChecks('CONFIG_RULE', 'historyRule')
+  for (const [code, w] of Object.entries(weights)) check.weight(`weights.${code}`, w)
+  const maxTrusted = check.positiveInteger('maxTrustedDevices', options.maxTrustedDevices, 5)
+  const sameUsers = check.number('sameDeviceUsers', options.sameDeviceUsers, { min: 2, integer: true }, 2)
   const actions = options.actions ? new Set(options.actions) : undefined
   return {
     name: 'history',
@@ -84,7 +81,7 @@ async function fingerprintMatch(
 ): Promise<'fine' | 'coarse' | undefined> {
   if (!hashes) return undefined
   const prints = await store.listUserDevices(userFingerprintKey(userHash), 50)
-  if (prints.some((p) => p.trusted && p.deviceId === `f:${hashes.fine}`)) return 'fine'
-  if (prints.some((p) => p.trusted && p.deviceId === `c:${hashes.coarse}`)) return 'coarse'
+  if (prints.some((p) => p.trusted && p.deviceId === fineFingerprintId(hashes.fine))) return 'fine'
+  if (prints.some((p) => p.trusted && p.deviceId === coarseFingerprintId(hashes.coarse))) return 'coarse'
   return undefined
 }

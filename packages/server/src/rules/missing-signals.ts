@@ -1,6 +1,6 @@
-import { KenchiError } from '../errors.js'
 import { combine } from '../scoring.js'
 import type { Reason } from '../verdict.js'
+import { optionChecks } from '../validate.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
 
 /** The signals the reference client's early script always sends (the automation rule's inputs). */
@@ -36,9 +36,8 @@ export interface MissingSignalsRuleOptions extends RuleOptions {
  */
 export function missingSignalsRule(options: MissingSignalsRuleOptions = {}): Rule {
   const weights = { ...MISSING_SIGNALS_WEIGHTS, ...options.weights }
-  for (const [code, w] of Object.entries(weights)) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100) throw new KenchiError('CONFIG_RULE', `missingSignalsRule: weights.${code} must be 0–100`)
-  }
+  const check = optionChecks('CONFIG_RULE', 'missingSignalsRule')
+  for (const [code, w] of Object.entries(weights)) check.weight(`weights.${code}`, w)
   const core = new Set<string>(CORE_SIGNALS)
   return {
     name: 'missing-signals',

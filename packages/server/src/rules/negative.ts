@@ -1,10 +1,11 @@
+import { negativeIpKey } from '../store-keys/negative.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
 
 /** How long an IP stays on the negative list after an event from it is labelled fraud. */
 export const NEGATIVE_IP_TTL_MS = 30 * 24 * 3600 * 1000
 
-/** The store key that marks an IP negative. */
-export const negativeIpKey = (ip: string) => `ng-ip:${ip}`
+/** The store key that marks an IP negative (built in store-keys/negative.ts). */
+export { negativeIpKey }
 
 /**
  * The negative lists that labels build: `NG_DEVICE` (hard) for a device whose status is

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { extractTiming } from '@kenchi/protocol'
-import { KenchiError } from '../errors.js'
+import { replayBandKey } from '../store-keys/replay.js'
+import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
 
@@ -54,12 +55,10 @@ export function replayBands(b: Readonly<Record<string, readonly number[]>>, band
  */
 export function behaviourReplayRule(options: BehaviourReplayRuleOptions = {}): Rule {
   const weight = ruleWeight('behaviourReplayRule', options.weight ?? 80)
-  const ttlMs = options.ttlMs ?? 30 * DAY
-  const bandSize = options.bandSize ?? 12
-  const binMs = options.binMs ?? 10
-  if (!(ttlMs > 0) || !Number.isInteger(bandSize) || bandSize < 4 || !(binMs >= 1)) {
-    throw new KenchiError('CONFIG_RULE', 'behaviourReplayRule: ttlMs > 0, bandSize >= 4 (integer), binMs >= 1')
-  }
+  const check = optionChecks('CONFIG_RULE', 'behaviourReplayRule')
+  const ttlMs = check.positiveNumber('ttlMs', options.ttlMs, 30 * DAY)
+  const bandSize = check.number('bandSize', options.bandSize, { min: 4, integer: true }, 12)
+  const binMs = check.number('binMs', options.binMs, { min: 1 }, 10)
   return {
     name: 'behaviour-replay',
     mode: ruleMode('behaviourReplayRule', options),
@@ -68,7 +67,7 @@ export function behaviourReplayRule(options: BehaviourReplayRuleOptions = {}): R
       if (b === undefined || b === null || typeof b !== 'object') return []
       const bands = replayBands(b, bandSize, binMs)
       let seen = 0
-      for (const band of new Set(bands)) if (!(await store.setIfAbsent(`beh:rep:${band}`, ttlMs))) seen++
+      for (const band of new Set(bands)) if (!(await store.setIfAbsent(replayBandKey(band), ttlMs))) seen++
       const reasons: Reason[] = []
       if (seen > 0) reasons.push({ code: 'BEHAVIOR_REPLAYED', weight, detail: { bands: bands.length, seen } })
       return reasons

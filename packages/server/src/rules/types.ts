@@ -2,6 +2,7 @@ import type { Json, ParsedToken, SignalResult } from '@kenchi/protocol'
 import { KenchiError } from '../errors.js'
 import type { DeviceClues } from '../identity.js'
 import type { Store } from '../stores/types.js'
+import { optionChecks } from '../validate.js'
 import type { Reason, VerdictDevice } from '../verdict.js'
 
 /** What the app tells `verify()` about the request. */
@@ -82,10 +83,7 @@ export function ruleMode(name: string, options: RuleOptions): RuleMode {
 
 /** Validates a weight option (1–100); throws `KenchiError` (`CONFIG_RULE`). */
 export function ruleWeight(name: string, weight: number): number {
-  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 1 || weight > 100) {
-    throw new KenchiError('CONFIG_RULE', `${name}: weight must be 1–100`)
-  }
-  return weight
+  return optionChecks('CONFIG_RULE', name).number('weight', weight, { min: 1, max: 100 })
 }
 
 /** The value of a signal, or `undefined` if it is absent or reported an error. */

@@ -1,6 +1,7 @@
 import { extractTiming, type TypingTiming } from '@kenchi/protocol'
-import { KenchiError } from '../errors.js'
+import { typingProfileKey } from '../store-keys/typing.js'
 import type { Store } from '../stores/types.js'
+import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
 
@@ -56,11 +57,10 @@ export function memoryTypingProfiles(maxUsers = 100_000): TypingProfileStore {
  * that is not a profile (written by something else) reads as no profile.
  */
 export function storeTypingProfiles(store: Store, { ttlMs = 400 * 86_400_000 }: { ttlMs?: number } = {}): TypingProfileStore {
-  if (!(ttlMs > 0)) throw new KenchiError('CONFIG_RULE', 'storeTypingProfiles: ttlMs must be > 0')
-  const key = (userHash: string) => `typing:${userHash}`
+  optionChecks('CONFIG_RULE', 'storeTypingProfiles').positiveNumber('ttlMs', ttlMs)
   return {
     async get(userHash) {
-      const json = await store.getValue(key(userHash))
+      const json = await store.getValue(typingProfileKey(userHash))
       if (json === undefined) return undefined
       try {
         const profile = JSON.parse(json) as TypingProfile
@@ -70,7 +70,7 @@ export function storeTypingProfiles(store: Store, { ttlMs = 400 * 86_400_000 }: 
       }
     },
     async set(userHash, profile) {
-      await store.setValue(key(userHash), JSON.stringify(profile), ttlMs)
+      await store.setValue(typingProfileKey(userHash), JSON.stringify(profile), ttlMs)
     },
   }
 }
@@ -202,11 +202,10 @@ export interface TypingProfileRuleOptions extends RuleOptions {
  */
 export function typingProfileRule(options: TypingProfileRuleOptions = {}): Rule & { learn(userHash: string, b: Readonly<Record<string, readonly number[]>> | undefined): Promise<boolean>; profiles: TypingProfileStore } {
   const weight = ruleWeight('typingProfileRule', options.weight ?? 40)
-  const minSamples = options.minSamples ?? 5
-  const threshold = options.threshold ?? TYPING_PROFILE_THRESHOLD
+  const check = optionChecks('CONFIG_RULE', 'typingProfileRule')
+  const minSamples = check.number('minSamples', options.minSamples, { min: 2, integer: true }, 5)
+  const threshold = check.positiveNumber('threshold', options.threshold, TYPING_PROFILE_THRESHOLD)
   const actions = options.actions ?? ['login']
-  if (!Number.isInteger(minSamples) || minSamples < 2) throw new KenchiError('CONFIG_RULE', 'typingProfileRule: minSamples must be an integer >= 2')
-  if (!(threshold > 0)) throw new KenchiError('CONFIG_RULE', 'typingProfileRule: threshold must be > 0')
   const profiles = options.profiles ?? memoryTypingProfiles()
   return {
     name: 'typing-profile',

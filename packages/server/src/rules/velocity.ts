@@ -1,6 +1,9 @@
-import { FAILURE_RETENTION_MS, outcomeCounterKey } from '../effects.js'
+import { FAILURE_RETENTION_MS } from '../effects.js'
 import { KenchiError } from '../errors.js'
 import type { ReasonCode } from '../reasons.js'
+import { outcomeCounterKey } from '../store-keys/outcomes.js'
+import { velocityDistinctKey, velocityRequestKey } from '../store-keys/velocity.js'
+import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, type Rule, type RuleInput, type RuleOptions } from './types.js'
 
@@ -103,10 +106,11 @@ function valueOf(input: RuleInput, dimension: Dimension): string | undefined {
 
 function validate(limit: VelocityLimit, i: number): void {
   const where = `velocityRule: limits[${i}]`
-  const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0
-  if (!positive(limit.windowMs) || !positive(limit.max) || !Number.isInteger(limit.max)) throw new KenchiError('CONFIG_RULE', `${where}: windowMs and max must be positive`)
-  if (limit.windowMs > 7 * DAY) throw new KenchiError('CONFIG_RULE', `${where}: windowMs at most 7 days`)
-  if (typeof limit.weight !== 'number' || limit.weight < 1 || limit.weight > 100) throw new KenchiError('CONFIG_RULE', `${where}: weight must be 1–100`)
+  const check = optionChecks('CONFIG_RULE', where)
+  check.positiveNumber('windowMs', limit.windowMs)
+  check.positiveInteger('max', limit.max)
+  if (limit.windowMs > 7 * DAY) check.fail('windowMs at most 7 days')
+  check.number('weight', limit.weight, { min: 1, max: 100 })
   if (!['distinct', 'count', 'failures'].includes(limit.kind)) throw new KenchiError('CONFIG_RULE', `${where}: unknown kind`)
   if (limit.kind === 'failures' && limit.windowMs > FAILURE_RETENTION_MS) {
     throw new KenchiError('CONFIG_RULE', `${where}: failures are kept ${FAILURE_RETENTION_MS / HOUR} hours; use a shorter window`)
@@ -116,9 +120,6 @@ function validate(limit: VelocityLimit, i: number): void {
   }
   if (limit.kind === 'count' && (!Array.isArray(limit.actions) || limit.actions.length === 0)) throw new KenchiError('CONFIG_RULE', `${where}: count limits need actions`)
 }
-
-/** The request counter a count limit keeps. */
-const requestKey = (actions: readonly string[], by: Dimension, value: string) => `vel:req:${actions.join('+')}:${by}:${value}`
 
 /**
  * Velocity and linking over sliding windows in the store: distinct user ids per IP and per
@@ -142,7 +143,7 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
       const incremented = new Map<string, Promise<number>>()
       // Each request counter is incremented once per request, then read for each window.
       const countRequest = async (actions: readonly string[], by: Dimension, value: string, windowMs: number) => {
-        const key = requestKey(actions, by, value)
+        const key = velocityRequestKey(actions, by, value)
         let hit = incremented.get(key)
         if (hit === undefined) incremented.set(key, (hit = store.hit(key, retention, now)))
         await hit
@@ -160,7 +161,7 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
             const of = valueOf(input, limit.of)
             if (of === undefined) return undefined
             // One set per window: pruning a short window must not shorten a longer one.
-            count = await store.addDistinct(`vel:${limit.of}-per-${limit.by}:${limit.windowMs}:${by}`, of, limit.windowMs, now)
+            count = await store.addDistinct(velocityDistinctKey(limit.of, limit.by, limit.windowMs, by), of, limit.windowMs, now)
             detail = { counted: `distinct ${limit.of}s per ${limit.by}` }
           } else if (limit.kind === 'count') {
             count = await countRequest(limit.actions, limit.by, by, limit.windowMs)

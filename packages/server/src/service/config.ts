@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { KenchiError } from '../errors.js'
+import { describeBounds, inBounds } from '../validate.js'
 
 /** A secret in the configuration: the value itself, `{ "env": "NAME" }` or `{ "file": "/run/secrets/x" }`. */
 export type SecretRef = string | { env: string } | { file: string }
@@ -123,6 +124,13 @@ const fail = (path: string, message: string): never => {
   throw new ConfigError(`${path}: ${message}`)
 }
 
+/** An integer option from `min` to `max`, or `fail` naming its path. */
+function integer(path: string, value: unknown, min: number, max: number): number {
+  const bounds = { min, max, integer: true }
+  if (!inBounds(value, bounds)) fail(path, `must be ${describeBounds(bounds)}`)
+  return value as number
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
@@ -203,19 +211,16 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       listen.host = l.host as string
     }
     if (l.port !== undefined) {
-      if (typeof l.port !== 'number' || !Number.isInteger(l.port) || l.port < 0 || l.port > 65535) fail('listen.port', 'must be an integer from 0 to 65535')
-      listen.port = l.port as number
+      listen.port = integer('listen.port', l.port, 0, 65535)
     }
   }
   const store = raw.store === undefined ? { type: 'memory' as const } : parseStore(raw.store, 'store', env, readFile)
-  const bodyLimit = raw.bodyLimit ?? 65536
-  if (typeof bodyLimit !== 'number' || !Number.isInteger(bodyLimit) || bodyLimit < 1024 || bodyLimit > 1048576) fail('bodyLimit', 'must be an integer from 1024 to 1048576')
+  const bodyLimit = integer('bodyLimit', raw.bodyLimit ?? 65536, 1024, 1048576)
   const trustProxy = raw.trustProxy ?? false
   if (typeof trustProxy !== 'boolean') fail('trustProxy', 'must be true or false')
   const logLevel = raw.logLevel ?? 'info'
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel as string)) fail('logLevel', 'must be debug, info, warn, error or silent')
-  const shutdownTimeoutMs = raw.shutdownTimeoutMs ?? 10000
-  if (typeof shutdownTimeoutMs !== 'number' || !Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs < 0 || shutdownTimeoutMs > 600000) fail('shutdownTimeoutMs', 'must be an integer from 0 to 600000')
+  const shutdownTimeoutMs = integer('shutdownTimeoutMs', raw.shutdownTimeoutMs ?? 10000, 0, 600000)
   if (!Array.isArray(raw.sites) || raw.sites.length === 0) fail('sites', 'must be a non-empty array')
   const sites: ResolvedSite[] = []
   const seenHashes = new Map<string, string>()

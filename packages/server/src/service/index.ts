@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { challengeResponse, ClientAssets, resolveOptions, type PlainResponse, type ResolvedOptions } from '../adapters/core.js'
-import { KenchiError } from '../errors.js'
+import { KenchiError, SERVICE_ERRORS } from '../errors.js'
 import { emailSender, type CodeSender } from '../stepup/sender.js'
 import { createStepUp, type StepUp, type StepUpFailure } from '../stepup/stepup.js'
 import { createConfirmations, type Confirmations } from '../stepup/confirm.js'
@@ -15,7 +15,9 @@ import { eraseUser, exportUser } from '../privacy.js'
 import { memoryStore } from '../stores/memory.js'
 import { redisStore } from '../stores/redis.js'
 import { sqliteStore } from '../stores/sqlite.js'
+import { READINESS_KEY } from '../store-keys/service.js'
 import type { Store } from '../stores/types.js'
+import { withTimeout } from '../validate.js'
 import { createVerifier, OUTCOMES, type Verifier } from '../verifier.js'
 import { ApiAuth, bearer, type Caller } from './auth.js'
 import { isResolvedConfig, resolveConfig, type ResolvedSite } from './config.js'
@@ -84,26 +86,10 @@ export interface Service {
   close(): Promise<number>
 }
 
-/** Error codes the JSON API answers with (`{ "error": code, "message": ... }`). */
-export const SERVICE_ERROR_CODES = [
-  'invalid_json',
-  'body_too_large',
-  'unsupported_media_type',
-  'invalid_request',
-  'unauthorized',
-  'not_found',
-  'method_not_allowed',
-  'event_unknown',
-  'duplicate_report',
-  'stepup_not_configured',
-  'passkey_not_configured',
-  'confirm_not_configured',
-  'store_unavailable',
-  'origin_not_allowed',
-  'shutting_down',
-  'internal_error',
-] as const
-export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number]
+/** A code the JSON API answers with (`{ "error": code, "message": ... }`); see `SERVICE_ERRORS` in errors.ts for statuses and meanings. */
+export type ServiceErrorCode = keyof typeof SERVICE_ERRORS
+/** Error codes the JSON API answers with, derived from `SERVICE_ERRORS`. */
+export const SERVICE_ERROR_CODES = Object.keys(SERVICE_ERRORS) as readonly ServiceErrorCode[]
 
 function unrefTimer(fn: (value?: unknown) => void, ms: number): void {
   const timer = setTimeout(fn, ms) as unknown as { unref?: () => void }
@@ -491,7 +477,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     await Promise.all(
       [...sites.values()].map(async (s) => {
         try {
-          await Promise.race([s.store.getValue('kenchi:readyz'), new Promise((_, reject) => unrefTimer(() => reject(new Error('timeout')), 1000))])
+          await withTimeout(() => s.store.getValue(READINESS_KEY), 1000, () => new Error('timeout'), { unref: true })
           out[s.id] = true
         } catch {
           out[s.id] = false

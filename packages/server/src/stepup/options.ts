@@ -1,7 +1,7 @@
-import { KenchiError } from '../errors.js'
+import { KenchiError, type ErrorCode } from '../errors.js'
 
 /** Option checks shared by the step-up and confirmation factories: `fail` throws `KenchiError(code)`, `int` reads a bounded integer. */
-export function optionChecks(code: string, factory: string) {
+export function optionChecks(code: ErrorCode, factory: string) {
   const fail = (message: string): never => {
     throw new KenchiError(code, `${factory}: ${message}`)
   }

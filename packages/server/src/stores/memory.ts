@@ -1,10 +1,17 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
-import { KenchiError } from '../errors.js'
+import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
 import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
+/**
+ * Options of {@link memoryStore}. The bounds have the same names and meanings in every store
+ * that has them (`maxFlags`, `maxCounters`, `maxEntriesPerKey`, `maxDevices`, `maxEvents`,
+ * `maxLinks`, `maxValues`); each must be a number ≥ 1 (`KenchiError` `CONFIG_STORE`).
+ */
 export interface MemoryStoreOptions {
-  /** Most counters and distinct sets kept; the oldest go first. Default 100 000. */
+  /** Most counters and distinct sets kept (velocity); the oldest go first. Default 100 000. */
+  maxCounters?: number
+  /** @deprecated The old name of `maxCounters` (in this store only; in `sqliteStore` it meant `maxFlags`). Still read when `maxCounters` is not given. */
   maxKeys?: number
   /**
    * Most live flags (single-use nonces and `setFlag` keys) kept. A live flag is never
@@ -43,12 +50,6 @@ export interface MemoryStoreOptions {
 
 const DAY = 86_400_000
 
-function retentionOption(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value > 0)) throw new KenchiError('CONFIG_STORE', `memoryStore: ${name} must be a positive number of ms`)
-  return value
-}
-
 type Entry =
   | { kind: 'hits'; expiry: number; times: number[] }
   | { kind: 'distinct'; expiry: number; members: Map<string, number> }
@@ -59,17 +60,19 @@ type Entry =
  * Everything is lost when the process ends; use the SQLite or Redis store to keep it.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
-  const maxKeys = options.maxKeys ?? 100_000
-  const maxEntries = options.maxEntriesPerKey ?? 10_000
-  const maxDevices = options.maxDevices ?? 100_000
-  const maxEvents = options.maxEvents ?? 10_000
+  const check = optionChecks('CONFIG_STORE', 'memoryStore')
+  const bound = (name: string, value: number | undefined, fallback: number) => check.number(name, value, { min: 1 }, fallback)
+  const maxCounters = bound(options.maxCounters !== undefined ? 'maxCounters' : 'maxKeys', options.maxCounters ?? options.maxKeys, 100_000)
+  const maxEntries = bound('maxEntriesPerKey', options.maxEntriesPerKey, 10_000)
+  const maxDevices = bound('maxDevices', options.maxDevices, 100_000)
+  const maxEvents = bound('maxEvents', options.maxEvents, 10_000)
   const clock = options.now ?? Date.now
-  const deviceRetention = retentionOption(options.deviceRetentionMs, 400 * DAY, 'deviceRetentionMs')
-  const eventRetention = retentionOption(options.eventRetentionMs, 90 * DAY, 'eventRetentionMs')
+  const deviceRetention = check.positiveNumber('deviceRetentionMs', options.deviceRetentionMs, 400 * DAY)
+  const eventRetention = check.positiveNumber('eventRetentionMs', options.eventRetentionMs, 90 * DAY)
   const keys = new Map<string, Entry>() // counters and distinct sets, in insertion order
-  const maxFlags = options.maxFlags ?? 200_000
+  const maxFlags = bound('maxFlags', options.maxFlags, 200_000)
   const flags = new Map<string, number>() // flag → expiry (Unix ms), in insertion order
-  const maxValues = options.maxValues ?? 100_000
+  const maxValues = bound('maxValues', options.maxValues, 100_000)
   const values = new Map<string, { value: string; expiry: number }>() // in write order
   const devices = new Map<string, DeviceRecord>() // in least-recently-seen order
   const fraudDevices = new Map<string, DeviceRecord>() // status `fraud`: outside the capacity bound
@@ -97,7 +100,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     recorded.delete(id)
     return events.delete(id) || labelled.delete(id)
   }
-  const maxLinks = options.maxLinks ?? 200_000
+  const maxLinks = bound('maxLinks', options.maxLinks, 200_000)
   const links = new Map<string, UserDeviceRecord>() // `${user}\n${device}`, least recently used first
   const byUser = new Map<string, Set<string>>()
   const byDevice = new Map<string, Set<string>>()
@@ -198,7 +201,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (budget-- === 0) break
       if (e.expiry <= at) keys.delete(k)
     }
-    while (keys.size >= maxKeys) keys.delete(keys.keys().next().value as string)
+    while (keys.size >= maxCounters) keys.delete(keys.keys().next().value as string)
     keys.set(key, entry)
   }
 

@@ -1,6 +1,7 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type * as Pg from 'pg'
 import { KenchiError } from '../errors.js'
+import { optionChecks, withTimeout } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
 import { checkStoreValue, type DeviceRecord, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
@@ -11,7 +12,10 @@ const PRIVACY_TIMEOUT_MS = 300_000
 /** The schema this code reads and writes; a database with a newer one is refused. */
 export const POSTGRES_SCHEMA_VERSION = 1
 
-/** Options of {@link postgresStore}. */
+/**
+ * Options of {@link postgresStore}. `timeoutMs`, `maxEntriesPerKey`, `deviceRetentionMs`,
+ * `eventRetentionMs`, `sweepIntervalMs` and `sweepBatch` mean what they mean in the other stores.
+ */
 export interface PostgresStoreOptions {
   /** Where to connect, e.g. `postgres://kenchi:secret@10.0.0.7:5432/kenchi`. Required unless `poolOptions` names the server. */
   connectionString?: string
@@ -22,8 +26,10 @@ export interface PostgresStoreOptions {
   /**
    * Longest a call may take, in ms, waiting for a connection included: after this it rejects
    * (and the server cancels the statement), so `verify()` answers under its `onStoreError`
-   * policy instead of hanging. Default 1000.
+   * policy instead of hanging (the same option as `redisStore`'s). Default 1000.
    */
+  timeoutMs?: number
+  /** @deprecated The old name of `timeoutMs`; still read when `timeoutMs` is not given. */
   queryTimeout?: number
   /** Prefix of the store's table and function names (letters, digits, `_`). Default `kenchi_`. */
   tablePrefix?: string
@@ -56,7 +62,7 @@ export interface PostgresStore extends Store {
  * single statements (`INSERT … ON CONFLICT`, `UPDATE … RETURNING`) or one PL/pgSQL function
  * that takes a transaction-scoped advisory lock on the key, so counters, distinct sets,
  * device sightings and user–device links stay atomic across processes. Every call rejects
- * after `queryTimeout`. Throws `KenchiError` (`CONFIG_STORE`) for bad options, a missing
+ * after `timeoutMs`. Throws `KenchiError` (`CONFIG_STORE`) for bad options, a missing
  * `pg`, an unreachable server at startup, or a database written by a newer schema.
  */
 export async function postgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -68,13 +74,14 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   }
   const prefix = options.tablePrefix ?? 'kenchi_'
   if (!/^[a-z_][a-z0-9_]{0,30}$/.test(prefix)) throw new KenchiError('CONFIG_STORE', 'postgresStore: tablePrefix, lower-case letters, digits and _')
-  const maxConnections = count(options.maxConnections ?? 10, 'maxConnections')
-  const timeout = count(options.queryTimeout ?? 1000, 'queryTimeout')
-  const maxEntries = count(options.maxEntriesPerKey ?? 10_000, 'maxEntriesPerKey')
-  const deviceRetention = count(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs')
-  const eventRetention = count(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs')
-  const sweepInterval = count(options.sweepIntervalMs ?? 60_000, 'sweepIntervalMs', 0)
-  const sweepBatch = count(options.sweepBatch ?? 10_000, 'sweepBatch')
+  const check = optionChecks('CONFIG_STORE', 'postgresStore')
+  const maxConnections = check.number('maxConnections', options.maxConnections ?? 10, { min: 1 })
+  const timeout = check.number(options.timeoutMs !== undefined ? 'timeoutMs' : 'queryTimeout', options.timeoutMs ?? options.queryTimeout ?? 1000, { min: 1 })
+  const maxEntries = check.number('maxEntriesPerKey', options.maxEntriesPerKey ?? 10_000, { min: 1 })
+  const deviceRetention = check.number('deviceRetentionMs', options.deviceRetentionMs ?? 400 * DAY, { min: 1 })
+  const eventRetention = check.number('eventRetentionMs', options.eventRetentionMs ?? 90 * DAY, { min: 1 })
+  const sweepInterval = check.number('sweepIntervalMs', options.sweepIntervalMs ?? 60_000, { min: 0 })
+  const sweepBatch = check.number('sweepBatch', options.sweepBatch ?? 10_000, { min: 1 })
   const clock = options.now ?? Date.now
 
   let pg: typeof Pg
@@ -111,18 +118,10 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   const t = (name: string) => `${prefix}${name}`
 
   let closed = false
-  /** One statement, bounded by `queryTimeout` (the pool's own timeouts bound it too; this one also covers a stuck connect). */
+  /** One statement, bounded by `timeoutMs` (the pool's own timeouts bound it too; this one also covers a stuck connect). */
   async function query<R extends Pg.QueryResultRow>(text: string, values: unknown[]): Promise<Pg.QueryResult<R>> {
     if (closed) throw new Error('postgresStore: closed')
-    let timer: NodeJS.Timeout | undefined
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`postgresStore: no answer within ${timeout} ms`)), timeout + 50)
-    })
-    try {
-      return await Promise.race([pool.query<R>(text, values), expired])
-    } finally {
-      clearTimeout(timer)
-    }
+    return withTimeout(() => pool.query<R>(text, values), timeout + 50, () => new Error(`postgresStore: no answer within ${timeout} ms`))
   }
   const ttl = (ms: number) => clock() + Math.max(1, Math.ceil(ms))
 
@@ -514,7 +513,3 @@ function schemaV1(p: string): string {
   `
 }
 
-function count(value: number, name: string, min = 1): number {
-  if (!Number.isFinite(value) || value < min) throw new KenchiError('CONFIG_STORE', `postgresStore: ${name} must be a number ≥ ${min}`)
-  return value
-}

@@ -1,6 +1,7 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { KenchiError } from '../errors.js'
+import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
 import {
   checkStoreValue,
@@ -27,12 +28,16 @@ export interface RedisClientLike {
   on(event: string, listener: (...args: any[]) => void): unknown
 }
 
-/** Options of {@link redisStore}. Give either `client` or `url` (default `redis://127.0.0.1:6379`). */
+/**
+ * Options of {@link redisStore}. Give either `client` or `url` (default `redis://127.0.0.1:6379`).
+ * `timeoutMs`, `maxEntriesPerKey`, `maxEvents`, `deviceRetentionMs` and `eventRetentionMs`
+ * mean what they mean in the other stores.
+ */
 export interface RedisStoreOptions {
   /**
    * An ioredis client (`Redis` or `Cluster`) the app already has. The store uses it but does
    * not own it: `close()` leaves it connected, and its own options (offline queue,
-   * reconnects) stay as the app set them; the store still bounds every call by `commandTimeout`.
+   * reconnects) stay as the app set them; the store still bounds every call by `timeoutMs`.
    */
   client?: RedisClientLike
   /**
@@ -46,7 +51,9 @@ export interface RedisStoreOptions {
   redisOptions?: { [option: string]: any }
   /** Prepended to every key. Must not contain `{` or `}` (hash tags are the store's). Default `kenchi:`. */
   prefix?: string
-  /** Longest a store call may take before it rejects, in ms, whatever Redis is doing. Default 500. */
+  /** Longest a store call may take before it rejects, in ms, whatever Redis is doing (the same option as `postgresStore`'s). Default 500. */
+  timeoutMs?: number
+  /** @deprecated The old name of `timeoutMs`; still read when `timeoutMs` is not given. */
   commandTimeout?: number
   /**
    * How long `redisStore()` waits for the connection to be ready before it resolves anyway,
@@ -250,7 +257,7 @@ const SCRIPTS: Record<keyof Scripted, { keys: number; lua: string }> = {
  * command; every key carries a TTL; key names are safe for Redis Cluster (see
  * docs/server.md, "Redis key layout").
  *
- * Never hangs: each call rejects after `commandTimeout`, and a client the store creates
+ * Never hangs: each call rejects after `timeoutMs`, and a client the store creates
  * rejects at once while disconnected and reconnects by itself, so `verify()` answers under
  * its `onStoreError` policy during an outage and recovers when Redis returns. Waits at
  * most `readyTimeout` for the connection. Throws `KenchiError` (`CONFIG_STORE`) for bad
@@ -261,12 +268,13 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new KenchiError('CONFIG_STORE', 'redisStore: prefix, a string without { or }')
   }
-  const timeout = positive(options.commandTimeout ?? 500, 'commandTimeout')
-  const readyTimeout = nonNegative(options.readyTimeout ?? 3000, 'readyTimeout')
-  const deviceRetention = Math.ceil(positive(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs'))
-  const eventRetention = Math.ceil(positive(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs'))
-  const maxEvents = Math.floor(positive(options.maxEvents ?? 100_000, 'maxEvents'))
-  const maxEntries = Math.floor(positive(options.maxEntriesPerKey ?? 10_000, 'maxEntriesPerKey'))
+  const check = optionChecks('CONFIG_STORE', 'redisStore')
+  const timeout = check.positiveNumber(options.timeoutMs !== undefined ? 'timeoutMs' : 'commandTimeout', options.timeoutMs ?? options.commandTimeout, 500)
+  const readyTimeout = check.nonNegative('readyTimeout', options.readyTimeout ?? 3000)
+  const deviceRetention = Math.ceil(check.positiveNumber('deviceRetentionMs', options.deviceRetentionMs ?? 400 * DAY))
+  const eventRetention = Math.ceil(check.positiveNumber('eventRetentionMs', options.eventRetentionMs ?? 90 * DAY))
+  const maxEvents = Math.floor(check.positiveNumber('maxEvents', options.maxEvents ?? 100_000))
+  const maxEntries = Math.floor(check.positiveNumber('maxEntriesPerKey', options.maxEntriesPerKey ?? 10_000))
   if (options.client !== undefined && options.url !== undefined) {
     throw new KenchiError('CONFIG_STORE', 'redisStore: give client or url, not both')
   }
@@ -614,12 +622,3 @@ function whenReady(client: Redis | Cluster, ms: number): Promise<void> {
   })
 }
 
-function nonNegative(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new KenchiError('CONFIG_STORE', `redisStore: ${name} must be zero or more`)
-  return value
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new KenchiError('CONFIG_STORE', `redisStore: ${name} must be a positive number`)
-  return value
-}

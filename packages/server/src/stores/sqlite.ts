@@ -1,6 +1,7 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type BetterSqlite3 from 'better-sqlite3'
 import { KenchiError } from '../errors.js'
+import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
 import {
   checkStoreValue,
@@ -20,7 +21,12 @@ const DAY = 86_400_000
 /** The schema this code reads and writes; a database with a newer one is refused. */
 export const SQLITE_SCHEMA_VERSION = 3
 
-/** Options of {@link sqliteStore}. */
+/**
+ * Options of {@link sqliteStore}. The bounds have the same names and meanings in every store
+ * that has them (`maxFlags`, `maxEntriesPerKey`, `maxDevices`, `maxEvents`, `maxLinks`,
+ * `maxValues`), as do `deviceRetentionMs`, `eventRetentionMs`, `sweepIntervalMs` and
+ * `sweepBatch`.
+ */
 export interface SqliteStoreOptions {
   /**
    * Database file, created if missing (with `-wal` and `-shm` files beside it). `':memory:'`
@@ -38,6 +44,8 @@ export interface SqliteStoreOptions {
    * allow a replay): when the timer's sweep finds this many, new ones are refused until some
    * expire, and `verify()` answers `STORE_UNAVAILABLE`. Default 1 000 000.
    */
+  maxFlags?: number
+  /** @deprecated The old name of `maxFlags` (in this store only; in `memoryStore` it meant `maxCounters`). Still read when `maxFlags` is not given. */
   maxKeys?: number
   /** Most entries kept in one counter or distinct set; the oldest go first. Default 10 000. */
   maxEntriesPerKey?: number
@@ -95,17 +103,18 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   if (typeof options?.path !== 'string' || options.path === '') {
     throw new KenchiError('CONFIG_STORE', 'sqliteStore: path, a file name or ":memory:"')
   }
-  const busyTimeout = count(options.busyTimeoutMs ?? 2000, 'busyTimeoutMs', 0)
-  const maxKeys = count(options.maxKeys ?? 1_000_000, 'maxKeys')
-  const maxEntries = count(options.maxEntriesPerKey ?? 10_000, 'maxEntriesPerKey')
-  const maxDevices = count(options.maxDevices ?? 1_000_000, 'maxDevices')
-  const maxEvents = count(options.maxEvents ?? 1_000_000, 'maxEvents')
-  const maxLinks = count(options.maxLinks ?? 2_000_000, 'maxLinks')
-  const maxValues = count(options.maxValues ?? 1_000_000, 'maxValues')
-  const deviceRetention = count(options.deviceRetentionMs ?? 400 * DAY, 'deviceRetentionMs')
-  const eventRetention = count(options.eventRetentionMs ?? 90 * DAY, 'eventRetentionMs')
-  const sweepInterval = count(options.sweepIntervalMs ?? 60_000, 'sweepIntervalMs', 0)
-  const sweepBatch = count(options.sweepBatch ?? 10_000, 'sweepBatch')
+  const check = optionChecks('CONFIG_STORE', 'sqliteStore')
+  const busyTimeout = check.number('busyTimeoutMs', options.busyTimeoutMs ?? 2000, { min: 0 })
+  const maxFlags = check.number(options.maxFlags !== undefined ? 'maxFlags' : 'maxKeys', options.maxFlags ?? options.maxKeys ?? 1_000_000, { min: 1 })
+  const maxEntries = check.number('maxEntriesPerKey', options.maxEntriesPerKey ?? 10_000, { min: 1 })
+  const maxDevices = check.number('maxDevices', options.maxDevices ?? 1_000_000, { min: 1 })
+  const maxEvents = check.number('maxEvents', options.maxEvents ?? 1_000_000, { min: 1 })
+  const maxLinks = check.number('maxLinks', options.maxLinks ?? 2_000_000, { min: 1 })
+  const maxValues = check.number('maxValues', options.maxValues ?? 1_000_000, { min: 1 })
+  const deviceRetention = check.number('deviceRetentionMs', options.deviceRetentionMs ?? 400 * DAY, { min: 1 })
+  const eventRetention = check.number('eventRetentionMs', options.eventRetentionMs ?? 90 * DAY, { min: 1 })
+  const sweepInterval = check.number('sweepIntervalMs', options.sweepIntervalMs ?? 60_000, { min: 0 })
+  const sweepBatch = check.number('sweepBatch', options.sweepBatch ?? 10_000, { min: 1 })
   const clock = options.now ?? Date.now
 
   let Database: typeof BetterSqlite3
@@ -323,7 +332,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
 
   let flagsFull = false
   const refuseWhenFull = () => {
-    if (flagsFull) throw new Error(`sqliteStore: ${maxKeys} live flags, refusing another until some expire`)
+    if (flagsFull) throw new Error(`sqliteStore: ${maxFlags} live flags, refusing another until some expire`)
   }
 
   /**
@@ -344,7 +353,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       const over = (n: number, max: number) => Math.min(batch, Math.max(0, n - max))
       // Live flags are never evicted: a nonce dropped before its challenge expires would let
       // its token be replayed. Flags leave by expiry only; over the bound, new ones are refused.
-      flagsFull = q.countFlags.get()!.n >= maxKeys
+      flagsFull = q.countFlags.get()!.n >= maxFlags
       removed += q.boundDevices.run(over(q.countDevices.get()!.n, maxDevices)).changes
       removed += q.boundEvents.run(over(q.countEvents.get()!.n, maxEvents)).changes
       removed += q.boundLinks.run(over(q.countLinks.get()!.n, maxLinks)).changes
@@ -593,7 +602,3 @@ function migrate(db: BetterSqlite3.Database): void {
   }).immediate()
 }
 
-function count(value: number, name: string, min = 1): number {
-  if (!Number.isFinite(value) || value < min) throw new KenchiError('CONFIG_STORE', `sqliteStore: ${name} must be a number ≥ ${min}`)
-  return value
-}

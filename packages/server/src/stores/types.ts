@@ -117,9 +117,9 @@ export interface EventPatch {
  * reject (a network store can fail); the verifier turns a rejection into a
  * `STORE_UNAVAILABLE` verdict under its `onStoreError` policy.
  *
- * Keys passed in are short ASCII strings chosen by the verifier and rules (e.g.
- * `nonce:<n>`, `ip-users:<ip>`); a store may prefix them but must not otherwise change
- * their meaning. All times are Unix ms.
+ * Keys passed in are short ASCII strings chosen by the verifier and rules, each built by
+ * one builder in `store-keys/` (e.g. `nonce:<n>`, `ng-ip:<ip>`); a store may prefix them
+ * but must not otherwise change their meaning. All times are Unix ms.
  */
 /** Longest value `Store.setValue` accepts, in UTF-16 code units (64 KiB of ASCII). */
 export const MAX_STORE_VALUE = 65_536
