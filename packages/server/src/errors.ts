@@ -158,7 +158,7 @@ export const SERVICE_ERRORS = {
   method_not_allowed: { status: 405, when: 'not `POST`' },
   body_too_large: { status: 413, when: 'the body is over `bodyLimit`' },
   unsupported_media_type: { status: 415, when: 'not `application/json`' },
-  store_unavailable: { status: 503, when: 'the store is down and the retry queue is full' },
+  store_unavailable: { status: 503, when: 'the store is down and the retry queue is full (`/v1/privacy/*`: a store call failed)' },
   shutting_down: { status: 503, when: 'the service is stopping' },
   internal_error: { status: 500, when: 'a bug: logged' },
 } as const satisfies Record<string, ServiceErrorDoc>
