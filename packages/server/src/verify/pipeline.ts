@@ -6,6 +6,7 @@ import { deviceThumbprint } from '../device.js'
 import { deviceClues } from '../identity.js'
 import type { Alert } from '../notify/notifier.js'
 import { thresholdsFor, type Policy } from '../policy.js'
+import { attackRule } from '../rules/attack.js'
 import type { RuleInput, VerifyContext } from '../rules/types.js'
 import type { EventRecord } from '../stores/types.js'
 import type { Reason, Verdict, VerdictDevice } from '../verdict.js'
@@ -45,13 +46,16 @@ interface Seen {
 
 /**
  * `verify()`, as phases: the token checks (no store), the nonce (first store call), the
- * reads (device record, stored-id claims, the rules' own reads), the pure evaluation, then
- * the effects (device status, stored-id links, the event) through `apply-effects.ts`.
+ * reads (device record, stored-id claims, the rules' own reads: `attackRule` first, then
+ * the configured rules), the pure evaluation, then the effects (device status, stored-id
+ * links, the event) through `apply-effects.ts`.
  */
 export function createPipeline(deps: PipelineDeps): (raw: unknown, context: VerifyContext) => Promise<Verdict> {
   const { config, guard, attack } = deps
   const { store, now } = config
   const checker = { ...config, verifyDevice: deps.verifyDevice }
+  // Attack mode is the first rule of every pipeline, whatever rules are configured.
+  const rules = [attackRule(attack, guard), ...config.rules]
 
   async function verify(raw: unknown, input: VerifyContext): Promise<Verdict> {
     const eventId = randomUUID()
@@ -175,17 +179,8 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
       const decision = config.testMode.decisionFor([context.loginId, context.userId, context.email])
       evaluation = { verdict: testModeVerdict(decision, device), effects: linkEffects(device.id, clues.storedIds, at) }
     } else {
-      try {
-        if (context.action === 'login') await guard(() => attack.observeLogin(loginHash, at))
-        await guard(() => attack.check(at))
-      } catch {
-        // attack mode keeps its last state when the store cannot tell
-      }
-      const attackReason = attack.reasonFor(context.action)
-      if (attackReason) notes.push(attackReason)
       // Rules are independent, so they run concurrently: a verification waits for the slowest
       // rule's store round trips, not for their sum.
-      const rules = config.rules
       const results = await Promise.allSettled(rules.map(async (rule) => rule.evaluate(input)))
       const thresholds = thresholdsFor(current, context.action)
       evaluation = evaluate({ device, storedIds: clues.storedIds, now: at, notes, rules, results, thresholds })
