@@ -19,7 +19,10 @@ export type { IssuedChallenge } from './verify/challenges.js'
 export { OUTCOMES, type ReportStatus } from './verify/report.js'
 
 export interface Verifier {
-  /** Issues a signed challenge for an action and a page origin. Throws `KenchiError` for a bad action or an origin not configured. */
+  /**
+   * Issues a signed challenge for an action and a page origin. Rejects with `KenchiError`
+   * `CHALLENGE_ACTION` for a bad action, `CHALLENGE_ORIGIN` for an origin not configured.
+   */
   challenge(request: { action: string; origin: string }): Promise<IssuedChallenge>
   /**
    * Verifies a token and decides. Never throws or rejects: hostile input becomes a `deny`
@@ -61,8 +64,8 @@ export interface Verifier {
 }
 
 /**
- * Creates a verifier. Validates the configuration up front and throws `KenchiError` with
- * a `CONFIG_*` code if it is wrong; after that, `verify()` never throws.
+ * Creates a verifier. Validates the configuration up front and rejects with `KenchiError`
+ * with a `CONFIG_*` code if it is wrong; after that, `verify()` never throws or rejects.
  *
  * The verifier is wired from modules under `verify/`: `config.ts` (options),
  * `challenges.ts`, `token-checks.ts` (every check that needs no store, then the nonce),

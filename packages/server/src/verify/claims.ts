@@ -17,8 +17,8 @@ export interface StoredIdClaims {
  * Reads what the token's stored ids claim; writes nothing (linking the ids to the device is
  * an effect of the verdict, `link`). Only the key proves a device
  * (docs/decisions/0006-device-trust.md): a stored id never makes a device known or trusted.
- * Pairs are (device id, `sid:<id>`): the device on the user side, so a stored id never
- * counts as one more user of the device (SAME_DEVICE counts real user ids only).
+ * The holders of an id are the devices on the user side of its (device id, `sid:<id>`)
+ * pairs (see `linkEffects`).
  */
 export async function readStoredIdClaims(
   store: Store,

@@ -27,9 +27,11 @@ export interface VerifierOptions {
   /** How verdicts are decided; see `Policy`. Changeable later with `updatePolicy()`. */
   policy?: PolicyPatch
   /**
-   * Called when attack mode switches on (`code: 'ATTACK_MODE_ON'`) or off (`'ATTACK_MODE_OFF'`),
-   * with `kind: 'attack-mode'`. Pass `(alert) => notifier.notify(alert)` to send it by webhook
-   * or e-mail. Errors and rejections are ignored.
+   * Called with every alert: when attack mode switches on (`code: 'ATTACK_MODE_ON'`) or off
+   * (`'ATTACK_MODE_OFF'`), with `kind: 'attack-mode'`, and when a verdict carries a reason
+   * code listed in `alertOn` (`kind` and `code` are that code). Pass
+   * `(alert) => notifier.notify(alert)` to send it by webhook or e-mail. Errors and
+   * rejections are ignored.
    */
   onAlert?: (alert: Alert) => void | Promise<void>
   /**

@@ -64,8 +64,10 @@ export function evaluate(input: EvaluationInput): Evaluation {
 }
 
 /**
- * The stored-id links a valid token asks for: pairs (device id, `sid:<id>`), so the next
- * token presenting one of these ids from another key finds this device (`readStoredIdClaims`).
+ * The stored-id links a valid token asks for, so the next token presenting one of these ids
+ * from another key finds this device (`readStoredIdClaims`). Pairs are (device id,
+ * `sid:<id>`): the device on the user side, so a stored id never counts as one more user
+ * of the device (SAME_DEVICE counts real user ids only).
  */
 export function linkEffects(deviceId: string, storedIds: readonly string[], now: number): Effect[] {
   return storedIds.map((id): Effect => ({ kind: 'link', userHash: deviceId, deviceId: storedIdKey(id), at: now }))
