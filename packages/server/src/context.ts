@@ -1,5 +1,35 @@
 import { parseIp } from './lists/ip.js'
-import type { VerifyContext } from './rules/types.js'
+
+/** What the app tells `verify()` about the request. */
+export interface VerifyContext {
+  /** The action this request performs (`login`, `register`, `checkout`...); must match the challenge. */
+  action: string
+  /** Client IP as the app sees it (after its own proxy handling). A value that is no IPv4 or IPv6 address is dropped. */
+  ip?: string
+  /** The request's User-Agent header. Taken from `headers` when absent. */
+  userAgent?: string
+  /** The request's Origin header; must match the challenge if given. Taken from `headers` when absent. */
+  origin?: string
+  /** Request headers (lower-case names), for rules that read them. Not stored. */
+  headers?: Record<string, string | string[] | undefined>
+  /**
+   * The account this request is about, if it exists (login name, customer number). Builds
+   * the account's history (devices, trust, step-up). Stored only as a keyed hash.
+   */
+  userId?: string
+  /**
+   * The login identifier typed into a login (or password-reset) form, whether an account
+   * has it or not. Velocity limits on user ids and attack mode's `distinctUsers` count it,
+   * so guesses at unknown addresses count towards credential stuffing, while the account
+   * history stays about real accounts: pass `userId` only when the account exists. Hashed
+   * like `userId` (the same keyed hash for the same string); defaults to `userId`.
+   */
+  loginId?: string
+  /** The e-mail address involved, if any. Normalised (trimmed, lower-cased) and stored only as a keyed hash. */
+  email?: string
+  /** Free fields for custom rules (e.g. order amount). Not stored. */
+  fields?: Record<string, unknown>
+}
 
 const MAX_IDENTITY = 512
 

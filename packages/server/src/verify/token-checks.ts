@@ -1,6 +1,6 @@
 import { TOKEN_ERRORS, checkPow, parseToken, type Failure, type Limits, type ParsedToken, type Result, type TokenErrorCode } from '@kenchi/protocol'
 import type { KeyRing } from '../keys.js'
-import type { VerifyContext } from '../rules/types.js'
+import type { VerifyContext } from '../context.js'
 
 /** What the token checks need: the verifier's keys, origins, limits and clock, and a device-signature check. */
 export interface TokenChecker {
