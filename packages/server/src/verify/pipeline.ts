@@ -160,6 +160,9 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
       notes.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'reading stored-id claims', error: describe(error) } })
     }
     const device = judgeDevice(keyed, claims)
+    // The ids are linked to the device only once their claims were read (as before the split:
+    // a link never gets ahead of the read that judges it).
+    const storedIds = claims ? clues.storedIds : []
     // Rules count the login id tried, or the user id when no login id was given.
     const loginHash = ids.loginHash ?? ids.userHash
     const input: RuleInput = {
@@ -177,13 +180,13 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     if (config.testMode) {
       // Test mode: a valid token gets the fixed decision; no rule runs.
       const decision = config.testMode.decisionFor([context.loginId, context.userId, context.email])
-      evaluation = { verdict: testModeVerdict(decision, device), effects: linkEffects(device.id, clues.storedIds, at) }
+      evaluation = { verdict: testModeVerdict(decision, device), effects: linkEffects(device.id, storedIds, at) }
     } else {
       // Rules are independent, so they run concurrently: a verification waits for the slowest
       // rule's store round trips, not for their sum.
       const results = await Promise.allSettled(rules.map(async (rule) => rule.evaluate(input)))
       const thresholds = thresholdsFor(current, context.action)
-      evaluation = evaluate({ device, storedIds: clues.storedIds, now: at, notes, rules, results, thresholds })
+      evaluation = evaluate({ device, storedIds, now: at, notes, rules, results, thresholds })
     }
     return apply(evaluation)
   }
