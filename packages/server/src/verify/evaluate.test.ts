@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_THRESHOLDS } from '../scoring.js'
 import type { Rule } from '../rules/types.js'
 import type { Reason, VerdictDevice } from '../verdict.js'
-import { judgeDevice } from './claims.js'
+import { judgeDevice } from './stored-id-claims.js'
 import { evaluate, type EvaluationInput } from './evaluate.js'
 
 const rule = (name: string, mode: Rule['mode'] = 'live'): Rule => ({ name, mode, evaluate: () => [] })
