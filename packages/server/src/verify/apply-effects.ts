@@ -12,8 +12,13 @@ export type EffectResult =
 
 /**
  * The one place that writes effects to the store. Evaluation and the report planners only
- * return `Effect` values; every store write a verification or a report causes goes
- * through here, each call under the store time-out, events through the write-behind queue.
+ * return `Effect` values; every write the verifier decides on (device status, stored-id
+ * links, trust, outcome counters, negative-list flags, events) goes through here, each
+ * call under the store time-out, events and reports through the write-behind queue. Not
+ * here: the atomic read-modify-writes whose answer a check needs before any verdict exists
+ * (the nonce's set-if-absent, `touchDevice`) and the rules' own counters (velocity,
+ * history links, replay bands, attack mode's distinct logins), which stay in the rules
+ * until they declare their reads and writes (issue 19).
  */
 export interface EffectApplier {
   /**
