@@ -1,5 +1,5 @@
 import { deviceHashes, type SignalResult } from '@kenchi/protocol'
-import { signalValue } from './rules/types.js'
+import { signalValue } from './signals.js'
 
 /**
  * What a token says about its device besides the key: stored ids and fingerprint hashes.

@@ -2,7 +2,7 @@
 // nodemailer (e-mail) and the DB-IP country database. A missing one fails with a
 // `KenchiError` that names the package to install.
 import { KenchiError, type ErrorCode } from './errors.js'
-import type { MailTransport } from './notify/notifier.js'
+import type { MailTransport } from './notify/transport.js'
 
 /** True when `error` says the module itself could not be found (not an error inside it). */
 export function isMissingModule(error: unknown, name: string): boolean {

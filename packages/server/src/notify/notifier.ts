@@ -1,6 +1,7 @@
 import { nodemailerTransport } from '../optional.js'
 import { optionChecks } from '../validate.js'
 import { DeliveryQueue } from './queue.js'
+import type { MailTransport } from './transport.js'
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook.js'
 
 /** An alert for the shop's administrator. */
@@ -17,11 +18,7 @@ export interface Alert {
 /** The summary code sent when alerts of a kind were held back by the rate limit. */
 export const ALERTS_SUPPRESSED = 'ALERTS_SUPPRESSED'
 
-/** A minimal mail transport: nodemailer's `Transporter` fits. */
-export interface MailTransport {
-  sendMail(message: { from: string; to: string | string[]; subject: string; text: string }): Promise<unknown>
-  close?(): void
-}
+export type { MailTransport } from './transport.js'
 
 export interface NotifierOptions {
   /** Functions called with each alert (errors are reported to `onError`, never thrown). */

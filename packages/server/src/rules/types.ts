@@ -1,40 +1,15 @@
-import type { Json, ParsedToken, SignalResult } from '@kenchi/protocol'
+import type { ParsedToken } from '@kenchi/protocol'
+import type { VerifyContext } from '../context.js'
 import { KenchiError } from '../errors.js'
 import type { DeviceClues } from '../identity.js'
 import type { Store } from '../stores/types.js'
 import { optionChecks } from '../validate.js'
 import type { Reason, VerdictDevice } from '../verdict.js'
 
-/** What the app tells `verify()` about the request. */
-export interface VerifyContext {
-  /** The action this request performs (`login`, `register`, `checkout`...); must match the challenge. */
-  action: string
-  /** Client IP as the app sees it (after its own proxy handling). A value that is no IPv4 or IPv6 address is dropped. */
-  ip?: string
-  /** The request's User-Agent header. Taken from `headers` when absent. */
-  userAgent?: string
-  /** The request's Origin header; must match the challenge if given. Taken from `headers` when absent. */
-  origin?: string
-  /** Request headers (lower-case names), for rules that read them. Not stored. */
-  headers?: Record<string, string | string[] | undefined>
-  /**
-   * The account this request is about, if it exists (login name, customer number). Builds
-   * the account's history (devices, trust, step-up). Stored only as a keyed hash.
-   */
-  userId?: string
-  /**
-   * The login identifier typed into a login (or password-reset) form, whether an account
-   * has it or not. Velocity limits on user ids and attack mode's `distinctUsers` count it,
-   * so guesses at unknown addresses count towards credential stuffing, while the account
-   * history stays about real accounts: pass `userId` only when the account exists. Hashed
-   * like `userId` (the same keyed hash for the same string); defaults to `userId`.
-   */
-  loginId?: string
-  /** The e-mail address involved, if any. Normalised (trimmed, lower-cased) and stored only as a keyed hash. */
-  email?: string
-  /** Free fields for custom rules (e.g. order amount). Not stored. */
-  fields?: Record<string, unknown>
-}
+// `VerifyContext` (context.ts) and `signalValue` (signals.ts) are not the rules' own: they
+// are re-exported here for rule authors, who import everything a rule needs from this file.
+export type { VerifyContext } from '../context.js'
+export { signalValue } from '../signals.js'
 
 /** What a rule sees: a token whose every security check passed, and the request around it. */
 export interface RuleInput {
@@ -84,10 +59,4 @@ export function ruleMode(name: string, options: RuleOptions): RuleMode {
 /** Validates a weight option (1–100); throws `KenchiError` (`CONFIG_RULE`). */
 export function ruleWeight(name: string, weight: number): number {
   return optionChecks('CONFIG_RULE', name).number('weight', weight, { min: 1, max: 100 })
-}
-
-/** The value of a signal, or `undefined` if it is absent or reported an error. */
-export function signalValue(signals: Record<string, SignalResult>, name: string): Json | undefined {
-  const result = Object.hasOwn(signals, name) ? signals[name] : undefined
-  return result !== undefined && 'v' in result ? result.v : undefined
 }

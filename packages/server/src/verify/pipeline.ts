@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto'
+import type { ParsedToken } from '@kenchi/protocol'
+import type { AttackMonitor } from '../attack.js'
+import { normaliseContext, type VerifyContext } from '../context.js'
+import { deviceThumbprint } from '../device.js'
+import { deviceClues } from '../identity.js'
+import type { Alert } from '../notify/notifier.js'
+import { thresholdsFor, type Policy } from '../policy.js'
+import { attackRule } from '../rules/attack.js'
+import type { RuleInput } from '../rules/types.js'
+import type { EventRecord } from '../stores/types.js'
+import type { Reason, Verdict, VerdictDevice } from '../verdict.js'
+import { effectNote, type EffectApplier } from './apply-effects.js'
+import { judgeDevice, readStoredIdClaims, type StoredIdClaims } from './stored-id-claims.js'
+import type { VerifierConfig } from './config.js'
+import { evaluate, failure, linkEffects, testModeVerdict, type Evaluation, type Judgement } from './evaluate.js'
+import { describe, type Guard } from './store-call.js'
+import { checkToken, spendNonce } from './token-checks.js'
+
+/** What `verify()` runs on: the resolved configuration and the verifier's shared parts. */
+export interface PipelineDeps {
+  config: VerifierConfig
+  /** The policy now (it changes with `updatePolicy`). */
+  policy(): Policy
+  guard: Guard
+  effects: EffectApplier
+  attack: AttackMonitor
+  hashIdentity(kind: 'user' | 'email', value: string): string
+  verifyDevice(token: ParsedToken): boolean
+  /** Raises an alert through `onAlert`, never throwing. */
+  raise(alert: Alert): void
+}
+
+/** The keyed hashes of a request's identities. */
+interface Identities {
+  userHash?: string
+  /** The login id tried, hashed like a user id; absent if the context had none. */
+  loginHash?: string
+  emailHash?: string
+}
+
+/** What evaluation learnt that the event record keeps. */
+interface Seen {
+  fingerprint?: { coarse: string; fine: string }
+}
+
+/**
+ * `verify()`, as phases: the token checks (no store), the nonce (first store call), the
+ * reads (device record, stored-id claims, the rules' own reads: `attackRule` first, then
+ * the configured rules), the pure evaluation, then the effects (device status, stored-id
+ * links, the event) through `apply-effects.ts`.
+ */
+export function createPipeline(deps: PipelineDeps): (raw: unknown, context: VerifyContext) => Promise<Verdict> {
+  const { config, guard, attack } = deps
+  const { store, now } = config
+  const checker = { ...config, verifyDevice: deps.verifyDevice }
+  // Attack mode is the first rule of every pipeline, whatever rules are configured.
+  const rules = [attackRule(attack, guard), ...config.rules]
+
+  async function verify(raw: unknown, input: VerifyContext): Promise<Verdict> {
+    const eventId = randomUUID()
+    const current = deps.policy()
+    let context: VerifyContext
+    try {
+      context = normaliseContext(input)
+    } catch (error) {
+      // A context that cannot be read (a getter or proxy trap threw): nothing is trusted,
+      // nothing is spent or recorded.
+      return settle({ ...failure('CONTEXT_INVALID', 'deny', describe(error)), eventId, mode: current.mode })
+    }
+    try {
+      return await verifyWith(raw, context, eventId, current)
+    } catch (error) {
+      return settle({ ...failure('INTERNAL_ERROR', current.onStoreError, describe(error)), eventId, mode: current.mode })
+    }
+  }
+
+  /** Applies monitor mode to a verdict built outside the normal path. */
+  function settle(verdict: Verdict): Verdict {
+    if (verdict.mode === 'monitor') {
+      verdict.wouldBe = verdict.decision
+      verdict.decision = 'allow'
+    }
+    return verdict
+  }
+
+  async function verifyWith(raw: unknown, context: VerifyContext, eventId: string, current: Policy): Promise<Verdict> {
+    const ids = identities(context)
+    const seen: Seen = {}
+    let judged: Judgement
+    try {
+      judged = await judge(raw, context, current, ids, seen)
+    } catch (error) {
+      judged = failure('INTERNAL_ERROR', current.onStoreError, describe(error))
+    }
+    const verdict: Verdict = { ...judged, eventId, mode: current.mode }
+    alert(verdict, context)
+    if (current.mode === 'monitor') {
+      verdict.wouldBe = judged.wouldBe ?? judged.decision
+      verdict.decision = 'allow'
+    }
+    const event = eventOf(verdict, context, ids, seen)
+    // The event of a request without a valid token (anyone can send any number) is `bulk`:
+    // during an outage it may fill only half the write queue, never the labels' and outcomes' half.
+    const [recorded] = await deps.effects.settle([{ kind: 'record-event', event, bulk: verdict.device === undefined }])
+    const note = effectNote(recorded!)
+    if (note) verdict.reasons.push(note)
+    return verdict
+  }
+
+  function identities(context: VerifyContext): Identities {
+    const userHash = context.userId !== undefined ? deps.hashIdentity('user', context.userId) : undefined
+    // The identifier tried at login: hashed like a user id, so an existing account's login id
+    // and user id agree. Velocity and attack mode count it; history uses userHash only.
+    const loginHash = context.loginId === undefined ? undefined : context.loginId === context.userId ? userHash : deps.hashIdentity('user', context.loginId)
+    const emailHash = context.email !== undefined ? deps.hashIdentity('email', context.email) : undefined
+    return {
+      ...(userHash !== undefined ? { userHash } : {}),
+      ...(loginHash !== undefined ? { loginHash } : {}),
+      ...(emailHash !== undefined ? { emailHash } : {}),
+    }
+  }
+
+  /** Checks the token, reads what the verdict needs, evaluates, and applies the verdict's effects. */
+  async function judge(raw: unknown, context: VerifyContext, current: Policy, ids: Identities, seen: Seen): Promise<Judgement> {
+    const checked = await checkToken(checker, raw, context)
+    if (!checked.ok) return failure(checked.code, checked.code === 'TOKEN_MISSING' ? current.missingToken : 'deny', checked.detail)
+    let spent
+    try {
+      spent = await guard(() => spendNonce(checked.value, (key, ttlMs) => store.setIfAbsent(key, ttlMs), config.tolerance, now()))
+    } catch (error) {
+      return failure('STORE_UNAVAILABLE', current.onStoreError, describe(error))
+    }
+    if (!spent.ok) return failure(spent.code, 'deny', spent.detail)
+    const token = spent.value
+    const deviceId = deviceThumbprint(token.body.k)
+    const at = now()
+    let touched
+    try {
+      touched = await guard(() => store.touchDevice(deviceId, token.body.k, at))
+    } catch (error) {
+      return failure('STORE_UNAVAILABLE', current.onStoreError, describe(error))
+    }
+    const keyed: VerdictDevice = {
+      id: deviceId,
+      status: touched.after.status,
+      known: touched.before !== undefined,
+      firstSeen: touched.after.firstSeen,
+      ...(touched.before !== undefined ? { matchedBy: 'key' as const } : {}),
+    }
+    const clues = deviceClues(token.body.s)
+    if (clues.hashes) seen.fingerprint = clues.hashes
+    const notes: Reason[] = []
+    let claims: StoredIdClaims | undefined
+    try {
+      claims = await guard(() => readStoredIdClaims(store, keyed, clues.storedIds))
+    } catch (error) {
+      // Stored ids are claims that can only add suspicion; the device key still identifies
+      // the device. Said in the verdict, since a fraud device's id went unchecked.
+      notes.push({ code: 'STORE_UNAVAILABLE', weight: 0, detail: { while: 'reading stored-id claims', error: describe(error) } })
+    }
+    const device = judgeDevice(keyed, claims)
+    // The ids are linked to the device only once their claims were read (as before the split:
+    // a link never gets ahead of the read that judges it).
+    const storedIds = claims ? clues.storedIds : []
+    // Rules count the login id tried, or the user id when no login id was given.
+    const loginHash = ids.loginHash ?? ids.userHash
+    const input: RuleInput = {
+      context,
+      token,
+      device,
+      clues,
+      store,
+      now: at,
+      ...(ids.userHash !== undefined ? { userHash: ids.userHash } : {}),
+      ...(loginHash !== undefined ? { loginHash } : {}),
+      ...(ids.emailHash !== undefined ? { emailHash: ids.emailHash } : {}),
+    }
+    let evaluation: Evaluation
+    if (config.testMode) {
+      // Test mode: a valid token gets the fixed decision; no rule runs.
+      const decision = config.testMode.decisionFor([context.loginId, context.userId, context.email])
+      evaluation = { verdict: testModeVerdict(decision, device), effects: linkEffects(device.id, storedIds, at) }
+    } else {
+      // Rules are independent, so they run concurrently: a verification waits for the slowest
+      // rule's store round trips, not for their sum.
+      const results = await Promise.allSettled(rules.map(async (rule) => rule.evaluate(input)))
+      const thresholds = thresholdsFor(current, context.action)
+      evaluation = evaluate({ device, storedIds, now: at, notes, rules, results, thresholds })
+    }
+    return apply(evaluation)
+  }
+
+  /** Writes a verdict's effects; the verdict says which failed, and shows a status only once it is stored. */
+  async function apply({ verdict, effects }: Evaluation): Promise<Judgement> {
+    if (effects.length === 0) return verdict
+    for (const result of await deps.effects.settle(effects)) {
+      const { effect } = result
+      if (effect.kind === 'device-status' && result.status === 'done' && verdict.device) verdict.device.status = effect.status
+      const note = effectNote(result)
+      if (note) verdict.reasons.push(note)
+    }
+    return verdict
+  }
+
+  /** Raises an alert for each reason (live or monitored) whose code is in `alertOn`. */
+  function alert(verdict: Verdict, context: VerifyContext): void {
+    if (!config.onAlert) return
+    for (const reason of [...verdict.reasons, ...(verdict.monitored ?? [])]) {
+      if (!config.alertOn.has(reason.code)) continue
+      deps.raise({
+        kind: reason.code,
+        code: reason.code,
+        at: now(),
+        detail: { eventId: verdict.eventId, action: context.action, ...(context.ip !== undefined ? { ip: context.ip } : {}), ...reason.detail },
+      })
+    }
+  }
+
+  function eventOf(verdict: Verdict, context: VerifyContext, ids: Identities, seen: Seen): EventRecord {
+    return {
+      id: verdict.eventId,
+      at: now(),
+      action: context.action,
+      decision: verdict.decision,
+      score: verdict.score,
+      reasons: verdict.reasons,
+      mode: verdict.mode,
+      ...(verdict.wouldBe !== undefined ? { wouldBe: verdict.wouldBe } : {}),
+      ...(verdict.monitored ? { monitored: verdict.monitored } : {}),
+      ...(verdict.device ? { deviceId: verdict.device.id } : {}),
+      ...(context.ip !== undefined ? { ip: context.ip } : {}),
+      ...ids,
+      ...(seen.fingerprint !== undefined ? { fingerprint: seen.fingerprint } : {}),
+    }
+  }
+
+  return verify
+}
