@@ -8,6 +8,9 @@ import { FAILURE_RETENTION_MS, outcomeCounterKey, type OutcomeCounter } from './
 import { userFingerprintKey } from './identity.js'
 import { secretBytes } from './keys.js'
 import { DEFAULT_VELOCITY_LIMITS, type VelocityLimit } from './rules/velocity.js'
+import { stepUpKeys } from './store-keys/stepup.js'
+import { typingProfileKey } from './store-keys/typing.js'
+import { velocityDistinctKey, velocityRequestKey } from './store-keys/velocity.js'
 import type { DeviceRecord, EventRecord, Store, UserDeviceRecord } from './stores/types.js'
 
 /** Whom a request is about: the user id, the login id (e-mail address, phone…) or the keyed hash itself. One or more. */
@@ -84,7 +87,7 @@ export interface UserErasure {
 const MAX_WINDOW_MS = 7 * 86_400_000
 const OUTCOME_COUNTERS: readonly OutcomeCounter[] = ['login-failed', 'login-succeeded', 'order-declined', 'order-accepted']
 /** Step-up keys per event (`su:<kind>:<event id>`): flags and counters of a step-up in progress. */
-const STEP_UP_EVENT_KEYS = ['ev', 'done', 'cool', 'gen', 'try', 'failed']
+const STEP_UP_EVENT_KEYS = [stepUpKeys.started, stepUpKeys.done, stepUpKeys.cooldown, stepUpKeys.generations, stepUpKeys.attempts, stepUpKeys.failed]
 
 /** The keyed hash the verifier stores for a user or login id (`verifier.hashIdentity('user', id)`). */
 export function userHashOf(hashSecret: string | Uint8Array, id: string): string {
@@ -112,12 +115,12 @@ function hashesOf(subject: PrivacySubject, options: PrivacyOptions): string[] {
 
 /** The store keys (counters, distinct sets, values) keyed by one user hash. */
 function userKeys(hash: string, limits: readonly VelocityLimit[]): { hits: string[]; others: string[] } {
-  const hits = new Set<string>([`su:rl:u:${hash}`, ...OUTCOME_COUNTERS.map((kind) => outcomeCounterKey(kind, 'user', hash))])
-  const others = new Set<string>([`typing:${hash}`])
+  const hits = new Set<string>([stepUpKeys.rateUser(hash), ...OUTCOME_COUNTERS.map((kind) => outcomeCounterKey(kind, 'user', hash))])
+  const others = new Set<string>([typingProfileKey(hash)])
   for (const limit of limits) {
     if (limit.by !== 'user') continue
-    if (limit.kind === 'count') hits.add(`vel:req:${limit.actions!.join('+')}:user:${hash}`)
-    if (limit.kind === 'distinct') others.add(`vel:${limit.of}-per-user:${limit.windowMs}:${hash}`)
+    if (limit.kind === 'count') hits.add(velocityRequestKey(limit.actions!, 'user', hash))
+    if (limit.kind === 'distinct') others.add(velocityDistinctKey(limit.of!, 'user', limit.windowMs, hash))
   }
   return { hits: [...hits], others: [...others] }
 }
@@ -146,7 +149,7 @@ export async function exportUser(store: Store, subject: PrivacySubject, options:
       devices.push(device ? { link, device } : { link })
     }
     for (const link of await store.listUserDevices(userFingerprintKey(hash), Number.MAX_SAFE_INTEGER)) fingerprints.add(link.deviceId)
-    const typing = await store.getValue(`typing:${hash}`)
+    const typing = await store.getValue(typingProfileKey(hash))
     if (typing !== undefined) {
       try {
         typingProfile = JSON.parse(typing)
@@ -194,7 +197,7 @@ export async function eraseUser(store: Store, subject: PrivacySubject, options: 
     result.events += erased.deleted
     result.minimizedEvents += erased.minimized
     const { hits, others } = userKeys(hash, limits)
-    const keys = [...hits, ...others, ...recent.flatMap((e) => STEP_UP_EVENT_KEYS.map((kind) => `su:${kind}:${e.id}`))]
+    const keys = [...hits, ...others, ...recent.flatMap((e) => STEP_UP_EVENT_KEYS.map((key) => key(e.id)))]
     // Independent keys: a few dozen deletions in flight at a time (one round trip each on Redis).
     for (let i = 0; i < keys.length; i += 64) await Promise.all(keys.slice(i, i + 64).map((key) => store.deleteKey(key)))
     result.keys += keys.length

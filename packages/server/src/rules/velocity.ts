@@ -2,13 +2,13 @@ import { FAILURE_RETENTION_MS } from '../effects.js'
 import { KenchiError } from '../errors.js'
 import type { ReasonCode } from '../reasons.js'
 import { outcomeCounterKey } from '../store-keys/outcomes.js'
-import { velocityDistinctKey, velocityRequestKey } from '../store-keys/velocity.js'
+import { velocityDistinctKey, velocityRequestKey, type Dimension } from '../store-keys/velocity.js'
 import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, type Rule, type RuleInput, type RuleOptions } from './types.js'
 
 /** What a velocity limit is counted by. */
-export type Dimension = 'ip' | 'device' | 'user' | 'site'
+export type { Dimension }
 
 /** One sliding-window limit. */
 export type VelocityLimit =

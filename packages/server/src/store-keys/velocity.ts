@@ -1,6 +1,7 @@
 // Velocity rule counters. Outcome counters, which velocity `failures` limits read, are in
 // outcomes.ts.
-import type { Dimension } from '../rules/velocity.js'
+/** What a velocity limit counts per, or counts distinct values of. */
+export type Dimension = 'ip' | 'device' | 'user' | 'site'
 
 /** The request counter a `count` limit keeps per action list and `by` value (`vel:req:<a+b>:<by>:<value>`). */
 export const velocityRequestKey = (actions: readonly string[], by: Dimension, value: string): string => `vel:req:${actions.join('+')}:${by}:${value}`
