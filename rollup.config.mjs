@@ -16,8 +16,8 @@ const tsconfig = typescript.parseJsonConfigFileContent(typescript.readConfigFile
 const compilerOptions = { ...tsconfig.options, noEmit: false, declaration: false, declarationMap: false, sourceMap: true, inlineSources: false, paths: undefined }
 const sources = /[\\/]packages[\\/][^\\/]+[\\/]src[\\/].*(?<!\.test)\.ts$/
 
-/** Compiles the packages' .ts sources, and resolves their `./x.js` imports to `./x.ts`. */
-const ts = () => ({
+/** Compiles the packages' .ts sources, and resolves their `./x.js` imports to `./x.ts`. Also used by scripts/import-source.mjs. */
+export const ts = () => ({
   name: 'kenchi-typescript',
   resolveId(source, importer) {
     if (!importer || !sources.test(importer) || !source.startsWith('.') || !source.endsWith('.js')) return null
@@ -44,8 +44,16 @@ export default [
     plugins: [ts('protocol')],
   },
   {
+    // One entry per subpath export (package.json "exports"): the core, the features, the
+    // adapters (`./express` and `./adapters/express` are the same file), and the command.
     input: {
       index: 'packages/server/src/index.ts',
+      rules: 'packages/server/src/rules/index.ts',
+      stepup: 'packages/server/src/stepup/index.ts',
+      notify: 'packages/server/src/notify/index.ts',
+      lists: 'packages/server/src/lists/index.ts',
+      service: 'packages/server/src/service/index.ts',
+      adapters: 'packages/server/src/adapters/index.ts',
       express: 'packages/server/src/adapters/express.ts',
       fastify: 'packages/server/src/adapters/fastify.ts',
       hono: 'packages/server/src/adapters/hono.ts',

@@ -3,7 +3,8 @@
 // Setup and what to change for production: README.md.
 import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto'
 import express from 'express'
-import { createStepUp, createVerifier, emailSender, memoryStore } from '@kenchi/server'
+import { createVerifier, memoryStore } from '@kenchi/server'
+import { createStepUp, emailSender } from '@kenchi/server/stepup'
 import { expressKenchi } from '@kenchi/server/express'
 
 const PORT = Number(process.env.PORT ?? 3000)

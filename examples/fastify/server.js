@@ -3,7 +3,8 @@
 // Setup and what to change for production: README.md.
 import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto'
 import Fastify from 'fastify'
-import { createStepUp, createVerifier, emailSender, memoryStore } from '@kenchi/server'
+import { createVerifier, memoryStore } from '@kenchi/server'
+import { createStepUp, emailSender } from '@kenchi/server/stepup'
 import { fastifyKenchi } from '@kenchi/server/fastify'
 
 const PORT = Number(process.env.PORT ?? 3000)

@@ -5,7 +5,8 @@ import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypt
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
-import { createStepUp, createVerifier, emailSender, memoryStore } from '@kenchi/server'
+import { createVerifier, memoryStore } from '@kenchi/server'
+import { createStepUp, emailSender } from '@kenchi/server/stepup'
 import { honoKenchi } from '@kenchi/server/hono'
 
 const PORT = Number(process.env.PORT ?? 3000)

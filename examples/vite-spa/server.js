@@ -5,7 +5,8 @@ import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypt
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
-import { createStepUp, createVerifier, emailSender, memoryStore } from '@kenchi/server'
+import { createVerifier, memoryStore } from '@kenchi/server'
+import { createStepUp, emailSender } from '@kenchi/server/stepup'
 import { expressKenchi } from '@kenchi/server/express'
 
 const PORT = Number(process.env.PORT ?? 3000)
