@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { extractTiming } from '@kenchi/protocol'
+import { extractTiming } from '../behaviour/timing.js'
 import { KenchiError } from '../errors.js'
 import type { Reason } from '../verdict.js'
 import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'

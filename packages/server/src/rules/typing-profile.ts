@@ -1,4 +1,4 @@
-import { extractTiming, type TypingTiming } from '@kenchi/protocol'
+import { extractTiming, type TypingTiming } from '../behaviour/timing.js'
 import { KenchiError } from '../errors.js'
 import type { Store } from '../stores/types.js'
 import type { Reason } from '../verdict.js'
