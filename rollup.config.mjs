@@ -10,8 +10,10 @@ import typescript from 'typescript'
 
 // TypeScript is transpiled file by file (the sources use isolatedModules and
 // verbatimModuleSyntax, so each file compiles alone, to the same code): a full type-checking
-// program per bundle made the build 4–5 times slower, and `npm run demo` starts with this
-// build. Types are checked by `npm run typecheck` and `build:types` (tsc), both in `npm test`.
+// program per bundle (@rollup/plugin-typescript, which the design named) made the demo's build
+// 2.3 times the CPU, and `npm run demo` starts with this build: measured in
+// docs/decisions/0010-build.md. Types are checked by `npm run typecheck` and `build:types`
+// (tsc, which also writes the declarations), both in `npm test`.
 const tsconfig = typescript.parseJsonConfigFileContent(typescript.readConfigFile('./tsconfig.json', typescript.sys.readFile).config, typescript.sys, '.')
 const compilerOptions = { ...tsconfig.options, noEmit: false, declaration: false, declarationMap: false, sourceMap: true, inlineSources: false, paths: undefined }
 const sources = /[\\/]packages[\\/][^\\/]+[\\/]src[\\/].*(?<!\.test)\.ts$/

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypt
 import Fastify from 'fastify'
 import { createVerifier, memoryStore } from '@kenchi/server'
 import { createStepUp, emailSender } from '@kenchi/server/stepup'
-import { fastifyKenchi } from '@kenchi/server/fastify'
+import { fastifyKenchi } from '@kenchi/server/adapters/fastify'
 
 const PORT = Number(process.env.PORT ?? 3000)
 const ORIGIN = process.env.ORIGIN ?? `http://localhost:${PORT}` // the address in the customer's browser

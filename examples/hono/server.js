@@ -7,7 +7,7 @@ import { Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { createVerifier, memoryStore } from '@kenchi/server'
 import { createStepUp, emailSender } from '@kenchi/server/stepup'
-import { honoKenchi } from '@kenchi/server/hono'
+import { honoKenchi } from '@kenchi/server/adapters/hono'
 
 const PORT = Number(process.env.PORT ?? 3000)
 const ORIGIN = process.env.ORIGIN ?? `http://localhost:${PORT}` // the address in the customer's browser
