@@ -10,14 +10,16 @@ import typescript from 'typescript'
 
 // TypeScript is transpiled file by file (the sources use isolatedModules and
 // verbatimModuleSyntax, so each file compiles alone, to the same code): a full type-checking
-// program per bundle made the build 4–5 times slower, and `npm run demo` starts with this
-// build. Types are checked by `npm run typecheck` and `build:types` (tsc), both in `npm test`.
+// program per bundle (@rollup/plugin-typescript, which the design named) made the demo's build
+// 2.3 times the CPU, and `npm run demo` starts with this build: measured in
+// docs/decisions/0010-build.md. Types are checked by `npm run typecheck` and `build:types`
+// (tsc, which also writes the declarations), both in `npm test`.
 const tsconfig = typescript.parseJsonConfigFileContent(typescript.readConfigFile('./tsconfig.json', typescript.sys.readFile).config, typescript.sys, '.')
 const compilerOptions = { ...tsconfig.options, noEmit: false, declaration: false, declarationMap: false, sourceMap: true, inlineSources: false, paths: undefined }
 const sources = /[\\/]packages[\\/][^\\/]+[\\/]src[\\/].*(?<!\.test)\.ts$/
 
-/** Compiles the packages' .ts sources, and resolves their `./x.js` imports to `./x.ts`. */
-const ts = () => ({
+/** Compiles the packages' .ts sources, and resolves their `./x.js` imports to `./x.ts`. Also used by scripts/import-source.mjs. */
+export const ts = () => ({
   name: 'kenchi-typescript',
   resolveId(source, importer) {
     if (!importer || !sources.test(importer) || !source.startsWith('.') || !source.endsWith('.js')) return null
@@ -44,8 +46,16 @@ export default [
     plugins: [ts('protocol')],
   },
   {
+    // One entry per subpath export (package.json "exports"): the core, the features, the
+    // adapters (`./express` and `./adapters/express` are the same file), and the command.
     input: {
       index: 'packages/server/src/index.ts',
+      rules: 'packages/server/src/rules/index.ts',
+      stepup: 'packages/server/src/stepup/index.ts',
+      notify: 'packages/server/src/notify/index.ts',
+      lists: 'packages/server/src/lists/index.ts',
+      service: 'packages/server/src/service/index.ts',
+      adapters: 'packages/server/src/adapters/index.ts',
       express: 'packages/server/src/adapters/express.ts',
       fastify: 'packages/server/src/adapters/fastify.ts',
       hono: 'packages/server/src/adapters/hono.ts',

@@ -9,9 +9,12 @@
 import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { join, resolve } from 'node:path'
-import { extractTiming } from '@kenchi/protocol'
-import * as server from '@kenchi/server'
-const { scriptedInputRule, typingProfileScore, typingVector, scaledManhattan } = server
+import * as server from '@kenchi/server/rules'
+import { importSource } from '../scripts/import-source.mjs'
+const { scriptedInputRule } = server
+// The timing features and typing-profile distances are internal to @kenchi/server: read from its source.
+const { typingProfileScore, typingVector, scaledManhattan } = await importSource('packages/server/src/rules/typing-profile.ts')
+const { extractTiming } = await importSource('packages/server/src/behaviour/timing.ts')
 import {
   botPointer, botTyping, categoryOfKeyCode, encodeKeys, encodePointer, ghostApproach, bezierApproach, pressesToEvents, recordApproach, rng, straightApproach,
 } from './behaviour-gen.mjs'

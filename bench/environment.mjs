@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { chromium, devices } from 'playwright-core'
-import { consistencyRule, headlessRule, tamperingRule } from '@kenchi/server'
+import { consistencyRule, headlessRule, tamperingRule } from '@kenchi/server/rules'
 import { CHROMIUM_ARGS, findChromium, machine, versions, wilson, writeResult } from './lib/env.mjs'
 import { startSite } from './lib/site.mjs'
 

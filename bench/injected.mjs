@@ -14,9 +14,12 @@
 // Needs Xvfb and xdotool. Writes bench/results/injected.json. Not part of npm test.
 import { parseArgs } from 'node:util'
 import { decodeInputClock } from '@kenchi/protocol'
-import { inputClockPhase } from '@kenchi/server'
 import { DRIVERS, injectedReason, launchDriver, launchGenuine, sessionPlan, startLoginSite, startXvfb } from './lib/injected-drive.mjs'
 import { secondsSince, spread, versions, wilson, writeResult } from './lib/env.mjs'
+import { importSource } from '../scripts/import-source.mjs'
+
+// The injected-input rule's phase statistic is internal to @kenchi/server: read from its source.
+const { inputClockPhase } = await importSource('packages/server/src/rules/injected-input.ts')
 
 const { values: args } = parseArgs({
   options: { sessions: { type: 'string', default: '50' }, genuine: { type: 'string', default: '' }, drivers: { type: 'string', default: '' } },

@@ -9,7 +9,6 @@ import {
   decodeContacts,
   decodeInputs,
   decodeKeys,
-  extractTiming,
   FORM_EVENT,
   formCode,
   INPUT_EVENT,
@@ -26,6 +25,10 @@ import {
   tokenSigningInput,
   utf8,
 } from '@kenchi/protocol'
+import { importSource } from './import-source.mjs'
+
+// The modality summary in behaviour.json is the server's reading (internal to @kenchi/server).
+const { extractTiming } = await importSource('packages/server/src/behaviour/timing.ts')
 
 const out = new URL('../packages/protocol/test-vectors/', import.meta.url)
 const SERVER = {

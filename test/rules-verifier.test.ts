@@ -2,10 +2,12 @@
 // decisions, monitor mode, the e-mail staying out of the event, and documentation of codes.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { createVerifier, memoryStore, REASONS } from '@kenchi/server'
 import {
-  contentRule, createList, createVerifier, defaultRules, emailDomainRule, foreignIpRule, foreignLanguageRule, geoFrom,
-  ipListRule, memoryStore, REASONS, userAgentListRule, type Rule,
-} from '@kenchi/server'
+  contentRule, defaultRules, emailDomainRule, foreignIpRule, foreignLanguageRule, ipListRule,
+  userAgentListRule, type Rule,
+} from '@kenchi/server/rules'
+import { createList, geoFrom } from '@kenchi/server/lists'
 import { humanSignals, tokenFor } from './support/tokens.js'
 
 const ORIGIN = 'https://shop.example'

@@ -1,6 +1,8 @@
 // The built server package's subpath exports and its `kenchi-server` command, as an app uses them.
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { entriesOf } from '../scripts/api-report.mjs'
 
 const root = new URL('..', import.meta.url)
 
@@ -14,6 +16,29 @@ describe('built @kenchi/server', () => {
     expect(keysOf('@kenchi/server/express')).toEqual(['expressKenchi'])
     expect(keysOf('@kenchi/server/fastify')).toEqual(['fastifyKenchi'])
     expect(keysOf('@kenchi/server/hono')).toEqual(['honoKenchi'])
+    // The first names stay: `./express` and `./adapters/express` are the same module.
+    expect(keysOf('@kenchi/server/adapters/express')).toEqual(['expressKenchi'])
+    expect(keysOf('@kenchi/server/adapters/fastify')).toEqual(['fastifyKenchi'])
+    expect(keysOf('@kenchi/server/adapters/hono')).toEqual(['honoKenchi'])
+  })
+
+  it('exports at run time exactly the values its API reports list, per subpath, and no internals', () => {
+    const manifest = JSON.parse(readFileSync(new URL('packages/server/package.json', root), 'utf8'))
+    const everything: string[] = []
+    for (const entry of entriesOf('server')) {
+      const values = [...readFileSync(entry.report, 'utf8').matchAll(/^\| `(\w+)` \| ([^|]+) \|$/gm)]
+        .filter(([, , kind]) => !kind!.startsWith('type-only') && /function|const|class|enum/.test(kind!))
+        .map(([, name]) => name!)
+        .sort()
+      for (const subpath of entry.subpaths) {
+        expect(Object.keys(manifest.exports)).toContain(subpath === '@kenchi/server' ? '.' : `./${subpath.slice('@kenchi/server/'.length)}`)
+        expect(keysOf(subpath), subpath).toEqual(values)
+      }
+      everything.push(...values)
+    }
+    for (const internal of ['scaledManhattan', 'aggregateDistance', 'addToAggregate', 'failureKeys', 'negativeIpKey', 'fraudFingerprintKey', 'statusAfterVerdict', 'statusAfterOutcome', 'statusAfterLabel']) {
+      expect(everything).not.toContain(internal)
+    }
   })
 
   it('runs the kenchi command from its bin entry', () => {

@@ -2,19 +2,9 @@
 // docs/rules.md with small demo lists. The lists, the foreign-IP policy and each rule's
 // mode (live / monitor) can be changed at run time from the admin console's policy page;
 // like `verifier.updatePolicy()`, the changes live in memory until the demo restarts.
-import {
-  createGeo,
-  createList,
-  defaultRules,
-  deviceListRule,
-  emailDomainRule,
-  foreignIpRule,
-  ipListRule,
-  isLocalIp,
-  parseIp,
-  KenchiError,
-  userAgentListRule,
-} from '@kenchi/server'
+import { KenchiError } from '@kenchi/server'
+import { defaultRules, deviceListRule, emailDomainRule, foreignIpRule, ipListRule, userAgentListRule } from '@kenchi/server/rules'
+import { createGeo, createList, isLocalIp, parseIp } from '@kenchi/server/lists'
 
 /** The demo's lists: what each holds, the rule that reads it and the reason it gives. */
 export const LIST_INFO = {
@@ -47,7 +37,7 @@ export const RULE_REASONS = {
  * setForeignIp, country }`: pass `rules` to `createVerifier`, the rest to the admin console.
  * `extra` rules (e.g. the shop's `contentRule`) run after these, and the console can switch
  * their mode too.
- * @param {{ extra?: import('@kenchi/server').Rule[] }} [options]
+ * @param {{ extra?: import('@kenchi/server/rules').Rule[] }} [options]
  */
 export async function demoRules({ extra = [] } = {}) {
   const lists = {

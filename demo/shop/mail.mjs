@@ -21,7 +21,7 @@ const WHAT = {
  * delivery, so the page cannot tell whether an account exists, and only this last step
  * (the mail itself) differs.
  * @param {{ accounts: Map<string, unknown>, deliver: (mail: { to: string, subject: string, text: string, link?: string }) => void }} options
- * @returns {import('@kenchi/server').CodeSender}
+ * @returns {import('@kenchi/server/stepup').CodeSender}
  */
 export function confirmationSender({ accounts, deliver }) {
   return {

@@ -3,8 +3,9 @@
 // Setup and what to change for production: README.md.
 import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto'
 import express from 'express'
-import { createStepUp, createVerifier, emailSender, memoryStore } from '@kenchi/server'
-import { expressKenchi } from '@kenchi/server/express'
+import { createVerifier, memoryStore } from '@kenchi/server'
+import { createStepUp, emailSender } from '@kenchi/server/stepup'
+import { expressKenchi } from '@kenchi/server/adapters/express'
 
 const PORT = Number(process.env.PORT ?? 3000)
 const ORIGIN = process.env.ORIGIN ?? `http://localhost:${PORT}` // the address in the customer's browser

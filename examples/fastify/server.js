@@ -3,8 +3,9 @@
 // Setup and what to change for production: README.md.
 import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto'
 import Fastify from 'fastify'
-import { createStepUp, createVerifier, emailSender, memoryStore } from '@kenchi/server'
-import { fastifyKenchi } from '@kenchi/server/fastify'
+import { createVerifier, memoryStore } from '@kenchi/server'
+import { createStepUp, emailSender } from '@kenchi/server/stepup'
+import { fastifyKenchi } from '@kenchi/server/adapters/fastify'
 
 const PORT = Number(process.env.PORT ?? 3000)
 const ORIGIN = process.env.ORIGIN ?? `http://localhost:${PORT}` // the address in the customer's browser

@@ -5,8 +5,9 @@ import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypt
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
-import { createStepUp, createVerifier, emailSender, memoryStore } from '@kenchi/server'
-import { honoKenchi } from '@kenchi/server/hono'
+import { createVerifier, memoryStore } from '@kenchi/server'
+import { createStepUp, emailSender } from '@kenchi/server/stepup'
+import { honoKenchi } from '@kenchi/server/adapters/hono'
 
 const PORT = Number(process.env.PORT ?? 3000)
 const ORIGIN = process.env.ORIGIN ?? `http://localhost:${PORT}` // the address in the customer's browser

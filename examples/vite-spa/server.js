@@ -5,8 +5,9 @@ import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypt
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
-import { createStepUp, createVerifier, emailSender, memoryStore } from '@kenchi/server'
-import { expressKenchi } from '@kenchi/server/express'
+import { createVerifier, memoryStore } from '@kenchi/server'
+import { createStepUp, emailSender } from '@kenchi/server/stepup'
+import { expressKenchi } from '@kenchi/server/adapters/express'
 
 const PORT = Number(process.env.PORT ?? 3000)
 const ORIGIN = process.env.ORIGIN ?? `http://localhost:${PORT}` // the page's address in the customer's browser

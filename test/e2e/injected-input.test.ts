@@ -4,7 +4,8 @@
 // patchright-core, rebrowser-puppeteer-core) or by xdotool as real X11 input into a
 // Chromium no driver is attached to. The protocol's input is flagged; the X server's is not.
 import { decodeInputClock } from '@kenchi/protocol'
-import { inputClockPhase, INJECTED_INPUT_THRESHOLDS } from '@kenchi/server'
+import { INJECTED_INPUT_THRESHOLDS } from '@kenchi/server/rules'
+import { inputClockPhase } from '../../packages/server/src/rules/injected-input.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DRIVERS, injectedReason, launchDriver, launchGenuine, sessionPlan, startLoginSite, startXvfb } from '../../bench/lib/injected-drive.mjs'
 

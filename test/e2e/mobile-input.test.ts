@@ -8,7 +8,7 @@
 // headless Chromium is AUTOMATION; only what the behaviour model says is checked.
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { extractTiming } from '@kenchi/protocol'
+import { extractTiming } from '../../packages/server/src/behaviour/timing.js'
 import { launchChromium } from '../support/browser.js'
 import { page as html, startSite, tokenBody, type Site } from '../support/site.js'
 

@@ -126,7 +126,11 @@ describe('the tarballs installed alone', () => {
     const out = JSON.parse(
       await node(`
         import { createRequire } from 'node:module'
-        import { createGeo, emailSender, createNotifier, sqliteStore, redisStore, createVerifier, createService } from '@kenchi/server'
+        import { sqliteStore, redisStore, createVerifier } from '@kenchi/server'
+        import { emailSender } from '@kenchi/server/stepup'
+        import { createNotifier } from '@kenchi/server/notify'
+        import { createGeo } from '@kenchi/server/lists'
+        import { createService } from '@kenchi/server/service'
         const vectors = createRequire(import.meta.url)('@kenchi/protocol/test-vectors/verify.json')
         const why = (p) => p.then(() => 'resolved', (e) => e.code + ' ' + e.message)
         const mail = emailSender({ transport: { host: '127.0.0.1', port: 9 }, from: 'shop@example.com' })
@@ -223,6 +227,18 @@ describe('the tarballs installed alone', () => {
           const decision: 'allow' | 'challenge' | 'deny' | undefined = c.get('kenchi')?.decision
           return c.text(String(decision))
         })`,
+      'subpaths.ts': `import { defaultRules, signalValue, type Rule } from '@kenchi/server/rules'
+        import { createStepUp, type StepUpOptions } from '@kenchi/server/stepup'
+        import { createNotifier } from '@kenchi/server/notify'
+        import { createList, negativeIps } from '@kenchi/server/lists'
+        import { createService } from '@kenchi/server/service'
+        import { ChallengeLimiter } from '@kenchi/server/adapters'
+        import { expressKenchi } from '@kenchi/server/adapters/express'
+        import { fastifyKenchi } from '@kenchi/server/adapters/fastify'
+        import { honoKenchi } from '@kenchi/server/adapters/hono'
+        export const rules: Rule[] = [...defaultRules(), { name: 'mine', mode: 'live', evaluate: ({ token }) => (signalValue(token.body.s, 'x') ? [] : []) }]
+        export const all = [createStepUp, createNotifier, createList, negativeIps, createService, ChallengeLimiter, expressKenchi, fastifyKenchi, honoKenchi]
+        export type Options = StepUpOptions`,
       'client.ts': `import { createKenchi, startRecording } from '@kenchi/client'
         import { parseToken } from '@kenchi/protocol'
         const k = createKenchi({ recorder: startRecording(), workerUrl: '/kenchi/kenchi-worker.min.js' })

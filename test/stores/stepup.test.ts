@@ -5,18 +5,9 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createConfirmations,
-  createStepUp,
-  createVerifier,
-  historyRule,
-  memoryStore,
-  redisStore,
-  sqliteStore,
-  type CodeMessage,
-  type CodeSender,
-  type Store,
-} from '@kenchi/server'
+import { createVerifier, memoryStore, redisStore, sqliteStore, type Store } from '@kenchi/server'
+import { historyRule } from '@kenchi/server/rules'
+import { createConfirmations, createStepUp, type CodeMessage, type CodeSender } from '@kenchi/server/stepup'
 import { startRedis, type TestRedis } from '../support/redis.js'
 import { humanSignals, newDevice, tokenFor, withOwnFingerprint, type TestDevice } from '../support/tokens.js'
 

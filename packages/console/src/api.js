@@ -3,7 +3,8 @@
 // Every route is documented in docs/admin-api.md; the console pages use only these routes.
 // Built from public pieces: the site's store and verifier, and its optional rule settings.
 import express from 'express'
-import { KenchiError, negativeIpKey } from '@kenchi/server'
+import { KenchiError } from '@kenchi/server'
+import { negativeIps } from '@kenchi/server/lists'
 import { eventsCsv } from './csv.js'
 import { eventStats, linkGraph, MAX_SCAN, parseFilter, scanEvents, WINDOWS } from './query.js'
 import { reasonCatalogue } from './reasons.js'
@@ -83,7 +84,7 @@ export function consoleApi(site, { audit, need, labelHistory }) {
       user: event.userHash !== undefined ? (userName(event.userHash) ?? null) : null,
       device,
       deviceListed: event.deviceId !== undefined && !!ruleSettings?.lists.device?.has(event.deviceId),
-      ipNegative: event.ip !== undefined && (await store.has(negativeIpKey(event.ip))),
+      ipNegative: event.ip !== undefined && (await negativeIps(store).has(event.ip)),
       ipListed: event.ip !== undefined ? (ruleSettings?.lists.ip?.match(event.ip) ?? null) : null,
       labels: await labelHistory(event.id),
       later,
@@ -109,7 +110,7 @@ export function consoleApi(site, { audit, need, labelHistory }) {
   const ipsOf = async (events) => {
     const counts = new Map()
     for (const e of events) if (e.ip !== undefined) counts.set(e.ip, (counts.get(e.ip) ?? 0) + 1)
-    return Promise.all([...counts].map(async ([ip, count]) => ({ ip, count, negative: await store.has(negativeIpKey(ip)) })))
+    return Promise.all([...counts].map(async ([ip, count]) => ({ ip, count, negative: await negativeIps(store).has(ip) })))
   }
 
   api.get('/devices/:id', async (req, res) => {
@@ -259,12 +260,12 @@ export function consoleApi(site, { audit, need, labelHistory }) {
 
   api.get('/negative-ips/:ip', async (req, res) => {
     if (!IP.test(req.params.ip)) return bad(res, 'INPUT_INVALID', 'not an IP address')
-    res.json({ ip: req.params.ip, negative: await store.has(negativeIpKey(req.params.ip)) })
+    res.json({ ip: req.params.ip, negative: await negativeIps(store).has(req.params.ip) })
   })
   api.delete('/negative-ips/:ip', admin, async (req, res) => {
     if (!IP.test(req.params.ip)) return bad(res, 'INPUT_INVALID', 'not an IP address')
-    const before = await store.has(negativeIpKey(req.params.ip))
-    await store.deleteKey(negativeIpKey(req.params.ip))
+    const before = await negativeIps(store).has(req.params.ip)
+    await negativeIps(store).remove(req.params.ip)
     await audit(req, 'negative-ip.delete', req.params.ip, { negative: before }, { negative: false })
     res.json({ ip: req.params.ip, negative: false })
   })

@@ -50,12 +50,8 @@ export {
   decodeInputClock,
   INPUT_CLOCK_MAX_CODE,
   INPUT_CLOCK_SOURCE,
-  stats,
-  extractFeatures,
 } from './behaviour.js'
-export type { KeyCategory, KeyEvent, PointerRecord, FormEvent, InputRecord, ContactRecord, Stats, BehaviourFeatures, InputClockRecord } from './behaviour.js'
-export { shape, typingTiming, pointerApproaches, formTiming, extractTiming, modalityTiming, keyMode, KEY_MODE } from './timing.js'
-export type { Shape, TypingTiming, Approach, FormTiming, TimingFeatures, ModalityTiming, CompositionTiming, ContactTiming } from './timing.js'
+export type { KeyCategory, KeyEvent, PointerRecord, FormEvent, InputRecord, ContactRecord, InputClockRecord } from './behaviour.js'
 export { deviceHashes, fnv1a64, COARSE_GROUPS, FINGERPRINT_GROUPS } from './device-hash.js'
 export { peekChallenge } from './peek.js'
 export type { ChallengePeek } from './peek.js'

@@ -1,6 +1,6 @@
 // Express (4 and 5) and anything with Node's (req, res, next) middleware shape.
 //
-//   import { expressKenchi } from '@kenchi/server/express'
+//   import { expressKenchi } from '@kenchi/server/adapters/express'
 //   const kenchi = expressKenchi(verifier)
 //   app.use(kenchi.middleware)                                   // POST /kenchi/challenge, GET /kenchi/kenchi.min.js
 //   app.post('/login', express.urlencoded({ extended: false }), kenchi.guard('login'), (req, res) => {

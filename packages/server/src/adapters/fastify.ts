@@ -1,6 +1,6 @@
 // Fastify 4 and 5.
 //
-//   import { fastifyKenchi } from '@kenchi/server/fastify'
+//   import { fastifyKenchi } from '@kenchi/server/adapters/fastify'
 //   const kenchi = fastifyKenchi(verifier)
 //   await app.register(kenchi.plugin)                            // POST /kenchi/challenge, GET /kenchi/kenchi.min.js
 //   app.post('/login', async (request, reply) => {

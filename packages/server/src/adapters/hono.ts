@@ -1,7 +1,7 @@
 // Hono (any runtime with Node's file system for serving the client; verification itself
 // needs only the verifier).
 //
-//   import { honoKenchi } from '@kenchi/server/hono'
+//   import { honoKenchi } from '@kenchi/server/adapters/hono'
 //   const kenchi = honoKenchi(verifier)
 //   app.use(kenchi.middleware)                                   // POST /kenchi/challenge, GET /kenchi/kenchi.min.js
 //   app.post('/login', async (c) => {

@@ -1,4 +1,4 @@
-import { extractTiming, type Approach, type CompositionTiming, type TimingFeatures, type TypingTiming } from '@kenchi/protocol'
+import { extractTiming, type Approach, type CompositionTiming, type TimingFeatures, type TypingTiming } from '../behaviour/timing.js'
 import type { Reason } from '../verdict.js'
 import { optionChecks } from '../validate.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'

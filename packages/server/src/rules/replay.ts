@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { extractTiming } from '@kenchi/protocol'
+import { extractTiming } from '../behaviour/timing.js'
 import { replayBandKey } from '../store-keys/replay.js'
 import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'

@@ -1,4 +1,4 @@
-import { extractTiming, type TypingTiming } from '@kenchi/protocol'
+import { extractTiming, type TypingTiming } from '../behaviour/timing.js'
 import { typingProfileKey } from '../store-keys/typing.js'
 import type { Store } from '../stores/types.js'
 import { optionChecks } from '../validate.js'

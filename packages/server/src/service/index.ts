@@ -28,6 +28,7 @@ export { resolveConfig, loadConfigFile, hashApiSecret } from './config.js'
 export type { ServiceConfig, SiteConfig, SecretRef, StoreConfig, ResolvedConfig, ResolvedSite } from './config.js'
 export type { Logger, LogLevel } from './logging.js'
 export type { ServiceMetrics, MetricCounter, MetricHistogram } from './metrics.js'
+export { mountConfiguredConsole } from './console.js'
 
 /** A Node request handler, e.g. a console mounted under `/console`. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>

@@ -1,6 +1,7 @@
 // Timing features of behaviour streams: the finer typing and pointer measurements the
-// scripted-input detector and the benchmarks share (docs/behaviour.md). Pure functions
-// over decoded streams; hostile input gives features, never an exception.
+// behaviour rules (scripted input, replay, typing profile) and the benchmarks share
+// (docs/behaviour.md). Pure functions over decoded streams; hostile input gives features,
+// never an exception. Internal to the server (the benchmarks load it from source).
 import {
   decodeContacts,
   decodeForm,
@@ -18,7 +19,7 @@ import {
   VISIBILITY_EVENT,
   type KeyEvent,
   type PointerRecord,
-} from './behaviour.js'
+} from '@kenchi/protocol'
 
 /** Shape of a sample: moments plus robust spread. All 0 for fewer than 2 values. */
 export interface Shape {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeKeys, decodePointer, KEY_CATEGORY, keyCode, pointerCode } from './behaviour.js'
+import { decodeKeys, decodePointer, KEY_CATEGORY, keyCode, pointerCode } from '@kenchi/protocol'
 import { extractTiming, formTiming, pointerApproaches, shape, typingTiming } from './timing.js'
 
 /** Delta-encodes [t, code] key records with absolute times. */
