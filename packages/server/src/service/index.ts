@@ -12,7 +12,9 @@ import { emailSender, type CodeSender } from '../stepup/sender.js'
 import { createStepUp, type StepUp, type StepUpFailure } from '../stepup/stepup.js'
 import { createConfirmations, type Confirmations } from '../stepup/confirm.js'
 import { memoryStore } from '../stores/memory.js'
+import { postgresStore } from '../stores/postgres.js'
 import { redisStore } from '../stores/redis.js'
+import { splitStore } from '../stores/split.js'
 import { sqliteStore } from '../stores/sqlite.js'
 import type { Store } from '../stores/types.js'
 import { createVerifier, OUTCOMES, type Verifier } from '../verifier.js'
@@ -118,9 +120,19 @@ class ApiError extends Error {
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
 const MAX = { string: 512, headers: 50, fields: 50 }
 
-async function openStore(site: ResolvedSite): Promise<Store> {
-  if (site.store.type === 'sqlite') return sqliteStore({ path: site.store.path })
-  if (site.store.type === 'redis') return redisStore({ url: site.store.url, prefix: site.store.prefix })
+async function openStore(config: ResolvedSite['store']): Promise<Store> {
+  if (config.type === 'sqlite') return sqliteStore({ path: config.path })
+  if (config.type === 'redis') return redisStore({ url: config.url, prefix: config.prefix })
+  if (config.type === 'postgres') return postgresStore({ connectionString: config.url, tablePrefix: config.tablePrefix })
+  if (config.type === 'split') {
+    const hot = await openStore(config.hot)
+    try {
+      return splitStore({ hot, history: await openStore(config.history) })
+    } catch (error) {
+      await hot.close().catch(() => {})
+      throw error
+    }
+  }
   return memoryStore()
 }
 
@@ -154,7 +166,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const assets = options.clientDir === false ? undefined : new ClientAssets(options.clientDir)
   try {
     for (const site of config.sites) {
-      const store = await openStore(site)
+      const store = await openStore(site.store)
       const verifier = await createVerifier({
         keys: site.keys,
         origins: site.origins,

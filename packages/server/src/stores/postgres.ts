@@ -43,6 +43,11 @@ export interface PostgresStoreOptions {
 export interface PostgresStore extends Store {
   /** Runs one bounded sweep (expired rows, retention) now and resolves how many rows it deleted. */
   sweep(): Promise<number>
+  /**
+   * Records many events in one statement (a multi-row INSERT); an id already recorded keeps
+   * its first record, as with `recordEvent`. The split store's writer uses it.
+   */
+  recordEvents(events: EventRecord[]): Promise<void>
 }
 
 /**
@@ -262,6 +267,17 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
         clock(),
         JSON.stringify(event),
       ])
+    },
+
+    async recordEvents(events) {
+      if (events.length === 0) return
+      const at = clock()
+      await query(
+        `INSERT INTO ${t('events')} (id, at, recorded, body)
+           SELECT id, at, $3, body FROM unnest($1::text[], $2::bigint[], $4::jsonb[]) AS e(id, at, body)
+         ON CONFLICT (id) DO NOTHING`,
+        [events.map((e) => e.id), events.map((e) => e.at), at, events.map((e) => JSON.stringify(e))],
+      )
     },
 
     async getEvent(id) {

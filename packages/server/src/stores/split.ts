@@ -1,0 +1,262 @@
+// Split storage: hot state on a fast store (Redis or memory), the event history on a database
+// (PostgreSQL or SQLite), events written behind the verdict. See docs/server.md "Split storage".
+import { KenchiError } from '../errors.js'
+import type { EventRecord, Store } from './types.js'
+
+/** Options of {@link splitStore}. */
+export interface SplitStoreOptions {
+  /** Nonces, counters, flags, values, devices and user–device links (Redis or memory). */
+  hot: Store
+  /** Events with their outcomes and labels (PostgreSQL or SQLite). */
+  history: Store
+  /**
+   * Most events waiting in this process for the history database. When this many wait (the
+   * database is down or slower than the traffic), `recordEvent` rejects, and the verifier
+   * keeps the event in its own bounded write queue (docs/security.md). Default 50 000.
+   */
+  maxPending?: number
+  /** Most events written in one round trip (a multi-row INSERT when the history store has `recordEvents`). Default 500. */
+  batchSize?: number
+  /**
+   * How long, in ms, a just-recorded event is also kept as a value in the hot store, so
+   * another process sharing the hot store (Redis) can read, report on and label it before this
+   * process has written it to the history. 0 keeps no copy (one process only). Default 30 000.
+   */
+  recentMs?: number
+  /** First retry delay after a failed history write, in ms; doubles up to `maxRetryMs`. Default 250. */
+  minRetryMs?: number
+  /** Longest retry delay, in ms. Default 30 000. */
+  maxRetryMs?: number
+  /** How long `close()` tries to write what is still waiting before closing both stores, in ms. Default 5 000. */
+  closeTimeoutMs?: number
+}
+
+/** A {@link Store} made of a hot store and a history store, see {@link splitStore}. */
+export interface SplitStore extends Store {
+  /** Events recorded by this process and not yet written to the history. */
+  readonly pending: number
+  /** Writes the waiting events now; resolves how many still wait (0 when the history answered). */
+  flush(): Promise<number>
+  readonly hot: Store
+  readonly history: Store
+}
+
+/** A history store that can write many events in one round trip (the PostgreSQL store has it). */
+interface BatchWriter {
+  recordEvents(events: EventRecord[]): Promise<void>
+}
+
+/** The hot-store value key of the short copy of a just-recorded event. */
+const recentKey = (id: string) => `history-recent:${id}`
+
+/**
+ * Composes two stores into one {@link Store}: `hot` answers everything `verify()` reads and
+ * writes on the request path; `history` keeps the events.
+ *
+ * - **hot**: `setIfAbsent`, `has`, `setFlag`, `deleteKey`, `hit`, `countHits`, `addDistinct`,
+ *   `getValue`, `setValue` (nonces, counters, flags, typing profiles and other values),
+ *   `touchDevice`, `getDevice`, `setDeviceStatus` (device state), `linkUserDevice`,
+ *   `trustUserDevice`, `listUserDevices`, `listDeviceUsers` (user–device links).
+ * - **history**: `recordEvent` (write-behind), `getEvent`, `updateEvent` (outcomes and labels,
+ *   written at once: `reportOutcome` and `label` keep them in the verifier's write queue while
+ *   the database is down), `listEvents`.
+ *
+ * `recordEvent` resolves once the event is queued in this process (and copied to the hot
+ * store for `recentMs`), not when the database has it: `verify()` does not wait for the
+ * history. A writer drains the queue in batches, retrying with backoff while the database
+ * is down. Reads see a just-recorded event: `getEvent`, `updateEvent` and `listEvents` look
+ * at the queue (and the hot copy) when the history does not have it yet.
+ *
+ * Waiting events live in this process's memory, like the verifier's write queue: a process
+ * that is killed loses what had not been written (a graceful `close()` writes it first).
+ */
+export function splitStore(options: SplitStoreOptions): SplitStore {
+  const { hot, history } = options
+  if (!isStore(hot) || !isStore(history)) throw new KenchiError('CONFIG_STORE', 'splitStore: hot and history must both be stores')
+  if (hot === history) throw new KenchiError('CONFIG_STORE', 'splitStore: hot and history must be two different stores')
+  const maxPending = count(options.maxPending ?? 50_000, 'maxPending')
+  const batchSize = count(options.batchSize ?? 500, 'batchSize')
+  const recentMs = count(options.recentMs ?? 30_000, 'recentMs', 0)
+  const minRetry = count(options.minRetryMs ?? 250, 'minRetryMs')
+  const maxRetry = count(options.maxRetryMs ?? 30_000, 'maxRetryMs')
+  const closeTimeout = count(options.closeTimeoutMs ?? 5_000, 'closeTimeoutMs', 0)
+  const batchWriter = typeof (history as Partial<BatchWriter>).recordEvents === 'function' ? (history as unknown as BatchWriter) : undefined
+
+  /** Events recorded here and not yet written, in recording order. */
+  const pending = new Map<string, EventRecord>()
+  let writing: Promise<void> | undefined
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  let delay = minRetry
+  let failing = false
+  let closed = false
+
+  async function writeBatch(batch: EventRecord[]): Promise<void> {
+    if (batchWriter) await batchWriter.recordEvents(batch)
+    else await Promise.all(batch.map((event) => history.recordEvent(event)))
+  }
+
+  /** Writes batches until the queue is empty or a write fails (then retries after a backoff). */
+  async function drain(): Promise<void> {
+    while (pending.size > 0) {
+      const batch: EventRecord[] = []
+      for (const event of pending.values()) {
+        batch.push(event)
+        if (batch.length === batchSize) break
+      }
+      try {
+        await writeBatch(batch)
+      } catch {
+        failing = true
+        scheduleRetry()
+        return
+      }
+      failing = false
+      delay = minRetry
+      for (const event of batch) if (pending.get(event.id) === event) pending.delete(event.id)
+    }
+  }
+
+  function kick(): Promise<void> {
+    if (writing) return writing
+    if (pending.size === 0 || retryTimer !== undefined) return Promise.resolve()
+    const run = drain()
+    writing = run
+    void run.finally(() => {
+      if (writing === run) writing = undefined
+      // Events recorded while the last batch was in flight.
+      if (!failing && pending.size > 0 && !closed) void kick()
+    })
+    return run
+  }
+
+  function scheduleRetry(): void {
+    if (closed || retryTimer !== undefined) return
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined
+      void kick()
+    }, delay)
+    retryTimer.unref?.()
+    delay = Math.min(maxRetry, delay * 2)
+  }
+
+  async function flush(): Promise<number> {
+    if (retryTimer !== undefined) {
+      clearTimeout(retryTimer)
+      retryTimer = undefined
+    }
+    await kick()
+    // A write that started before this flush may have left newer events behind it.
+    if (!failing && pending.size > 0) await kick()
+    return pending.size
+  }
+
+  /** The event as this process or (through the hot copy) another one recorded it, not yet in the history. */
+  async function unwritten(id: string): Promise<EventRecord | undefined> {
+    const local = pending.get(id)
+    if (local) return structuredClone(local)
+    if (recentMs === 0) return undefined
+    const copy = await hot.getValue(recentKey(id)).catch(() => undefined)
+    if (copy === undefined) return undefined
+    try {
+      return JSON.parse(copy) as EventRecord
+    } catch {
+      return undefined
+    }
+  }
+
+  const store: SplitStore = {
+    // ---- hot: the request path (adding a Store method: route it here or below) ----
+    setIfAbsent: (key, ttlMs) => hot.setIfAbsent(key, ttlMs),
+    has: (key) => hot.has(key),
+    setFlag: (key, ttlMs) => hot.setFlag(key, ttlMs),
+    deleteKey: (key) => hot.deleteKey(key),
+    hit: (key, windowMs, now) => hot.hit(key, windowMs, now),
+    countHits: (key, windowMs, now) => hot.countHits(key, windowMs, now),
+    addDistinct: (key, member, windowMs, now) => hot.addDistinct(key, member, windowMs, now),
+    getValue: (key) => hot.getValue(key),
+    setValue: (key, value, ttlMs) => hot.setValue(key, value, ttlMs),
+    touchDevice: (id, publicKey, now) => hot.touchDevice(id, publicKey, now),
+    getDevice: (id) => hot.getDevice(id),
+    setDeviceStatus: (id, status) => hot.setDeviceStatus(id, status),
+    linkUserDevice: (userHash, deviceId, now) => hot.linkUserDevice(userHash, deviceId, now),
+    trustUserDevice: (userHash, deviceId, now) => hot.trustUserDevice(userHash, deviceId, now),
+    listUserDevices: (userHash, limit) => hot.listUserDevices(userHash, limit),
+    listDeviceUsers: (deviceId, limit) => hot.listDeviceUsers(deviceId, limit),
+
+    // ---- history: events, outcomes, labels ----
+    async recordEvent(event) {
+      if (closed) throw new Error('splitStore: closed')
+      if (pending.has(event.id)) return // the first recording wins
+      if (pending.size >= maxPending) throw new Error(`splitStore: ${maxPending} events waiting for the history database`)
+      const copy = structuredClone(event)
+      pending.set(copy.id, copy)
+      void kick()
+      if (recentMs > 0) {
+        // Best effort: the queue has the event; the copy only serves other processes.
+        const text = JSON.stringify(copy)
+        await hot.setValue(recentKey(copy.id), text, recentMs).catch(() => undefined)
+      }
+    },
+
+    async getEvent(id) {
+      return (await history.getEvent(id)) ?? (await unwritten(id))
+    },
+
+    async updateEvent(id, patch) {
+      const updated = await history.updateEvent(id, patch)
+      if (updated !== undefined) return updated
+      // Not written yet: write it now (recording is idempotent), then update it.
+      const event = await unwritten(id)
+      if (event === undefined) return undefined
+      await history.recordEvent(event)
+      pending.delete(id)
+      return history.updateEvent(id, patch)
+    },
+
+    async listEvents({ limit = 100, before } = {}) {
+      const written = await history.listEvents({ limit, ...(before !== undefined ? { before } : {}) })
+      return mergeUnwritten(written, limit, (event) => before === undefined || event.at < before)
+    },
+
+    // ---- both ----
+    get pending() {
+      return pending.size
+    },
+    flush,
+    hot,
+    history,
+    async close() {
+      if (closed) return
+      if (closeTimeout > 0 && pending.size > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const stop = new Promise<void>((resolve) => (timer = setTimeout(resolve, closeTimeout)))
+        await Promise.race([flush(), stop])
+        clearTimeout(timer)
+      }
+      closed = true
+      if (retryTimer !== undefined) clearTimeout(retryTimer)
+      retryTimer = undefined
+      await Promise.all([hot.close(), history.close()])
+    },
+  }
+
+  /** Adds this process's unwritten events that pass `keep` to a newest-first page from the history. */
+  function mergeUnwritten(written: EventRecord[], limit: number, keep: (event: EventRecord) => boolean): EventRecord[] {
+    if (pending.size === 0 || !(limit > 0)) return written
+    const ids = new Set(written.map((event) => event.id))
+    const extra = [...pending.values()].filter((event) => !ids.has(event.id) && keep(event)).map((event) => structuredClone(event))
+    if (extra.length === 0) return written
+    return [...written, ...extra].sort((a, b) => b.at - a.at).slice(0, Math.floor(limit))
+  }
+
+  return store
+}
+
+function isStore(value: unknown): value is Store {
+  return typeof value === 'object' && value !== null && typeof (value as Store).recordEvent === 'function' && typeof (value as Store).setIfAbsent === 'function'
+}
+
+function count(value: number, name: string, min = 1): number {
+  if (!Number.isFinite(value) || value < min) throw new KenchiError('CONFIG_STORE', `splitStore: ${name} must be a number ≥ ${min}`)
+  return value
+}
