@@ -1,6 +1,7 @@
 // Split storage: hot state on a fast store (Redis or memory), the event history on a database
 // (PostgreSQL or SQLite), events written behind the verdict. See docs/server.md "Split storage".
 import { KenchiError } from '../errors.js'
+import { addToBuckets, checkCountQuery, checkEventQuery, matchesEventQuery } from './query.js'
 import type { EventRecord, Store } from './types.js'
 
 /** Options of {@link splitStore}. */
@@ -59,13 +60,14 @@ const recentKey = (id: string) => `history-recent:${id}`
  *   `trustUserDevice`, `listUserDevices`, `listDeviceUsers` (user–device links).
  * - **history**: `recordEvent` (write-behind), `getEvent`, `updateEvent` (outcomes and labels,
  *   written at once: `reportOutcome` and `label` keep them in the verifier's write queue while
- *   the database is down), `listEvents`.
+ *   the database is down), `listEvents`, `queryEvents`, `countEvents` (the console).
  *
  * `recordEvent` resolves once the event is queued in this process (and copied to the hot
  * store for `recentMs`), not when the database has it: `verify()` does not wait for the
  * history. A writer drains the queue in batches, retrying with backoff while the database
- * is down. Reads see a just-recorded event: `getEvent`, `updateEvent` and `listEvents` look
- * at the queue (and the hot copy) when the history does not have it yet.
+ * is down. Reads see a just-recorded event: `getEvent` and `updateEvent` look at the queue
+ * and the hot copy when the history does not have it yet; `listEvents`, `queryEvents` and
+ * `countEvents` add this process's waiting events.
  *
  * Waiting events live in this process's memory, like the verifier's write queue: a process
  * that is killed loses what had not been written (a graceful `close()` writes it first).
@@ -150,9 +152,12 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     return pending.size
   }
 
-  /** The event as this process or (through the hot copy) another one recorded it, not yet in the history. */
-  async function unwritten(id: string): Promise<EventRecord | undefined> {
-    const local = pending.get(id)
+  /**
+   * The event as this process (`local`, taken from the queue before the history was read, so
+   * a write finishing in between cannot hide it) or, through the hot copy, another process
+   * recorded it.
+   */
+  async function unwritten(id: string, local: EventRecord | undefined): Promise<EventRecord | undefined> {
     if (local) return structuredClone(local)
     if (recentMs === 0) return undefined
     const copy = await hot.getValue(recentKey(id)).catch(() => undefined)
@@ -199,14 +204,16 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     },
 
     async getEvent(id) {
-      return (await history.getEvent(id)) ?? (await unwritten(id))
+      const local = pending.get(id)
+      return (await history.getEvent(id)) ?? (await unwritten(id, local))
     },
 
     async updateEvent(id, patch) {
+      const local = pending.get(id)
       const updated = await history.updateEvent(id, patch)
       if (updated !== undefined) return updated
       // Not written yet: write it now (recording is idempotent), then update it.
-      const event = await unwritten(id)
+      const event = await unwritten(id, local)
       if (event === undefined) return undefined
       await history.recordEvent(event)
       pending.delete(id)
@@ -214,8 +221,24 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     },
 
     async listEvents({ limit = 100, before } = {}) {
+      const waiting = [...pending.values()]
       const written = await history.listEvents({ limit, ...(before !== undefined ? { before } : {}) })
-      return mergeUnwritten(written, limit, (event) => before === undefined || event.at < before)
+      return mergeUnwritten(written, waiting, limit, (event) => before === undefined || event.at < before)
+    },
+
+    async queryEvents(query) {
+      const limit = checkEventQuery(query)
+      const waiting = [...pending.values()]
+      return mergeUnwritten(await history.queryEvents(query), waiting, limit, (event) => matchesEventQuery(event, query))
+    },
+
+    async countEvents(query) {
+      const { first } = checkCountQuery(query)
+      const buckets = await history.countEvents(query)
+      if (buckets[0]?.at !== first) return buckets
+      // Still waiting once the history answered (an event written during the count may be counted twice or not at all).
+      for (const event of pending.values()) addToBuckets(buckets, query.bucketMs, event.at, event.decision)
+      return buckets
     },
 
     // ---- both ----
@@ -240,11 +263,15 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     },
   }
 
-  /** Adds this process's unwritten events that pass `keep` to a newest-first page from the history. */
-  function mergeUnwritten(written: EventRecord[], limit: number, keep: (event: EventRecord) => boolean): EventRecord[] {
-    if (pending.size === 0 || !(limit > 0)) return written
+  /**
+   * Adds the events that waited in this process when the history was read (`waiting`, taken
+   * before the read, so one written in between is in one of the two) and pass `keep` to a
+   * newest-first page from the history.
+   */
+  function mergeUnwritten(written: EventRecord[], waiting: EventRecord[], limit: number, keep: (event: EventRecord) => boolean): EventRecord[] {
+    if (waiting.length === 0 || !(limit > 0)) return written
     const ids = new Set(written.map((event) => event.id))
-    const extra = [...pending.values()].filter((event) => !ids.has(event.id) && keep(event)).map((event) => structuredClone(event))
+    const extra = waiting.filter((event) => !ids.has(event.id) && keep(event)).map((event) => structuredClone(event))
     if (extra.length === 0) return written
     return [...written, ...extra].sort((a, b) => b.at - a.at).slice(0, Math.floor(limit))
   }
