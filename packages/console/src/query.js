@@ -175,6 +175,9 @@ export async function scanEvents(store, filter, { maxScan = MAX_SCAN } = {}) {
   }
 }
 
+/** Most of the latest events `eventStats` reads for scores, reasons and actions when the store counts decisions itself. */
+export const STATS_SAMPLE = 1000
+
 /** Window lengths `GET /admin/api/stats` accepts, and the bucket each uses. */
 export const WINDOWS = {
   '15m': { ms: 15 * 60_000, bucketMs: 60_000 },
@@ -188,7 +191,7 @@ export const WINDOWS = {
 /**
  * Aggregates the events of the last `window`: decisions per time bucket and their totals
  * (every event, from `store.countEvents` when the store has it), and from the latest
- * `maxEvents` events a score histogram (ten bins of 10 points, 100 in the last), the most
+ * `maxEvents` events (at most `STATS_SAMPLE` with `countEvents`) a score histogram (ten bins of 10 points, 100 in the last), the most
  * frequent reason codes, actions, monitor-mode and label totals. `truncated` says these
  * cover only the latest `maxEvents` events (with `countEvents`, `counted` says the
  * decisions cover them all).
@@ -197,6 +200,8 @@ export async function eventStats(store, window, { now = Date.now(), maxEvents = 
   const { ms, bucketMs } = WINDOWS[window]
   const from = now - ms
   const counted = typeof store.countEvents === 'function'
+  // With counts from the store, scores and reasons come from a sample of the latest events.
+  if (counted) maxEvents = Math.min(maxEvents, STATS_SAMPLE)
   const [{ events, truncated, next }, counts] = await Promise.all([
     scanEvents(store, { from, to: now, limit: maxEvents }, { maxScan: maxEvents }),
     counted ? store.countEvents({ from, to: now, bucketMs }) : undefined,
@@ -238,7 +243,7 @@ export async function eventStats(store, window, { now = Date.now(), maxEvents = 
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 10)
     .map(([code, count]) => ({ code, label: reasonLabel(code), count }))
-  return { window, from, to: now, bucketMs, buckets, scores, reasons: top, totals, actions, truncated: truncated || next !== null, counted }
+  return { window, from, to: now, bucketMs, buckets, scores, reasons: top, totals, actions, truncated: truncated || next !== null, counted, maxEvents }
 }
 
 const isDevice = (id) => typeof id === 'string' && !/^(sid|f|c|fp):/.test(id)

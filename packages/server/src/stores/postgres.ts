@@ -351,12 +351,13 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     async countEvents(query) {
       const { first, buckets: n } = checkCountQuery(query)
       const buckets = emptyBuckets(first, n, query.bucketMs)
-      // Per-minute counts: at most 1 440 rows a day per decision, whatever the traffic.
-      const r = await query_<{ minute: string; decision: string; n: string }>(
-        `SELECT minute::text, decision, n::text FROM ${t('event_counts')} WHERE minute >= $1 AND minute < $2`,
-        [first, first + n * query.bucketMs],
+      // Per-minute counts (at most 1 440 rows a day per decision, whatever the traffic), summed per bucket.
+      const r = await query_<{ at: string; decision: string; n: string }>(
+        `SELECT ($1::bigint + (minute - $1::bigint) / $3::bigint * $3::bigint)::text AS at, decision, sum(n)::text AS n
+           FROM ${t('event_counts')} WHERE minute >= $1 AND minute < $2 GROUP BY 1, 2`,
+        [first, first + n * query.bucketMs, query.bucketMs],
       )
-      for (const row of r.rows) addToBuckets(buckets, query.bucketMs, Number(row.minute), row.decision, Number(row.n))
+      for (const row of r.rows) addToBuckets(buckets, query.bucketMs, Number(row.at), row.decision, Number(row.n))
       return buckets
     },
 

@@ -18,6 +18,8 @@ export interface SplitStoreOptions {
   maxPending?: number
   /** Most events written in one round trip (a multi-row INSERT when the history store has `recordEvents`). Default 500. */
   batchSize?: number
+  /** Most batches being written at once (each on its own connection). Default 4. */
+  concurrency?: number
   /**
    * How long, in ms, a just-recorded event is also kept as a value in the hot store, so
    * another process sharing the hot store (Redis) can read, report on and label it before this
@@ -78,6 +80,7 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
   if (hot === history) throw new KenchiError('CONFIG_STORE', 'splitStore: hot and history must be two different stores')
   const maxPending = count(options.maxPending ?? 50_000, 'maxPending')
   const batchSize = count(options.batchSize ?? 500, 'batchSize')
+  const concurrency = count(options.concurrency ?? 4, 'concurrency')
   const recentMs = count(options.recentMs ?? 30_000, 'recentMs', 0)
   const minRetry = count(options.minRetryMs ?? 250, 'minRetryMs')
   const maxRetry = count(options.maxRetryMs ?? 30_000, 'maxRetryMs')
@@ -86,6 +89,8 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
 
   /** Events recorded here and not yet written, in recording order. */
   const pending = new Map<string, EventRecord>()
+  /** Events of batches being written now. */
+  const inFlight = new Set<EventRecord>()
   let writing: Promise<void> | undefined
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let delay = minRetry
@@ -97,22 +102,32 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     else await Promise.all(batch.map((event) => history.recordEvent(event)))
   }
 
-  /** Writes batches until the queue is empty or a write fails (then retries after a backoff). */
+  /** Writes batches, `concurrency` at a time, until the queue is empty or a write fails (then retries after a backoff). */
   async function drain(): Promise<void> {
-    while (pending.size > 0) {
+    failing = false
+    await Promise.all(Array.from({ length: concurrency }, worker))
+  }
+
+  /** Takes the next batch of events not already being written, writes it, and again. */
+  async function worker(): Promise<void> {
+    while (!failing) {
       const batch: EventRecord[] = []
       for (const event of pending.values()) {
+        if (inFlight.has(event)) continue
         batch.push(event)
         if (batch.length === batchSize) break
       }
+      if (batch.length === 0) return
+      for (const event of batch) inFlight.add(event)
       try {
         await writeBatch(batch)
       } catch {
         failing = true
         scheduleRetry()
         return
+      } finally {
+        for (const event of batch) inFlight.delete(event)
       }
-      failing = false
       delay = minRetry
       for (const event of batch) if (pending.get(event.id) === event) pending.delete(event.id)
     }
