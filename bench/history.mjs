@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: '40' },
     writes: { type: 'string', default: '100000' },
     tokens: { type: 'string', default: '3000' },
+    'other-stores': { type: 'string', default: '100000' },
+    'sizes-only': { type: 'boolean', default: false },
   },
 })
 const started = performance.now()
@@ -116,6 +118,62 @@ function eventAt(i) {
 }
 
 // ---------- PostgreSQL and Redis ----------
+/**
+ * The same events in the SQLite, Redis and memory stores: bytes per event (file size, Redis
+ * `used_memory`, heap growth), to size a choice of store.
+ */
+async function otherStores(count, redisUrl) {
+  const { mkdtemp, rm, stat } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const os = await import('node:os')
+  const { Redis } = await import('ioredis')
+  const rows = []
+  const dir = await mkdtemp(join(os.tmpdir(), 'kenchi-bench-sizes-'))
+  try {
+    const sqlite = await server.sqliteStore({ path: join(dir, 'events.db'), maxEvents: count * 2 })
+    for (let i = 0; i < count; i++) await sqlite.recordEvent(eventAt(Math.floor((i * N) / count)))
+    await sqlite.close()
+    let bytes = 0
+    for (const f of ['events.db', 'events.db-wal']) bytes += await stat(join(dir, f)).then((s) => s.size, () => 0)
+    rows.push({ store: 'sqliteStore (file, WAL checkpointed at close)', events: count, bytesPerEvent: Math.round(bytes / count) })
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+  const admin = new Redis(redisUrl)
+  const used = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))[1])
+  const redisBefore = await used()
+  const redis = await server.redisStore({ url: redisUrl, prefix: 'sizes:', maxEvents: count * 2 })
+  for (let i = 0; i < count; i++) await redis.recordEvent(eventAt(Math.floor((i * N) / count)))
+  rows.push({ store: 'redisStore (used_memory growth)', events: count, bytesPerEvent: Math.round(((await used()) - redisBefore) / count) })
+  await redis.close()
+  const hotBefore = await used()
+  for (let i = 0; i < count; i++) await admin.set(`copy:${i}`, JSON.stringify(eventAt(Math.floor((i * N) / count))), 'PX', 60_000)
+  rows.push({ store: 'splitStore hot copy in Redis (per event, for recentMs)', events: count, bytesPerEvent: Math.round(((await used()) - hotBefore) / count) })
+  await admin.quit()
+  global.gc?.()
+  const heapBefore = process.memoryUsage().heapUsed
+  const memory = server.memoryStore({ maxEvents: count * 2 })
+  for (let i = 0; i < count; i++) await memory.recordEvent(eventAt(Math.floor((i * N) / count)))
+  global.gc?.()
+  rows.push({ store: 'memoryStore (heap growth, approximate)', events: count, bytesPerEvent: Math.round((process.memoryUsage().heapUsed - heapBefore) / count) })
+  await memory.close()
+  return rows
+}
+
+if (args['sizes-only']) {
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  try {
+    const rows = await otherStores(Number(args['other-stores']), `redis://127.0.0.1:${port}`)
+    console.table(rows)
+    console.log(`wrote ${await writeResult('history-stores', { otherStores: rows, machineShared: true })}`)
+  } finally {
+    child.kill('SIGKILL')
+  }
+  process.exit(0)
+}
+
 const pg = await startPostgres(['shared_buffers=512MB', 'maintenance_work_mem=256MB', 'max_wal_size=8GB', 'checkpoint_timeout=30min'])
 const redisPort = await freePort()
 const redisChild = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
@@ -312,6 +370,10 @@ try {
   results.verify.push({ name: 'split adds (p50)', p50ms: +(verifyRows[1].p50ms - verifyRows[0].p50ms).toFixed(3) })
   console.table(verifyRows)
   await store.close()
+
+  // ---- 6. the other stores, the same events
+  results.otherStores = await otherStores(Number(args['other-stores']), redisUrl)
+  console.table(results.otherStores)
 } finally {
   await cleanup()
 }

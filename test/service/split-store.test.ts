@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { createService } from '../../packages/server/src/service/index.js'
 import { resolveConfig } from '../../packages/server/src/service/config.js'
 import type { SplitStore } from '../../packages/server/src/stores/split.js'
-import { post, SECRETS, SHOP_ORIGIN, tokenFrom, twoSiteConfig } from './support.js'
+import { parseMetrics, post, sample, SECRETS, SHOP_ORIGIN, tokenFrom, twoSiteConfig } from './support.js'
 
 const error = (store: unknown, env: NodeJS.ProcessEnv = {}) => {
   try {
@@ -61,6 +61,9 @@ describe('split store configuration', () => {
       expect(await store.hot.getEvent(verdict.eventId)).toBeUndefined()
       expect(await service.sites.get('other')!.store.getEvent(verdict.eventId)).toBeUndefined()
       expect(readdirSync(dir).filter((f) => f.endsWith('.db')).sort()).toEqual(['history-other.db', 'history-shop.db'])
+      const metrics = parseMetrics(await (await fetch(`${url}/metrics`)).text())
+      expect(sample(metrics, 'kenchi_history_queue_depth', { site: 'shop' })).toBe(0)
+      expect(sample(metrics, 'kenchi_history_queue_depth', { site: 'other' })).toBe(0)
     } finally {
       await service.close()
       rmSync(dir, { recursive: true, force: true })

@@ -14,7 +14,7 @@ import { createConfirmations, type Confirmations } from '../stepup/confirm.js'
 import { memoryStore } from '../stores/memory.js'
 import { postgresStore } from '../stores/postgres.js'
 import { redisStore } from '../stores/redis.js'
-import { splitStore } from '../stores/split.js'
+import { splitStore, type SplitStore } from '../stores/split.js'
 import { sqliteStore } from '../stores/sqlite.js'
 import type { Store } from '../stores/types.js'
 import { createVerifier, OUTCOMES, type Verifier } from '../verifier.js'
@@ -206,6 +206,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   metrics.gauge('kenchi_attack_mode', '1 while attack mode is on, by site.', ['site'], () => [...sites.values()].map((s) => [{ site: s.id }, s.verifier.attack.active ? 1 : 0]))
   const pendingWrites = new Map<string, number>()
   metrics.gauge('kenchi_write_queue_depth', 'Writes waiting in the write-behind queue for the store (read at scrape time), by site.', ['site'], () => [...sites.values()].map((s) => [{ site: s.id }, pendingWrites.get(s.id) ?? 0]))
+  metrics.gauge('kenchi_history_queue_depth', 'Events a split store holds for its history database (read at scrape time), by site.', ['site'], () =>
+    [...sites.values()].flatMap((s): Array<[{ site: string }, number]> => (typeof (s.store as Partial<SplitStore>).pending === 'number' ? [[{ site: s.id }, (s.store as SplitStore).pending]] : [])),
+  )
 
   // Attack mode also steps down while no requests come (verify() re-reads the counts on each request).
   const attackTimer = setInterval(() => {
