@@ -91,7 +91,8 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
   const pending = new Map<string, EventRecord>()
   /** Events of batches being written now. */
   const inFlight = new Set<EventRecord>()
-  let writing: Promise<void> | undefined
+  /** The writers running now (at most `concurrency`). */
+  const writers = new Set<Promise<void>>()
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let delay = minRetry
   let failing = false
@@ -102,14 +103,23 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     else await Promise.all(batch.map((event) => history.recordEvent(event)))
   }
 
-  /** Writes batches, `concurrency` at a time, until the queue is empty or a write fails (then retries after a backoff). */
-  async function drain(): Promise<void> {
-    failing = false
-    await Promise.all(Array.from({ length: concurrency }, worker))
+  /**
+   * Starts writers, at most `concurrency`, while events wait that no writer has taken. Each
+   * takes the next batch (up to `batchSize`) and, once written, the next; a failed write
+   * stops them all until the retry timer (or `flush()`) starts them again.
+   */
+  function kick(): void {
+    if (failing || retryTimer !== undefined) return
+    while (writers.size < concurrency && pending.size > inFlight.size) {
+      const writer: Promise<void> = write().finally(() => {
+        writers.delete(writer)
+        kick() // events recorded while this one wrote
+      })
+      writers.add(writer)
+    }
   }
 
-  /** Takes the next batch of events not already being written, writes it, and again. */
-  async function worker(): Promise<void> {
+  async function write(): Promise<void> {
     while (!failing) {
       const batch: EventRecord[] = []
       for (const event of pending.values()) {
@@ -133,24 +143,12 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     }
   }
 
-  function kick(): Promise<void> {
-    if (writing) return writing
-    if (pending.size === 0 || retryTimer !== undefined) return Promise.resolve()
-    const run = drain()
-    writing = run
-    void run.finally(() => {
-      if (writing === run) writing = undefined
-      // Events recorded while the last batch was in flight.
-      if (!failing && pending.size > 0 && !closed) void kick()
-    })
-    return run
-  }
-
   function scheduleRetry(): void {
     if (closed || retryTimer !== undefined) return
     retryTimer = setTimeout(() => {
       retryTimer = undefined
-      void kick()
+      failing = false
+      kick()
     }, delay)
     retryTimer.unref?.()
     delay = Math.min(maxRetry, delay * 2)
@@ -161,9 +159,9 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
       clearTimeout(retryTimer)
       retryTimer = undefined
     }
-    await kick()
-    // A write that started before this flush may have left newer events behind it.
-    if (!failing && pending.size > 0) await kick()
+    failing = false
+    kick()
+    while (writers.size > 0) await Promise.all([...writers])
     return pending.size
   }
 
@@ -210,7 +208,7 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
       if (pending.size >= maxPending) throw new Error(`splitStore: ${maxPending} events waiting for the history database`)
       const copy = structuredClone(event)
       pending.set(copy.id, copy)
-      void kick()
+      kick()
       if (recentMs > 0) {
         // Best effort: the queue has the event; the copy only serves other processes.
         const text = JSON.stringify(copy)
