@@ -328,7 +328,7 @@ try {
     seconds: +writeSeconds.toFixed(2),
     eventsPerSecond: Math.round(written / writeSeconds),
     batchSize: 500,
-    note: '8 producers call splitStore.recordEvent (each also writes its hot copy to Redis); the writer drains in batches of 500 (one multi-row INSERT each, with the reason and count triggers) into the table already holding the bulk-loaded events',
+    note: '8 producers in this process; each recordEvent also writes its hot copy to Redis; up to 4 writers drain batches of at most 500 events (one multi-row INSERT each, the reason and count triggers included) into the table already holding the bulk-loaded events',
   }
   console.log(`write-behind: ${written.toLocaleString('en')} events written in ${writeSeconds.toFixed(1)} s = ${results.writeBehind.eventsPerSecond.toLocaleString('en')} events/s (recordEvent: ${results.writeBehind.recordPerSecond.toLocaleString('en')}/s)`)
   await hot.close()

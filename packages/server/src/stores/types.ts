@@ -137,8 +137,9 @@ export interface EventBucket {
 }
 
 /**
- * The primitives the verifier and its rules need from a store. Three implementations
- * (memory, SQLite, Redis) pass one conformance suite (test/stores/). Every method may
+ * The primitives the verifier and its rules need from a store. Every implementation
+ * (memory, SQLite, Redis, PostgreSQL, and the split store over two of them) passes one
+ * conformance suite (test/stores/). Every method may
  * reject (a network store can fail); the verifier turns a rejection into a
  * `STORE_UNAVAILABLE` verdict under its `onStoreError` policy.
  *
