@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { createService } from '../../packages/server/src/service/index.js'
 import { resolveConfig } from '../../packages/server/src/service/config.js'
 import type { SplitStore } from '../../packages/server/src/stores/split.js'
+import { sqliteStore } from '../../packages/server/src/stores/sqlite.js'
 import { parseMetrics, post, sample, SECRETS, SHOP_ORIGIN, tokenFrom, twoSiteConfig } from './support.js'
 
 const error = (store: unknown, env: NodeJS.ProcessEnv = {}) => {
@@ -64,6 +65,13 @@ describe('split store configuration', () => {
       const metrics = parseMetrics(await (await fetch(`${url}/metrics`)).text())
       expect(sample(metrics, 'kenchi_history_queue_depth', { site: 'shop' })).toBe(0)
       expect(sample(metrics, 'kenchi_history_queue_depth', { site: 'other' })).toBe(0)
+      // Events recorded just before shutdown are written by it: nothing is left pending.
+      await store.recordEvent({ id: 'last', at: Date.now(), action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })
+      expect(await service.close()).toBe(0)
+      expect(store.pending).toBe(0)
+      const reopened = await sqliteStore({ path: join(dir, 'history-shop.db') })
+      expect((await reopened.getEvent('last'))?.id).toBe('last')
+      await reopened.close()
     } finally {
       await service.close()
       rmSync(dir, { recursive: true, force: true })
