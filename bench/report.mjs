@@ -158,6 +158,65 @@ function serverSection(verify) {
   return out.join('\n')
 }
 
+function otherStoresTable(rows) {
+  if (!rows) return []
+  return [
+    `**The same events in the other stores** (${num(rows[0].events)} of them, \`bench/history.mjs\` step 6):`,
+    '',
+    '| store | bytes per event |',
+    '|---|---:|',
+    ...rows.map((r) => `| ${r.store} | ${num(r.bytesPerEvent)} |`),
+    '',
+  ]
+}
+
+export function historySection(history) {
+  if (!history) return missing('the history step', 'history')
+  const gib = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`
+  const t = history.size.tables
+  const w = history.writeBehind
+  const [alone, split, added] = history.verify
+  const page = history.queries.filter((q) => !q.query.startsWith('countEvents'))
+  const worst = page.reduce((a, q) => (q.p95ms > a.p95ms ? q : a), page[0])
+  return [
+    `Measured ${day(history.date)} by \`bench/history.mjs\` (\`npm run bench:history\`) on PostgreSQL ${history.postgres} (a temporary cluster, durability defaults: fsync and synchronous_commit on; \`shared_buffers\` 512 MB) and Redis ${history.redis ?? '—'}, ` +
+      `${num(history.events)} synthetic events shaped like the verifier's, spread over ${history.days} days.` +
+      (history.machineShared ? ` **The machine was shared** with other work while this ran (load average ${history.machine?.loadAverage?.join(' / ') ?? '—'} on ${history.machine?.cores ?? '—'} cores at the end): every figure is slower than on an idle machine, and the p95s carry others' spikes.` : ''),
+    '',
+    `**Load and upgrade.** Bulk load (${history.bulkLoad.method}): ${dur(history.bulkLoad.seconds)} (${num(history.bulkLoad.rowsPerSecond)} rows/s; COPY alone ${dur(history.bulkLoad.copySeconds)}). ` +
+      `Upgrade of that version-1 database to version 2 in place (five expression indexes, the reason side table and the per-minute counts filled from the events): ${dur(history.upgrade.seconds)}; \`VACUUM ANALYZE\` after it ${dur(history.upgrade.vacuumAnalyzeSeconds)}.`,
+    '',
+    '**What it holds.**',
+    '',
+    '| table | rows | rows per event | table | indexes | bytes per event |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...Object.entries(t).map(([name, s]) => `| \`${name}\` | ${num(s.rows)} | ${s.rowsPerEvent} | ${gib(s.tableBytes)} | ${gib(s.indexBytes)} | ${num(s.bytesPerEvent)} |`),
+    `| all | | | | | **${num(history.size.bytesPerEvent)}** (${gib(history.size.totalBytes)}) |`,
+    '',
+    `An event's JSON is ${num(history.bulkLoad.jsonBytesPerEvent)} bytes on average. Index bytes per event: ${Object.entries(history.size.indexBytesPerEvent).map(([n, b]) => `\`${n}\` ${b}`).join(', ')}.`,
+    '',
+    '**Console queries** (as the console makes them: \`scanEvents\` / \`eventStats\` of \`@kenchi/console\` on \`postgresStore\`; varied parameters, after three warm-up runs):',
+    '',
+    '| page | runs | p50 | p95 | max | rows |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...history.queries.map((q) => `| ${q.query} | ${q.runs} | ${ms(q.p50ms)} | ${ms(q.p95ms)} | ${ms(q.maxMs)} | ${num(q.rows)} |`),
+    '',
+    `Target: p95 under 200 ms for each page at 10 million events: ${page.every((q) => q.p95ms < 200) ? 'met' : 'not met in this run'} (slowest p95: ${worst.query}, ${ms(worst.p95ms)}).`,
+    '',
+    `**Write-behind.** ${num(w.events)} events through \`splitStore.recordEvent\` (${w.note}): all written in ${w.seconds} s, **${num(w.eventsPerSecond)} events/s** sustained (recordEvent itself: ${num(w.recordPerSecond)}/s). Target: at least 5,000 verifications/s: ${w.eventsPerSecond >= 5000 ? 'met' : 'not met in this run'}.`,
+    '',
+    '**verify()**, default rules, returning customers, one at a time, the two stores alternated in rounds:',
+    '',
+    '| store | verifications | per second | p50 | p99 |',
+    '|---|---:|---:|---:|---:|',
+    ...[alone, split].map((r) => `| ${r.store} | ${num(r.ops)} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} |`),
+    '',
+    ...otherStoresTable(history.otherStores ?? read('history-stores')?.otherStores),
+    `Split storage adds ${ms(added.p50ms)} to the p50${added.p50ms < 0 ? ' (it is faster than Redis alone here)' : ''} (target: under 0.1 ms: ${added.p50ms < 0.1 ? 'met' : 'not met in this run'}): \`recordEvent\` on the split store is one Redis \`SET\` (the hot copy) where the Redis store runs its event script (event hash, time index, trim); the PostgreSQL write happens after the verdict, in the same process.`,
+    '',
+  ].join('\n')
+}
+
 function serviceSection(service) {
   if (!service) return '### The verification service over HTTP\n\n' + missing('the service step', 'service')
   const c = service.comparison
@@ -339,7 +398,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     laterLine(run, { size, 'page cost': cost, 'verify()': verify, detection: det }),
     '',
     'Reproduce: install Chromium (`apt-get install chromium`, or set `KENCHI_CHROMIUM`), `redis-server` and Xvfb (for the headed browsers), then `npm ci && npm run bench`. ' +
-      'Single parts: `npm run bench:size`, `bench:client`, `bench:verify`, `bench:detection`, `bench:behaviour`; `node bench/run.mjs --quick` for a smoke run.',
+      'Single parts: `npm run bench:size`, `bench:client`, `bench:verify`, `bench:detection`, `bench:behaviour`, `bench:history`; `node bench/run.mjs --quick` for a smoke run.',
     '',
     '## 1. Size',
     '',
@@ -360,6 +419,9 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '',
     floodSection(flood),
     ...(injected ? ['## 9. Injected input: DevTools-protocol drivers and real X11 input', '', injectedSection(injected)] : []),
+    '## 10. Event history at shop scale',
+    '',
+    historySection(read('history')),
     '## Versions',
     '',
     Object.entries(versions)

@@ -9,6 +9,8 @@
 //   9. mobile (bench/mobile.mjs): phones, tablets and IME on the same data, after 8.
 //  10. injected (bench/injected.mjs): DevTools-protocol drivers vs real X11 input (Xvfb)
 //  4b. service (bench/service.mjs): POST /v1/verify over HTTP next to in-process verify()
+//  11. history (bench/history.mjs): 10 million events in PostgreSQL (bulk load, upgrade,
+//      sizes), the console's queries, write-behind throughput, verify() on Redis vs split
 // Each step is a child process with a time limit; a failed step is reported and the rest
 // still run. Old results of the steps are deleted first, so the report never mixes runs.
 //
@@ -57,6 +59,11 @@ const STEPS = [
     skip: !existsSync(datasets) && `no data sets at ${datasets} (set KENCHI_DATASETS, see docs/behaviour.md)`,
   },
   { name: 'injected', command: ['node', 'bench/injected.mjs', '--sessions', quick ? '5' : '50'], limit: 3600 },
+  {
+    name: 'history',
+    command: ['node', 'bench/history.mjs', ...(quick ? ['--events', '200000', '--reps', '10', '--writes', '20000', '--tokens', '600'] : [])],
+    limit: 3600,
+  },
 ]
 const only = args.only ? args.only.split(',') : null
 

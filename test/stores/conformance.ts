@@ -328,6 +328,129 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
       })
     })
 
+    describe('event queries', () => {
+      /** A fixed mix: decisions, reasons (also monitored), users, devices, IPs, labels, equal times. */
+      async function fill(store: Store): Promise<void> {
+        const decisions = ['allow', 'challenge', 'deny'] as const
+        for (let i = 0; i < 60; i++) {
+          await store.recordEvent(
+            event(`q${i}`, T + Math.floor(i / 2) * 60_000, {
+              decision: decisions[i % 3]!,
+              ...(i % 7 === 0 ? { wouldBe: 'deny' as const, mode: 'monitor' as const } : {}),
+              action: i % 4 === 0 ? 'checkout' : 'login',
+              reasons: i % 5 === 0 ? [{ code: 'AUTOMATION', weight: 100 }, { code: 'FIRST_USER_DEVICE', weight: 10 }] : i % 2 === 0 ? [{ code: 'FIRST_USER_DEVICE', weight: 10 }] : [],
+              ...(i % 11 === 0 ? { monitored: [{ code: 'FOREIGN_IP', weight: 30 }] } : {}),
+              userHash: `u${i % 6}`,
+              ...(i % 3 === 0 ? {} : { deviceId: `d${i % 4}` }),
+              ip: `203.0.113.${i % 5}`,
+            }),
+          )
+        }
+        await store.updateEvent('q10', { label: { label: 'fraud', at: T + 1 } })
+        await store.updateEvent('q21', { label: { label: 'legit', at: T + 2 } })
+        await store.updateEvent('q21', { label: { label: 'fraud', at: T + 3 } })
+        await store.updateEvent('q33', { label: { label: 'legit', at: T + 4 } })
+      }
+      const all = () => Array.from({ length: 60 }, (_, i) => i)
+      /** Ids of the expected events, newest first (equal times: any order, so compare sorted within a time). */
+      const norm = (ids: string[]) => {
+        const at = (id: string) => Math.floor(Number(id.slice(1)) / 2)
+        return [...ids].sort((a, b) => at(b) - at(a) || a.localeCompare(b))
+      }
+      const ids = async (store: Store, q: Parameters<Store['queryEvents']>[0]) => norm((await store.queryEvents(q)).map((e) => e.id))
+      const want = (pred: (i: number) => boolean, limit = 100) => norm(all().filter(pred).map((i) => `q${i}`)).slice(0, limit)
+
+      it('filters by each field, newest first, and combines filters', async () => {
+        const store = await open()
+        await fill(store)
+        expect(await ids(store, {})).toEqual(want(() => true))
+        expect(await ids(store, { decision: 'deny' })).toEqual(want((i) => i % 3 === 2))
+        expect(await ids(store, { wouldBe: 'deny' })).toEqual(want((i) => i % 3 === 2 || i % 7 === 0))
+        expect(await ids(store, { action: 'checkout' })).toEqual(want((i) => i % 4 === 0))
+        expect(await ids(store, { reason: 'AUTOMATION' })).toEqual(want((i) => i % 5 === 0))
+        expect(await ids(store, { reason: 'FIRST_USER_DEVICE' })).toEqual(want((i) => i % 5 === 0 || i % 2 === 0))
+        expect(await ids(store, { reason: 'FOREIGN_IP' })).toEqual(want((i) => i % 11 === 0))
+        expect(await ids(store, { reason: 'NO_SUCH_CODE' })).toEqual([])
+        expect(await ids(store, { userHash: 'u2' })).toEqual(want((i) => i % 6 === 2))
+        expect(await ids(store, { deviceId: 'd1' })).toEqual(want((i) => i % 3 !== 0 && i % 4 === 1))
+        expect(await ids(store, { ip: '203.0.113.4' })).toEqual(want((i) => i % 5 === 4))
+        expect(await ids(store, { label: 'fraud' })).toEqual(norm(['q10', 'q21']))
+        expect(await ids(store, { label: 'legit' })).toEqual(['q33'])
+        expect(await ids(store, { label: 'any' })).toEqual(norm(['q10', 'q21', 'q33']))
+        expect(await ids(store, { label: 'none' })).toEqual(want((i) => ![10, 21, 33].includes(i)))
+        expect(await ids(store, { decision: 'allow', reason: 'FIRST_USER_DEVICE', userHash: 'u0' })).toEqual(want((i) => i % 3 === 0 && (i % 5 === 0 || i % 2 === 0) && i % 6 === 0))
+        expect(await ids(store, { reason: 'AUTOMATION', label: 'fraud' })).toEqual(['q10'])
+        // Events come whole, with their outcomes and labels.
+        const [labelled] = await store.queryEvents({ label: 'legit' })
+        expect(labelled).toMatchObject({ id: 'q33', label: { label: 'legit', at: T + 4 }, userHash: 'u3', ip: '203.0.113.3' })
+      })
+
+      it('bounds by time (from and to inclusive, before exclusive), limits, and pages with before', async () => {
+        const store = await open()
+        await fill(store)
+        const minute = (m: number) => T + m * 60_000
+        expect(await ids(store, { from: minute(25) })).toEqual(want((i) => i >= 50))
+        expect(await ids(store, { to: minute(2) })).toEqual(want((i) => i < 6))
+        expect(await ids(store, { from: minute(10), to: minute(11) })).toEqual(want((i) => i >= 20 && i < 24))
+        expect(await ids(store, { before: minute(1) })).toEqual(['q0', 'q1'].sort())
+        expect(await ids(store, { before: minute(3), to: minute(10) })).toEqual(want((i) => i < 6))
+        expect(await store.queryEvents({ limit: 0 })).toEqual([])
+        const three = await store.queryEvents({ decision: 'allow', limit: 3 })
+        expect(three.map((e) => e.id)).toEqual(['q57', 'q54', 'q51'])
+        // Paging a filter with before walks every match once (distinct times per match here).
+        const seen: string[] = []
+        let before: number | undefined
+        for (;;) {
+          const page = await store.queryEvents({ decision: 'challenge', limit: 4, ...(before === undefined ? {} : { before }) })
+          if (page.length === 0) break
+          seen.push(...page.map((e) => e.id))
+          before = page.at(-1)!.at
+        }
+        expect(seen).toEqual(want((i) => i % 3 === 1))
+      })
+
+      it('rejects a malformed query', async () => {
+        const store = await open()
+        await expect(store.queryEvents({ limit: 1001 })).rejects.toThrow(TypeError)
+        await expect(store.queryEvents({ limit: -1 })).rejects.toThrow(TypeError)
+        await expect(store.queryEvents({ decision: 'maybe' as never })).rejects.toThrow(TypeError)
+        await expect(store.queryEvents({ label: 'spam' as never })).rejects.toThrow(TypeError)
+        await expect(store.queryEvents({ from: Number.NaN })).rejects.toThrow(TypeError)
+        await expect(store.queryEvents({ ip: 42 as never })).rejects.toThrow(TypeError)
+        await expect(store.queryEvents(null as never)).rejects.toThrow(TypeError)
+      })
+
+      it('counts events per decision in whole time buckets, zeros included', async () => {
+        const store = await open()
+        await fill(store)
+        const hour = 3_600_000
+        const first = Math.floor(T / hour) * hour
+        const buckets = await store.countEvents({ from: T, to: T + 29 * 60_000, bucketMs: hour })
+        expect(buckets[0]!.at).toBe(first)
+        expect(buckets.at(-1)!.at).toBe(Math.floor((T + 29 * 60_000) / hour) * hour)
+        const total = (d: 'allow' | 'challenge' | 'deny') => buckets.reduce((n, b) => n + b[d], 0)
+        expect([total('allow'), total('challenge'), total('deny')]).toEqual([20, 20, 20])
+        // Minute buckets: two events a minute; a window counts its whole buckets.
+        const minutes = await store.countEvents({ from: T + 60_000 * 3 + 5, to: T + 60_000 * 5, bucketMs: 60_000 })
+        expect(minutes).toEqual([
+          { at: T + 180_000, allow: 1, challenge: 1, deny: 0 },
+          { at: T + 240_000, allow: 1, challenge: 0, deny: 1 },
+          { at: T + 300_000, allow: 0, challenge: 1, deny: 1 },
+        ])
+        // An empty range has its buckets, all zero.
+        const empty = await store.countEvents({ from: T - 10 * hour, to: T - 8 * hour - 1, bucketMs: hour })
+        expect(empty).toHaveLength(2)
+        expect(empty.every((b) => b.allow + b.challenge + b.deny === 0)).toBe(true)
+        // A 30-day chart of daily buckets.
+        const days = await store.countEvents({ from: T - 29 * 86_400_000, to: T + 86_400_000 - 1, bucketMs: 86_400_000 })
+        expect(days.length).toBeGreaterThanOrEqual(30)
+        expect(days.reduce((n, b) => n + b.allow + b.challenge + b.deny, 0)).toBe(60)
+        await expect(store.countEvents({ from: T, to: T + 1, bucketMs: 1000 })).rejects.toThrow(TypeError)
+        await expect(store.countEvents({ from: T, to: T - 1, bucketMs: 60_000 })).rejects.toThrow(TypeError)
+        await expect(store.countEvents({ from: 0, to: T, bucketMs: 60_000 })).rejects.toThrow(TypeError)
+      })
+    })
+
     describe('values', () => {
       it('reads undefined for a missing key, round-trips any text, replaces, and expires after its TTL', async () => {
         const store = await open()
@@ -517,6 +640,8 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(allowed[0]!.device?.known).toBe(false)
         const replayed = verdicts.filter((v) => v.decision === 'deny' && v.reasons.map((r) => r.code).join() === 'TOKEN_REPLAYED')
         expect(replayed).toHaveLength(9)
+        // A store that writes events behind the verdict (splitStore) lists another instance's once written.
+        for (const s of stores) await (s as { flush?: () => Promise<unknown> }).flush?.()
         // Each verdict was recorded as an event, visible through either instance.
         expect(await stores[0].listEvents({ limit: 20 })).toHaveLength(10)
         expect(await stores[1].getEvent(allowed[0]!.eventId)).toMatchObject({ decision: 'allow', ip: '203.0.113.9' })

@@ -94,9 +94,11 @@ async function load() {
       card('Attack mode', stats.attack.active ? h('span', { class: 'badge deny' }, 'on') : 'off'),
     )
     draw(stats)
-    $('#scope').textContent = stats.truncated
-      ? `Only the latest ${stats.maxEvents} events of this window are counted.`
-      : `All ${t.events} events of this window are counted.`
+    $('#scope').textContent = !stats.truncated
+      ? `All ${t.events} events of this window are counted.`
+      : stats.counted
+        ? `Decisions count all ${t.events} events of this window; scores, reasons and labels the latest ${stats.maxEvents}.`
+        : `Only the latest ${stats.maxEvents} events of this window are counted.`
     showError(error, null)
   } catch (e) {
     showError(error, e)

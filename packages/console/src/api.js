@@ -151,7 +151,7 @@ export function consoleApi(site, { audit, need, labelHistory }) {
     if (typeof window !== 'string' || !Object.hasOwn(WINDOWS, window)) {
       return bad(res, 'INPUT_INVALID', `window must be one of ${Object.keys(WINDOWS).join(', ')}`)
     }
-    res.json({ ...(await eventStats(store, window)), maxEvents: MAX_SCAN, attack: verifier.attack })
+    res.json({ maxEvents: MAX_SCAN, ...(await eventStats(store, window)), attack: verifier.attack })
   })
 
   api.get('/reasons', (req, res) => res.json(reasonCatalogue()))

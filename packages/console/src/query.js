@@ -1,6 +1,7 @@
-// Queries the console needs that the Store interface does not have (filters, statistics,
-// the user–device–IP graph), computed from `store.listEvents` and the link tables. Every
-// scan is bounded: at most `MAX_SCAN` recent events are read per request.
+// The console's queries: event pages through `store.queryEvents` (indexed on PostgreSQL),
+// charts through `store.countEvents` (per-minute counts on PostgreSQL), the user–device–IP
+// graph from the link tables. A store without `queryEvents` (one written before it) is
+// scanned instead: at most `MAX_SCAN` recent events are read per request.
 import { reasonLabel } from './reasons.js'
 
 /** Most events one request reads from the store. */
@@ -86,8 +87,50 @@ export function matches(e, f) {
   return true
 }
 
+/** The store query for a console filter. */
+function storeQuery(f) {
+  const q = {}
+  for (const name of ['from', 'to', 'before', 'decision', 'wouldBe', 'action', 'reason', 'ip', 'label']) if (f[name] !== undefined) q[name] = f[name]
+  if (f.device !== undefined) q.deviceId = f.device
+  if (f.user !== undefined) q.userHash = f.user
+  return q
+}
+
+/** Most events one `store.queryEvents` call returns (`MAX_QUERY_LIMIT` of @kenchi/server). */
+const QUERY_PAGE = 1000
+
 /**
- * Newest-first events matching `filter`, reading at most `maxScan` events. Resolves
+ * Newest-first events matching `filter` through `store.queryEvents`: indexed pages of at
+ * most 1000, each followed by the rest of its last millisecond (so the next page, `before`
+ * that millisecond, skips nothing), and at the end a look for one older match to tell
+ * whether there is a next page.
+ */
+async function queryPage(store, filter) {
+  const limit = filter.limit ?? 50
+  const q = storeQuery(filter)
+  const events = []
+  const seen = new Set()
+  const add = (page) => {
+    for (const e of page) if (!seen.has(e.id)) (seen.add(e.id), events.push(e))
+  }
+  let before = q.before
+  for (;;) {
+    const want = Math.min(QUERY_PAGE, limit - events.length)
+    const page = await store.queryEvents({ ...q, before, limit: want })
+    add(page)
+    if (page.length < want) return { events, next: null, scanned: events.length, truncated: false }
+    before = page.at(-1).at
+    add(await store.queryEvents({ ...q, from: before, to: before, before: undefined, limit: QUERY_PAGE }))
+    if (events.length >= limit) {
+      const older = await store.queryEvents({ ...q, before, limit: 1 })
+      return { events, next: older.length > 0 ? before : null, scanned: events.length, truncated: false }
+    }
+  }
+}
+
+/**
+ * Newest-first events matching `filter`: through `store.queryEvents` when the store has it,
+ * else by scanning, reading at most `maxScan` events. Resolves
  * `{ events, next, scanned, truncated }`: `next` is the `before` for the following page
  * (`null` when nothing older is left), `truncated` says the scan stopped at its budget
  * before reaching the oldest event. A page holds every match of its last millisecond, so
@@ -95,6 +138,7 @@ export function matches(e, f) {
  * @param {import('@kenchi/server').Store} store
  */
 export async function scanEvents(store, filter, { maxScan = MAX_SCAN } = {}) {
+  if (typeof store.queryEvents === 'function') return queryPage(store, filter)
   const limit = filter.limit ?? 50
   let cursor = filter.before
   if (filter.to !== undefined && (cursor === undefined || filter.to + 1 < cursor)) cursor = filter.to + 1
@@ -131,6 +175,9 @@ export async function scanEvents(store, filter, { maxScan = MAX_SCAN } = {}) {
   }
 }
 
+/** Most of the latest events `eventStats` reads for scores, reasons and actions when the store counts decisions itself. */
+export const STATS_SAMPLE = 1000
+
 /** Window lengths `GET /admin/api/stats` accepts, and the bucket each uses. */
 export const WINDOWS = {
   '15m': { ms: 15 * 60_000, bucketMs: 60_000 },
@@ -142,14 +189,23 @@ export const WINDOWS = {
 }
 
 /**
- * Aggregates the events of the last `window` (at most `maxEvents` of them, newest first):
- * decisions per time bucket, a score histogram (ten bins of 10 points, 100 in the last),
- * the most frequent reason codes and totals.
+ * Aggregates the events of the last `window`: decisions per time bucket and their totals
+ * (every event, from `store.countEvents` when the store has it), and from the latest
+ * `maxEvents` events (at most `STATS_SAMPLE` with `countEvents`) a score histogram (ten bins of 10 points, 100 in the last), the most
+ * frequent reason codes, actions, monitor-mode and label totals. `truncated` says these
+ * cover only the latest `maxEvents` events (with `countEvents`, `counted` says the
+ * decisions cover them all).
  */
 export async function eventStats(store, window, { now = Date.now(), maxEvents = MAX_SCAN } = {}) {
   const { ms, bucketMs } = WINDOWS[window]
   const from = now - ms
-  const { events, truncated, next } = await scanEvents(store, { from, limit: maxEvents }, { maxScan: maxEvents })
+  const counted = typeof store.countEvents === 'function'
+  // With counts from the store, scores and reasons come from a sample of the latest events.
+  if (counted) maxEvents = Math.min(maxEvents, STATS_SAMPLE)
+  const [{ events, truncated, next }, counts] = await Promise.all([
+    scanEvents(store, { from, to: now, limit: maxEvents }, { maxScan: maxEvents }),
+    counted ? store.countEvents({ from, to: now, bucketMs }) : undefined,
+  ])
   const first = Math.floor(from / bucketMs) * bucketMs
   const buckets = []
   for (let at = first; at <= now; at += bucketMs) buckets.push({ at, allow: 0, challenge: 0, deny: 0 })
@@ -159,22 +215,35 @@ export async function eventStats(store, window, { now = Date.now(), maxEvents = 
   const actions = {}
   for (const e of events) {
     if (e.at > now) continue
-    const b = buckets[Math.floor((e.at - first) / bucketMs)]
+    const b = counts ? undefined : buckets[Math.floor((e.at - first) / bucketMs)]
     if (b && DECISIONS.includes(e.decision)) b[e.decision]++
     const score = Math.max(0, Math.min(100, Number(e.score) || 0))
     scores[Math.min(9, Math.floor(score / 10))].count++
     for (const code of new Set(e.reasons.map((r) => r.code))) reasons.set(code, (reasons.get(code) ?? 0) + 1)
-    totals.events++
-    if (DECISIONS.includes(e.decision)) totals[e.decision]++
+    if (!counts) {
+      totals.events++
+      if (DECISIONS.includes(e.decision)) totals[e.decision]++
+    }
     if (e.mode === 'monitor') totals.monitored++
     if (e.label) totals.labelled[e.label.label] = (totals.labelled[e.label.label] ?? 0) + 1
     actions[e.action] = (actions[e.action] ?? 0) + 1
+  }
+  if (counts) {
+    // Every event of the window's buckets (whole buckets: the first may start before `from`).
+    for (const [i, c] of counts.entries()) {
+      if (!buckets[i]) break
+      for (const d of DECISIONS) {
+        buckets[i][d] = c[d]
+        totals[d] += c[d]
+        totals.events += c[d]
+      }
+    }
   }
   const top = [...reasons.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 10)
     .map(([code, count]) => ({ code, label: reasonLabel(code), count }))
-  return { window, from, to: now, bucketMs, buckets, scores, reasons: top, totals, actions, truncated: truncated || next !== null }
+  return { window, from, to: now, bucketMs, buckets, scores, reasons: top, totals, actions, truncated: truncated || next !== null, counted, maxEvents }
 }
 
 const isDevice = (id) => typeof id === 'string' && !/^(sid|f|c|fp):/.test(id)

@@ -46,6 +46,10 @@ export { redisStore } from './stores/redis.js'
 export type { RedisClientLike, RedisStoreOptions } from './stores/redis.js'
 export { postgresStore, POSTGRES_SCHEMA_VERSION } from './stores/postgres.js'
 export type { PostgresStore, PostgresStoreOptions } from './stores/postgres.js'
+export { splitStore } from './stores/split.js'
+export type { SplitStore, SplitStoreOptions } from './stores/split.js'
+export { MAX_QUERY_LIMIT, MAX_EVENT_BUCKETS } from './stores/types.js'
+export type { EventQuery, EventCountQuery, EventBucket } from './stores/types.js'
 
 // Test mode
 export { TEST_IDENTITIES } from './test-mode.js'

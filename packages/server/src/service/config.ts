@@ -9,8 +9,18 @@ import { describeBounds, inBounds } from '../validate.js'
 /** A secret in the configuration: the value itself, `{ "env": "NAME" }` or `{ "file": "/run/secrets/x" }`. */
 export type SecretRef = string | { env: string } | { file: string }
 
-/** Where a site's data lives. Redis keys get the prefix `<prefix><site id>:`; SQLite needs `{site}` in the path when several sites share it. */
-export type StoreConfig = { type: 'memory' } | { type: 'sqlite'; path: string } | { type: 'redis'; url: SecretRef; prefix?: string }
+/** A store holding hot state in a split store: memory or Redis. */
+export type HotStoreConfig = { type: 'memory' } | { type: 'redis'; url: SecretRef; prefix?: string }
+/** A store holding the event history in a split store: SQLite or PostgreSQL. */
+export type HistoryStoreConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: SecretRef; tablePrefix?: string }
+
+/**
+ * Where a site's data lives. Redis keys get the prefix `<prefix><site id>:`; SQLite needs
+ * `{site}` in the path when several sites share it; PostgreSQL tables shared by several sites
+ * get the prefix `<tablePrefix><site id>_`. `split` keeps hot state on `hot` and the event
+ * history on `history` (docs/server.md "Split storage").
+ */
+export type StoreConfig = HotStoreConfig | HistoryStoreConfig | { type: 'split'; hot: HotStoreConfig; history: HistoryStoreConfig }
 
 export interface SiteConfig {
   /** Site id: lower-case letters, digits, `-` and `_`, up to 32. Appears in the public paths (`/s/<id>/challenge`). */
@@ -95,7 +105,9 @@ export interface ResolvedSite {
   retention: { eventMs: number; deviceMs: number }
 }
 
-export type ResolvedStore = { type: 'memory' } | { type: 'sqlite'; path: string } | { type: 'redis'; url: string; prefix: string }
+type ResolvedHot = { type: 'memory' } | { type: 'redis'; url: string; prefix: string }
+type ResolvedHistory = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; tablePrefix: string }
+export type ResolvedStore = ResolvedHot | ResolvedHistory | { type: 'split'; hot: ResolvedHot; history: ResolvedHistory }
 
 export interface ResolvedConfig extends Omit<ServiceConfig, 'sites' | 'store' | 'console'> {
   sites: ResolvedSite[]
@@ -173,8 +185,23 @@ function isOrigin(value: unknown): boolean {
   return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]')
 }
 
-function parseStore(value: unknown, path: string, env: NodeJS.ProcessEnv, readFile: (p: string) => string): ResolvedStore {
-  if (!isObject(value)) return fail(path, 'must be an object {"type": "memory" | "sqlite" | "redis", ...}')
+function parseStore(value: unknown, path: string, env: NodeJS.ProcessEnv, readFile: (p: string) => string, kinds = ['memory', 'sqlite', 'redis', 'postgres', 'split']): ResolvedStore {
+  const names = kinds.map((k) => `"${k}"`)
+  if (!isObject(value)) return fail(path, `must be an object {"type": ${names.join(' | ')}, ...}`)
+  if (typeof value.type !== 'string' || !kinds.includes(value.type)) return fail(`${path}.type`, `must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`)
+  if (value.type === 'postgres') {
+    only(value, path, ['type', 'url', 'tablePrefix'])
+    const url = resolveSecret(value.url, `${path}.url`, env, readFile)
+    if (!/^postgres(ql)?:\/\//.test(url)) fail(`${path}.url`, 'must be a postgres:// or postgresql:// URL')
+    if (value.tablePrefix !== undefined && (typeof value.tablePrefix !== 'string' || !/^[a-z_][a-z0-9_]{0,30}$/.test(value.tablePrefix))) fail(`${path}.tablePrefix`, 'must be up to 31 lower-case letters, digits or _')
+    return { type: 'postgres', url, tablePrefix: (value.tablePrefix as string | undefined) ?? 'kenchi_' }
+  }
+  if (value.type === 'split') {
+    only(value, path, ['type', 'hot', 'history'])
+    const hot = parseStore(value.hot, `${path}.hot`, env, readFile, ['memory', 'redis']) as ResolvedHot
+    const history = parseStore(value.history, `${path}.history`, env, readFile, ['sqlite', 'postgres']) as ResolvedHistory
+    return { type: 'split', hot, history }
+  }
   if (value.type === 'memory') {
     only(value, path, ['type'])
     return { type: 'memory' }
@@ -191,7 +218,7 @@ function parseStore(value: unknown, path: string, env: NodeJS.ProcessEnv, readFi
     if (value.prefix !== undefined && (typeof value.prefix !== 'string' || !/^[A-Za-z0-9:_-]{0,40}$/.test(value.prefix))) fail(`${path}.prefix`, 'must be up to 40 letters, digits, :, _ or -')
     return { type: 'redis', url, prefix: (value.prefix as string | undefined) ?? 'kenchi:' }
   }
-  return fail(`${path}.type`, 'must be "memory", "sqlite" or "redis"')
+  return fail(`${path}.type`, `must be ${names.join(' or ')}`)
 }
 
 /**
@@ -320,13 +347,23 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       confirm = { secret, linkUrl: c.linkUrl as string, ...(c.purposes ? { purposes: c.purposes as string[] } : {}), ...(smtp !== undefined ? { smtp } : {}), ...(from !== undefined ? { from: from as string } : {}) }
     }
     const own = s.store === undefined ? undefined : parseStore(s.store, `${p}.store`, env, readFile)
-    const base: ResolvedStore = own ?? store
-    let resolvedStore: ResolvedStore
-    if (base.type === 'redis') resolvedStore = { type: 'redis', url: base.url, prefix: `${base.prefix}${id}:` }
-    else if (base.type === 'sqlite') {
-      if (own === undefined && (raw.sites as unknown[]).length > 1 && !base.path.includes('{site}')) fail('store.path', 'must contain {site} when several sites share the SQLite store (one file per site)')
-      resolvedStore = { type: 'sqlite', path: base.path.replaceAll('{site}', id) }
-    } else resolvedStore = { type: 'memory' }
+    const sharedBy = own === undefined ? (raw.sites as unknown[]).length : 1
+    const forSite = (base: ResolvedStore, field: string): ResolvedStore => {
+      if (base.type === 'redis') return { type: 'redis', url: base.url, prefix: `${base.prefix}${id}:` }
+      if (base.type === 'sqlite') {
+        if (sharedBy > 1 && !base.path.includes('{site}')) fail(`${field}.path`, 'must contain {site} when several sites share the SQLite store (one file per site)')
+        return { type: 'sqlite', path: base.path.replaceAll('{site}', id) }
+      }
+      if (base.type === 'postgres') {
+        if (sharedBy === 1) return base
+        const tablePrefix = `${base.tablePrefix}${id.replaceAll('-', '_')}_`
+        if (tablePrefix.length > 31) fail(`${p}.id`, `too long for the shared PostgreSQL tablePrefix ${tablePrefix} (at most 31 characters): give the site its own store`)
+        return { ...base, tablePrefix }
+      }
+      if (base.type === 'split') return { type: 'split', hot: forSite(base.hot, `${field}.hot`) as ResolvedHot, history: forSite(base.history, `${field}.history`) as ResolvedHistory }
+      return { type: 'memory' }
+    }
+    const resolvedStore = forSite(own ?? store, own === undefined ? 'store' : `${p}.store`)
     const retention = parseRetention(s.retention, `${p}.retention`)
     sites.push({
       id,

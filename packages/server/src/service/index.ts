@@ -13,7 +13,9 @@ import { createStepUp, type StepUp, type StepUpFailure } from '../stepup/stepup.
 import { createConfirmations, type Confirmations } from '../stepup/confirm.js'
 import { eraseUser, exportUser } from '../privacy.js'
 import { memoryStore } from '../stores/memory.js'
+import { postgresStore } from '../stores/postgres.js'
 import { redisStore } from '../stores/redis.js'
+import { splitStore, type SplitStore } from '../stores/split.js'
 import { sqliteStore } from '../stores/sqlite.js'
 import { READINESS_KEY } from '../store-keys/service.js'
 import type { Store } from '../stores/types.js'
@@ -82,7 +84,8 @@ export interface Service {
   /**
    * Graceful shutdown: stops accepting requests, waits for those in flight, flushes every
    * verifier's write-behind queue and the step-up deliveries (up to `shutdownTimeoutMs`),
-   * then closes the stores. Resolves how many writes were still pending (0 when drained).
+   * then closes the stores (a split store first writes the events it holds, up to 5 s).
+   * Resolves how many writes were still pending (0 when drained), a split store's included.
    */
   close(): Promise<number>
 }
@@ -108,9 +111,22 @@ const MAX = { string: 512, headers: 50, fields: 50 }
 
 /** Opens a site's store as its configuration says (type, path or URL, retention); the `privacy` CLI command uses it too. */
 export async function openStore(site: ResolvedSite): Promise<Store> {
-  const retention = { eventRetentionMs: site.retention.eventMs, deviceRetentionMs: site.retention.deviceMs }
-  if (site.store.type === 'sqlite') return sqliteStore({ path: site.store.path, ...retention })
-  if (site.store.type === 'redis') return redisStore({ url: site.store.url, prefix: site.store.prefix, ...retention })
+  return openConfiguredStore(site.store, { eventRetentionMs: site.retention.eventMs, deviceRetentionMs: site.retention.deviceMs })
+}
+
+async function openConfiguredStore(config: ResolvedSite['store'], retention: { eventRetentionMs: number; deviceRetentionMs: number }): Promise<Store> {
+  if (config.type === 'sqlite') return sqliteStore({ path: config.path, ...retention })
+  if (config.type === 'redis') return redisStore({ url: config.url, prefix: config.prefix, ...retention })
+  if (config.type === 'postgres') return postgresStore({ connectionString: config.url, tablePrefix: config.tablePrefix, ...retention })
+  if (config.type === 'split') {
+    const hot = await openConfiguredStore(config.hot, retention)
+    try {
+      return splitStore({ hot, history: await openConfiguredStore(config.history, retention) })
+    } catch (error) {
+      await hot.close().catch(() => {})
+      throw error
+    }
+  }
   return memoryStore(retention)
 }
 
@@ -184,6 +200,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   metrics.gauge('kenchi_attack_mode', '1 while attack mode is on, by site.', ['site'], () => [...sites.values()].map((s) => [{ site: s.id }, s.verifier.attack.active ? 1 : 0]))
   const pendingWrites = new Map<string, number>()
   metrics.gauge('kenchi_write_queue_depth', 'Writes waiting in the write-behind queue for the store (read at scrape time), by site.', ['site'], () => [...sites.values()].map((s) => [{ site: s.id }, pendingWrites.get(s.id) ?? 0]))
+  metrics.gauge('kenchi_history_queue_depth', 'Events a split store holds for its history database (read at scrape time), by site.', ['site'], () =>
+    [...sites.values()].flatMap((s): Array<[{ site: string }, number]> => (typeof (s.store as Partial<SplitStore>).pending === 'number' ? [[{ site: s.id }, (s.store as SplitStore).pending]] : [])),
+  )
 
   // Attack mode also steps down while no requests come (verify() re-reads the counts on each request).
   const attackTimer = setInterval(() => {
@@ -631,6 +650,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         await s.confirmations?.flush().catch(() => {})
         s.verifier.close()
         await s.store.close().catch(() => {})
+        // A split store writes its waiting events while closing; what it could not write is lost.
+        const history = (s.store as Partial<SplitStore>).pending ?? 0
+        if (history > 0) {
+          pendingWrites.set(s.id, left + history)
+          pending += history
+        }
       }
       server?.closeAllConnections()
       await closed

@@ -1,6 +1,7 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
+import { addToBuckets, checkCountQuery, checkEventQuery, emptyBuckets, matchesEventQuery } from './query.js'
 import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
 /**
@@ -461,6 +462,24 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     async deleteDevice(id) {
       return dropDevice(id)
+    },
+
+    async queryEvents(query) {
+      const limit = checkEventQuery(query)
+      const out: EventRecord[] = []
+      if (limit === 0) return out
+      const all = [...events.values(), ...labelled.values()].sort((a, b) => a.at - b.at)
+      for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+        if (matchesEventQuery(all[i]!, query)) out.push(structuredClone(all[i]!))
+      }
+      return out
+    },
+
+    async countEvents(query) {
+      const { first, buckets: n } = checkCountQuery(query)
+      const buckets = emptyBuckets(first, n, query.bucketMs)
+      for (const event of [...events.values(), ...labelled.values()]) addToBuckets(buckets, query.bucketMs, event.at, event.decision)
+      return buckets
     },
 
     async close() {

@@ -3,6 +3,7 @@ import type * as Pg from 'pg'
 import { KenchiError } from '../errors.js'
 import { optionChecks, withTimeout } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
+import { addToBuckets, checkCountQuery, checkEventQuery, emptyBuckets, lowerBound, upperBound } from './query.js'
 import { checkStoreValue, type DeviceRecord, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
 const DAY = 86_400_000
@@ -10,7 +11,7 @@ const DAY = 86_400_000
 const PRIVACY_TIMEOUT_MS = 300_000
 
 /** The schema this code reads and writes; a database with a newer one is refused. */
-export const POSTGRES_SCHEMA_VERSION = 1
+export const POSTGRES_SCHEMA_VERSION = 2
 
 /**
  * Options of {@link postgresStore}. `timeoutMs`, `maxEntriesPerKey`, `deviceRetentionMs`,
@@ -43,6 +44,12 @@ export interface PostgresStoreOptions {
   sweepIntervalMs?: number
   /** Most rows one sweep deletes from each table. Default 10 000. */
   sweepBatch?: number
+  /**
+   * Longest the schema migration at startup may take, in ms (it may wait for another
+   * process's migration, and an upgrade indexes the events already there: minutes on tens
+   * of millions). Default 3 600 000 (one hour).
+   */
+  migrationTimeoutMs?: number
   /** Clock in Unix ms for TTLs and retention, for tests. Default `Date.now`. */
   now?: () => number
 }
@@ -51,6 +58,11 @@ export interface PostgresStoreOptions {
 export interface PostgresStore extends Store {
   /** Runs one bounded sweep (expired rows, retention) now and resolves how many rows it deleted. */
   sweep(): Promise<number>
+  /**
+   * Records many events in one statement (a multi-row INSERT); an id already recorded keeps
+   * its first record, as with `recordEvent`. The split store's writer uses it.
+   */
+  recordEvents(events: EventRecord[]): Promise<void>
 }
 
 /**
@@ -82,6 +94,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   const eventRetention = check.number('eventRetentionMs', options.eventRetentionMs ?? 90 * DAY, { min: 1 })
   const sweepInterval = check.number('sweepIntervalMs', options.sweepIntervalMs ?? 60_000, { min: 0 })
   const sweepBatch = check.number('sweepBatch', options.sweepBatch ?? 10_000, { min: 1 })
+  const migrationTimeout = check.number('migrationTimeoutMs', options.migrationTimeoutMs ?? 3_600_000, { min: 1 })
   const clock = options.now ?? Date.now
 
   let pg: typeof Pg
@@ -96,7 +109,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   // The migration runs once at startup on its own connection, with startup-sized timeouts
   // (it may wait for another process's migration), not the per-call ones.
   try {
-    await migrate(new pg.Client({ ...connection, connectionTimeoutMillis: Math.max(timeout, 10_000), query_timeout: 60_000, statement_timeout: 60_000 }), prefix)
+    await migrate(new pg.Client({ ...connection, connectionTimeoutMillis: Math.max(timeout, 10_000), query_timeout: migrationTimeout, statement_timeout: migrationTimeout }), prefix)
   } catch (error) {
     if (error instanceof KenchiError) throw error
     throw new KenchiError('CONFIG_STORE', `postgresStore: cannot open the database: ${String(error)}`, { cause: error })
@@ -123,6 +136,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     if (closed) throw new Error('postgresStore: closed')
     return withTimeout(() => pool.query<R>(text, values), timeout + 50, () => new Error(`postgresStore: no answer within ${timeout} ms`))
   }
+  const query_ = query // the name `query` is taken by queryEvents' parameter below
   const ttl = (ms: number) => clock() + Math.max(1, Math.ceil(ms))
 
   /**
@@ -288,6 +302,17 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
       ])
     },
 
+    async recordEvents(events) {
+      if (events.length === 0) return
+      const at = clock()
+      await query(
+        `INSERT INTO ${t('events')} (id, at, recorded, body)
+           SELECT id, at, $3, body FROM unnest($1::text[], $2::bigint[], $4::jsonb[]) AS e(id, at, body)
+         ON CONFLICT (id) DO NOTHING`,
+        [events.map((e) => e.id), events.map((e) => e.at), at, events.map((e) => JSON.stringify(e))],
+      )
+    },
+
     async getEvent(id) {
       const r = await query<{ body: EventRecord }>(`SELECT body FROM ${t('events')} WHERE id = $1`, [id])
       return r.rows[0]?.body
@@ -346,6 +371,50 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
       return r.rowCount === 1
     },
 
+    async queryEvents(query) {
+      const limit = checkEventQuery(query)
+      if (limit === 0) return []
+      // One backward walk of an index: the reason side table's (code, at, seq) when a reason
+      // is asked, else (filter, at, seq) for the first of decision, user, device, IP, label
+      // given (the planner picks), else (at, seq). The other filters are checked on the way.
+      const values: unknown[] = []
+      const where: string[] = []
+      const is = (sql: string, value: unknown) => (values.push(value), where.push(sql.replace('?', `$${values.length}`)))
+      const time = query.reason !== undefined ? 'r' : 'e'
+      is(`${time}.at >= ?`, lowerBound(query))
+      is(`${time}.at <= ?`, upperBound(query))
+      if (query.reason !== undefined) is('r.code = ?', query.reason)
+      if (query.decision !== undefined) is(`e.body->>'decision' = ?`, query.decision)
+      if (query.wouldBe !== undefined) is(`COALESCE(e.body->>'wouldBe', e.body->>'decision') = ?`, query.wouldBe)
+      if (query.action !== undefined) is(`e.body->>'action' = ?`, query.action)
+      if (query.userHash !== undefined) is(`e.body->>'userHash' = ?`, query.userHash)
+      if (query.deviceId !== undefined) is(`e.body->>'deviceId' = ?`, query.deviceId)
+      if (query.ip !== undefined) is(`e.body->>'ip' = ?`, query.ip)
+      if (query.label === 'none') where.push(`NOT (e.body ? 'label')`)
+      else if (query.label === 'any') where.push(`e.body ? 'label'`)
+      else if (query.label !== undefined) (is(`e.body->'label'->>'label' = ?`, query.label), where.push(`e.body ? 'label'`))
+      values.push(limit)
+      const from = query.reason !== undefined ? `${t('event_reasons')} r JOIN ${t('events')} e ON e.seq = r.seq` : `${t('events')} e`
+      const r = await query_<{ body: EventRecord }>(
+        `SELECT e.body FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${time}.at DESC, ${time}.seq DESC LIMIT $${values.length}`,
+        values,
+      )
+      return r.rows.map((row) => row.body)
+    },
+
+    async countEvents(query) {
+      const { first, buckets: n } = checkCountQuery(query)
+      const buckets = emptyBuckets(first, n, query.bucketMs)
+      // Per-minute counts (at most 1 440 rows a day per decision, whatever the traffic), summed per bucket.
+      const r = await query_<{ at: string; decision: string; n: string }>(
+        `SELECT ($1::bigint + (minute - $1::bigint) / $3::bigint * $3::bigint)::text AS at, decision, sum(n)::text AS n
+           FROM ${t('event_counts')} WHERE minute >= $1 AND minute < $2 GROUP BY 1, 2`,
+        [first, first + n * query.bucketMs, query.bucketMs],
+      )
+      for (const row of r.rows) addToBuckets(buckets, query.bucketMs, Number(row.at), row.decision, Number(row.n))
+      return buckets
+    },
+
     sweep,
 
     async close() {
@@ -402,6 +471,8 @@ async function migrate(client: Pg.Client, p: string): Promise<void> {
     }
     // Version 0 → 1: the first schema. Later versions add their steps below this one.
     if (version < 1) await client.query(schemaV1(p))
+    // Version 1 → 2: the console's indexes, the reason side table and the per-minute counts.
+    if (version < 2) await client.query(schemaV2(p))
     if (version < POSTGRES_SCHEMA_VERSION) {
       await client.query(`DELETE FROM ${p}schema`)
       await client.query(`INSERT INTO ${p}schema (version) VALUES ($1)`, [POSTGRES_SCHEMA_VERSION])
@@ -513,3 +584,53 @@ function schemaV1(p: string): string {
   `
 }
 
+/**
+ * Version 2: what keeps the console's pages fast at 100 million events. Every filtered page
+ * is one backward walk of a (filter, at) index, stopping after `limit` rows; reasons get a
+ * side table (one row per distinct code of an event, reasons and monitored), kept by a
+ * statement-level trigger; a 30-day chart reads per-minute counts (one row per minute and
+ * decision) kept by triggers on insert and delete, instead of the events. Existing events
+ * are indexed and counted during the upgrade.
+ */
+function schemaV2(p: string): string {
+  return `
+    CREATE INDEX ${p}events_decision ON ${p}events ((body->>'decision'), at DESC, seq DESC);
+    CREATE INDEX ${p}events_user ON ${p}events ((body->>'userHash'), at DESC, seq DESC);
+    CREATE INDEX ${p}events_login ON ${p}events ((body->>'loginHash'), at DESC, seq DESC);
+    CREATE INDEX ${p}events_device ON ${p}events ((body->>'deviceId'), at DESC, seq DESC);
+    CREATE INDEX ${p}events_ip ON ${p}events ((body->>'ip'), at DESC, seq DESC);
+    CREATE INDEX ${p}events_label ON ${p}events ((body->'label'->>'label'), at DESC, seq DESC) WHERE body ? 'label';
+    CREATE TABLE ${p}event_reasons (code text NOT NULL, at bigint NOT NULL, seq bigint NOT NULL REFERENCES ${p}events (seq) ON DELETE CASCADE, PRIMARY KEY (code, at, seq));
+    CREATE INDEX ${p}event_reasons_seq ON ${p}event_reasons (seq);
+    CREATE TABLE ${p}event_counts (minute bigint NOT NULL, decision text NOT NULL, n bigint NOT NULL, PRIMARY KEY (minute, decision));
+
+    CREATE FUNCTION ${p}event_codes(body jsonb) RETURNS SETOF text LANGUAGE sql IMMUTABLE AS $$
+      SELECT DISTINCT r->>'code' FROM jsonb_array_elements(
+        CASE WHEN jsonb_typeof(body->'reasons') = 'array' THEN body->'reasons' ELSE '[]'::jsonb END ||
+        CASE WHEN jsonb_typeof(body->'monitored') = 'array' THEN body->'monitored' ELSE '[]'::jsonb END) r
+      WHERE jsonb_typeof(r) = 'object' AND r->>'code' IS NOT NULL
+    $$;
+    CREATE FUNCTION ${p}events_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO ${p}event_reasons (code, at, seq) SELECT c, n.at, n.seq FROM added n, ${p}event_codes(n.body) c;
+      INSERT INTO ${p}event_counts (minute, decision, n)
+        SELECT n.at - n.at % 60000 - CASE WHEN n.at % 60000 < 0 THEN 60000 ELSE 0 END, n.body->>'decision', count(*) FROM added n GROUP BY 1, 2
+        ON CONFLICT (minute, decision) DO UPDATE SET n = ${p}event_counts.n + EXCLUDED.n;
+      RETURN NULL;
+    END $$;
+    CREATE FUNCTION ${p}events_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE ${p}event_counts c SET n = c.n - o.n FROM (
+        SELECT r.at - r.at % 60000 - CASE WHEN r.at % 60000 < 0 THEN 60000 ELSE 0 END AS minute, r.body->>'decision' AS decision, count(*) AS n FROM removed r GROUP BY 1, 2
+      ) o WHERE c.minute = o.minute AND c.decision = o.decision;
+      DELETE FROM ${p}event_counts WHERE n <= 0;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER ${p}events_added AFTER INSERT ON ${p}events REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION ${p}events_added();
+    CREATE TRIGGER ${p}events_removed AFTER DELETE ON ${p}events REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION ${p}events_removed();
+
+    INSERT INTO ${p}event_reasons (code, at, seq) SELECT c, e.at, e.seq FROM ${p}events e, ${p}event_codes(e.body) c;
+    INSERT INTO ${p}event_counts (minute, decision, n)
+      SELECT e.at - e.at % 60000 - CASE WHEN e.at % 60000 < 0 THEN 60000 ELSE 0 END, e.body->>'decision', count(*) FROM ${p}events e GROUP BY 1, 2;
+  `
+}

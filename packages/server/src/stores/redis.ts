@@ -3,17 +3,8 @@ import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { KenchiError } from '../errors.js'
 import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
-import {
-  checkStoreValue,
-  keptForFraud,
-  minimizeEvent,
-  type DeviceRecord,
-  type EventPatch,
-  type EventRecord,
-  type Store,
-  type UserDeviceLink,
-  type UserDeviceRecord,
-} from './types.js'
+import { scanCounts, scanQuery } from './query.js'
+import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord } from './types.js'
 
 const DAY = 86_400_000
 
@@ -343,6 +334,27 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     })
   }
 
+async function listEvents({ limit = 100, before }: { limit?: number; before?: number } = {}): Promise<EventRecord[]> {
+    if (!(limit > 0)) return []
+    const want = Math.floor(limit)
+    const out: EventRecord[] = []
+    const max = before === undefined ? '+inf' : `(${before}`
+    let offset = 0
+    // Index entries can outlive their event (expired or evicted): skip those and read on.
+    for (let round = 0; round < 10 && out.length < want; round++) {
+      const batch = want - out.length
+      const ids = await call(() => redis.zrevrangebyscore(eventIndex, max, '-inf', 'LIMIT', offset, batch))
+      if (ids.length === 0) break
+      const events = await call(() => readEvents(ids))
+      const dangling = ids.filter((_, i) => events[i] === undefined)
+      for (const event of events) if (event) out.push(event)
+      if (dangling.length > 0) await call(() => redis.zrem(eventIndex, ...dangling))
+      offset += ids.length - dangling.length
+      if (ids.length < batch) break
+    }
+    return out
+  }
+
   async function readEvents(ids: string[]): Promise<Array<EventRecord | undefined>> {
     if (ids.length === 0) return []
     // One pipeline of HGETALLs: all keys share the {ev} hash tag, so one node serves them.
@@ -480,26 +492,11 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
       return eventFrom(pairs(await call(() => redis.kenchiUpdateEvent(eventKey(id), outcome, label))))
     },
 
-    async listEvents({ limit = 100, before } = {}) {
-      if (!(limit > 0)) return []
-      const want = Math.floor(limit)
-      const out: EventRecord[] = []
-      const max = before === undefined ? '+inf' : `(${before}`
-      let offset = 0
-      // Index entries can outlive their event (expired or evicted): skip those and read on.
-      for (let round = 0; round < 10 && out.length < want; round++) {
-        const batch = want - out.length
-        const ids = await call(() => redis.zrevrangebyscore(eventIndex, max, '-inf', 'LIMIT', offset, batch))
-        if (ids.length === 0) break
-        const events = await call(() => readEvents(ids))
-        const dangling = ids.filter((_, i) => events[i] === undefined)
-        for (const event of events) if (event) out.push(event)
-        if (dangling.length > 0) await call(() => redis.zrem(eventIndex, ...dangling))
-        offset += ids.length - dangling.length
-        if (ids.length < batch) break
-      }
-      return out
-    },
+    listEvents,
+
+    // Scan-based: reads the time index newest first and filters (bounded by maxEvents).
+    queryEvents: (query) => scanQuery(listEvents, query),
+    countEvents: (query) => scanCounts(listEvents, query),
 
     async listUserEvents(user, limit = 10_000) {
       if (!(limit > 0)) return []

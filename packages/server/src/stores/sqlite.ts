@@ -3,18 +3,8 @@ import type BetterSqlite3 from 'better-sqlite3'
 import { KenchiError } from '../errors.js'
 import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
-import {
-  checkStoreValue,
-  keptForFraud,
-  minimizeEvent,
-  type DeviceRecord,
-  type EventPatch,
-  type EventRecord,
-  type Store,
-  type UserDeviceLink,
-  type UserDeviceRecord,
-  type UserEventErasure,
-} from './types.js'
+import { addToBuckets, checkCountQuery, checkEventQuery, emptyBuckets, lowerBound, upperBound } from './query.js'
+import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord, type UserEventErasure } from './types.js'
 
 const DAY = 86_400_000
 
@@ -503,6 +493,47 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
 
     async deleteDevice(id) {
       return q.deviceDelete.run(id).changes > 0
+    },
+
+    async queryEvents(query) {
+      const limit = checkEventQuery(query)
+      if (limit === 0) return []
+      // Filters walk the time index (kenchi_events_at); events are bounded by maxEvents.
+      const where = ['at >= ?', 'at <= ?']
+      const args: Array<string | number> = [lowerBound(query), upperBound(query)]
+      const is = (sql: string, ...values: string[]) => (where.push(sql), args.push(...values))
+      if (query.decision !== undefined) is(`json_extract(body, '$.decision') = ?`, query.decision)
+      if (query.wouldBe !== undefined) is(`COALESCE(json_extract(body, '$.wouldBe'), json_extract(body, '$.decision')) = ?`, query.wouldBe)
+      if (query.action !== undefined) is(`json_extract(body, '$.action') = ?`, query.action)
+      if (query.userHash !== undefined) is(`json_extract(body, '$.userHash') = ?`, query.userHash)
+      if (query.deviceId !== undefined) is(`json_extract(body, '$.deviceId') = ?`, query.deviceId)
+      if (query.ip !== undefined) is(`json_extract(body, '$.ip') = ?`, query.ip)
+      if (query.reason !== undefined) {
+        is(
+          `(EXISTS (SELECT 1 FROM json_each(body, '$.reasons') WHERE json_extract(value, '$.code') = ?) OR EXISTS (SELECT 1 FROM json_each(body, '$.monitored') WHERE json_extract(value, '$.code') = ?))`,
+          query.reason,
+          query.reason,
+        )
+      }
+      if (query.label === 'none') is(`json_extract(body, '$.label') IS NULL`)
+      else if (query.label === 'any') is(`json_extract(body, '$.label') IS NOT NULL`)
+      else if (query.label !== undefined) is(`json_extract(body, '$.label.label') = ?`, query.label)
+      const rows = db
+        .prepare<Array<string | number>, { body: string }>(`SELECT body FROM kenchi_events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`)
+        .all(...args, limit)
+      return rows.map((row) => JSON.parse(row.body) as EventRecord)
+    },
+
+    async countEvents(query) {
+      const { first, buckets: n } = checkCountQuery(query)
+      const buckets = emptyBuckets(first, n, query.bucketMs)
+      const rows = db
+        .prepare<[number, number, number, number], { at: number; d: string; n: number }>(
+          `SELECT min(at) AS at, json_extract(body, '$.decision') AS d, count(*) AS n FROM kenchi_events WHERE at >= ? AND at < ? GROUP BY (at - ?) / ?, d`,
+        )
+        .all(first, first + n * query.bucketMs, first, query.bucketMs)
+      for (const row of rows) addToBuckets(buckets, query.bucketMs, row.at, row.d, row.n)
+      return buckets
     },
 
     async sweep() {

@@ -112,8 +112,59 @@ export interface EventPatch {
 }
 
 /**
- * The primitives the verifier and its rules need from a store. Three implementations
- * (memory, SQLite, Redis) pass one conformance suite (test/stores/). Every method may
+ * Filters of `Store.queryEvents`: every one given must match. Times are Unix ms.
+ */
+export interface EventQuery {
+  /** Only events with `at` ≥ `from`. */
+  from?: number
+  /** Only events with `at` ≤ `to`. */
+  to?: number
+  /** Only events with `at` < `before` (exclusive): the paging cursor, as in `listEvents`. */
+  before?: number
+  /** The decision returned to the app. */
+  decision?: Decision
+  /** The decision the rules reached (`wouldBe`, else `decision`). */
+  wouldBe?: Decision
+  action?: string
+  /** A reason code in `reasons` or in `monitored`. */
+  reason?: string
+  userHash?: string
+  deviceId?: string
+  ip?: string
+  /** `fraud` or `legit`: the latest label is that; `any`: labelled; `none`: not labelled. */
+  label?: Label | 'any' | 'none'
+  /** Most events returned, 0 to {@link MAX_QUERY_LIMIT}. Default 100. */
+  limit?: number
+}
+
+/** Most events one `queryEvents` call returns. */
+export const MAX_QUERY_LIMIT = 1000
+
+/** Time buckets of `Store.countEvents`. */
+export interface EventCountQuery {
+  /** The first bucket is the one holding `from`. */
+  from: number
+  /** The last bucket is the one holding `to` (`to` ≥ `from`). */
+  to: number
+  /** Bucket length in ms: a multiple of 60 000 (whole minutes), at most {@link MAX_EVENT_BUCKETS} buckets in all. */
+  bucketMs: number
+}
+
+/** Most buckets one `countEvents` call returns. */
+export const MAX_EVENT_BUCKETS = 10_000
+
+/** Events per decision whose `at` is in `[at, at + bucketMs)`. */
+export interface EventBucket {
+  at: number
+  allow: number
+  challenge: number
+  deny: number
+}
+
+/**
+ * The primitives the verifier and its rules need from a store. Every implementation
+ * (memory, SQLite, Redis, PostgreSQL, and the split store over two of them) passes one
+ * conformance suite (test/stores/). Every method may
  * reject (a network store can fail); the verifier turns a rejection into a
  * `STORE_UNAVAILABLE` verdict under its `onStoreError` policy.
  *
@@ -226,6 +277,20 @@ export interface Store {
   unlinkUser(userHash: string): Promise<UserDeviceRecord[]>
   /** Erasure: deletes a device record (its pairs stay; see `unlinkUser`); resolves whether one existed. */
   deleteDevice(id: string): Promise<boolean>
+  /**
+   * Reads the events matching every filter of `query`, newest first by `at` (equal `at` in
+   * any order), at most `query.limit` (default 100). Rejects (`TypeError`) a limit above
+   * {@link MAX_QUERY_LIMIT} or a malformed filter. The console's event pages use it.
+   */
+  queryEvents(query: EventQuery): Promise<EventRecord[]>
+  /**
+   * Counts events per decision in time buckets aligned to multiples of `bucketMs` (since
+   * the Unix epoch): one entry for every bucket from the one holding `from` to the one
+   * holding `to`, oldest first, zeros included; each counts its whole bucket. Rejects
+   * (`TypeError`) a `bucketMs` that is not a positive multiple of 60 000, `to` < `from`, or
+   * more than {@link MAX_EVENT_BUCKETS} buckets. The console's charts use it.
+   */
+  countEvents(query: EventCountQuery): Promise<EventBucket[]>
   /** Releases connections and timers. Further calls may reject. */
   close(): Promise<void>
 }
