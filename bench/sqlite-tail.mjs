@@ -99,7 +99,7 @@ for (const name of wanted) {
   callRuns[name] = { store: await server.sqliteStore({ path: join(dir, `calls-${name}.db`), ...CONFIGS[name] }), latencies: Object.fromEntries(CALLS.map((c) => [c, []])), seconds: 0 }
 }
 const key = devices[0].k
-const reasons = [{ code: 'NEW_DEVICE', weight: 10 }, { code: 'IP_VELOCITY', weight: 0, detail: { count: 3 } }]
+const reasons = [{ code: 'FIRST_USER_DEVICE', weight: 10 }, { code: 'VELOCITY_IP_USERS', weight: 0, detail: { count: 3 } }]
 let serial = 0
 for (let round = 0; round < ROUNDS; round++) {
   const order = wanted.map((_, i) => wanted[(i + round) % wanted.length])

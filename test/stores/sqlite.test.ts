@@ -332,7 +332,7 @@ describe('sqliteStore checkpoints and connection settings', () => {
    * (each event commit writes several pages: row, overflow, three indexes) and short of the 10 000-page backstop.
    */
   async function fillWal(s: Store, n = 600) {
-    const reasons: EventRecord['reasons'] = [{ code: 'NEW_DEVICE', weight: 10, detail: { note: 'x'.repeat(3000) } }]
+    const reasons: EventRecord['reasons'] = [{ code: 'FIRST_USER_DEVICE', weight: 10, detail: { note: 'x'.repeat(3000) } }]
     for (let i = 0; i < n; i++) await s.recordEvent({ ...event(`e${i}`, T + i), reasons })
   }
 
