@@ -32,6 +32,37 @@ export interface MemoryStoreOptions {
   now?: () => number
 }
 
+/**
+ * A private copy of an event: the store must not share objects with its callers (the
+ * verifier keeps using the verdict it recorded, the console reads what it listed). Events
+ * are JSON-shaped (strings, numbers, arrays, plain objects), so a walk of plain objects and
+ * arrays copies them in a fraction of `structuredClone`'s time; anything else (a `Date` in a
+ * rule's detail, a value nested deeper than 32) falls back to `structuredClone`.
+ */
+export function copyEvent(event: EventRecord): EventRecord {
+  return copyPlain(event, 0) as EventRecord
+}
+
+function copyPlain(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (depth > 32) return structuredClone(value)
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length)
+    for (let i = 0; i < value.length; i++) out[i] = copyPlain(value[i], depth + 1)
+    return out
+  }
+  const proto = Object.getPrototypeOf(value) as unknown
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value)
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) {
+    const item = copyPlain((value as Record<string, unknown>)[key], depth + 1)
+    // An own `__proto__` (JSON.parse makes them) stays an own property, not a prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
+    else out[key] = item
+  }
+  return out
+}
+
 type Entry =
   | { kind: 'hits'; expiry: number; times: number[] }
   | { kind: 'distinct'; expiry: number; members: Map<string, number> }
@@ -40,6 +71,12 @@ type Entry =
  * A store in this process's memory: the default for tests and a single process. Bounded:
  * expired keys are swept as new ones arrive and the oldest go when a bound is reached.
  * Everything is lost when the process ends; use the SQLite or Redis store to keep it.
+ *
+ * No timers: expiry is checked on read (an expired key reads as absent at once), and each
+ * new key or flag sweeps up to 64 expired ones from the oldest end, so memory stays bounded
+ * without a timer per key or per call. Records handed in or out are copies (an event is
+ * copied once on `recordEvent` with a plain-object walk, see {@link copyEvent}), so nothing a
+ * caller does to them changes the store.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const maxKeys = options.maxKeys ?? 100_000
@@ -305,7 +342,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     async recordEvent(event) {
       if (events.has(event.id) || labelled.has(event.id)) return
-      const copy = structuredClone(event)
+      const copy = copyEvent(event)
       if (copy.label) labelled.set(copy.id, copy)
       else events.set(copy.id, copy)
       while (events.size > maxEvents) events.delete(events.keys().next().value as string)
@@ -313,7 +350,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     async getEvent(id) {
       const event = eventRecord(id)
-      return event && structuredClone(event)
+      return event && copyEvent(event)
     },
 
     async updateEvent(id: string, patch: EventPatch) {
@@ -324,7 +361,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         event.label = { ...patch.label }
         if (events.delete(id)) labelled.set(id, event)
       }
-      return structuredClone(event)
+      return copyEvent(event)
     },
 
     async listEvents({ limit = 100, before } = {}) {
@@ -334,7 +371,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const all = [...events.values(), ...labelled.values()].sort((a, b) => a.at - b.at)
       for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
         const event = all[i]!
-        if (before === undefined || event.at < before) out.push(structuredClone(event))
+        if (before === undefined || event.at < before) out.push(copyEvent(event))
       }
       return out
     },
