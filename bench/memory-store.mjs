@@ -2,7 +2,8 @@
 // `--before` (default: where this branch left main), loaded from git history, against the
 // built @kenchi/server one. Rounds alternate (order rotated), so both see the same machine
 // load; compare the ratios. Rows: verify() with the default rules (returning customers), and
-// recordEvent alone on events captured from those verifications.
+// recordEvent alone on events captured from those verifications (the store kept full at
+// maxEvents 10 000, as under a flood), per wall and per CPU second.
 //
 //   npm run build && node bench/memory-store.mjs [--rounds 8] [--per-round 1000] [--before <commit>]
 //
@@ -57,11 +58,12 @@ console.table(verifyRows)
 // --- recordEvent alone, on the captured events (new ids each time)
 const recordRows = []
 const stores = Object.fromEntries(names.map((name) => [name, variants[name]({ maxEvents: 10_000 })]))
-const timing = Object.fromEntries(names.map((name) => [name, { latencies: [], seconds: 0 }]))
+const timing = Object.fromEntries(names.map((name) => [name, { latencies: [], seconds: 0, cpu: 0 }]))
 let serial = 0
 for (let round = 0; round < ROUNDS; round++) {
   for (const name of names.map((_, i) => names[(i + round) % names.length])) {
     const t = performance.now()
+    const cpu0 = process.cpuUsage()
     for (let i = 0; i < PER_ROUND * 5; i++) {
       const event = { ...captured[i % captured.length], id: `e${serial++}` }
       const t0 = performance.now()
@@ -69,13 +71,20 @@ for (let round = 0; round < ROUNDS; round++) {
       timing[name].latencies.push(performance.now() - t0)
     }
     timing[name].seconds += (performance.now() - t) / 1000
+    const cpu = process.cpuUsage(cpu0)
+    timing[name].cpu += (cpu.user + cpu.system) / 1e6
   }
 }
-for (const name of names) recordRows.push(summarise(`recordEvent memory (${name}), events from default-rule verifications`, timing[name].latencies, timing[name].seconds, { variant: name }))
+for (const name of names) recordRows.push(summarise(`recordEvent memory (${name}), events from default-rule verifications`, timing[name].latencies, timing[name].seconds, { variant: name, perCpuSecond: Math.round(timing[name].latencies.length / timing[name].cpu) }))
 console.table(recordRows)
 
 const ratio = (rows) => +(rows[1].perSecond / rows[0].perSecond).toFixed(2)
-const ratios = { verifyPerSecond: ratio(verifyRows), verifyP50: +(verifyRows[1].p50ms / verifyRows[0].p50ms).toFixed(2), recordEventPerSecond: ratio(recordRows) }
+const ratios = {
+  verifyPerSecond: ratio(verifyRows),
+  verifyP50: +(verifyRows[1].p50ms / verifyRows[0].p50ms).toFixed(2),
+  recordEventPerSecond: ratio(recordRows),
+  recordEventPerCpuSecond: +(recordRows[1].perCpuSecond / recordRows[0].perCpuSecond).toFixed(2),
+}
 console.log('after / before:', ratios)
 const path = await writeResult('memory-store', {
   before,

@@ -77,6 +77,22 @@ describe('memoryStore', () => {
     expect((await store.listEvents())[0]!.reasons).toEqual([])
   })
 
+  it('over a bound of 64 or more, evicts the oldest 1/64 at once, and only the oldest', async () => {
+    const store = memoryStore({ maxEvents: 640, maxDevices: 128 })
+    const record = (i: number) => store.recordEvent({ id: `e${i}`, at: i, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })
+    for (let i = 0; i < 640; i++) await record(i)
+    expect(await store.listEvents({ limit: 1000 })).toHaveLength(640)
+    await record(640) // over: down to 640 - 10
+    const kept = (await store.listEvents({ limit: 1000 })).map((e) => e.id)
+    expect(kept).toHaveLength(630)
+    expect(kept.at(-1)).toBe('e11')
+    expect(kept[0]).toBe('e640')
+    for (let i = 0; i < 129; i++) await store.touchDevice(`d${i}`, key, i)
+    expect(await store.getDevice('d2')).toBeUndefined() // 129 devices, down to 128 - 2: d0, d1, d2 went
+    expect(await store.getDevice('d3')).toBeDefined()
+    expect(await store.getDevice('d128')).toBeDefined()
+  })
+
   it('shares no object with its callers: an event is copied on the way in and out', async () => {
     const store = memoryStore()
     const reasons: EventRecord['reasons'] = [{ code: 'FIRST_USER_DEVICE', weight: 10, detail: { seen: [1, 2], nested: { a: 'b' } } }]

@@ -63,6 +63,22 @@ function copyPlain(value: unknown, depth: number): unknown {
   return out
 }
 
+/**
+ * Deletes a map's oldest entries (insertion order) once it holds more than `max`: down to
+ * `max` less 1/64 of it (exactly `max` below 64), in one pass. One eviction per insert would
+ * start an iterator at the front every time, and a V8 Map iterator steps over every entry
+ * deleted since the table was last compacted: thousands per call once a bound is reached.
+ */
+function evictOldest<K, V>(map: Map<K, V>, max: number, evicted?: (key: K, value: V) => void): void {
+  if (map.size <= max) return
+  const target = max - Math.floor(max / 64)
+  for (const [key, value] of map) {
+    if (map.size <= target) break
+    map.delete(key)
+    evicted?.(key, value)
+  }
+}
+
 type Entry =
   | { kind: 'hits'; expiry: number; times: number[] }
   | { kind: 'distinct'; expiry: number; members: Map<string, number> }
@@ -122,12 +138,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     links.set(key, link)
     index(byUser, user, device, true)
     index(byDevice, device, user, true)
-    while (links.size > maxLinks) {
-      const [oldKey, old] = links.entries().next().value as [string, UserDeviceRecord]
-      links.delete(oldKey)
+    evictOldest(links, maxLinks, (_, old) => {
       index(byUser, old.userHash, old.deviceId, false)
       index(byDevice, old.deviceId, old.userHash, false)
-    }
+    })
     return { before: before && { ...before }, link }
   }
 
@@ -157,7 +171,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (budget-- === 0) break
       if (e.expiry <= at) keys.delete(k)
     }
-    while (keys.size >= maxKeys) keys.delete(keys.keys().next().value as string)
+    evictOldest(keys, maxKeys - 1)
     keys.set(key, entry)
   }
 
@@ -243,7 +257,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       else {
         devices.delete(id)
         devices.set(id, after)
-        while (devices.size > maxDevices) devices.delete(devices.keys().next().value as string)
+        evictOldest(devices, maxDevices)
       }
       return { before: before && { ...before }, after: { ...after } }
     },
@@ -345,7 +359,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const copy = copyEvent(event)
       if (copy.label) labelled.set(copy.id, copy)
       else events.set(copy.id, copy)
-      while (events.size > maxEvents) events.delete(events.keys().next().value as string)
+      evictOldest(events, maxEvents)
     },
 
     async getEvent(id) {
