@@ -71,7 +71,7 @@ export interface SqliteStoreOptions {
    * own automatic checkpoint, which otherwise runs inside whichever commit takes the log
    * past 1000 pages, is kept only as a backstop at 10 000 pages (about 40 MiB).
    * 0: SQLite's automatic checkpoint every 1000 pages, inside the committing call (the
-   * behaviour before 0.2; it set the p99 of `verify()`). Ignored for `':memory:'`. Default 1000.
+   * earlier behaviour; it set the p99 of `verify()`). Ignored for `':memory:'`. Default 1000.
    */
   checkpointIntervalMs?: number
   /**
