@@ -1,4 +1,5 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
+import { evictOldest } from '../evict.js'
 import type { DeviceStatus } from '../verdict.js'
 import { checkStoreValue, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
 
@@ -61,22 +62,6 @@ function copyPlain(value: unknown, depth: number): unknown {
     else out[key] = item
   }
   return out
-}
-
-/**
- * Deletes a map's oldest entries (insertion order) once it holds more than `max`: down to
- * `max` less 1/64 of it (exactly `max` below 64), in one pass. One eviction per insert would
- * start an iterator at the front every time, and a V8 Map iterator steps over every entry
- * deleted since the table was last compacted: thousands per call once a bound is reached.
- */
-function evictOldest<K, V>(map: Map<K, V>, max: number, evicted?: (key: K, value: V) => void): void {
-  if (map.size <= max) return
-  const target = max - Math.floor(max / 64)
-  for (const [key, value] of map) {
-    if (map.size <= target) break
-    map.delete(key)
-    evicted?.(key, value)
-  }
 }
 
 type Entry =
