@@ -5,6 +5,7 @@
 //               inside whichever commit crosses it (the store before this change)
 //   background  the default: checkpoint in a worker thread every second, backstop 10 000 pages
 //   full        background, and synchronous: 'full' (a sync per commit; slow: ask for it with --configs)
+// Plus the memory store in the same rounds, for the part of the tail that is not the store.
 // Per configuration: verifications per second, p50/p90/p99/p99.9/max, a latency histogram,
 // and how many calls took over 2 ms. A second part times single store calls (touchDevice,
 // hit, recordEvent...) the same way, to show which call carries the stall.
@@ -67,16 +68,18 @@ const returning = (i) => devices[i % CUSTOMERS]
 
 // --- part 1: verify(), default rules, returning customers, configurations interleaved
 const runs = {}
-for (const name of wanted) {
-  const store = await server.sqliteStore({ path: join(dir, `${name}.db`), ...CONFIGS[name] })
+// A memory-store row in the same rounds: the tail that is not the store's (GC, the machine, the verifier).
+const verifyConfigs = [...wanted, 'memory']
+for (const name of verifyConfigs) {
+  const store = name === 'memory' ? server.memoryStore() : await server.sqliteStore({ path: join(dir, `${name}.db`), ...CONFIGS[name] })
   const verifier = await makeVerifier(store)
   const tokens = await makeTokens(verifier, CUSTOMERS + ROUNDS * PER_ROUND, returning)
   await runVerify(verifier, tokens.splice(0, CUSTOMERS), { customers: CUSTOMERS, succeed: true })
-  runs[name] = { store, verifier, tokens, latencies: [], seconds: 0, settings: await store.settings() }
+  runs[name] = { store, verifier, tokens, latencies: [], seconds: 0, settings: await store.settings?.() }
 }
 for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order each round so no configuration always runs first.
-  const order = wanted.map((_, i) => wanted[(i + round) % wanted.length])
+  const order = verifyConfigs.map((_, i) => verifyConfigs[(i + round) % verifyConfigs.length])
   for (const name of order) {
     const run = runs[name]
     const r = await runVerify(run.verifier, run.tokens.splice(0, PER_ROUND), { customers: CUSTOMERS })
@@ -85,9 +88,9 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const verifyRows = []
-for (const name of wanted) {
+for (const name of verifyConfigs) {
   const run = runs[name]
-  verifyRows.push({ config: name, options: CONFIGS[name], settings: run.settings, ...describe(run.latencies, run.seconds) })
+  verifyRows.push({ config: name, options: CONFIGS[name] ?? 'memoryStore()', settings: run.settings, ...describe(run.latencies, run.seconds) })
   await run.store.close()
 }
 console.table(verifyRows.map(({ histogram, options, settings, ...row }) => row))
@@ -140,7 +143,7 @@ await rm(dir, { recursive: true, force: true })
 
 const base = verifyRows.find((r) => r.config === 'inline')
 const ratios = base
-  ? Object.fromEntries(verifyRows.filter((r) => r !== base).map((r) => [r.config, { perSecond: +(r.perSecond / base.perSecond).toFixed(2), p50: +(r.p50ms / base.p50ms).toFixed(2), p99: +(r.p99ms / base.p99ms).toFixed(2), p999: +(r.p999ms / base.p999ms).toFixed(2) }]))
+  ? Object.fromEntries(verifyRows.filter((r) => r !== base && r.config !== 'memory').map((r) => [r.config, { perSecond: +(r.perSecond / base.perSecond).toFixed(2), p50: +(r.p50ms / base.p50ms).toFixed(2), p99: +(r.p99ms / base.p99ms).toFixed(2), p999: +(r.p999ms / base.p999ms).toFixed(2) }]))
   : {}
 console.log('ratios to inline:', ratios)
 const path = await writeResult('sqlite-tail', {
