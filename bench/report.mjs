@@ -356,6 +356,45 @@ function laterLine(run, sections) {
   return later.length ? `- **Measured after that run (a partial run):** ${later.map(([name, r]) => `${name} (${day(r.date)})`).join(', ')}.` : ''
 }
 
+/** Rejections of hostile tokens (bench/hostile.mjs) and the store A/B runs (bench/sqlite-tail.mjs, bench/memory-store.mjs). */
+function hostileSection(hostile, tail, memory) {
+  const out = []
+  if (hostile) {
+    out.push(
+      `Measured ${day(hostile.date)} by \`bench/hostile.mjs\`: \`verify()\` on the memory store (behind a wrapper counting its calls) flooded with hostile tokens, kinds interleaved, one at a time. ` +
+        'Per CPU second is the per-core figure (process CPU time, so other work on the machine does not count); ECDSA checks and key imports are counted by wrapping `node:crypto`. ' +
+        `Target: ${hostile.target}.`,
+      '',
+      '| Kind | Rejections/s | per CPU second | × ECDSA floor (CPU) | Store calls per token | ECDSA per token | Key imports per token | `parseToken` alone per CPU second |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...hostile.kinds.map((r) => `| ${r.kind} | ${num(r.perSecond)} | ${num(r.perCpuSecond)} | ${r.ofEcdsaFloorCpu} | ${r.storeCallsPerToken} (${Object.keys(r.storeCalls).join(', ') || 'none'}) | ${r.ecdsaPerToken} | ${r.keyImportsPerToken} | ${num(r.parseTokenPerCpuSecond)} |`),
+      `| node:crypto P-256 verify alone | ${num(hostile.floor.perSecond)} | ${num(hostile.floor.perCpuSecond)} | 1.00 | | | | |`,
+      '',
+    )
+  }
+  if (tail) {
+    out.push(
+      `SQLite checkpoints (\`bench/sqlite-tail.mjs\`, ${day(tail.date)}): the same verifications against stores differing in one setting, rounds interleaved. ` +
+        '`inline` is SQLite\'s automatic checkpoint inside the committing call (`checkpointIntervalMs: 0`, the store before this change), `background` the default (a worker thread checkpoints every second).',
+      '',
+      '| Configuration | verify()/s | p50 | p99 | p99.9 | max | calls over 2 ms |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...tail.verify.map((r) => `| ${r.config} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | ${ms(r.p999ms)} | ${ms(r.maxms)} | ${r.over2ms} |`),
+      '',
+      `Single store calls, p99: ${[...new Set(tail.calls.map((c) => c.call))].map((call) => `\`${call}\` ${tail.calls.filter((c) => c.call === call).map((c) => `${c.config} ${c.p99ms}`).join(' / ')} ms`).join('; ')}.`,
+      '',
+    )
+  }
+  if (memory) {
+    out.push(
+      `Memory store before/after (\`bench/memory-store.mjs\`, ${day(memory.date)}; the old store loaded from git at \`${memory.before.slice(0, 8)}\`, rounds interleaved): ` +
+        `verify() ${memory.ratios.verifyPerSecond}× the rate (p50 ${memory.ratios.verifyP50}×), \`recordEvent\` with the store full ${memory.ratios.recordEventPerSecond}× per wall second and ${memory.ratios.recordEventPerCpuSecond ?? '—'}× per CPU second.`,
+      '',
+    )
+  }
+  return out.length ? ['### Hostile tokens and store internals', '', ...out] : []
+}
+
 function loadLine(run, cores) {
   const steps = run.steps.filter((s) => s.load1)
   if (!steps.length) return ''
@@ -410,6 +449,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '',
     serverSection(verify),
     serviceSection(read('service')),
+    ...hostileSection(read('hostile'), read('sqlite-tail'), read('memory-store')),
     '## 4. Detection: Kenchi and BotD on the same pages',
     '',
     detectionSection(det, behaviour),

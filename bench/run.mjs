@@ -9,6 +9,8 @@
 //   9. mobile (bench/mobile.mjs): phones, tablets and IME on the same data, after 8.
 //  10. injected (bench/injected.mjs): DevTools-protocol drivers vs real X11 input (Xvfb)
 //  4b. service (bench/service.mjs): POST /v1/verify over HTTP next to in-process verify()
+//  4c. hostile (bench/hostile.mjs): rejections of hostile tokens per core, store calls and ECDSA counted
+//  4d. sqlite-tail (bench/sqlite-tail.mjs), memory-store (bench/memory-store.mjs): the stores' A/B runs
 //  11. history (bench/history.mjs): 10 million events in PostgreSQL (bulk load, upgrade,
 //      sizes), the console's queries, write-behind throughput, verify() on Redis vs split
 // Each step is a child process with a time limit; a failed step is reported and the rest
@@ -43,6 +45,9 @@ const STEPS = [
   { name: 'client-cost', command: ['node', 'bench/client-cost.mjs', quick ? '2' : '7'], limit: 300 },
   { name: 'verify', command: ['node', 'bench/verify.mjs', ...(quick ? ['--tokens', '500', '--scale', '1000,10000', '--seconds', '1'] : [])], limit: 480 },
   { name: 'service', command: ['node', 'bench/service.mjs', ...(quick ? ['--tokens', '400'] : [])], limit: 300 },
+  { name: 'hostile', command: ['node', 'bench/hostile.mjs', ...(quick ? ['--rounds', '1', '--ms', '200'] : ['--profile'])], limit: 300 },
+  { name: 'sqlite-tail', command: ['node', 'bench/sqlite-tail.mjs', ...(quick ? ['--rounds', '2', '--per-round', '200'] : [])], limit: 480 },
+  { name: 'memory-store', command: ['node', 'bench/memory-store.mjs', ...(quick ? ['--rounds', '2', '--per-round', '300'] : [])], limit: 300 },
   { name: 'detection', command: ['node', 'bench/detection.mjs', '--runs', quick ? '2' : '10'], limit: 900 },
   { name: 'flood', command: ['node', 'bench/flood.mjs', ...(quick ? ['--seconds', '8', '--customers', '10'] : [])], limit: 300 },
   { name: 'environment', command: ['node', 'bench/environment.mjs', '--sessions', quick ? '10' : '100', '--cls-rounds', quick ? '2' : '5'], limit: 600 },

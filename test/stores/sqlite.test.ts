@@ -1,7 +1,7 @@
 // What only the SQLite store has: persistence across reopen, WAL and the schema version,
 // expiry by its clock and sweeps, retention and bounds, and failure as rejection.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -161,7 +161,7 @@ describe('sqliteStore', () => {
   })
 
   it('refuses bad options with CONFIG_STORE', async () => {
-    for (const options of [{ path: '' }, { path, maxKeys: 0 }, { path, busyTimeoutMs: -1 }, { path, sweepBatch: Number.NaN }]) {
+    for (const options of [{ path: '' }, { path, maxKeys: 0 }, { path, busyTimeoutMs: -1 }, { path, sweepBatch: Number.NaN }, { path, checkpointIntervalMs: -1 }, { path, synchronous: 'off' as 'full' }]) {
       await expect(sqliteStore(options), JSON.stringify(options)).rejects.toMatchObject({ code: 'CONFIG_STORE' })
     }
   })
@@ -311,5 +311,64 @@ describe('sqliteStore', () => {
     }
     // The lock is gone: the same store works again, and the token was never consumed.
     expect((await verifier.verify(token, { action: 'login' })).decision).toBe('allow')
+  })
+})
+
+describe('sqliteStore checkpoints and connection settings', () => {
+  /** Events in the main database file alone (a copy without its WAL): what a checkpoint has written back. */
+  function checkpointedEvents(): number {
+    const copy = join(dir, 'main-only.db')
+    copyFileSync(path, copy)
+    const db = new Database(copy, { readonly: true })
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM kenchi_events').get() as { n: number }).n
+    } catch {
+      return 0 // not even the schema has been checkpointed yet
+    } finally {
+      db.close()
+      rmSync(copy, { force: true })
+    }
+  }
+
+  /**
+   * Enough single-row transactions to take the WAL past SQLite's 1000-page automatic checkpoint
+   * (each event commit writes several pages: row, overflow, three indexes) and short of the 10 000-page backstop.
+   */
+  async function fillWal(s: Store, n = 600) {
+    const reasons: EventRecord['reasons'] = [{ code: 'FIRST_USER_DEVICE', weight: 10, detail: { note: 'x'.repeat(3000) } }]
+    for (let i = 0; i < n; i++) await s.recordEvent({ ...event(`e${i}`, T + i), reasons })
+  }
+
+  it('reports its settings: WAL, synchronous NORMAL, the background checkpointer and the backstop', async () => {
+    const s = await store()
+    expect(await s.settings()).toEqual({ journalMode: 'wal', synchronous: 1, walAutocheckpoint: 10_000, busyTimeoutMs: 2000, checkpointer: true })
+    const inline = await sqliteStore({ path: join(dir, 'inline.db'), checkpointIntervalMs: 0, synchronous: 'full', busyTimeoutMs: 50 })
+    open.push(inline)
+    expect(await inline.settings()).toEqual({ journalMode: 'wal', synchronous: 2, walAutocheckpoint: 1000, busyTimeoutMs: 50, checkpointer: false })
+    const memory = await sqliteStore({ path: ':memory:' })
+    open.push(memory)
+    expect(await memory.settings()).toMatchObject({ journalMode: 'memory', checkpointer: false })
+  })
+
+  it('never checkpoints inside a call while the checkpointer runs; the checkpointer writes the WAL back', async () => {
+    const s = await store({ checkpointIntervalMs: 60_000 })
+    await fillWal(s)
+    expect(checkpointedEvents()).toBe(0) // 600 commits, over 1000 WAL pages: no call checkpointed
+    await s.close()
+    expect(checkpointedEvents()).toBe(600) // the last connection's close checkpoints
+    expect(existsSync(`${path}-wal`)).toBe(false)
+
+    const often = await store({ checkpointIntervalMs: 50 })
+    await often.recordEvent(event('late', T))
+    const until = performance.now() + 10_000
+    while (checkpointedEvents() < 601 && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(checkpointedEvents()).toBe(601) // written back by the worker thread, the store still open
+    expect(await often.getEvent('late')).toMatchObject({ id: 'late' })
+  })
+
+  it('with checkpointIntervalMs 0, SQLite checkpoints inside the calls that cross 1000 WAL pages (the old behaviour)', async () => {
+    const s = await store({ checkpointIntervalMs: 0 })
+    await fillWal(s)
+    expect(checkpointedEvents()).toBeGreaterThan(0)
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { memoryStore } from './memory.js'
+import { copyEvent, memoryStore } from './memory.js'
+import type { EventRecord } from './types.js'
 
 // Behaviour every store shares is in the conformance suite (test/stores/); these are the
 // memory store's own: its injectable clock and its bounds.
@@ -74,5 +75,63 @@ describe('memoryStore', () => {
     expect(await store.listEvents({ limit: 0 })).toEqual([])
     events[0]!.reasons.push({ code: 'AUTOMATION', weight: 1 })
     expect((await store.listEvents())[0]!.reasons).toEqual([])
+  })
+
+  it('over a bound of 64 or more, evicts the oldest 1/64 at once, and only the oldest', async () => {
+    const store = memoryStore({ maxEvents: 640, maxDevices: 128 })
+    const record = (i: number) => store.recordEvent({ id: `e${i}`, at: i, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })
+    for (let i = 0; i < 640; i++) await record(i)
+    expect(await store.listEvents({ limit: 1000 })).toHaveLength(640)
+    await record(640) // over: down to 640 - 10
+    const kept = (await store.listEvents({ limit: 1000 })).map((e) => e.id)
+    expect(kept).toHaveLength(630)
+    expect(kept.at(-1)).toBe('e11')
+    expect(kept[0]).toBe('e640')
+    for (let i = 0; i < 129; i++) await store.touchDevice(`d${i}`, key, i)
+    expect(await store.getDevice('d2')).toBeUndefined() // 129 devices, down to 128 - 2: d0, d1, d2 went
+    expect(await store.getDevice('d3')).toBeDefined()
+    expect(await store.getDevice('d128')).toBeDefined()
+  })
+
+  it('shares no object with its callers: an event is copied on the way in and out', async () => {
+    const store = memoryStore()
+    const reasons: EventRecord['reasons'] = [{ code: 'FIRST_USER_DEVICE', weight: 10, detail: { seen: [1, 2], nested: { a: 'b' } } }]
+    const event: EventRecord = { id: 'e1', at: 1, action: 'login', decision: 'allow', score: 10, reasons, mode: 'live', fingerprint: { coarse: 'c', fine: 'f' } }
+    await store.recordEvent(event)
+    const recorded = structuredClone(event)
+    // The caller goes on using its objects...
+    reasons.push({ code: 'STORE_UNAVAILABLE', weight: 0 })
+    ;(reasons[0]!.detail!.seen as number[]).push(3)
+    event.fingerprint!.fine = 'changed'
+    expect(await store.getEvent('e1')).toEqual(recorded)
+    // ...and so does whoever reads it.
+    const read = (await store.getEvent('e1'))!
+    read.reasons[0]!.detail!.nested = 'changed'
+    ;(await store.listEvents())[0]!.reasons.length = 0
+    ;(await store.updateEvent('e1', { outcome: { outcome: 'login_succeeded', at: 2 } }))!.outcomes!.length = 0
+    expect(await store.getEvent('e1')).toEqual({ ...recorded, outcomes: [{ outcome: 'login_succeeded', at: 2 }] })
+  })
+
+  it('copies events exactly like structuredClone, also beyond plain JSON', () => {
+    const hostile = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') as Record<string, unknown>
+    let deep: Record<string, unknown> = { end: true }
+    for (let i = 0; i < 40; i++) deep = { deep }
+    const event = {
+      id: 'e',
+      at: 1,
+      action: 'login',
+      decision: 'deny',
+      score: 1,
+      mode: 'live',
+      reasons: [{ code: 'BOT', weight: 1, detail: { hostile, when: new Date(5), deep, missing: undefined, list: [null, 'x', [1]] } }],
+    } as unknown as EventRecord
+    const copy = copyEvent(event)
+    expect(copy).toStrictEqual(structuredClone(event))
+    const detail = copy.reasons[0]!.detail as Record<string, unknown>
+    expect(Object.getPrototypeOf(detail.hostile)).toBe(Object.prototype)
+    expect(Object.hasOwn(detail.hostile as object, '__proto__')).toBe(true)
+    expect(detail.when).toBeInstanceOf(Date)
+    expect(detail.when).not.toBe((event.reasons[0]!.detail as Record<string, unknown>).when)
+    expect(detail.deep).not.toBe(deep)
   })
 })

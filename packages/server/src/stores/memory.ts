@@ -1,5 +1,6 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import { optionChecks } from '../validate.js'
+import { evictOldest } from '../evict.js'
 import type { DeviceStatus } from '../verdict.js'
 import { addToBuckets, checkCountQuery, checkEventQuery, emptyBuckets, matchesEventQuery } from './query.js'
 import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
@@ -51,6 +52,37 @@ export interface MemoryStoreOptions {
 
 const DAY = 86_400_000
 
+/**
+ * A private copy of an event: the store must not share objects with its callers (the
+ * verifier keeps using the verdict it recorded, the console reads what it listed). Events
+ * are JSON-shaped (strings, numbers, arrays, plain objects), so a walk of plain objects and
+ * arrays copies them in a fraction of `structuredClone`'s time; anything else (a `Date` in a
+ * rule's detail, a value nested deeper than 32) falls back to `structuredClone`.
+ */
+export function copyEvent(event: EventRecord): EventRecord {
+  return copyPlain(event, 0) as EventRecord
+}
+
+function copyPlain(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (depth > 32) return structuredClone(value)
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length)
+    for (let i = 0; i < value.length; i++) out[i] = copyPlain(value[i], depth + 1)
+    return out
+  }
+  const proto = Object.getPrototypeOf(value) as unknown
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value)
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) {
+    const item = copyPlain((value as Record<string, unknown>)[key], depth + 1)
+    // An own `__proto__` (JSON.parse makes them) stays an own property, not a prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
+    else out[key] = item
+  }
+  return out
+}
+
 type Entry =
   | { kind: 'hits'; expiry: number; times: number[] }
   | { kind: 'distinct'; expiry: number; members: Map<string, number> }
@@ -59,6 +91,12 @@ type Entry =
  * A store in this process's memory: the default for tests and a single process. Bounded:
  * expired keys are swept as new ones arrive and the oldest go when a bound is reached.
  * Everything is lost when the process ends; use the SQLite or Redis store to keep it.
+ *
+ * No timers: expiry is checked on read (an expired key reads as absent at once), and each
+ * new key or flag sweeps up to 64 expired ones from the oldest end, so memory stays bounded
+ * without a timer per key or per call. Records handed in or out are copies (an event is
+ * copied once on `recordEvent` with a plain-object walk, see {@link copyEvent}), so nothing a
+ * caller does to them changes the store.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const check = optionChecks('CONFIG_STORE', 'memoryStore')
@@ -132,10 +170,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     sweepRetention(at)
     index(byUser, user, device, true)
     index(byDevice, device, user, true)
-    while (links.size > maxLinks) {
-      const old = links.values().next().value as UserDeviceRecord
-      dropLink(old.userHash, old.deviceId)
-    }
+    evictOldest(links, maxLinks, (_, old) => void dropLink(old.userHash, old.deviceId))
     return { before: before && { ...before }, link }
   }
 
@@ -202,7 +237,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (budget-- === 0) break
       if (e.expiry <= at) keys.delete(k)
     }
-    while (keys.size >= maxCounters) keys.delete(keys.keys().next().value as string)
+    evictOldest(keys, maxCounters - 1)
     keys.set(key, entry)
   }
 
@@ -291,7 +326,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       else {
         devices.delete(id)
         devices.set(id, after)
-        while (devices.size > maxDevices) dropDevice(devices.keys().next().value as string)
+        evictOldest(devices, maxDevices, (id) => void deviceTouched.delete(id))
       }
       return { before: before && { ...before }, after: { ...after } }
     },
@@ -392,16 +427,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const at = clock()
       sweepRetention(at)
       if (eventRecord(event.id)) return
-      const copy = structuredClone(event)
+      const copy = copyEvent(event)
       recorded.set(copy.id, at)
       if (copy.label) labelled.set(copy.id, copy)
       else events.set(copy.id, copy)
-      while (events.size > maxEvents) dropEvent(events.keys().next().value as string)
+      evictOldest(events, maxEvents, (id) => void recorded.delete(id))
     },
 
     async getEvent(id) {
       const event = eventRecord(id)
-      return event && structuredClone(event)
+      return event && copyEvent(event)
     },
 
     async updateEvent(id: string, patch: EventPatch) {
@@ -412,7 +447,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         event.label = { ...patch.label }
         if (events.delete(id)) labelled.set(id, event)
       }
-      return structuredClone(event)
+      return copyEvent(event)
     },
 
     async listEvents({ limit = 100, before } = {}) {
@@ -423,7 +458,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const all = [...events.values(), ...labelled.values()].filter((e) => (recorded.get(e.id) ?? e.at) > from).sort((a, b) => a.at - b.at)
       for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
         const event = all[i]!
-        if (before === undefined || event.at < before) out.push(structuredClone(event))
+        if (before === undefined || event.at < before) out.push(copyEvent(event))
       }
       return out
     },
@@ -434,7 +469,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         .filter((e) => (e.userHash === user || e.loginHash === user) && (recorded.get(e.id) ?? e.at) > from)
         .sort((a, b) => b.at - a.at)
         .slice(0, Math.max(0, Math.floor(limit)))
-        .map((e) => structuredClone(e))
+        .map((e) => copyEvent(e))
     },
 
     async eraseUserEvents(user, { keepFraud } = {}) {
@@ -470,7 +505,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (limit === 0) return out
       const all = [...events.values(), ...labelled.values()].sort((a, b) => a.at - b.at)
       for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-        if (matchesEventQuery(all[i]!, query)) out.push(structuredClone(all[i]!))
+        if (matchesEventQuery(all[i]!, query)) out.push(copyEvent(all[i]!))
       }
       return out
     },
