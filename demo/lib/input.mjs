@@ -11,4 +11,5 @@ export const password = (value, max = 200) => (typeof value === 'string' ? value
 export const isEmail = (value) => typeof value === 'string' && value.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
 
 /** No control characters (line breaks allowed only where `multiline`). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const printable = (value, multiline = false) => !(multiline ? /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/ : /[\u0000-\u001f\u007f]/).test(value)
