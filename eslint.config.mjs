@@ -90,19 +90,28 @@ export default tseslint.config(
     files: ['**/*.test.ts', 'test/**'],
     rules: { 'no-script-url': 'off' },
   },
-  // JavaScript: no type information.
+  // JavaScript: no type information. Node globals, browser globals for the page scripts.
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [js.configs.recommended],
     languageOptions: {
       ecmaVersion: 2024,
       sourceType: 'module',
-      globals: { ...globals.node, ...globals.browser },
+      globals: globals.node,
     },
     rules: {
       ...common,
       'no-implied-eval': 'error',
       'no-unused-vars': ['error', unusedVars],
     },
+  },
+  {
+    files: ['packages/console/public/**/*.js', 'demo/spa/**/*.js', 'bench/apps/**/*.js', 'examples/vite-spa/**/*.js', 'test/e2e/fixtures/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  // Benchmarks drive pages: their page.evaluate callbacks run in the browser.
+  {
+    files: ['bench/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 )
