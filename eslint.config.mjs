@@ -1,9 +1,10 @@
 // ESLint flat config, run by `npm run lint` (part of `npm test`). See CONTRIBUTING.md.
 //
-// TypeScript under packages/*/src, test/ and bench/ is linted with type information (the
-// root tsconfig.json), for the promise rules: a floating or misused promise is a real bug
-// here (a write-behind that is never awaited loses its error). JavaScript (.js/.mjs: the
-// console, demo, scripts, bench, examples) gets the same rules that need no types.
+// TypeScript (packages/*/src, test/, bench/, the .d.mts declarations) is linted with type
+// information from the root tsconfig.json, for the promise rules: a floating or misused
+// promise is a real bug here (its rejection is unhandled, or a write is never waited for).
+// JavaScript (.js/.mjs: the console, demo, scripts, benches, examples) gets the rules that
+// need no types. Layout is Prettier's job (`npm run format`), not the linter's.
 import js from '@eslint/js'
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
 import importX from 'eslint-plugin-import-x'
@@ -106,7 +107,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/console/public/**/*.js', 'demo/spa/**/*.js', 'bench/apps/**/*.js', 'examples/vite-spa/**/*.js', 'test/e2e/fixtures/**/*.js'],
+    files: [
+      'packages/console/public/**/*.js',
+      'demo/spa/**/*.js',
+      'bench/apps/**/*.js',
+      'examples/vite-spa/**/*.js',
+      'test/e2e/fixtures/**/*.js',
+    ],
     languageOptions: { globals: globals.browser },
   },
   // Benchmarks drive pages: their page.evaluate callbacks run in the browser.
