@@ -165,7 +165,7 @@ export function straightApproach(r, options = {}) {
 }
 
 /** A cubic Bezier path with random control points, eased or linear timing, then a click with a random human-like hold. */
-export function bezierApproach(r, options = {}) {
+export function bezierApproach(r, _options = {}) {
   const from = { x: 50 + r() * 800, y: 50 + r() * 500 }
   const to = { x: 50 + r() * 800, y: 50 + r() * 500 }
   const c1 = { x: from.x + (to.x - from.x) * r() + (r() - 0.5) * 200, y: from.y + (to.y - from.y) * r() + (r() - 0.5) * 200 }

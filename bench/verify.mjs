@@ -139,7 +139,7 @@ for (const row of storeRows) {
 // --- growth with the users and devices in the store
 async function seedWithApi(store, size, key) {
   const now = Date.now()
-  let batch = []
+  const batch = []
   for (let i = 0; i < size; i++) {
     batch.push(store.touchDevice(`seed-${i}`, key, now), store.linkUserDevice(`seed-user-${i}`, `seed-${i}`, now))
     if (batch.length >= 4000) await Promise.all(batch.splice(0))

@@ -2,7 +2,6 @@
 // no DOM: nothing may touch window, document or navigator at import time.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 
 const root = new URL('..', import.meta.url)

@@ -24,7 +24,7 @@ async function clientFindings(d: DeviceFixture) {
 const rules = [headlessRule(), tamperingRule(), consistencyRule()]
 async function reasons(d: DeviceFixture, client: Parameters<typeof deviceSignals>[1]) {
   const input = ruleInput({ userAgent: d.ua }, { signals: deviceSignals(d, client) })
-  return (await Promise.all(rules.map((r) => r.evaluate(input)))).flat()
+  return (await Promise.all(rules.map(async (r) => r.evaluate(input)))).flat()
 }
 
 describe('genuine devices and engines', () => {

@@ -6,7 +6,7 @@
 import express from 'express'
 import { escape, notice, verdictPanel } from '../lib/html.mjs'
 import { MAX_QUANTITY, quantityOf, yen } from './catalogue.mjs'
-import { CALM, loginForm } from './pages.mjs'
+import { loginForm } from './pages.mjs'
 
 /** @param {import('./routes.mjs').ShopContext} shop */
 export function cartRouter(shop) {

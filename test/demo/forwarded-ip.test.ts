@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemo, type Demo } from '../../demo/app.mjs'
+import { startDemo } from '../../demo/app.mjs'
 import type { Verdict, Verifier } from '@kenchi/server'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kenchi-forwarded-'))

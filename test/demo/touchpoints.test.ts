@@ -134,6 +134,7 @@ describe('demo touchpoints over HTTP', () => {
       [[1, 2]],
       [{}],
       [{ product: { toString: 1 }, quantity: { valueOf: 1 }, email: ['a@example.com'] }],
+      // eslint-disable-next-line no-loss-of-precision -- 1e309 is Infinity on purpose: hostile input
       [{ product: 'mug', quantity: 1e309 }],
       [{ product: 'mug', quantity: 0, email: 'a@example.com' }],
       [{ product: 'mug', quantity: 11, email: 'a@example.com' }],

@@ -81,7 +81,12 @@ async function submitAndWait(page: Page): Promise<string> {
 function strings(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value)
   else if (Array.isArray(value)) for (const v of value) strings(v, out)
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) (out.push(k), strings(v, out))
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k)
+      strings(v, out)
+    }
+  }
   return out
 }
 

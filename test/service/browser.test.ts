@@ -3,7 +3,7 @@
 // the token to the shop, and the shop's back end asks POST /v1/verify. Real Chromium, real
 // built script, real HTTP; the site is in test mode (headless Chromium would otherwise be
 // denied as automation, which is the point of Kenchi).
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,21 +18,8 @@ let shopUrl: string
 let serviceUrl: string
 
 beforeAll(async () => {
-  shop = createServer(async (req, res) => {
-    if (req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      res.end(`<!doctype html><html><head><title>Login</title>
-<script src="${serviceUrl}/s/shop/kenchi.min.js" data-endpoint="${serviceUrl}/s/shop" async></script></head><body>
-<form method="post" action="/login" data-kenchi-action="login"><input name="email" autocomplete="username"><input type="password" name="password"><button>Log in</button></form></body></html>`)
-      return
-    }
-    let body = ''
-    for await (const chunk of req) body += chunk
-    const form = new URLSearchParams(body)
-    const verdict = await post(serviceUrl, '/v1/verify', { token: form.get('kenchi-token'), context: { action: 'login', loginId: form.get('email'), userAgent: req.headers['user-agent'], origin: req.headers.origin } }, SECRETS.shop)
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-    res.end(`<p id="result">${verdict.body.decision} ${verdict.body.reasons.map((r: { code: string }) => r.code).join(' ')}</p>`)
-  })
+  // The shop's handler is async: a failure answers 500 (and fails the test) instead of floating.
+  shop = createServer((req, res) => void shopHandler(req, res).catch((error: unknown) => res.writeHead(500).end(String(error))))
   await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve))
   shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`
   const config = twoSiteConfig() as any
@@ -42,6 +29,23 @@ beforeAll(async () => {
   serviceUrl = `http://localhost:${port}` // another origin than the shop's
   browser = await launchChromium()
 })
+
+/** The shop's page: a login form with the script from the service; its POST asks the service for a verdict. */
+async function shopHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    res.end(`<!doctype html><html><head><title>Login</title>
+<script src="${serviceUrl}/s/shop/kenchi.min.js" data-endpoint="${serviceUrl}/s/shop" async></script></head><body>
+<form method="post" action="/login" data-kenchi-action="login"><input name="email" autocomplete="username"><input type="password" name="password"><button>Log in</button></form></body></html>`)
+    return
+  }
+  let body = ''
+  for await (const chunk of req) body += chunk
+  const form = new URLSearchParams(body)
+  const verdict = await post(serviceUrl, '/v1/verify', { token: form.get('kenchi-token'), context: { action: 'login', loginId: form.get('email'), userAgent: req.headers['user-agent'], origin: req.headers.origin } }, SECRETS.shop)
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+  res.end(`<p id="result">${verdict.body.decision} ${verdict.body.reasons.map((r: { code: string }) => r.code).join(' ')}</p>`)
+}
 
 afterAll(async () => {
   await browser?.close()

@@ -85,7 +85,10 @@ export async function startDisplay(): Promise<{ display: string; close: () => Pr
     const timer = setTimeout(() => reject(new Error('Xvfb did not start in 10 s')), 10_000)
     ;(child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk) => {
       out += chunk
-      if (out.includes('\n')) (clearTimeout(timer), resolve(`:${out.trim()}`))
+      if (out.includes('\n')) {
+        clearTimeout(timer)
+        resolve(`:${out.trim()}`)
+      }
     })
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`Xvfb exited with ${code}`))))
   })
@@ -164,7 +167,10 @@ export async function launchFirefox(executable: string, display: string | undefi
       child.stderr!.on('data', (chunk) => {
         err += chunk
         const m = /WebDriver BiDi listening on (ws:\/\/[^\s]+)/.exec(err)
-        if (m) (clearTimeout(timer), resolve(m[1]!))
+        if (m) {
+          clearTimeout(timer)
+          resolve(m[1]!)
+        }
       })
       child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`Firefox exited with ${code}: ${err.slice(-500)}`))))
     })

@@ -78,7 +78,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   const stop = async () => {
     await Promise.all(
       nodes.map((node) => {
-        if (node.exitCode !== null || node.signalCode !== null) return undefined
+        if (node.exitCode !== null || node.signalCode !== null) return Promise.resolve()
         const exited = new Promise<void>((resolve) => node.once('exit', () => resolve()))
         node.kill('SIGKILL')
         return exited

@@ -5,7 +5,6 @@
 // WebGL (measured in Chromium 156 with SwiftShader: a long task) and changes with every
 // browser update anyway. Imported statically here so bundlers can drop it; the `fingerprint` signal
 // imports this module lazily.
-import { probeFonts } from './font-list.js'
 import { loadSources, prepareForSources, sources, hashComponents, type UnknownComponents } from '@fingerprintjs/fingerprintjs'
 
 const s = sources

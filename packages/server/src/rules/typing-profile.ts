@@ -200,7 +200,10 @@ export interface TypingProfileRuleOptions extends RuleOptions {
  * than `minSamples` learned logins of the same shape. The rule only reads profiles;
  * `rule.learn(userHash, b)` (or `learnTypingProfile`) adds an accepted login.
  */
-export function typingProfileRule(options: TypingProfileRuleOptions = {}): Rule & { learn(userHash: string, b: Readonly<Record<string, readonly number[]>> | undefined): Promise<boolean>; profiles: TypingProfileStore } {
+export function typingProfileRule(options: TypingProfileRuleOptions = {}): Rule & {
+  learn(userHash: string, b: Readonly<Record<string, readonly number[]>> | undefined): Promise<boolean>
+  profiles: TypingProfileStore
+} {
   const weight = ruleWeight('typingProfileRule', options.weight ?? 40)
   const check = optionChecks('CONFIG_RULE', 'typingProfileRule')
   const minSamples = check.number('minSamples', options.minSamples, { min: 2, integer: true }, 5)

@@ -602,9 +602,16 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight++
-    handle(req, res).finally(() => {
-      if (--inFlight === 0) drained?.()
-    })
+    handle(req, res)
+      .catch((error: unknown) => {
+        // handle() answers its own errors; this is only reached when answering (or its logging and
+        // metrics) threw too. Never an unhandled rejection: log it and drop the connection.
+        log.error('request failed', { err: error instanceof Error ? error.message : String(error) })
+        if (!res.writableEnded) res.destroy()
+      })
+      .finally(() => {
+        if (--inFlight === 0) drained?.()
+      })
   }
 
   let server: Server | undefined
