@@ -12,7 +12,7 @@ import typescript from 'typescript'
 // verbatimModuleSyntax, so each file compiles alone, to the same code): a full type-checking
 // program per bundle (@rollup/plugin-typescript, which the design named) made the demo's build
 // 2.3 times the CPU, and `npm run demo` starts with this build: measured in
-// docs/decisions/0010-build.md. Types are checked by `npm run typecheck` and `build:types`
+// docs/decisions/0011-build.md. Types are checked by `npm run typecheck` and `build:types`
 // (tsc, which also writes the declarations), both in `npm test`.
 const tsconfig = typescript.parseJsonConfigFileContent(typescript.readConfigFile('./tsconfig.json', typescript.sys.readFile).config, typescript.sys, '.')
 const compilerOptions = { ...tsconfig.options, noEmit: false, declaration: false, declarationMap: false, sourceMap: true, inlineSources: false, paths: undefined }
