@@ -33,7 +33,6 @@ const SAMPLES = Math.min(Number(args.samples), USERS)
 const hashSecret = 'privacy bench hash secret, 32 bytes or more'
 const userIds = Array.from({ length: USERS }, (_, i) => `u-${i}`)
 const hashes = userIds.map((id) => server.userHashOf(hashSecret, id))
-const KEY = { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) }
 
 async function startRedis() {
   const port = await freePort()

@@ -195,7 +195,7 @@ export function historySection(history) {
     '',
     `An event's JSON is ${num(history.bulkLoad.jsonBytesPerEvent)} bytes on average. Index bytes per event: ${Object.entries(history.size.indexBytesPerEvent).map(([n, b]) => `\`${n}\` ${b}`).join(', ')}.`,
     '',
-    '**Console queries** (as the console makes them: \`scanEvents\` / \`eventStats\` of \`@kenchi/console\` on \`postgresStore\`; varied parameters, after three warm-up runs):',
+    '**Console queries** (as the console makes them: `scanEvents` / `eventStats` of `@kenchi/console` on `postgresStore`; varied parameters, after three warm-up runs):',
     '',
     '| page | runs | p50 | p95 | max | rows |',
     '|---|---:|---:|---:|---:|---:|',

@@ -77,7 +77,7 @@ const codes = (v: { reasons: Array<{ code: string }> }) => v.reasons.map((r) => 
 
 for (const { name, open } of STORES) {
   describe(`store keys round trip (${name} store)`, () => {
-    for (const { failure, success, fail, succeed, action } of [
+    for (const { failure, fail, succeed, action } of [
       { failure: 'login-failed', success: 'login-succeeded', fail: 'login_failed', succeed: 'login_succeeded', action: 'login' },
       { failure: 'order-declined', success: 'order-accepted', fail: 'order_declined', succeed: 'order_accepted', action: 'checkout' },
     ] as const) {

@@ -392,7 +392,10 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
       if (query.ip !== undefined) is(`e.body->>'ip' = ?`, query.ip)
       if (query.label === 'none') where.push(`NOT (e.body ? 'label')`)
       else if (query.label === 'any') where.push(`e.body ? 'label'`)
-      else if (query.label !== undefined) (is(`e.body->'label'->>'label' = ?`, query.label), where.push(`e.body ? 'label'`))
+      else if (query.label !== undefined) {
+        is(`e.body->'label'->>'label' = ?`, query.label)
+        where.push(`e.body ? 'label'`)
+      }
       values.push(limit)
       const from = query.reason !== undefined ? `${t('event_reasons')} r JOIN ${t('events')} e ON e.seq = r.seq` : `${t('events')} e`
       const r = await query_<{ body: EventRecord }>(
