@@ -14,8 +14,20 @@ import typescript from 'typescript'
 // 2.3 times the CPU, and `npm run demo` starts with this build: measured in
 // docs/decisions/0011-build.md. Types are checked by `npm run typecheck` and `build:types`
 // (tsc, which also writes the declarations), both in `npm test`.
-const tsconfig = typescript.parseJsonConfigFileContent(typescript.readConfigFile('./tsconfig.json', typescript.sys.readFile).config, typescript.sys, '.')
-const compilerOptions = { ...tsconfig.options, noEmit: false, declaration: false, declarationMap: false, sourceMap: true, inlineSources: false, paths: undefined }
+const tsconfig = typescript.parseJsonConfigFileContent(
+  typescript.readConfigFile('./tsconfig.json', typescript.sys.readFile).config,
+  typescript.sys,
+  '.',
+)
+const compilerOptions = {
+  ...tsconfig.options,
+  noEmit: false,
+  declaration: false,
+  declarationMap: false,
+  sourceMap: true,
+  inlineSources: false,
+  paths: undefined,
+}
 const sources = /[\\/]packages[\\/][^\\/]+[\\/]src[\\/].*(?<!\.test)\.ts$/
 
 /** Compiles the packages' .ts sources, and resolves their `./x.js` imports to `./x.ts`. Also used by scripts/import-source.mjs. */
@@ -28,7 +40,11 @@ export const ts = () => ({
   },
   transform(code, id) {
     if (!sources.test(id)) return null
-    const { outputText, sourceMapText, diagnostics } = typescript.transpileModule(code, { fileName: id, compilerOptions, reportDiagnostics: true })
+    const { outputText, sourceMapText, diagnostics } = typescript.transpileModule(code, {
+      fileName: id,
+      compilerOptions,
+      reportDiagnostics: true,
+    })
     if (diagnostics?.length) this.error(typescript.flattenDiagnosticMessageText(diagnostics[0].messageText, '\n'))
     return { code: outputText, map: JSON.parse(sourceMapText) }
   },
@@ -125,7 +141,13 @@ export default [
   {
     // Script tag, lazy part: device signals and FingerprintJS, loaded from the same directory.
     input: 'packages/client/src/late.ts',
-    output: { file: 'packages/client/dist/kenchi-signals.min.js', format: 'iife', name: 'KenchiSignals', sourcemap: true, inlineDynamicImports: true },
+    output: {
+      file: 'packages/client/dist/kenchi-signals.min.js',
+      format: 'iife',
+      name: 'KenchiSignals',
+      sourcemap: true,
+      inlineDynamicImports: true,
+    },
     plugins: [nodeResolve({ browser: true }), ts('client'), terser(terserOptions)],
   },
   {

@@ -180,7 +180,13 @@ export function bezierApproach(r, _options = {}) {
     if (eased) s = s < 0.5 ? 2 * s * s : 1 - 2 * (1 - s) * (1 - s)
     const u = 1 - s
     t += dt + (r() < 0.3 ? 1 : 0)
-    pts.push(point(u ** 3 * from.x + 3 * u * u * s * c1.x + 3 * u * s * s * c2.x + s ** 3 * to.x, u ** 3 * from.y + 3 * u * u * s * c1.y + 3 * u * s * s * c2.y + s ** 3 * to.y, t))
+    pts.push(
+      point(
+        u ** 3 * from.x + 3 * u * u * s * c1.x + 3 * u * s * s * c2.x + s ** 3 * to.x,
+        u ** 3 * from.y + 3 * u * u * s * c1.y + 3 * u * s * s * c2.y + s ** 3 * to.y,
+        t,
+      ),
+    )
   }
   return recordApproach(pts, { t: t + 20 + r() * 150, x: to.x, y: to.y }, 60 + Math.round(r() * 80))
 }
@@ -272,7 +278,11 @@ export function humanApproach(r, options = {}) {
     const s = progress
     const e = 10 * s ** 3 - 15 * s ** 4 + 6 * s ** 5
     const arc = Math.sin(Math.PI * e) * bow
-    pts.push({ t, x: from.x + (to.x + miss.x - from.x) * e + nx * arc + gauss(r) * 2, y: from.y + (to.y + miss.y - from.y) * e + ny * arc + gauss(r) * 2 })
+    pts.push({
+      t,
+      x: from.x + (to.x + miss.x - from.x) * e + nx * arc + gauss(r) * 2,
+      y: from.y + (to.y + miss.y - from.y) * e + ny * arc + gauss(r) * 2,
+    })
   }
   const corr = 120 + r() * 200
   const c0 = t
@@ -397,7 +407,10 @@ export function imeSession(r, latencies, options = {}) {
       inWord = 0
       word = 3 + Math.floor(r() * 4)
     }
-    keys.push({ t, category: 0, up: false, field: 1, modality: 1 + 2 + 4 }, { t: t + 8 + r() * 12, category: 0, up: true, field: 1, modality: 1 + 2 + 4 })
+    keys.push(
+      { t, category: 0, up: false, field: 1, modality: 1 + 2 + 4 },
+      { t: t + 8 + r() * 12, category: 0, up: true, field: 1, modality: 1 + 2 + 4 },
+    )
     inputs.push([t + 1, 16 + 1])
     inWord++
   }
@@ -405,7 +418,13 @@ export function imeSession(r, latencies, options = {}) {
   const end = t + 900
   pointer.push(...recordApproach([], { t: end, x: 200, y: 600 }, 90, 1))
   contacts.push({ t: end, duration: 90, size: 24, pressure: 0 })
-  return { k: encodeKeys(keys), i: encodeRecords(inputs), p: encodePointer(pointer), c: encodeContacts(contacts), x: [Math.round(end + 150), 0] }
+  return {
+    k: encodeKeys(keys),
+    i: encodeRecords(inputs),
+    p: encodePointer(pointer),
+    c: encodeContacts(contacts),
+    x: [Math.round(end + 150), 0],
+  }
 }
 
 /**
@@ -426,5 +445,8 @@ export function botPhoneTyping(r, mode, options = {}) {
     else throw new Error(`unknown mode ${mode}`)
   }
   const tapMs = options.tapMs
-  return onScreenSession(r, latencies, { profile: options.profile, tap: tapMs === undefined ? undefined : () => tapMs + Math.floor(r() * 2) })
+  return onScreenSession(r, latencies, {
+    profile: options.profile,
+    tap: tapMs === undefined ? undefined : () => tapMs + Math.floor(r() * 2),
+  })
 }

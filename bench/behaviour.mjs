@@ -16,7 +16,17 @@ const { scriptedInputRule } = server
 const { typingProfileScore, typingVector, scaledManhattan } = await importSource('packages/server/src/rules/typing-profile.ts')
 const { extractTiming } = await importSource('packages/server/src/behaviour/timing.ts')
 import {
-  botPointer, botTyping, categoryOfKeyCode, encodeKeys, encodePointer, ghostApproach, bezierApproach, pressesToEvents, recordApproach, rng, straightApproach,
+  botPointer,
+  botTyping,
+  categoryOfKeyCode,
+  encodeKeys,
+  encodePointer,
+  ghostApproach,
+  bezierApproach,
+  pressesToEvents,
+  recordApproach,
+  rng,
+  straightApproach,
 } from './behaviour-gen.mjs'
 
 const dataDir = resolve(process.argv[2] ?? '../shared/datasets')
@@ -40,7 +50,14 @@ const rule = scriptedInputRule()
 const device = { id: 'd', status: 'waiting', known: false }
 /** Runs the server rule itself on a behaviour section; returns the reason codes. */
 function verdictCodes(b) {
-  const reasons = rule.evaluate({ token: { body: { b } }, context: { action: 'login' }, device, clues: { storedIds: [] }, store: undefined, now: 0 })
+  const reasons = rule.evaluate({
+    token: { body: { b } },
+    context: { action: 'login' },
+    device,
+    clues: { storedIds: [] },
+    store: undefined,
+    now: 0,
+  })
   return reasons
 }
 const findingTally = {}
@@ -53,7 +70,9 @@ function tally(group, reasons) {
 function aaltoSubmissions() {
   const dir = join(dataDir, 'aalto-typing')
   const people = []
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const sentences = JSON.parse(readFileSync(join(dir, file), 'utf8'))
     const subs = []
     for (const padded of sentences) {
@@ -75,10 +94,15 @@ function aaltoSubmissions() {
 function keystroke100() {
   const dir = join(dataDir, 'keystroke100')
   const people = []
-  for (const user of readdirSync(dir).filter((d) => d.startsWith('user')).sort()) {
+  for (const user of readdirSync(dir)
+    .filter((d) => d.startsWith('user'))
+    .sort()) {
     const file = join(dir, user, 'latency.txt')
     if (!existsSync(file)) continue
-    const rows = readFileSync(file, 'utf8').trim().split(/\n/).map((l) => l.trim().split(/\s+/).map(Number))
+    const rows = readFileSync(file, 'utf8')
+      .trim()
+      .split(/\n/)
+      .map((l) => l.trim().split(/\s+/).map(Number))
     people.push({ id: user, rows })
   }
   return people
@@ -88,9 +112,17 @@ function keystroke100() {
 function balabitSegments() {
   const root = join(dataDir, 'balabit-mouse')
   const segments = []
-  for (const user of readdirSync(root).filter((d) => d.startsWith('user')).sort()) {
-    for (const file of readdirSync(join(root, user)).filter((f) => f.endsWith('.csv.gz')).sort()) {
-      const lines = gunzipSync(readFileSync(join(root, user, file))).toString('utf8').trim().split('\n').slice(1)
+  for (const user of readdirSync(root)
+    .filter((d) => d.startsWith('user'))
+    .sort()) {
+    for (const file of readdirSync(join(root, user))
+      .filter((f) => f.endsWith('.csv.gz'))
+      .sort()) {
+      const lines = gunzipSync(readFileSync(join(root, user, file)))
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
       let moves = []
       let press
       let dragged = false
@@ -161,7 +193,12 @@ const ks = keystroke100()
       if (reasons.length) k++
     }
   }
-  results.humans.keystroke100 = { people: ks.length, submissions: n, note: 'latencies only (8 keys, quantised timer): only the metronome test can apply', falsePositive: wilson(k, n) }
+  results.humans.keystroke100 = {
+    people: ks.length,
+    submissions: n,
+    note: 'latencies only (8 keys, quantised timer): only the metronome test can apply',
+    falsePositive: wilson(k, n),
+  }
 }
 const segments = balabitSegments()
 {
@@ -191,7 +228,12 @@ const segments = balabitSegments()
     if (verdictCodes({ p: encodePointer(records), x: [offset + 100, 0] }).some((r) => r.code === 'SCRIPTED_POINTER')) k3++
   }
   results.humans.balabitMouseThreeClicks = { submissions: n3, falsePositive: wilson(k3, n3) }
-  results.humans.balabitMouse = { users: new Set(segments.map((s) => s.user)).size, segments: segments.length, withPathOfFiveMoves: judged, falsePositive: wilson(k, segments.length) }
+  results.humans.balabitMouse = {
+    users: new Set(segments.map((s) => s.user)).size,
+    segments: segments.length,
+    withPathOfFiveMoves: judged,
+    falsePositive: wilson(k, segments.length),
+  }
 }
 
 // ---------- bots generated in this run ----------
@@ -214,7 +256,11 @@ detect('typing-random-press-and-sleep-normal', (r) => botTyping(r, 'sleep-normal
 // Not a target: a script that imitates human timing statistics (log-normal delays), to show the limit.
 detect('typing-random-press-and-sleep-lognormal', (r) => botTyping(r, 'sleep-lognormal'), 'SCRIPTED_TYPING')
 detect('pointer-straight', (r) => botPointer(r, straightApproach), 'SCRIPTED_POINTER')
-detect('pointer-straight-humanised-click', (r) => botPointer(r, (rr) => straightApproach(rr, { hold: 60 + Math.round(rr() * 80), dwell: 100 })), 'SCRIPTED_POINTER')
+detect(
+  'pointer-straight-humanised-click',
+  (r) => botPointer(r, (rr) => straightApproach(rr, { hold: 60 + Math.round(rr() * 80), dwell: 100 })),
+  'SCRIPTED_POINTER',
+)
 detect('pointer-bezier', (r) => botPointer(r, bezierApproach), 'SCRIPTED_POINTER')
 detect('pointer-ghost-cursor', (r) => botPointer(r, ghostApproach), 'SCRIPTED_POINTER')
 detect('pointer-ghost-cursor-single-click', (r) => botPointer(r, ghostApproach, 1), 'SCRIPTED_POINTER')
@@ -244,17 +290,22 @@ function eer(genuine, impostor) {
 function profileBenchmark() {
   // Keystroke100: the same password typed 10 times per person. Enrol on the first 5,
   // genuine = the other 5, impostors = every other person's samples.
-  const byPerson = ks.map((p) => p.rows.map((row) => {
-    let t = 1000
-    const presses = [{ down: t, category: 1 }]
-    for (const l of row) presses.push({ down: (t += l), category: 1 })
-    return { vector: row, timing: extractTiming({ k: encodeKeys(pressesToEvents(presses)) }).typing }
-  }))
+  const byPerson = ks.map((p) =>
+    p.rows.map((row) => {
+      let t = 1000
+      const presses = [{ down: t, category: 1 }]
+      for (const l of row) presses.push({ down: (t += l), category: 1 })
+      return { vector: row, timing: extractTiming({ k: encodeKeys(pressesToEvents(presses)) }).typing }
+    }),
+  )
   const ours = { g: [], i: [] }
   const base = { g: [], i: [] }
   let oursPer = 0
   let basePer = 0
-  const slicesGo = [], slicesIo = [], slicesGb = [], slicesIb = []
+  const slicesGo = [],
+    slicesIo = [],
+    slicesGb = [],
+    slicesIb = []
   byPerson.forEach((samples, pi) => {
     const start = { og: ours.g.length, oi: ours.i.length, bg: base.g.length, bi: base.i.length }
     const half = Math.floor(samples.length / 2)
@@ -272,7 +323,10 @@ function profileBenchmark() {
         base.i.push(scaledManhattan(baseTrain, s.vector))
       }
     })
-    slicesGo.push(ours.g.slice(start.og)); slicesIo.push(ours.i.slice(start.oi)); slicesGb.push(base.g.slice(start.bg)); slicesIb.push(base.i.slice(start.bi))
+    slicesGo.push(ours.g.slice(start.og))
+    slicesIo.push(ours.i.slice(start.oi))
+    slicesGb.push(base.g.slice(start.bg))
+    slicesIb.push(base.i.slice(start.bi))
     oursPer += eer(ours.g.slice(start.og), ours.i.slice(start.oi))
     basePer += eer(base.g.slice(start.bg), base.i.slice(start.bi))
   })
@@ -283,15 +337,20 @@ function profileBenchmark() {
   const boots = { ours: [], base: [], ratio: [] }
   for (let b = 0; b < 200; b++) {
     const pick = perPerson.map(() => perPerson[Math.floor(r() * people)])
-    const og = pick.flatMap((pi) => slicesGo[pi]), oi = pick.flatMap((pi) => slicesIo[pi])
-    const bg = pick.flatMap((pi) => slicesGb[pi]), bi = pick.flatMap((pi) => slicesIb[pi])
+    const og = pick.flatMap((pi) => slicesGo[pi]),
+      oi = pick.flatMap((pi) => slicesIo[pi])
+    const bg = pick.flatMap((pi) => slicesGb[pi]),
+      bi = pick.flatMap((pi) => slicesIb[pi])
     const e1 = eer(og, oi)
     const e2 = eer(bg, bi)
     boots.ours.push(e1)
     boots.base.push(e2)
     boots.ratio.push(e1 / e2)
   }
-  const ci = (a) => { const s = [...a].sort((x, y) => x - y); return [round(s[Math.floor(0.025 * (s.length - 1))]), round(s[Math.ceil(0.975 * (s.length - 1))])] }
+  const ci = (a) => {
+    const s = [...a].sort((x, y) => x - y)
+    return [round(s[Math.floor(0.025 * (s.length - 1))]), round(s[Math.ceil(0.975 * (s.length - 1))])]
+  }
   const threshold = server.TYPING_PROFILE_THRESHOLD ?? 2.2
   const gq = [...ours.g].sort((x, y) => x - y)
   const genuineQuantiles = [0.5, 0.9, 0.95].map((q) => round(gq[Math.floor(q * (gq.length - 1))]))
@@ -299,7 +358,21 @@ function profileBenchmark() {
   const far = ours.i.filter((x) => x <= threshold).length / ours.i.length
   const o = eer(ours.g, ours.i)
   const m = eer(base.g, base.i)
-  return { dataset: 'keystroke100 (password try4-mbs, 10 samples per person; enrol 5, genuine 5, impostors 5 from each other person)', eerOneThreshold: { ours: round(o), oursCi95: ci(boots.ours), scaledManhattan: round(m), scaledManhattanCi95: ci(boots.base), ratio: round(o / m), ratioCi95: ci(boots.ratio) }, atRuleThreshold: { threshold, genuineQuantiles50_90_95: genuineQuantiles, falseReject: round(frr), falseAccept: round(far) }, eerPerPersonMean: { ours: round(oursPer / people), scaledManhattan: round(basePer / people), ratio: round(oursPer / basePer) }, genuine: ours.g.length, impostor: ours.i.length }
+  return {
+    dataset: 'keystroke100 (password try4-mbs, 10 samples per person; enrol 5, genuine 5, impostors 5 from each other person)',
+    eerOneThreshold: {
+      ours: round(o),
+      oursCi95: ci(boots.ours),
+      scaledManhattan: round(m),
+      scaledManhattanCi95: ci(boots.base),
+      ratio: round(o / m),
+      ratioCi95: ci(boots.ratio),
+    },
+    atRuleThreshold: { threshold, genuineQuantiles50_90_95: genuineQuantiles, falseReject: round(frr), falseAccept: round(far) },
+    eerPerPersonMean: { ours: round(oursPer / people), scaledManhattan: round(basePer / people), ratio: round(oursPer / basePer) },
+    genuine: ours.g.length,
+    impostor: ours.i.length,
+  }
 }
 
 results.findings = findingTally

@@ -58,7 +58,12 @@ async function load(variant) {
     await page.waitForTimeout(300)
     if (variant !== 'blank') await page.waitForFunction(() => window.__bench.readyAt !== null, null, { timeout: 20_000 })
     const bench = await page.evaluate(() => window.__bench)
-    const out = { variant, readyMs: bench.readyAt === null ? null : Math.round(bench.readyAt), inpMs: bench.inp, longTasks: bench.longTasks }
+    const out = {
+      variant,
+      readyMs: bench.readyAt === null ? null : Math.round(bench.readyAt),
+      inpMs: bench.inp,
+      longTasks: bench.longTasks,
+    }
     out.tbtMs = bench.longTasks.reduce((a, [, d]) => a + Math.max(0, d - 50), 0)
     // At submit, five times.
     if (variant === 'kenchi') {
@@ -145,14 +150,17 @@ const path = await writeResult(slowdown > 1 ? `client-cost-cpu${slowdown}x` : 'c
   cpuSlowdown: slowdown,
   rounds,
   versions: versions(['playwright-core', '@fingerprintjs/fingerprintjs', '@fingerprintjs/botd', 'web-vitals']),
-  method: 'fresh context per load; form filled by Playwright (click, keyboard.type with 80 ms delay) from 300 ms after load; long tasks and TBT from navigation to the end of the form fill; INP by web-vitals onINP (reportAllChanges, durationThreshold 0)',
+  method:
+    'fresh context per load; form filled by Playwright (click, keyboard.type with 80 ms delay) from 300 ms after load; long tasks and TBT from navigation to the end of the form fill; INP by web-vitals onINP (reportAllChanges, durationThreshold 0)',
   summary,
   runs,
   seconds,
 })
 
 const fmt = (s) => (s.n ? `${s.median} (${s.min}–${s.max})` : '—')
-console.log(`Page cost, Chromium ${chromiumVersion} headless, CPU slowdown ${slowdown}x, ${rounds} loads each (${seconds} s); median (min–max)`)
+console.log(
+  `Page cost, Chromium ${chromiumVersion} headless, CPU slowdown ${slowdown}x, ${rounds} loads each (${seconds} s); median (min–max)`,
+)
 console.table(
   Object.fromEntries(
     VARIANTS.map((v) => [

@@ -38,11 +38,41 @@ const KINDS = [
   { id: 'playwright-headless', label: 'Playwright, headless', driver: 'playwright', headless: true, input: 'fill' },
   { id: 'playwright-headed', label: 'Playwright, headed (Xvfb)', driver: 'playwright', headless: false, input: 'fill' },
   { id: 'playwright-stealth', label: 'playwright-extra + stealth, headless', driver: 'playwright-extra', headless: true, input: 'fill' },
-  { id: 'puppeteer-stealth', label: 'puppeteer-core + puppeteer-extra stealth, headless', driver: 'puppeteer-extra', headless: true, input: 'type' },
-  { id: 'puppeteer-stealth-typing-fixed', label: 'puppeteer stealth, typing with a fixed 100 ms delay', driver: 'puppeteer-extra', headless: true, input: 'type-fixed' },
-  { id: 'puppeteer-stealth-typing-random', label: 'puppeteer stealth, typing with randomised delays', driver: 'puppeteer-extra', headless: true, input: 'type-random' },
-  { id: 'puppeteer-stealth-ghost-cursor', label: 'puppeteer stealth + ghost-cursor mouse paths + randomised typing', driver: 'puppeteer-extra', headless: true, input: 'ghost' },
-  { id: 'puppeteer-stealth-ghost-cursor-headed', label: 'puppeteer stealth + ghost-cursor + randomised typing, headed (Xvfb)', driver: 'puppeteer-extra', headless: false, input: 'ghost' },
+  {
+    id: 'puppeteer-stealth',
+    label: 'puppeteer-core + puppeteer-extra stealth, headless',
+    driver: 'puppeteer-extra',
+    headless: true,
+    input: 'type',
+  },
+  {
+    id: 'puppeteer-stealth-typing-fixed',
+    label: 'puppeteer stealth, typing with a fixed 100 ms delay',
+    driver: 'puppeteer-extra',
+    headless: true,
+    input: 'type-fixed',
+  },
+  {
+    id: 'puppeteer-stealth-typing-random',
+    label: 'puppeteer stealth, typing with randomised delays',
+    driver: 'puppeteer-extra',
+    headless: true,
+    input: 'type-random',
+  },
+  {
+    id: 'puppeteer-stealth-ghost-cursor',
+    label: 'puppeteer stealth + ghost-cursor mouse paths + randomised typing',
+    driver: 'puppeteer-extra',
+    headless: true,
+    input: 'ghost',
+  },
+  {
+    id: 'puppeteer-stealth-ghost-cursor-headed',
+    label: 'puppeteer stealth + ghost-cursor + randomised typing, headed (Xvfb)',
+    driver: 'puppeteer-extra',
+    headless: false,
+    input: 'ghost',
+  },
   {
     id: 'playwright-flags-hidden-human-input',
     label: 'Playwright headed (Xvfb), automation flags removed at launch, ghost-cursor paths paced like a hand + randomised typing',
@@ -56,9 +86,11 @@ const INPUTS = {
   fill: 'page.fill() both fields, page.click() the button',
   type: 'page.type() both fields (no delay), page.click() the button',
   'type-fixed': 'click each field, page.type() with { delay: 100 } (puppeteer: key held 100 ms, no gap), click the button',
-  'type-random': 'click each field; per key: hold 40–110 ms, gap 40–320 ms (log-normal, median 110), Shift for capitals; click held 60–140 ms',
+  'type-random':
+    'click each field; per key: hold 40–110 ms, gap 40–320 ms (log-normal, median 110), Shift for capitals; click held 60–140 ms',
   ghost: 'ghost-cursor Bezier paths and clicks (hesitate, 60–140 ms press) to each field and the button, randomised typing as above',
-  'ghost-paced': "ghost-cursor path() points replayed with page.mouse over 450–900 ms per move, 60–140 ms presses, randomised typing as above",
+  'ghost-paced':
+    'ghost-cursor path() points replayed with page.mouse over 450–900 ms per move, 60–140 ms presses, randomised typing as above',
 }
 
 // ---------- a display for headed browsers ----------
@@ -66,7 +98,9 @@ async function startXvfb() {
   return new Promise((resolve) => {
     let child
     try {
-      child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1366x768x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] })
+      child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1366x768x24', '-nolisten', 'tcp'], {
+        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      })
     } catch {
       return resolve(undefined)
     }
@@ -138,7 +172,13 @@ async function launch(kind, display) {
   }
   const puppeteer = puppeteerExtra(puppeteerCore)
   puppeteer.use(StealthPlugin())
-  const browser = await puppeteer.launch({ executablePath, headless: kind.headless, args: CHROMIUM_ARGS, env, defaultViewport: { width: 1280, height: 720 } })
+  const browser = await puppeteer.launch({
+    executablePath,
+    headless: kind.headless,
+    args: CHROMIUM_ARGS,
+    env,
+    defaultViewport: { width: 1280, height: 720 },
+  })
   return {
     version: await browser.version(),
     async newPage() {
@@ -277,7 +317,9 @@ try {
             decision: login.verdict.decision,
             score: login.verdict.score,
             reasons: login.verdict.reasons.map((r) => r.code),
-            signals: login.verdict.reasons.flatMap((r) => (r.detail?.signal ? [`${r.code}:${r.detail.signal}`] : r.detail?.found ? r.detail.found.map((f) => `${r.code}:${f}`) : [])),
+            signals: login.verdict.reasons.flatMap((r) =>
+              r.detail?.signal ? [`${r.code}:${r.detail.signal}`] : r.detail?.found ? r.detail.found.map((f) => `${r.code}:${f}`) : [],
+            ),
             botd: login.botd,
             ...seen,
           })
@@ -292,7 +334,8 @@ try {
     }
     const ok = runs.filter((r) => !r.error)
     const count = (pred) => ok.filter(pred).length
-    const tally = (list) => Object.fromEntries(Object.entries(list.reduce((a, x) => ((a[x] = (a[x] ?? 0) + 1), a), {})).sort((a, b) => b[1] - a[1]))
+    const tally = (list) =>
+      Object.fromEntries(Object.entries(list.reduce((a, x) => ((a[x] = (a[x] ?? 0) + 1), a), {})).sort((a, b) => b[1] - a[1]))
     const result = {
       id: kind.id,
       label: kind.label,
@@ -303,14 +346,27 @@ try {
       completed: ok.length,
       errors: runs.filter((r) => r.error).map((r) => r.error),
       kenchi: {
-        flagged: wilson(count((r) => r.decision !== 'allow'), ok.length),
-        denied: wilson(count((r) => r.decision === 'deny'), ok.length),
-        decisions: { allow: count((r) => r.decision === 'allow'), challenge: count((r) => r.decision === 'challenge'), deny: count((r) => r.decision === 'deny') },
+        flagged: wilson(
+          count((r) => r.decision !== 'allow'),
+          ok.length,
+        ),
+        denied: wilson(
+          count((r) => r.decision === 'deny'),
+          ok.length,
+        ),
+        decisions: {
+          allow: count((r) => r.decision === 'allow'),
+          challenge: count((r) => r.decision === 'challenge'),
+          deny: count((r) => r.decision === 'deny'),
+        },
         reasons: tally(ok.flatMap((r) => [...new Set(r.reasons)])),
         findings: tally(ok.flatMap((r) => [...new Set(r.signals)])),
       },
       botd: {
-        bot: wilson(count((r) => r.botd?.bot === true), ok.length),
+        bot: wilson(
+          count((r) => r.botd?.bot === true),
+          ok.length,
+        ),
         botKinds: tally(ok.filter((r) => r.botd?.bot).map((r) => r.botd.botKind)),
         errors: count((r) => !r.botd || 'error' in r.botd),
       },
@@ -321,7 +377,9 @@ try {
     }
     results.push(result)
     const pct = (w) => (w.rate === null ? '—' : `${Math.round(w.rate * 100)} % (${w.k}/${w.n})`)
-    console.log(`${kind.id}: Kenchi flagged ${pct(result.kenchi.flagged)}, denied ${pct(result.kenchi.denied)}; BotD bot ${pct(result.botd.bot)} [${result.seconds} s]${result.errors.length ? ` errors: ${result.errors.length}` : ''}`)
+    console.log(
+      `${kind.id}: Kenchi flagged ${pct(result.kenchi.flagged)}, denied ${pct(result.kenchi.denied)}; BotD bot ${pct(result.botd.bot)} [${result.seconds} s]${result.errors.length ? ` errors: ${result.errors.length}` : ''}`,
+    )
   }
 } finally {
   xvfb?.stop()
@@ -334,7 +392,16 @@ const path = await writeResult('detection', {
   executablePath,
   runsPerKind: RUNS,
   display: xvfb ? `Xvfb ${xvfb.display}` : display ? `$DISPLAY ${display}` : null,
-  versions: versions(['playwright-core', 'playwright-extra', 'puppeteer-core', 'puppeteer-extra', 'puppeteer-extra-plugin-stealth', 'ghost-cursor', '@fingerprintjs/botd', 'express']),
+  versions: versions([
+    'playwright-core',
+    'playwright-extra',
+    'puppeteer-core',
+    'puppeteer-extra',
+    'puppeteer-extra-plugin-stealth',
+    'ghost-cursor',
+    '@fingerprintjs/botd',
+    'express',
+  ]),
   method:
     'one login page with Kenchi (expressKenchi scriptTag + guard, default rules) and BotD (load + detect, verdict posted with the form); each run: fresh browser context, fresh verifier and memory store, wait for BotD, fill the form, submit; flagged = challenge or deny; intervals are Wilson 95 %',
   kinds: results,

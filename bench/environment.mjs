@@ -23,7 +23,9 @@ import { consistencyRule, headlessRule, tamperingRule } from '@kenchi/server/rul
 import { CHROMIUM_ARGS, findChromium, machine, versions, wilson, writeResult } from './lib/env.mjs'
 import { startSite } from './lib/site.mjs'
 
-const { values: args } = parseArgs({ options: { sessions: { type: 'string', default: '100' }, 'cls-rounds': { type: 'string', default: '5' } } })
+const { values: args } = parseArgs({
+  options: { sessions: { type: 'string', default: '100' }, 'cls-rounds': { type: 'string', default: '5' } },
+})
 const SESSIONS = Math.max(1, Number(args.sessions))
 const CLS_ROUNDS = Math.max(1, Number(args['cls-rounds']))
 const ENV_CODES = new Set(['HEADLESS', 'ENVIRONMENT_TAMPERED', 'ENVIRONMENT_INCONSISTENT'])
@@ -41,7 +43,9 @@ function signalsOf(d) {
     headless: v([]),
     tampering: v([]),
     platform: v([d.platform, d.vendor, d.oscpu]),
-    clientHints: d.uaData ? v([d.uaData.platform, d.uaData.mobile, d.uaData.brands.map((b) => `${b.brand}/${b.version}`).join(',')]) : { e: 'unsupported', d: 0 },
+    clientHints: d.uaData
+      ? v([d.uaData.platform, d.uaData.mobile, d.uaData.brands.map((b) => `${b.brand}/${b.version}`).join(',')])
+      : { e: 'unsupported', d: 0 },
     languages: v([d.languages[0], ...d.languages]),
     timezone: v([d.timeZone, 0]),
     screen: v(d.screen),
@@ -56,7 +60,7 @@ function signalsOf(d) {
 /** Seeded variations of a genuine device: rotated, another window size, zoomed pixel ratio, 5 or 10 touch points, other languages. */
 function variations(d, n, seed) {
   let a = seed
-  const rnd = () => ((a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const rnd = () => (a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   const out = [d]
   const touch = d.maxTouchPoints > 0
   for (let i = 1; i < n; i++) {
@@ -73,7 +77,15 @@ function variations(d, n, seed) {
       ...d,
       maxTouchPoints: touch ? (rnd() < 0.5 ? 5 : 10) : d.maxTouchPoints,
       languages: rnd() < 0.5 ? d.languages : ['en-US', 'en'],
-      screen: [...screen, cd, Math.round(dpr * scale * 100) / 100, innerW, innerH, ow === 0 ? 0 : rotate ? oh : ow, oh === 0 ? 0 : rotate ? ow : oh],
+      screen: [
+        ...screen,
+        cd,
+        Math.round(dpr * scale * 100) / 100,
+        innerW,
+        innerH,
+        ow === 0 ? 0 : rotate ? oh : ow,
+        oh === 0 ? 0 : rotate ? ow : oh,
+      ],
     })
   }
   return out
@@ -111,7 +123,9 @@ for (const [i, d] of genuine.entries()) {
   total += vs.length
 }
 const falsePositives = { sessions: total, weight40: wilson(strong, total), any: wilson(any, total), perDevice }
-console.log(`genuine fixtures: ${total} sessions (${genuine.length} devices × 20 variations); environment reason ≥ 40 in ${strong}, any in ${any}`)
+console.log(
+  `genuine fixtures: ${total} sessions (${genuine.length} devices × 20 variations); environment reason ≥ 40 in ${strong}, any in ${any}`,
+)
 
 // ---------- 2 and 3: real Chromium ----------
 const executablePath = await findChromium()
@@ -148,7 +162,11 @@ for (let i = 0; i < SESSIONS; i++) {
   try {
     const verdict = await logIn(descriptor)
     const env = verdict.reasons.filter((r) => ENV_CODES.has(r.code))
-    sessions.push({ descriptor, caught: env.some((r) => r.weight >= 40), reasons: env.map((r) => `${r.code}:${r.weight}:${(r.detail?.found ?? []).join('+')}`) })
+    sessions.push({
+      descriptor,
+      caught: env.some((r) => r.weight >= 40),
+      reasons: env.map((r) => `${r.code}:${r.weight}:${(r.detail?.found ?? []).join('+')}`),
+    })
   } catch (error) {
     sessions.push({ descriptor, error: String(error).slice(0, 200) })
   }
@@ -157,8 +175,16 @@ for (let i = 0; i < SESSIONS; i++) {
 const done = sessions.filter((s) => !s.error)
 const caught = done.filter((s) => s.caught).length
 const found = {}
-for (const s of done) for (const r of s.reasons) for (const code of r.split(':')[2].split('+')) if (code) found[code] = (found[code] ?? 0) + 1
-const emulation = { descriptors: PHONES.length, sessions: done.length, errors: sessions.length - done.length, caught: wilson(caught, done.length), findings: found, missed: done.filter((s) => !s.caught).slice(0, 10) }
+for (const s of done)
+  for (const r of s.reasons) for (const code of r.split(':')[2].split('+')) if (code) found[code] = (found[code] ?? 0) + 1
+const emulation = {
+  descriptors: PHONES.length,
+  sessions: done.length,
+  errors: sessions.length - done.length,
+  caught: wilson(caught, done.length),
+  findings: found,
+  missed: done.filter((s) => !s.caught).slice(0, 10),
+}
 console.log(`Chromium emulating phones (${PHONES.length} Playwright descriptors): caught ${caught} of ${done.length} sessions`)
 
 // ---------- 3. layout shift ----------

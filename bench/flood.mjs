@@ -50,21 +50,42 @@ if (args.worker) {
   const [port, seconds, concurrency] = args.worker.split(',').map(Number)
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, localAddress: '127.0.0.1' })
   const device = await newDevice()
-  const counts = { requests: 0, challengesIssued: 0, challengesRefused: 0, challengesOther: 0, valid: 0, junk: 0, replays: 0, errors: 0, verdicts: {} }
+  const counts = {
+    requests: 0,
+    challengesIssued: 0,
+    challengesRefused: 0,
+    challengesOther: 0,
+    valid: 0,
+    junk: 0,
+    replays: 0,
+    errors: 0,
+    verdicts: {},
+  }
   const challenges = []
   const spent = []
   const post = (path, body) =>
     new Promise((resolve) => {
       const data = JSON.stringify(body)
-      const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', origin: ORIGIN, 'content-length': Buffer.byteLength(data) } }, (res) => {
-        let text = ''
-        res.on('data', (c) => (text += c))
-        res.on('end', () => resolve({ status: res.statusCode, text }))
-      })
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', origin: ORIGIN, 'content-length': Buffer.byteLength(data) },
+        },
+        (res) => {
+          let text = ''
+          res.on('data', (c) => (text += c))
+          res.on('end', () => resolve({ status: res.statusCode, text }))
+        },
+      )
       req.on('error', () => resolve({ status: 0, text: '' }))
       req.end(data)
     })
-  const junk = (token) => token.slice(0, token.lastIndexOf('.') + 1) + Buffer.from(crypto.getRandomValues(new Uint8Array(64))).toString('base64url')
+  const junk = (token) =>
+    token.slice(0, token.lastIndexOf('.') + 1) + Buffer.from(crypto.getRandomValues(new Uint8Array(64))).toString('base64url')
   const end = performance.now() + seconds * 1000
   let turn = 0
   async function one() {
@@ -78,7 +99,10 @@ if (args.worker) {
         challenges.push(challenge)
         if (challenges.length > 64) challenges.shift()
         // Spend it with a validly signed token: the only way left to create a nonce.
-        const token = await signToken({ v: 1, c: challenge, o: ORIGIN, t: Date.now(), k: device.k, ks: 'idb', s: SIGNALS }, device.privateKey)
+        const token = await signToken(
+          { v: 1, c: challenge, o: ORIGIN, t: Date.now(), k: device.k, ks: 'idb', s: SIGNALS },
+          device.privateKey,
+        )
         const v = await post('/login', { 'kenchi-token': token })
         counts.requests++
         counts.valid++
@@ -140,7 +164,9 @@ if (STORE === 'sqlite') {
 }
 if (STORE === 'redis') {
   const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
   await new Promise((resolve, reject) => {
     child.once('error', reject)
     setTimeout(resolve, 300)
@@ -161,7 +187,12 @@ async function startServer({ limit }) {
   const kenchi = expressKenchi(verifier, { serveClient: false, ...(limit ? {} : { challengeLimit: false }) })
   const app = express()
   app.use(kenchi.middleware)
-  app.post('/login', express.json(), kenchi.guard('login', (req) => (req.body?.userId ? { userId: req.body.userId, loginId: req.body.userId } : {})), (req, res) => res.json(req.kenchi))
+  app.post(
+    '/login',
+    express.json(),
+    kenchi.guard('login', (req) => (req.body?.userId ? { userId: req.body.userId, loginId: req.body.userId } : {})),
+    (req, res) => res.json(req.kenchi),
+  )
   app.post('/outcome', express.json(), async (req, res) => {
     await verifier.reportOutcome(req.body.eventId, req.body.outcome)
     res.json({ ok: true })
@@ -183,7 +214,20 @@ function call(port, path, body, localAddress, agent) {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body)
     const req = request(
-      { host: '127.0.0.1', port, path, method: 'POST', localAddress, agent, headers: { 'content-type': 'application/json', origin: ORIGIN, 'user-agent': SIGNALS.userAgent.v, 'content-length': Buffer.byteLength(data) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        localAddress,
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          origin: ORIGIN,
+          'user-agent': SIGNALS.userAgent.v,
+          'content-length': Buffer.byteLength(data),
+        },
+      },
       (res) => {
         let text = ''
         res.on('data', (c) => (text += c))
@@ -219,11 +263,15 @@ async function customers(port, seconds, rounds) {
           refused.push(issued.status)
           verdicts[i * rounds + round] = `challenge refused: ${issued.status}`
         } else {
-          const token = await signToken({ v: 1, c: issued.body.challenge, o: ORIGIN, t: Date.now(), k: device.k, ks: 'idb', s: SIGNALS }, device.privateKey)
+          const token = await signToken(
+            { v: 1, c: issued.body.challenge, o: ORIGIN, t: Date.now(), k: device.k, ks: 'idb', s: SIGNALS },
+            device.privateKey,
+          )
           const { body: verdict } = await call(port, '/login', { 'kenchi-token': token, userId: `customer${i}@example.jp` }, address, agent)
           latencies.push(performance.now() - t0)
           verdicts[i * rounds + round] = `${verdict.decision}:${verdict.reasons.map((r) => r.code).join('+')}`
-          if (verdict.decision === 'allow') await call(port, '/outcome', { eventId: verdict.eventId, outcome: 'login_succeeded' }, address, agent)
+          if (verdict.decision === 'allow')
+            await call(port, '/outcome', { eventId: verdict.eventId, outcome: 'login_succeeded' }, address, agent)
         }
         const wait = t0 + gap - performance.now()
         if (wait > 0) await new Promise((r) => setTimeout(r, wait))
@@ -232,7 +280,13 @@ async function customers(port, seconds, rounds) {
     }),
   )
   const sorted = Float64Array.from(latencies).sort()
-  return { verdicts, refused: refused.length, p50ms: +percentile(sorted, 50).toFixed(1), p99ms: +percentile(sorted, 99).toFixed(1), logins: latencies.length }
+  return {
+    verdicts,
+    refused: refused.length,
+    p50ms: +percentile(sorted, 50).toFixed(1),
+    p99ms: +percentile(sorted, 99).toFixed(1),
+    logins: latencies.length,
+  }
 }
 
 function flood(port, seconds) {
@@ -251,14 +305,18 @@ async function phase(name, { withFlood, limit }) {
   try {
     const [legit, attacker] = await Promise.all([customers(s.port, SECONDS, ROUNDS), withFlood ? flood(s.port, SECONDS) : undefined])
     const out = { name, limit, legit, ...(attacker ? { attacker } : {}) }
-    console.log(`${name}: ${legit.logins} customer logins, p50 ${legit.p50ms} ms, p99 ${legit.p99ms} ms${attacker ? `; attacker ${Math.round(attacker.requests / attacker.seconds)} requests/s, ${attacker.challengesIssued} challenges issued, ${attacker.challengesRefused} refused (429)` : ''}`)
+    console.log(
+      `${name}: ${legit.logins} customer logins, p50 ${legit.p50ms} ms, p99 ${legit.p99ms} ms${attacker ? `; attacker ${Math.round(attacker.requests / attacker.seconds)} requests/s, ${attacker.challengesIssued} challenges issued, ${attacker.challengesRefused} refused (429)` : ''}`,
+    )
     return out
   } finally {
     await s.close()
   }
 }
 
-console.log(`flood (${STORE} store): ${CUSTOMERS} customers × ${ROUNDS} logins over ${SECONDS} s; attacker: one process, ${CONCURRENCY} requests in flight`)
+console.log(
+  `flood (${STORE} store): ${CUSTOMERS} customers × ${ROUNDS} logins over ${SECONDS} s; attacker: one process, ${CONCURRENCY} requests in flight`,
+)
 const baseline = await phase('baseline (no flood)', { withFlood: false, limit: true })
 const flooded = await phase('flood, default challenge limit', { withFlood: true, limit: true })
 const unlimited = !args['skip-unlimited'] ? await phase('flood, challengeLimit: false', { withFlood: true, limit: false }) : undefined
@@ -319,7 +377,9 @@ function countOf(verdicts) {
 
 console.log(`\ncustomer verdicts: ${JSON.stringify(result.baseline.verdictCounts)}`)
 console.log(`changed by the flood (default limit): ${result.flood.verdictsChanged} of ${baseline.legit.verdicts.length}`)
-console.log(`attacker: ${Math.round(flooded.attacker.requests / flooded.attacker.seconds)} requests/s; verdicts ${JSON.stringify(flooded.attacker.verdicts)}`)
+console.log(
+  `attacker: ${Math.round(flooded.attacker.requests / flooded.attacker.seconds)} requests/s; verdicts ${JSON.stringify(flooded.attacker.verdicts)}`,
+)
 console.log(
   `nonces the attacker can create: ${result.flood.nonces.measuredNoncesPerSecond}/s in this run, ${result.flood.nonces.longRunNoncesPerSecond}/s over a long flood → at most ${result.flood.nonces.steadyStateLiveNonces} live at once (kept ${retention} s), ` +
     `${result.flood.nonces.fillsMaxFlags ? `fills ${MAX_FLAGS} in ${result.flood.nonces.secondsToFill} s` : `never reaches ${BOUND} ${MAX_FLAGS ?? ''}`}`,

@@ -59,11 +59,18 @@ const rnd = () => {
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
-const b64 = (n, len) => Buffer.from(Array.from({ length: Math.ceil((len * 3) / 4) }, (_, i) => (n * 2654435761 + i * 40503) & 255)).toString('base64url').slice(0, len)
+const b64 = (n, len) =>
+  Buffer.from(Array.from({ length: Math.ceil((len * 3) / 4) }, (_, i) => (n * 2654435761 + i * 40503) & 255))
+    .toString('base64url')
+    .slice(0, len)
 const userHashes = Array.from({ length: USERS }, (_, i) => b64(i + 1, 43))
 const emailHashes = Array.from({ length: USERS }, (_, i) => b64(i + 7_000_001, 43))
 const deviceIds = Array.from({ length: DEVICES }, (_, i) => b64(i + 3_000_001, 43))
-const ips = Array.from({ length: IPS }, (_, i) => (i % 3 === 0 ? `2001:db8:${(i >> 8).toString(16)}::${(i & 255).toString(16)}` : `${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.${(i * 7) & 255}`))
+const ips = Array.from({ length: IPS }, (_, i) =>
+  i % 3 === 0
+    ? `2001:db8:${(i >> 8).toString(16)}::${(i & 255).toString(16)}`
+    : `${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.${(i * 7) & 255}`,
+)
 const hex16 = (n) => ((n * 2654435761) >>> 0).toString(16).padStart(8, '0') + ((n * 40503 + 17) >>> 0).toString(16).padStart(8, '0')
 
 // Reason codes and the share of events carrying each (deny events add an automation code).
@@ -102,7 +109,8 @@ function eventAt(i) {
     at,
     action: a < 0.7 ? 'login' : a < 0.9 ? 'checkout' : 'register',
     decision,
-    score: decision === 'allow' ? Math.floor(rnd() * 30) : decision === 'challenge' ? 40 + Math.floor(rnd() * 30) : 80 + Math.floor(rnd() * 20),
+    score:
+      decision === 'allow' ? Math.floor(rnd() * 30) : decision === 'challenge' ? 40 + Math.floor(rnd() * 30) : 80 + Math.floor(rnd() * 20),
     reasons,
     mode: 'live',
     deviceId: deviceIds[device],
@@ -134,7 +142,11 @@ async function otherStores(count, redisUrl) {
     for (let i = 0; i < count; i++) await sqlite.recordEvent(eventAt(Math.floor((i * N) / count)))
     await sqlite.close()
     let bytes = 0
-    for (const f of ['events.db', 'events.db-wal']) bytes += await stat(join(dir, f)).then((s) => s.size, () => 0)
+    for (const f of ['events.db', 'events.db-wal'])
+      bytes += await stat(join(dir, f)).then(
+        (s) => s.size,
+        () => 0,
+      )
     rows.push({ store: 'sqliteStore (file, WAL checkpointed at close)', events: count, bytesPerEvent: Math.round(bytes / count) })
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -148,21 +160,31 @@ async function otherStores(count, redisUrl) {
   await redis.close()
   const hotBefore = await used()
   for (let i = 0; i < count; i++) await admin.set(`copy:${i}`, JSON.stringify(eventAt(Math.floor((i * N) / count))), 'PX', 60_000)
-  rows.push({ store: 'splitStore hot copy in Redis (per event, for recentMs)', events: count, bytesPerEvent: Math.round(((await used()) - hotBefore) / count) })
+  rows.push({
+    store: 'splitStore hot copy in Redis (per event, for recentMs)',
+    events: count,
+    bytesPerEvent: Math.round(((await used()) - hotBefore) / count),
+  })
   await admin.quit()
   global.gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   const memory = server.memoryStore({ maxEvents: count * 2 })
   for (let i = 0; i < count; i++) await memory.recordEvent(eventAt(Math.floor((i * N) / count)))
   global.gc?.()
-  rows.push({ store: 'memoryStore (heap growth, approximate)', events: count, bytesPerEvent: Math.round((process.memoryUsage().heapUsed - heapBefore) / count) })
+  rows.push({
+    store: 'memoryStore (heap growth, approximate)',
+    events: count,
+    bytesPerEvent: Math.round((process.memoryUsage().heapUsed - heapBefore) / count),
+  })
   await memory.close()
   return rows
 }
 
 if (args['sizes-only']) {
   const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
   await new Promise((resolve) => setTimeout(resolve, 300))
   try {
     const rows = await otherStores(Number(args['other-stores']), `redis://127.0.0.1:${port}`)
@@ -176,7 +198,9 @@ if (args['sizes-only']) {
 
 const pg = await startPostgres(['shared_buffers=512MB', 'maintenance_work_mem=256MB', 'max_wal_size=8GB', 'checkpoint_timeout=30min'])
 const redisPort = await freePort()
-const redisChild = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+const redisChild = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  stdio: 'ignore',
+})
 await new Promise((resolve) => setTimeout(resolve, 300))
 const redisUrl = `redis://127.0.0.1:${redisPort}`
 const cleanup = async () => {
@@ -185,7 +209,14 @@ const cleanup = async () => {
 }
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)))
 const url = pg.url
-const results = { events: N, days: DAYS, machineShared: true, postgres: pg.version, redis: redisVersion(), versions: versions(['pg', 'ioredis']) }
+const results = {
+  events: N,
+  days: DAYS,
+  machineShared: true,
+  postgres: pg.version,
+  redis: redisVersion(),
+  versions: versions(['pg', 'ioredis']),
+}
 
 try {
   // ---- 1. a version-1 database, bulk load, upgrade to version 2
@@ -202,7 +233,7 @@ try {
   await pg.psql('ALTER TABLE kenchi_events DROP CONSTRAINT kenchi_events_id_key; DROP INDEX kenchi_events_at, kenchi_events_recorded;')
   const copy = pg.copy(`COPY kenchi_events (id, at, recorded, body) FROM STDIN WITH (FORMAT csv)`)
   let jsonBytes = 0
-  for (let i = 0; i < N; ) {
+  for (let i = 0; i < N;) {
     let chunk = ''
     for (const end = Math.min(N, i + 2000); i < end; i++) {
       const e = eventAt(i)
@@ -221,7 +252,14 @@ try {
   await pg.psql('CREATE INDEX kenchi_events_at ON kenchi_events (at DESC, seq DESC)')
   await pg.psql('CREATE INDEX kenchi_events_recorded ON kenchi_events (recorded)')
   const loadSeconds = (performance.now() - t0) / 1000
-  results.bulkLoad = { method: 'COPY FROM STDIN (CSV) through psql, rows generated by this process, into the version-1 table without its secondary indexes, then the unique id, at and recorded indexes built', copySeconds: +copySeconds.toFixed(1), seconds: +loadSeconds.toFixed(1), rowsPerSecond: Math.round(N / loadSeconds), jsonBytesPerEvent: Math.round(jsonBytes / N) }
+  results.bulkLoad = {
+    method:
+      'COPY FROM STDIN (CSV) through psql, rows generated by this process, into the version-1 table without its secondary indexes, then the unique id, at and recorded indexes built',
+    copySeconds: +copySeconds.toFixed(1),
+    seconds: +loadSeconds.toFixed(1),
+    rowsPerSecond: Math.round(N / loadSeconds),
+    jsonBytesPerEvent: Math.round(jsonBytes / N),
+  }
   console.log(`  loaded in ${loadSeconds.toFixed(1)} s (${results.bulkLoad.rowsPerSecond.toLocaleString('en')} rows/s)`)
 
   t0 = performance.now()
@@ -236,22 +274,41 @@ try {
   const sizes = {}
   for (const table of ['kenchi_events', 'kenchi_event_reasons', 'kenchi_event_counts']) {
     const [rows, heap, indexes, total] = (
-      await pg.psql(`SELECT (SELECT count(*) FROM ${table}), pg_table_size('${table}'), pg_indexes_size('${table}'), pg_total_relation_size('${table}')`)
+      await pg.psql(
+        `SELECT (SELECT count(*) FROM ${table}), pg_table_size('${table}'), pg_indexes_size('${table}'), pg_total_relation_size('${table}')`,
+      )
     )
       .trim()
       .split('|')
       .map(Number)
-    sizes[table] = { rows, tableBytes: heap, indexBytes: indexes, totalBytes: total, rowsPerEvent: +(rows / N).toFixed(3), bytesPerEvent: Math.round(total / N) }
+    sizes[table] = {
+      rows,
+      tableBytes: heap,
+      indexBytes: indexes,
+      totalBytes: total,
+      rowsPerEvent: +(rows / N).toFixed(3),
+      bytesPerEvent: Math.round(total / N),
+    }
   }
   const indexSizes = Object.fromEntries(
-    (await pg.psql(`SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes WHERE relname IN ('kenchi_events', 'kenchi_event_reasons', 'kenchi_event_counts') ORDER BY 1`))
+    (
+      await pg.psql(
+        `SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes WHERE relname IN ('kenchi_events', 'kenchi_event_reasons', 'kenchi_event_counts') ORDER BY 1`,
+      )
+    )
       .trim()
       .split('\n')
       .map((line) => line.split('|'))
       .map(([name, bytes]) => [name, Math.round(Number(bytes) / N)]),
   )
   const totalBytes = Object.values(sizes).reduce((n, s) => n + s.totalBytes, 0)
-  results.size = { tables: sizes, indexBytesPerEvent: indexSizes, totalBytes, bytesPerEvent: Math.round(totalBytes / N), databaseBytes: Number((await pg.psql(`SELECT pg_database_size('postgres')`)).trim()) }
+  results.size = {
+    tables: sizes,
+    indexBytesPerEvent: indexSizes,
+    totalBytes,
+    bytesPerEvent: Math.round(totalBytes / N),
+    databaseBytes: Number((await pg.psql(`SELECT pg_database_size('postgres')`)).trim()),
+  }
   console.table(Object.entries(sizes).map(([table, s]) => ({ table, ...s })))
   console.log(`all event tables: ${(totalBytes / 2 ** 30).toFixed(2)} GiB, ${results.size.bytesPerEvent} bytes per event`)
 
@@ -267,8 +324,8 @@ try {
     'reason, common (FIRST_USER_DEVICE, 10 %)': () => ({ limit: 50, reason: 'FIRST_USER_DEVICE' }),
     'reason, rare (TOR_IP_MATCH, 0.01 %)': () => ({ limit: 50, reason: 'TOR_IP_MATCH' }),
     'user (≈ 50 events each)': () => ({ limit: 50, user: pick(sample).userHash }),
-    'device': () => ({ limit: 50, device: pick(sample).deviceId }),
-    'IP': () => ({ limit: 50, ip: pick(sample).ip }),
+    device: () => ({ limit: 50, device: pick(sample).deviceId }),
+    IP: () => ({ limit: 50, ip: pick(sample).ip }),
     'label = fraud': () => ({ limit: 50, label: 'fraud' }),
     'label = any': () => ({ limit: 50, label: 'any' }),
     'action = register (no own index)': () => ({ limit: 50, action: 'register' }),
@@ -293,7 +350,10 @@ try {
   }
   for (const [name, filter] of Object.entries(pages)) await time(name, async () => (await scanEvents(store, filter())).events.length)
   for (const window of ['24h', '30d']) {
-    await time(`chart ${window} (eventStats: countEvents + latest 1 000 for scores and reasons)`, async () => (await eventStats(store, window, { now: NOW })).totals.events)
+    await time(
+      `chart ${window} (eventStats: countEvents + latest 1 000 for scores and reasons)`,
+      async () => (await eventStats(store, window, { now: NOW })).totals.events,
+    )
     await time(`countEvents ${window} alone`, async () => {
       const span = window === '30d' ? 30 * 86_400_000 : 86_400_000
       return (await store.countEvents({ from: NOW - span, to: NOW, bucketMs: window === '30d' ? 86_400_000 : 3_600_000 })).length
@@ -330,7 +390,9 @@ try {
     batchSize: 500,
     note: '8 producers in this process; each recordEvent also writes its hot copy to Redis; up to 4 writers drain batches of at most 500 events (one multi-row INSERT each, the reason and count triggers included) into the table already holding the bulk-loaded events',
   }
-  console.log(`write-behind: ${written.toLocaleString('en')} events written in ${writeSeconds.toFixed(1)} s = ${results.writeBehind.eventsPerSecond.toLocaleString('en')} events/s (recordEvent: ${results.writeBehind.recordPerSecond.toLocaleString('en')}/s)`)
+  console.log(
+    `write-behind: ${written.toLocaleString('en')} events written in ${writeSeconds.toFixed(1)} s = ${results.writeBehind.eventsPerSecond.toLocaleString('en')} events/s (recordEvent: ${results.writeBehind.recordPerSecond.toLocaleString('en')}/s)`,
+  )
   await hot.close()
 
   // ---- 5. verify(): Redis alone next to Redis + PostgreSQL
@@ -340,7 +402,11 @@ try {
   const verifyRows = []
   const configs = {
     'Redis alone (redisStore)': async () => server.redisStore({ url: redisUrl, prefix: 'alone:' }),
-    'split: Redis + PostgreSQL (10M events)': async () => server.splitStore({ hot: await server.redisStore({ url: redisUrl, prefix: 'split:' }), history: await server.postgresStore({ connectionString: url, sweepIntervalMs: 0 }) }),
+    'split: Redis + PostgreSQL (10M events)': async () =>
+      server.splitStore({
+        hot: await server.redisStore({ url: redisUrl, prefix: 'split:' }),
+        history: await server.postgresStore({ connectionString: url, sweepIntervalMs: 0 }),
+      }),
   }
   // Alternate the two configurations in rounds so load from other work on the machine hits both alike.
   const rounds = 3
@@ -361,7 +427,8 @@ try {
       all[name].seconds += run.seconds
     }
   }
-  for (const [name, { latencies, seconds }] of Object.entries(all)) verifyRows.push(summarise(`verify() ${name}, default rules, returning customers`, latencies, seconds, { store: name }))
+  for (const [name, { latencies, seconds }] of Object.entries(all))
+    verifyRows.push(summarise(`verify() ${name}, default rules, returning customers`, latencies, seconds, { store: name }))
   for (const { store: s, verifier } of Object.values(opened)) {
     await verifier.flush()
     await s.close()

@@ -45,7 +45,14 @@ const server = await import('@kenchi/server')
 const { secondsSince, writeResult } = await import('./lib/env.mjs')
 const { ORIGIN, SIGNALS, makeVerifier, newDevice } = await import('./lib/verify-common.mjs')
 
-const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, ms: { type: 'string', default: '400' }, kinds: { type: 'string', default: '' }, profile: { type: 'boolean', default: false } } })
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    ms: { type: 'string', default: '400' },
+    kinds: { type: 'string', default: '' },
+    profile: { type: 'boolean', default: false },
+  },
+})
 const started = performance.now()
 const ROUNDS = Math.max(1, Number(args.rounds))
 const SLICE_MS = Math.max(50, Number(args.ms))
@@ -133,7 +140,9 @@ for (const [kind, list] of Object.entries(tokens)) {
   }
 }
 
-const totals = Object.fromEntries(kinds.map((k) => [k, { n: 0, cursor: 50, wall: 0, cpu: 0, storeCalls: 0, calls: {}, ecdsa: 0, keyImports: 0, parseN: 0, parseCpu: 0 }]))
+const totals = Object.fromEntries(
+  kinds.map((k) => [k, { n: 0, cursor: 50, wall: 0, cpu: 0, storeCalls: 0, calls: {}, ecdsa: 0, keyImports: 0, parseN: 0, parseCpu: 0 }]),
+)
 for (let round = 0; round < ROUNDS; round++) {
   for (const kind of kinds.map((_, i) => kinds[(i + round) % kinds.length])) {
     const list = tokens[kind]
@@ -174,7 +183,10 @@ function topSelf(profile, n = 10) {
     const name = `${functionName || '(anonymous)'} ${url ? `${url.split('/').slice(-2).join('/')}:${lineNumber + 1}` : ''}`.trim()
     self.set(name, (self.get(name) ?? 0) + 1)
   }
-  return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, k]) => ({ name, selfPercent: +((100 * k) / profile.samples.length).toFixed(1) }))
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, k]) => ({ name, selfPercent: +((100 * k) / profile.samples.length).toFixed(1) }))
 }
 const profiles = {}
 if (args.profile) {
@@ -187,7 +199,8 @@ if (args.profile) {
     await session.post('Profiler.start')
     const t0 = performance.now()
     let i = 0
-    while (performance.now() - t0 < SLICE_MS * 2) for (let j = 0; j < 64; j++) await verifier.verify(tokens[kind][i++ % tokens[kind].length], CONTEXT)
+    while (performance.now() - t0 < SLICE_MS * 2)
+      for (let j = 0; j < 64; j++) await verifier.verify(tokens[kind][i++ % tokens[kind].length], CONTEXT)
     const { profile } = await session.post('Profiler.stop')
     profiles[kind] = topSelf(profile)
     console.log(`\n${kind}: top self time under the profiler`)
@@ -222,9 +235,13 @@ const sig = Buffer.from(sg, 'base64url')
 const f0 = performance.now()
 const c0 = process.cpuUsage()
 let floorN = 0
-while (performance.now() - f0 < SLICE_MS * 2) for (let j = 0; j < 64; j++, floorN++) realVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)
+while (performance.now() - f0 < SLICE_MS * 2)
+  for (let j = 0; j < 64; j++, floorN++) realVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)
 const floorCpu = process.cpuUsage(c0)
-const floor = { perSecond: Math.round(floorN / ((performance.now() - f0) / 1000)), perCpuSecond: Math.round(floorN / ((floorCpu.user + floorCpu.system) / 1e6)) }
+const floor = {
+  perSecond: Math.round(floorN / ((performance.now() - f0) / 1000)),
+  perCpuSecond: Math.round(floorN / ((floorCpu.user + floorCpu.system) / 1e6)),
+}
 console.log('node:crypto ECDSA P-256 verify alone:', floor)
 for (const row of rows) row.ofEcdsaFloorCpu = +(row.perCpuSecond / floor.perCpuSecond).toFixed(2)
 
@@ -233,8 +250,10 @@ const path = await writeResult('hostile', {
   sliceMs: SLICE_MS,
   distinctTokens: DISTINCT,
   store: 'memory (counting wrapper)',
-  method: 'kinds interleaved in rounds, order rotated; one verification at a time; rates per wall second and per CPU second of this process (process.cpuUsage, the per-core figure on a shared machine); store calls counted by a wrapper, ECDSA checks and key imports by wrapping node:crypto verify/createPublicKey before @kenchi/server loads',
-  target: 'at least 100 000 rejections per CPU second for MAC, time and shape failures, no store call and no ECDSA for them; bad signatures at the ECDSA rate',
+  method:
+    'kinds interleaved in rounds, order rotated; one verification at a time; rates per wall second and per CPU second of this process (process.cpuUsage, the per-core figure on a shared machine); store calls counted by a wrapper, ECDSA checks and key imports by wrapping node:crypto verify/createPublicKey before @kenchi/server loads',
+  target:
+    'at least 100 000 rejections per CPU second for MAC, time and shape failures, no store call and no ECDSA for them; bad signatures at the ECDSA rate',
   floor,
   kinds: rows,
   profiles,

@@ -22,7 +22,11 @@ import { importSource } from '../scripts/import-source.mjs'
 const { inputClockPhase } = await importSource('packages/server/src/rules/injected-input.ts')
 
 const { values: args } = parseArgs({
-  options: { sessions: { type: 'string', default: '50' }, genuine: { type: 'string', default: '' }, drivers: { type: 'string', default: '' } },
+  options: {
+    sessions: { type: 'string', default: '50' },
+    genuine: { type: 'string', default: '' },
+    drivers: { type: 'string', default: '' },
+  },
 })
 const SESSIONS = Math.max(1, Number(args.sessions))
 const GENUINE = args.genuine === '' ? SESSIONS : Math.max(0, Number(args.genuine))
@@ -73,7 +77,10 @@ try {
       await genuine.close()
     }
     groups.xdotool = summary(rows)
-    console.log(`xdotool (real X11 input): INJECTED_INPUT in ${groups.xdotool.flagged.k}/${groups.xdotool.flagged.n}`, groups.xdotool.flagged)
+    console.log(
+      `xdotool (real X11 input): INJECTED_INPUT in ${groups.xdotool.flagged.k}/${groups.xdotool.flagged.n}`,
+      groups.xdotool.flagged,
+    )
   }
   for (const name of drivers) {
     const rows = []
@@ -109,7 +116,8 @@ const path = await writeResult('injected', {
 })
 console.log('\ngroup                       INJECTED_INPUT            not allowed        phase share (median, min–max)')
 for (const [name, g] of Object.entries(groups)) {
-  const pct = (w) => (w.rate === null ? '   —' : `${(w.rate * 100).toFixed(1)} % [${(w.low * 100).toFixed(1)}–${(w.high * 100).toFixed(1)}]`)
+  const pct = (w) =>
+    w.rate === null ? '   —' : `${(w.rate * 100).toFixed(1)} % [${(w.low * 100).toFixed(1)}–${(w.high * 100).toFixed(1)}]`
   console.log(
     `${name.padEnd(27)} ${`${g.flagged.k}/${g.flagged.n} ${pct(g.flagged)}`.padEnd(26)} ${pct(g.notAllowed).padEnd(18)} ${g.phaseShare.median} (${g.phaseShare.min}–${g.phaseShare.max})`,
   )

@@ -15,7 +15,11 @@ import { baseCommit, importFromGit } from './lib/from-git.mjs'
 import { makeTokens, makeVerifier, newDevice, runVerify, summarise } from './lib/verify-common.mjs'
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: 'string', default: '8' }, 'per-round': { type: 'string', default: '1000' }, before: { type: 'string', default: '' } },
+  options: {
+    rounds: { type: 'string', default: '8' },
+    'per-round': { type: 'string', default: '1000' },
+    before: { type: 'string', default: '' },
+  },
 })
 const started = performance.now()
 const ROUNDS = Math.max(1, Number(args.rounds))
@@ -52,7 +56,12 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const d of Object.keys(r.decisions)) run.decisions[d] += r.decisions[d]
   }
 }
-const verifyRows = names.map((name) => summarise(`verify() memory (${name}), default rules, returning customers`, runs[name].latencies, runs[name].seconds, { variant: name, ...runs[name].decisions }))
+const verifyRows = names.map((name) =>
+  summarise(`verify() memory (${name}), default rules, returning customers`, runs[name].latencies, runs[name].seconds, {
+    variant: name,
+    ...runs[name].decisions,
+  }),
+)
 console.table(verifyRows)
 
 // --- recordEvent alone, on the captured events (new ids each time)
@@ -75,7 +84,13 @@ for (let round = 0; round < ROUNDS; round++) {
     timing[name].cpu += (cpu.user + cpu.system) / 1e6
   }
 }
-for (const name of names) recordRows.push(summarise(`recordEvent memory (${name}), events from default-rule verifications`, timing[name].latencies, timing[name].seconds, { variant: name, perCpuSecond: Math.round(timing[name].latencies.length / timing[name].cpu) }))
+for (const name of names)
+  recordRows.push(
+    summarise(`recordEvent memory (${name}), events from default-rule verifications`, timing[name].latencies, timing[name].seconds, {
+      variant: name,
+      perCpuSecond: Math.round(timing[name].latencies.length / timing[name].cpu),
+    }),
+  )
 console.table(recordRows)
 
 const ratio = (rows) => +(rows[1].perSecond / rows[0].perSecond).toFixed(2)
@@ -92,7 +107,8 @@ const path = await writeResult('memory-store', {
   perRound: PER_ROUND,
   customers: CUSTOMERS,
   eventBytes: Math.round(captured.reduce((n, e) => n + JSON.stringify(e).length, 0) / Math.max(1, captured.length)),
-  method: 'old store loaded from git (bench/lib/from-git.mjs) and new one from the build, rounds interleaved with the order rotated, in one process',
+  method:
+    'old store loaded from git (bench/lib/from-git.mjs) and new one from the build, rounds interleaved with the order rotated, in one process',
   verify: verifyRows,
   recordEvent: recordRows,
   ratios,

@@ -29,14 +29,28 @@ const rule = server.scriptedInputRule()
 const BEHAVIOUR = new Set(['NO_INTERACTION', 'BEHAVIOR_REPLAYED', 'TYPING_MISMATCH'])
 
 function reasons(b) {
-  return rule.evaluate({ token: { body: { b } }, context: { action: 'login' }, device: { id: 'd', status: 'waiting', known: false }, clues: { storedIds: [] }, store: undefined, now: 0 })
+  return rule.evaluate({
+    token: { body: { b } },
+    context: { action: 'login' },
+    device: { id: 'd', status: 'waiting', known: false },
+    clues: { storedIds: [] },
+    store: undefined,
+    now: 0,
+  })
 }
 // The replay rule too, over every session of a profile in one store: different logins of
 // real people must never look like a recording replayed.
 const replay = server.behaviourReplayRule()
 let replayStore = server.memoryStore()
 async function flaggedAll(b) {
-  const input = { token: { body: { b } }, context: { action: 'login' }, device: { id: 'd', status: 'waiting', known: false }, clues: { storedIds: [] }, store: replayStore, now: 0 }
+  const input = {
+    token: { body: { b } },
+    context: { action: 'login' },
+    device: { id: 'd', status: 'waiting', known: false },
+    clues: { storedIds: [] },
+    store: replayStore,
+    now: 0,
+  }
   return [...reasons(b), ...(await replay.evaluate(input))].filter((r) => r.code.startsWith('SCRIPTED_') || BEHAVIOUR.has(r.code))
 }
 const flagged = (b) => reasons(b).filter((r) => r.code.startsWith('SCRIPTED_') || BEHAVIOUR.has(r.code))
@@ -74,7 +88,8 @@ async function measure(name, make) {
   }
   humans[name] = wilson(k, windows.length)
 }
-for (const profile of ['android-phone', 'android-tablet', 'iphone', 'ipad']) await measure(profile, (r, w) => onScreenSession(r, w, { profile, tap: humanTap }))
+for (const profile of ['android-phone', 'android-tablet', 'iphone', 'ipad'])
+  await measure(profile, (r, w) => onScreenSession(r, w, { profile, tap: humanTap }))
 await measure('ime-japanese', (r, w) => imeSession(r, w, { tap: humanTap }))
 
 // ---------- desktop, unchanged: the physical-keyboard path on the same windows as bench/behaviour.mjs ----------
@@ -98,7 +113,10 @@ const desktop = { aaltoTyping: wilson(dk, dn) }
 const behaviourFile = new URL('behaviour.json', RESULTS)
 if (existsSync(behaviourFile)) {
   const b = JSON.parse(readFileSync(behaviourFile, 'utf8'))
-  desktop.balabitMouseThreeClicks = { ...b.humans?.balabitMouseThreeClicks?.falsePositive, source: `bench/results/behaviour.json (${b.generated})` }
+  desktop.balabitMouseThreeClicks = {
+    ...b.humans?.balabitMouseThreeClicks?.falsePositive,
+    source: `bench/results/behaviour.json (${b.generated})`,
+  }
 }
 
 // ---------- scripted phone typing ----------
@@ -115,21 +133,46 @@ for (const profile of ['android-phone', 'iphone']) {
     catchRate(`${profile}: insertText at ${mode} intervals, human taps`, (r) => botPhoneTyping(r, mode, { profile, length: LATENCIES }))
   }
 }
-catchRate('android-phone: uniform intervals, page.tap() taps (0–1 ms)', (r) => botPhoneTyping(r, 'uniform', { length: LATENCIES, tapMs: 0 }))
+catchRate('android-phone: uniform intervals, page.tap() taps (0–1 ms)', (r) =>
+  botPhoneTyping(r, 'uniform', { length: LATENCIES, tapMs: 0 }),
+)
 catchRate('IME: imeSetComposition at a constant interval (+0–2 ms)', (r) => {
   const delay = 80 + Math.floor(r() * 200)
-  return imeSession(r, Array.from({ length: LATENCIES }, () => delay + Math.floor(r() * 3)), { tap: humanTap })
+  return imeSession(
+    r,
+    Array.from({ length: LATENCIES }, () => delay + Math.floor(r() * 3)),
+    { tap: humanTap },
+  )
 })
 catchRate('IME: imeSetComposition at uniform random intervals', (r) => {
   const lo = 80 + r() * 150
   const hi = lo + 60 + r() * 400
-  return imeSession(r, Array.from({ length: LATENCIES }, () => Math.round(lo + r() * (hi - lo))), { tap: humanTap })
+  return imeSession(
+    r,
+    Array.from({ length: LATENCIES }, () => Math.round(lo + r() * (hi - lo))),
+    { tap: humanTap },
+  )
 })
 
-const result = { rules: ['scriptedInputRule', 'behaviourReplayRule (one store per profile)'], dataDir: undefined, latenciesPerSession: LATENCIES, sessionsPerProfile: windows.length, tapModel: 'log-normal, median 90 ms, spread 0.35 (assumed)', humans, findings, desktop, bots, seconds: (Date.now() - started) / 1000 }
-const pct = (w) => (w.rate === null ? '—' : `${(w.rate * 100).toFixed(2)} % [${(w.low * 100).toFixed(2)}, ${(w.high * 100).toFixed(2)}] (${w.k}/${w.n})`)
-console.log(`human-like sessions with any SCRIPTED_* or behaviour reason, scripted-input and replay rules (${windows.length} per profile, Wilson 95 %):`)
-for (const [name, w] of Object.entries(humans)) console.log(`  ${name.padEnd(16)} ${pct(w)}${findings[name] ? ` ${JSON.stringify(findings[name])}` : ''}`)
+const result = {
+  rules: ['scriptedInputRule', 'behaviourReplayRule (one store per profile)'],
+  dataDir: undefined,
+  latenciesPerSession: LATENCIES,
+  sessionsPerProfile: windows.length,
+  tapModel: 'log-normal, median 90 ms, spread 0.35 (assumed)',
+  humans,
+  findings,
+  desktop,
+  bots,
+  seconds: (Date.now() - started) / 1000,
+}
+const pct = (w) =>
+  w.rate === null ? '—' : `${(w.rate * 100).toFixed(2)} % [${(w.low * 100).toFixed(2)}, ${(w.high * 100).toFixed(2)}] (${w.k}/${w.n})`
+console.log(
+  `human-like sessions with any SCRIPTED_* or behaviour reason, scripted-input and replay rules (${windows.length} per profile, Wilson 95 %):`,
+)
+for (const [name, w] of Object.entries(humans))
+  console.log(`  ${name.padEnd(16)} ${pct(w)}${findings[name] ? ` ${JSON.stringify(findings[name])}` : ''}`)
 console.log('desktop (must hold: Aalto ≤ 0.3 %, Balabit ≤ 1 %):')
 for (const [name, w] of Object.entries(desktop)) console.log(`  ${name.padEnd(24)} ${pct(w)}`)
 console.log(`scripted phone typing caught (${BOTS} each):`)

@@ -36,7 +36,9 @@ const hashes = userIds.map((id) => server.userHashOf(hashSecret, id))
 
 async function startRedis() {
   const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
   await new Promise((resolve, reject) => {
     child.once('error', reject)
     setTimeout(resolve, 300)
@@ -50,7 +52,19 @@ async function fill(store) {
   for (let i = 0; i < USERS; i++) await store.linkUserDevice(hashes[i], `dev-${i}`, now)
   for (let i = 0; i < EVENTS; i++) {
     const u = i % USERS
-    await store.recordEvent({ id: `e${i}`, at: now - (EVENTS - i) * 10, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live', deviceId: `dev-${u}`, ip: '203.0.113.1', userHash: hashes[u], loginHash: hashes[u] })
+    await store.recordEvent({
+      id: `e${i}`,
+      at: now - (EVENTS - i) * 10,
+      action: 'login',
+      decision: 'allow',
+      score: 0,
+      reasons: [],
+      mode: 'live',
+      deviceId: `dev-${u}`,
+      ip: '203.0.113.1',
+      userHash: hashes[u],
+      loginHash: hashes[u],
+    })
   }
   return (performance.now() - t0) / 1000
 }
@@ -109,5 +123,12 @@ try {
 }
 
 console.table(rows)
-const file = await writeResult('privacy', { events: EVENTS, users: USERS, samples: SAMPLES, rows, versions: versions(['ioredis', 'better-sqlite3', 'pg']), seconds: secondsSince(started) })
+const file = await writeResult('privacy', {
+  events: EVENTS,
+  users: USERS,
+  samples: SAMPLES,
+  rows,
+  versions: versions(['ioredis', 'better-sqlite3', 'pg']),
+  seconds: secondsSince(started),
+})
 console.log(`wrote ${file}`)

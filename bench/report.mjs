@@ -17,7 +17,10 @@ const read = (name) => {
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
 const ms = (x) => (x === null || x === undefined ? '—' : `${x} ms`)
 const num = (x) => (x === null || x === undefined ? '—' : Math.round(x).toLocaleString('en'))
-const pct = (w) => (w?.rate === null || w?.rate === undefined ? '—' : `**${Math.round(w.rate * 100)} %** (${w.k}/${w.n}; ${Math.round(w.low * 100)}–${Math.round(w.high * 100)} %)`)
+const pct = (w) =>
+  w?.rate === null || w?.rate === undefined
+    ? '—'
+    : `**${Math.round(w.rate * 100)} %** (${w.k}/${w.n}; ${Math.round(w.low * 100)}–${Math.round(w.high * 100)} %)`
 const day = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) + ' UTC' : '—')
 const dur = (s) => (s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s} s`)
 const missing = (what, name) => `_Not measured: ${what} has no results (bench/results/${name}.json); see the run's steps above._\n`
@@ -38,7 +41,9 @@ function floodSection(flood) {
     row('flood, default challenge limit', flood.flood),
     ...(flood.floodWithoutLimit ? [row('flood, `challengeLimit: false`', flood.floodWithoutLimit)] : []),
     '',
-    `Customer verdicts: ${Object.entries(flood.baseline.verdictCounts).map(([v, n]) => `\`${v}\` ${n}`).join(', ')}. ` +
+    `Customer verdicts: ${Object.entries(flood.baseline.verdictCounts)
+      .map(([v, n]) => `\`${v}\` ${n}`)
+      .join(', ')}. ` +
       'The flood slows customers (one process serves both) but does not change what they are told; junk and replayed tokens are denied before the store is touched.',
     '',
   ].join('\n')
@@ -88,10 +93,13 @@ function costSection(cost) {
     '',
     '| page | ready after navigation | at submit | long tasks (> 50 ms) per load | longest | total blocking time | INP during the fill |',
     '|---|---|---|---|--:|---|---|',
-    ...rows.map((r) => `| ${r.label}${r.failedLoads?.length ? ` (${r.failedLoads.length} load(s) failed)` : ''} | ${cell(r.readyMs)} | ${cell(r.atSubmitMs)} | ${count(r.longTasksPerLoad)} | ${r.longestTaskMs ? `${r.longestTaskMs} ms` : '—'} | ${cell(r.tbtMs)} | ${cell(r.inpMs)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.label}${r.failedLoads?.length ? ` (${r.failedLoads.length} load(s) failed)` : ''} | ${cell(r.readyMs)} | ${cell(r.atSubmitMs)} | ${count(r.longTasksPerLoad)} | ${r.longestTaskMs ? `${r.longestTaskMs} ms` : '—'} | ${cell(r.tbtMs)} | ${cell(r.inpMs)} |`,
+    ),
     '',
     '- **ready**: Kenchi: `Kenchi.ready()` resolved (every signal collected, a token can be signed at once); peers: FingerprintJS `get()` and BotD `detect()` both resolved.',
-    '- **at submit**: Kenchi: `Kenchi.token(\'login\')` with the challenge prefetched (signals already collected; adds behaviour, signs with the device key). Peers: a fresh FingerprintJS `get()` plus BotD `collect()` + `detect()`, which is what an app wanting current values at submit calls; an app that reuses the load-time values pays ~0 ms here but sends values nobody signed.',
+    "- **at submit**: Kenchi: `Kenchi.token('login')` with the challenge prefetched (signals already collected; adds behaviour, signs with the device key). Peers: a fresh FingerprintJS `get()` plus BotD `collect()` + `detect()`, which is what an app wanting current values at submit calls; an app that reuses the load-time values pays ~0 ms here but sends values nobody signed.",
     '- **long tasks, TBT**: from navigation to the end of the form fill (before the at-submit calls). TBT is the sum over long tasks of the part beyond 50 ms.',
     `- **INP**: web-vitals \`onINP\` (all interactions) during the fill: Playwright clicks each field and types 42 characters with 80 ms between keys, starting 300 ms after the load event whatever the detector is doing. Chromium reports event durations rounded to 8 ms, so differences under ~8 ms are noise.`,
     '',
@@ -100,7 +108,11 @@ function costSection(cost) {
 
 function serverSection(verify) {
   if (!verify) return missing('the verify() step', 'verify')
-  const decisions = (r) => ['allow', 'challenge', 'deny'].filter((d) => r[d]).map((d) => `${d} ${r[d]}`).join(', ')
+  const decisions = (r) =>
+    ['allow', 'challenge', 'deny']
+      .filter((d) => r[d])
+      .map((d) => `${d} ${r[d]}`)
+      .join(', ')
   const out = [
     `Measured ${day(verify.date)}: Node ${verify.machine.node}, Redis ${verify.redis ?? '—'} on the same machine (127.0.0.1), ` +
       `tokens of ${verify.tokenBytes} bytes, ${verify.tokensPerRow} verifications per row, one at a time per process. ` +
@@ -110,8 +122,13 @@ function serverSection(verify) {
     '',
     '| | per second | p50 | p99 | verdicts | × jose |',
     '|---|--:|--:|--:|---|--:|',
-    ...verify.baselines.map((r) => `| ${r.name} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | | ${r.name.startsWith('jose') ? '1.00' : (r.perSecond / verify.baselines[1].perSecond).toFixed(2)} |`),
-    ...verify.stores.map((r) => `| ${r.name} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | ${decisions(r)} | ${r.ofJose?.toFixed(2) ?? ''} |`),
+    ...verify.baselines.map(
+      (r) =>
+        `| ${r.name} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | | ${r.name.startsWith('jose') ? '1.00' : (r.perSecond / verify.baselines[1].perSecond).toFixed(2)} |`,
+    ),
+    ...verify.stores.map(
+      (r) => `| ${r.name} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | ${decisions(r)} | ${r.ofJose?.toFixed(2) ?? ''} |`,
+    ),
     '',
   ]
   if (verify.scale?.length) {
@@ -140,7 +157,9 @@ function serverSection(verify) {
       '',
       '| processes | aggregate per second | per process | p50 | p99 |',
       '|--:|--:|---|--:|--:|',
-      ...verify.processes.map((r) => `| ${r.processes} | ${num(r.perSecond)} | ${r.perProcess.map(num).join(', ')} | ${ms(r.p50ms)} | ${ms(r.p99ms)} |`),
+      ...verify.processes.map(
+        (r) => `| ${r.processes} | ${num(r.perSecond)} | ${r.perProcess.map(num).join(', ')} | ${ms(r.p50ms)} | ${ms(r.p99ms)} |`,
+      ),
       '',
     )
     const one = verify.processes[0]
@@ -181,7 +200,9 @@ export function historySection(history) {
   return [
     `Measured ${day(history.date)} by \`bench/history.mjs\` (\`npm run bench:history\`) on PostgreSQL ${history.postgres} (a temporary cluster, durability defaults: fsync and synchronous_commit on; \`shared_buffers\` 512 MB) and Redis ${history.redis ?? '—'}, ` +
       `${num(history.events)} synthetic events shaped like the verifier's, spread over ${history.days} days.` +
-      (history.machineShared ? ` **The machine was shared** with other work while this ran (load average ${history.machine?.loadAverage?.join(' / ') ?? '—'} on ${history.machine?.cores ?? '—'} cores at the end): every figure is slower than on an idle machine, and the p95s carry others' spikes.` : ''),
+      (history.machineShared
+        ? ` **The machine was shared** with other work while this ran (load average ${history.machine?.loadAverage?.join(' / ') ?? '—'} on ${history.machine?.cores ?? '—'} cores at the end): every figure is slower than on an idle machine, and the p95s carry others' spikes.`
+        : ''),
     '',
     `**Load and upgrade.** Bulk load (${history.bulkLoad.method}): ${dur(history.bulkLoad.seconds)} (${num(history.bulkLoad.rowsPerSecond)} rows/s; COPY alone ${dur(history.bulkLoad.copySeconds)}). ` +
       `Upgrade of that version-1 database to version 2 in place (five expression indexes, the reason side table and the per-minute counts filled from the events): ${dur(history.upgrade.seconds)}; \`VACUUM ANALYZE\` after it ${dur(history.upgrade.vacuumAnalyzeSeconds)}.`,
@@ -190,10 +211,17 @@ export function historySection(history) {
     '',
     '| table | rows | rows per event | table | indexes | bytes per event |',
     '|---|---:|---:|---:|---:|---:|',
-    ...Object.entries(t).map(([name, s]) => `| \`${name}\` | ${num(s.rows)} | ${s.rowsPerEvent} | ${gib(s.tableBytes)} | ${gib(s.indexBytes)} | ${num(s.bytesPerEvent)} |`),
+    ...Object.entries(t).map(
+      ([name, s]) =>
+        `| \`${name}\` | ${num(s.rows)} | ${s.rowsPerEvent} | ${gib(s.tableBytes)} | ${gib(s.indexBytes)} | ${num(s.bytesPerEvent)} |`,
+    ),
     `| all | | | | | **${num(history.size.bytesPerEvent)}** (${gib(history.size.totalBytes)}) |`,
     '',
-    `An event's JSON is ${num(history.bulkLoad.jsonBytesPerEvent)} bytes on average. Index bytes per event: ${Object.entries(history.size.indexBytesPerEvent).map(([n, b]) => `\`${n}\` ${b}`).join(', ')}.`,
+    `An event's JSON is ${num(history.bulkLoad.jsonBytesPerEvent)} bytes on average. Index bytes per event: ${Object.entries(
+      history.size.indexBytesPerEvent,
+    )
+      .map(([n, b]) => `\`${n}\` ${b}`)
+      .join(', ')}.`,
     '',
     '**Console queries** (as the console makes them: `scanEvents` / `eventStats` of `@kenchi/console` on `postgresStore`; varied parameters, after three warm-up runs):',
     '',
@@ -242,7 +270,10 @@ function detectionSection(det, behaviour) {
       .slice(0, 6)
       .map(([f, n]) => `${f.replace(':', ' ')} ${n}`)
       .join(', ') || Object.keys(k.kenchi.reasons).join(', ')
-  const kinds = (k) => Object.entries(k.botd.botKinds).map(([b, n]) => `${b} ${n}`).join(', ') || '—'
+  const kinds = (k) =>
+    Object.entries(k.botd.botKinds)
+      .map(([b, n]) => `${b} ${n}`)
+      .join(', ') || '—'
   const scores = (k) => {
     const xs = k.samples.filter((r) => typeof r.score === 'number').map((r) => r.score)
     return xs.length ? `${Math.min(...xs)}–${Math.max(...xs)}` : '—'
@@ -255,8 +286,8 @@ function detectionSection(det, behaviour) {
   const botdMissed = det.kinds.filter((k) => k.botd.bot.k < k.botd.bot.n)
   const out = [
     `Measured ${day(det.date)}: Chromium ${det.chromium}, ${det.runsPerKind} runs per kind, headed kinds on ${det.display ?? 'no display'}. ` +
-      'One login page carries both detectors: Kenchi\'s script tag (`expressKenchi(verifier)`, `scriptTag()`, `guard(\'login\')`, default rules) and BotD (`load()` + `detect()`, verdict posted with the form). ' +
-      'Each run uses a fresh browser profile and a fresh verifier and store, waits until BotD has its verdict, fills the form the kind\'s way and submits. ' +
+      "One login page carries both detectors: Kenchi's script tag (`expressKenchi(verifier)`, `scriptTag()`, `guard('login')`, default rules) and BotD (`load()` + `detect()`, verdict posted with the form). " +
+      "Each run uses a fresh browser profile and a fresh verifier and store, waits until BotD has its verdict, fills the form the kind's way and submits. " +
       'Flagged = `challenge` or `deny`. Intervals are Wilson 95 %.',
     '',
     `**In short:** of ${det.kinds.length} kinds of automation, Kenchi flagged every run of ${det.kinds.filter((k) => k.completed && k.kenchi.flagged.k === k.kenchi.flagged.n).length} ` +
@@ -265,30 +296,46 @@ function detectionSection(det, behaviour) {
     '',
     '| automation | Kenchi flagged | Kenchi denied | Kenchi score, min–max | BotD: bot | what Kenchi saw (runs) | BotD botKind |',
     '|---|---|---|---|---|---|---|',
-    ...det.kinds.map((k) => `| ${k.label}${k.errors.length ? ` (${k.errors.length} run(s) failed)` : ''} | ${pct(k.kenchi.flagged)} | ${pct(k.kenchi.denied)} | ${scores(k)} | ${pct(k.botd.bot)} | ${seen(k)} | ${kinds(k)} |`),
+    ...det.kinds.map(
+      (k) =>
+        `| ${k.label}${k.errors.length ? ` (${k.errors.length} run(s) failed)` : ''} | ${pct(k.kenchi.flagged)} | ${pct(k.kenchi.denied)} | ${scores(k)} | ${pct(k.botd.bot)} | ${seen(k)} | ${kinds(k)} |`,
+    ),
     ...(det.skipped ?? []).map((s) => `| ${s.label} | not run: ${s.why} | | | | | |`),
     '',
     '**Not caught:**',
     '',
-    ...(missed.length ? missed.map((k) => `- Kenchi allowed ${k.kenchi.decisions.allow} of ${k.completed} runs of "${k.label}".`) : ['- Kenchi flagged every run of every kind here.']),
-    ...(botdMissed.length ? botdMissed.map((k) => `- BotD answered "not a bot" in ${k.botd.bot.n - k.botd.bot.k} of ${k.botd.bot.n} runs of "${k.label}".`) : ['- BotD flagged every run of every kind here.']),
+    ...(missed.length
+      ? missed.map((k) => `- Kenchi allowed ${k.kenchi.decisions.allow} of ${k.completed} runs of "${k.label}".`)
+      : ['- Kenchi flagged every run of every kind here.']),
+    ...(botdMissed.length
+      ? botdMissed.map((k) => `- BotD answered "not a bot" in ${k.botd.bot.n - k.botd.bot.k} of ${k.botd.bot.n} runs of "${k.label}".`)
+      : ['- BotD flagged every run of every kind here.']),
     '',
     'How each kind filled the form:',
     '',
-    ...det.kinds.map((k) => `- ${k.label}: ${k.input}. User agent: \`${k.userAgents.join('`, `')}\`; \`navigator.webdriver\`: ${Object.keys(k.webdriver).join('/')}.`),
+    ...det.kinds.map(
+      (k) =>
+        `- ${k.label}: ${k.input}. User agent: \`${k.userAgents.join('`, `')}\`; \`navigator.webdriver\`: ${Object.keys(k.webdriver).join('/')}.`,
+    ),
     '',
     'Read with care:',
     '',
     '- Scores combine the reasons (noisy-OR); the default thresholds are `challenge` from 40 and `deny` from 80 ([server.md](server.md)). ' +
-      (lowest ? `The kind closest to passing was "${lowest.k.label}" (lowest score ${lowest.min}); for kinds near a threshold the share moves from run to run, and 10 of 10 only says "at least about 72 %" with 95 % confidence.` : ''),
-    '- There is no human in this table, so it says nothing about false alarms. The human side of the behaviour detectors is measured on real people\'s data by `npm run bench:behaviour` (section 5).',
+      (lowest
+        ? `The kind closest to passing was "${lowest.k.label}" (lowest score ${lowest.min}); for kinds near a threshold the share moves from run to run, and 10 of 10 only says "at least about 72 %" with 95 % confidence.`
+        : ''),
+    "- There is no human in this table, so it says nothing about false alarms. The human side of the behaviour detectors is measured on real people's data by `npm run bench:behaviour` (section 5).",
     ...(det.kinds.some((k) => k.kenchi.findings['ENVIRONMENT_INCONSISTENT:webgl-software'])
-      ? ['- This machine has no GPU: Chromium here renders WebGL in software, which Kenchi reports as `ENVIRONMENT_INCONSISTENT webgl-software` (a doubt that adds to the score, not a verdict on its own). A bot farm on GPU-less servers looks like that too; a visitor on an ordinary laptop does not.']
+      ? [
+          '- This machine has no GPU: Chromium here renders WebGL in software, which Kenchi reports as `ENVIRONMENT_INCONSISTENT webgl-software` (a doubt that adds to the score, not a verdict on its own). A bot farm on GPU-less servers looks like that too; a visitor on an ordinary laptop does not.',
+        ]
       : []),
     ...(det.kinds.some((k) => k.kenchi.findings['ENVIRONMENT_INCONSISTENT:worker-platform'])
-      ? ["- The stealth plugin replaces the user agent with a Windows one while a web worker and WebGL still tell Linux; Kenchi's worker-consistency signal sees that (`worker-platform`). A bot that keeps its real user agent does not trip it."]
+      ? [
+          "- The stealth plugin replaces the user agent with a Windows one while a web worker and WebGL still tell Linux; Kenchi's worker-consistency signal sees that (`worker-platform`). A bot that keeps its real user agent does not trip it.",
+        ]
       : []),
-    '- BotD decides in the browser; its verdict reaches the server as whatever the page posts, which a bot can rewrite. Kenchi\'s token is signed and checked by the server. Neither forgery is tested here.',
+    "- BotD decides in the browser; its verdict reaches the server as whatever the page posts, which a bot can rewrite. Kenchi's token is signed and checked by the server. Neither forgery is tested here.",
     '',
   ]
   if (behaviour) {
@@ -317,7 +364,8 @@ function detectionSection(det, behaviour) {
 
 function mobileSection(mobile) {
   if (!mobile) return ''
-  const rate = (w) => (w?.rate == null ? '—' : `${(w.rate * 100).toFixed(2)} % (${(w.low * 100).toFixed(2)}–${(w.high * 100).toFixed(2)}; ${w.k}/${w.n})`)
+  const rate = (w) =>
+    w?.rate == null ? '—' : `${(w.rate * 100).toFixed(2)} % (${(w.low * 100).toFixed(2)}–${(w.high * 100).toFixed(2)}; ${w.k}/${w.n})`
   return [
     '## 6. Phones, tablets and Japanese IME',
     '',
@@ -327,7 +375,9 @@ function mobileSection(mobile) {
     '| human-like sessions | with a SCRIPTED_* or behaviour reason (95 % CI) |',
     '|---|--:|',
     ...Object.entries(mobile.humans).map(([name, w]) => `| ${name} | ${rate(w)} |`),
-    ...Object.entries(mobile.desktop).map(([name, w]) => `| desktop ${name} (target ${name.startsWith('aalto') ? '≤ 0.3 %' : '≤ 1 %'}) | ${rate(w)} |`),
+    ...Object.entries(mobile.desktop).map(
+      ([name, w]) => `| desktop ${name} (target ${name.startsWith('aalto') ? '≤ 0.3 %' : '≤ 1 %'}) | ${rate(w)} |`,
+    ),
     '',
     '| scripted phone typing | caught (95 % CI) |',
     '|---|--:|',
@@ -337,14 +387,18 @@ function mobileSection(mobile) {
 }
 
 function injectedSection(inj) {
-  const pct = (w) => (w.rate === null ? '—' : `${(w.rate * 100).toFixed(1)} % [${(w.low * 100).toFixed(1)}–${(w.high * 100).toFixed(1)}] (${w.k}/${w.n})`)
+  const pct = (w) =>
+    w.rate === null ? '—' : `${(w.rate * 100).toFixed(1)} % [${(w.low * 100).toFixed(1)}–${(w.high * 100).toFixed(1)}] (${w.k}/${w.n})`
   return [
     `Measured ${day(inj.date)} by \`node bench/injected.mjs\` (method and blind spots: [behaviour.md](behaviour.md#injected-input-injectedinputrule)). ` +
       'Headed Chromium under Xvfb, one login with human-like mouse paths and key timings per session: through the DevTools protocol by each driver, or as real X11 input by xdotool into a Chromium no driver is attached to. Wilson 95 % intervals.',
     '',
     '| input | `INJECTED_INPUT` | not allowed (all rules) | phase share, median (min–max) |',
     '|---|--:|--:|--:|',
-    ...Object.entries(inj.groups).map(([name, g]) => `| ${name === 'xdotool' ? 'xdotool, real X11 input (false alarms)' : name} | ${pct(g.flagged)} | ${pct(g.notAllowed)} | ${g.phaseShare.median} (${g.phaseShare.min}–${g.phaseShare.max}) |`),
+    ...Object.entries(inj.groups).map(
+      ([name, g]) =>
+        `| ${name === 'xdotool' ? 'xdotool, real X11 input (false alarms)' : name} | ${pct(g.flagged)} | ${pct(g.notAllowed)} | ${g.phaseShare.median} (${g.phaseShare.min}–${g.phaseShare.max}) |`,
+    ),
     '',
   ].join('\n')
 }
@@ -353,7 +407,9 @@ function laterLine(run, sections) {
   if (!run) return ''
   const end = Date.parse(run.startedAt) + run.wallSeconds * 1000
   const later = Object.entries(sections).filter(([, r]) => r && Date.parse(r.date) > end)
-  return later.length ? `- **Measured after that run (a partial run):** ${later.map(([name, r]) => `${name} (${day(r.date)})`).join(', ')}.` : ''
+  return later.length
+    ? `- **Measured after that run (a partial run):** ${later.map(([name, r]) => `${name} (${day(r.date)})`).join(', ')}.`
+    : ''
 }
 
 /** Rejections of hostile tokens (bench/hostile.mjs) and the store A/B runs (bench/sqlite-tail.mjs, bench/memory-store.mjs). */
@@ -367,7 +423,10 @@ function hostileSection(hostile, tail, memory) {
       '',
       '| Kind | Rejections/s | per CPU second | × ECDSA floor (CPU) | Store calls per token | ECDSA per token | Key imports per token | `parseToken` alone per CPU second |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',
-      ...hostile.kinds.map((r) => `| ${r.kind} | ${num(r.perSecond)} | ${num(r.perCpuSecond)} | ${r.ofEcdsaFloorCpu} | ${r.storeCallsPerToken} (${Object.keys(r.storeCalls).join(', ') || 'none'}) | ${r.ecdsaPerToken} | ${r.keyImportsPerToken} | ${num(r.parseTokenPerCpuSecond)} |`),
+      ...hostile.kinds.map(
+        (r) =>
+          `| ${r.kind} | ${num(r.perSecond)} | ${num(r.perCpuSecond)} | ${r.ofEcdsaFloorCpu} | ${r.storeCallsPerToken} (${Object.keys(r.storeCalls).join(', ') || 'none'}) | ${r.ecdsaPerToken} | ${r.keyImportsPerToken} | ${num(r.parseTokenPerCpuSecond)} |`,
+      ),
       `| node:crypto P-256 verify alone | ${num(hostile.floor.perSecond)} | ${num(hostile.floor.perCpuSecond)} | 1.00 | | | | |`,
       '',
     )
@@ -375,13 +434,23 @@ function hostileSection(hostile, tail, memory) {
   if (tail) {
     out.push(
       `SQLite checkpoints (\`bench/sqlite-tail.mjs\`, ${day(tail.date)}): the same verifications against stores differing in one setting, rounds interleaved. ` +
-        '`inline` is SQLite\'s automatic checkpoint inside the committing call (`checkpointIntervalMs: 0`, the store before this change), `background` the default (a worker thread checkpoints every second).',
+        "`inline` is SQLite's automatic checkpoint inside the committing call (`checkpointIntervalMs: 0`, the store before this change), `background` the default (a worker thread checkpoints every second).",
       '',
       '| Configuration | verify()/s | p50 | p99 | p99.9 | max | calls over 2 ms |',
       '|---|---:|---:|---:|---:|---:|---:|',
-      ...tail.verify.map((r) => `| ${r.config} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | ${ms(r.p999ms)} | ${ms(r.maxms)} | ${r.over2ms} |`),
+      ...tail.verify.map(
+        (r) => `| ${r.config} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | ${ms(r.p999ms)} | ${ms(r.maxms)} | ${r.over2ms} |`,
+      ),
       '',
-      `Single store calls, p99: ${[...new Set(tail.calls.map((c) => c.call))].map((call) => `\`${call}\` ${tail.calls.filter((c) => c.call === call).map((c) => `${c.config} ${c.p99ms}`).join(' / ')} ms`).join('; ')}.`,
+      `Single store calls, p99: ${[...new Set(tail.calls.map((c) => c.call))]
+        .map(
+          (call) =>
+            `\`${call}\` ${tail.calls
+              .filter((c) => c.call === call)
+              .map((c) => `${c.config} ${c.p99ms}`)
+              .join(' / ')} ms`,
+        )
+        .join('; ')}.`,
       '',
     )
   }

@@ -32,7 +32,11 @@ import { RESULTS, ROOT, machine, secondsSince, writeResult } from './lib/env.mjs
 import { writeReport } from './report.mjs'
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, 'skip-build': { type: 'boolean', default: false }, only: { type: 'string', default: '' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    'skip-build': { type: 'boolean', default: false },
+    only: { type: 'string', default: '' },
+  },
 })
 const quick = args.quick
 const datasets = resolve(process.env.KENCHI_DATASETS ?? '../shared/datasets')
@@ -43,14 +47,30 @@ const STEPS = [
   { name: 'build', command: [npm, 'run', 'build', '--silent'], limit: 180, skip: args['skip-build'] && 'asked to skip' },
   { name: 'size', command: ['node', 'bench/size.mjs'], limit: 120 },
   { name: 'client-cost', command: ['node', 'bench/client-cost.mjs', quick ? '2' : '7'], limit: 300 },
-  { name: 'verify', command: ['node', 'bench/verify.mjs', ...(quick ? ['--tokens', '500', '--scale', '1000,10000', '--seconds', '1'] : [])], limit: 480 },
+  {
+    name: 'verify',
+    command: ['node', 'bench/verify.mjs', ...(quick ? ['--tokens', '500', '--scale', '1000,10000', '--seconds', '1'] : [])],
+    limit: 480,
+  },
   { name: 'service', command: ['node', 'bench/service.mjs', ...(quick ? ['--tokens', '400'] : [])], limit: 300 },
   { name: 'hostile', command: ['node', 'bench/hostile.mjs', ...(quick ? ['--rounds', '1', '--ms', '200'] : ['--profile'])], limit: 300 },
-  { name: 'sqlite-tail', command: ['node', 'bench/sqlite-tail.mjs', ...(quick ? ['--rounds', '2', '--per-round', '200'] : [])], limit: 480 },
-  { name: 'memory-store', command: ['node', 'bench/memory-store.mjs', ...(quick ? ['--rounds', '2', '--per-round', '300'] : [])], limit: 300 },
+  {
+    name: 'sqlite-tail',
+    command: ['node', 'bench/sqlite-tail.mjs', ...(quick ? ['--rounds', '2', '--per-round', '200'] : [])],
+    limit: 480,
+  },
+  {
+    name: 'memory-store',
+    command: ['node', 'bench/memory-store.mjs', ...(quick ? ['--rounds', '2', '--per-round', '300'] : [])],
+    limit: 300,
+  },
   { name: 'detection', command: ['node', 'bench/detection.mjs', '--runs', quick ? '2' : '10'], limit: 900 },
   { name: 'flood', command: ['node', 'bench/flood.mjs', ...(quick ? ['--seconds', '8', '--customers', '10'] : [])], limit: 300 },
-  { name: 'environment', command: ['node', 'bench/environment.mjs', '--sessions', quick ? '10' : '100', '--cls-rounds', quick ? '2' : '5'], limit: 600 },
+  {
+    name: 'environment',
+    command: ['node', 'bench/environment.mjs', '--sessions', quick ? '10' : '100', '--cls-rounds', quick ? '2' : '5'],
+    limit: 600,
+  },
   {
     name: 'behaviour',
     command: ['node', 'bench/behaviour.mjs', datasets],
@@ -66,7 +86,11 @@ const STEPS = [
   { name: 'injected', command: ['node', 'bench/injected.mjs', '--sessions', quick ? '5' : '50'], limit: 3600 },
   {
     name: 'history',
-    command: ['node', 'bench/history.mjs', ...(quick ? ['--events', '200000', '--reps', '10', '--writes', '20000', '--tokens', '600'] : [])],
+    command: [
+      'node',
+      'bench/history.mjs',
+      ...(quick ? ['--events', '200000', '--reps', '10', '--writes', '20000', '--tokens', '600'] : []),
+    ],
     limit: 3600,
   },
 ]
@@ -116,5 +140,7 @@ const wallSeconds = secondsSince(started)
 // A partial run (--only) keeps the record of the last full run; its sections carry their own dates.
 await writeResult(only ? 'run-partial' : 'run', { startedAt, quick, only, wallSeconds, steps, machine: machine() })
 const doc = await writeReport()
-console.log(`\n${steps.map((s) => `${s.name}: ${s.status} (${s.seconds} s)`).join('\n')}\ntotal ${Math.floor(wallSeconds / 60)} min ${Math.round(wallSeconds % 60)} s; wrote ${doc}`)
+console.log(
+  `\n${steps.map((s) => `${s.name}: ${s.status} (${s.seconds} s)`).join('\n')}\ntotal ${Math.floor(wallSeconds / 60)} min ${Math.round(wallSeconds % 60)} s; wrote ${doc}`,
+)
 if (steps.some((s) => !s.status.startsWith('ok') && !s.status.startsWith('skipped'))) process.exitCode = 1

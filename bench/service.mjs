@@ -50,13 +50,28 @@ const CONCURRENCY = 8
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
 const target = new URL('/v1/verify', url)
 function postVerify(token, n) {
-  const body = JSON.stringify({ token, context: { action: 'login', ip: `198.51.${n >> 8}.${n & 255}`, userId: `customer${n}@example.jp`, userAgent: SIGNALS.userAgent.v } })
+  const body = JSON.stringify({
+    token,
+    context: { action: 'login', ip: `198.51.${n >> 8}.${n & 255}`, userId: `customer${n}@example.jp`, userAgent: SIGNALS.userAgent.v },
+  })
   return new Promise((resolve, reject) => {
-    const req = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}`, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks)}`))))
-    })
+    const req = http.request(
+      target,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}`, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks = []
+        res.on('data', (c) => chunks.push(c))
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(JSON.parse(Buffer.concat(chunks).toString()))
+            : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks)}`)),
+        )
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -69,7 +84,8 @@ async function runHttp(tokens) {
     const t0 = performance.now()
     const verdict = await postVerify(tokens[i], i % CUSTOMERS)
     latencies.push(performance.now() - t0)
-    if (verdict.reasons.some((r) => r.code.startsWith('TOKEN_') || r.code === 'STORE_UNAVAILABLE' || r.code === 'INTERNAL_ERROR')) throw new Error(`broken verification: ${JSON.stringify(verdict.reasons)}`)
+    if (verdict.reasons.some((r) => r.code.startsWith('TOKEN_') || r.code === 'STORE_UNAVAILABLE' || r.code === 'INTERNAL_ERROR'))
+      throw new Error(`broken verification: ${JSON.stringify(verdict.reasons)}`)
     decisions[verdict.decision]++
   }
   return { latencies, seconds: (performance.now() - start) / 1000, decisions }
@@ -100,10 +116,21 @@ async function concurrent(tokens, one) {
   )
   return { latencies, seconds: (performance.now() - start) / 1000 }
 }
-const ctxFor = (n) => ({ action: 'login', ip: `198.51.${n >> 8}.${n & 255}`, userId: `customer${n}@example.jp`, userAgent: SIGNALS.userAgent.v })
+const ctxFor = (n) => ({
+  action: 'login',
+  ip: `198.51.${n >> 8}.${n & 255}`,
+  userId: `customer${n}@example.jp`,
+  userAgent: SIGNALS.userAgent.v,
+})
 const inC = await concurrent(await makeTokens(verifier, COUNT, deviceFor), (t, n) => verifier.verify(t, ctxFor(n)))
 const httpC = await concurrent(await makeTokens(verifier, COUNT, deviceFor), (t, n) => postVerify(t, n))
-const inProcess = summarise('in-process verify() (memory store)', [...inA.latencies, ...inB.latencies], inA.seconds + inB.seconds, { decisions: { allow: inA.decisions.allow + inB.decisions.allow, challenge: inA.decisions.challenge + inB.decisions.challenge, deny: inA.decisions.deny + inB.decisions.deny } })
+const inProcess = summarise('in-process verify() (memory store)', [...inA.latencies, ...inB.latencies], inA.seconds + inB.seconds, {
+  decisions: {
+    allow: inA.decisions.allow + inB.decisions.allow,
+    challenge: inA.decisions.challenge + inB.decisions.challenge,
+    deny: inA.decisions.deny + inB.decisions.deny,
+  },
+})
 const viaHttp = summarise('POST /v1/verify over HTTP (loopback, keep-alive)', over.latencies, over.seconds, { decisions: over.decisions })
 rows.push(
   inProcess,
@@ -128,7 +155,20 @@ const comparison = {
 comparison.meetsTarget = comparison.p99AddedMs <= 1 && Math.max(comparison.throughputRatio, comparison.concurrentThroughputRatio) >= 0.5
 console.log(`\nservice vs in-process verify(), ${COUNT} tokens each, ${CUSTOMERS} returning customers`)
 console.log(`${'path'.padEnd(52)} ${'ops'.padStart(6)} ${'per s'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`)
-for (const r of rows) console.log(`${r.name.padEnd(52)} ${String(r.ops).padStart(6)} ${String(r.perSecond).padStart(7)} ${r.p50ms.toFixed(3).padStart(8)} ${r.p99ms.toFixed(3).padStart(8)}`)
-console.log(`HTTP adds ${comparison.p50AddedMs} ms at p50, ${comparison.p99AddedMs} ms at p99 (one at a time); throughput ratio ${comparison.throughputRatio} one at a time, ${comparison.concurrentThroughputRatio} with ${CONCURRENCY} in flight (${comparison.meetsTarget ? 'meets' : 'misses'} the target: ${comparison.target})`)
-const file = await writeResult('service', { tokens: COUNT, concurrency: CONCURRENCY, customers: CUSTOMERS, rows, comparison, versions: versions(['@kenchi/server']), seconds: secondsSince(started) })
+for (const r of rows)
+  console.log(
+    `${r.name.padEnd(52)} ${String(r.ops).padStart(6)} ${String(r.perSecond).padStart(7)} ${r.p50ms.toFixed(3).padStart(8)} ${r.p99ms.toFixed(3).padStart(8)}`,
+  )
+console.log(
+  `HTTP adds ${comparison.p50AddedMs} ms at p50, ${comparison.p99AddedMs} ms at p99 (one at a time); throughput ratio ${comparison.throughputRatio} one at a time, ${comparison.concurrentThroughputRatio} with ${CONCURRENCY} in flight (${comparison.meetsTarget ? 'meets' : 'misses'} the target: ${comparison.target})`,
+)
+const file = await writeResult('service', {
+  tokens: COUNT,
+  concurrency: CONCURRENCY,
+  customers: CUSTOMERS,
+  rows,
+  comparison,
+  versions: versions(['@kenchi/server']),
+  seconds: secondsSince(started),
+})
 console.log(`wrote ${file}`)

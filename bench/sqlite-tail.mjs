@@ -90,7 +90,12 @@ for (let round = 0; round < ROUNDS; round++) {
 const verifyRows = []
 for (const name of verifyConfigs) {
   const run = runs[name]
-  verifyRows.push({ config: name, options: CONFIGS[name] ?? 'memoryStore()', settings: run.settings, ...describe(run.latencies, run.seconds) })
+  verifyRows.push({
+    config: name,
+    options: CONFIGS[name] ?? 'memoryStore()',
+    settings: run.settings,
+    ...describe(run.latencies, run.seconds),
+  })
   await run.store.close()
 }
 console.table(verifyRows.map(({ histogram, options, settings, ...row }) => row))
@@ -99,10 +104,17 @@ console.table(verifyRows.map(({ histogram, options, settings, ...row }) => row))
 const CALLS = ['setIfAbsent', 'touchDevice', 'linkUserDevice', 'hit', 'addDistinct', 'recordEvent']
 const callRuns = {}
 for (const name of wanted) {
-  callRuns[name] = { store: await server.sqliteStore({ path: join(dir, `calls-${name}.db`), ...CONFIGS[name] }), latencies: Object.fromEntries(CALLS.map((c) => [c, []])), seconds: 0 }
+  callRuns[name] = {
+    store: await server.sqliteStore({ path: join(dir, `calls-${name}.db`), ...CONFIGS[name] }),
+    latencies: Object.fromEntries(CALLS.map((c) => [c, []])),
+    seconds: 0,
+  }
 }
 const key = devices[0].k
-const reasons = [{ code: 'FIRST_USER_DEVICE', weight: 10 }, { code: 'VELOCITY_IP_USERS', weight: 0, detail: { count: 3 } }]
+const reasons = [
+  { code: 'FIRST_USER_DEVICE', weight: 10 },
+  { code: 'VELOCITY_IP_USERS', weight: 0, detail: { count: 3 } },
+]
 let serial = 0
 for (let round = 0; round < ROUNDS; round++) {
   const order = wanted.map((_, i) => wanted[(i + round) % wanted.length])
@@ -118,7 +130,19 @@ for (let round = 0; round < ROUNDS; round++) {
         linkUserDevice: () => store.linkUserDevice(`user-${n % 2000}`, `dev-${n % 2000}`, now),
         hit: () => store.hit(`ip:${n % 500}`, 600_000, now),
         addDistinct: () => store.addDistinct(`ip-users:${n % 500}`, `user-${n % 2000}`, 3_600_000, now),
-        recordEvent: () => store.recordEvent({ id: `${name}-${n}`, at: now, action: 'login', decision: 'allow', score: 10, reasons, mode: 'live', deviceId: `dev-${n % 2000}`, ip: '198.51.100.7', userHash: `user-${n % 2000}` }),
+        recordEvent: () =>
+          store.recordEvent({
+            id: `${name}-${n}`,
+            at: now,
+            action: 'login',
+            decision: 'allow',
+            score: 10,
+            reasons,
+            mode: 'live',
+            deviceId: `dev-${n % 2000}`,
+            ip: '198.51.100.7',
+            userHash: `user-${n % 2000}`,
+          }),
       }
       for (const call of CALLS) {
         const t0 = performance.now()
@@ -134,7 +158,16 @@ for (const name of wanted) {
   const run = callRuns[name]
   for (const call of CALLS) {
     const { histogram, ...row } = describe(run.latencies[call], run.seconds)
-    callRows.push({ config: name, call, p50ms: row.p50ms, p99ms: row.p99ms, p999ms: row.p999ms, maxms: row.maxms, over2ms: row.over2ms, histogram })
+    callRows.push({
+      config: name,
+      call,
+      p50ms: row.p50ms,
+      p99ms: row.p99ms,
+      p999ms: row.p999ms,
+      maxms: row.maxms,
+      over2ms: row.over2ms,
+      histogram,
+    })
   }
   await run.store.close()
 }
@@ -143,7 +176,19 @@ await rm(dir, { recursive: true, force: true })
 
 const base = verifyRows.find((r) => r.config === 'inline')
 const ratios = base
-  ? Object.fromEntries(verifyRows.filter((r) => r !== base && r.config !== 'memory').map((r) => [r.config, { perSecond: +(r.perSecond / base.perSecond).toFixed(2), p50: +(r.p50ms / base.p50ms).toFixed(2), p99: +(r.p99ms / base.p99ms).toFixed(2), p999: +(r.p999ms / base.p999ms).toFixed(2) }]))
+  ? Object.fromEntries(
+      verifyRows
+        .filter((r) => r !== base && r.config !== 'memory')
+        .map((r) => [
+          r.config,
+          {
+            perSecond: +(r.perSecond / base.perSecond).toFixed(2),
+            p50: +(r.p50ms / base.p50ms).toFixed(2),
+            p99: +(r.p99ms / base.p99ms).toFixed(2),
+            p999: +(r.p999ms / base.p999ms).toFixed(2),
+          },
+        ]),
+    )
   : {}
 console.log('ratios to inline:', ratios)
 const path = await writeResult('sqlite-tail', {
@@ -151,7 +196,8 @@ const path = await writeResult('sqlite-tail', {
   perRound: PER_ROUND,
   customers: CUSTOMERS,
   versions: versions(['better-sqlite3']),
-  method: 'configurations interleaved in rounds in one process (order rotated each round); verify() with the default rules, returning customers warmed up with one successful login; then single store calls timed one by one',
+  method:
+    'configurations interleaved in rounds in one process (order rotated each round); verify() with the default rules, returning customers warmed up with one successful login; then single store calls timed one by one',
   verify: verifyRows,
   ratiosToInline: ratios,
   calls: callRows,

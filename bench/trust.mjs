@@ -16,7 +16,9 @@ import * as server from '@kenchi/server'
 import { freePort, secondsSince, versions, writeResult } from './lib/env.mjs'
 import { ORIGIN, SIGNALS, makeVerifier, newDevice, runVerify, summarise } from './lib/verify-common.mjs'
 
-const { values: args } = parseArgs({ options: { tokens: { type: 'string', default: '2000' }, stores: { type: 'string', default: 'memory,redis' } } })
+const { values: args } = parseArgs({
+  options: { tokens: { type: 'string', default: '2000' }, stores: { type: 'string', default: 'memory,redis' } },
+})
 const started = performance.now()
 const COUNT = Math.max(400, Number(args.tokens))
 const CUSTOMERS = 200
@@ -36,7 +38,9 @@ async function tokens(verifier, withIds) {
 
 async function startRedis() {
   const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
   await new Promise((resolve, reject) => {
     child.once('error', reject)
     setTimeout(resolve, 300)
@@ -47,7 +51,11 @@ async function startRedis() {
 const added = new Set(['device-claims', 'missing-signals'])
 const variants = [
   { name: 'default rules, tokens with ids', rules: undefined, ids: true },
-  { name: 'default rules without device-claims and missing-signals, tokens with ids', rules: () => server.defaultRules().filter((r) => !added.has(r.name)), ids: true },
+  {
+    name: 'default rules without device-claims and missing-signals, tokens with ids',
+    rules: () => server.defaultRules().filter((r) => !added.has(r.name)),
+    ids: true,
+  },
   { name: 'default rules, tokens without ids', rules: undefined, ids: false },
 ]
 
@@ -73,5 +81,11 @@ try {
 }
 
 console.table(rows)
-const file = await writeResult('trust', { tokens: COUNT, customers: CUSTOMERS, rows, versions: versions(['ioredis']), seconds: secondsSince(started) })
+const file = await writeResult('trust', {
+  tokens: COUNT,
+  customers: CUSTOMERS,
+  rows,
+  versions: versions(['ioredis']),
+  seconds: secondsSince(started),
+})
 console.log(`wrote ${file}`)

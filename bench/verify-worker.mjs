@@ -16,7 +16,13 @@ try {
   process.on('message', async (m) => {
     if (m.type !== 'go') return
     const run = await runVerify(verifier, tokens, { customers, userPrefix, until: performance.now() + m.seconds * 1000 })
-    process.send({ type: 'done', latencies: run.latencies, seconds: run.seconds, decisions: run.decisions, exhausted: run.latencies.length === tokens.length })
+    process.send({
+      type: 'done',
+      latencies: run.latencies,
+      seconds: run.seconds,
+      decisions: run.decisions,
+      exhausted: run.latencies.length === tokens.length,
+    })
     await store.close()
   })
   process.on('disconnect', () => process.exit(0))

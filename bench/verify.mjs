@@ -54,7 +54,9 @@ const returning = (i) => devices[i % CUSTOMERS]
 // --- Redis, if asked for and installed
 async function startRedis() {
   const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
   await new Promise((resolve, reject) => {
     child.once('error', reject)
     setTimeout(resolve, 300)
@@ -66,12 +68,14 @@ const stores = {}
 const cleanups = []
 let redis
 const wanted = args.stores.split(',')
-if (wanted.includes('memory')) stores.memory = (n = 0) => server.memoryStore({ maxDevices: Math.max(100_000, n * 2), maxLinks: Math.max(200_000, n * 2) })
+if (wanted.includes('memory'))
+  stores.memory = (n = 0) => server.memoryStore({ maxDevices: Math.max(100_000, n * 2), maxLinks: Math.max(200_000, n * 2) })
 if (wanted.includes('sqlite')) {
   const dir = await mkdtemp(join(os.tmpdir(), 'kenchi-bench-'))
   cleanups.push(() => rm(dir, { recursive: true, force: true }))
   let n = 0
-  stores.sqlite = (size = 0, path = join(dir, `bench-${n++}.db`)) => server.sqliteStore({ path, maxDevices: Math.max(1_000_000, size * 2), maxLinks: Math.max(2_000_000, size * 2) })
+  stores.sqlite = (size = 0, path = join(dir, `bench-${n++}.db`)) =>
+    server.sqliteStore({ path, maxDevices: Math.max(1_000_000, size * 2), maxLinks: Math.max(2_000_000, size * 2) })
 }
 if (wanted.includes('redis')) {
   try {
@@ -118,15 +122,36 @@ for (const [name, make] of Object.entries(stores)) {
   // Warm-up: every customer logs in once and succeeds, so their device is theirs.
   await runVerify(verifier, tokens.splice(0, CUSTOMERS), { customers: CUSTOMERS, succeed: true })
   const run = await runVerify(verifier, tokens, { customers: CUSTOMERS })
-  storeRows.push(summarise(`verify() ${name}, default rules, returning customers`, run.latencies, run.seconds, { store: name, rules: 'default', bytes: sample.length, ...run.decisions }))
+  storeRows.push(
+    summarise(`verify() ${name}, default rules, returning customers`, run.latencies, run.seconds, {
+      store: name,
+      rules: 'default',
+      bytes: sample.length,
+      ...run.decisions,
+    }),
+  )
   const bare = await makeVerifier(store, [])
   const bareTokens = await makeTokens(bare, COUNT + CUSTOMERS, returning)
   await runVerify(bare, bareTokens.splice(0, CUSTOMERS), { customers: CUSTOMERS })
   const bareRun = await runVerify(bare, bareTokens, { customers: CUSTOMERS })
-  storeRows.push(summarise(`verify() ${name}, no rules`, bareRun.latencies, bareRun.seconds, { store: name, rules: 'none', bytes: sample.length, ...bareRun.decisions }))
+  storeRows.push(
+    summarise(`verify() ${name}, no rules`, bareRun.latencies, bareRun.seconds, {
+      store: name,
+      rules: 'none',
+      bytes: sample.length,
+      ...bareRun.decisions,
+    }),
+  )
   const fresh = await makeTokens(verifier, Math.min(1000, COUNT), () => newDevice())
   const freshRun = await runVerify(verifier, fresh, { customers: CUSTOMERS })
-  storeRows.push(summarise(`verify() ${name}, default rules, new device keys (same browser fingerprint)`, freshRun.latencies, freshRun.seconds, { store: name, rules: 'default', bytes: sample.length, ...freshRun.decisions }))
+  storeRows.push(
+    summarise(`verify() ${name}, default rules, new device keys (same browser fingerprint)`, freshRun.latencies, freshRun.seconds, {
+      store: name,
+      rules: 'default',
+      bytes: sample.length,
+      ...freshRun.decisions,
+    }),
+  )
   await store.close()
   console.table(storeRows.slice(-3))
 }
@@ -156,7 +181,9 @@ async function seedSqlite(size, key) {
   await (await stores.sqlite(size, path)).close() // creates the schema
   const db = new Database(path)
   const now = Date.now()
-  const device = db.prepare(`INSERT INTO kenchi_devices (id, public_key, status, first_seen, last_seen, touched) VALUES (?, ?, 'waiting', ?, ?, ?)`)
+  const device = db.prepare(
+    `INSERT INTO kenchi_devices (id, public_key, status, first_seen, last_seen, touched) VALUES (?, ?, 'waiting', ?, ?, ?)`,
+  )
   const link = db.prepare('INSERT INTO kenchi_links (user, device, first_seen, last_seen, trusted, touched) VALUES (?, ?, ?, ?, 0, ?)')
   const json = JSON.stringify(key)
   db.transaction(() => {
@@ -168,7 +195,8 @@ async function seedSqlite(size, key) {
   db.close()
   const store = await stores.sqlite(size, path)
   // Read back through the store's API, so a schema change fails here rather than measuring nothing.
-  if (!(await store.getDevice(`seed-${size - 1}`)) || (await store.listUserDevices(`seed-user-${size - 1}`)).length !== 1) throw new Error('sqlite seeding not visible through the store')
+  if (!(await store.getDevice(`seed-${size - 1}`)) || (await store.listUserDevices(`seed-user-${size - 1}`)).length !== 1)
+    throw new Error('sqlite seeding not visible through the store')
   return store
 }
 
@@ -194,17 +222,25 @@ async function seedRedis(size, key) {
   const client = new Redis(redis.url)
   const prefix = `scale${size}:`
   const now = String(Date.now())
-  for (let from = 0; from < size; from += 20_000) await client.eval(SEED_LUA, 0, prefix, from, Math.min(size, from + 20_000), now, 400 * 86_400_000, JSON.stringify(key))
+  for (let from = 0; from < size; from += 20_000)
+    await client.eval(SEED_LUA, 0, prefix, from, Math.min(size, from + 20_000), now, 400 * 86_400_000, JSON.stringify(key))
   await client.quit()
   const store = await server.redisStore({ url: redis.url, prefix })
-  if (!(await store.getDevice(`seed-${size - 1}`)) || (await store.listDeviceUsers(`seed-${size - 1}`)).length !== 1 || (await store.listUserDevices(`seed-user-${size - 1}`)).length !== 1) {
+  if (
+    !(await store.getDevice(`seed-${size - 1}`)) ||
+    (await store.listDeviceUsers(`seed-${size - 1}`)).length !== 1 ||
+    (await store.listUserDevices(`seed-user-${size - 1}`)).length !== 1
+  ) {
     throw new Error('redis seeding not visible through the store')
   }
   return store
 }
 
 const scaleRows = []
-const sizes = args.scale.split(',').map(Number).filter((n) => n > 0)
+const sizes = args.scale
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0)
 const filler = { ...devices[0].k }
 for (const name of Object.keys(stores)) {
   for (const size of sizes) {
@@ -221,7 +257,15 @@ for (const name of Object.keys(stores)) {
     const tokens = await makeTokens(verifier, Math.min(1500, COUNT) + CUSTOMERS, returning)
     await runVerify(verifier, tokens.splice(0, CUSTOMERS), { customers: CUSTOMERS, succeed: true })
     const run = await runVerify(verifier, tokens, { customers: CUSTOMERS })
-    scaleRows.push(summarise(`verify() ${name} with ${size.toLocaleString('en')} users and devices`, run.latencies, run.seconds, { store: name, records: size, fillSeconds, fill: { sqlite: 'bulk SQL', redis: 'server-side Lua loop' }[name] ?? 'store API', ...run.decisions }))
+    scaleRows.push(
+      summarise(`verify() ${name} with ${size.toLocaleString('en')} users and devices`, run.latencies, run.seconds, {
+        store: name,
+        records: size,
+        fillSeconds,
+        fill: { sqlite: 'bulk SQL', redis: 'server-side Lua loop' }[name] ?? 'store API',
+        ...run.decisions,
+      }),
+    )
     console.table(scaleRows.slice(-1))
     await store.close()
     if (name === 'redis') {
@@ -235,14 +279,23 @@ for (const name of Object.keys(stores)) {
 
 // --- several verifier processes sharing one Redis
 const procRows = []
-const procCounts = redis ? args.procs.split(',').map(Number).filter((n) => n > 0) : []
+const procCounts = redis
+  ? args.procs
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0)
+  : []
 const seconds = Math.max(1, Number(args.seconds))
 const singleRedis = storeRows.find((r) => r.store === 'redis' && r.rules === 'default' && r.name.includes('returning'))
 const tokensPerProc = Math.max(2000, Math.ceil((singleRedis?.perSecond ?? 1000) * seconds * 1.6))
 for (const procs of procCounts) {
   const prefix = `mp${procs}:`
   const workers = Array.from({ length: procs }, (_, index) =>
-    fork(new URL('./verify-worker.mjs', import.meta.url), [JSON.stringify({ url: redis.url, prefix, index, tokens: tokensPerProc, customers: 100 })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork(
+      new URL('./verify-worker.mjs', import.meta.url),
+      [JSON.stringify({ url: redis.url, prefix, index, tokens: tokensPerProc, customers: 100 })],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    ),
   )
   const message = (w, type) =>
     new Promise((resolve, reject) => {
@@ -262,7 +315,10 @@ for (const procs of procCounts) {
   const results = await done
   const wallSeconds = (performance.now() - wall) / 1000
   const latencies = results.flatMap((r) => r.latencies)
-  const decisions = results.reduce((a, r) => ({ allow: a.allow + r.decisions.allow, challenge: a.challenge + r.decisions.challenge, deny: a.deny + r.decisions.deny }), { allow: 0, challenge: 0, deny: 0 })
+  const decisions = results.reduce(
+    (a, r) => ({ allow: a.allow + r.decisions.allow, challenge: a.challenge + r.decisions.challenge, deny: a.deny + r.decisions.deny }),
+    { allow: 0, challenge: 0, deny: 0 },
+  )
   const runSeconds = Math.max(...results.map((r) => r.seconds))
   procRows.push(
     summarise(`verify() redis, ${procs} process${procs > 1 ? 'es' : ''}`, latencies, runSeconds, {
@@ -286,7 +342,8 @@ const path = await writeResult('verify', {
   secondsPerProcessRun: seconds,
   redis: redis ? redisVersion() : null,
   versions: versions(['jose', 'better-sqlite3', 'ioredis']),
-  method: 'one verification at a time per process; returning customers were warmed up with one successful login each (login_succeeded reported); latencies from performance.now() around verify()',
+  method:
+    'one verification at a time per process; returning customers were warmed up with one successful login each (login_succeeded reported); latencies from performance.now() around verify()',
   baselines: baselineRows,
   stores: storeRows,
   scale: scaleRows,

@@ -205,7 +205,10 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
   })
   app.use(kenchi.middleware)
   const page = (res, status, title, body, session) =>
-    res.status(status).type('html').send(layout(title, body, scriptTag, session))
+    res
+      .status(status)
+      .type('html')
+      .send(layout(title, body, scriptTag, session))
 
   app.get('/style.css', (req, res) => res.type('css').send(style))
   app.get('/favicon.ico', (req, res) => res.status(204).end())
@@ -267,7 +270,10 @@ export async function startDemo({ port = 0, host = '127.0.0.1', dataDir = DEFAUL
   app.use((error, req, res, next) => {
     if (res.headersSent) return next(error)
     const status = error?.type === 'entity.too.large' ? 413 : error?.status && error.status < 500 ? error.status : 500
-    res.status(status).type('text').send(status === 413 ? 'request too large' : status === 500 ? 'internal error' : 'bad request')
+    res
+      .status(status)
+      .type('text')
+      .send(status === 413 ? 'request too large' : status === 500 ? 'internal error' : 'bad request')
   })
 
   server.on('request', app)

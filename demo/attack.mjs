@@ -47,10 +47,68 @@ export class AttackOptionError extends Error {
 // ---------------------------------------------------------------------------------------
 // The "leaked" list
 
-const FIRST = ['yuki', 'haruto', 'sota', 'mei', 'aoi', 'ren', 'hina', 'riku', 'sakura', 'kenji', 'emma', 'liam', 'olivia', 'noah', 'mia', 'lucas', 'sofia', 'leo', 'anna', 'max']
-const LAST = ['sato', 'suzuki', 'takahashi', 'tanaka', 'watanabe', 'ito', 'yamamoto', 'nakamura', 'kobayashi', 'kato', 'smith', 'muller', 'rossi', 'martin', 'garcia', 'nguyen', 'kim', 'silva', 'novak', 'jensen']
+const FIRST = [
+  'yuki',
+  'haruto',
+  'sota',
+  'mei',
+  'aoi',
+  'ren',
+  'hina',
+  'riku',
+  'sakura',
+  'kenji',
+  'emma',
+  'liam',
+  'olivia',
+  'noah',
+  'mia',
+  'lucas',
+  'sofia',
+  'leo',
+  'anna',
+  'max',
+]
+const LAST = [
+  'sato',
+  'suzuki',
+  'takahashi',
+  'tanaka',
+  'watanabe',
+  'ito',
+  'yamamoto',
+  'nakamura',
+  'kobayashi',
+  'kato',
+  'smith',
+  'muller',
+  'rossi',
+  'martin',
+  'garcia',
+  'nguyen',
+  'kim',
+  'silva',
+  'novak',
+  'jensen',
+]
 const DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example.jp', 'example.co.jp']
-const PASSWORDS = ['123456', 'password1', 'qwerty123', 'iloveyou', 'sakura123', 'dragon2024', 'letmein!', 'abc12345', 'tokyo2020', 'monkey99', 'Passw0rd', 'summer2025', '1q2w3e4r', 'pokemon1', 'baseball7']
+const PASSWORDS = [
+  '123456',
+  'password1',
+  'qwerty123',
+  'iloveyou',
+  'sakura123',
+  'dragon2024',
+  'letmein!',
+  'abc12345',
+  'tokyo2020',
+  'monkey99',
+  'Passw0rd',
+  'summer2025',
+  '1q2w3e4r',
+  'pokemon1',
+  'baseball7',
+]
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same list and the same delays. */
 function prng(seed) {
@@ -90,7 +148,11 @@ export function leakedCredentials(count, seed = 1) {
   const known = Math.min(4, Math.max(1, Math.round(count / 15)))
   for (let i = 0; i < known && count > 1; i++) {
     const account = SEEDED_ACCOUNTS[i % SEEDED_ACCOUNTS.length]
-    list[Math.floor(count * (0.15 + (0.7 * i) / Math.max(1, known - 1)))] = { email: account.email, password: pick(random, PASSWORDS), kind: 'wrong-password' }
+    list[Math.floor(count * (0.15 + (0.7 * i) / Math.max(1, known - 1)))] = {
+      email: account.email,
+      password: pick(random, PASSWORDS),
+      kind: 'wrong-password',
+    }
   }
   // And, from 10 pairs up, one customer who reused the shop's password elsewhere.
   if (count >= 10) {
@@ -130,17 +192,26 @@ function checkOptions(options) {
   } catch {
     throw new AttackOptionError(`url: not a URL: ${String(o.url).slice(0, 200)}`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AttackOptionError(`url: expected http:// or https://, got ${url.protocol}`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new AttackOptionError(`url: expected http:// or https://, got ${url.protocol}`)
   if (o.allowRemote !== true && !isLoopback(url.hostname)) {
-    throw new AttackOptionError(`url: ${url.hostname} is not this machine. The bot is for the local demo; to attack a shop you run elsewhere, pass --allow-remote (allowRemote: true)`)
+    throw new AttackOptionError(
+      `url: ${url.hostname} is not this machine. The bot is for the local demo; to attack a shop you run elsewhere, pass --allow-remote (allowRemote: true)`,
+    )
   }
   for (const [name, [least, most]] of Object.entries(ATTACK_BOUNDS)) {
     const value = o[name]
-    if (!Number.isInteger(value) || value < least || value > most) throw new AttackOptionError(`${name}: expected an integer from ${least} to ${most}, got ${String(value)}`)
+    if (!Number.isInteger(value) || value < least || value > most)
+      throw new AttackOptionError(`${name}: expected an integer from ${least} to ${most}, got ${String(value)}`)
   }
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new AttackOptionError(`seed: expected a whole number below 2^32, got ${String(o.seed)}`)
-  for (const name of ['stealthy', 'headed', 'allowRemote']) if (typeof o[name] !== 'boolean') throw new AttackOptionError(`${name}: expected true or false`)
-  if (o.credentials !== undefined && (!Array.isArray(o.credentials) || o.credentials.some((c) => typeof c?.email !== 'string' || typeof c?.password !== 'string'))) {
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
+    throw new AttackOptionError(`seed: expected a whole number below 2^32, got ${String(o.seed)}`)
+  for (const name of ['stealthy', 'headed', 'allowRemote'])
+    if (typeof o[name] !== 'boolean') throw new AttackOptionError(`${name}: expected true or false`)
+  if (
+    o.credentials !== undefined &&
+    (!Array.isArray(o.credentials) || o.credentials.some((c) => typeof c?.email !== 'string' || typeof c?.password !== 'string'))
+  ) {
     throw new AttackOptionError('credentials: expected [{ email, password }]')
   }
   return { ...o, url: url.href }
@@ -168,7 +239,9 @@ async function preflight(url, signal) {
   try {
     response = await fetch(login, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]), redirect: 'manual' })
   } catch (error) {
-    throw new Error(`Cannot reach the demo shop at ${url} (${error?.cause?.code ?? error?.name ?? error}). Start it first with: npm run demo`)
+    throw new Error(
+      `Cannot reach the demo shop at ${url} (${error?.cause?.code ?? error?.name ?? error}). Start it first with: npm run demo`,
+    )
   }
   const text = await response.text()
   if (!response.ok || !/data-kenchi-action="login"/.test(text)) {
@@ -196,11 +269,15 @@ async function attempt(page, base, item, o, random) {
     await email.fill(item.email)
     await password.fill(item.password)
   }
-  const posted = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login', { timeout: ATTEMPT_TIMEOUT_MS })
+  const posted = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login', {
+    timeout: ATTEMPT_TIMEOUT_MS,
+  })
   if (o.stealthy) {
     const box = await button.boundingBox()
     if (!box) throw new Error('no login button on the page')
-    await page.mouse.move(box.x + box.width * (0.3 + random() * 0.4), box.y + box.height * (0.3 + random() * 0.4), { steps: 5 + Math.floor(random() * 10) })
+    await page.mouse.move(box.x + box.width * (0.3 + random() * 0.4), box.y + box.height * (0.3 + random() * 0.4), {
+      steps: 5 + Math.floor(random() * 10),
+    })
     await page.mouse.down()
     await page.waitForTimeout(60 + Math.floor(random() * 80))
     await page.mouse.up()
@@ -216,7 +293,15 @@ async function attempt(page, base, item, o, random) {
   const loggedIn = ((await page.textContent('nav')) ?? '').includes('Logged in as')
   const codeStep = (await page.locator('input[name=code]').count()) > 0
   const status = response.status()
-  const outcome = loggedIn ? 'logged-in' : codeStep ? 'code-step' : status === 401 ? 'wrong-password' : status === 403 ? 'refused' : `http-${status}`
+  const outcome = loggedIn
+    ? 'logged-in'
+    : codeStep
+      ? 'code-step'
+      : status === 401
+        ? 'wrong-password'
+        : status === 403
+          ? 'refused'
+          : `http-${status}`
   if (loggedIn) {
     // The bot got in (it should not): log out so the next attempt starts as a stranger.
     await page.locator('nav form[action="/logout"] button').click()
@@ -258,7 +343,9 @@ async function attempt(page, base, item, o, random) {
  */
 export async function runAttack(options = {}) {
   const o = checkOptions(options)
-  const list = (o.credentials ?? leakedCredentials(o.attempts, o.seed)).slice(0, o.attempts).map((c, i) => ({ kind: 'given', ...c, n: i + 1 }))
+  const list = (o.credentials ?? leakedCredentials(o.attempts, o.seed))
+    .slice(0, o.attempts)
+    .map((c, i) => ({ kind: 'given', ...c, n: i + 1 }))
   const stop = new AbortController()
   const stopWith = (why) => {
     if (!stop.signal.aborted) stop.abort(why)
@@ -289,7 +376,12 @@ export async function runAttack(options = {}) {
       try {
         context = await browser.newContext(
           o.stealthy
-            ? { userAgent: STEALTH_USER_AGENTS[w % STEALTH_USER_AGENTS.length], screen, viewport: { width: screen.width - 120, height: screen.height - 160 }, locale: LOCALES[w % LOCALES.length] }
+            ? {
+                userAgent: STEALTH_USER_AGENTS[w % STEALTH_USER_AGENTS.length],
+                screen,
+                viewport: { width: screen.width - 120, height: screen.height - 160 },
+                locale: LOCALES[w % LOCALES.length],
+              }
             : {},
         )
         page = await context.newPage()
@@ -310,7 +402,18 @@ export async function runAttack(options = {}) {
           result = { n: item.n, email: item.email, kind: item.kind, ip, ...seen, ms: Date.now() - t0 }
         } catch (error) {
           if (stop.signal.aborted) break // cut short by the time limit or the signal: not the shop's doing
-          result = { n: item.n, email: item.email, kind: item.kind, ip, decision: 'error', score: null, reasons: [], outcome: 'error', ms: Date.now() - t0, error: String(error?.message ?? error).split('\n')[0] }
+          result = {
+            n: item.n,
+            email: item.email,
+            kind: item.kind,
+            ip,
+            decision: 'error',
+            score: null,
+            reasons: [],
+            outcome: 'error',
+            ms: Date.now() - t0,
+            error: String(error?.message ?? error).split('\n')[0],
+          }
           if (++errorsInARow >= MAX_ERRORS_IN_A_ROW) stopWith('errors')
         }
         results.push(result)
@@ -365,7 +468,10 @@ function attackSeen(results) {
 /** GET /admin/api/attack, or null when it cannot be read (wrong password, not the demo). */
 async function attackState(url, adminPassword) {
   try {
-    const response = await fetch(new URL('admin/api/attack', url), { headers: { authorization: `Bearer ${adminPassword}` }, signal: AbortSignal.timeout(5_000) })
+    const response = await fetch(new URL('admin/api/attack', url), {
+      headers: { authorization: `Bearer ${adminPassword}` },
+      signal: AbortSignal.timeout(5_000),
+    })
     return response.ok ? await response.json() : null
   } catch {
     return null
@@ -378,21 +484,45 @@ async function attackState(url, adminPassword) {
 /** One line per attempt: number, source address, pair kind, decision, score, reasons, what happened. */
 export function formatAttempt(r) {
   const kind = r.kind === 'right-password' ? ' (right password)' : r.kind === 'wrong-password' ? ' (shop account)' : ''
-  const verdict = r.decision === 'error' ? `error: ${r.error}` : `${r.decision.padEnd(9)} ${String(r.score).padStart(3)}  ${r.reasons.join(', ') || '-'}  → ${r.outcome}`
+  const verdict =
+    r.decision === 'error'
+      ? `error: ${r.error}`
+      : `${r.decision.padEnd(9)} ${String(r.score).padStart(3)}  ${r.reasons.join(', ') || '-'}  → ${r.outcome}`
   return `#${String(r.n).padStart(3)}  ${(r.ip ?? 'direct').padEnd(14)} ${`${r.email}${kind}`.padEnd(44)} ${verdict}  (${r.ms} ms)`
 }
 
 /** The summary as a few lines of text. */
 export function formatSummary(s) {
   const lines = []
-  const why = { done: '', time: ' (stopped at the time limit)', signal: ' (stopped)', errors: ' (stopped after 5 errors in a row)' }[s.stoppedBy]
-  lines.push(`${s.attempts.length} of ${s.planned} attempts in ${(s.durationMs / 1000).toFixed(1)} s${why}: ${s.counts.allow} allow, ${s.counts.challenge} challenge, ${s.counts.deny} deny, ${s.counts.error} errors.`)
-  lines.push(`What the bot got: ${Object.entries(s.outcomes).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing'}; logged in: ${s.loggedIn.length === 0 ? 'never' : s.loggedIn.join(', ')}.`)
-  lines.push(`Reasons seen (attempts): ${Object.entries(s.reasons).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}.`)
+  const why = { done: '', time: ' (stopped at the time limit)', signal: ' (stopped)', errors: ' (stopped after 5 errors in a row)' }[
+    s.stoppedBy
+  ]
+  lines.push(
+    `${s.attempts.length} of ${s.planned} attempts in ${(s.durationMs / 1000).toFixed(1)} s${why}: ${s.counts.allow} allow, ${s.counts.challenge} challenge, ${s.counts.deny} deny, ${s.counts.error} errors.`,
+  )
+  lines.push(
+    `What the bot got: ${
+      Object.entries(s.outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'nothing'
+    }; logged in: ${s.loggedIn.length === 0 ? 'never' : s.loggedIn.join(', ')}.`,
+  )
+  lines.push(
+    `Reasons seen (attempts): ${
+      Object.entries(s.reasons)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    }.`,
+  )
   const mode = s.attackMode.seen ? `engaged (ATTACK_MODE from attempt #${s.attackMode.firstAttempt})` : 'not seen in the verdicts'
-  const state = s.attackMode.state ? `; GET /admin/api/attack now says ${s.attackMode.state.active ? `on since ${new Date(s.attackMode.state.since).toISOString()}` : 'off'}` : ''
+  const state = s.attackMode.state
+    ? `; GET /admin/api/attack now says ${s.attackMode.state.active ? `on since ${new Date(s.attackMode.state.since).toISOString()}` : 'off'}`
+    : ''
   lines.push(`Attack mode: ${mode}${state}.`)
-  if (s.attackMode.seen) lines.push('It steps down by itself once the attack has been over for the policy\'s window plus its calm period (see /admin/api/attack).')
+  if (s.attackMode.seen)
+    lines.push(
+      "It steps down by itself once the attack has been over for the policy's window plus its calm period (see /admin/api/attack).",
+    )
   return lines.join('\n')
 }
 
@@ -452,7 +582,8 @@ export function parseAttackArgs(argv) {
   }
   const time = integer('time', values.time)
   const [least, most] = ATTACK_BOUNDS.timeLimitMs.map((ms) => ms / 1000)
-  if (time !== undefined && (time < least || time > most)) throw new AttackOptionError(`--time: expected ${least} to ${most} seconds, got ${time}`)
+  if (time !== undefined && (time < least || time > most))
+    throw new AttackOptionError(`--time: expected ${least} to ${most} seconds, got ${time}`)
   return {
     help: values.help === true,
     json: values.json === true,
@@ -482,7 +613,9 @@ async function main(argv) {
     checkOptions(args.options)
   } catch (error) {
     if (!(error instanceof AttackOptionError)) throw error
-    const message = error.message.replace(/^(attempts|concurrency|proxies|seed|url):/, (_, name) => (name === 'url' ? 'URL:' : `--${name}:`))
+    const message = error.message.replace(/^(attempts|concurrency|proxies|seed|url):/, (_, name) =>
+      name === 'url' ? 'URL:' : `--${name}:`,
+    )
     console.error(`demo:attack: ${message}\nRun with --help for the options.`)
     return 2
   }
@@ -490,12 +623,18 @@ async function main(argv) {
   process.once('SIGINT', () => controller.abort())
   const o = { ...ATTACK_DEFAULTS, ...Object.fromEntries(Object.entries(args.options).filter(([, v]) => v !== undefined)) }
   if (!args.json) {
-    console.log(`Credential stuffing ${o.url}: ${o.attempts} attempts, ${o.concurrency} bot browser(s), ${o.proxies || 'no'} proxy address(es)${o.stealthy ? ', stealthy' : ''}; at most ${o.timeLimitMs / 1000} s. Ctrl+C stops.`)
+    console.log(
+      `Credential stuffing ${o.url}: ${o.attempts} attempts, ${o.concurrency} bot browser(s), ${o.proxies || 'no'} proxy address(es)${o.stealthy ? ', stealthy' : ''}; at most ${o.timeLimitMs / 1000} s. Ctrl+C stops.`,
+    )
     console.log(`Watch the admin console: ${new URL('admin', o.url).href}\n`)
   }
   let summary
   try {
-    summary = await runAttack({ ...args.options, signal: controller.signal, onAttempt: args.json ? undefined : (r) => console.log(formatAttempt(r)) })
+    summary = await runAttack({
+      ...args.options,
+      signal: controller.signal,
+      onAttempt: args.json ? undefined : (r) => console.log(formatAttempt(r)),
+    })
   } catch (error) {
     console.error(`demo:attack: ${error?.message ?? error}`)
     return 1

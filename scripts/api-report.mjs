@@ -48,7 +48,9 @@ function sourceOf(dir, types) {
 
 /** Whether the name is exported with `export type`: a class or a const that has no value at run time here. */
 function typeOnly(symbol) {
-  return (symbol.declarations ?? []).some((d) => typescript.isTypeOnlyImportOrExportDeclaration(d) || (typescript.isExportSpecifier(d) && d.parent.parent.isTypeOnly))
+  return (symbol.declarations ?? []).some(
+    (d) => typescript.isTypeOnlyImportOrExportDeclaration(d) || (typescript.isExportSpecifier(d) && d.parent.parent.isTypeOnly),
+  )
 }
 
 /** The kind a report names for an exported symbol. */
@@ -72,8 +74,15 @@ function kindOf(symbol) {
  * @returns {Map<string, string>}
  */
 export function apiReports(entries = PACKAGES.flatMap(entriesOf)) {
-  const config = typescript.parseJsonConfigFileContent(typescript.readConfigFile(join(root, 'tsconfig.json'), typescript.sys.readFile).config, typescript.sys, root)
-  const program = typescript.createProgram({ rootNames: entries.map((e) => e.source), options: { ...config.options, noEmit: true, allowJs: true } })
+  const config = typescript.parseJsonConfigFileContent(
+    typescript.readConfigFile(join(root, 'tsconfig.json'), typescript.sys.readFile).config,
+    typescript.sys,
+    root,
+  )
+  const program = typescript.createProgram({
+    rootNames: entries.map((e) => e.source),
+    options: { ...config.options, noEmit: true, allowJs: true },
+  })
   const checker = program.getTypeChecker()
   const reports = new Map()
   for (const entry of entries) {
@@ -82,9 +91,16 @@ export function apiReports(entries = PACKAGES.flatMap(entriesOf)) {
     if (!moduleSymbol) throw new Error(`${entry.source}: not a module`)
     const rows = checker
       .getExportsOfModule(moduleSymbol)
-      .map((symbol) => ({ name: symbol.name, symbol, target: symbol.flags & typescript.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol }))
+      .map((symbol) => ({
+        name: symbol.name,
+        symbol,
+        target: symbol.flags & typescript.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol,
+      }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map(({ name, symbol, target }) => `| \`${name}\` | ${target.flags & typescript.SymbolFlags.Value && typeOnly(symbol) ? 'type-only ' : ''}${kindOf(target)} |`)
+      .map(
+        ({ name, symbol, target }) =>
+          `| \`${name}\` | ${target.flags & typescript.SymbolFlags.Value && typeOnly(symbol) ? 'type-only ' : ''}${kindOf(target)} |`,
+      )
     reports.set(
       entry.report,
       [

@@ -55,7 +55,12 @@ try {
   console.log(`Timing npm run demo until ${url} answers ...`)
   const t0 = performance.now()
   // Its own process group, so the build and the server stop together.
-  child = spawn('npm', ['run', 'demo'], { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  child = spawn('npm', ['run', 'demo'], {
+    cwd: dir,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
   let output = ''
   let listeningS
   child.stdout.on('data', (d) => {
@@ -68,7 +73,8 @@ try {
   const deadline = t0 + Math.max(limitS * 3, 180) * 1000
   while (servedS === undefined) {
     if (child.exitCode !== null) throw new Error(`npm run demo exited (${child.exitCode}) before serving:\n${output.slice(-2000)}`)
-    if (performance.now() > deadline) throw new Error(`npm run demo did not serve ${url} within ${Math.round((deadline - t0) / 1000)} s:\n${output.slice(-2000)}`)
+    if (performance.now() > deadline)
+      throw new Error(`npm run demo did not serve ${url} within ${Math.round((deadline - t0) / 1000)} s:\n${output.slice(-2000)}`)
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) })
       if (response.status === 200 && (await response.text()).includes('Kenchi demo shop')) servedS = (performance.now() - t0) / 1000
@@ -92,7 +98,9 @@ try {
     limitS,
     ok: servedS < limitS,
   }
-  console.log(`\nnpm run demo after a fresh clone: home page served after ${result.servedS} s (build and start-up to "running at": ${result.buildS} s); limit ${limitS} s: ${result.ok ? 'OK' : 'TOO SLOW'}`)
+  console.log(
+    `\nnpm run demo after a fresh clone: home page served after ${result.servedS} s (build and start-up to "running at": ${result.buildS} s); limit ${limitS} s: ${result.ok ? 'OK' : 'TOO SLOW'}`,
+  )
   const results = new URL('../bench/results/', import.meta.url)
   mkdirSync(results, { recursive: true })
   writeFileSync(new URL('demo-startup.json', results), `${JSON.stringify(result, null, 2)}\n`)

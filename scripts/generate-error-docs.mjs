@@ -20,12 +20,24 @@ const plain = (text) => cell(text).replace(/\S*<\S*/g, (word) => `\`${word}\``)
 
 /** The tables, one per marker name, from the maps. */
 export function renderTables({ ERROR_CODES, STEP_UP_ERRORS, CONFIRM_ERRORS, SERVICE_ERRORS, TOKEN_ERRORS }) {
-  const fromMeaning = (map) => ['| code | from | meaning |', '|---|---|---|', ...Object.entries(map).map(([code, d]) => `| \`${code}\` | ${cell(d.from)} | ${cell(d.meaning)} |`)]
+  const fromMeaning = (map) => [
+    '| code | from | meaning |',
+    '|---|---|---|',
+    ...Object.entries(map).map(([code, d]) => `| \`${code}\` | ${cell(d.from)} | ${cell(d.meaning)} |`),
+  ]
   return {
     server: fromMeaning(ERROR_CODES).join('\n'),
     stepup: fromMeaning({ ...STEP_UP_ERRORS, ...CONFIRM_ERRORS }).join('\n'),
-    service: ['| status | `error` | when |', '|---|---|---|', ...Object.entries(SERVICE_ERRORS).map(([code, d]) => `| ${d.status} | \`${code}\` | ${cell(d.when)} |`)].join('\n'),
-    protocol: ['| code | meaning |', '|---|---|', ...Object.entries(TOKEN_ERRORS).map(([code, meaning]) => `| \`${code}\` | ${plain(meaning)} |`)].join('\n'),
+    service: [
+      '| status | `error` | when |',
+      '|---|---|---|',
+      ...Object.entries(SERVICE_ERRORS).map(([code, d]) => `| ${d.status} | \`${code}\` | ${cell(d.when)} |`),
+    ].join('\n'),
+    protocol: [
+      '| code | meaning |',
+      '|---|---|',
+      ...Object.entries(TOKEN_ERRORS).map(([code, meaning]) => `| \`${code}\` | ${plain(meaning)} |`),
+    ].join('\n'),
   }
 }
 

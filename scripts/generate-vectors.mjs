@@ -64,7 +64,22 @@ function challenge(change = {}, secret = SERVER.keys[0].secret) {
 
 const signals = {
   automation: { v: [], d: 0 },
-  fingerprint: { v: { g: { audio: '2336ba0a', fonts: 'cefe11c5', graphics: '5ddd05fb', hardware: 'd347240a', locale: '5fa2e551', math: 'ab1db0f3', other: 'eeb5787d', prefs: '87df2072', screen: 'b8158beb' } }, d: 41 },
+  fingerprint: {
+    v: {
+      g: {
+        audio: '2336ba0a',
+        fonts: 'cefe11c5',
+        graphics: '5ddd05fb',
+        hardware: 'd347240a',
+        locale: '5fa2e551',
+        math: 'ab1db0f3',
+        other: 'eeb5787d',
+        prefs: '87df2072',
+        screen: 'b8158beb',
+      },
+    },
+    d: 41,
+  },
   ids: { v: { c: 'q1Z8mQ0bVbq2kCWm7Yx3hA', i: 'q1Z8mQ0bVbq2kCWm7Yx3hA', l: null, n: 'q1Z8mQ0bVbq2kCWm7Yx3hA' }, d: 2 },
   languages: { v: ['ja-JP', 'ja-JP', 'en-US'], d: 0 },
   screen: { v: [1920, 1080, 1920, 1040, 24, 1.25, 1280, 900, 1280, 1000], d: 0 },
@@ -90,7 +105,8 @@ function highS(token) {
   const s = BigInt('0x' + sig.subarray(32).toString('hex'))
   return `${parts[0]}.${parts[1]}.${Buffer.concat([sig.subarray(0, 32), Buffer.from((N - s).toString(16).padStart(64, '0'), 'hex')]).toString('base64url')}`
 }
-const tokenOf = (bytesOrText) => `kt1.${base64urlEncode(typeof bytesOrText === 'string' ? utf8(bytesOrText) : bytesOrText)}.${base64urlEncode(new Uint8Array(64))}`
+const tokenOf = (bytesOrText) =>
+  `kt1.${base64urlEncode(typeof bytesOrText === 'string' ? utf8(bytesOrText) : bytesOrText)}.${base64urlEncode(new Uint8Array(64))}`
 const login = { action: 'login' }
 const cases = []
 const add = (name, token, expect, extra = {}) => cases.push({ name, token, context: extra.context ?? login, expect, ...extra.more })
@@ -104,17 +120,31 @@ add('the same valid token twice: the second is a replay', goodToken, [allow, den
 const powChallenge = challenge({ n: 'cG93LXZlY3Rvci1ub25jZQ', pow: 8 })
 const w = await solvePow('cG93LXZlY3Rvci1ub25jZQ', 8)
 const powBody = body(powChallenge, { w })
-add('valid token with an 8-bit proof of work', await sign(powBody), [allow], { more: { body: powBody, signingInput: tokenSigningInput(powBody) } })
+add('valid token with an 8-bit proof of work', await sign(powBody), [allow], {
+  more: { body: powBody, signingInput: tokenSigningInput(powBody) },
+})
 add('proof of work asked for but not given', await sign(body(powChallenge)), [deny('POW_INVALID')])
 add('challenge for another action (cross-action)', await sign(body(challenge({ act: 'register' }))), [deny('ACTION_MISMATCH')])
-add('challenge MAC made with another secret (forged)', await sign(body(challenge({}, 'attacker-secret-attacker-secret-attacker'))), [deny('CHALLENGE_FORGED')])
+add('challenge MAC made with another secret (forged)', await sign(body(challenge({}, 'attacker-secret-attacker-secret-attacker'))), [
+  deny('CHALLENGE_FORGED'),
+])
 add('challenge names a key id the server does not hold', await sign(body(challenge({ kid: 'k7' }))), [deny('CHALLENGE_UNKNOWN_KEY')])
-add('challenge expired beyond the 30 s tolerance', await sign(body(challenge({ iat: NOW_S - 700, exp: NOW_S - 31 }))), [deny('TOKEN_EXPIRED')])
+add('challenge expired beyond the 30 s tolerance', await sign(body(challenge({ iat: NOW_S - 700, exp: NOW_S - 31 }))), [
+  deny('TOKEN_EXPIRED'),
+])
 add('challenge expired within the 30 s tolerance', await sign(body(challenge({ iat: NOW_S - 700, exp: NOW_S - 29 }))), [allow])
-add('challenge issued in the future beyond the tolerance', await sign(body(challenge({ iat: NOW_S + 60, exp: NOW_S + 600 }))), [deny('CHALLENGE_NOT_YET_VALID')])
+add('challenge issued in the future beyond the tolerance', await sign(body(challenge({ iat: NOW_S + 60, exp: NOW_S + 600 }))), [
+  deny('CHALLENGE_NOT_YET_VALID'),
+])
 add('token made on another origin', await sign(body(challenge(), { o: 'https://evil.example' })), [deny('ORIGIN_MISMATCH')])
-add('challenge for an origin the server does not list', await sign(body(challenge({ org: 'https://evil.example' }), { o: 'https://evil.example' })), [deny('ORIGIN_MISMATCH')])
-add('request Origin header differs from the challenge', goodToken, [deny('ORIGIN_MISMATCH')], { context: { action: 'login', origin: 'https://evil.example' } })
+add(
+  'challenge for an origin the server does not list',
+  await sign(body(challenge({ org: 'https://evil.example' }), { o: 'https://evil.example' })),
+  [deny('ORIGIN_MISMATCH')],
+)
+add('request Origin header differs from the challenge', goodToken, [deny('ORIGIN_MISMATCH')], {
+  context: { action: 'login', origin: 'https://evil.example' },
+})
 add('signed by a different key than the one in the token', await sign(good, other.privateKey), [deny('DEVICE_SIGNATURE_INVALID')])
 add('navigator.webdriver is true', await sign(body(challenge(), { s: { ...signals, webdriver: { v: true, d: 0 } } })), [
   { decision: 'deny', codes: ['AUTOMATION'] },
@@ -123,22 +153,34 @@ add('navigator.webdriver is true', await sign(body(challenge(), { s: { ...signal
 // spread over every digit (DevTools-protocol input) INJECTED_INPUT on this Linux Chromium.
 const clock = (digit) => Array.from({ length: 24 }, (_, i) => [40, digit(i) * 2 + (i % 2)]).flat()
 const x11Body = body(challenge(), { b: { q: clock((i) => (i === 5 ? 4 : 3)) } })
-add('behaviour stream q on one timestamp phase (operating-system input)', await sign(x11Body), [allow], { more: { body: x11Body, signingInput: tokenSigningInput(x11Body) } })
-add('behaviour stream q on every timestamp phase (DevTools-protocol input)', await sign(body(challenge(), { b: { q: clock((i) => (i * 7) % 10) } })), [
-  { decision: 'challenge', codes: ['INJECTED_INPUT'] },
-])
+add('behaviour stream q on one timestamp phase (operating-system input)', await sign(x11Body), [allow], {
+  more: { body: x11Body, signingInput: tokenSigningInput(x11Body) },
+})
+add(
+  'behaviour stream q on every timestamp phase (DevTools-protocol input)',
+  await sign(body(challenge(), { b: { q: clock((i) => (i * 7) % 10) } })),
+  [{ decision: 'challenge', codes: ['INJECTED_INPUT'] }],
+)
 add('no token', '', [{ decision: 'challenge', codes: ['TOKEN_MISSING'] }])
 add('larger than 12288 bytes', 'kt1.' + 'A'.repeat(12_285), [deny('TOKEN_TOO_LARGE')])
 add('two segments', goodToken.split('.').slice(0, 2).join('.'), [deny('TOKEN_MALFORMED')])
 add('padding in a segment', goodToken + '=', [deny('TOKEN_MALFORMED')])
-add('body is not canonical JSON (keys unsorted)', tokenOf(JSON.stringify({ v: 1, c: good.c, o: good.o, t: good.t, k: good.k, ks: 'idb', s: {} })), [deny('TOKEN_MALFORMED')])
+add(
+  'body is not canonical JSON (keys unsorted)',
+  tokenOf(JSON.stringify({ v: 1, c: good.c, o: good.o, t: good.t, k: good.k, ks: 'idb', s: {} })),
+  [deny('TOKEN_MALFORMED')],
+)
 add('body is not UTF-8', tokenOf(new Uint8Array([0xc3, 0x28])), [deny('TOKEN_MALFORMED')])
 add('version 2 prefix', goodToken.replace(/^kt1/, 'kt2'), [deny('TOKEN_UNSUPPORTED_VERSION')])
 add('unknown body member', await sign(body(challenge(), { x: 1 })), [deny('TOKEN_SCHEMA_INVALID')])
 add('nesting deeper than 8', tokenOf(canonicalize({ v: 1, s: { a: { v: [[[[[[[1]]]]]]], d: 0 } } })), [deny('TOKEN_LIMIT_EXCEEDED')])
 add('challenge is not a challenge', await sign(body('kc1.e30.AAAA')), [deny('CHALLENGE_MALFORMED')])
 // One key, one spelling: the last of 43 characters has 2 spare bits, which must be zero.
-add('key coordinate with a non-zero spare bit (another spelling of the same key)', await sign(body(challenge(), { k: { ...publicJwk, x: respell(publicJwk.x) } })), [deny('TOKEN_SCHEMA_INVALID')])
+add(
+  'key coordinate with a non-zero spare bit (another spelling of the same key)',
+  await sign(body(challenge(), { k: { ...publicJwk, x: respell(publicJwk.x) } })),
+  [deny('TOKEN_SCHEMA_INVALID')],
+)
 // One signature, one form: (r, n - s) is read as (r, s); both spellings share the nonce.
 add('high-S form of a valid signature (read as its low-S form)', highS(goodToken), [allow, deny('TOKEN_REPLAYED')])
 
@@ -177,7 +219,11 @@ const b64 = [[], [0], [0, 1], [0, 1, 2], [255, 254, 253, 252], [251, 255, 191]].
 await writeFile(
   new URL('base64url.json', out),
   JSON.stringify(
-    { description: 'Unpadded base64url. `invalid` strings must be rejected.', cases: b64, invalid: ['A', 'AB', 'AA==', 'A+A', 'A/A', 'AAAAA', 'A A'] },
+    {
+      description: 'Unpadded base64url. `invalid` strings must be rejected.',
+      cases: b64,
+      invalid: ['A', 'AB', 'AA==', 'A+A', 'A/A', 'AAAAA', 'A A'],
+    },
     null,
     2,
   ) + '\n',
@@ -201,20 +247,36 @@ const behaviourCases = [
   },
   {
     name: 'iOS on-screen keyboard: real keys, down and up together, touch bit',
-    b: { k: [1500, keyCode(1, 1, false, 4), 1, keyCode(1, 1, true, 4), 280, keyCode(1, 1, false, 4), 2, keyCode(1, 1, true, 4)], x: [2500, 0] },
+    b: {
+      k: [1500, keyCode(1, 1, false, 4), 1, keyCode(1, 1, true, 4), 280, keyCode(1, 1, false, 4), 2, keyCode(1, 1, true, 4)],
+      x: [2500, 0],
+    },
   },
   {
     name: 'Japanese IME: composing keys, composition steps, commit; a two-finger contact',
     b: {
       k: [2000, keyCode(2, 0, false, 7), 10, keyCode(2, 0, true, 7)],
-      i: [2001, inputCode(2, INPUT_EVENT.compositionStart), 0, inputCode(2, INPUT_EVENT.compositionUpdate), 250, inputCode(2, INPUT_EVENT.compositionUpdate), 400, inputCode(2, INPUT_EVENT.compositionEnd)],
+      i: [
+        2001,
+        inputCode(2, INPUT_EVENT.compositionStart),
+        0,
+        inputCode(2, INPUT_EVENT.compositionUpdate),
+        250,
+        inputCode(2, INPUT_EVENT.compositionUpdate),
+        400,
+        inputCode(2, INPUT_EVENT.compositionEnd),
+      ],
       c: [900, CONTACT_KIND.touch, 120, 30, 45, 20, 4 + CONTACT_KIND.touch, 90, 28, 40],
       x: [4000, 0],
     },
   },
   {
     name: 'autofill and paste: inputs without a key, no keys at all',
-    b: { f: [900, formCode(1, FORM_EVENT.focus), 5, formCode(1, FORM_EVENT.autofill)], i: [905, inputCode(1, INPUT_EVENT.none), 300, inputCode(2, INPUT_EVENT.paste)], x: [2000, 0] },
+    b: {
+      f: [900, formCode(1, FORM_EVENT.focus), 5, formCode(1, FORM_EVENT.autofill)],
+      i: [905, inputCode(1, INPUT_EVENT.none), 300, inputCode(2, INPUT_EVENT.paste)],
+      x: [2000, 0],
+    },
   },
 ].map((c) => {
   const m = extractTiming(c.b).modality
@@ -240,6 +302,16 @@ const behaviourCases = [
 })
 await writeFile(
   new URL('behaviour.json', out),
-  JSON.stringify({ description: 'Behaviour sections (`b`) in; decoded key, input and contact records and the modality summary out (docs/protocol.md "Behaviour streams").', cases: behaviourCases }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      description:
+        'Behaviour sections (`b`) in; decoded key, input and contact records and the modality summary out (docs/protocol.md "Behaviour streams").',
+      cases: behaviourCases,
+    },
+    null,
+    2,
+  ) + '\n',
 )
-console.log(`wrote ${cases.length} verify cases, ${canonical.length} canonical cases, ${b64.length} base64url cases, ${behaviourCases.length} behaviour cases`)
+console.log(
+  `wrote ${cases.length} verify cases, ${canonical.length} canonical cases, ${b64.length} base64url cases, ${behaviourCases.length} behaviour cases`,
+)

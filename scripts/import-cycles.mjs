@@ -25,7 +25,15 @@ function resolveImport(from, specifier, files) {
   if (!specifier.startsWith('.')) return undefined
   const base = resolve(dirname(from), specifier)
   const stem = base.replace(/\.(js|mjs|ts)$/, '')
-  for (const candidate of [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.js`, `${stem}.mjs`, join(base, 'index.ts'), join(base, 'index.js')]) {
+  for (const candidate of [
+    base,
+    `${stem}.ts`,
+    `${stem}.tsx`,
+    `${stem}.js`,
+    `${stem}.mjs`,
+    join(base, 'index.ts'),
+    join(base, 'index.js'),
+  ]) {
     if (files.has(candidate)) return candidate
   }
   return undefined

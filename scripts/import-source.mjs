@@ -19,7 +19,12 @@ const cache = join(root, 'node_modules', '.cache', 'kenchi-source')
  */
 export async function importSource(path) {
   const input = join(root, path)
-  const bundle = await rollup({ input, external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'), plugins: [ts()], logLevel: 'silent' })
+  const bundle = await rollup({
+    input,
+    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
+    plugins: [ts()],
+    logLevel: 'silent',
+  })
   mkdirSync(cache, { recursive: true })
   const file = join(cache, `${relative(root, input).replace(/[\\/]/g, '_').replace(/\.ts$/, '')}.mjs`)
   await bundle.write({ file, format: 'es' })

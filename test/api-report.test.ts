@@ -34,7 +34,9 @@ describe('API reports', () => {
       expect(base).toContain('| `one` | const |')
       expect(base).toContain('| `two` | function |')
       expect(base).toContain('| `Three` | interface |')
-      const added = report('export const one = 1\nexport function two(): number { return 2 }\nexport interface Three { x: number }\nexport type Four = string\n')
+      const added = report(
+        'export const one = 1\nexport function two(): number { return 2 }\nexport interface Three { x: number }\nexport type Four = string\n',
+      )
       expect(added).not.toBe(base)
       expect(added).toContain('| `Four` | type |')
       const removed = report('export const one = 1\nexport interface Three { x: number }\n')

@@ -21,7 +21,9 @@ describe('script-tag bundle budgets (gzip)', () => {
   const worker = gzip('kenchi-worker.min.js')
 
   it('early part (kenchi.min.js) ≤ 7 KB', () => {
-    console.log(`kenchi.min.js ${early} B, kenchi-signals.min.js ${late} B, kenchi-worker.min.js ${worker} B, total ${early + late + worker} B gzip`)
+    console.log(
+      `kenchi.min.js ${early} B, kenchi-signals.min.js ${late} B, kenchi-worker.min.js ${worker} B, total ${early + late + worker} B gzip`,
+    )
     expect(early).toBeLessThanOrEqual(BUDGETS.early)
   })
 
@@ -57,7 +59,10 @@ describe('script-tag bundle budgets (gzip)', () => {
     }
     for (const file of ['kenchi-stepup.min.js', 'stepup.js']) {
       const text = readFileSync(new URL(file, dist), 'utf8')
-      expect(/\beval\(|new Function\(|\.innerHTML\s*=|\.style\b|setAttribute\(\s*["']style|insertAdjacentHTML|document\.write/.test(text), file).toBe(false)
+      expect(
+        /\beval\(|new Function\(|\.innerHTML\s*=|\.style\b|setAttribute\(\s*["']style|insertAdjacentHTML|document\.write/.test(text),
+        file,
+      ).toBe(false)
     }
   })
 })

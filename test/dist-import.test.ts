@@ -40,7 +40,11 @@ describe('built packages', () => {
   })
 
   it('keep server code out of the client builds', () => {
-    for (const file of ['packages/client/dist/index.js', 'packages/client/dist/kenchi.min.js', 'packages/client/dist/kenchi-signals.min.js']) {
+    for (const file of [
+      'packages/client/dist/index.js',
+      'packages/client/dist/kenchi.min.js',
+      'packages/client/dist/kenchi-signals.min.js',
+    ]) {
       const text = readFileSync(new URL(file, root), 'utf8')
       expect(text, file).not.toMatch(/createVerifier|memoryStore|from ['"]node:|require\(/)
       expect(text, file).not.toMatch(/\beval\(|new Function\(/)

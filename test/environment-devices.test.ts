@@ -30,7 +30,20 @@ async function reasons(d: DeviceFixture, client: Parameters<typeof deviceSignals
 describe('genuine devices and engines', () => {
   it('the fixtures cover iPhone, iPad, Android Chrome, Samsung Internet, LINE, Instagram, Firefox and WebKit', () => {
     const names = GENUINE_DEVICES.map((d) => d.name).join('\n')
-    for (const kind of ['iPhone', 'iPad', 'Android 14 Chrome', 'Samsung Internet', 'LINE in-app browser on iPhone', 'LINE in-app browser on Android', 'Instagram in-app browser on iPhone', 'Instagram in-app browser on Android', 'Firefox 128 on Android', 'Firefox 128 on Windows', 'Firefox ESR 153', 'WebKitGTK']) {
+    for (const kind of [
+      'iPhone',
+      'iPad',
+      'Android 14 Chrome',
+      'Samsung Internet',
+      'LINE in-app browser on iPhone',
+      'LINE in-app browser on Android',
+      'Instagram in-app browser on iPhone',
+      'Instagram in-app browser on Android',
+      'Firefox 128 on Android',
+      'Firefox 128 on Windows',
+      'Firefox ESR 153',
+      'WebKitGTK',
+    ]) {
       expect(names).toContain(kind)
     }
   })
@@ -41,7 +54,9 @@ describe('genuine devices and engines', () => {
     it(`${d.name}: the client finds nothing, the server gives no environment reason`, async () => {
       const client = await clientFindings(d)
       expect(client).toEqual({ headless: [], consistency: software ? ['webgl-software'] : [] })
-      expect(await reasons(d, client)).toEqual(software ? [{ code: 'ENVIRONMENT_INCONSISTENT', weight: 5, detail: { found: ['webgl-software'] } }] : [])
+      expect(await reasons(d, client)).toEqual(
+        software ? [{ code: 'ENVIRONMENT_INCONSISTENT', weight: 5, detail: { found: ['webgl-software'] } }] : [],
+      )
     })
   }
 })

@@ -71,7 +71,21 @@ describe('verify() under fuzzing', { timeout: 600_000 }, () => {
     text: fc.string({ maxLength: 40 }),
   })
 
-  function mutate({ base, other, kind, at, len, text }: { base: number; other: number; kind: string; at: number; len: number; text: string }): string {
+  function mutate({
+    base,
+    other,
+    kind,
+    at,
+    len,
+    text,
+  }: {
+    base: number
+    other: number
+    kind: string
+    at: number
+    len: number
+    text: string
+  }): string {
     const t = valid[base]!
     const i = at % t.length
     let mutated: string

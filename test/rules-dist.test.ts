@@ -18,7 +18,12 @@ describe('built server: lists, geography, notifier', () => {
       await n.flush()
       console.log(JSON.stringify({ jp: geo.country('133.242.0.1'), email: email.map((r) => r.code), ip: ip.map((r) => r.code), stats: n.stats }))`
     const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }))
-    expect(out).toEqual({ jp: 'JP', email: ['DISPOSABLE_EMAIL'], ip: ['NEGATIVE_IP'], stats: { sent: 1, suppressed: 0, dropped: 0, failed: 0 } })
+    expect(out).toEqual({
+      jp: 'JP',
+      email: ['DISPOSABLE_EMAIL'],
+      ip: ['NEGATIVE_IP'],
+      stats: { sent: 1, suppressed: 0, dropped: 0, failed: 0 },
+    })
   })
 
   it('does not load the heavy packages at import', () => {

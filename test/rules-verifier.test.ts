@@ -4,8 +4,14 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createVerifier, memoryStore, REASONS } from '@kenchi/server'
 import {
-  contentRule, defaultRules, emailDomainRule, foreignIpRule, foreignLanguageRule, ipListRule,
-  userAgentListRule, type Rule,
+  contentRule,
+  defaultRules,
+  emailDomainRule,
+  foreignIpRule,
+  foreignLanguageRule,
+  ipListRule,
+  userAgentListRule,
+  type Rule,
 } from '@kenchi/server/rules'
 import { createList, geoFrom } from '@kenchi/server/lists'
 import { humanSignals, tokenFor } from './support/tokens.js'
@@ -62,7 +68,10 @@ describe('list, geography and content rules in a verifier', () => {
 
   it('in monitor mode, record but do not decide', async () => {
     const { run } = await verifierWith([userAgentListRule({ deny: ['@null@'], mode: 'monitor' })])
-    const verdict = await run({ action: 'login', ip: '133.242.0.1', userAgent: '' }, { ...humanSignals(), userAgent: { e: 'failed', d: 0 } })
+    const verdict = await run(
+      { action: 'login', ip: '133.242.0.1', userAgent: '' },
+      { ...humanSignals(), userAgent: { e: 'failed', d: 0 } },
+    )
     expect(verdict.decision).toBe('allow')
     expect(verdict.monitored).toEqual([expect.objectContaining({ code: 'BOT' })])
   })
@@ -77,7 +86,21 @@ describe('list, geography and content rules in a verifier', () => {
   it('document every code they add', () => {
     const reasonsDoc = readFileSync(new URL('../docs/reasons.md', import.meta.url), 'utf8')
     const rulesDoc = readFileSync(new URL('../docs/rules.md', import.meta.url), 'utf8')
-    const codes = ['NEGATIVE_IP', 'BOT', 'NG_DEVICE', 'EMAIL_DOMAIN_DENIED', 'DISPOSABLE_EMAIL', 'FOREIGN_IP', 'FOREIGN_IP_AND_LANGUAGE', 'TOR_IP_MATCH', 'DATACENTER_IP', 'CONTENT_DENIED_STRING', 'CONTENT_URL', 'CONTENT_GIBBERISH', 'CONTENT_REPEATED']
+    const codes = [
+      'NEGATIVE_IP',
+      'BOT',
+      'NG_DEVICE',
+      'EMAIL_DOMAIN_DENIED',
+      'DISPOSABLE_EMAIL',
+      'FOREIGN_IP',
+      'FOREIGN_IP_AND_LANGUAGE',
+      'TOR_IP_MATCH',
+      'DATACENTER_IP',
+      'CONTENT_DENIED_STRING',
+      'CONTENT_URL',
+      'CONTENT_GIBBERISH',
+      'CONTENT_REPEATED',
+    ]
     for (const code of codes) {
       expect(Object.keys(REASONS), code).toContain(code)
       expect(reasonsDoc, code).toContain(`| \`${code}\` |`)

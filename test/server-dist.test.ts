@@ -36,7 +36,17 @@ describe('built @kenchi/server', () => {
       }
       everything.push(...values)
     }
-    for (const internal of ['scaledManhattan', 'aggregateDistance', 'addToAggregate', 'failureKeys', 'negativeIpKey', 'fraudFingerprintKey', 'statusAfterVerdict', 'statusAfterOutcome', 'statusAfterLabel']) {
+    for (const internal of [
+      'scaledManhattan',
+      'aggregateDistance',
+      'addToAggregate',
+      'failureKeys',
+      'negativeIpKey',
+      'fraudFingerprintKey',
+      'statusAfterVerdict',
+      'statusAfterOutcome',
+      'statusAfterLabel',
+    ]) {
       expect(everything).not.toContain(internal)
     }
   })

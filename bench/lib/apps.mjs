@@ -36,10 +36,11 @@ export async function buildApps(outDir, names = Object.keys(APPS)) {
     const { output } = await bundle.write({ dir, format: 'es', entryFileNames: 'app.js', chunkFileNames: '[name]-[hash].js' })
     await bundle.close()
     const files = []
-    for (const chunk of output) if (chunk.type === 'chunk') files.push({ file: chunk.fileName, entry: chunk.isEntry, bytes: await readFile(join(dir, chunk.fileName)) })
+    for (const chunk of output)
+      if (chunk.type === 'chunk')
+        files.push({ file: chunk.fileName, entry: chunk.isEntry, bytes: await readFile(join(dir, chunk.fileName)) })
     files.sort((a, b) => Number(b.entry) - Number(a.entry))
     built[name] = { dir, entry: 'app.js', files }
   }
   return built
 }
-

@@ -26,7 +26,10 @@ export async function findChromium() {
 }
 
 /** The project's quiet-browser flags; --no-sandbox as root (containers) or when KENCHI_NO_SANDBOX=1. */
-export const CHROMIUM_ARGS = [...SHARED_ARGS, ...(process.env.KENCHI_NO_SANDBOX === '1' && !SHARED_ARGS.includes('--no-sandbox') ? ['--no-sandbox'] : [])]
+export const CHROMIUM_ARGS = [
+  ...SHARED_ARGS,
+  ...(process.env.KENCHI_NO_SANDBOX === '1' && !SHARED_ARGS.includes('--no-sandbox') ? ['--no-sandbox'] : []),
+]
 
 // ---------- the machine and versions ----------
 export function machine() {
@@ -86,7 +89,14 @@ const r1 = (x) => (x === null || x === undefined ? null : Math.round(x * 10) / 1
 export function spread(xs) {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x))
   if (v.length === 0) return { n: 0, median: null, p25: null, p75: null, min: null, max: null }
-  return { n: v.length, median: r1(quantile(v, 0.5)), p25: r1(quantile(v, 0.25)), p75: r1(quantile(v, 0.75)), min: r1(Math.min(...v)), max: r1(Math.max(...v)) }
+  return {
+    n: v.length,
+    median: r1(quantile(v, 0.5)),
+    p25: r1(quantile(v, 0.25)),
+    p75: r1(quantile(v, 0.75)),
+    min: r1(Math.min(...v)),
+    max: r1(Math.max(...v)),
+  }
 }
 
 /** Wilson 95 % interval for k successes in n trials. */

@@ -18,7 +18,10 @@ export async function importFromGit(rev, files) {
   const out = join(root, '.scratch', `git-${rev}`)
   for (const file of files) {
     const source = execFileSync('git', ['show', `${rev}:${file}`], { cwd: root, encoding: 'utf8' })
-    const { outputText } = typescript.transpileModule(source, { fileName: file, compilerOptions: { module: typescript.ModuleKind.ESNext, target: typescript.ScriptTarget.ES2022, verbatimModuleSyntax: true } })
+    const { outputText } = typescript.transpileModule(source, {
+      fileName: file,
+      compilerOptions: { module: typescript.ModuleKind.ESNext, target: typescript.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+    })
     const target = join(out, file.replace(/\.ts$/, '.js'))
     await mkdir(dirname(target), { recursive: true })
     await writeFile(target, outputText)

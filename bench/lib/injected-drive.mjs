@@ -16,7 +16,8 @@ import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-chromium.mjs'
 
 const clientDist = fileURLToPath(new URL('../../packages/client/dist/', import.meta.url))
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'none'"
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'none'"
 
 /** Where the page puts its controls (CSS px from the viewport's top left). */
 export const LAYOUT = {
@@ -41,7 +42,12 @@ export async function startLoginSite() {
   const server = createServer()
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${server.address().port}`
-  const verifier = await createVerifier({ keys: [{ id: 'i', secret: randomBytes(32) }], hashSecret: randomBytes(32), origins: [origin], store: memoryStore() })
+  const verifier = await createVerifier({
+    keys: [{ id: 'i', secret: randomBytes(32) }],
+    hashSecret: randomBytes(32),
+    origins: [origin],
+    store: memoryStore(),
+  })
   const verdicts = []
   const tokens = []
   const waiters = { ready: [], verdict: [] }
@@ -172,14 +178,22 @@ export function pathPlan(r, from, target) {
     const s = u < 0.5 ? 2 * u * u : 1 - (-2 * u + 2) ** 2 / 2
     const b = (p0, p1, p2, p3) => (1 - s) ** 3 * p0 + 3 * (1 - s) ** 2 * s * p1 + 3 * (1 - s) * s * s * p2 + s ** 3 * p3
     const jitter = i < steps ? (r() - 0.5) * 2 : 0
-    out.push({ x: Math.round(b(from.x, c1.x, c2.x, to.x) + jitter), y: Math.round(b(from.y, c1.y, c2.y, to.y) + jitter), wait: Math.round(8 + r() * 14) })
+    out.push({
+      x: Math.round(b(from.x, c1.x, c2.x, to.x) + jitter),
+      y: Math.round(b(from.y, c1.y, c2.y, to.y) + jitter),
+      wait: Math.round(8 + r() * 14),
+    })
   }
   return out
 }
 
 /** Key timings of a person: lognormal holds (~95 ms) and gaps (~170 ms) with occasional pauses. */
 export function typingPlan(r, text) {
-  return [...text].map((ch) => ({ ch, hold: Math.round(lognormal(r, 95, 0.3)), gap: Math.round(lognormal(r, 170, 0.45) + (r() < 0.08 ? 400 * r() : 0)) }))
+  return [...text].map((ch) => ({
+    ch,
+    hold: Math.round(lognormal(r, 95, 0.3)),
+    gap: Math.round(lognormal(r, 170, 0.45) + (r() < 0.08 ? 400 * r() : 0)),
+  }))
 }
 
 /** One session's plan: approach and click the user field, type, the password field, type, the button, click. */
@@ -190,7 +204,11 @@ export function sessionPlan(seed) {
   const start = { x: Math.round(40 + r() * 200), y: Math.round(420 + r() * 200) }
   const steps = []
   let at = start
-  for (const [target, text] of [[LAYOUT.user, user], [LAYOUT.password, password], [LAYOUT.submit, null]]) {
+  for (const [target, text] of [
+    [LAYOUT.user, user],
+    [LAYOUT.password, password],
+    [LAYOUT.submit, null],
+  ]) {
     const path = pathPlan(r, at, target)
     at = path.at(-1)
     steps.push({ path, hold: Math.round(lognormal(r, 90, 0.35)), keys: text ? typingPlan(r, text) : [] })
@@ -303,10 +321,14 @@ export async function playXdotool(plan, env, at = { dx: 0, dy: 0 }) {
 export async function launchGenuine(site, env) {
   const profile = mkdtempSync(join(tmpdir(), 'kenchi-xdotool-'))
   let ready = site.nextReady(30_000)
-  const proc = spawn(findChromium(), [...CHROMIUM_ARGS, ...launchArgs, `--user-data-dir=${profile}`, '--no-default-browser-check', `--app=${site.url}`], {
-    env,
-    stdio: 'ignore',
-  })
+  const proc = spawn(
+    findChromium(),
+    [...CHROMIUM_ARGS, ...launchArgs, `--user-data-dir=${profile}`, '--no-default-browser-check', `--app=${site.url}`],
+    {
+      env,
+      stdio: 'ignore',
+    },
+  )
   return {
     async session(plan) {
       const at = await ready

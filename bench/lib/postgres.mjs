@@ -44,7 +44,9 @@ export async function startPostgres(settings = []) {
     /** A `COPY … FROM STDIN` through psql: resolves the child's stdin to write to and a promise of its exit. */
     copy(sql) {
       const child = spawn(join(dir, 'psql'), [...args, '-c', sql], { stdio: ['pipe', 'ignore', 'inherit'] })
-      const done = new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql COPY exited ${code}`)))))
+      const done = new Promise((resolve, reject) =>
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql COPY exited ${code}`)))),
+      )
       return { stdin: child.stdin, done }
     },
     async stop() {

@@ -11,7 +11,8 @@ import { createVerifier, memoryStore } from '@kenchi/server'
 import { expressKenchi } from '@kenchi/server/express'
 import { ROOT } from './env.mjs'
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'"
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'"
 
 // Runs first on page-cost pages: long tasks, INP (web-vitals) and when the detector is ready.
 const HARNESS = `
@@ -28,7 +29,7 @@ document.addEventListener('load', function (event) {
 }, true);
 `
 
-const FORM = (extra = "") => `<h1 id="title">Log in</h1>
+const FORM = (extra = '') => `<h1 id="title">Log in</h1>
 <form method="post" action="/login" data-kenchi-action="login">
 <p><label>E-mail <input id="email" name="email" autocomplete="off"></label></p>
 <p><label>Password <input id="password" name="password" type="password" autocomplete="off"></label></p>
@@ -50,7 +51,13 @@ export async function startSite({ appsDir, rules } = {}) {
   const logins = []
 
   async function reset() {
-    state.verifier = await createVerifier({ keys: [{ id: 'bench', secret: randomBytes(32) }], hashSecret: randomBytes(32), origins: [origin], store: memoryStore(), ...(rules ? { rules } : {}) })
+    state.verifier = await createVerifier({
+      keys: [{ id: 'bench', secret: randomBytes(32) }],
+      hashSecret: randomBytes(32),
+      origins: [origin],
+      store: memoryStore(),
+      ...(rules ? { rules } : {}),
+    })
     state.kenchi = expressKenchi(state.verifier)
   }
   await reset()
@@ -65,20 +72,38 @@ export async function startSite({ appsDir, rules } = {}) {
   app.get('/harness.js', (req, res) => res.type('text/javascript').send(HARNESS))
   app.get('/web-vitals.js', (req, res) => res.type('text/javascript').send(webVitals))
 
-  const page = (head, body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in</title>${head}</head><body>${body}</body></html>`
+  const page = (head, body) =>
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in</title>${head}</head><body>${body}</body></html>`
   const harness = '<script src="/web-vitals.js"></script><script src="/harness.js"></script>'
   // Page cost: the same login page bare, with Kenchi's script tag, or with FingerprintJS + BotD.
   app.get('/cost/blank', (req, res) => res.type('html').send(page(harness, FORM())))
   app.get('/cost/kenchi', (req, res) => res.type('html').send(page(harness + state.kenchi.scriptTag(), FORM())))
   app.get('/cost/peers', (req, res) =>
-    res.type('html').send(page(harness + '<script type="module" src="/apps/peers/app.js"></script>', FORM('<input type="hidden" name="visitor-id"><input type="hidden" name="botd">'))),
+    res
+      .type('html')
+      .send(
+        page(
+          harness + '<script type="module" src="/apps/peers/app.js"></script>',
+          FORM('<input type="hidden" name="visitor-id"><input type="hidden" name="botd">'),
+        ),
+      ),
   )
   // Detection: Kenchi's script tag and BotD on the same login page.
-  app.get('/login', (req, res) => res.type('html').send(page(state.kenchi.scriptTag() + '<script type="module" src="/apps/botd/app.js"></script>', FORM('<input type="hidden" name="botd">'))))
+  app.get('/login', (req, res) =>
+    res
+      .type('html')
+      .send(
+        page(
+          state.kenchi.scriptTag() + '<script type="module" src="/apps/botd/app.js"></script>',
+          FORM('<input type="hidden" name="botd">'),
+        ),
+      ),
+  )
   app.post(
     '/login',
     express.urlencoded({ extended: false, limit: '16kb' }),
-    (req, res, next) => state.kenchi.guard('login', () => ({ userId: String(req.body?.email ?? ''), email: String(req.body?.email ?? '') }))(req, res, next),
+    (req, res, next) =>
+      state.kenchi.guard('login', () => ({ userId: String(req.body?.email ?? ''), email: String(req.body?.email ?? '') }))(req, res, next),
     (req, res) => {
       let botd = null
       try {

@@ -11,7 +11,22 @@ export const SIGNALS = {
   languages: { v: ['ja-JP', 'ja-JP', 'en-US'], d: 0 },
   timezone: { v: ['Asia/Tokyo', -540], d: 1 },
   screen: { v: [1920, 1080, 1920, 1040, 24, 1, 1280, 900, 1280, 1000], d: 0 },
-  fingerprint: { v: { g: { audio: '2336ba0a', fonts: 'cefe11c5', graphics: '5ddd05fb', hardware: 'd347240a', locale: '5fa2e551', math: 'ab1db0f3', other: 'eeb5787d', prefs: '87df2072', screen: 'b8158beb' } }, d: 38 },
+  fingerprint: {
+    v: {
+      g: {
+        audio: '2336ba0a',
+        fonts: 'cefe11c5',
+        graphics: '5ddd05fb',
+        hardware: 'd347240a',
+        locale: '5fa2e551',
+        math: 'ab1db0f3',
+        other: 'eeb5787d',
+        prefs: '87df2072',
+        screen: 'b8158beb',
+      },
+    },
+    d: 38,
+  },
 }
 
 export async function newDevice() {
@@ -59,7 +74,12 @@ export async function runVerify(verifier, tokens, { customers, userPrefix = 'cus
   for (let i = 0; i < tokens.length && performance.now() < until; i++) {
     const n = i % customers
     const t0 = performance.now()
-    const verdict = await verifier.verify(tokens[i], { action: 'login', ip: `198.51.${n >> 8}.${n & 255}`, userId: `${userPrefix}${n}@example.jp`, userAgent: SIGNALS.userAgent.v })
+    const verdict = await verifier.verify(tokens[i], {
+      action: 'login',
+      ip: `198.51.${n >> 8}.${n & 255}`,
+      userId: `${userPrefix}${n}@example.jp`,
+      userAgent: SIGNALS.userAgent.v,
+    })
     latencies.push(performance.now() - t0)
     const broken = verdict.reasons.find((r) => BROKEN.has(r.code))
     if (broken) throw new Error(`benchmark verification failed: ${JSON.stringify(broken)}`)
@@ -73,5 +93,12 @@ export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math
 
 export function summarise(name, latencies, seconds, extra = {}) {
   const sorted = Float64Array.from(latencies).sort()
-  return { name, ops: latencies.length, perSecond: Math.round(latencies.length / seconds), p50ms: +percentile(sorted, 50).toFixed(3), p99ms: +percentile(sorted, 99).toFixed(3), ...extra }
+  return {
+    name,
+    ops: latencies.length,
+    perSecond: Math.round(latencies.length / seconds),
+    p50ms: +percentile(sorted, 50).toFixed(3),
+    p99ms: +percentile(sorted, 99).toFixed(3),
+    ...extra,
+  }
 }

@@ -50,4 +50,3 @@ export function saveAccounts(path, accounts) {
   writeFileSync(`${path}.tmp`, JSON.stringify([...accounts.values()], null, 1), { mode: 0o600 })
   renameSync(`${path}.tmp`, path)
 }
-

@@ -31,7 +31,10 @@ export const notice = (html, kind = 'error') => `<p class="notice ${kind}" role=
 
 export function verdictPanel(verdict) {
   const reasons = verdict.reasons
-    .map((r) => `<li><code>${escape(r.code)}</code> (weight ${r.weight})${r.detail ? ` <small>${escape(JSON.stringify(r.detail))}</small>` : ''}</li>`)
+    .map(
+      (r) =>
+        `<li><code>${escape(r.code)}</code> (weight ${r.weight})${r.detail ? ` <small>${escape(JSON.stringify(r.detail))}</small>` : ''}</li>`,
+    )
     .join('')
   const device = verdict.device
     ? `<p>Device <code>${escape(verdict.device.id)}</code>, ${verdict.device.known ? 'seen before' : 'new'}, status ${escape(verdict.device.status)}.</p>`

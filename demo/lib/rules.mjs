@@ -10,7 +10,12 @@ import { createGeo, createList, isLocalIp, parseIp } from '@kenchi/server/lists'
 export const LIST_INFO = {
   ip: { kind: 'ip', rule: 'ip-list', reason: 'NEGATIVE_IP', title: 'IP deny list (addresses and CIDR ranges)' },
   userAgent: { kind: 'substring', rule: 'user-agent-list', reason: 'BOT', title: 'User-Agent deny list (substrings; @null@ = empty)' },
-  emailDomain: { kind: 'domain', rule: 'email-domain', reason: 'EMAIL_DOMAIN_DENIED', title: 'E-mail domain deny list (register, newsletter, inquiry, profile)' },
+  emailDomain: {
+    kind: 'domain',
+    rule: 'email-domain',
+    reason: 'EMAIL_DOMAIN_DENIED',
+    title: 'E-mail domain deny list (register, newsletter, inquiry, profile)',
+  },
   device: { kind: 'exact', rule: 'device-list', reason: 'NG_DEVICE', title: 'Device deny list (device ids)' },
 }
 
@@ -23,7 +28,18 @@ export const RULE_REASONS = {
   consistency: ['ENVIRONMENT_INCONSISTENT'],
   'scripted-input': ['SCRIPTED_TYPING', 'SCRIPTED_POINTER', 'NO_INTERACTION'],
   history: ['FIRST_USER', 'FIRST_USER_DEVICE', 'FIRST_USER_DEVICE_COUNT_OVER', 'USER_DEVICE', 'SAME_DEVICE'],
-  velocity: ['VELOCITY_IP_USERS', 'VELOCITY_USER_IPS', 'VELOCITY_DEVICE_USERS', 'VELOCITY_USER_DEVICES', 'LOGIN_FAILURES', 'VELOCITY_REGISTRATIONS', 'VELOCITY_ORDERS', 'VELOCITY_CARD_REGISTRATIONS', 'VELOCITY_INQUIRIES', 'CARD_FAILURES'],
+  velocity: [
+    'VELOCITY_IP_USERS',
+    'VELOCITY_USER_IPS',
+    'VELOCITY_DEVICE_USERS',
+    'VELOCITY_USER_DEVICES',
+    'LOGIN_FAILURES',
+    'VELOCITY_REGISTRATIONS',
+    'VELOCITY_ORDERS',
+    'VELOCITY_CARD_REGISTRATIONS',
+    'VELOCITY_INQUIRIES',
+    'CARD_FAILURES',
+  ],
   'ip-list': ['NEGATIVE_IP'],
   'user-agent-list': ['BOT'],
   'email-domain': ['EMAIL_DOMAIN_DENIED', 'DISPOSABLE_EMAIL'],
@@ -82,7 +98,12 @@ export async function demoRules({ extra = [] } = {}) {
     rules,
     lists,
     ruleModes: () =>
-      base.map((rule) => ({ name: rule.name, mode: modes.get(rule.name) ?? rule.mode, defaultMode: rule.mode, reasons: RULE_REASONS[rule.name] ?? [] })),
+      base.map((rule) => ({
+        name: rule.name,
+        mode: modes.get(rule.name) ?? rule.mode,
+        defaultMode: rule.mode,
+        reasons: RULE_REASONS[rule.name] ?? [],
+      })),
     /** Throws `KenchiError` (`INPUT_INVALID`) for an unknown rule or mode. */
     setRuleMode(name, mode) {
       const rule = base.find((r) => r.name === name)

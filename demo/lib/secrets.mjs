@@ -31,4 +31,3 @@ export function loadSecrets(path) {
   writeFileSync(path, JSON.stringify(secrets, null, 1), { mode: 0o600, flag: 'wx' })
   return secrets
 }
-

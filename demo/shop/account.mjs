@@ -14,11 +14,29 @@ const RESET_WINDOW_MS = 15 * 60_000
 const PROFILE_FIELDS = /** @type {const} */ ({ name: 60, postcode: 10, city: 60, address: 120 })
 
 const passwordProblem = (value) =>
-  value.length < 8 ? 'Please choose a password of at least 8 characters.' : value.length > 200 ? 'Please choose a password of at most 200 characters.' : undefined
+  value.length < 8
+    ? 'Please choose a password of at least 8 characters.'
+    : value.length > 200
+      ? 'Please choose a password of at most 200 characters.'
+      : undefined
 
 /** @param {import('./routes.mjs').ShopContext} shop */
 export function accountRouter(shop) {
-  const { verifier, kenchi, accounts, accountsPath, sessionOf, sessionFromCookie, renewSession, endSessions, page, remember, form, codes, byEmail } = shop
+  const {
+    verifier,
+    kenchi,
+    accounts,
+    accountsPath,
+    sessionOf,
+    sessionFromCookie,
+    renewSession,
+    endSessions,
+    page,
+    remember,
+    form,
+    codes,
+    byEmail,
+  } = shop
   const router = express.Router()
   const loggedIn = (req) => {
     const email = sessionFromCookie(req)?.email
@@ -52,11 +70,18 @@ export function accountRouter(shop) {
       const s = sessionOf(req, res)
       const account = accounts.get(s.email)
       if (!account) return needLogin(res, s)
-      if (verdict.decision === 'deny') return page(res, 403, 'Your profile', `${notice(CALM.deny)}${verdictPanel(verdict)}${profileForm(account)}`, s)
+      if (verdict.decision === 'deny')
+        return page(res, 403, 'Your profile', `${notice(CALM.deny)}${verdictPanel(verdict)}${profileForm(account)}`, s)
       const { profile, problem } = readProfile(req.body)
       if (problem) return page(res, 400, 'Your profile', `${notice(problem)}${profileForm({ ...account, ...profile })}`, s)
       if (verdict.decision === 'challenge') {
-        return codes.begin(req, res, s, verdict, { kind: 'profile_update', email: account.email, data: profile, title: 'Your profile', what: 'this change of your profile' })
+        return codes.begin(req, res, s, verdict, {
+          kind: 'profile_update',
+          email: account.email,
+          data: profile,
+          title: 'Your profile',
+          what: 'this change of your profile',
+        })
       }
       Object.assign(account, profile)
       save()
@@ -90,25 +115,44 @@ export function accountRouter(shop) {
     const current = password(req.body?.['current-password'])
     const next = password(req.body?.['new-password'], 201)
     const currentOk = await checkPassword(account, current)
-    if (verdict.decision === 'deny') return page(res, 403, 'Change your password', `${notice(CALM.deny)}${verdictPanel(verdict)}${passwordForm()}`, s)
+    if (verdict.decision === 'deny')
+      return page(res, 403, 'Change your password', `${notice(CALM.deny)}${verdictPanel(verdict)}${passwordForm()}`, s)
     if (!currentOk) {
       // A wrong current password is a failed password check: LOGIN_FAILURES counts guesses
       // from a session someone else left open.
       await verifier.reportOutcome(verdict.eventId, 'login_failed').catch(() => {})
-      return page(res, 401, 'Change your password', `${notice('Your current password is not right.')}${verdictPanel(verdict)}${passwordForm()}`, s)
+      return page(
+        res,
+        401,
+        'Change your password',
+        `${notice('Your current password is not right.')}${verdictPanel(verdict)}${passwordForm()}`,
+        s,
+      )
     }
     const problem = passwordProblem(next)
     if (problem) return page(res, 400, 'Change your password', `${notice(problem)}${passwordForm()}`, s)
     const hashed = await hashPassword(next)
     if (verdict.decision === 'challenge') {
       // The session keeps the new password's hash, never the password, until the code is right.
-      return codes.begin(req, res, s, verdict, { kind: 'password_change', email: account.email, data: hashed, title: 'Change your password', what: 'this change of your password' })
+      return codes.begin(req, res, s, verdict, {
+        kind: 'password_change',
+        email: account.email,
+        data: hashed,
+        title: 'Change your password',
+        what: 'this change of your password',
+      })
     }
     await verifier.reportOutcome(verdict.eventId, 'login_succeeded').catch(() => {})
     Object.assign(account, hashed)
     save()
     endSessions(account.email, s) // other browsers logged in with the old password are logged out
-    page(res, 200, 'Change your password', `${notice('Your password is changed. Use the new one next time you log in.', 'ok')}${verdictPanel(verdict)}`, s)
+    page(
+      res,
+      200,
+      'Change your password',
+      `${notice('Your password is changed. Use the new one next time you log in.', 'ok')}${verdictPanel(verdict)}`,
+      s,
+    )
   })
   codes.on('password_change', {
     again: '/account/password',
@@ -139,8 +183,16 @@ export function accountRouter(shop) {
       remember(verdict)
       const s = sessionOf(req, res)
       const email = normalEmail(req.body?.email)
-      if (verdict.decision === 'deny') return page(res, 403, 'Reset your password', `${notice(CALM.deny)}${verdictPanel(verdict)}${resetRequestForm()}`, s)
-      if (!isEmail(email)) return page(res, 400, 'Reset your password', `${notice('Please enter the e-mail address of your account.')}${resetRequestForm()}`, s)
+      if (verdict.decision === 'deny')
+        return page(res, 403, 'Reset your password', `${notice(CALM.deny)}${verdictPanel(verdict)}${resetRequestForm()}`, s)
+      if (!isEmail(email))
+        return page(
+          res,
+          400,
+          'Reset your password',
+          `${notice('Please enter the e-mail address of your account.')}${resetRequestForm()}`,
+          s,
+        )
       // The same call for every address: the sender drops the mail when there is no account.
       const sent = await byEmail.send(req, { purpose: 'password_reset', to: email, data: { email }, verdict })
       if (!sent.ok) return page(res, 429, 'Reset your password', `${notice(CALM.busy)}${verdictPanel(verdict)}`, s)
@@ -192,7 +244,8 @@ function readProfile(body) {
   for (const [name, max] of Object.entries(PROFILE_FIELDS)) {
     const raw = body?.[name]
     profile[name] = text(raw, max)
-    if (typeof raw === 'string' && (raw.trim().length > max || !printable(raw))) problem = `Please shorten the ${name} field to ${max} characters of plain text.`
+    if (typeof raw === 'string' && (raw.trim().length > max || !printable(raw)))
+      problem = `Please shorten the ${name} field to ${max} characters of plain text.`
   }
   if (!profile.name) problem ??= 'Please enter your name.'
   return { profile, problem }

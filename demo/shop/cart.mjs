@@ -22,8 +22,22 @@ export function cartRouter(shop) {
     const s = sessionOf(req, res)
     const product = catalogue.get(req.body?.product)
     const quantity = quantityOf(req.body?.quantity)
-    if (!product || !quantity) return page(res, 400, 'Your cart', `${notice(`Please choose a product and a quantity from 1 to ${MAX_QUANTITY}.`)}<p><a href="/">Back to the shop</a></p>`, s)
-    if (product.stock === 0) return page(res, 409, 'Your cart', `${notice(`Sorry, the ${escape(product.name)} is out of stock.`)}<p><a href="/#product-${escape(product.id)}">Ask for a restock alert</a></p>`, s)
+    if (!product || !quantity)
+      return page(
+        res,
+        400,
+        'Your cart',
+        `${notice(`Please choose a product and a quantity from 1 to ${MAX_QUANTITY}.`)}<p><a href="/">Back to the shop</a></p>`,
+        s,
+      )
+    if (product.stock === 0)
+      return page(
+        res,
+        409,
+        'Your cart',
+        `${notice(`Sorry, the ${escape(product.name)} is out of stock.`)}<p><a href="/#product-${escape(product.id)}">Ask for a restock alert</a></p>`,
+        s,
+      )
     s.cart ??= {}
     s.cart[product.id] = Math.min((s.cart[product.id] ?? 0) + quantity, MAX_QUANTITY, product.stock)
     res.redirect(303, '/cart')
@@ -40,7 +54,8 @@ export function cartRouter(shop) {
     const s = sessionOf(req, res)
     if (!s.email) return page(res, 401, 'Checkout', `${notice('Please log in first.')}${loginForm()}`, s)
     const order = catalogue.price(s.cart)
-    if (order.lines.length === 0) return page(res, 200, 'Checkout', `${notice('Your cart is empty.', 'info')}<p><a href="/">Choose something in the shop</a></p>`, s)
+    if (order.lines.length === 0)
+      return page(res, 200, 'Checkout', `${notice('Your cart is empty.', 'info')}<p><a href="/">Choose something in the shop</a></p>`, s)
     page(res, 200, 'Checkout', checkoutForm(order), s)
   })
 
@@ -61,11 +76,24 @@ export function cartRouter(shop) {
       const order = catalogue.price(s.cart)
       if (verdict.decision === 'deny') {
         await verifier.reportOutcome(verdict.eventId, 'order_declined').catch(() => {})
-        return page(res, 403, 'Checkout', `${notice('We could not accept this order right now. Please try again later or contact us.')}${verdictPanel(verdict)}`, s)
+        return page(
+          res,
+          403,
+          'Checkout',
+          `${notice('We could not accept this order right now. Please try again later or contact us.')}${verdictPanel(verdict)}`,
+          s,
+        )
       }
-      if (order.lines.length === 0) return page(res, 400, 'Checkout', `${notice('Your cart is empty.')}<p><a href="/">Choose something in the shop</a></p>`, s)
+      if (order.lines.length === 0)
+        return page(res, 400, 'Checkout', `${notice('Your cart is empty.')}<p><a href="/">Choose something in the shop</a></p>`, s)
       if (verdict.decision === 'challenge') {
-        return codes.begin(req, res, s, verdict, { kind: 'checkout', email: s.email, data: { cart: { ...s.cart }, eventId: verdict.eventId }, title: 'Checkout', what: `this order of ${yen(order.total)}` })
+        return codes.begin(req, res, s, verdict, {
+          kind: 'checkout',
+          email: s.email,
+          data: { cart: { ...s.cart }, eventId: verdict.eventId },
+          title: 'Checkout',
+          what: `this order of ${yen(order.total)}`,
+        })
       }
       await place(res, s, { cart: s.cart, eventId: verdict.eventId }, verdictPanel(verdict))
     },
@@ -79,11 +107,23 @@ export function cartRouter(shop) {
   async function place(res, s, { cart, eventId }, panel = '') {
     const order = catalogue.price(cart)
     if (!catalogue.take(cart)) {
-      return page(res, 409, 'Checkout', `${notice('Sorry, some items sold out meanwhile. Please check your cart.')}${panel}<p><a href="/cart">Your cart</a></p>`, s)
+      return page(
+        res,
+        409,
+        'Checkout',
+        `${notice('Sorry, some items sold out meanwhile. Please check your cart.')}${panel}<p><a href="/cart">Your cart</a></p>`,
+        s,
+      )
     }
     await verifier.reportOutcome(eventId, 'order_accepted').catch(() => {})
     s.cart = {}
-    page(res, 200, 'Thank you', `${notice(`Thank you: your (simulated) order is accepted, ${yen(order.total)} in all. No card was charged.`, 'ok')}${panel}${orderTable(order)}`, s)
+    page(
+      res,
+      200,
+      'Thank you',
+      `${notice(`Thank you: your (simulated) order is accepted, ${yen(order.total)} in all. No card was charged.`, 'ok')}${panel}${orderTable(order)}`,
+      s,
+    )
   }
 
   return router

@@ -9,7 +9,15 @@ import { text } from '../lib/input.mjs'
 import { codeForm } from './pages.mjs'
 
 /** Step-up answers after which this code step cannot pass any more. */
-const FINISHED = new Set(['STEP_UP_TOO_MANY_ATTEMPTS', 'STEP_UP_USED', 'STEP_UP_EXPIRED', 'STEP_UP_EVENT_UNKNOWN', 'STEP_UP_NOT_STARTED', 'STEP_UP_NOT_ALLOWED', 'STEP_UP_MISMATCH'])
+const FINISHED = new Set([
+  'STEP_UP_TOO_MANY_ATTEMPTS',
+  'STEP_UP_USED',
+  'STEP_UP_EXPIRED',
+  'STEP_UP_EVENT_UNKNOWN',
+  'STEP_UP_NOT_STARTED',
+  'STEP_UP_NOT_ALLOWED',
+  'STEP_UP_MISMATCH',
+])
 
 /**
  * @typedef {{ kind: string, eventId: string, email: string, data?: any }} Pending
@@ -39,7 +47,13 @@ export function createCodeStep({ stepUp, sessionOf, page }) {
     async begin(req, res, session, verdict, { kind, email, data, title, what = 'this change' }) {
       const started = await stepUp.start({ eventId: verdict.eventId, userId: email, to: email, ip: req.ip })
       if (!started.ok) {
-        return page(res, 429, title, `${notice('We could not send a code right now. Please try again later.')}${verdictPanel(verdict)}`, session)
+        return page(
+          res,
+          429,
+          title,
+          `${notice('We could not send a code right now. Please try again later.')}${verdictPanel(verdict)}`,
+          session,
+        )
       }
       session.pending = { kind, eventId: verdict.eventId, email, data }
       const mailbox = '(see the <a href="/mailbox">mailbox</a>)'
@@ -56,7 +70,8 @@ export function createCodeStep({ stepUp, sessionOf, page }) {
       /** @type {Pending | undefined} */
       const pending = s.pending
       const loginRoute = req.path === '/login/code'
-      if (!pending || (pending.kind === 'login') !== loginRoute || !kinds.has(pending.kind)) return res.redirect(303, loginRoute ? '/login' : '/account')
+      if (!pending || (pending.kind === 'login') !== loginRoute || !kinds.has(pending.kind))
+        return res.redirect(303, loginRoute ? '/login' : '/account')
       const { finish, again } = /** @type {{ finish: Finisher, again: string }} */ (kinds.get(pending.kind))
       const result = await stepUp.check({ eventId: pending.eventId, userId: pending.email, code: text(req.body?.code, 32), ip: req.ip })
       if (result.ok) {
@@ -66,10 +81,22 @@ export function createCodeStep({ stepUp, sessionOf, page }) {
       if (FINISHED.has(result.code)) {
         delete s.pending
         const what = pending.kind === 'login' ? 'Please log in again' : 'Nothing was changed; please start again'
-        return page(res, 400, 'Code not accepted', `${notice(`That code can no longer be used. ${what}.`)}<p><a href="${again}">Start again</a></p>`, s)
+        return page(
+          res,
+          400,
+          'Code not accepted',
+          `${notice(`That code can no longer be used. ${what}.`)}<p><a href="${again}">Start again</a></p>`,
+          s,
+        )
       }
       if (result.code === 'STEP_UP_RATE_LIMITED') {
-        return page(res, 429, 'Confirm it is you', `${notice('Too many attempts. Please wait a while and try again.')}${codeForm(formAction(pending.kind))}`, s)
+        return page(
+          res,
+          429,
+          'Confirm it is you',
+          `${notice('Too many attempts. Please wait a while and try again.')}${codeForm(formAction(pending.kind))}`,
+          s,
+        )
       }
       const left = result.attemptsLeft !== undefined ? ` ${result.attemptsLeft} attempts left.` : ''
       page(res, 400, 'Confirm it is you', `${notice(`That code is not right.${left}`)}${codeForm(formAction(pending.kind))}`, s)

@@ -52,7 +52,13 @@ export function createEmailConfirm({ confirmations, verifier, sessionOf, page })
       const entry = result.ok ? pending.get(result.ref) : undefined
       if (!result.ok || !entry) {
         const code = result.ok ? 'CONFIRM_EXPIRED' : result.code
-        return page(res, 400, 'Link not valid', `${notice(CALM.link)}<p><small>(<code>${code}</code>)</small></p><p><a href="/">Back to the shop</a></p>`, s)
+        return page(
+          res,
+          400,
+          'Link not valid',
+          `${notice(CALM.link)}<p><small>(<code>${code}</code>)</small></p><p><a href="/">Back to the shop</a></p>`,
+          s,
+        )
       }
       pending.delete(result.ref)
       if (entry.challenged && entry.eventId) await verifier.reportOutcome(entry.eventId, 'challenge_passed').catch(() => {})

@@ -36,7 +36,11 @@ export async function answerForm(shop, req, verdict, { purpose, email, data, acc
   if (verdict.decision === 'challenge' || confirmAlways) {
     const sent = await shop.byEmail.send(req, { purpose, to: email, data, verdict })
     if (!sent.ok) return { status: 429, kind: 'busy', message: CALM.busy }
-    return { status: 202, kind: 'confirm', message: `Almost done: please confirm with the link we sent to ${email}. It works once, for an hour.` }
+    return {
+      status: 202,
+      kind: 'confirm',
+      message: `Almost done: please confirm with the link we sent to ${email}. It works once, for an hour.`,
+    }
   }
   return accept(data)
 }
@@ -74,7 +78,11 @@ export function createForms(shop) {
   // Inquiry (contact form).
   const acceptInquiry = (data) => {
     keep(inquiries, { at: Date.now(), ...data })
-    return { status: 200, kind: 'accepted', message: `Thank you, ${data.name}: we received your message and will answer ${data.email} soon.` }
+    return {
+      status: 200,
+      kind: 'accepted',
+      message: `Thank you, ${data.name}: we received your message and will answer ${data.email} soon.`,
+    }
   }
   onConfirmed('inquiry', 'Contact us', acceptInquiry)
   router.get('/contact', (req, res) => {
@@ -84,7 +92,11 @@ export function createForms(shop) {
   router.post(
     '/contact',
     form,
-    kenchi.guard('inquiry', (req) => ({ ...customer(req), email: emailOf(req), fields: { name: text(req.body?.name, 60), message: text(req.body?.message, 2000) } })),
+    kenchi.guard('inquiry', (req) => ({
+      ...customer(req),
+      email: emailOf(req),
+      fields: { name: text(req.body?.name, 60), message: text(req.body?.message, 2000) },
+    })),
     async (req, res) => {
       const verdict = req.kenchi
       remember(verdict)
@@ -97,7 +109,13 @@ export function createForms(shop) {
         verdict.decision !== 'deny' && (!isEmail(email) || !name || !message || tooLong || !printable(name) || !printable(message, true))
           ? invalid('Please enter your name, your e-mail address and a message of at most 2,000 characters.')
           : await answerForm(shop, req, verdict, { purpose: 'inquiry', email, data: { email, name, message }, accept: acceptInquiry })
-      page(res, answer.status, 'Contact us', `${answerHtml(answer, verdict)}${answer.kind === 'accepted' || answer.kind === 'confirm' ? '' : inquiryForm(accounts.get(s.email))}`, s)
+      page(
+        res,
+        answer.status,
+        'Contact us',
+        `${answerHtml(answer, verdict)}${answer.kind === 'accepted' || answer.kind === 'confirm' ? '' : inquiryForm(accounts.get(s.email))}`,
+        s,
+      )
     },
   )
 
@@ -111,17 +129,28 @@ export function createForms(shop) {
     const s = sessionOf(req, res)
     page(res, 200, 'Newsletter', newsletterForm(s.email), s)
   })
-  router.post('/newsletter', form, kenchi.guard('newsletter', (req) => ({ ...customer(req), email: emailOf(req) })), async (req, res) => {
-    const verdict = req.kenchi
-    remember(verdict)
-    const s = sessionOf(req, res)
-    const email = emailOf(req)
-    const answer =
-      verdict.decision !== 'deny' && !isEmail(email)
-        ? invalid('Please enter your e-mail address.')
-        : await answerForm(shop, req, verdict, { purpose: 'newsletter', email, data: { email }, accept: acceptNewsletter, confirmAlways: true })
-    page(res, answer.status, 'Newsletter', `${answerHtml(answer, verdict)}${answer.kind === 'confirm' ? '' : newsletterForm(s.email)}`, s)
-  })
+  router.post(
+    '/newsletter',
+    form,
+    kenchi.guard('newsletter', (req) => ({ ...customer(req), email: emailOf(req) })),
+    async (req, res) => {
+      const verdict = req.kenchi
+      remember(verdict)
+      const s = sessionOf(req, res)
+      const email = emailOf(req)
+      const answer =
+        verdict.decision !== 'deny' && !isEmail(email)
+          ? invalid('Please enter your e-mail address.')
+          : await answerForm(shop, req, verdict, {
+              purpose: 'newsletter',
+              email,
+              data: { email },
+              accept: acceptNewsletter,
+              confirmAlways: true,
+            })
+      page(res, answer.status, 'Newsletter', `${answerHtml(answer, verdict)}${answer.kind === 'confirm' ? '' : newsletterForm(s.email)}`, s)
+    },
+  )
 
   // Restock alert, from the out-of-stock product on the home page (and the quick shop).
   const acceptRestock = ({ email, product }) => {
@@ -143,13 +172,18 @@ export function createForms(shop) {
     }
     return answerForm(shop, req, verdict, { purpose: 'restock', email, data: { email, product: product?.id }, accept: acceptRestock })
   }
-  router.post('/restock', form, kenchi.guard('restock', (req) => ({ ...customer(req), email: emailOf(req) })), async (req, res) => {
-    const verdict = req.kenchi
-    remember(verdict)
-    const s = sessionOf(req, res)
-    const answer = await restock(req, verdict)
-    page(res, answer.status, 'Restock alert', `${answerHtml(answer, verdict)}<p><a href="/">Back to the shop</a></p>`, s)
-  })
+  router.post(
+    '/restock',
+    form,
+    kenchi.guard('restock', (req) => ({ ...customer(req), email: emailOf(req) })),
+    async (req, res) => {
+      const verdict = req.kenchi
+      remember(verdict)
+      const s = sessionOf(req, res)
+      const answer = await restock(req, verdict)
+      page(res, answer.status, 'Restock alert', `${answerHtml(answer, verdict)}<p><a href="/">Back to the shop</a></p>`, s)
+    },
+  )
 
   return { router, restock }
 }

@@ -8,7 +8,10 @@ export const CONFIRM_PURPOSES = ['registration', 'password_reset', 'newsletter',
 
 const WHAT = {
   registration: ['Confirm your new account', 'Please open this link to confirm your e-mail address and create your account:'],
-  password_reset: ['Choose a new password', 'Someone (we hope you) asked to reset the password of your account. Open this link to choose a new one:'],
+  password_reset: [
+    'Choose a new password',
+    'Someone (we hope you) asked to reset the password of your account. Open this link to choose a new one:',
+  ],
   newsletter: ['Confirm your newsletter subscription', 'Please open this link to confirm that you want our newsletter:'],
   inquiry: ['Confirm your message', 'Please open this link to confirm the message you sent us, and we will read it:'],
   restock: ['Confirm your restock alert', 'Please open this link to confirm that we may tell you when the item is back in stock:'],
@@ -30,7 +33,14 @@ export function confirmationSender({ accounts, deliver }) {
       if (message.purpose === 'password_reset' && !accounts.has(normalEmail(message.to))) return
       const [subject, intro] = WHAT[message.purpose] ?? ['Please confirm', 'Please open this link to confirm:']
       const minutes = Math.max(1, Math.round((message.expiresAt - Date.now()) / 60_000))
-      const text = [intro, '', message.link, '', `The link works once, for about ${minutes} minutes.`, 'If you did not ask for this, ignore this message: nothing happens without the link.'].join('\n')
+      const text = [
+        intro,
+        '',
+        message.link,
+        '',
+        `The link works once, for about ${minutes} minutes.`,
+        'If you did not ask for this, ignore this message: nothing happens without the link.',
+      ].join('\n')
       deliver({ to: message.to, subject, text, ...(message.link ? { link: message.link } : {}) })
     },
   }

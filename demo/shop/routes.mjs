@@ -96,7 +96,13 @@ export function shopRouter(ctx) {
       const account = accounts.get(email)
       const passwordOk = req.passwordOk === true
       if (verdict.decision === 'deny') {
-        return page(res, 403, 'Log in', `${notice('We could not log you in right now. Please try again later.')}${verdictPanel(verdict)}${loginForm()}`, s)
+        return page(
+          res,
+          403,
+          'Log in',
+          `${notice('We could not log you in right now. Please try again later.')}${verdictPanel(verdict)}${loginForm()}`,
+          s,
+        )
       }
       if (!passwordOk || !account) {
         await verifier.reportOutcome(verdict.eventId, 'login_failed').catch(() => {})
@@ -107,7 +113,13 @@ export function shopRouter(ctx) {
         renewSession(req, res) // a new session id for the logged-in session (no fixation)
         s.email = email
         delete s.pending
-        return page(res, 200, 'Welcome', `${notice(welcome(account.name), 'ok')}${verdictPanel(verdict)}<p><a href="/cart">Go to your cart</a> · <a href="/account">Your account</a></p>`, s)
+        return page(
+          res,
+          200,
+          'Welcome',
+          `${notice(welcome(account.name), 'ok')}${verdictPanel(verdict)}<p><a href="/cart">Go to your cart</a> · <a href="/account">Your account</a></p>`,
+          s,
+        )
       }
       // challenge: the code goes to the address on file, never to one from the request.
       await codes.begin(req, res, s, verdict, { kind: 'login', email: account.email, title: 'Log in' })
@@ -119,7 +131,13 @@ export function shopRouter(ctx) {
       renewSession(req, res)
       s.email = pending.email
       const name = accounts.get(pending.email)?.name ?? pending.email
-      page(res, 200, 'Welcome', `${notice(`Thank you, ${escape(name)}. You are logged in; this browser is now remembered.`, 'ok')}<p><a href="/cart">Go to your cart</a> · <a href="/account">Your account</a></p>`, s)
+      page(
+        res,
+        200,
+        'Welcome',
+        `${notice(`Thank you, ${escape(name)}. You are logged in; this browser is now remembered.`, 'ok')}<p><a href="/cart">Go to your cart</a> · <a href="/account">Your account</a></p>`,
+        s,
+      )
     },
   })
   router.post('/login/code', form, codes.check)
@@ -142,10 +160,22 @@ export function shopRouter(ctx) {
       const name = text(req.body?.name, 60)
       const password = passwordOf(req.body?.password, 201)
       if (verdict.decision === 'deny') {
-        return page(res, 403, 'Register', `${notice('We could not create an account right now. Please try again later.')}${verdictPanel(verdict)}${registerForm()}`, s)
+        return page(
+          res,
+          403,
+          'Register',
+          `${notice('We could not create an account right now. Please try again later.')}${verdictPanel(verdict)}${registerForm()}`,
+          s,
+        )
       }
       if (!isEmail(email) || !name || password.length < 8 || password.length > 200) {
-        return page(res, 400, 'Register', `${notice('Please enter a name, a valid e-mail address and a password of at least 8 characters.')}${registerForm()}`, s)
+        return page(
+          res,
+          400,
+          'Register',
+          `${notice('Please enter a name, a valid e-mail address and a password of at least 8 characters.')}${registerForm()}`,
+          s,
+        )
       }
       if (accounts.has(email)) {
         return page(res, 400, 'Register', `${notice('Please choose another e-mail address or log in.')}${registerForm()}`, s)
@@ -155,18 +185,37 @@ export function shopRouter(ctx) {
         // Anonymous, so no code step: the account is created when the link in the mail is opened.
         const sent = await byEmail.send(req, { purpose: 'registration', to: email, data: account, verdict })
         if (!sent.ok) return page(res, 429, 'Register', `${notice(CALM.busy)}${verdictPanel(verdict)}`, s)
-        return page(res, 202, 'Confirm your e-mail address', `${notice(`Almost done: please confirm your e-mail address with the link we sent to ${escape(email)} (see the <a href="/mailbox">mailbox</a>).`, 'info')}${verdictPanel(verdict)}`, s)
+        return page(
+          res,
+          202,
+          'Confirm your e-mail address',
+          `${notice(`Almost done: please confirm your e-mail address with the link we sent to ${escape(email)} (see the <a href="/mailbox">mailbox</a>).`, 'info')}${verdictPanel(verdict)}`,
+          s,
+        )
       }
       accounts.set(email, account)
       saveAccounts(accountsPath, accounts)
-      page(res, 201, 'Registered', `${notice(`Welcome, ${escape(name)}. Your account is ready: please log in.`, 'ok')}${verdictPanel(verdict)}${loginForm()}`, s)
+      page(
+        res,
+        201,
+        'Registered',
+        `${notice(`Welcome, ${escape(name)}. Your account is ready: please log in.`, 'ok')}${verdictPanel(verdict)}${loginForm()}`,
+        s,
+      )
     },
   )
   byEmail.on('registration', (req, res, s, { data: account }) => {
-    if (accounts.has(account.email)) return page(res, 400, 'Register', `${notice('This e-mail address already has an account: please log in.')}${loginForm()}`, s)
+    if (accounts.has(account.email))
+      return page(res, 400, 'Register', `${notice('This e-mail address already has an account: please log in.')}${loginForm()}`, s)
     accounts.set(account.email, account)
     saveAccounts(accountsPath, accounts)
-    page(res, 201, 'Registered', `${notice(`Thank you, ${escape(account.name)}. Your e-mail address is confirmed and your account is ready: please log in.`, 'ok')}${loginForm()}`, s)
+    page(
+      res,
+      201,
+      'Registered',
+      `${notice(`Thank you, ${escape(account.name)}. Your e-mail address is confirmed and your account is ready: please log in.`, 'ok')}${loginForm()}`,
+      s,
+    )
   })
 
   router.get('/confirm', byEmail.route)
@@ -189,7 +238,13 @@ export function shopRouter(ctx) {
           }</article>`,
       )
       .join('')
-    page(res, 200, 'Mailbox', `<h1>Mailbox</h1><p>Every mail the demo "sends" lands here, in memory, newest first; nothing leaves this machine.</p>${mails || '<p>No mail yet.</p>'}`, s)
+    page(
+      res,
+      200,
+      'Mailbox',
+      `<h1>Mailbox</h1><p>Every mail the demo "sends" lands here, in memory, newest first; nothing leaves this machine.</p>${mails || '<p>No mail yet.</p>'}`,
+      s,
+    )
   })
 
   router.use(accountRouter(shop))

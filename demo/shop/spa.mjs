@@ -58,7 +58,10 @@ project's build into <code>/assets/spa.js</code>. No script tag on this page.</p
 <p id="spa-status" role="status"></p>
 <div id="spa-verdict"></div>
 <noscript>${notice('The quick shop needs JavaScript; the <a href="/">shop</a> works without.', 'info')}</noscript>`
-    res.status(200).type('html').send(layout('Quick shop', body, SCRIPT, s))
+    res
+      .status(200)
+      .type('html')
+      .send(layout('Quick shop', body, SCRIPT, s))
   })
 
   router.get('/spa/api/products', (req, res) => {
@@ -92,9 +95,17 @@ project's build into <code>/assets/spa.js</code>. No script tag on this page.</p
       if (verdict.decision === 'deny') {
         await verifier.reportOutcome(verdict.eventId, 'order_declined').catch(() => {})
       } else if (!product || !quantity || !isEmail(email)) {
-        return reply({ status: 400, kind: 'invalid', message: 'Please choose a product, a quantity from 1 to 10 and give your e-mail address.' })
+        return reply({
+          status: 400,
+          kind: 'invalid',
+          message: 'Please choose a product, a quantity from 1 to 10 and give your e-mail address.',
+        })
       } else if (product.stock < quantity) {
-        return reply({ status: 409, kind: 'invalid', message: product.stock ? `Sorry, only ${product.stock} left.` : `Sorry, the ${product.name} is out of stock.` })
+        return reply({
+          status: 409,
+          kind: 'invalid',
+          message: product.stock ? `Sorry, only ${product.stock} left.` : `Sorry, the ${product.name} is out of stock.`,
+        })
       }
       const cart = product && quantity ? { [product.id]: quantity } : {}
       const answer = await answerForm(shop, req, verdict, {
@@ -103,7 +114,8 @@ project's build into <code>/assets/spa.js</code>. No script tag on this page.</p
         data: { cart, eventId: verdict.eventId },
         accept: (data) => placeOrder(data),
       })
-      if (answer.kind === 'confirm') answer.message = `Almost done: please confirm your order of ${yen(amount)} with the link we sent to ${email}.`
+      if (answer.kind === 'confirm')
+        answer.message = `Almost done: please confirm your order of ${yen(amount)} with the link we sent to ${email}.`
       reply(answer)
     },
   )
@@ -114,7 +126,11 @@ project's build into <code>/assets/spa.js</code>. No script tag on this page.</p
     if (!catalogue.take(cart)) return { status: 409, kind: 'invalid', message: 'Sorry, this item sold out meanwhile.' }
     await verifier.reportOutcome(eventId, 'order_accepted').catch(() => {})
     const what = lines.map((l) => `${l.quantity} × ${l.product.name}`).join(', ')
-    return { status: 200, kind: 'accepted', message: `Thank you: your (simulated) order of ${what}, ${yen(total)}, is accepted. No card was charged.` }
+    return {
+      status: 200,
+      kind: 'accepted',
+      message: `Thank you: your (simulated) order of ${what}, ${yen(total)}, is accepted. No card was charged.`,
+    }
   }
   byEmail.on('guest_checkout', async (req, res, s, entry) => {
     const answer = await placeOrder(entry.data)

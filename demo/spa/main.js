@@ -59,12 +59,24 @@ function showAnswer(answer) {
     const reasons = el('ul', { id: 'reasons' })
     for (const r of v.reasons) reasons.append(el('li', {}, el('code', {}, r.code), ` (weight ${r.weight})`))
     if (v.reasons.length === 0) reasons.append(el('li', {}, 'no reasons'))
-    const device = v.device ? `Device ${v.device.id}, ${v.device.known ? 'seen before' : 'new'}, status ${v.device.status}.` : 'No verified device.'
+    const device = v.device
+      ? `Device ${v.device.id}, ${v.device.known ? 'seen before' : 'new'}, status ${v.device.status}.`
+      : 'No verified device.'
     const details = el(
       'details',
       { class: 'verdict', open: '' },
       el('summary', {}, 'What Kenchi decided (shown for the demo; a shop keeps this to itself)'),
-      el('p', {}, 'Verdict: ', el('strong', { id: 'decision', class: v.decision }, v.decision), ', score ', el('strong', { id: 'score' }, String(v.score)), ' / 100, event ', el('code', { id: 'event' }, v.eventId), '.'),
+      el(
+        'p',
+        {},
+        'Verdict: ',
+        el('strong', { id: 'decision', class: v.decision }, v.decision),
+        ', score ',
+        el('strong', { id: 'score' }, String(v.score)),
+        ' / 100, event ',
+        el('code', { id: 'event' }, v.eventId),
+        '.',
+      ),
       el('p', {}, device),
       reasons,
     )
@@ -77,7 +89,8 @@ function showAnswer(answer) {
 function productItem(product, customer) {
   const item = el('li', { class: 'product', id: `spa-${product.id}` }, el('h3', {}, product.name), el('p', {}, product.blurb))
   // A customer buys with the address on file; a restock alert may go to any address.
-  const emailField = () => field('E-mail', { type: 'email', name: 'email', autocomplete: 'email', required: '', maxlength: '254', value: customer?.email ?? '' })
+  const emailField = () =>
+    field('E-mail', { type: 'email', name: 'email', autocomplete: 'email', required: '', maxlength: '254', value: customer?.email ?? '' })
   let form
   if (product.stock > 0) {
     item.append(el('p', { class: 'price' }, `${product.priceText} · ${product.stock} in stock`))
@@ -90,7 +103,12 @@ function productItem(product, customer) {
     )
   } else {
     item.append(el('p', { class: 'price' }, `${product.priceText} · `, el('strong', {}, 'out of stock')))
-    form = el('form', { class: 'restock', 'data-action': 'restock' }, emailField(), el('button', { type: 'submit' }, 'Tell me when it is back'))
+    form = el(
+      'form',
+      { class: 'restock', 'data-action': 'restock' },
+      emailField(),
+      el('button', { type: 'submit' }, 'Tell me when it is back'),
+    )
   }
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
@@ -112,7 +130,9 @@ async function render() {
   try {
     const res = await fetch('/spa/api/products', { headers: { accept: 'application/json' } })
     const { products, customer } = await res.json()
-    const intro = customer ? el('p', {}, `You order as ${customer.name} (${customer.email}).`) : el('p', {}, 'Not logged in: orders are guest orders with your e-mail address.')
+    const intro = customer
+      ? el('p', {}, `You order as ${customer.name} (${customer.email}).`)
+      : el('p', {}, 'Not logged in: orders are guest orders with your e-mail address.')
     root.replaceChildren(intro, el('ul', { class: 'products' }, ...products.map((p) => productItem(p, customer))))
     // A challenge waiting for each action, so a submit has no round trip to make (no-op while one waits).
     kenchi.prefetch('checkout')

@@ -19,7 +19,12 @@ addAccount('hanako@example.jp', 'Sakura-2026')
 // In test mode, accounts for Kenchi's fixed test identities (docs/testing.md): their logins get that verdict.
 if (TEST_MODE) for (const email of ['challenge@kenchi.test', 'deny@kenchi.test']) addAccount(email, 'Sakura-2026')
 const dummy = hash('no account has this password')
-const findAccount = (loginId) => accounts.get(String(loginId ?? '').trim().toLowerCase())
+const findAccount = (loginId) =>
+  accounts.get(
+    String(loginId ?? '')
+      .trim()
+      .toLowerCase(),
+  )
 const findAccountById = (id) => [...accounts.values()].find((a) => a.id === id)
 // Same work whether the account exists or not, so the answer time says nothing.
 const checkPassword = (account, password) => {
@@ -75,12 +80,20 @@ const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 app.get('/', (request, reply) => reply.redirect('/login'))
 
 app.get('/login', (request, reply) =>
-  html(reply, 200, page('Log in', `
+  html(
+    reply,
+    200,
+    page(
+      'Log in',
+      `
     <form method="post" action="/login" data-kenchi-action="login">
       <label>E-mail <input type="email" name="email" autocomplete="username" required></label>
       <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
       <button type="submit">Log in</button>
-    </form>`, kenchi.scriptTag())),
+    </form>`,
+      kenchi.scriptTag(),
+    ),
+  ),
 )
 
 app.post(
@@ -119,13 +132,20 @@ app.post(
 )
 
 app.get('/login/code', (request, reply) =>
-  html(reply, 200, page('Confirm it is you', `
+  html(
+    reply,
+    200,
+    page(
+      'Confirm it is you',
+      `
     <form method="post" action="/login/code">
       <label for="code">Code from the e-mail we sent you</label>
       <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>
       <button type="submit">Confirm</button>
     </form>
-    <form method="post" action="/login/resend"><button type="submit">Send a new code</button></form>`)),
+    <form method="post" action="/login/resend"><button type="submit">Send a new code</button></form>`,
+    ),
+  ),
 )
 
 app.post('/login/code', async (request, reply) => {
@@ -140,7 +160,11 @@ app.post('/login/code', async (request, reply) => {
   }
   if (['STEP_UP_TOO_MANY_ATTEMPTS', 'STEP_UP_USED', 'STEP_UP_EXPIRED'].includes(result.code)) delete s.pending
   const left = result.attemptsLeft !== undefined ? `, ${result.attemptsLeft} attempts left` : ''
-  return html(reply, 400, page('Confirm it is you', `<p id="result">Code not accepted (${result.code}${left}).</p><p><a href="/login/code">Try again</a></p>`))
+  return html(
+    reply,
+    400,
+    page('Confirm it is you', `<p id="result">Code not accepted (${result.code}${left}).</p><p><a href="/login/code">Try again</a></p>`),
+  )
 })
 
 app.post('/login/resend', async (request, reply) => {
@@ -148,7 +172,14 @@ app.post('/login/resend', async (request, reply) => {
   if (!s?.pending) return reply.redirect('/login', 303)
   const account = findAccountById(s.pending.accountId)
   const result = await stepUp.start({ eventId: s.pending.eventId, loginId: s.pending.loginId, to: account?.email, ip: request.ip })
-  return html(reply, result.ok ? 200 : 429, page('Confirm it is you', `<p id="result">${result.ok ? 'A new code is on its way.' : `Please wait (${result.code}).`}</p><p><a href="/login/code">Enter the code</a></p>`))
+  return html(
+    reply,
+    result.ok ? 200 : 429,
+    page(
+      'Confirm it is you',
+      `<p id="result">${result.ok ? 'A new code is on its way.' : `Please wait (${result.code}).`}</p><p><a href="/login/code">Enter the code</a></p>`,
+    ),
+  )
 })
 
 app.get('/account', (request, reply) => {

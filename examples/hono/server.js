@@ -21,7 +21,12 @@ addAccount('hanako@example.jp', 'Sakura-2026')
 // In test mode, accounts for Kenchi's fixed test identities (docs/testing.md): their logins get that verdict.
 if (TEST_MODE) for (const email of ['challenge@kenchi.test', 'deny@kenchi.test']) addAccount(email, 'Sakura-2026')
 const dummy = hash('no account has this password')
-const findAccount = (loginId) => accounts.get(String(loginId ?? '').trim().toLowerCase())
+const findAccount = (loginId) =>
+  accounts.get(
+    String(loginId ?? '')
+      .trim()
+      .toLowerCase(),
+  )
 const findAccountById = (id) => [...accounts.values()].find((a) => a.id === id)
 // Same work whether the account exists or not, so the answer time says nothing.
 const checkPassword = (account, password) => {
@@ -74,12 +79,18 @@ const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 app.get('/', (c) => c.redirect('/login'))
 
 app.get('/login', (c) =>
-  c.html(page('Log in', `
+  c.html(
+    page(
+      'Log in',
+      `
     <form method="post" action="/login" data-kenchi-action="login">
       <label>E-mail <input type="email" name="email" autocomplete="username" required></label>
       <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
       <button type="submit">Log in</button>
-    </form>`, kenchi.scriptTag())),
+    </form>`,
+      kenchi.scriptTag(),
+    ),
+  ),
 )
 
 app.post(
@@ -118,13 +129,18 @@ app.post(
 )
 
 app.get('/login/code', (c) =>
-  c.html(page('Confirm it is you', `
+  c.html(
+    page(
+      'Confirm it is you',
+      `
     <form method="post" action="/login/code">
       <label for="code">Code from the e-mail we sent you</label>
       <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>
       <button type="submit">Confirm</button>
     </form>
-    <form method="post" action="/login/resend"><button type="submit">Send a new code</button></form>`)),
+    <form method="post" action="/login/resend"><button type="submit">Send a new code</button></form>`,
+    ),
+  ),
 )
 
 app.post('/login/code', async (c) => {
@@ -140,7 +156,10 @@ app.post('/login/code', async (c) => {
   }
   if (['STEP_UP_TOO_MANY_ATTEMPTS', 'STEP_UP_USED', 'STEP_UP_EXPIRED'].includes(result.code)) delete s.pending
   const left = result.attemptsLeft !== undefined ? `, ${result.attemptsLeft} attempts left` : ''
-  return c.html(page('Confirm it is you', `<p id="result">Code not accepted (${result.code}${left}).</p><p><a href="/login/code">Try again</a></p>`), 400)
+  return c.html(
+    page('Confirm it is you', `<p id="result">Code not accepted (${result.code}${left}).</p><p><a href="/login/code">Try again</a></p>`),
+    400,
+  )
 })
 
 app.post('/login/resend', async (c) => {
@@ -148,7 +167,13 @@ app.post('/login/resend', async (c) => {
   if (!s?.pending) return c.redirect('/login', 303)
   const account = findAccountById(s.pending.accountId)
   const result = await stepUp.start({ eventId: s.pending.eventId, loginId: s.pending.loginId, to: account?.email, ip: ip(c) })
-  return c.html(page('Confirm it is you', `<p id="result">${result.ok ? 'A new code is on its way.' : `Please wait (${result.code}).`}</p><p><a href="/login/code">Enter the code</a></p>`), result.ok ? 200 : 429)
+  return c.html(
+    page(
+      'Confirm it is you',
+      `<p id="result">${result.ok ? 'A new code is on its way.' : `Please wait (${result.code}).`}</p><p><a href="/login/code">Enter the code</a></p>`,
+    ),
+    result.ok ? 200 : 429,
+  )
 })
 
 app.get('/account', (c) => {
@@ -157,4 +182,6 @@ app.get('/account', (c) => {
   return c.html(page('Your account', `<p id="result">Welcome back, ${escape(account.email)}.</p>`))
 })
 
-serve({ fetch: app.fetch, port: PORT, hostname: process.env.HOST ?? '0.0.0.0' }, () => console.log(`shop on ${ORIGIN}${TEST_MODE ? ' (Kenchi test mode)' : ''}`))
+serve({ fetch: app.fetch, port: PORT, hostname: process.env.HOST ?? '0.0.0.0' }, () =>
+  console.log(`shop on ${ORIGIN}${TEST_MODE ? ' (Kenchi test mode)' : ''}`),
+)

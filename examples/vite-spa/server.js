@@ -22,7 +22,12 @@ addAccount('hanako@example.jp', 'Sakura-2026')
 // In test mode, accounts for Kenchi's fixed test identities (docs/testing.md): their logins get that verdict.
 if (TEST_MODE) for (const email of ['challenge@kenchi.test', 'deny@kenchi.test']) addAccount(email, 'Sakura-2026')
 const dummy = hash('no account has this password')
-const findAccount = (loginId) => accounts.get(String(loginId ?? '').trim().toLowerCase())
+const findAccount = (loginId) =>
+  accounts.get(
+    String(loginId ?? '')
+      .trim()
+      .toLowerCase(),
+  )
 const findAccountById = (id) => [...accounts.values()].find((a) => a.id === id)
 // Same work whether the account exists or not, so the answer time says nothing.
 const checkPassword = (account, password) => {

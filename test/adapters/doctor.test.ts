@@ -61,12 +61,21 @@ describe('npx @kenchi/server doctor', () => {
     const url = await shop()
     const findings = await runDoctor(`${url}/login`)
     expect(failures(findings)).toEqual([])
-    expect(findings.map((f) => f.check)).toEqual(expect.arrayContaining(['page', 'script tag', 'script', 'signals file', 'worker', 'csp', 'challenge', 'clock', 'origins']))
+    expect(findings.map((f) => f.check)).toEqual(
+      expect.arrayContaining(['page', 'script tag', 'script', 'signals file', 'worker', 'csp', 'challenge', 'clock', 'origins']),
+    )
     expect(findings.filter((f) => f.level === 'warn')).toEqual([])
     const out: string[] = []
-    const code = await runCli(['doctor', `${url}/login`], { out: (t) => void out.push(t), err: (t) => void out.push(t), stdin: () => '', now: Date.now })
+    const code = await runCli(['doctor', `${url}/login`], {
+      out: (t) => void out.push(t),
+      err: (t) => void out.push(t),
+      stdin: () => '',
+      now: Date.now,
+    })
     expect(code).toBe(0)
-    expect(out.join('\n')).toMatch(/^ok {4}challenge: \/kenchi\/challenge issued a challenge for http:\/\/127\.0\.0\.1:\d+, action "login"/m)
+    expect(out.join('\n')).toMatch(
+      /^ok {4}challenge: \/kenchi\/challenge issued a challenge for http:\/\/127\.0\.0\.1:\d+, action "login"/m,
+    )
     expect(out.at(-1)).toBe('No problem found.')
   })
 
@@ -78,7 +87,9 @@ describe('npx @kenchi/server doctor', () => {
     expect(problem!.message).toContain('403 CHALLENGE_ORIGIN')
     expect(problem!.message).toContain(`add ${url} to createVerifier({ origins })`)
     const out: string[] = []
-    expect(await runCli(['doctor', `${url}/login`], { out: (t) => void out.push(t), err: () => {}, stdin: () => '', now: Date.now })).toBe(1)
+    expect(await runCli(['doctor', `${url}/login`], { out: (t) => void out.push(t), err: () => {}, stdin: () => '', now: Date.now })).toBe(
+      1,
+    )
     expect(out.join('\n')).toContain('FAIL  challenge:')
   })
 
@@ -127,9 +138,16 @@ describe('npx @kenchi/server doctor', () => {
 describe('adapter refusal logger', () => {
   it('logs a refused challenge once per reason and origin, in words; the answer names the code', async () => {
     const logged: Array<[string, unknown]> = []
-    const url = await shop({ origins: () => ['https://shop.example'], adapter: { logger: (message, detail) => void logged.push([message, detail]) } })
+    const url = await shop({
+      origins: () => ['https://shop.example'],
+      adapter: { logger: (message, detail) => void logged.push([message, detail]) },
+    })
     const ask = (origin: string | undefined, action: unknown = 'login') =>
-      fetch(`${url}/kenchi/challenge`, { method: 'POST', headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) }, body: JSON.stringify({ action }) })
+      fetch(`${url}/kenchi/challenge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+        body: JSON.stringify({ action }),
+      })
     const refused = await ask('https://wrong.example')
     expect([refused.status, await refused.json()]).toEqual([403, { error: 'CHALLENGE_ORIGIN' }])
     await ask('https://wrong.example')

@@ -10,7 +10,11 @@ let verifier: Verifier
 let close: () => Promise<void>
 
 beforeAll(async () => {
-  verifier = await createVerifier({ keys: [{ id: 'k', secret: 'g'.repeat(40) }], hashSecret: 'h'.repeat(40), origins: ['https://shop.example'] })
+  verifier = await createVerifier({
+    keys: [{ id: 'k', secret: 'g'.repeat(40) }],
+    hashSecret: 'h'.repeat(40),
+    origins: ['https://shop.example'],
+  })
   const kenchi = expressKenchi(verifier, { serveClient: false, logger: false })
   const app = express()
   app.post(
@@ -26,10 +30,17 @@ beforeAll(async () => {
     async (req, res) => {
       const verdict = (req as ExpressRequest).kenchi as Verdict
       const event = await verifier.store.getEvent(verdict.eventId)
-      res.json({ decision: verdict.decision, login: event?.loginHash === verifier.hashIdentity('user', (req.body as { email: string }).email), user: event?.userHash === verifier.hashIdentity('user', 'acct-1') })
+      res.json({
+        decision: verdict.decision,
+        login: event?.loginHash === verifier.hashIdentity('user', (req.body as { email: string }).email),
+        user: event?.userHash === verifier.hashIdentity('user', 'acct-1'),
+      })
     },
   )
-  app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(500).json({ error: error.message }))
+  app.use(
+    (error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
+      void res.status(500).json({ error: error.message }),
+  )
   const server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -38,7 +49,11 @@ beforeAll(async () => {
 afterAll(() => close())
 
 const post = (email: string, password: string) =>
-  fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email, password }) })
+  fetch(`${url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password }),
+  })
 
 describe('guard(action, async extra)', () => {
   it('awaits the extra context: loginId always, userId only with the right password', async () => {

@@ -59,7 +59,13 @@ export function adapterSuite(name: string, start: (verifier: Verifier, clientDir
       // body before its 1 KB check would never answer (the stream is endless).
       const answer = await new Promise<number>((resolve, reject) => {
         const url = new URL(`${server.url}/kenchi/challenge`)
-        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN } })
+        const req = request({
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: ORIGIN },
+        })
         let sending = true
         const pump = () => {
           while (sending && req.write('{"action":"login","pad":"' + 'x'.repeat(4096))) {

@@ -21,7 +21,8 @@ describe('passwords', () => {
     expect(a).not.toBe(b)
     expect(await verifyPassword('correct horse battery', a)).toBe(true)
     expect(await verifyPassword('correct horse batterY', a)).toBe(false)
-    for (const bad of ['', 'scrypt$1$1$1$x$y', a.replace('16384', '16383'), `${a}x!`]) expect(await verifyPassword('correct horse battery', bad)).toBe(false)
+    for (const bad of ['', 'scrypt$1$1$1$x$y', a.replace('16384', '16383'), `${a}x!`])
+      expect(await verifyPassword('correct horse battery', bad)).toBe(false)
     await expect(hashPassword('short')).rejects.toThrow(TypeError)
   })
 
@@ -117,7 +118,11 @@ describe('console over HTTP', () => {
   it('refuses a change without the session CSRF token, with another session token, or from another origin', async () => {
     const admin = sessions.admin
     const put = (headers: Record<string, string>) =>
-      fetch(`${c.base}/api/policy`, { method: 'PUT', headers: { cookie: admin.cookie, 'content-type': 'application/json', ...headers }, body: '{"mode":"monitor"}' })
+      fetch(`${c.base}/api/policy`, {
+        method: 'PUT',
+        headers: { cookie: admin.cookie, 'content-type': 'application/json', ...headers },
+        body: '{"mode":"monitor"}',
+      })
     const noToken = await put({})
     expect(noToken.status).toBe(403)
     expect(await noToken.json()).toEqual({ error: 'CSRF_INVALID' })
@@ -179,7 +184,8 @@ describe('console over HTTP', () => {
       expect(((await res.json()) as { error: string }).error, `${method} ${path}`).toBe(error)
     }
     // The sign-in form: malformed JSON, an oversized body, wrong types.
-    const signIn = (body: string, type = 'application/json') => fetch(`${c.base}/login`, { method: 'POST', headers: { 'content-type': type }, body })
+    const signIn = (body: string, type = 'application/json') =>
+      fetch(`${c.base}/login`, { method: 'POST', headers: { 'content-type': type }, body })
     expect((await signIn('{"user":')).status).toBe(400)
     expect((await signIn(JSON.stringify({ user: 'admin', password: 'x'.repeat(80_000) }))).status).toBe(413)
     expect((await signIn(`user=admin&password=${'x'.repeat(5000)}`, 'application/x-www-form-urlencoded')).status).toBe(413)
@@ -233,14 +239,24 @@ describe('console over HTTP', () => {
     expect(byAction('list.replace')).toMatchObject({ target: 'ip', before: [], after: ['192.0.2.1'] })
     expect(byAction('list.update')).toMatchObject({ target: 'ip', before: ['192.0.2.1'], after: ['192.0.2.2'] })
     expect(byAction('foreign-ip.update')).toMatchObject({ before: { homeCountries: ['JP'] }, after: { homeCountries: ['JP', 'US'] } })
-    expect(byAction('label')).toMatchObject({ target: eventId, before: { label: 'legit' }, after: { label: 'fraud', comment: 'chargeback' } })
+    expect(byAction('label')).toMatchObject({
+      target: eventId,
+      before: { label: 'legit' },
+      after: { label: 'fraud', comment: 'chargeback' },
+    })
     expect(byAction('negative-ip.delete')).toMatchObject({ target: '203.0.113.7', before: { negative: true }, after: { negative: false } })
     expect(byAction('user.create')).toMatchObject({ target: 'carol', before: null, after: { role: 'viewer' } })
-    expect(byAction('user.update')).toMatchObject({ target: 'carol', before: { role: 'viewer' }, after: { role: 'analyst', passwordChanged: true } })
+    expect(byAction('user.update')).toMatchObject({
+      target: 'carol',
+      before: { role: 'viewer' },
+      after: { role: 'analyst', passwordChanged: true },
+    })
     expect(byAction('user.delete')).toMatchObject({ target: 'carol', before: { role: 'analyst' }, after: null })
     expect(JSON.stringify(entries)).not.toContain('carol-password')
     // Paging, and the label history of the event page comes from the audit log.
-    const older = (await (await call(c.base, admin, 'GET', `/api/audit?limit=3&before=${entries[2]!.id}`)).json()) as { entries: AuditEntry[] }
+    const older = (await (await call(c.base, admin, 'GET', `/api/audit?limit=3&before=${entries[2]!.id}`)).json()) as {
+      entries: AuditEntry[]
+    }
     expect(older.entries.map((e) => e.id)).toEqual([entries[3]!.id, entries[4]!.id, entries[5]!.id])
     const effects = (await (await call(c.base, admin, 'GET', `/api/events/${eventId}/effects`)).json()) as { labels: unknown[] }
     expect(effects.labels).toMatchObject([
@@ -249,7 +265,9 @@ describe('console over HTTP', () => {
     ])
     // A refused change leaves no entry.
     await call(c.base, admin, 'PUT', '/api/policy', { thresholds: { challenge: 'x' } })
-    expect(((await (await call(c.base, admin, 'GET', '/api/audit?limit=1')).json()) as { entries: AuditEntry[] }).entries[0]!.action).toBe('user.delete')
+    expect(((await (await call(c.base, admin, 'GET', '/api/audit?limit=1')).json()) as { entries: AuditEntry[] }).entries[0]!.action).toBe(
+      'user.delete',
+    )
   })
 
   it('ends sessions after 30 idle minutes or 12 hours, on logout, and on a password change; keeps the last admin', async () => {
@@ -313,7 +331,9 @@ describe('audit log and users in SQLite', () => {
     const site = await newSite()
     const first = await startConsole({ ...site, consoleStore: await sqliteConsoleStore(path, { now: () => now }) })
     const admin = await session(first.base, 'admin')
-    expect((await call(first.base, admin, 'POST', '/api/users', { name: 'erin', role: 'viewer', password: 'erin-password-1' })).status).toBe(201)
+    expect(
+      (await call(first.base, admin, 'POST', '/api/users', { name: 'erin', role: 'viewer', password: 'erin-password-1' })).status,
+    ).toBe(201)
     expect((await call(first.base, admin, 'PUT', '/api/policy', { mode: 'monitor' })).status).toBe(200)
     await first.handler.consoleStore.close()
     await first.close()
@@ -340,7 +360,8 @@ describe('sites and bootstrap', () => {
     try {
       const a = await addEvent(shopA.verifier)
       const admin = await session(c.base, 'admin')
-      const ids = async (q: string) => ((await (await call(c.base, admin, 'GET', `/api/events${q}`)).json()) as { events: Array<{ id: string }> }).events.map((e) => e.id)
+      const ids = async (q: string) =>
+        ((await (await call(c.base, admin, 'GET', `/api/events${q}`)).json()) as { events: Array<{ id: string }> }).events.map((e) => e.id)
       expect(await ids('')).toEqual([a])
       expect(await ids('?site=shop-a')).toEqual([a])
       expect(await ids('?site=shop-b')).toEqual([])
@@ -373,7 +394,9 @@ describe('sites and bootstrap', () => {
     } finally {
       await c.close()
     }
-    await expect(startConsole({ users: [], env: { KENCHI_CONSOLE_ADMIN: 'owner', KENCHI_CONSOLE_ADMIN_PASSWORD_HASH: 'plain-password' } })).rejects.toThrow(/passwordHash/)
+    await expect(
+      startConsole({ users: [], env: { KENCHI_CONSOLE_ADMIN: 'owner', KENCHI_CONSOLE_ADMIN_PASSWORD_HASH: 'plain-password' } }),
+    ).rejects.toThrow(/passwordHash/)
   })
 
   it('marks the cookie Secure over HTTPS behind a trusted proxy, and limits sign-ins per forwarded client address', async () => {
@@ -398,12 +421,17 @@ describe('sites and bootstrap', () => {
     try {
       const auth = { authorization: 'Bearer a-long-random-api-token' }
       expect((await fetch(`${c.base}/api/events`, { headers: auth })).status).toBe(200)
-      const put = await fetch(`${c.base}/api/policy`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' })
+      const put = await fetch(`${c.base}/api/policy`, {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: '{}',
+      })
       expect(put.status).toBe(403)
       expect(await put.json()).toMatchObject({ error: 'FORBIDDEN' })
       expect((await fetch(`${c.base}/api/events`, { headers: { authorization: 'Bearer a-long-random-api-tokeN' } })).status).toBe(401)
       // Guessing tokens counts as failed sign-ins of the address (20 in 15 minutes).
-      for (let i = 0; i < 19; i++) expect((await fetch(`${c.base}/api/events`, { headers: { authorization: `Bearer guess-${i}` } })).status).toBe(401)
+      for (let i = 0; i < 19; i++)
+        expect((await fetch(`${c.base}/api/events`, { headers: { authorization: `Bearer guess-${i}` } })).status).toBe(401)
       expect((await fetch(`${c.base}/api/events`, { headers: auth })).status).toBe(429)
     } finally {
       await c.close()

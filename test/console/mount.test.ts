@@ -90,7 +90,9 @@ describe('mounting the console', () => {
     app.notFound((c) => c.text('not console', 404))
     const server = honoServe({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
     const url = await new Promise<string>((resolve) =>
-      server.listening ? resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`) : server.once('listening', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
+      server.listening
+        ? resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)
+        : server.once('listening', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
     )
     try {
       await exercise(url, '/ops/kenchi', site.verifier)

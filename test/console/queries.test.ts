@@ -90,7 +90,7 @@ describe('console queries through queryEvents and countEvents', () => {
       expect(counted.totals.events).toBe(bounded.totals.events)
     }
     // Beyond the scan budget the counts still cover the whole window.
-    const small = await eventStats(store, "7d", { now: NOW, maxEvents: 100 })
+    const small = await eventStats(store, '7d', { now: NOW, maxEvents: 100 })
     expect(small.totals.events).toBe(3000)
     expect(small.truncated).toBe(true)
   })

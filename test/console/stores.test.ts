@@ -41,7 +41,9 @@ describe.each(kinds)('%s console store', (_, make) => {
     expect(all.map((e) => e.action)).toEqual(['policy.update', 'label', 'label', 'label'])
     expect(all[0]!.after).toEqual({ mode: 'monitor', nested: { list: [1, 2] } })
     expect((await store.listAudit({ action: 'label', target: 'e1' })).map((e) => e.site)).toEqual(['s2', 's1'])
-    expect((await store.listAudit({ action: 'label', target: 'e1', site: 's1' })).map((e) => (e.after as { label: string }).label)).toEqual(['fraud'])
+    expect((await store.listAudit({ action: 'label', target: 'e1', site: 's1' })).map((e) => (e.after as { label: string }).label)).toEqual(
+      ['fraud'],
+    )
     expect((await store.listAudit({ limit: 2, before: all[1]!.id })).map((e) => e.id)).toEqual([all[2]!.id, all[3]!.id])
     // Entries handed out are copies.
     ;(all[0]!.after as { mode: string }).mode = 'changed'

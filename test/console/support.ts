@@ -7,7 +7,11 @@ import { createConsole, hashPassword, type ConsoleHandler, type ConsoleOptions, 
 // @ts-expect-error the demo is plain JavaScript
 import { demoRules, LIST_INFO } from '../../demo/lib/rules.mjs'
 
-export const PASSWORDS: Record<ConsoleRole, string> = { viewer: 'viewer-password-1', analyst: 'analyst-password-1', admin: 'admin-password-1' }
+export const PASSWORDS: Record<ConsoleRole, string> = {
+  viewer: 'viewer-password-1',
+  analyst: 'analyst-password-1',
+  admin: 'admin-password-1',
+}
 let hashes: Record<ConsoleRole, string> | undefined
 export async function roleUsers() {
   hashes ??= {
@@ -20,7 +24,13 @@ export async function roleUsers() {
 
 export async function newSite(name = 'default') {
   const ruleSettings = await demoRules()
-  const verifier = await createVerifier({ keys: [{ id: 't', secret: randomBytes(32) }], hashSecret: randomBytes(32), origins: ['http://shop.example'], store: memoryStore(), rules: ruleSettings.rules })
+  const verifier = await createVerifier({
+    keys: [{ id: 't', secret: randomBytes(32) }],
+    hashSecret: randomBytes(32),
+    origins: ['http://shop.example'],
+    store: memoryStore(),
+    rules: ruleSettings.rules,
+  })
   return { name, verifier, rules: { ...ruleSettings, listInfo: LIST_INFO } }
 }
 
@@ -45,7 +55,13 @@ export async function serve(server: Server): Promise<string> {
 export async function startConsole(options: Partial<ConsoleOptions> = {}): Promise<Running> {
   const clock = { now: Date.now() }
   const site = options.sites ? {} : await newSite()
-  const handler = createConsole({ basePath: '/console', users: await roleUsers(), now: () => clock.now, ...site, ...options } as ConsoleOptions)
+  const handler = createConsole({
+    basePath: '/console',
+    users: await roleUsers(),
+    now: () => clock.now,
+    ...site,
+    ...options,
+  } as ConsoleOptions)
   const server = createServer(handler)
   const url = await serve(server)
   return {
@@ -68,7 +84,11 @@ export interface Session {
 }
 
 export async function login(base: string, user: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ user, password }) })
+  return fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ user, password }),
+  })
 }
 
 export async function session(base: string, role: ConsoleRole): Promise<Session> {
@@ -79,7 +99,14 @@ export async function session(base: string, role: ConsoleRole): Promise<Session>
 }
 
 /** A request with the session's cookie and (for changes) its CSRF token. */
-export function call(base: string, s: Session, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export function call(
+  base: string,
+  s: Session,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${base}${path}`, {
     method,
     redirect: 'manual',

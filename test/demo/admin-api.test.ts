@@ -16,7 +16,11 @@ let demo: Demo
 let session: { cookie: string; csrf: string }
 
 async function signIn(user = 'admin', password = demo.adminPassword): Promise<Response> {
-  return fetch(new URL('admin/login', demo.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) })
+  return fetch(new URL('admin/login', demo.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user, password }),
+  })
 }
 
 async function newSession(): Promise<void> {
@@ -62,15 +66,13 @@ function parseCsv(text: string): string[][] {
       if (c === '"' && text[i + 1] === '"') {
         cell += '"'
         i++
-      }
-      else if (c === '"') quoted = false
+      } else if (c === '"') quoted = false
       else cell += c
     } else if (c === '"') quoted = true
     else if (c === ',') {
       row.push(cell)
       cell = ''
-    }
-    else if (c === '\r' && text[i + 1] === '\n') {
+    } else if (c === '\r' && text[i + 1] === '\n') {
       row.push(cell)
       rows.push(row)
       row = []
@@ -125,7 +127,11 @@ describe('demo admin API', () => {
     expect(list.status).toBe(200)
     const { events } = (await list.json()) as { events: EventRecord[] }
     const event = events.find((e) => e.id === loginEvent)!
-    expect(event).toMatchObject({ action: 'login', decision: 'challenge', userHash: demo.verifier.hashIdentity('user', 'hanako@example.com') })
+    expect(event).toMatchObject({
+      action: 'login',
+      decision: 'challenge',
+      userHash: demo.verifier.hashIdentity('user', 'hanako@example.com'),
+    })
     expect(event.reasons.map((r) => r.code)).toEqual(['TOKEN_MISSING'])
 
     const mail = demo.mailbox[0]!
@@ -196,7 +202,11 @@ describe('demo admin API', () => {
     expect(foreignForm.status).toBe(403)
     expect(((await (await api(`admin/api/events/${loginEvent}`)).json()) as EventRecord).label?.label).toBe('fraud')
 
-    const bad = await api(`admin/api/events/${loginEvent}/label`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label: 'maybe' }) })
+    const bad = await api(`admin/api/events/${loginEvent}/label`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'maybe' }),
+    })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: string }).error).toBe('INPUT_INVALID')
     const unknown = await api('admin/api/events/00000000-0000-4000-8000-000000000000/label', {
@@ -214,7 +224,23 @@ describe('demo admin API', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
     const rows = parseCsv(await res.text())
     const header = rows[0]!
-    expect(header).toEqual(['id', 'at', 'action', 'decision', 'wouldBe', 'score', 'reasons', 'deviceId', 'ip', 'userHash', 'loginHash', 'emailHash', 'outcomes', 'label', 'labelComment'])
+    expect(header).toEqual([
+      'id',
+      'at',
+      'action',
+      'decision',
+      'wouldBe',
+      'score',
+      'reasons',
+      'deviceId',
+      'ip',
+      'userHash',
+      'loginHash',
+      'emailHash',
+      'outcomes',
+      'label',
+      'labelComment',
+    ])
     const all = (await (await api('admin/api/events')).json()) as { events: EventRecord[] }
     expect(rows.slice(1).map((r) => r[0])).toEqual(all.events.map((e) => e.id))
     const row = Object.fromEntries(header.map((h, i) => [h, rows.slice(1).find((r) => r[0] === loginEvent)![i]]))
@@ -235,14 +261,22 @@ describe('demo admin API', () => {
   it('reads and updates the policy, refusing an invalid one with its error code', async () => {
     const before = await (await api('admin/api/policy')).json()
     expect(before).toMatchObject({ mode: 'live', thresholds: { challenge: 40, deny: 80 } })
-    const bad = await api('admin/api/policy', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ thresholds: { challenge: 90, deny: 80 } }) })
+    const bad = await api('admin/api/policy', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ thresholds: { challenge: 90, deny: 80 } }),
+    })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: string }).error).toBe('CONFIG_POLICY')
     const notObject = await api('admin/api/policy', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '[1]' })
     expect(notObject.status).toBe(400)
     expect(await (await api('admin/api/policy')).json()).toEqual(before)
 
-    const ok = await api('admin/api/policy', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pow: 4, actions: { checkout: { challenge: 30 } } }) })
+    const ok = await api('admin/api/policy', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pow: 4, actions: { checkout: { challenge: 30 } } }),
+    })
     expect(ok.status).toBe(200)
     expect(await ok.json()).toMatchObject({ pow: 4, actions: { checkout: { challenge: 30 } } })
     expect(demo.verifier.policy.pow).toBe(4)
@@ -254,7 +288,13 @@ describe('demo admin API', () => {
     expect(attack.status).toBe(200)
     expect(await attack.json()).toMatchObject({ active: false })
     expect((await api('admin/api/devices/unknown-device')).status).toBe(404)
-    expect(await (await api('admin/api/users/unknown-hash')).json()).toMatchObject({ userHash: 'unknown-hash', email: null, devices: [], events: [], ips: [] })
+    expect(await (await api('admin/api/users/unknown-hash')).json()).toMatchObject({
+      userHash: 'unknown-hash',
+      email: null,
+      devices: [],
+      events: [],
+      ips: [],
+    })
     expect((await api('admin/api/nothing-here')).status).toBe(404)
     // Without JavaScript, the event page's label buttons post a form from the demo's own origin.
     const button = await fetch(new URL(`admin/events/${loginEvent}/label`, demo.url), {
@@ -266,7 +306,11 @@ describe('demo admin API', () => {
     expect(button.status).toBe(303)
     expect(button.headers.get('location')).toBe(`/admin/events/${loginEvent}`)
     expect(((await (await api(`admin/api/events/${loginEvent}`)).json()) as EventRecord).label?.label).toBe('legit')
-    await api(`admin/api/events/${loginEvent}/label`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label: 'fraud' }) })
+    await api(`admin/api/events/${loginEvent}/label`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'fraud' }),
+    })
   })
 
   it('keeps secrets, accounts and events in the data folder across a restart', async () => {
@@ -294,12 +338,17 @@ describe('demo admin API', () => {
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
 const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 const send = (method: string, path: string, body: unknown) => api(path, { method, ...json(body) })
-const all = async (): Promise<EventRecord[]> => ((await (await api('admin/api/events?limit=1000')).json()) as { events: EventRecord[] }).events
+const all = async (): Promise<EventRecord[]> =>
+  ((await (await api('admin/api/events?limit=1000')).json()) as { events: EventRecord[] }).events
 
 /** Logs in with a real token signed by `device` (as the script tag would post it); resolves the verdict. */
 async function tokenLogin(email: string, password: string, device: TestDevice): Promise<Verdict> {
   const origin = demo.url.slice(0, -1)
-  const res = await fetch(new URL('kenchi/challenge', demo.url), { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{"action":"login"}' })
+  const res = await fetch(new URL('kenchi/challenge', demo.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin },
+    body: '{"action":"login"}',
+  })
   const { challenge } = (await res.json()) as { challenge: string }
   const token = await tokenFor(challenge, { device })
   const before = demo.verdicts.length
@@ -347,15 +396,24 @@ describe('demo admin console API', () => {
       [`user=${hanako()}`, (e) => e.userHash === hanako()],
       ['user=Hanako@Example.com', (e) => e.userHash === hanako()],
       ['ip=127.0.0.1', (e) => e.ip === '127.0.0.1'],
-      [`from=${first.device ? events.find((e) => e.id === first.eventId)!.at : 0}`, (e) => e.at >= events.find((x) => x.id === first.eventId)!.at],
+      [
+        `from=${first.device ? events.find((e) => e.id === first.eventId)!.at : 0}`,
+        (e) => e.at >= events.find((x) => x.id === first.eventId)!.at,
+      ],
       [`to=${events.at(-1)!.at}`, (e) => e.at <= events.at(-1)!.at],
-      [`decision=allow&device=${deviceId}&user=${hanako()}`, (e) => e.decision === 'allow' && e.deviceId === deviceId && e.userHash === hanako()],
+      [
+        `decision=allow&device=${deviceId}&user=${hanako()}`,
+        (e) => e.decision === 'allow' && e.deviceId === deviceId && e.userHash === hanako(),
+      ],
     ]
     for (const [query, keep] of cases) {
       const res = await api(`admin/api/events?limit=1000&${query}`)
       expect(res.status, query).toBe(200)
       const body = (await res.json()) as { events: EventRecord[]; next: number | null; truncated: boolean; users: Record<string, string> }
-      expect(body.events.map((e) => e.id), query).toEqual(events.filter(keep).map((e) => e.id))
+      expect(
+        body.events.map((e) => e.id),
+        query,
+      ).toEqual(events.filter(keep).map((e) => e.id))
       expect(body.next).toBeNull()
       expect(body.truncated).toBe(false)
     }
@@ -370,7 +428,10 @@ describe('demo admin console API', () => {
     const seen: string[] = []
     let before: number | null | undefined
     for (let i = 0; i < 50 && before !== null; i++) {
-      const page = (await (await api(`admin/api/events?action=login&limit=2${before ? `&before=${before}` : ''}`)).json()) as { events: EventRecord[]; next: number | null }
+      const page = (await (await api(`admin/api/events?action=login&limit=2${before ? `&before=${before}` : ''}`)).json()) as {
+        events: EventRecord[]
+        next: number | null
+      }
       seen.push(...page.events.map((e) => e.id))
       before = page.next
     }
@@ -399,7 +460,11 @@ describe('demo admin console API', () => {
     expect(stats.scores.reduce((n, s) => n + s.count, 0)).toBe(events.length)
     expect(stats.scores.find((s) => s.from === 50)!.count).toBe(events.filter((e) => e.score >= 50 && e.score < 60).length)
     const missing = stats.reasons.find((r) => r.code === 'TOKEN_MISSING')!
-    expect(missing).toEqual({ code: 'TOKEN_MISSING', label: 'No Kenchi token sent', count: events.filter((e) => e.reasons.some((r) => r.code === 'TOKEN_MISSING')).length })
+    expect(missing).toEqual({
+      code: 'TOKEN_MISSING',
+      label: 'No Kenchi token sent',
+      count: events.filter((e) => e.reasons.some((r) => r.code === 'TOKEN_MISSING')).length,
+    })
     expect(stats.truncated).toBe(false)
     expect(stats.attack.active).toBe(false)
     for (const window of ['15m', '6h', '24h', '7d', '30d']) expect((await api(`admin/api/stats?window=${window}`)).status).toBe(200)
@@ -438,7 +503,9 @@ describe('demo admin console API', () => {
     const deviceId = first.device!.id
     const d = (await (await api(`admin/api/devices/${deviceId}`)).json()) as Record<string, any>
     expect(d.device.id).toBe(deviceId)
-    expect(d.users.map((u: { userHash: string }) => u.userHash).sort()).toEqual([hanako(), demo.verifier.hashIdentity('user', 'taro@example.com')].sort())
+    expect(d.users.map((u: { userHash: string }) => u.userHash).sort()).toEqual(
+      [hanako(), demo.verifier.hashIdentity('user', 'taro@example.com')].sort(),
+    )
     expect(d.events.every((e: EventRecord) => e.deviceId === deviceId)).toBe(true)
     expect(d.ips).toEqual([{ ip: '127.0.0.1', count: d.events.length, negative: false }])
     expect(d.names[hanako()]).toBe('hanako@example.com')
@@ -449,12 +516,17 @@ describe('demo admin console API', () => {
     expect(u.devices.map((x: { deviceId: string }) => x.deviceId)).toContain(deviceId)
     expect(u.events.every((e: EventRecord) => e.userHash === hanako())).toBe(true)
 
-    const graph = (await (await api(`admin/api/graph?device=${deviceId}`)).json()) as { nodes: Array<{ id: string; kind: string; centre: boolean; label: string }>; edges: Array<{ source: string; target: string; kind: string }> }
+    const graph = (await (await api(`admin/api/graph?device=${deviceId}`)).json()) as {
+      nodes: Array<{ id: string; kind: string; centre: boolean; label: string }>
+      edges: Array<{ source: string; target: string; kind: string }>
+    }
     const ids = graph.nodes.map((n) => n.id)
     expect(ids).toEqual(expect.arrayContaining([`d:${deviceId}`, `u:${hanako()}`, 'i:127.0.0.1']))
     expect(graph.nodes.find((n) => n.id === `d:${deviceId}`)!.centre).toBe(true)
     expect(graph.nodes.find((n) => n.id === `u:${hanako()}`)!.label).toBe('hanako@example.com')
-    expect(graph.edges).toEqual(expect.arrayContaining([expect.objectContaining({ source: `u:${hanako()}`, target: `d:${deviceId}`, kind: 'uses' })]))
+    expect(graph.edges).toEqual(
+      expect.arrayContaining([expect.objectContaining({ source: `u:${hanako()}`, target: `d:${deviceId}`, kind: 'uses' })]),
+    )
     for (const e of graph.edges) expect(ids).toEqual(expect.arrayContaining([e.source, e.target]))
     const byUser = (await (await api(`admin/api/graph?user=${hanako()}`)).json()) as { nodes: Array<{ id: string; centre: boolean }> }
     expect(byUser.nodes.find((n) => n.centre)!.id).toBe(`u:${hanako()}`)
@@ -462,7 +534,9 @@ describe('demo admin console API', () => {
   })
 
   it('edits the deny lists, and a listed device is denied with NG_DEVICE', async () => {
-    const lists = (await (await api('admin/api/lists')).json()) as { lists: Array<{ name: string; kind: string; reason: string; entries: string[] }> }
+    const lists = (await (await api('admin/api/lists')).json()) as {
+      lists: Array<{ name: string; kind: string; reason: string; entries: string[] }>
+    }
     expect(lists.lists.map((l) => [l.name, l.kind, l.reason])).toEqual([
       ['ip', 'ip', 'NEGATIVE_IP'],
       ['userAgent', 'substring', 'BOT'],
@@ -474,7 +548,9 @@ describe('demo admin console API', () => {
     expect(((await bad.json()) as { error: string }).error).toBe('CONFIG_LIST')
     const ok = await send('PUT', 'admin/api/lists/ip', { entries: ['192.0.2.1', ' 10.1.2.3/8 '] })
     expect(await ok.json()).toMatchObject({ name: 'ip', entries: ['192.0.2.1', '10.0.0.0/8'] })
-    expect(await (await send('POST', 'admin/api/lists/ip', { add: ['198.51.100.0/24'], remove: ['192.0.2.1'] })).json()).toMatchObject({ entries: ['10.0.0.0/8', '198.51.100.0/24'] })
+    expect(await (await send('POST', 'admin/api/lists/ip', { add: ['198.51.100.0/24'], remove: ['192.0.2.1'] })).json()).toMatchObject({
+      entries: ['10.0.0.0/8', '198.51.100.0/24'],
+    })
     expect((await send('PUT', 'admin/api/lists/nope', { entries: [] })).status).toBe(404)
 
     const deviceId = first.device!.id
@@ -490,13 +566,17 @@ describe('demo admin console API', () => {
 
   it('switches one rule to monitor mode: its reasons are recorded but not counted', async () => {
     const rules = (await (await api('admin/api/rules')).json()) as { rules: Array<{ name: string; mode: string; reasons: string[] }> }
-    expect(rules.rules.map((r) => r.name)).toEqual(expect.arrayContaining(['negative', 'history', 'ip-list', 'user-agent-list', 'email-domain', 'device-list', 'foreign-ip']))
+    expect(rules.rules.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['negative', 'history', 'ip-list', 'user-agent-list', 'email-domain', 'device-list', 'foreign-ip']),
+    )
     const put = await send('PUT', 'admin/api/rules/history', { mode: 'monitor' })
     expect(((await put.json()) as typeof rules).rules.find((r) => r.name === 'history')!.mode).toBe('monitor')
     const verdict = await tokenLogin('hanako@example.com', 'sakura-2026', await newDevice())
     expect(verdict.reasons.map((r) => r.code)).not.toContain('FIRST_USER_DEVICE')
     expect(verdict.monitored?.map((r) => r.code)).toContain('FIRST_USER_DEVICE')
-    expect(((await (await api(`admin/api/events?reason=FIRST_USER_DEVICE&limit=1`)).json()) as { events: EventRecord[] }).events[0]!.id).toBe(verdict.eventId)
+    expect(
+      ((await (await api(`admin/api/events?reason=FIRST_USER_DEVICE&limit=1`)).json()) as { events: EventRecord[] }).events[0]!.id,
+    ).toBe(verdict.eventId)
     await send('PUT', 'admin/api/rules/history', { mode: 'live' })
     expect((await send('PUT', 'admin/api/rules/nope', { mode: 'live' })).status).toBe(400)
     expect((await send('PUT', 'admin/api/rules/history', { mode: 'off' })).status).toBe(400)
@@ -508,9 +588,23 @@ describe('demo admin console API', () => {
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: string }).error).toBe('CONFIG_RULE')
     expect((await send('PUT', 'admin/api/foreign-ip', { homeCountries: ['Japan'] })).status).toBe(400)
-    expect(await (await send('PUT', 'admin/api/foreign-ip', { policy: 'block-registration', homeCountries: ['jp', 'KR'] })).json()).toEqual({ policy: 'block-registration', homeCountries: ['JP', 'KR'] })
-    expect(await (await api('admin/api/geo?ip=8.8.8.8')).json()).toEqual({ ip: '8.8.8.8', country: 'US', local: false, foreign: true, policy: 'block-registration', blocks: 'registration-type actions' })
-    expect(await (await api('admin/api/geo?ip=127.0.0.1')).json()).toMatchObject({ country: null, local: true, foreign: false, blocks: 'nothing' })
+    expect(await (await send('PUT', 'admin/api/foreign-ip', { policy: 'block-registration', homeCountries: ['jp', 'KR'] })).json()).toEqual(
+      { policy: 'block-registration', homeCountries: ['JP', 'KR'] },
+    )
+    expect(await (await api('admin/api/geo?ip=8.8.8.8')).json()).toEqual({
+      ip: '8.8.8.8',
+      country: 'US',
+      local: false,
+      foreign: true,
+      policy: 'block-registration',
+      blocks: 'registration-type actions',
+    })
+    expect(await (await api('admin/api/geo?ip=127.0.0.1')).json()).toMatchObject({
+      country: null,
+      local: true,
+      foreign: false,
+      blocks: 'nothing',
+    })
     await send('PUT', 'admin/api/foreign-ip', { policy: 'allow', homeCountries: ['JP'] })
   })
 
@@ -550,7 +644,13 @@ describe('demo admin console API', () => {
       expect(res.headers.get('content-type'), path).toMatch(type)
       expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000)
     }
-    for (const path of ['admin/assets/nothing.js', 'admin/assets/vendor/react.js', 'admin/assets/..%2f..%2fapp.mjs', 'admin/assets/%2e%2e/router.mjs', 'admin/assets/vendor/..%2f..%2f..%2fpackage.json']) {
+    for (const path of [
+      'admin/assets/nothing.js',
+      'admin/assets/vendor/react.js',
+      'admin/assets/..%2f..%2fapp.mjs',
+      'admin/assets/%2e%2e/router.mjs',
+      'admin/assets/vendor/..%2f..%2f..%2fpackage.json',
+    ]) {
       const res = await api(path)
       expect(res.status, path).toBe(404)
       expect(await res.text()).not.toContain('import')
@@ -560,14 +660,40 @@ describe('demo admin console API', () => {
   it('answers hostile or malformed input with 4xx and an error code, never 500', async () => {
     const long = 'x'.repeat(5000)
     const gets = [
-      'admin/api/events?limit=1.5', 'admin/api/events?limit=-1', 'admin/api/events?before=abc', 'admin/api/events?from=1e20',
-      'admin/api/events?to=-5', 'admin/api/events?decision=maybe', 'admin/api/events?decision=allow&decision=deny',
-      'admin/api/events?wouldBe=x', 'admin/api/events?label=spam', 'admin/api/events?action=LOGIN', 'admin/api/events?reason=lower',
-      'admin/api/events?reason=%00', 'admin/api/events?device=a/b', `admin/api/events?device=${long}`, 'admin/api/events?user=%F0%9F%92%A9', 'admin/api/events?ip=%3Cscript%3E',
-      'admin/api/events.csv?label=x', 'admin/api/stats?window=2h', 'admin/api/stats?window=__proto__', 'admin/api/stats?window=constructor',
-      'admin/api/graph', 'admin/api/graph?device=a&user=b', 'admin/api/graph?device=%2e%2e', `admin/api/graph?user=${long}`, 'admin/api/geo', 'admin/api/geo?ip=999.1.1.1',
-      'admin/api/geo?ip[]=1.1.1.1', 'admin/api/negative-ips/not-an-ip', `admin/api/events/${long}`, `admin/api/events/${long}/effects`, 'admin/api/devices/%00',
-      `admin/api/users/${long}`, 'admin/api/lists/__proto__', 'admin/api/events/%E0%A4%A',
+      'admin/api/events?limit=1.5',
+      'admin/api/events?limit=-1',
+      'admin/api/events?before=abc',
+      'admin/api/events?from=1e20',
+      'admin/api/events?to=-5',
+      'admin/api/events?decision=maybe',
+      'admin/api/events?decision=allow&decision=deny',
+      'admin/api/events?wouldBe=x',
+      'admin/api/events?label=spam',
+      'admin/api/events?action=LOGIN',
+      'admin/api/events?reason=lower',
+      'admin/api/events?reason=%00',
+      'admin/api/events?device=a/b',
+      `admin/api/events?device=${long}`,
+      'admin/api/events?user=%F0%9F%92%A9',
+      'admin/api/events?ip=%3Cscript%3E',
+      'admin/api/events.csv?label=x',
+      'admin/api/stats?window=2h',
+      'admin/api/stats?window=__proto__',
+      'admin/api/stats?window=constructor',
+      'admin/api/graph',
+      'admin/api/graph?device=a&user=b',
+      'admin/api/graph?device=%2e%2e',
+      `admin/api/graph?user=${long}`,
+      'admin/api/geo',
+      'admin/api/geo?ip=999.1.1.1',
+      'admin/api/geo?ip[]=1.1.1.1',
+      'admin/api/negative-ips/not-an-ip',
+      `admin/api/events/${long}`,
+      `admin/api/events/${long}/effects`,
+      'admin/api/devices/%00',
+      `admin/api/users/${long}`,
+      'admin/api/lists/__proto__',
+      'admin/api/events/%E0%A4%A',
     ]
     for (const path of gets) {
       const res = await api(path)
@@ -607,6 +733,8 @@ describe('demo admin console API', () => {
       expect(((await res.json()) as { error: string }).error, path).toMatch(/^[A-Z_]+$/)
     }
     expect(demo.verifier.policy.actions).not.toHaveProperty('x'.repeat(40))
-    expect((await (await api('admin/api/lists')).json()) as unknown).toMatchObject({ lists: [{ name: 'ip', entries: [] }, {}, {}, { name: 'device', entries: [] }] })
+    expect((await (await api('admin/api/lists')).json()) as unknown).toMatchObject({
+      lists: [{ name: 'ip', entries: [] }, {}, {}, { name: 'device', entries: [] }],
+    })
   })
 })

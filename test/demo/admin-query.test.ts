@@ -31,7 +31,10 @@ describe('console queries', () => {
     for (let i = 0; i < 1300; i++) all.push(event(i, 1_000_000 + Math.floor(i / 33)))
     for (const e of all) await store.recordEvent(e)
     for (const filter of [{}, { action: 'login' }, { decision: 'deny' }]) {
-      const wanted = all.filter((e) => Object.entries(filter).every(([k, v]) => (e as unknown as Record<string, unknown>)[k] === v)).map((e) => e.id).sort()
+      const wanted = all
+        .filter((e) => Object.entries(filter).every(([k, v]) => (e as unknown as Record<string, unknown>)[k] === v))
+        .map((e) => e.id)
+        .sort()
       const seen: string[] = []
       let before: number | null | undefined
       for (let n = 0; n < 1000 && before !== null; n++) {
@@ -79,7 +82,10 @@ describe('console queries', () => {
     expect(graph.nodes.filter((n) => n.centre).map((n) => n.id)).toEqual(['u:user-a'])
     const ids = new Set(graph.nodes.map((n) => n.id))
     for (const e of graph.edges) expect(ids.has(e.source) && ids.has(e.target)).toBe(true)
-    const small = (await linkGraph(store, { device: 'device-3' }, (h: string) => (h === 'user-a' ? 'a@example.com' : undefined))) as { nodes: Array<{ id: string; label: string }>; truncated: boolean }
+    const small = (await linkGraph(store, { device: 'device-3' }, (h: string) => (h === 'user-a' ? 'a@example.com' : undefined))) as {
+      nodes: Array<{ id: string; label: string }>
+      truncated: boolean
+    }
     expect(small.truncated).toBe(false)
     expect(small.nodes.find((n) => n.id === 'u:user-a')!.label).toBe('a@example.com')
     await store.close()

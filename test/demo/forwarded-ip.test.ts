@@ -39,7 +39,9 @@ describe('demo X-Forwarded-For', () => {
     }
     expect((await loginFrom('198.51.100.7'))!.ip).toBe('198.51.100.7')
     expect((await loginFrom('2001:db8::7'))!.ip).toBe('2001:db8::7')
-    const csv = await (await fetch(new URL('admin/api/events.csv', demo.url), { headers: { authorization: `Bearer ${demo.adminPassword}` } })).text()
+    const csv = await (
+      await fetch(new URL('admin/api/events.csv', demo.url), { headers: { authorization: `Bearer ${demo.adminPassword}` } })
+    ).text()
     expect(csv).not.toContain('onerror')
     expect(csv).not.toContain('HYPERLINK')
   })

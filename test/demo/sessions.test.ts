@@ -146,7 +146,11 @@ describe('demo sessions', () => {
       expect(await loggedIn(visitor)).toBe(true)
       expect((await visitor.post('/cart/add', { product: 'mug', quantity: '3' }, elsewhere)).status).toBe(403)
       expect((await visitor.get('/cart')).text).toContain('Your cart is empty')
-      const buy = await visitor.request('/spa/api/buy', { method: 'POST', body: JSON.stringify({ product: 'mug', quantity: 1 }), headers: { ...elsewhere, 'content-type': 'application/json' } })
+      const buy = await visitor.request('/spa/api/buy', {
+        method: 'POST',
+        body: JSON.stringify({ product: 'mug', quantity: 1 }),
+        headers: { ...elsewhere, 'content-type': 'application/json' },
+      })
       expect(buy.status).toBe(403)
 
       // A reset page left open: another origin cannot choose the password.
@@ -156,7 +160,9 @@ describe('demo sessions', () => {
       await allowedLogIn(new Visitor(), 'hanako@example.com', 'sakura-2026')
 
       // The shop's own origin (either name) and clients without an Origin header are served.
-      expect((await visitor.post('/cart/add', { product: 'mug', quantity: '1' }, { origin: origin.replace('127.0.0.1', 'localhost') })).status).toBe(303)
+      expect(
+        (await visitor.post('/cart/add', { product: 'mug', quantity: '1' }, { origin: origin.replace('127.0.0.1', 'localhost') })).status,
+      ).toBe(303)
       expect((await visitor.post('/cart/add', { product: 'mug', quantity: '1' }, { origin: '' })).status).toBe(303) // no Origin header
       expect((await visitor.get('/cart')).text).toContain('<td class="num">2</td>')
       expect((await visitor.post('/logout', {})).status).toBe(303)

@@ -31,7 +31,13 @@ class Visitor {
     const res = await fetch(new URL(path.replace(/^\//, ''), demo.url), {
       method: init.method ?? 'GET',
       redirect: 'manual',
-      headers: { origin, 'user-agent': USER_AGENT, ...(this.cookie ? { cookie: this.cookie } : {}), ...(init.type ? { 'content-type': init.type } : {}), ...init.headers },
+      headers: {
+        origin,
+        'user-agent': USER_AGENT,
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(init.type ? { 'content-type': init.type } : {}),
+        ...init.headers,
+      },
       ...(init.body !== undefined ? { body: init.body } : {}),
     })
     const set = res.headers.get('set-cookie')
@@ -42,7 +48,10 @@ class Visitor {
     return this.request(path)
   }
   post(path: string, fields: Record<string, string | string[]> | string) {
-    const body = typeof fields === 'string' ? fields : new URLSearchParams(Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))).toString()
+    const body =
+      typeof fields === 'string'
+        ? fields
+        : new URLSearchParams(Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))).toString()
     return this.request(path, { method: 'POST', type: 'application/x-www-form-urlencoded', body })
   }
   json(path: string, body: unknown, raw = false) {
@@ -65,7 +74,11 @@ async function logIn(visitor: Visitor, email: string, password: string): Promise
 
 /** A real token for `action`, signed in Node like the browser client does. */
 async function token(action: string): Promise<string> {
-  const res = await fetch(new URL('kenchi/challenge', demo.url), { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ action }) })
+  const res = await fetch(new URL('kenchi/challenge', demo.url), {
+    method: 'POST',
+    headers: { origin, 'content-type': 'application/json' },
+    body: JSON.stringify({ action }),
+  })
   const { challenge } = (await res.json()) as { challenge: string }
   return tokenFor(challenge, { origin })
 }
@@ -112,7 +125,17 @@ describe('demo touchpoints over HTTP', () => {
         expect(res.status, `${path} ${JSON.stringify(fields)}`).toBeLessThan(500)
         expect(done(res.text), `${path} ${JSON.stringify(fields)}: ${noticeOf(res.text)[1]}`).toBe(false)
       }
-      for (const path of ['/account/profile', '/account/password', '/password/reset', '/checkout', '/contact', '/newsletter', '/restock', '/register', '/login']) {
+      for (const path of [
+        '/account/profile',
+        '/account/password',
+        '/password/reset',
+        '/checkout',
+        '/contact',
+        '/newsletter',
+        '/restock',
+        '/register',
+        '/login',
+      ]) {
         expect((await visitor.post(path, `email=a%40example.com&message=${BIG}`)).status).toBe(413)
         expect((await visitor.post(path, Array.from({ length: 60 }, (_, i) => `f${i}=1`).join('&'))).status).toBe(413)
       }
@@ -160,7 +183,12 @@ describe('demo touchpoints over HTTP', () => {
     const visitor = new Visitor()
     await logIn(visitor, 'hanako@example.com', 'sakura-2026')
 
-    const profile = await visitor.post('/account/profile', { name: 'Hanako Yamada', postcode: '150-0001', city: 'Shibuya', address: 'Jingumae 1-1' })
+    const profile = await visitor.post('/account/profile', {
+      name: 'Hanako Yamada',
+      postcode: '150-0001',
+      city: 'Shibuya',
+      address: 'Jingumae 1-1',
+    })
     expect(profile.status).toBe(200)
     expect(profile.text).toContain('id="decision" class="challenge"')
     expect(profile.text).toContain('<form method="post" action="/code">')
@@ -185,7 +213,9 @@ describe('demo touchpoints over HTTP', () => {
     expect(change.text).toContain('please confirm this change of your password')
     const mailed = code()
     // Until the code is typed, the old password is still the one.
-    expect((await new Visitor().post('/login', { email: 'hanako@example.com', password: 'sakura-2026' })).text).toContain('class="challenge"')
+    expect((await new Visitor().post('/login', { email: 'hanako@example.com', password: 'sakura-2026' })).text).toContain(
+      'class="challenge"',
+    )
     const confirmed = await visitor.post('/code', { code: mailed })
     expect(noticeOf(confirmed.text)[0]).toBe('ok')
     expect((await new Visitor().post('/login', { email: 'hanako@example.com', password: 'sakura-2026' })).status).toBe(401)
@@ -266,8 +296,14 @@ describe('demo touchpoints over HTTP', () => {
     // The quick shop's guest order: placed when the link is opened, and only then.
     const order = await visitor.json('/spa/api/buy', { product: 'notebook', quantity: 2, email: 'ken@example.com' })
     expect(order.status).toBe(202)
-    expect(JSON.parse(order.text)).toMatchObject({ kind: 'confirm', verdict: { decision: 'challenge', reasons: [{ code: 'TOKEN_MISSING' }] } })
-    const stock = async () => (JSON.parse((await visitor.get('/spa/api/products')).text) as { products: Array<{ id: string; stock: number }> }).products.find((p) => p.id === 'notebook')!.stock
+    expect(JSON.parse(order.text)).toMatchObject({
+      kind: 'confirm',
+      verdict: { decision: 'challenge', reasons: [{ code: 'TOKEN_MISSING' }] },
+    })
+    const stock = async () =>
+      (JSON.parse((await visitor.get('/spa/api/products')).text) as { products: Array<{ id: string; stock: number }> }).products.find(
+        (p) => p.id === 'notebook',
+      )!.stock
     expect(await stock()).toBe(60)
     const placed = await visitor.get(demo.mailbox[0]!.link!.slice(origin.length))
     expect(noticeOf(placed.text)[1]).toContain('order of 2 × A5 notebook, ¥1,800, is accepted')
@@ -278,11 +314,21 @@ describe('demo touchpoints over HTTP', () => {
 
   it('accepts an inquiry with a valid token at once, but not one the content rule flags', async () => {
     const visitor = new Visitor()
-    const honest = await visitor.post('/contact', { name: 'Mei', email: 'mei@example.com', message: 'Is the teapot coming back soon?', 'kenchi-token': await token('inquiry') })
+    const honest = await visitor.post('/contact', {
+      name: 'Mei',
+      email: 'mei@example.com',
+      message: 'Is the teapot coming back soon?',
+      'kenchi-token': await token('inquiry'),
+    })
     expect(demo.verdicts.at(-1)!.reasons.map((r) => r.code)).not.toContain('CONTENT_DENIED_STRING')
     expect(demo.verdicts.at(-1)!.decision).toBe('allow')
     expect(noticeOf(honest.text)[0]).toBe('ok')
-    const spam = await visitor.post('/contact', { name: 'Mei', email: 'mei@example.com', message: 'Best ＣＡＳＩＮＯ bonus here', 'kenchi-token': await token('inquiry') })
+    const spam = await visitor.post('/contact', {
+      name: 'Mei',
+      email: 'mei@example.com',
+      message: 'Best ＣＡＳＩＮＯ bonus here',
+      'kenchi-token': await token('inquiry'),
+    })
     const verdict = demo.verdicts.at(-1)!
     expect(verdict.reasons.map((r) => r.code)).toContain('CONTENT_DENIED_STRING')
     expect(verdict.decision).not.toBe('allow')

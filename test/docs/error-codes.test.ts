@@ -43,7 +43,13 @@ function thrownCodes(): Map<string, string[]> {
   const codes = new Map<string, string[]>()
   for (const file of sources) {
     const text = readFileSync(join(SERVER_SRC, file), 'utf8')
-    const throwing = ['new KenchiError', 'secretBytes', 'optionChecks', 'nodemailerTransport', ...(/extends KenchiError/.test(text) ? ['super'] : [])]
+    const throwing = [
+      'new KenchiError',
+      'secretBytes',
+      'optionChecks',
+      'nodemailerTransport',
+      ...(/extends KenchiError/.test(text) ? ['super'] : []),
+    ]
     for (const call of throwing.flatMap((name) => calls(text, name))) {
       for (const [, code] of call.matchAll(/'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g)) codes.set(code!, [...(codes.get(code!) ?? []), file])
     }
@@ -56,7 +62,9 @@ describe('error codes', () => {
     const tables = renderTables({ ERROR_CODES, STEP_UP_ERRORS, CONFIRM_ERRORS, SERVICE_ERRORS, TOKEN_ERRORS })
     for (const [name, file] of Object.entries(TABLE_FILES)) {
       const text = readFileSync(join(ROOT, file), 'utf8')
-      expect(replaceSection(text, name, tables[name as keyof typeof tables]), `${file}: run node scripts/generate-error-docs.mjs`).toBe(text)
+      expect(replaceSection(text, name, tables[name as keyof typeof tables]), `${file}: run node scripts/generate-error-docs.mjs`).toBe(
+        text,
+      )
     }
   })
 
@@ -72,9 +80,14 @@ describe('error codes', () => {
   it('every code thrown in @kenchi/server is in ERROR_CODES, and every code there is thrown', () => {
     const thrown = thrownCodes()
     expect(thrown.size).toBeGreaterThan(15)
-    const missing = [...thrown].filter(([code]) => !Object.hasOwn(ERROR_CODES, code)).map(([code, files]) => `${code} (${[...new Set(files)].join(', ')})`)
+    const missing = [...thrown]
+      .filter(([code]) => !Object.hasOwn(ERROR_CODES, code))
+      .map(([code, files]) => `${code} (${[...new Set(files)].join(', ')})`)
     expect(missing, 'thrown but not in ERROR_CODES').toEqual([])
-    expect(Object.keys(ERROR_CODES).filter((code) => !thrown.has(code)), 'in ERROR_CODES but never thrown').toEqual([])
+    expect(
+      Object.keys(ERROR_CODES).filter((code) => !thrown.has(code)),
+      'in ERROR_CODES but never thrown',
+    ).toEqual([])
   })
 
   it('the exported code lists are the maps’ keys', () => {
@@ -89,7 +102,9 @@ describe('error codes', () => {
     expect(pairs.length).toBeGreaterThan(20)
     for (const [code, status] of pairs) expect(SERVICE_ERRORS[code as keyof typeof SERVICE_ERRORS]?.status, code).toBe(status)
     const openapi = readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8')
-    const enums = [...openapi.matchAll(/"enum": \[([^\]]*"internal_error"[^\]]*)\]/g)].map(([, list]) => JSON.parse(`[${list}]`) as string[])
+    const enums = [...openapi.matchAll(/"enum": \[([^\]]*"internal_error"[^\]]*)\]/g)].map(
+      ([, list]) => JSON.parse(`[${list}]`) as string[],
+    )
     expect(enums.length).toBeGreaterThan(0)
     for (const list of enums) expect([...list].sort()).toEqual(Object.keys(SERVICE_ERRORS).sort())
   })

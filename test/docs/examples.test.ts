@@ -34,7 +34,12 @@ function keygenEnv(): Record<string, string> {
   let out = ''
   const code = runCli(['keygen', '--env'], { out: (t) => void (out += t + '\n'), err: () => {}, stdin: () => '', now: () => Date.now() })
   expect(code).toBe(0)
-  return Object.fromEntries(out.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  return Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  )
 }
 
 interface Running {
@@ -46,27 +51,39 @@ interface Running {
 }
 
 /** Writes block + epilogue into a folder under node_modules (so the packages resolve) and runs it. */
-async function run(block: string, epilogue: string, env: Record<string, string>, dirs: string[], waitForListening = true): Promise<Running> {
+async function run(
+  block: string,
+  epilogue: string,
+  env: Record<string, string>,
+  dirs: string[],
+  waitForListening = true,
+): Promise<Running> {
   const dir = mkdtempSync(join(ROOT, 'node_modules', '.kenchi-doc-'))
   dirs.push(dir)
   const listen = "const __server = app.listen(0, '127.0.0.1', () => console.log('LISTENING ' + __server.address().port))"
   const source = block.includes('app.listen(3000)') ? block.replace('app.listen(3000)', listen) : block
   writeFileSync(join(dir, 'app.mjs'), `${source}\n\n// ---- the application's own functions (doc-test) ----\n${epilogue}\n`)
-  const child: ChildProcess = spawn(process.execPath, ['app.mjs'], { cwd: dir, env: { ...process.env, ...env, NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn(process.execPath, ['app.mjs'], {
+    cwd: dir,
+    env: { ...process.env, ...env, NODE_ENV: 'test' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout!.on('data', (d: Buffer) => void (output += d.toString()))
   child.stderr!.on('data', (d: Buffer) => void (output += d.toString()))
   let exitCode: number | null = null
   const exited = new Promise<void>((resolve) => child.once('close', (c) => ((exitCode = c), resolve())))
-  const port = !waitForListening ? 0 : await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not listen within 20 s:\n${output}`)), 20_000)
-    const look = () => {
-      const m = /LISTENING (\d+)/.exec(output)
-      if (m) return clearTimeout(timer), resolve(Number(m[1]))
-    }
-    child.stdout!.on('data', look)
-    child.once('close', (code) => (clearTimeout(timer), reject(new Error(`exited with ${code} before listening:\n${output}`))))
-  })
+  const port = !waitForListening
+    ? 0
+    : await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`did not listen within 20 s:\n${output}`)), 20_000)
+        const look = () => {
+          const m = /LISTENING (\d+)/.exec(output)
+          if (m) return (clearTimeout(timer), resolve(Number(m[1])))
+        }
+        child.stdout!.on('data', look)
+        child.once('close', (code) => (clearTimeout(timer), reject(new Error(`exited with ${code} before listening:\n${output}`))))
+      })
   return {
     url: `http://127.0.0.1:${port}`,
     output: () => output,
@@ -85,7 +102,12 @@ function visitor(url: string, device: TestDevice) {
   const request = async (path: string, body: Record<string, string>, withToken: boolean) => {
     const form = new URLSearchParams(body)
     if (withToken) {
-      const response = await fetch(`${url}/kenchi/challenge`, { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify({ action: 'login' }), signal: AbortSignal.timeout(10_000) })
+      const response = await fetch(`${url}/kenchi/challenge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: ORIGIN },
+        body: JSON.stringify({ action: 'login' }),
+        signal: AbortSignal.timeout(10_000),
+      })
       expect(response.status).toBe(200)
       const { challenge } = (await response.json()) as { challenge: string }
       form.set('kenchi-token', await tokenFor(challenge, { device, origin: ORIGIN, signals: withOwnFingerprint(humanSignals(), device) }))
@@ -102,10 +124,19 @@ function visitor(url: string, device: TestDevice) {
     return { status: response.status, location: response.headers.get('location'), body: await response.text(), headers: response.headers }
   }
   const json = async (path: string, body: unknown) => {
-    const response = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) })
+    const response = await fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: ORIGIN, ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    })
     return (await response.json()) as unknown
   }
-  return { login: (body: Record<string, string>, withToken = true) => request('/login', body, withToken), post: (path: string, body: Record<string, string>) => request(path, body, false), json }
+  return {
+    login: (body: Record<string, string>, withToken = true) => request('/login', body, withToken),
+    post: (path: string, body: Record<string, string>) => request(path, body, false),
+    json,
+  }
 }
 
 let inbox: Inbox
@@ -174,7 +205,11 @@ app.post('/login/code', express.urlencoded({ extended: false }), async (req, res
   })
 
   it('the challenge endpoint names the refusal for a foreign origin', async () => {
-    const response = await fetch(`${app.url}/kenchi/challenge`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: '{"action":"login"}' })
+    const response = await fetch(`${app.url}/kenchi/challenge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: '{"action":"login"}',
+    })
     expect([response.status, await response.json()]).toEqual([400, { error: 'CHALLENGE_ORIGIN' }])
   })
 })
@@ -230,7 +265,11 @@ async function checkPassword(account, password) { return account !== undefined &
     const code = codeIn(await inbox.waitFor('hanako@example.jp', count + 1))
     const resend = await phone.json('/login/resend.json', {})
     expect(resend).toMatchObject({ ok: false, code: 'STEP_UP_COOLDOWN' })
-    expect(await phone.json('/login/code.json', { code: code === '000000' ? '111111' : '000000' })).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 })
+    expect(await phone.json('/login/code.json', { code: code === '000000' ? '111111' : '000000' })).toEqual({
+      ok: false,
+      code: 'STEP_UP_WRONG_CODE',
+      attemptsLeft: 4,
+    })
     expect(await phone.json('/login/code.json', { code })).toEqual({ ok: true })
     expect(await visitor(app.url, await newDevice()).json('/login/code.json', { code })).toEqual({ ok: false, code: 'STEP_UP_NOT_STARTED' })
   })

@@ -23,7 +23,10 @@ beforeAll(async () => {
   site.serve('/login.html', LOGIN)
   site.serve(
     '/spa.html',
-    html('<div id="app"></div>', '<script src="/kenchi/kenchi.min.js" data-endpoint="/kenchi" async></script><script src="/spa.js" defer></script>'),
+    html(
+      '<div id="app"></div>',
+      '<script src="/kenchi/kenchi.min.js" data-endpoint="/kenchi" async></script><script src="/spa.js" defer></script>',
+    ),
   )
   // A router that renders the form 300 ms after load, as a single-page app would.
   site.serve(
@@ -112,14 +115,35 @@ describe('script tag in Chromium, CSP script-src self', () => {
 
     const body = tokenBody(token) as { s: Record<string, { v?: unknown; e?: string }>; b: Record<string, number[]>; ks: string }
     expect(Object.keys(body.s)).toEqual(
-      expect.arrayContaining(['webdriver', 'automation', 'userAgent', 'headless', 'tampering', 'platform', 'clientHints', 'languages',
-        'timezone', 'screen', 'hardware', 'connection', 'storage', 'ids', 'webgl', 'consistency', 'worker', 'fingerprint', 'fontOs']),
+      expect.arrayContaining([
+        'webdriver',
+        'automation',
+        'userAgent',
+        'headless',
+        'tampering',
+        'platform',
+        'clientHints',
+        'languages',
+        'timezone',
+        'screen',
+        'hardware',
+        'connection',
+        'storage',
+        'ids',
+        'webgl',
+        'consistency',
+        'worker',
+        'fingerprint',
+        'fontOs',
+      ]),
     )
     for (const [name, result] of Object.entries(body.s)) expect(result.e, name).toBeUndefined()
     expect(body.s.webdriver!.v).toBe(true)
     expect(body.s.worker!.v).toEqual({}) // the worker agrees with the page
     expect(body.s.headless!.v).toContain('ua')
-    expect(Object.keys((body.s.fingerprint!.v as { g: object }).g)).toEqual(expect.arrayContaining(['screen', 'locale', 'hardware', 'fonts']))
+    expect(Object.keys((body.s.fingerprint!.v as { g: object }).g)).toEqual(
+      expect.arrayContaining(['screen', 'locale', 'hardware', 'fonts']),
+    )
     expect((body.s.ids!.v as { n: string }).n).toMatch(/^[\w-]{22}$/)
     expect(body.ks).toBe('idb')
     expect(Object.keys(body.b)).toEqual(expect.arrayContaining(['k', 'f', 'p', 'x']))
@@ -209,7 +233,11 @@ describe('script tag in Chromium, CSP script-src self', () => {
     }
     // Signals do not depend on what was typed (durations and first-visit storage aside).
     const stable = (b: (typeof bodies)[number]) =>
-      Object.fromEntries(Object.entries(b.s).filter(([n]) => n !== 'ids' && n !== 'connection').map(([n, r]) => [n, JSON.stringify(r.v)]))
+      Object.fromEntries(
+        Object.entries(b.s)
+          .filter(([n]) => n !== 'ids' && n !== 'connection')
+          .map(([n, r]) => [n, JSON.stringify(r.v)]),
+      )
     expect(stable(bodies[0]!)).toEqual(stable(bodies[1]!))
     await context.close()
   })

@@ -45,7 +45,9 @@ let browser: Browser
 let customer: BrowserContext
 
 const attackState = async (): Promise<AttackState> =>
-  (await (await fetch(new URL('admin/api/attack', demo.url), { headers: { authorization: `Bearer ${demo.adminPassword}` } })).json()) as AttackState
+  (await (
+    await fetch(new URL('admin/api/attack', demo.url), { headers: { authorization: `Bearer ${demo.adminPassword}` } })
+  ).json()) as AttackState
 
 async function waitFor(what: string, test: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const start = Date.now()
@@ -148,7 +150,9 @@ describe('npm run demo:attack against the demo', () => {
     // The bot's attempts came from its proxy addresses (X-Forwarded-For, trusted from
     // loopback), the customer's from 127.0.0.1: the events record both.
     expect(new Set(summary.attempts.map((a) => a.ip)).size).toBe(8)
-    const { events } = (await (await fetch(new URL('admin/api/events?limit=100', demo.url), { headers: { authorization: `Bearer ${demo.adminPassword}` } })).json()) as {
+    const { events } = (await (
+      await fetch(new URL('admin/api/events?limit=100', demo.url), { headers: { authorization: `Bearer ${demo.adminPassword}` } })
+    ).json()) as {
       events: Array<{ id: string; action: string; ip?: string }>
     }
     const ips = (ids: Set<string>) => new Set(events.filter((e) => ids.has(e.id)).map((e) => e.ip))

@@ -101,7 +101,11 @@ describe('admin console in Chromium', () => {
     expect(ids.indexOf(denied.eventId)).toBeLessThan(ids.indexOf(allowed.eventId))
 
     // A new event appears without reloading (the list polls every 5 s).
-    const res = await fetch(at('login'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: demo.url.slice(0, -1) }, body: 'email=x%40example.com&password=y' })
+    const res = await fetch(at('login'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: demo.url.slice(0, -1) },
+      body: 'email=x%40example.com&password=y',
+    })
     expect(res.status).toBe(401)
     const fresh = demo.verdicts.at(-1)!
     await row(fresh.eventId).waitFor({ timeout: 9000 })
@@ -110,7 +114,9 @@ describe('admin console in Chromium', () => {
     // Filters: only denied events, and the URL says so.
     await page.selectOption('#filters select[name=decision]', 'deny')
     await page.click('#filters button[type=submit]')
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('#events tbody tr')].every((r) => r.dataset.decision === 'deny'))
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLElement>('#events tbody tr')].every((r) => r.dataset.decision === 'deny'),
+    )
     expect(await page.locator('#events tbody tr').count()).toBe(1)
     expect(page.url()).toContain('decision=deny')
     expect(await page.getAttribute('#csv', 'href')).toBe('/admin/api/events.csv?decision=deny')
@@ -142,7 +148,9 @@ describe('admin console in Chromium', () => {
     expect(again.reasons.map((r) => r.code)).toContain('NG_DEVICE')
     // The event page follows: the attempt shows up as a later event from this device.
     await page.locator(`#later tr[data-id="${again.eventId}"]`).waitFor({ timeout: 9000 })
-    expect(await page.locator(`#later tr[data-id="${again.eventId}"] .chip[data-code="NG_DEVICE"]`).textContent()).toBe('Device on the deny list')
+    expect(await page.locator(`#later tr[data-id="${again.eventId}"] .chip[data-code="NG_DEVICE"]`).textContent()).toBe(
+      'Device on the deny list',
+    )
     await page.close()
   }, 60_000)
 
@@ -165,7 +173,9 @@ describe('admin console in Chromium', () => {
 
   it('draws the charts with chart.js', async () => {
     const page = await adminPage('admin/charts')
-    await page.waitForFunction(() => ['decisions-chart', 'scores-chart', 'reasons-chart'].every((id) => (window as any).Chart?.getChart(id)))
+    await page.waitForFunction(() =>
+      ['decisions-chart', 'scores-chart', 'reasons-chart'].every((id) => (window as any).Chart?.getChart(id)),
+    )
     const drawn = await page.evaluate(() =>
       ['decisions-chart', 'scores-chart', 'reasons-chart'].map((id) => {
         const canvas = document.getElementById(id) as HTMLCanvasElement
@@ -236,7 +246,10 @@ describe('admin console in Chromium', () => {
     await page.selectOption('#rules tr[data-rule="foreign-ip"] select', 'monitor')
     await page.waitForFunction(async () => {
       const res = await fetch('/admin/api/rules')
-      return ((await res.json()) as { rules: Array<{ name: string; mode: string }> }).rules.find((r) => r.name === 'foreign-ip')?.mode === 'monitor'
+      return (
+        ((await res.json()) as { rules: Array<{ name: string; mode: string }> }).rules.find((r) => r.name === 'foreign-ip')?.mode ===
+        'monitor'
+      )
     })
     await page.fill('form[data-list="ip"] textarea', '192.0.2.1\nnot-an-address')
     await page.click('form[data-list="ip"] button[type=submit]')

@@ -14,7 +14,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemo, type Demo } from '../../demo/app.mjs'
 import { launchChromium } from '../support/browser.js'
-import { CUSTOMER_UA, HIDE_AUTOMATION, reportCspViolations, signInToConsole, submitLikeAHand, watchProblems } from '../support/demo-browser.js'
+import {
+  CUSTOMER_UA,
+  HIDE_AUTOMATION,
+  reportCspViolations,
+  signInToConsole,
+  submitLikeAHand,
+  watchProblems,
+} from '../support/demo-browser.js'
 import { colourStats, decodePng } from '../support/png.js'
 import type { Verdict } from '@kenchi/server'
 
@@ -57,7 +64,8 @@ const ADMIN_PAGES: ShotPage[] = [
   {
     name: 'admin-charts',
     path: '/admin/charts',
-    ready: (p) => p.waitForFunction(() => ['decisions-chart', 'scores-chart', 'reasons-chart'].every((id) => (window as any).Chart?.getChart(id))),
+    ready: (p) =>
+      p.waitForFunction(() => ['decisions-chart', 'scores-chart', 'reasons-chart'].every((id) => (window as any).Chart?.getChart(id))),
   },
   { name: 'admin-policy', path: '/admin/policy', ready: (p) => p.waitForSelector('#rules tr[data-rule]') },
 ]
@@ -101,7 +109,8 @@ async function phoneProblems(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const out: string[] = []
     const width = document.documentElement.clientWidth
-    if (document.documentElement.scrollWidth > width + 1) out.push(`${location.pathname}: ${document.documentElement.scrollWidth} px wide on a ${width} px screen`)
+    if (document.documentElement.scrollWidth > width + 1)
+      out.push(`${location.pathname}: ${document.documentElement.scrollWidth} px wide on a ${width} px screen`)
     for (const a of document.querySelectorAll<HTMLElement>('nav a')) {
       const r = a.getBoundingClientRect()
       if (r.height < 40) out.push(`${location.pathname}: menu link "${a.textContent?.trim()}" is ${Math.round(r.height)} px tall`)
@@ -156,7 +165,10 @@ async function logIn(context: BrowserContext, email: string, password: string, t
     await page.bringToFront()
     if (touch) await tap(page, 'input[name=code]')
     await page.fill('input[name=code]', code)
-    await Promise.all([page.waitForNavigation(), touch ? tap(page, 'main form button[type=submit]') : page.click('main form button[type=submit]')])
+    await Promise.all([
+      page.waitForNavigation(),
+      touch ? tap(page, 'main form button[type=submit]') : page.click('main form button[type=submit]'),
+    ])
   }
   expect(await page.textContent('nav')).toContain(email)
   await page.close()
@@ -184,11 +196,25 @@ async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T>
 }
 
 /** Visits a page, waits for it, takes a full-page screenshot; resolves the shot, or `missing` for a 404. */
-function shoot(context: BrowserContext, viewport: string, target: ShotPage, path: string, problems: string[], optional: boolean): Promise<Shot | 'missing'> {
+function shoot(
+  context: BrowserContext,
+  viewport: string,
+  target: ShotPage,
+  path: string,
+  problems: string[],
+  optional: boolean,
+): Promise<Shot | 'missing'> {
   return within(45_000, `${viewport} ${path}`, shootPage(context, viewport, target, path, problems, optional))
 }
 
-async function shootPage(context: BrowserContext, viewport: string, target: ShotPage, path: string, problems: string[], optional: boolean): Promise<Shot | 'missing'> {
+async function shootPage(
+  context: BrowserContext,
+  viewport: string,
+  target: ShotPage,
+  path: string,
+  problems: string[],
+  optional: boolean,
+): Promise<Shot | 'missing'> {
   const page = await context.newPage()
   const own = watchProblems(page, (url, status) => optional && status === 404 && new URL(url).pathname === path)
   try {
@@ -225,7 +251,11 @@ describe('screenshots of the demo', () => {
       const problems: string[] = []
       const shots: Shot[] = []
       const missing: string[] = []
-      const customer = await browser.newContext({ ...size, userAgent: CUSTOMER_UA, locale: viewport === 'desktop' ? 'ja-JP' : viewport === 'phone' ? 'en-GB' : 'ja-JP' })
+      const customer = await browser.newContext({
+        ...size,
+        userAgent: CUSTOMER_UA,
+        locale: viewport === 'desktop' ? 'ja-JP' : viewport === 'phone' ? 'en-GB' : 'ja-JP',
+      })
       const admin = await browser.newContext({ ...size })
       // Every wait fails within 20 s with what it waited for.
       customer.setDefaultTimeout(20_000)
@@ -248,7 +278,11 @@ describe('screenshots of the demo', () => {
           if (shot === 'missing') missing.push(target.path)
           else shots.push(shot)
         }
-        const ids: Record<string, string> = { event: verdict.eventId, device: verdict.device!.id, user: demo.verifier.hashIdentity('user', email) }
+        const ids: Record<string, string> = {
+          event: verdict.eventId,
+          device: verdict.device!.id,
+          user: demo.verifier.hashIdentity('user', email),
+        }
         for (const target of ADMIN_PAGES) {
           const path = target.path.replace(/:(\w+)/, (_, key: string) => encodeURIComponent(ids[key]!))
           shots.push((await shoot(admin, viewport, target, path, problems, false)) as Shot)

@@ -74,7 +74,11 @@ async function press(button: Locator): Promise<void> {
 
 /** Submits a form by its button and waits for the page it posts to. */
 async function submit(form: string, path: string): Promise<void> {
-  await Promise.all([page.waitForURL(`**${path}`), page.waitForResponse((r) => r.request().method() === 'POST'), press(page.locator(`${form} button[type=submit]`))])
+  await Promise.all([
+    page.waitForURL(`**${path}`),
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    press(page.locator(`${form} button[type=submit]`)),
+  ])
 }
 
 /** Submits a form protected by Kenchi and returns the one verdict it produced. */
@@ -222,17 +226,25 @@ describe('demo shop touchpoints in Chromium', () => {
     expect(await page.locator('script[src*="kenchi.min.js"]').count()).toBe(0)
     await page.fill('#spa-tenugui input[name=quantity]', '3')
     const before = demo.verdicts.length
-    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/spa/api/buy')), press(page.locator('#spa-tenugui button[type=submit]'))])
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/spa/api/buy')),
+      press(page.locator('#spa-tenugui button[type=submit]')),
+    ])
     await page.waitForSelector('#decision')
     expect(demo.verdicts.length).toBe(before + 1)
     const event = await expectAllowed(demo.verdicts.at(-1)!, 'checkout')
-    expect(await page.textContent('#spa-status')).toBe('Thank you: your (simulated) order of 3 × Tenugui towel, ¥3,600, is accepted. No card was charged.')
+    expect(await page.textContent('#spa-status')).toBe(
+      'Thank you: your (simulated) order of 3 × Tenugui towel, ¥3,600, is accepted. No card was charged.',
+    )
     expect((await demo.verifier.store.getEvent(event.id))!.outcomes?.map((o) => o.outcome)).toEqual(['order_accepted'])
     // The list is drawn again with the new stock.
     await page.waitForFunction(() => document.querySelector('#spa-tenugui .price')?.textContent?.includes('22 in stock'))
 
     await page.fill('#spa-teapot input[name=email]', 'sora@example.com')
-    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/spa/api/restock')), press(page.locator('#spa-teapot button[type=submit]'))])
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/spa/api/restock')),
+      press(page.locator('#spa-teapot button[type=submit]')),
+    ])
     await page.waitForFunction(() => document.querySelector('#spa-status')?.textContent?.startsWith('We will e-mail'))
     await expectAllowed(demo.verdicts.at(-1)!, 'restock')
   })

@@ -24,7 +24,11 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   // The mistake: the shop's public origin is configured, not the one the browser is on.
-  const verifier = await createVerifier({ keys: [{ id: 'k', secret: 'd'.repeat(40) }], hashSecret: 'e'.repeat(40), origins: ['https://shop.example'] })
+  const verifier = await createVerifier({
+    keys: [{ id: 'k', secret: 'd'.repeat(40) }],
+    hashSecret: 'e'.repeat(40),
+    origins: ['https://shop.example'],
+  })
   const kenchi = expressKenchi(verifier, { clientDir, logger: (message) => void serverLog.push(message) })
   app.use(kenchi.middleware)
   app.get('/login', (req, res) => {
@@ -59,7 +63,9 @@ describe('diagnostics of a refused challenge', () => {
     // Each page load is a new script instance: one warning per page, naming the cause.
     expect(warnings.length).toBeGreaterThanOrEqual(1)
     expect(warnings.length).toBeLessThanOrEqual(2)
-    expect(new Set(warnings)).toEqual(new Set([`Kenchi: /kenchi/challenge refused "login" from ${url}: 403 CHALLENGE_ORIGIN; forms post without a token`]))
+    expect(new Set(warnings)).toEqual(
+      new Set([`Kenchi: /kenchi/challenge refused "login" from ${url}: 403 CHALLENGE_ORIGIN; forms post without a token`]),
+    )
     expect(serverLog).toEqual([
       `Kenchi: challenge refused (CHALLENGE_ORIGIN) for origin ${url}, action "login": the page origin is not in createVerifier({ origins }) (scheme, host and port must match exactly); the form will post without a token`,
     ])

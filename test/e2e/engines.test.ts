@@ -11,10 +11,32 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Reason, Verdict } from '@kenchi/server'
 import { startDemo, type Demo } from '../../demo/app.mjs'
-import { displayAvailable, findFirefox, findMiniBrowser, findWebKitDriver, launchFirefox, launchWebKit, NO_DISPLAY, NO_FIREFOX, NO_WEBKIT, startDisplay, type DrivenBrowser } from '../support/engines.js'
+import {
+  displayAvailable,
+  findFirefox,
+  findMiniBrowser,
+  findWebKitDriver,
+  launchFirefox,
+  launchWebKit,
+  NO_DISPLAY,
+  NO_FIREFOX,
+  NO_WEBKIT,
+  startDisplay,
+  type DrivenBrowser,
+} from '../support/engines.js'
 import { fillAndSubmit } from '../support/human-actions.js'
 
-const BOT_OR_BEHAVIOUR = new Set(['AUTOMATION', 'HEADLESS', 'ENVIRONMENT_TAMPERED', 'ENVIRONMENT_INCONSISTENT', 'SCRIPTED_TYPING', 'SCRIPTED_POINTER', 'NO_INTERACTION', 'BEHAVIOR_REPLAYED', 'BOT'])
+const BOT_OR_BEHAVIOUR = new Set([
+  'AUTOMATION',
+  'HEADLESS',
+  'ENVIRONMENT_TAMPERED',
+  'ENVIRONMENT_INCONSISTENT',
+  'SCRIPTED_TYPING',
+  'SCRIPTED_POINTER',
+  'NO_INTERACTION',
+  'BEHAVIOR_REPLAYED',
+  'BOT',
+])
 
 /**
  * Bot or behaviour reasons other than WebDriver's own `navigator.webdriver` and the
@@ -68,41 +90,68 @@ async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | und
 }
 
 /** Opens the login page, waits for the script's signals, logs in like a person; returns the verdict and the page's environment. */
-async function logIn(browser: DrivenBrowser, email: string, password: string, seed: number): Promise<{ verdict: Verdict; environment: unknown }> {
+async function logIn(
+  browser: DrivenBrowser,
+  email: string,
+  password: string,
+  seed: number,
+): Promise<{ verdict: Verdict; environment: unknown }> {
   await browser.goto(new URL('login', demo.url).href)
-  await waitFor(`${browser.name}: login form`, 20_000, async () => ((await browser.evaluate<boolean>(`!!document.querySelector('input[name=password]')`)) ? true : undefined))
+  await waitFor(`${browser.name}: login form`, 20_000, async () =>
+    (await browser.evaluate<boolean>(`!!document.querySelector('input[name=password]')`)) ? true : undefined,
+  )
   const environment = await browser.evaluate(ENVIRONMENT)
   // Let the lazily loaded signals run as they would while a person looks at the page.
   await new Promise((r) => setTimeout(r, 1500))
   const before = demo.verdicts.length
-  await fillAndSubmit(browser, [['input[name=email]', email], ['input[name=password]', password]], 'main form[data-kenchi-action] button[type=submit]', seed)
+  await fillAndSubmit(
+    browser,
+    [
+      ['input[name=email]', email],
+      ['input[name=password]', password],
+    ],
+    'main form[data-kenchi-action] button[type=submit]',
+    seed,
+  )
   await waitFor(`${browser.name}: the login's verdict`, 30_000, () => (demo.verdicts.length > before ? true : undefined))
   return { verdict: demo.verdicts.at(-1)!, environment }
 }
 
 describe('other engines log in without a bot or behaviour reason', () => {
   const firefox = findFirefox()
-  it.skipIf(!firefox)(`Firefox over WebDriver BiDi${firefox ? '' : ` (${NO_FIREFOX})`}`, async () => {
-    const browser = await launchFirefox(firefox!, display?.display)
-    try {
-      const { verdict, environment } = await logIn(browser, 'hanako@example.com', 'sakura-2026', 7)
-      console.log(`Firefox environment: ${JSON.stringify(environment)}\nFirefox verdict: ${verdict.decision} ${JSON.stringify(verdict.reasons)}`)
-      expect(botReasons(verdict.reasons)).toEqual([])
-    } finally {
-      await browser.close()
-    }
-  }, 120_000)
+  it.skipIf(!firefox)(
+    `Firefox over WebDriver BiDi${firefox ? '' : ` (${NO_FIREFOX})`}`,
+    async () => {
+      const browser = await launchFirefox(firefox!, display?.display)
+      try {
+        const { verdict, environment } = await logIn(browser, 'hanako@example.com', 'sakura-2026', 7)
+        console.log(
+          `Firefox environment: ${JSON.stringify(environment)}\nFirefox verdict: ${verdict.decision} ${JSON.stringify(verdict.reasons)}`,
+        )
+        expect(botReasons(verdict.reasons)).toEqual([])
+      } finally {
+        await browser.close()
+      }
+    },
+    120_000,
+  )
 
   const driver = findWebKitDriver()
   const canDisplay = displayAvailable()
-  it.skipIf(!driver || !canDisplay)(`WebKitGTK over WebDriver${!driver ? ` (${NO_WEBKIT})` : !canDisplay ? ` (${NO_DISPLAY})` : ''}`, async () => {
-    const browser = await launchWebKit(driver!, findMiniBrowser(), display!.display)
-    try {
-      const { verdict, environment } = await logIn(browser, 'taro@example.com', 'fuji-san-3776', 11)
-      console.log(`WebKit environment: ${JSON.stringify(environment)}\nWebKit verdict: ${verdict.decision} ${JSON.stringify(verdict.reasons)}`)
-      expect(botReasons(verdict.reasons)).toEqual([])
-    } finally {
-      await browser.close()
-    }
-  }, 120_000)
+  it.skipIf(!driver || !canDisplay)(
+    `WebKitGTK over WebDriver${!driver ? ` (${NO_WEBKIT})` : !canDisplay ? ` (${NO_DISPLAY})` : ''}`,
+    async () => {
+      const browser = await launchWebKit(driver!, findMiniBrowser(), display!.display)
+      try {
+        const { verdict, environment } = await logIn(browser, 'taro@example.com', 'fuji-san-3776', 11)
+        console.log(
+          `WebKit environment: ${JSON.stringify(environment)}\nWebKit verdict: ${verdict.decision} ${JSON.stringify(verdict.reasons)}`,
+        )
+        expect(botReasons(verdict.reasons)).toEqual([])
+      } finally {
+        await browser.close()
+      }
+    },
+    120_000,
+  )
 })

@@ -18,7 +18,10 @@ let out: string
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'kenchi-esm-'))
-  const bundle = await rollup({ input: new URL('./fixtures/esm-app.js', import.meta.url).pathname, plugins: [nodeResolve({ browser: true })] })
+  const bundle = await rollup({
+    input: new URL('./fixtures/esm-app.js', import.meta.url).pathname,
+    plugins: [nodeResolve({ browser: true })],
+  })
   await bundle.write({ dir: out, format: 'es', entryFileNames: 'app.js' })
   await bundle.close()
   site = await startSite()

@@ -7,7 +7,15 @@ import { decodeInputClock } from '@kenchi/protocol'
 import { INJECTED_INPUT_THRESHOLDS } from '@kenchi/server/rules'
 import { inputClockPhase } from '../../packages/server/src/rules/injected-input.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DRIVERS, injectedReason, launchDriver, launchGenuine, sessionPlan, startLoginSite, startXvfb } from '../../bench/lib/injected-drive.mjs'
+import {
+  DRIVERS,
+  injectedReason,
+  launchDriver,
+  launchGenuine,
+  sessionPlan,
+  startLoginSite,
+  startXvfb,
+} from '../../bench/lib/injected-drive.mjs'
 
 let xvfb: Awaited<ReturnType<typeof startXvfb>>
 let site: Awaited<ReturnType<typeof startLoginSite>>
@@ -43,7 +51,10 @@ describe('INJECTED_INPUT, headed Chromium under Xvfb', () => {
         expect(inputClockPhase(clock).share, seen).toBeGreaterThanOrEqual(INJECTED_INPUT_THRESHOLDS.minPhaseShare)
         expect(injectedReason(verdict), seen).toBeUndefined()
         // Nothing about automation either: no driver is attached.
-        expect(verdict.reasons.map((r) => r.code), seen).not.toContain('AUTOMATION')
+        expect(
+          verdict.reasons.map((r) => r.code),
+          seen,
+        ).not.toContain('AUTOMATION')
       }
     } finally {
       await genuine.close()

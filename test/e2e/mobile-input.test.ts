@@ -25,7 +25,8 @@ const PROFILES = {
   iphone: {
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 3,
-    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1',
+    userAgent:
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1',
     keys: 'ios',
   },
   'android-tablet': {
@@ -37,7 +38,8 @@ const PROFILES = {
   ipad: {
     viewport: { width: 820, height: 1180 },
     deviceScaleFactor: 2,
-    userAgent: 'Mozilla/5.0 (iPad; CPU OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1',
+    userAgent:
+      'Mozilla/5.0 (iPad; CPU OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1',
     keys: 'ios',
   },
 } as const
@@ -138,7 +140,13 @@ class Finger {
 
 async function session(profile: Profile, seed: number, fill: (finger: Finger, page: Page) => Promise<void>) {
   const p = PROFILES[profile]
-  const context: BrowserContext = await browser.newContext({ viewport: p.viewport, deviceScaleFactor: p.deviceScaleFactor, userAgent: p.userAgent, isMobile: true, hasTouch: true })
+  const context: BrowserContext = await browser.newContext({
+    viewport: p.viewport,
+    deviceScaleFactor: p.deviceScaleFactor,
+    userAgent: p.userAgent,
+    isMobile: true,
+    hasTouch: true,
+  })
   try {
     const page = await context.newPage()
     const cdp = await context.newCDPSession(page)
@@ -157,30 +165,34 @@ async function session(profile: Profile, seed: number, fill: (finger: Finger, pa
 }
 
 describe('phones, tablets and IME in Chromium: no SCRIPTED_* or behaviour reason', () => {
-  it.each(Object.keys(PROFILES) as Profile[])('%s: taps and on-screen typing', async (profile) => {
-    const keys = PROFILES[profile].keys
-    const { width, height } = PROFILES[profile].viewport
-    const { verdict, timing, b } = await session(profile, profile.length * 31, async (finger, page) => {
-      await finger.tap('#email')
-      // The on-screen keyboard opens: the viewport loses 40 % of its height.
-      await page.setViewportSize({ width, height: Math.round(height * 0.6) })
-      await finger.type('hanako.yamada@example.jp', keys)
-      await finger.tap('#password')
-      await finger.type('sakura2026x', keys)
-    })
-    // The token says what produced the input: on-screen keys, touch contacts, no physical keyboard.
-    expect(timing.modality.onScreen.downs).toBeGreaterThanOrEqual(30)
-    expect(timing.modality.physical.downs).toBe(0)
-    // Every character came with its key (stream k carries it): an insert is recorded only
-    // when the key-down was over 80 ms earlier, which only a stalled machine produces.
-    expect(timing.modality.inputs.insert).toBeLessThanOrEqual(timing.modality.onScreen.downs / 5)
-    expect(timing.modality.contacts.n).toBe(3)
-    for (const d of timing.modality.contacts.durations) expect(d).toBeGreaterThanOrEqual(50)
-    expect(timing.touches).toBe(3)
-    expect(timing.modality.keyboardOpens).toBe(1)
-    expect(JSON.stringify(b)).not.toMatch(/hanako|sakura/)
-    expect(behaviourReasons(verdict.reasons.map((r) => r.code)), JSON.stringify(verdict.reasons)).toEqual([])
-  }, 90_000)
+  it.each(Object.keys(PROFILES) as Profile[])(
+    '%s: taps and on-screen typing',
+    async (profile) => {
+      const keys = PROFILES[profile].keys
+      const { width, height } = PROFILES[profile].viewport
+      const { verdict, timing, b } = await session(profile, profile.length * 31, async (finger, page) => {
+        await finger.tap('#email')
+        // The on-screen keyboard opens: the viewport loses 40 % of its height.
+        await page.setViewportSize({ width, height: Math.round(height * 0.6) })
+        await finger.type('hanako.yamada@example.jp', keys)
+        await finger.tap('#password')
+        await finger.type('sakura2026x', keys)
+      })
+      // The token says what produced the input: on-screen keys, touch contacts, no physical keyboard.
+      expect(timing.modality.onScreen.downs).toBeGreaterThanOrEqual(30)
+      expect(timing.modality.physical.downs).toBe(0)
+      // Every character came with its key (stream k carries it): an insert is recorded only
+      // when the key-down was over 80 ms earlier, which only a stalled machine produces.
+      expect(timing.modality.inputs.insert).toBeLessThanOrEqual(timing.modality.onScreen.downs / 5)
+      expect(timing.modality.contacts.n).toBe(3)
+      for (const d of timing.modality.contacts.durations) expect(d).toBeGreaterThanOrEqual(50)
+      expect(timing.touches).toBe(3)
+      expect(timing.modality.keyboardOpens).toBe(1)
+      expect(JSON.stringify(b)).not.toMatch(/hanako|sakura/)
+      expect(behaviourReasons(verdict.reasons.map((r) => r.code)), JSON.stringify(verdict.reasons)).toEqual([])
+    },
+    90_000,
+  )
 
   it('android-phone: Japanese name and address through the IME', async () => {
     const { verdict, timing } = await session('android-phone', 77, async (finger) => {

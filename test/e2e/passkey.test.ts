@@ -39,7 +39,13 @@ beforeAll(async () => {
     rules: [historyRule()],
     store: memoryStore(),
   })
-  stepUp = createStepUp({ verifier, secret: randomBytes(32), sender: noMail, maxAttempts: 2, passkey: { rpId: 'localhost', origins: [origin] } })
+  stepUp = createStepUp({
+    verifier,
+    secret: randomBytes(32),
+    sender: noMail,
+    maxAttempts: 2,
+    passkey: { rpId: 'localhost', origins: [origin] },
+  })
   browser = await launchChromium()
   const context = await browser.newContext()
   page = await context.newPage()
@@ -47,14 +53,28 @@ beforeAll(async () => {
   const cdp = await context.newCDPSession(page)
   await cdp.send('WebAuthn.enable')
   await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   })
 
   // Enrolment, as the shop would do it with @simplewebauthn/server directly.
-  const options = await generateRegistrationOptions({ rpName: 'Shop', rpID: 'localhost', userName: 'hanako@example.jp', attestationType: 'none' })
+  const options = await generateRegistrationOptions({
+    rpName: 'Shop',
+    rpID: 'localhost',
+    userName: 'hanako@example.jp',
+    attestationType: 'none',
+  })
   const registration = await page.evaluate(async (json) => {
     const P = PublicKeyCredential as unknown as { parseCreationOptionsFromJSON(j: unknown): PublicKeyCredentialCreationOptions }
-    const credential = (await navigator.credentials.create({ publicKey: P.parseCreationOptionsFromJSON(json) })) as PublicKeyCredential & { toJSON(): unknown }
+    const credential = (await navigator.credentials.create({ publicKey: P.parseCreationOptionsFromJSON(json) })) as PublicKeyCredential & {
+      toJSON(): unknown
+    }
     return credential.toJSON()
   }, options)
   const verified = await verifyRegistrationResponse({
@@ -92,7 +112,9 @@ async function challenged(userId: string): Promise<{ eventId: string; device: Te
 function assertion(options: unknown): Promise<unknown> {
   return page.evaluate(async (json) => {
     const P = PublicKeyCredential as unknown as { parseRequestOptionsFromJSON(j: unknown): PublicKeyCredentialRequestOptions }
-    const credential = (await navigator.credentials.get({ publicKey: P.parseRequestOptionsFromJSON(json) })) as PublicKeyCredential & { toJSON(): unknown }
+    const credential = (await navigator.credentials.get({ publicKey: P.parseRequestOptionsFromJSON(json) })) as PublicKeyCredential & {
+      toJSON(): unknown
+    }
     return credential.toJSON()
   }, options)
 }
@@ -106,7 +128,10 @@ describe('passkey step-up in Chromium', () => {
     const result = await stepUp.checkPasskey({ eventId, userId: 'hanako', response, credential: passkey })
     expect(result).toMatchObject({ ok: true })
     expect((await login(device, 'hanako')).decision).toBe('allow')
-    expect(await stepUp.checkPasskey({ eventId, userId: 'hanako', response, credential: passkey })).toEqual({ ok: false, code: 'STEP_UP_USED' })
+    expect(await stepUp.checkPasskey({ eventId, userId: 'hanako', response, credential: passkey })).toEqual({
+      ok: false,
+      code: 'STEP_UP_USED',
+    })
   })
 
   it('STEP_UP_EXPIRED for an assertion of another event, STEP_UP_PASSKEY_INVALID for a wrong key, STEP_UP_MISMATCH for another user', async () => {
@@ -118,9 +143,15 @@ describe('passkey step-up in Chromium', () => {
     await stepUp.passkeyOptions({ eventId: two.eventId, userId: 'taro', credentials: [{ id: passkey.id }] })
     const response = await assertion(started.options)
     // The assertion signed event one's challenge: it does not pass event two.
-    expect(await stepUp.checkPasskey({ eventId: two.eventId, userId: 'taro', response, credential: passkey })).toEqual({ ok: false, code: 'STEP_UP_EXPIRED' })
-    expect(await stepUp.checkPasskey({ eventId: one.eventId, userId: 'hanako', response, credential: passkey })).toEqual({ ok: false, code: 'STEP_UP_MISMATCH' })
-    const otherKey = { ...passkey, publicKey: (await generateOtherKey()) }
+    expect(await stepUp.checkPasskey({ eventId: two.eventId, userId: 'taro', response, credential: passkey })).toEqual({
+      ok: false,
+      code: 'STEP_UP_EXPIRED',
+    })
+    expect(await stepUp.checkPasskey({ eventId: one.eventId, userId: 'hanako', response, credential: passkey })).toEqual({
+      ok: false,
+      code: 'STEP_UP_MISMATCH',
+    })
+    const otherKey = { ...passkey, publicKey: await generateOtherKey() }
     expect(await stepUp.checkPasskey({ eventId: one.eventId, userId: 'taro', response, credential: otherKey })).toEqual({
       ok: false,
       code: 'STEP_UP_PASSKEY_INVALID',
@@ -136,12 +167,24 @@ describe('passkey step-up in Chromium', () => {
 
 /** A COSE-encoded P-256 public key that is not the passkey's (from a second registration). */
 async function generateOtherKey(): Promise<Uint8Array> {
-  const options = await generateRegistrationOptions({ rpName: 'Shop', rpID: 'localhost', userName: 'other@example.jp', attestationType: 'none' })
+  const options = await generateRegistrationOptions({
+    rpName: 'Shop',
+    rpID: 'localhost',
+    userName: 'other@example.jp',
+    attestationType: 'none',
+  })
   const registration = await page.evaluate(async (json) => {
     const P = PublicKeyCredential as unknown as { parseCreationOptionsFromJSON(j: unknown): PublicKeyCredentialCreationOptions }
-    const credential = (await navigator.credentials.create({ publicKey: P.parseCreationOptionsFromJSON(json) })) as PublicKeyCredential & { toJSON(): unknown }
+    const credential = (await navigator.credentials.create({ publicKey: P.parseCreationOptionsFromJSON(json) })) as PublicKeyCredential & {
+      toJSON(): unknown
+    }
     return credential.toJSON()
   }, options)
-  const verified = await verifyRegistrationResponse({ response: registration as never, expectedChallenge: options.challenge, expectedOrigin: origin, expectedRPID: 'localhost' })
+  const verified = await verifyRegistrationResponse({
+    response: registration as never,
+    expectedChallenge: options.challenge,
+    expectedOrigin: origin,
+    expectedRPID: 'localhost',
+  })
   return verified.registrationInfo!.credential.publicKey
 }

@@ -76,36 +76,41 @@ async function startShop(): Promise<typeof shop> {
       </form>`),
     )
   })
-  app.post('/login', express.urlencoded({ extended: false }), kenchi.guard('login', (req) => ({ userId: String((req.body as { login?: string }).login ?? '') })), async (req, res) => {
-    const verdict = (req as ExpressRequest).kenchi!
-    verdicts.push(verdict)
-    const { login, password } = req.body as { login: string; password: string }
-    const account = ACCOUNTS.get(login)
-    if (verdict.decision === 'deny') return void res.send(page('<p id="result">denied</p>'))
-    if (!account || account.password !== password) {
-      await verifier.reportOutcome(verdict.eventId, 'login_failed')
-      return void res.send(page('<p id="result">wrong-password</p>'))
-    }
-    if (verdict.decision === 'allow') {
-      await verifier.reportOutcome(verdict.eventId, 'login_succeeded')
-      return void res.send(page(`<p id="result">welcome</p><p id="reasons">${verdict.reasons.map((r) => r.code).join(' ')}</p>`))
-    }
-    // challenge: the code goes to the address on file, never to one from the request.
-    const started = await stepUp.start({ eventId: verdict.eventId, userId: login, to: account.email, ip: req.ip })
-    if (!started.ok) return void res.send(page(`<p id="result">${started.code}</p>`))
-    const id = randomUUID()
-    pending.set(id, { eventId: verdict.eventId, userId: login })
-    res.setHeader('set-cookie', `sid=${id}; HttpOnly; SameSite=Strict; Path=/`)
-    if ((req.body as { ui?: string }).ui === 'helper') {
-      // The optional prompt helper draws the form and talks JSON to the two endpoints below.
-      return void res.send(
-        page(`<p id="result">code-sent</p>
+  app.post(
+    '/login',
+    express.urlencoded({ extended: false }),
+    kenchi.guard('login', (req) => ({ userId: String((req.body as { login?: string }).login ?? '') })),
+    async (req, res) => {
+      const verdict = (req as ExpressRequest).kenchi!
+      verdicts.push(verdict)
+      const { login, password } = req.body as { login: string; password: string }
+      const account = ACCOUNTS.get(login)
+      if (verdict.decision === 'deny') return void res.send(page('<p id="result">denied</p>'))
+      if (!account || account.password !== password) {
+        await verifier.reportOutcome(verdict.eventId, 'login_failed')
+        return void res.send(page('<p id="result">wrong-password</p>'))
+      }
+      if (verdict.decision === 'allow') {
+        await verifier.reportOutcome(verdict.eventId, 'login_succeeded')
+        return void res.send(page(`<p id="result">welcome</p><p id="reasons">${verdict.reasons.map((r) => r.code).join(' ')}</p>`))
+      }
+      // challenge: the code goes to the address on file, never to one from the request.
+      const started = await stepUp.start({ eventId: verdict.eventId, userId: login, to: account.email, ip: req.ip })
+      if (!started.ok) return void res.send(page(`<p id="result">${started.code}</p>`))
+      const id = randomUUID()
+      pending.set(id, { eventId: verdict.eventId, userId: login })
+      res.setHeader('set-cookie', `sid=${id}; HttpOnly; SameSite=Strict; Path=/`)
+      if ((req.body as { ui?: string }).ui === 'helper') {
+        // The optional prompt helper draws the form and talks JSON to the two endpoints below.
+        return void res.send(
+          page(`<p id="result">code-sent</p>
           <div data-kenchi-step-up data-check-url="/login/code.json" data-resend-url="/login/resend.json" data-next="/account"></div>
           <script src="/kenchi/kenchi-stepup.min.js" defer></script>`),
-      )
-    }
-    res.send(codeForm('code-sent'))
-  })
+        )
+      }
+      res.send(codeForm('code-sent'))
+    },
+  )
   app.post('/login/code.json', express.json(), async (req, res) => {
     const state = pending.get(sid(req) ?? '')
     if (!state) return void res.json({ ok: false, code: 'STEP_UP_NOT_STARTED' })
@@ -160,7 +165,11 @@ function device(n: number): Promise<BrowserContext> {
     { width: 1440, height: 900 },
   ]
   const locales = ['ja-JP', 'en-GB', 'en-US', 'de-DE', 'fr-FR']
-  return browser.newContext({ screen: screens[n]!, viewport: { width: screens[n]!.width - 100, height: screens[n]!.height - 200 }, locale: locales[n]! })
+  return browser.newContext({
+    screen: screens[n]!,
+    viewport: { width: screens[n]!.width - 100, height: screens[n]!.height - 200 },
+    locale: locales[n]!,
+  })
 }
 
 async function logIn(page: Page, login: string, password: string): Promise<{ result: string; verdict: Verdict }> {

@@ -22,14 +22,19 @@ const answers = [{ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 }, { o
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'kenchi-stepup-esm-'))
-  const bundle = await rollup({ input: new URL('./fixtures/stepup-app.js', import.meta.url).pathname, plugins: [nodeResolve({ browser: true })] })
+  const bundle = await rollup({
+    input: new URL('./fixtures/stepup-app.js', import.meta.url).pathname,
+    plugins: [nodeResolve({ browser: true })],
+  })
   await bundle.write({ dir: out, format: 'es', entryFileNames: 'app.js' })
   await bundle.close()
   server = createServer((req, res) => {
     const headers = { 'content-security-policy': CSP, 'cache-control': 'no-store' }
     if (req.method === 'GET' && req.url === '/page.html') {
       res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' })
-      return void res.end('<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>code</title><script type="module" src="/app.js"></script></head><body><div id="step-up"></div><p id="result"></p></body></html>')
+      return void res.end(
+        '<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>code</title><script type="module" src="/app.js"></script></head><body><div id="step-up"></div><p id="result"></p></body></html>',
+      )
     }
     if (req.method === 'GET' && req.url === '/app.js') {
       void readFile(join(out, 'app.js')).then((body) => {
@@ -42,7 +47,11 @@ beforeAll(async () => {
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))
       req.on('end', () => {
-        posted.push({ path: req.url!, body: Buffer.concat(chunks).toString('utf8'), csrf: req.headers['x-csrf-token'] as string | undefined })
+        posted.push({
+          path: req.url!,
+          body: Buffer.concat(chunks).toString('utf8'),
+          csrf: req.headers['x-csrf-token'] as string | undefined,
+        })
         res.writeHead(200, { ...headers, 'content-type': 'application/json' })
         res.end(JSON.stringify(req.url === '/resend.json' ? { ok: true } : answers.shift()))
       })

@@ -121,7 +121,9 @@ function captureToken(page: Page, paths: string[]): Promise<ReturnType<typeof pa
     .waitForRequest((request) => request.method() === 'POST' && paths.includes(new URL(request.url()).pathname))
     .then((request) => {
       const body = request.postData() ?? ''
-      const token = body.startsWith('{') ? (JSON.parse(body) as { kenchiToken?: string }).kenchiToken : new URLSearchParams(body).get('kenchi-token')
+      const token = body.startsWith('{')
+        ? (JSON.parse(body) as { kenchiToken?: string }).kenchiToken
+        : new URLSearchParams(body).get('kenchi-token')
       return parseToken(token ?? '')
     })
 }
@@ -240,7 +242,10 @@ describe('examples/express with the default rules (no test mode)', () => {
   let person: Browser
 
   beforeAll(async () => {
-    ;[shop, person] = await Promise.all([prepared.express!.then(({ dir }) => start(dir, { testMode: false })), launchChromium(HIDE_AUTOMATION)])
+    ;[shop, person] = await Promise.all([
+      prepared.express!.then(({ dir }) => start(dir, { testMode: false })),
+      launchChromium(HIDE_AUTOMATION),
+    ])
   }, 180_000)
   afterAll(async () => {
     await shop?.stop()

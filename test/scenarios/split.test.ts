@@ -18,6 +18,9 @@ afterAll(async () => {
 
 describeScenarios('split (redis + postgres)', async () => {
   const name = `scenario${++n}`
-  const store = splitStore({ hot: await redisStore({ url: redis.url, prefix: `${name}:` }), history: await postgresStore({ connectionString: await pg.createDatabase(name) }) })
+  const store = splitStore({
+    hot: await redisStore({ url: redis.url, prefix: `${name}:` }),
+    history: await postgresStore({ connectionString: await pg.createDatabase(name) }),
+  })
   return { ...store, close: async () => (await store.close(), await pg.dropDatabase(name)) }
 })

@@ -54,7 +54,14 @@ const ADAPTERS: Record<string, Start> = {
 function ask(port: number, from = '127.0.0.1'): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/kenchi/challenge', method: 'POST', localAddress: from, headers: { 'content-type': 'application/json', origin: ORIGIN } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/kenchi/challenge',
+        method: 'POST',
+        localAddress: from,
+        headers: { 'content-type': 'application/json', origin: ORIGIN },
+      },
       (res) => {
         let body = ''
         res.on('data', (chunk: Buffer) => (body += chunk.toString()))

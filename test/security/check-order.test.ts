@@ -100,7 +100,8 @@ describeEachStore('check order', (open) => {
         const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
         const n = readChallenge(challenge)!.n
         const w = await wrongAnswer(challenge)
-        const forged = i % 2 === 0 ? junkSignature(await tokenFor(challenge)) : await tokenFor(challenge, { edit: (b: TokenBody) => void (b.w = w) })
+        const forged =
+          i % 2 === 0 ? junkSignature(await tokenFor(challenge)) : await tokenFor(challenge, { edit: (b: TokenBody) => void (b.w = w) })
         expect((await verifier.verify(forged, { action: 'login' })).decision).toBe('deny')
         expect(await raw.has(`nonce:${n}`)).toBe(false)
       }
@@ -143,13 +144,21 @@ describeEachStore(
   (open) => {
     it('a frozen, then a killed Redis never skips the signature or the proof of work', async () => {
       const { raw, redis } = await open()
-      const verifier = await createVerifier({ ...BASE, store: raw, storeTimeout: 200, policy: { onStoreError: 'allow', actions: { login: { pow: 6 } } } })
+      const verifier = await createVerifier({
+        ...BASE,
+        store: raw,
+        storeTimeout: 200,
+        policy: { onStoreError: 'allow', actions: { login: { pow: 6 } } },
+      })
       try {
         const tokens = async () => {
           const first = await verifier.challenge({ action: 'login', origin: ORIGIN })
           const second = await verifier.challenge({ action: 'login', origin: ORIGIN })
           const w = await wrongAnswer(second.challenge)
-          return { junk: junkSignature(await tokenFor(first.challenge)), unsolved: await tokenFor(second.challenge, { edit: (b: TokenBody) => void (b.w = w) }) }
+          return {
+            junk: junkSignature(await tokenFor(first.challenge)),
+            unsolved: await tokenFor(second.challenge, { edit: (b: TokenBody) => void (b.w = w) }),
+          }
         }
         for (const outage of ['frozen (SIGSTOP)', 'killed'] as const) {
           const { junk, unsolved } = await tokens()
@@ -239,7 +248,18 @@ describe('verify() never throws', () => {
       expect(typeof verdict.eventId).toBe('string')
     }
     // Other hostile or absurd contexts: never a throw, never a pass.
-    const odd: unknown[] = [null, undefined, 42, 'login', Symbol('x'), [], () => 'login', { action: Symbol('login') }, { action: 'login', headers: new Proxy({}, { get: boom }) }, { action: { toString: () => 'login' } }]
+    const odd: unknown[] = [
+      null,
+      undefined,
+      42,
+      'login',
+      Symbol('x'),
+      [],
+      () => 'login',
+      { action: Symbol('login') },
+      { action: 'login', headers: new Proxy({}, { get: boom }) },
+      { action: { toString: () => 'login' } },
+    ]
     for (const context of odd) {
       const verdict = await verifier.verify(junkSignature(token), context as never)
       expect(verdict.decision, String(typeof context)).toBe('deny')

@@ -19,7 +19,13 @@ export async function trustShop(store: Store) {
     origins: [ORIGIN],
     store,
   })
-  async function attempt(device: TestDevice, action: string, context: { ip: string; userId?: string }, signals?: Record<string, SignalResult>, behaviour?: Record<string, number[]>): Promise<Verdict> {
+  async function attempt(
+    device: TestDevice,
+    action: string,
+    context: { ip: string; userId?: string },
+    signals?: Record<string, SignalResult>,
+    behaviour?: Record<string, number[]>,
+  ): Promise<Verdict> {
     const { challenge } = await verifier.challenge({ action, origin: ORIGIN })
     const token = await tokenFor(challenge, {
       device,
@@ -37,7 +43,7 @@ const ids = (id: string | null) => ({ v: { c: id, l: id, i: id, n: id ?? randomB
 const VICTIM_ID = 'VVVVVVVVVVVVVVVVVVVVVV'
 
 describeOnTrustStores('device trust: only the key proves a device', (backend) => {
-  it('a fresh key carrying the victim\'s stored id (a stolen cookie) is challenged: FIRST_USER_DEVICE and STORED_ID_CONFLICT, never USER_DEVICE', async () => {
+  it("a fresh key carrying the victim's stored id (a stolen cookie) is challenged: FIRST_USER_DEVICE and STORED_ID_CONFLICT, never USER_DEVICE", async () => {
     const store = await backend.open()
     const { verifier, attempt } = await trustShop(store)
     const user = { ip: '203.0.113.10', userId: 'victim@example.jp' }
@@ -49,14 +55,24 @@ describeOnTrustStores('device trust: only the key proves a device', (backend) =>
 
     // The attacker has the password and the kenchi_id cookie, but not the device key.
     const attacker = await newDevice()
-    const stolen = await attempt(attacker, 'login', { ...user, ip: '198.51.100.20' }, { ...withOwnFingerprint(humanSignals(), attacker), ids: ids(VICTIM_ID) })
+    const stolen = await attempt(
+      attacker,
+      'login',
+      { ...user, ip: '198.51.100.20' },
+      { ...withOwnFingerprint(humanSignals(), attacker), ids: ids(VICTIM_ID) },
+    )
     expect(stolen.decision).toBe('challenge')
     expect(codes(stolen)).toEqual(expect.arrayContaining(['FIRST_USER_DEVICE', 'STORED_ID_CONFLICT']))
     expect(codes(stolen)).not.toContain('USER_DEVICE')
     expect(stolen.device).toMatchObject({ known: false, linked: [first.device!.id] })
     expect(stolen.device?.matchedBy).toBeUndefined()
     // Its second try with the same key is still a conflict: the id was the victim's first.
-    const again = await attempt(attacker, 'login', { ...user, ip: '198.51.100.20' }, { ...withOwnFingerprint(humanSignals(), attacker), ids: ids(VICTIM_ID) })
+    const again = await attempt(
+      attacker,
+      'login',
+      { ...user, ip: '198.51.100.20' },
+      { ...withOwnFingerprint(humanSignals(), attacker), ids: ids(VICTIM_ID) },
+    )
     expect(again.decision).toBe('challenge')
     expect(codes(again)).toContain('STORED_ID_CONFLICT')
     // Without an account in the request (a guest checkout) the conflict alone challenges.
@@ -70,7 +86,7 @@ describeOnTrustStores('device trust: only the key proves a device', (backend) =>
     await store.close()
   })
 
-  it('a fresh key carrying the victim\'s fingerprint (an anti-detect browser, or an identical phone) is challenged', async () => {
+  it("a fresh key carrying the victim's fingerprint (an anti-detect browser, or an identical phone) is challenged", async () => {
     const store = await backend.open()
     const { verifier, attempt } = await trustShop(store)
     const user = { ip: '203.0.113.11', userId: 'phone-owner@example.jp' }
@@ -83,7 +99,11 @@ describeOnTrustStores('device trust: only the key proves a device', (backend) =>
     const claimed = await attempt(twin, 'login', user, { ...modelSignals, ids: ids(null) })
     expect(claimed.decision).toBe('challenge')
     expect(codes(claimed)).not.toContain('USER_DEVICE')
-    expect(claimed.reasons).toContainEqual({ code: 'FIRST_USER_DEVICE', weight: 45, detail: { seenBefore: false, fingerprintMatch: 'fine' } })
+    expect(claimed.reasons).toContainEqual({
+      code: 'FIRST_USER_DEVICE',
+      weight: 45,
+      detail: { seenBefore: false, fingerprintMatch: 'fine' },
+    })
     await store.close()
   })
 
@@ -153,7 +173,12 @@ describeOnTrustStores('device trust: only the key proves a device', (backend) =>
     await verifier.reportOutcome(mine.eventId, 'order_accepted')
     // A fraudster copies the victim's cookie and is labelled fraud.
     const thief = await newDevice()
-    const stolen = await attempt(thief, 'checkout', { ip: '198.51.100.80' }, { ...withOwnFingerprint(humanSignals(), thief), ids: ids('OOOOOOOOOOOOOOOOOOOOOO') })
+    const stolen = await attempt(
+      thief,
+      'checkout',
+      { ip: '198.51.100.80' },
+      { ...withOwnFingerprint(humanSignals(), thief), ids: ids('OOOOOOOOOOOOOOOOOOOOOO') },
+    )
     await verifier.label(stolen.eventId, 'fraud')
     const after = await attempt(victim, 'checkout', { ip: '203.0.113.14' }, victimSignals)
     expect(after.decision).toBe('allow')
@@ -161,9 +186,17 @@ describeOnTrustStores('device trust: only the key proves a device', (backend) =>
     expect(codes(after)).not.toContain('STORED_ID_CONFLICT')
     // A script that plants a fraud device's stored id in the customer's storage cannot get
     // their proven device blocked: only an unproven key inherits fraud from a claim.
-    const fraudIds = { v: { c: 'OOOOOOOOOOOOOOOOOOOOOO', l: 'ZZZZZZZZZZZZZZZZZZZZZZ', i: 'OOOOOOOOOOOOOOOOOOOOOO', n: 'OOOOOOOOOOOOOOOOOOOOOO' }, d: 0 }
+    const fraudIds = {
+      v: { c: 'OOOOOOOOOOOOOOOOOOOOOO', l: 'ZZZZZZZZZZZZZZZZZZZZZZ', i: 'OOOOOOOOOOOOOOOOOOOOOO', n: 'OOOOOOOOOOOOOOOOOOOOOO' },
+      d: 0,
+    }
     const bad = await newDevice()
-    const planted = await attempt(bad, 'checkout', { ip: '198.51.100.81' }, { ...withOwnFingerprint(humanSignals(), bad), ids: ids('ZZZZZZZZZZZZZZZZZZZZZZ') })
+    const planted = await attempt(
+      bad,
+      'checkout',
+      { ip: '198.51.100.81' },
+      { ...withOwnFingerprint(humanSignals(), bad), ids: ids('ZZZZZZZZZZZZZZZZZZZZZZ') },
+    )
     await verifier.label(planted.eventId, 'fraud')
     const poisoned = await attempt(victim, 'checkout', { ip: '203.0.113.14' }, { ...victimSignals, ids: fraudIds })
     expect(poisoned.decision).toBe('allow')

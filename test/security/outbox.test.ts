@@ -109,7 +109,11 @@ describeEachStore('labels and outcomes through a store outage under traffic', (o
       // The retry timer drains the queue without any help from the app.
       const userHash = verifier.hashIdentity('user', 'alice')
       await until(async () => (await raw.getDevice(fraud.device!.id))?.status === 'fraud', 8000, 'the fraud label')
-      await until(async () => (await raw.countHits(`login-failed:user:${userHash}`, FAILURE_RETENTION_MS, Date.now())) === 20, 8000, '20 login failures')
+      await until(
+        async () => (await raw.countHits(`login-failed:user:${userHash}`, FAILURE_RETENTION_MS, Date.now())) === 20,
+        8000,
+        '20 login failures',
+      )
       const bob = verifier.hashIdentity('user', 'bob')
       await until(async () => (await raw.listUserDevices(bob)).some((d) => d.deviceId === trusted.device!.id && d.trusted), 8000, 'trust')
       expect(await verifier.flush()).toBe(0)
@@ -126,32 +130,29 @@ describeEachStore('labels and outcomes through a store outage under traffic', (o
   })
 })
 
-describeEachStore(
-  'write queue under a flood during an outage',
-  (open) => {
-    it('events of failed tokens cannot crowd out labels and outcomes: half the queue stays theirs', async () => {
-      const { store, raw, outage } = await open()
-      const verifier = await createVerifier({
-        keys: [{ id: 'k1', secret: 'outbox-secret-outbox-secret-outbox-0001' }],
-        hashSecret: 'outbox-hash-outbox-hash-outbox-hash-0001',
-        origins: [ORIGIN],
-        store,
-        storeTimeout: 500,
-      })
-      try {
-        const device = await newDevice()
-        const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
-        const victim = await verifier.verify(await tokenFor(challenge, { device }), { action: 'login', ip: '203.0.113.9', userId: 'mallory' })
-        outage.start()
-        // One client, no challenge needed: 10 001 requests without a token fill a queue of 10 000.
-        for (let i = 0; i < 10_001; i++) await verifier.verify(undefined, { action: 'login', ip: '198.51.100.66' })
-        // The fraud label is still accepted and applied once the store is back.
-        expect(await verifier.label(victim.eventId, 'fraud')).toBe('queued')
-        outage.end()
-        await until(async () => (await raw.getDevice(victim.device!.id))?.status === 'fraud', 20_000, 'the fraud label')
-      } finally {
-        verifier.close()
-      }
-    }, 60_000)
-  },
-)
+describeEachStore('write queue under a flood during an outage', (open) => {
+  it('events of failed tokens cannot crowd out labels and outcomes: half the queue stays theirs', async () => {
+    const { store, raw, outage } = await open()
+    const verifier = await createVerifier({
+      keys: [{ id: 'k1', secret: 'outbox-secret-outbox-secret-outbox-0001' }],
+      hashSecret: 'outbox-hash-outbox-hash-outbox-hash-0001',
+      origins: [ORIGIN],
+      store,
+      storeTimeout: 500,
+    })
+    try {
+      const device = await newDevice()
+      const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
+      const victim = await verifier.verify(await tokenFor(challenge, { device }), { action: 'login', ip: '203.0.113.9', userId: 'mallory' })
+      outage.start()
+      // One client, no challenge needed: 10 001 requests without a token fill a queue of 10 000.
+      for (let i = 0; i < 10_001; i++) await verifier.verify(undefined, { action: 'login', ip: '198.51.100.66' })
+      // The fraud label is still accepted and applied once the store is back.
+      expect(await verifier.label(victim.eventId, 'fraud')).toBe('queued')
+      outage.end()
+      await until(async () => (await raw.getDevice(victim.device!.id))?.status === 'fraud', 20_000, 'the fraud label')
+    } finally {
+      verifier.close()
+    }
+  }, 60_000)
+})

@@ -49,9 +49,16 @@ describeOnTrustStores('missing signals are a doubt', (backend) => {
     const { attempt } = await shop(store)
     const empty = await attempt(await newDevice(), 'checkout', { ip: '198.51.100.90' }, {})
     expect(empty.decision).toBe('challenge')
-    expect(empty.reasons).toContainEqual(expect.objectContaining({ code: 'SIGNALS_MISSING', detail: { missing: ['core', 'device', 'behaviour'] } }))
+    expect(empty.reasons).toContainEqual(
+      expect.objectContaining({ code: 'SIGNALS_MISSING', detail: { missing: ['core', 'device', 'behaviour'] } }),
+    )
     // Signals that all report an error are no evidence either.
-    const errors = await attempt(await newDevice(), 'checkout', { ip: '198.51.100.91' }, { webdriver: { e: 'timeout', d: 0 }, automation: { e: 'timeout', d: 0 }, userAgent: { e: 'timeout', d: 0 } })
+    const errors = await attempt(
+      await newDevice(),
+      'checkout',
+      { ip: '198.51.100.91' },
+      { webdriver: { e: 'timeout', d: 0 }, automation: { e: 'timeout', d: 0 }, userAgent: { e: 'timeout', d: 0 } },
+    )
     expect(errors.decision).toBe('challenge')
     expect(codes(errors)).toContain('SIGNALS_MISSING')
     await store.close()

@@ -42,7 +42,15 @@ async function shopHandler(req: IncomingMessage, res: ServerResponse): Promise<v
   let body = ''
   for await (const chunk of req) body += chunk
   const form = new URLSearchParams(body)
-  const verdict = await post(serviceUrl, '/v1/verify', { token: form.get('kenchi-token'), context: { action: 'login', loginId: form.get('email'), userAgent: req.headers['user-agent'], origin: req.headers.origin } }, SECRETS.shop)
+  const verdict = await post(
+    serviceUrl,
+    '/v1/verify',
+    {
+      token: form.get('kenchi-token'),
+      context: { action: 'login', loginId: form.get('email'), userAgent: req.headers['user-agent'], origin: req.headers.origin },
+    },
+    SECRETS.shop,
+  )
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
   res.end(`<p id="result">${verdict.body.decision} ${verdict.body.reasons.map((r: { code: string }) => r.code).join(' ')}</p>`)
 }

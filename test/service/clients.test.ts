@@ -28,8 +28,25 @@ afterAll(async () => {
 
 describe.each(shops)('a %s shop', (_name, command, script) => {
   const login = async (env: Record<string, string>) => {
-    const { stdout } = await run(command, [script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1', KENCHI_URL: url, CLIENT_IP: '198.51.100.7', USER_AGENT: 'Mozilla/5.0', ...env }, timeout: 15000 })
-    return JSON.parse(stdout.trim()) as { result: string; decision?: string; eventId?: string; reasons?: string[]; error?: string; status?: number }
+    const { stdout } = await run(command, [script], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        PYTHONDONTWRITEBYTECODE: '1',
+        KENCHI_URL: url,
+        CLIENT_IP: '198.51.100.7',
+        USER_AGENT: 'Mozilla/5.0',
+        ...env,
+      },
+      timeout: 15000,
+    })
+    return JSON.parse(stdout.trim()) as {
+      result: string
+      decision?: string
+      eventId?: string
+      reasons?: string[]
+      error?: string
+      status?: number
+    }
   }
 
   it('logs a customer in, and the service records the outcome', async () => {
@@ -42,14 +59,28 @@ describe.each(shops)('a %s shop', (_name, command, script) => {
 
   it('asks for a second factor on a challenge verdict, and refuses a replayed token', async () => {
     const token = await tokenFrom(url, 'shop', SHOP_ORIGIN)
-    expect(await login({ KENCHI_SECRET: SECRETS.shop, LOGIN_EMAIL: 'challenge@kenchi.test', LOGIN_TOKEN: token })).toMatchObject({ result: 'second_factor', decision: 'challenge' })
-    expect(await login({ KENCHI_SECRET: SECRETS.shop, LOGIN_EMAIL: 'challenge@kenchi.test', LOGIN_TOKEN: token })).toMatchObject({ result: 'refused', decision: 'deny', reasons: ['TOKEN_REPLAYED'] })
+    expect(await login({ KENCHI_SECRET: SECRETS.shop, LOGIN_EMAIL: 'challenge@kenchi.test', LOGIN_TOKEN: token })).toMatchObject({
+      result: 'second_factor',
+      decision: 'challenge',
+    })
+    expect(await login({ KENCHI_SECRET: SECRETS.shop, LOGIN_EMAIL: 'challenge@kenchi.test', LOGIN_TOKEN: token })).toMatchObject({
+      result: 'refused',
+      decision: 'deny',
+      reasons: ['TOKEN_REPLAYED'],
+    })
   })
 
   it('is refused with the wrong secret, and no token is spent', async () => {
     const token = await tokenFrom(url, 'shop', SHOP_ORIGIN)
-    expect(await login({ KENCHI_SECRET: 'not-the-secret-0123456789abcdef', LOGIN_EMAIL: 'hanako@example.jp', LOGIN_TOKEN: token })).toEqual({ result: 'error', error: 'unauthorized', status: 401 })
-    expect(await login({ KENCHI_SECRET: SECRETS.other, LOGIN_EMAIL: 'hanako@example.jp', LOGIN_TOKEN: token })).toMatchObject({ result: 'refused', decision: 'deny' })
-    expect(await login({ KENCHI_SECRET: SECRETS.shopNext, LOGIN_EMAIL: 'hanako@example.jp', LOGIN_TOKEN: token })).toMatchObject({ result: 'logged_in' })
+    expect(await login({ KENCHI_SECRET: 'not-the-secret-0123456789abcdef', LOGIN_EMAIL: 'hanako@example.jp', LOGIN_TOKEN: token })).toEqual(
+      { result: 'error', error: 'unauthorized', status: 401 },
+    )
+    expect(await login({ KENCHI_SECRET: SECRETS.other, LOGIN_EMAIL: 'hanako@example.jp', LOGIN_TOKEN: token })).toMatchObject({
+      result: 'refused',
+      decision: 'deny',
+    })
+    expect(await login({ KENCHI_SECRET: SECRETS.shopNext, LOGIN_EMAIL: 'hanako@example.jp', LOGIN_TOKEN: token })).toMatchObject({
+      result: 'logged_in',
+    })
   })
 })

@@ -54,7 +54,10 @@ beforeAll(async () => {
   env.KENCHI_REDIS_URL = redis.url
   const dir = mkdtempSync(join(tmpdir(), 'kenchi-scale-'))
   config = join(dir, 'kenchi.config.json')
-  writeFileSync(config, JSON.stringify({ ...twoSiteConfig({ type: 'redis', url: { env: 'KENCHI_REDIS_URL' } }), logLevel: 'info', shutdownTimeoutMs: 8000 }))
+  writeFileSync(
+    config,
+    JSON.stringify({ ...twoSiteConfig({ type: 'redis', url: { env: 'KENCHI_REDIS_URL' } }), logLevel: 'info', shutdownTimeoutMs: 8000 }),
+  )
   processes = await Promise.all([serve(config, env), serve(config, env)])
 })
 afterAll(async () => {
@@ -67,7 +70,11 @@ describe('two service processes on one Redis', () => {
     const [a, b] = processes as [Running, Running]
     for (let round = 0; round < 5; round++) {
       const token = await tokenFrom(round % 2 ? a.url : b.url, 'shop', SHOP_ORIGIN)
-      const answers = await Promise.all([a, b, a, b].map((p) => post(p.url, '/v1/verify', { token, context: { action: 'login', loginId: 'hanako@example.jp' } }, SECRETS.shop)))
+      const answers = await Promise.all(
+        [a, b, a, b].map((p) =>
+          post(p.url, '/v1/verify', { token, context: { action: 'login', loginId: 'hanako@example.jp' } }, SECRETS.shop),
+        ),
+      )
       expect(answers.map((x) => x.status)).toEqual([200, 200, 200, 200])
       expect(answers.filter((x) => x.body.decision === 'allow')).toHaveLength(1)
       expect(answers.filter((x) => x.body.reasons[0].code === 'TOKEN_REPLAYED')).toHaveLength(3)
@@ -76,18 +83,33 @@ describe('two service processes on one Redis', () => {
 
   it('answer /v1/outcome for an event the other process recorded', async () => {
     const [a, b] = processes as [Running, Running]
-    const verdict = await post(a.url, '/v1/verify', { token: await tokenFrom(a.url, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: 'taro@example.jp' } }, SECRETS.shop)
-    expect((await post(b.url, '/v1/outcome', { eventId: verdict.body.eventId, outcome: 'login_succeeded' }, SECRETS.shop)).body).toEqual({ ok: true, status: 'recorded' })
+    const verdict = await post(
+      a.url,
+      '/v1/verify',
+      { token: await tokenFrom(a.url, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: 'taro@example.jp' } },
+      SECRETS.shop,
+    )
+    expect((await post(b.url, '/v1/outcome', { eventId: verdict.body.eventId, outcome: 'login_succeeded' }, SECRETS.shop)).body).toEqual({
+      ok: true,
+      status: 'recorded',
+    })
   })
 
   it('drain a write that waited for Redis on SIGTERM, then exit 0', async () => {
     const [a, b] = processes as [Running, Running]
     expect((await fetch(`${a.url}/readyz`)).status).toBe(200)
-    const verdict = await post(a.url, '/v1/verify', { token: await tokenFrom(a.url, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: 'jiro@example.jp' } }, SECRETS.shop)
+    const verdict = await post(
+      a.url,
+      '/v1/verify',
+      { token: await tokenFrom(a.url, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: 'jiro@example.jp' } },
+      SECRETS.shop,
+    )
     redis.pause()
     try {
       expect((await fetch(`${b.url}/readyz`)).status).toBe(503)
-      expect((await post(a.url, '/v1/label', { eventId: verdict.body.eventId, label: 'fraud', comment: 'drained' }, SECRETS.shop)).body).toEqual({ ok: true, status: 'queued' })
+      expect(
+        (await post(a.url, '/v1/label', { eventId: verdict.body.eventId, label: 'fraud', comment: 'drained' }, SECRETS.shop)).body,
+      ).toEqual({ ok: true, status: 'queued' })
       a.child.kill('SIGTERM')
       await new Promise((r) => setTimeout(r, 500))
     } finally {

@@ -21,14 +21,28 @@ const error = (store: unknown, env: NodeJS.ProcessEnv = {}) => {
 
 describe('split store configuration', () => {
   it('names the wrong field of a split store', () => {
-    expect(error({ type: 'split', hot: { type: 'sqlite', path: '/tmp/{site}.db' }, history: { type: 'sqlite', path: '/tmp/{site}.db' } })).toBe('store.hot.type: must be "memory" or "redis"')
-    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'redis', url: 'redis://127.0.0.1' } })).toBe('store.history.type: must be "sqlite" or "postgres"')
+    expect(
+      error({ type: 'split', hot: { type: 'sqlite', path: '/tmp/{site}.db' }, history: { type: 'sqlite', path: '/tmp/{site}.db' } }),
+    ).toBe('store.hot.type: must be "memory" or "redis"')
+    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'redis', url: 'redis://127.0.0.1' } })).toBe(
+      'store.history.type: must be "sqlite" or "postgres"',
+    )
     expect(error({ type: 'split', hot: { type: 'memory' } })).toMatch(/^store\.history: must be an object/)
-    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'sqlite', path: '/tmp/k.db' } })).toMatch(/^store\.history\.path: must contain \{site\}/)
-    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'postgres', url: 'mysql://x' } })).toMatch(/^store\.history\.url: must be a postgres:\/\//)
-    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'postgres', url: 'postgres://h/db', tablePrefix: 'Bad-' } })).toMatch(/^store\.history\.tablePrefix:/)
-    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'postgres', url: { env: 'PG_URL' } } })).toMatch(/PG_URL is not set/)
-    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'sqlite', path: '/tmp/{site}.db' }, extra: 1 })).toMatch(/^store\.extra: unknown field/)
+    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'sqlite', path: '/tmp/k.db' } })).toMatch(
+      /^store\.history\.path: must contain \{site\}/,
+    )
+    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'postgres', url: 'mysql://x' } })).toMatch(
+      /^store\.history\.url: must be a postgres:\/\//,
+    )
+    expect(
+      error({ type: 'split', hot: { type: 'memory' }, history: { type: 'postgres', url: 'postgres://h/db', tablePrefix: 'Bad-' } }),
+    ).toMatch(/^store\.history\.tablePrefix:/)
+    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'postgres', url: { env: 'PG_URL' } } })).toMatch(
+      /PG_URL is not set/,
+    )
+    expect(error({ type: 'split', hot: { type: 'memory' }, history: { type: 'sqlite', path: '/tmp/{site}.db' }, extra: 1 })).toMatch(
+      /^store\.extra: unknown field/,
+    )
     expect(error({ type: 'cassandra' })).toBe('store.type: must be "memory", "sqlite", "redis", "postgres" or "split"')
   })
 
@@ -38,8 +52,16 @@ describe('split store configuration', () => {
       { R: 'redis://127.0.0.1:6379', PG: 'postgres://kenchi@10.0.0.7/kenchi' },
     )
     expect(resolved.sites.map((s) => s.store)).toEqual([
-      { type: 'split', hot: { type: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'kenchi:shop:' }, history: { type: 'postgres', url: 'postgres://kenchi@10.0.0.7/kenchi', tablePrefix: 'kenchi_shop_' } },
-      { type: 'split', hot: { type: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'kenchi:other:' }, history: { type: 'postgres', url: 'postgres://kenchi@10.0.0.7/kenchi', tablePrefix: 'kenchi_other_' } },
+      {
+        type: 'split',
+        hot: { type: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'kenchi:shop:' },
+        history: { type: 'postgres', url: 'postgres://kenchi@10.0.0.7/kenchi', tablePrefix: 'kenchi_shop_' },
+      },
+      {
+        type: 'split',
+        hot: { type: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'kenchi:other:' },
+        history: { type: 'postgres', url: 'postgres://kenchi@10.0.0.7/kenchi', tablePrefix: 'kenchi_other_' },
+      },
     ])
     const own = twoSiteConfig() as any
     own.sites[0].store = { type: 'postgres', url: 'postgres://h/db', tablePrefix: 'shop_' }
@@ -48,7 +70,11 @@ describe('split store configuration', () => {
 
   it('runs a service whose sites keep hot state in memory and events in their own SQLite file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kenchi-split-service-'))
-    const service = await createService({ config: twoSiteConfig({ type: 'split', hot: { type: 'memory' }, history: { type: 'sqlite', path: join(dir, 'history-{site}.db') } }), clientDir: false, logger: false })
+    const service = await createService({
+      config: twoSiteConfig({ type: 'split', hot: { type: 'memory' }, history: { type: 'sqlite', path: join(dir, 'history-{site}.db') } }),
+      clientDir: false,
+      logger: false,
+    })
     try {
       const { url } = await service.listen({ port: 0 })
       const token = await tokenFrom(url, 'shop', SHOP_ORIGIN)
@@ -56,12 +82,18 @@ describe('split store configuration', () => {
       expect(verdict.decision).toBe('allow')
       const store = service.sites.get('shop')!.store as SplitStore
       expect(await store.getEvent(verdict.eventId)).toBeDefined()
-      expect((await post(url, '/v1/outcome', { eventId: verdict.eventId, outcome: 'login_succeeded' }, SECRETS.shop)).body.status).toBe('recorded')
+      expect((await post(url, '/v1/outcome', { eventId: verdict.eventId, outcome: 'login_succeeded' }, SECRETS.shop)).body.status).toBe(
+        'recorded',
+      )
       expect(await store.flush()).toBe(0)
       expect((await store.history.getEvent(verdict.eventId))?.outcomes).toHaveLength(1)
       expect(await store.hot.getEvent(verdict.eventId)).toBeUndefined()
       expect(await service.sites.get('other')!.store.getEvent(verdict.eventId)).toBeUndefined()
-      expect(readdirSync(dir).filter((f) => f.endsWith('.db')).sort()).toEqual(['history-other.db', 'history-shop.db'])
+      expect(
+        readdirSync(dir)
+          .filter((f) => f.endsWith('.db'))
+          .sort(),
+      ).toEqual(['history-other.db', 'history-shop.db'])
       const metrics = parseMetrics(await (await fetch(`${url}/metrics`)).text())
       expect(sample(metrics, 'kenchi_history_queue_depth', { site: 'shop' })).toBe(0)
       expect(sample(metrics, 'kenchi_history_queue_depth', { site: 'other' })).toBe(0)

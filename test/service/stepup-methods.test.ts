@@ -52,7 +52,12 @@ beforeAll(async () => {
   const config = twoSiteConfig() as any
   config.sites[0].origins.push(pageOrigin)
   config.sites[0].stepUp.passkey = { rpId: 'localhost', rpName: 'Shop' }
-  service = await createService({ config, clientDir: false, logger: false, stepUpSenders: { shop: { channel: 'email', send: async () => {} } } })
+  service = await createService({
+    config,
+    clientDir: false,
+    logger: false,
+    stepUpSenders: { shop: { channel: 'email', send: async () => {} } },
+  })
   url = (await service.listen({ port: 0 })).url
 })
 
@@ -62,7 +67,12 @@ afterAll(async () => {
 })
 
 async function challenged(loginId = CHALLENGE): Promise<string> {
-  const { body } = await post(url, '/v1/verify', { token: await tokenFrom(url, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId } }, SECRETS.shop)
+  const { body } = await post(
+    url,
+    '/v1/verify',
+    { token: await tokenFrom(url, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId } },
+    SECRETS.shop,
+  )
   expect(body.decision).toBe(loginId === CHALLENGE ? 'challenge' : body.decision)
   return body.eventId
 }
@@ -82,7 +92,9 @@ describe('stepUp.passkey in the site configuration', () => {
   it('names the wrong field, and takes the passkey origins from the site', () => {
     expect(error('shop.example')).toMatch(/^sites\[0\]\.stepUp\.passkey: must be an object/)
     expect(error({ rpId: 'https://shop.example' })).toMatch(/^sites\[0\]\.stepUp\.passkey\.rpId: must be a lower-case domain name/)
-    expect(error({ rpId: 'elsewhere.example' })).toMatch(/^sites\[0\]\.stepUp\.passkey\.rpId: must be the host \(or a parent domain\) of one of sites\[0\]\.origins/)
+    expect(error({ rpId: 'elsewhere.example' })).toMatch(
+      /^sites\[0\]\.stepUp\.passkey\.rpId: must be the host \(or a parent domain\) of one of sites\[0\]\.origins/,
+    )
     expect(error({ rpId: 'shop.example', rpName: 5 })).toMatch(/^sites\[0\]\.stepUp\.passkey\.rpName:/)
     expect(error({ rpId: 'shop.example', colour: 'blue' })).toMatch(/^sites\[0\]\.stepUp\.passkey\.colour: unknown field/)
     const c = twoSiteConfig() as any
@@ -99,13 +111,20 @@ describe('POST /v1/stepup/totp', () => {
     const eventId = await challenged()
     const code = totpCode(secret, Date.now())
     const wrong = code === '000000' ? '111111' : '000000'
-    expect((await totp({ eventId, loginId: CHALLENGE, code: wrong, totpSecret: secret })).body).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 })
+    expect((await totp({ eventId, loginId: CHALLENGE, code: wrong, totpSecret: secret })).body).toEqual({
+      ok: false,
+      code: 'STEP_UP_WRONG_CODE',
+      attemptsLeft: 4,
+    })
     expect((await totp({ eventId, loginId: CHALLENGE, code, totpSecret: secret })).body).toEqual({ ok: true })
     const event = await service.sites.get('shop')!.store.getEvent(eventId)
     expect(event?.outcomes?.map((o) => o.outcome)).toContain('challenge_passed')
     expect((await totp({ eventId, loginId: CHALLENGE, code, totpSecret: secret })).body).toEqual({ ok: false, code: 'STEP_UP_USED' })
     // the same code on another event of the same account is a replay
-    expect((await totp({ eventId: await challenged(), loginId: CHALLENGE, code, totpSecret: secret })).body).toEqual({ ok: false, code: 'STEP_UP_USED' })
+    expect((await totp({ eventId: await challenged(), loginId: CHALLENGE, code, totpSecret: secret })).body).toEqual({
+      ok: false,
+      code: 'STEP_UP_USED',
+    })
   })
 
   it('answers an unknown account (no secret) exactly as a known one with a wrong code', async () => {
@@ -118,20 +137,43 @@ describe('POST /v1/stepup/totp', () => {
     expect(a).toEqual({ status: 200, body: { ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 } })
     expect(b).toEqual(a)
     // and without the field at all
-    expect((await totp({ eventId: unknown, loginId: CHALLENGE, code })).body).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 3 })
+    expect((await totp({ eventId: unknown, loginId: CHALLENGE, code })).body).toEqual({
+      ok: false,
+      code: 'STEP_UP_WRONG_CODE',
+      attemptsLeft: 3,
+    })
     // a right code checked against another account's secret is just as wrong
-    expect((await totp({ eventId: known, loginId: CHALLENGE, code, totpSecret: base32(randomBytes(20)) })).body).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 3 })
+    expect((await totp({ eventId: known, loginId: CHALLENGE, code, totpSecret: base32(randomBytes(20)) })).body).toEqual({
+      ok: false,
+      code: 'STEP_UP_WRONG_CODE',
+      attemptsLeft: 3,
+    })
   })
 
   it("refuses another site's event, the wrong account, a wrong API secret and malformed input", async () => {
     const code = totpCode(secret, Date.now())
-    const { body: foreign } = await post(url, '/v1/verify', { token: await tokenFrom(url, 'other', OTHER_ORIGIN), context: { action: 'login', loginId: CHALLENGE } }, SECRETS.other)
+    const { body: foreign } = await post(
+      url,
+      '/v1/verify',
+      { token: await tokenFrom(url, 'other', OTHER_ORIGIN), context: { action: 'login', loginId: CHALLENGE } },
+      SECRETS.other,
+    )
     expect(foreign.eventId).toEqual(expect.any(String))
-    expect((await totp({ eventId: foreign.eventId, loginId: CHALLENGE, code, totpSecret: secret })).body).toEqual({ ok: false, code: 'STEP_UP_EVENT_UNKNOWN' })
-    expect((await totp({ eventId: foreign.eventId, loginId: CHALLENGE, code, totpSecret: secret }, SECRETS.other)).body.error).toBe('stepup_not_configured')
+    expect((await totp({ eventId: foreign.eventId, loginId: CHALLENGE, code, totpSecret: secret })).body).toEqual({
+      ok: false,
+      code: 'STEP_UP_EVENT_UNKNOWN',
+    })
+    expect((await totp({ eventId: foreign.eventId, loginId: CHALLENGE, code, totpSecret: secret }, SECRETS.other)).body.error).toBe(
+      'stepup_not_configured',
+    )
     const eventId = await challenged()
-    expect((await totp({ eventId, loginId: CHALLENGE, code, totpSecret: secret }, 'wrong-secret-0123456789abcdefgh')).body.error).toBe('unauthorized')
-    expect((await totp({ eventId, loginId: 'someone-else@example.jp', code, totpSecret: secret })).body).toEqual({ ok: false, code: 'STEP_UP_MISMATCH' })
+    expect((await totp({ eventId, loginId: CHALLENGE, code, totpSecret: secret }, 'wrong-secret-0123456789abcdefgh')).body.error).toBe(
+      'unauthorized',
+    )
+    expect((await totp({ eventId, loginId: 'someone-else@example.jp', code, totpSecret: secret })).body).toEqual({
+      ok: false,
+      code: 'STEP_UP_MISMATCH',
+    })
     const invalid = async (body: Record<string, unknown>, message: RegExp) => {
       const res = await totp(body)
       expect(res.status, JSON.stringify(body)).toBe(400)
@@ -144,15 +186,27 @@ describe('POST /v1/stepup/totp', () => {
     await invalid({ loginId: CHALLENGE, code, totpSecret: secret }, /^eventId:/)
     await invalid({ eventId, code, totpSecret: secret }, /loginId or userId/)
     await invalid({ eventId, loginId: CHALLENGE, code, totpSecret: secret, pad: 1 }, /^pad: unknown field/)
-    expect((await totp({ eventId, loginId: CHALLENGE, code: 'abcdef', totpSecret: secret })).body).toEqual({ ok: false, code: 'STEP_UP_INPUT_INVALID' })
+    expect((await totp({ eventId, loginId: CHALLENGE, code: 'abcdef', totpSecret: secret })).body).toEqual({
+      ok: false,
+      code: 'STEP_UP_INPUT_INVALID',
+    })
     // none of it touched the event: the right code still passes
-    expect((await totp({ eventId, loginId: CHALLENGE, code: totpCode(secret, Date.now() + 30_000), totpSecret: secret })).body).toEqual({ ok: true })
+    expect((await totp({ eventId, loginId: CHALLENGE, code: totpCode(secret, Date.now() + 30_000), totpSecret: secret })).body).toEqual({
+      ok: true,
+    })
   })
 
   it('refuses a deny verdict', async () => {
-    const { body } = await post(url, '/v1/verify', { token: await tokenFrom(url, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: 'deny@kenchi.test' } }, SECRETS.shop)
+    const { body } = await post(
+      url,
+      '/v1/verify',
+      { token: await tokenFrom(url, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: 'deny@kenchi.test' } },
+      SECRETS.shop,
+    )
     expect(body.decision).toBe('deny')
-    expect((await totp({ eventId: body.eventId, loginId: 'deny@kenchi.test', code: totpCode(secret, Date.now()), totpSecret: secret })).body).toEqual({ ok: false, code: 'STEP_UP_NOT_ALLOWED' })
+    expect(
+      (await totp({ eventId: body.eventId, loginId: 'deny@kenchi.test', code: totpCode(secret, Date.now()), totpSecret: secret })).body,
+    ).toEqual({ ok: false, code: 'STEP_UP_NOT_ALLOWED' })
   })
 })
 
@@ -169,16 +223,30 @@ describe('POST /v1/stepup/passkey/options and /check, with Chromium', () => {
     const cdp = await context.newCDPSession(tab)
     await cdp.send('WebAuthn.enable')
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     })
     // Enrolment, as the shop does it itself with @simplewebauthn/server.
     const options = await generateRegistrationOptions({ rpName: 'Shop', rpID: 'localhost', userName: CHALLENGE, attestationType: 'none' })
     const registration = await tab.evaluate(async (json) => {
       const P = PublicKeyCredential as unknown as { parseCreationOptionsFromJSON(j: unknown): PublicKeyCredentialCreationOptions }
-      const credential = (await navigator.credentials.create({ publicKey: P.parseCreationOptionsFromJSON(json) })) as PublicKeyCredential & { toJSON(): unknown }
+      const credential = (await navigator.credentials.create({
+        publicKey: P.parseCreationOptionsFromJSON(json),
+      })) as PublicKeyCredential & { toJSON(): unknown }
       return credential.toJSON()
     }, options)
-    const verified = await verifyRegistrationResponse({ response: registration as never, expectedChallenge: options.challenge, expectedOrigin: pageOrigin, expectedRPID: 'localhost' })
+    const verified = await verifyRegistrationResponse({
+      response: registration as never,
+      expectedChallenge: options.challenge,
+      expectedOrigin: pageOrigin,
+      expectedRPID: 'localhost',
+    })
     expect(verified.verified).toBe(true)
     const info = verified.registrationInfo!.credential
     // what the shop stores in its user table, as JSON-friendly text
@@ -192,21 +260,38 @@ describe('POST /v1/stepup/passkey/options and /check, with Chromium', () => {
   const assertion = (options: unknown): Promise<Record<string, unknown>> =>
     tab.evaluate(async (json) => {
       const P = PublicKeyCredential as unknown as { parseRequestOptionsFromJSON(j: unknown): PublicKeyCredentialRequestOptions }
-      const credential = (await navigator.credentials.get({ publicKey: P.parseRequestOptionsFromJSON(json) })) as PublicKeyCredential & { toJSON(): unknown }
+      const credential = (await navigator.credentials.get({ publicKey: P.parseRequestOptionsFromJSON(json) })) as PublicKeyCredential & {
+        toJSON(): unknown
+      }
       return credential.toJSON() as Record<string, unknown>
     }, options)
 
   it('passes with a real assertion, reports challenge_passed and the new counter, and refuses a replay', async () => {
     const eventId = await challenged()
-    const started = await post(url, '/v1/stepup/passkey/options', { eventId, loginId: CHALLENGE, credentials: [{ id: passkey.id, transports: ['internal'] }] }, SECRETS.shop)
+    const started = await post(
+      url,
+      '/v1/stepup/passkey/options',
+      { eventId, loginId: CHALLENGE, credentials: [{ id: passkey.id, transports: ['internal'] }] },
+      SECRETS.shop,
+    )
     expect(started.status).toBe(200)
-    expect(started.body).toMatchObject({ ok: true, options: { rpId: 'localhost', allowCredentials: [{ id: passkey.id, type: 'public-key' }] } })
+    expect(started.body).toMatchObject({
+      ok: true,
+      options: { rpId: 'localhost', allowCredentials: [{ id: passkey.id, type: 'public-key' }] },
+    })
     const response = await assertion(started.body.options)
-    const checked = await post(url, '/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response, credential: passkey }, SECRETS.shop)
+    const checked = await post(
+      url,
+      '/v1/stepup/passkey/check',
+      { eventId, loginId: CHALLENGE, response, credential: passkey },
+      SECRETS.shop,
+    )
     expect(checked.body).toEqual({ ok: true, newCounter: expect.any(Number) })
     const event = await service.sites.get('shop')!.store.getEvent(eventId)
     expect(event?.outcomes?.map((o) => o.outcome)).toContain('challenge_passed')
-    expect((await post(url, '/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response, credential: passkey }, SECRETS.shop)).body).toEqual({ ok: false, code: 'STEP_UP_USED' })
+    expect(
+      (await post(url, '/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response, credential: passkey }, SECRETS.shop)).body,
+    ).toEqual({ ok: false, code: 'STEP_UP_USED' })
   }, 30_000)
 
   it('answers an unknown account exactly as a known one with the wrong key', async () => {
@@ -218,17 +303,37 @@ describe('POST /v1/stepup/passkey/options and /check, with Chromium', () => {
     expect(first.body.options.allowCredentials).toHaveLength(1)
     expect(first.body.options.allowCredentials[0].id).toMatch(/^[\w-]{16,}$/)
     expect(again.body.options.allowCredentials).toEqual(first.body.options.allowCredentials)
-    expect(Object.keys(first.body.options).sort()).toEqual(Object.keys((await post(url, '/v1/stepup/passkey/options', { eventId: await challenged(), loginId: CHALLENGE, credentials: [{ id: passkey.id }] }, SECRETS.shop)).body.options).sort())
+    expect(Object.keys(first.body.options).sort()).toEqual(
+      Object.keys(
+        (
+          await post(
+            url,
+            '/v1/stepup/passkey/options',
+            { eventId: await challenged(), loginId: CHALLENGE, credentials: [{ id: passkey.id }] },
+            SECRETS.shop,
+          )
+        ).body.options,
+      ).sort(),
+    )
     // checks: a real assertion against no stored passkey, and against another key, read alike
     const eventId = await challenged()
-    const started = await post(url, '/v1/stepup/passkey/options', { eventId, loginId: CHALLENGE, credentials: [{ id: passkey.id }] }, SECRETS.shop)
+    const started = await post(
+      url,
+      '/v1/stepup/passkey/options',
+      { eventId, loginId: CHALLENGE, credentials: [{ id: passkey.id }] },
+      SECRETS.shop,
+    )
     const response = await assertion(started.body.options)
     const none = await post(url, '/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response, credential: null }, SECRETS.shop)
     expect(none).toEqual({ status: 200, body: { ok: false, code: 'STEP_UP_PASSKEY_INVALID', attemptsLeft: 4 } })
     const otherKey = { ...passkey, publicKey: randomBytes(77).toString('base64url') }
-    expect((await post(url, '/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response, credential: otherKey }, SECRETS.shop)).body).toEqual({ ok: false, code: 'STEP_UP_PASSKEY_INVALID', attemptsLeft: 3 })
+    expect(
+      (await post(url, '/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response, credential: otherKey }, SECRETS.shop)).body,
+    ).toEqual({ ok: false, code: 'STEP_UP_PASSKEY_INVALID', attemptsLeft: 3 })
     // a wrong key did not spend the challenge: the right one still passes
-    expect((await post(url, '/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response, credential: passkey }, SECRETS.shop)).body.ok).toBe(true)
+    expect(
+      (await post(url, '/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response, credential: passkey }, SECRETS.shop)).body.ok,
+    ).toBe(true)
   }, 30_000)
 
   it('refuses malformed input, another site and a site without passkeys', async () => {
@@ -240,17 +345,56 @@ describe('POST /v1/stepup/passkey/options and /check, with Chromium', () => {
       expect(res.body.message).toMatch(message)
     }
     await invalid('/v1/stepup/passkey/options', { eventId, loginId: CHALLENGE, credentials: 'x' }, /^credentials:/)
-    await invalid('/v1/stepup/passkey/options', { eventId, loginId: CHALLENGE, credentials: Array.from({ length: 101 }, () => ({ id: 'a' })) }, /^credentials:/)
+    await invalid(
+      '/v1/stepup/passkey/options',
+      { eventId, loginId: CHALLENGE, credentials: Array.from({ length: 101 }, () => ({ id: 'a' })) },
+      /^credentials:/,
+    )
     await invalid('/v1/stepup/passkey/options', { eventId, loginId: CHALLENGE, credentials: [{ id: 'a/b' }] }, /^credentials\[0\]\.id:/)
-    await invalid('/v1/stepup/passkey/options', { eventId, loginId: CHALLENGE, credentials: [{ id: 'a', transports: 'usb' }] }, /^credentials\[0\]\.transports:/)
+    await invalid(
+      '/v1/stepup/passkey/options',
+      { eventId, loginId: CHALLENGE, credentials: [{ id: 'a', transports: 'usb' }] },
+      /^credentials\[0\]\.transports:/,
+    )
     await invalid('/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response: 'x', credential: passkey }, /^response:/)
-    await invalid('/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response: {}, credential: { ...passkey, publicKey: 5 } }, /^credential\.publicKey:/)
-    await invalid('/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response: {}, credential: { ...passkey, counter: -1 } }, /^credential\.counter:/)
-    await invalid('/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response: {}, credential: { ...passkey, extra: 1 } }, /^credential\.extra: unknown field/)
-    expect((await post(url, '/v1/stepup/passkey/check', { eventId, loginId: CHALLENGE, response: { response: { clientDataJSON: 'bm90IGpzb24' } }, credential: passkey }, SECRETS.shop)).body).toEqual({ ok: false, code: 'STEP_UP_INPUT_INVALID' })
-    const { body: foreign } = await post(url, '/v1/verify', { token: await tokenFrom(url, 'other', OTHER_ORIGIN), context: { action: 'login', loginId: CHALLENGE } }, SECRETS.other)
-    expect((await post(url, '/v1/stepup/passkey/options', { eventId: foreign.eventId, loginId: CHALLENGE, credentials: [] }, SECRETS.shop)).body).toEqual({ ok: false, code: 'STEP_UP_EVENT_UNKNOWN' })
-    expect((await post(url, '/v1/stepup/passkey/options', { eventId: foreign.eventId, loginId: CHALLENGE, credentials: [] }, SECRETS.other)).body.error).toBe('stepup_not_configured')
+    await invalid(
+      '/v1/stepup/passkey/check',
+      { eventId, loginId: CHALLENGE, response: {}, credential: { ...passkey, publicKey: 5 } },
+      /^credential\.publicKey:/,
+    )
+    await invalid(
+      '/v1/stepup/passkey/check',
+      { eventId, loginId: CHALLENGE, response: {}, credential: { ...passkey, counter: -1 } },
+      /^credential\.counter:/,
+    )
+    await invalid(
+      '/v1/stepup/passkey/check',
+      { eventId, loginId: CHALLENGE, response: {}, credential: { ...passkey, extra: 1 } },
+      /^credential\.extra: unknown field/,
+    )
+    expect(
+      (
+        await post(
+          url,
+          '/v1/stepup/passkey/check',
+          { eventId, loginId: CHALLENGE, response: { response: { clientDataJSON: 'bm90IGpzb24' } }, credential: passkey },
+          SECRETS.shop,
+        )
+      ).body,
+    ).toEqual({ ok: false, code: 'STEP_UP_INPUT_INVALID' })
+    const { body: foreign } = await post(
+      url,
+      '/v1/verify',
+      { token: await tokenFrom(url, 'other', OTHER_ORIGIN), context: { action: 'login', loginId: CHALLENGE } },
+      SECRETS.other,
+    )
+    expect(
+      (await post(url, '/v1/stepup/passkey/options', { eventId: foreign.eventId, loginId: CHALLENGE, credentials: [] }, SECRETS.shop)).body,
+    ).toEqual({ ok: false, code: 'STEP_UP_EVENT_UNKNOWN' })
+    expect(
+      (await post(url, '/v1/stepup/passkey/options', { eventId: foreign.eventId, loginId: CHALLENGE, credentials: [] }, SECRETS.other)).body
+        .error,
+    ).toBe('stepup_not_configured')
 
     // a site with stepUp but neither passkey nor smtp: no passkeys, no e-mail codes, authenticator codes work
     const plain = await createService({ config: twoSiteConfig(), clientDir: false, logger: false })
@@ -259,9 +403,26 @@ describe('POST /v1/stepup/passkey/options and /check, with Chromium', () => {
       const res = await post(base, '/v1/stepup/passkey/options', { eventId, loginId: CHALLENGE, credentials: [] }, SECRETS.shop)
       expect(res.status).toBe(404)
       expect(res.body.error).toBe('passkey_not_configured')
-      expect((await post(base, '/v1/stepup/start', { eventId, loginId: CHALLENGE, to: 'a@example.jp' }, SECRETS.shop)).body).toMatchObject({ error: 'stepup_not_configured', message: expect.stringMatching(/smtp/) })
-      const { body: verdict } = await post(base, '/v1/verify', { token: await tokenFrom(base, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: CHALLENGE } }, SECRETS.shop)
-      expect((await post(base, '/v1/stepup/totp', { eventId: verdict.eventId, loginId: CHALLENGE, code: '123456', totpSecret: null }, SECRETS.shop)).body).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 })
+      expect((await post(base, '/v1/stepup/start', { eventId, loginId: CHALLENGE, to: 'a@example.jp' }, SECRETS.shop)).body).toMatchObject({
+        error: 'stepup_not_configured',
+        message: expect.stringMatching(/smtp/),
+      })
+      const { body: verdict } = await post(
+        base,
+        '/v1/verify',
+        { token: await tokenFrom(base, 'shop', SHOP_ORIGIN), context: { action: 'login', loginId: CHALLENGE } },
+        SECRETS.shop,
+      )
+      expect(
+        (
+          await post(
+            base,
+            '/v1/stepup/totp',
+            { eventId: verdict.eventId, loginId: CHALLENGE, code: '123456', totpSecret: null },
+            SECRETS.shop,
+          )
+        ).body,
+      ).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 })
     } finally {
       await plain.close()
     }

@@ -8,7 +8,11 @@ import { tokenFor } from '../support/tokens.js'
 export const clientDir = fileURLToPath(new URL('../../packages/client/dist/', import.meta.url))
 export const SHOP_ORIGIN = 'https://shop.example'
 export const OTHER_ORIGIN = 'https://other.example'
-export const SECRETS = { shop: 'shop-api-secret-0123456789abcdef', shopNext: 'shop-api-secret-next-0123456789ab', other: 'other-api-secret-0123456789abcdef' }
+export const SECRETS = {
+  shop: 'shop-api-secret-0123456789abcdef',
+  shopNext: 'shop-api-secret-next-0123456789ab',
+  other: 'other-api-secret-0123456789abcdef',
+}
 
 /** Two sites: `shop` (test mode, step-up, confirmations) and `other` (live rules), each with its own keys and secrets. */
 export function twoSiteConfig(store: Record<string, unknown> = { type: 'memory' }): Record<string, unknown> {
@@ -43,13 +47,23 @@ export function twoSiteConfig(store: Record<string, unknown> = { type: 'memory' 
 
 /** A real token, as the browser client makes it: a challenge from `POST /s/<site>/challenge`, signed by a fresh device. */
 export async function tokenFrom(base: string, site: string, origin: string, action = 'login'): Promise<string> {
-  const res = await fetch(`${base}/s/${site}/challenge`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ action }) })
+  const res = await fetch(`${base}/s/${site}/challenge`, {
+    method: 'POST',
+    headers: { origin, 'content-type': 'application/json' },
+    body: JSON.stringify({ action }),
+  })
   if (res.status !== 200) throw new Error(`challenge: ${res.status} ${await res.text()}`)
   const { challenge } = (await res.json()) as { challenge: string }
   return tokenFor(challenge, { origin })
 }
 
-export async function post(base: string, path: string, body: unknown, secret?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+export async function post(
+  base: string,
+  path: string,
+  body: unknown,
+  secret?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(secret ? { authorization: `Bearer ${secret}` } : {}), ...headers },
@@ -74,16 +88,28 @@ export const openapi = JSON.parse(readFileSync(new URL('../../docs/openapi.json'
  */
 export function validate(schema: any, value: unknown, path = '$'): string[] {
   if (schema.$ref) {
-    const target = schema.$ref.replace('#/', '').split('/').reduce((o: any, k: string) => o?.[k], openapi)
+    const target = schema.$ref
+      .replace('#/', '')
+      .split('/')
+      .reduce((o: any, k: string) => o?.[k], openapi)
     if (!target) return [`${path}: unresolved ${schema.$ref}`]
     return validate(target, value, path)
   }
   const problems: string[] = []
   const types: string[] | undefined = schema.type === undefined ? undefined : Array.isArray(schema.type) ? schema.type : [schema.type]
-  const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'number' && Number.isInteger(value) ? 'integer' : typeof value
-  if (types && !types.some((t) => t === actual || (t === 'number' && actual === 'integer'))) return [`${path}: expected ${types.join('|')}, got ${actual}`]
+  const actual =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'array'
+        : typeof value === 'number' && Number.isInteger(value)
+          ? 'integer'
+          : typeof value
+  if (types && !types.some((t) => t === actual || (t === 'number' && actual === 'integer')))
+    return [`${path}: expected ${types.join('|')}, got ${actual}`]
   if (schema.enum && !schema.enum.includes(value)) problems.push(`${path}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`)
-  if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) problems.push(`${path}: longer than ${schema.maxLength}`)
+  if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength)
+    problems.push(`${path}: longer than ${schema.maxLength}`)
   if (actual === 'object') {
     const record = value as Record<string, unknown>
     for (const name of schema.required ?? []) if (!(name in record)) problems.push(`${path}.${name}: required`)
@@ -91,10 +117,12 @@ export function validate(schema: any, value: unknown, path = '$'): string[] {
       const sub = schema.properties?.[name]
       if (sub) problems.push(...validate(sub, v, `${path}.${name}`))
       else if (schema.additionalProperties === false) problems.push(`${path}.${name}: not allowed`)
-      else if (typeof schema.additionalProperties === 'object') problems.push(...validate(schema.additionalProperties, v, `${path}.${name}`))
+      else if (typeof schema.additionalProperties === 'object')
+        problems.push(...validate(schema.additionalProperties, v, `${path}.${name}`))
     }
   }
-  if (actual === 'array' && schema.items) (value as unknown[]).forEach((v, i) => problems.push(...validate(schema.items, v, `${path}[${i}]`)))
+  if (actual === 'array' && schema.items)
+    (value as unknown[]).forEach((v, i) => problems.push(...validate(schema.items, v, `${path}[${i}]`)))
   return problems
 }
 
@@ -102,7 +130,11 @@ export function validate(schema: any, value: unknown, path = '$'): string[] {
 export function responseSchema(path: string, method: string, status: number): { documented: boolean; schema?: any } {
   let response = openapi.paths[path]?.[method]?.responses?.[String(status)]
   if (!response) return { documented: false }
-  if (response.$ref) response = response.$ref.replace('#/', '').split('/').reduce((o: any, k: string) => o?.[k], openapi)
+  if (response.$ref)
+    response = response.$ref
+      .replace('#/', '')
+      .split('/')
+      .reduce((o: any, k: string) => o?.[k], openapi)
   const content = response.content?.['application/json']
   return { documented: true, ...(content ? { schema: content.schema } : {}) }
 }
@@ -122,7 +154,8 @@ export function parseMetrics(text: string): Sample[] {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
     if (!m) throw new Error(`not a Prometheus sample line: ${line}`)
     const labels: Record<string, string> = {}
-    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!.replace(/\\n/g, '\n').replace(/\\(.)/g, '$1')
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[k!] = v!.replace(/\\n/g, '\n').replace(/\\(.)/g, '$1')
     samples.push({ name: m[1]!, labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) })
   }
   return samples

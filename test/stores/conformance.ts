@@ -163,7 +163,13 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(await store.setDeviceStatus('ghost', 'fraud')).toBeUndefined()
         expect(await store.getDevice('ghost')).toBeUndefined()
         await store.touchDevice('dev2', KEY, T)
-        expect(await store.setDeviceStatus('dev2', 'fraud')).toEqual({ id: 'dev2', publicKey: KEY, status: 'fraud', firstSeen: T, lastSeen: T })
+        expect(await store.setDeviceStatus('dev2', 'fraud')).toEqual({
+          id: 'dev2',
+          publicKey: KEY,
+          status: 'fraud',
+          firstSeen: T,
+          lastSeen: T,
+        })
         expect((await store.getDevice('dev2'))?.status).toBe('fraud')
         const touched = await store.touchDevice('dev2', KEY, T + 1)
         expect(touched.before?.status).toBe('fraud')
@@ -197,7 +203,15 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         wouldBe: 'deny',
         score: 87.5,
         reasons: [
-          { code: 'AUTOMATION', weight: 100, detail: { finding: 'webdriver', nested: { list: [1, 2.25, 'три', null, true], empty: [], obj: {} }, n: [0.1 + 0.2, 2 ** 53 - 1, -1e-7] } },
+          {
+            code: 'AUTOMATION',
+            weight: 100,
+            detail: {
+              finding: 'webdriver',
+              nested: { list: [1, 2.25, 'три', null, true], empty: [], obj: {} },
+              n: [0.1 + 0.2, 2 ** 53 - 1, -1e-7],
+            },
+          },
           { code: 'STORE_UNAVAILABLE', weight: 0, detail: { message: 'ユニコード ✓ "quotes" \\ back\nslash 🍣' } },
           { code: 'RULE_FAILED', weight: 0, detail: { rule: 'velocity', error: 'TypeError: x' } },
         ],
@@ -302,7 +316,14 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
 
       it('lists by time, not by recording order (equal times in any order)', async () => {
         const store = await open()
-        for (const [id, at] of [['b', T + 20], ['a', T + 10], ['e', T + 50], ['z', T + 30], ['y', T + 30], ['d', T + 40]] as const) {
+        for (const [id, at] of [
+          ['b', T + 20],
+          ['a', T + 10],
+          ['e', T + 50],
+          ['z', T + 30],
+          ['y', T + 30],
+          ['d', T + 40],
+        ] as const) {
           await store.recordEvent(event(id, at))
         }
         const ids = (await store.listEvents()).map((e) => e.id)
@@ -338,7 +359,15 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
               decision: decisions[i % 3]!,
               ...(i % 7 === 0 ? { wouldBe: 'deny' as const, mode: 'monitor' as const } : {}),
               action: i % 4 === 0 ? 'checkout' : 'login',
-              reasons: i % 5 === 0 ? [{ code: 'AUTOMATION', weight: 100 }, { code: 'FIRST_USER_DEVICE', weight: 10 }] : i % 2 === 0 ? [{ code: 'FIRST_USER_DEVICE', weight: 10 }] : [],
+              reasons:
+                i % 5 === 0
+                  ? [
+                      { code: 'AUTOMATION', weight: 100 },
+                      { code: 'FIRST_USER_DEVICE', weight: 10 },
+                    ]
+                  : i % 2 === 0
+                    ? [{ code: 'FIRST_USER_DEVICE', weight: 10 }]
+                    : [],
               ...(i % 11 === 0 ? { monitored: [{ code: 'FOREIGN_IP', weight: 30 }] } : {}),
               userHash: `u${i % 6}`,
               ...(i % 3 === 0 ? {} : { deviceId: `d${i % 4}` }),
@@ -358,7 +387,12 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         return [...ids].sort((a, b) => at(b) - at(a) || a.localeCompare(b))
       }
       const ids = async (store: Store, q: Parameters<Store['queryEvents']>[0]) => norm((await store.queryEvents(q)).map((e) => e.id))
-      const want = (pred: (i: number) => boolean, limit = 100) => norm(all().filter(pred).map((i) => `q${i}`)).slice(0, limit)
+      const want = (pred: (i: number) => boolean, limit = 100) =>
+        norm(
+          all()
+            .filter(pred)
+            .map((i) => `q${i}`),
+        ).slice(0, limit)
 
       it('filters by each field, newest first, and combines filters', async () => {
         const store = await open()
@@ -378,7 +412,9 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(await ids(store, { label: 'legit' })).toEqual(['q33'])
         expect(await ids(store, { label: 'any' })).toEqual(norm(['q10', 'q21', 'q33']))
         expect(await ids(store, { label: 'none' })).toEqual(want((i) => ![10, 21, 33].includes(i)))
-        expect(await ids(store, { decision: 'allow', reason: 'FIRST_USER_DEVICE', userHash: 'u0' })).toEqual(want((i) => i % 3 === 0 && (i % 5 === 0 || i % 2 === 0) && i % 6 === 0))
+        expect(await ids(store, { decision: 'allow', reason: 'FIRST_USER_DEVICE', userHash: 'u0' })).toEqual(
+          want((i) => i % 3 === 0 && (i % 5 === 0 || i % 2 === 0) && i % 6 === 0),
+        )
         expect(await ids(store, { reason: 'AUTOMATION', label: 'fraud' })).toEqual(['q10'])
         // Events come whole, with their outcomes and labels.
         const [labelled] = await store.queryEvents({ label: 'legit' })
@@ -517,7 +553,10 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         const store = await seeded()
         expect((await store.listUserEvents('u-a')).map((e) => e.id)).toEqual(['p5', 'p3', 'p2', 'p1'])
         expect((await store.listUserEvents('u-a', 2)).map((e) => e.id)).toEqual(['p5', 'p3'])
-        expect((await store.listUserEvents('u-a'))[0]).toMatchObject({ outcomes: [{ outcome: 'login_succeeded', at: T }], label: { label: 'fraud' } })
+        expect((await store.listUserEvents('u-a'))[0]).toMatchObject({
+          outcomes: [{ outcome: 'login_succeeded', at: T }],
+          label: { label: 'fraud' },
+        })
         expect((await store.listUserEvents('u-b')).map((e) => e.id)).toEqual(['p4'])
         expect(await store.listUserEvents('nobody')).toEqual([])
         expect(await store.listUserEvents('u-a', 0)).toEqual([])

@@ -18,7 +18,10 @@ let files = 0
 const T = 1_800_000_000_000
 
 type FlagOptions = Pick<MemoryStoreOptions & SqliteStoreOptions, 'maxFlags' | 'maxKeys'>
-const FLAG_STORES: Array<{ name: string; open: (options: FlagOptions, now: () => number) => Promise<Store & { sweep?: () => Promise<number> }> }> = [
+const FLAG_STORES: Array<{
+  name: string
+  open: (options: FlagOptions, now: () => number) => Promise<Store & { sweep?: () => Promise<number> }>
+}> = [
   { name: 'memoryStore', open: async (options, now) => memoryStore({ ...options, now }) },
   { name: 'sqliteStore', open: (options, now) => sqliteStore({ path: join(dir, `f${++files}.db`), sweepIntervalMs: 0, ...options, now }) },
 ]
@@ -70,16 +73,30 @@ describe('store options: one name, one meaning', () => {
       [{ maxEvents: -1 }, 'maxEvents'],
       [{ maxValues: '5' as unknown as number }, 'maxValues'],
     ] as const) {
-      expect(() => memoryStore(options), named).toThrow(expect.objectContaining({ code: 'CONFIG_STORE', message: expect.stringContaining(`memoryStore: ${named}`) }))
+      expect(() => memoryStore(options), named).toThrow(
+        expect.objectContaining({ code: 'CONFIG_STORE', message: expect.stringContaining(`memoryStore: ${named}`) }),
+      )
     }
   })
 
   it('redisStore and postgresStore: timeoutMs is read first, the deprecated names after it', async () => {
     const redis = { url: 'redis://127.0.0.1:1', readyTimeout: 0 }
-    await expect(redisStore({ ...redis, timeoutMs: 0, commandTimeout: 500 })).rejects.toMatchObject({ code: 'CONFIG_STORE', message: expect.stringContaining('timeoutMs') })
-    await expect(redisStore({ ...redis, commandTimeout: 0 })).rejects.toMatchObject({ code: 'CONFIG_STORE', message: expect.stringContaining('commandTimeout') })
+    await expect(redisStore({ ...redis, timeoutMs: 0, commandTimeout: 500 })).rejects.toMatchObject({
+      code: 'CONFIG_STORE',
+      message: expect.stringContaining('timeoutMs'),
+    })
+    await expect(redisStore({ ...redis, commandTimeout: 0 })).rejects.toMatchObject({
+      code: 'CONFIG_STORE',
+      message: expect.stringContaining('commandTimeout'),
+    })
     const pg = { connectionString: 'postgres://kenchi@127.0.0.1:1/kenchi' }
-    await expect(postgresStore({ ...pg, timeoutMs: 0, queryTimeout: 500 })).rejects.toMatchObject({ code: 'CONFIG_STORE', message: expect.stringContaining('timeoutMs') })
-    await expect(postgresStore({ ...pg, queryTimeout: 0 })).rejects.toMatchObject({ code: 'CONFIG_STORE', message: expect.stringContaining('queryTimeout') })
+    await expect(postgresStore({ ...pg, timeoutMs: 0, queryTimeout: 500 })).rejects.toMatchObject({
+      code: 'CONFIG_STORE',
+      message: expect.stringContaining('timeoutMs'),
+    })
+    await expect(postgresStore({ ...pg, queryTimeout: 0 })).rejects.toMatchObject({
+      code: 'CONFIG_STORE',
+      message: expect.stringContaining('queryTimeout'),
+    })
   })
 })

@@ -7,7 +7,16 @@ import type { EventRecord } from '../../packages/server/src/stores/types.js'
 import { startPostgres, type TestPostgres } from '../support/postgres.js'
 
 const T = 1_800_000_000_000
-const event = (id: string, at: number, extra: Partial<EventRecord> = {}): EventRecord => ({ id, at, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live', ...extra })
+const event = (id: string, at: number, extra: Partial<EventRecord> = {}): EventRecord => ({
+  id,
+  at,
+  action: 'login',
+  decision: 'allow',
+  score: 0,
+  reasons: [],
+  mode: 'live',
+  ...extra,
+})
 
 let pg: TestPostgres
 beforeAll(async () => {
@@ -33,18 +42,33 @@ describe('postgres store: console queries', () => {
     await pg.psql(DOWNGRADE, 'upgrade')
     // Events written by a version-1 store (its INSERT, no triggers).
     const old = [
-      event('o1', T, { decision: 'deny', reasons: [{ code: 'AUTOMATION', weight: 100 }], userHash: 'u1', deviceId: 'd1', ip: '198.51.100.1' }),
-      event('o2', T + 60_000, { decision: 'challenge', reasons: [{ code: 'FIRST_USER_DEVICE', weight: 10 }], monitored: [{ code: 'AUTOMATION', weight: 5 }] }),
+      event('o1', T, {
+        decision: 'deny',
+        reasons: [{ code: 'AUTOMATION', weight: 100 }],
+        userHash: 'u1',
+        deviceId: 'd1',
+        ip: '198.51.100.1',
+      }),
+      event('o2', T + 60_000, {
+        decision: 'challenge',
+        reasons: [{ code: 'FIRST_USER_DEVICE', weight: 10 }],
+        monitored: [{ code: 'AUTOMATION', weight: 5 }],
+      }),
       event('o3', T + 120_000, { label: { label: 'fraud', at: T + 130_000 } }),
     ]
     for (const e of old) {
-      await pg.psql(`INSERT INTO kenchi_events (id, at, recorded, body) VALUES ('${e.id}', ${e.at}, ${e.at}, '${JSON.stringify(e)}'::jsonb)`, 'upgrade')
+      await pg.psql(
+        `INSERT INTO kenchi_events (id, at, recorded, body) VALUES ('${e.id}', ${e.at}, ${e.at}, '${JSON.stringify(e)}'::jsonb)`,
+        'upgrade',
+      )
     }
     expect(await pg.psql(`SELECT to_regclass('kenchi_event_reasons') IS NULL`, 'upgrade')).toBe('t\n')
     const store = await postgresStore({ connectionString: url })
     expect(await pg.psql('SELECT version FROM kenchi_schema', 'upgrade')).toBe('2\n')
     expect((await store.queryEvents({ reason: 'AUTOMATION' })).map((e) => e.id)).toEqual(['o2', 'o1'])
-    expect((await store.queryEvents({ decision: 'deny', userHash: 'u1', deviceId: 'd1', ip: '198.51.100.1' })).map((e) => e.id)).toEqual(['o1'])
+    expect((await store.queryEvents({ decision: 'deny', userHash: 'u1', deviceId: 'd1', ip: '198.51.100.1' })).map((e) => e.id)).toEqual([
+      'o1',
+    ])
     expect((await store.queryEvents({ label: 'fraud' })).map((e) => e.id)).toEqual(['o3'])
     expect(await store.countEvents({ from: T, to: T + 179_999, bucketMs: 180_000 })).toEqual([{ at: T, allow: 1, challenge: 1, deny: 1 }])
     // New events after the upgrade are indexed and counted by the triggers.
@@ -57,9 +81,23 @@ describe('postgres store: console queries', () => {
       { at: T + 120_000, allow: 1, challenge: 0, deny: 0 },
     ])
     // The indexes exist, and a filtered page is read through them, not by a sequential scan.
-    const indexes = await pg.psql(`SELECT indexname FROM pg_indexes WHERE tablename IN ('kenchi_events', 'kenchi_event_reasons') ORDER BY 1`, 'upgrade')
-    for (const name of ['kenchi_events_decision', 'kenchi_events_device', 'kenchi_events_ip', 'kenchi_events_label', 'kenchi_events_user', 'kenchi_event_reasons_pkey']) expect(indexes).toContain(name)
-    const plan = await pg.psql(`SET enable_seqscan = off; EXPLAIN SELECT body FROM kenchi_events e WHERE e.body->>'userHash' = 'u1' AND e.at <= 9e15 ORDER BY at DESC, seq DESC LIMIT 50`, 'upgrade')
+    const indexes = await pg.psql(
+      `SELECT indexname FROM pg_indexes WHERE tablename IN ('kenchi_events', 'kenchi_event_reasons') ORDER BY 1`,
+      'upgrade',
+    )
+    for (const name of [
+      'kenchi_events_decision',
+      'kenchi_events_device',
+      'kenchi_events_ip',
+      'kenchi_events_label',
+      'kenchi_events_user',
+      'kenchi_event_reasons_pkey',
+    ])
+      expect(indexes).toContain(name)
+    const plan = await pg.psql(
+      `SET enable_seqscan = off; EXPLAIN SELECT body FROM kenchi_events e WHERE e.body->>'userHash' = 'u1' AND e.at <= 9e15 ORDER BY at DESC, seq DESC LIMIT 50`,
+      'upgrade',
+    )
     expect(plan).toContain('kenchi_events_user')
     await store.close()
     await pg.dropDatabase('upgrade')

@@ -65,7 +65,10 @@ describe('postgres store', () => {
     const a = await postgresStore({ connectionString: url })
     await a.close()
     await pg.psql(`UPDATE kenchi_schema SET version = ${POSTGRES_SCHEMA_VERSION + 1}`, 'newer')
-    await expect(postgresStore({ connectionString: url })).rejects.toMatchObject({ code: 'CONFIG_STORE', message: expect.stringContaining(`schema version ${POSTGRES_SCHEMA_VERSION + 1}`) })
+    await expect(postgresStore({ connectionString: url })).rejects.toMatchObject({
+      code: 'CONFIG_STORE',
+      message: expect.stringContaining(`schema version ${POSTGRES_SCHEMA_VERSION + 1}`),
+    })
     const other = await postgresStore({ connectionString: url, tablePrefix: 'shop2_' })
     expect(await other.setIfAbsent('n', 60_000)).toBe(true)
     expect(await pg.psql('SELECT count(*) FROM shop2_flags', 'newer')).toBe('1\n')
@@ -79,13 +82,21 @@ describe('postgres store', () => {
     await expect(postgresStore({ connectionString: pg.url, tablePrefix: 'x; DROP' })).rejects.toMatchObject({ code: 'CONFIG_STORE' })
     await expect(postgresStore({ connectionString: pg.url, maxConnections: 0 })).rejects.toMatchObject({ code: 'CONFIG_STORE' })
     // A closed port: nothing listens on port 1.
-    await expect(postgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/postgres', queryTimeout: 300 })).rejects.toMatchObject({ code: 'CONFIG_STORE' })
+    await expect(postgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/postgres', queryTimeout: 300 })).rejects.toMatchObject({
+      code: 'CONFIG_STORE',
+    })
   })
 
   it('rejects a call that takes longer than queryTimeout, and verify() answers STORE_UNAVAILABLE under onStoreError', async () => {
     const url = await pg.createDatabase('timeout')
     const store = await postgresStore({ connectionString: url, queryTimeout: 300 })
-    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store, policy: { onStoreError: 'deny' } })
+    const verifier = await createVerifier({
+      keys: [{ id: 'k1', secret: SECRET }],
+      origins: [ORIGIN],
+      hashSecret: 'hash-secret-hash-secret-hash-secret-0001',
+      store,
+      policy: { onStoreError: 'deny' },
+    })
     const token = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
     // Another session holds an exclusive lock on the flags table: the nonce write waits for it.
     const locker = pg.psql('BEGIN; LOCK TABLE kenchi_flags IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;', 'timeout')
@@ -133,7 +144,12 @@ describe('postgres store', () => {
     now += 2000
     expect(await store.sweep()).toBe(4)
     expect(await store.getEvent('e1')).toBeUndefined()
-    expect(await pg.psql('SELECT (SELECT count(*) FROM kenchi_flags) + (SELECT count(*) FROM kenchi_values) + (SELECT count(*) FROM kenchi_hits)', 'sweep')).toBe('0\n')
+    expect(
+      await pg.psql(
+        'SELECT (SELECT count(*) FROM kenchi_flags) + (SELECT count(*) FROM kenchi_values) + (SELECT count(*) FROM kenchi_hits)',
+        'sweep',
+      ),
+    ).toBe('0\n')
     await store.close()
     await pg.dropDatabase('sweep')
   })

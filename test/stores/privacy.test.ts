@@ -9,7 +9,17 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createVerifier, eraseUser, exportUser, memoryStore, postgresStore, redisStore, sqliteStore, userHashOf, type Store } from '../../packages/server/src/index.js'
+import {
+  createVerifier,
+  eraseUser,
+  exportUser,
+  memoryStore,
+  postgresStore,
+  redisStore,
+  sqliteStore,
+  userHashOf,
+  type Store,
+} from '../../packages/server/src/index.js'
 import { storeTypingProfiles } from '../../packages/server/src/rules/index.js'
 import { startPostgres, type TestPostgres } from '../support/postgres.js'
 import { startRedis, type TestRedis } from '../support/redis.js'
@@ -73,7 +83,10 @@ describe.each(STORES)('privacy requests on the %s store', (_name, makeStore) => 
       expect(exported.format).toBe('kenchi-user-export/1')
       expect(exported.userHashes.sort()).toEqual([taroHash, loginHash].sort())
       expect(exported.events.map((e) => e.id).sort()).toEqual([home.eventId, stolen.eventId, guess.eventId].sort())
-      expect(exported.events.find((e) => e.id === stolen.eventId)?.label).toMatchObject({ label: 'fraud', comment: 'Taro Yamada phoned: not him' })
+      expect(exported.events.find((e) => e.id === stolen.eventId)?.label).toMatchObject({
+        label: 'fraud',
+        comment: 'Taro Yamada phoned: not him',
+      })
       expect(exported.devices.map((d) => d.link.deviceId).sort()).toEqual([home.device!.id, stolen.device!.id].sort())
       expect(exported.devices.find((d) => d.link.deviceId === stolen.device!.id)?.device?.status).toBe('fraud')
       expect(exported.fingerprints.length).toBeGreaterThan(0)
@@ -118,7 +131,12 @@ describe.each(STORES)('privacy requests on the %s store', (_name, makeStore) => 
       await verifier.label(verdict.eventId, 'fraud')
       await verifier.flush()
       expect((await store.getDevice(verdict.device!.id))?.status).toBe('fraud')
-      expect(await eraseUser(store, { userId: 'jiro' }, { hashSecret, keepFraud: false })).toMatchObject({ events: 1, minimizedEvents: 0, devices: 1, keptFraudDevices: 0 })
+      expect(await eraseUser(store, { userId: 'jiro' }, { hashSecret, keepFraud: false })).toMatchObject({
+        events: 1,
+        minimizedEvents: 0,
+        devices: 1,
+        keptFraudDevices: 0,
+      })
       expect(await store.getEvent(verdict.eventId)).toBeUndefined()
       expect(await store.getDevice(verdict.device!.id)).toBeUndefined()
       await expect(eraseUser(store, {}, { hashSecret })).rejects.toMatchObject({ code: 'PRIVACY_SUBJECT' })

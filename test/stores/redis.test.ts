@@ -14,7 +14,16 @@ const DAY = 86_400_000
 const ORIGIN = 'https://shop.example'
 const SECRET = 'redis-test-secret-redis-test-secret-0001'
 
-const event = (id: string, at: number, extra: Partial<EventRecord> = {}): EventRecord => ({ id, at, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live', ...extra })
+const event = (id: string, at: number, extra: Partial<EventRecord> = {}): EventRecord => ({
+  id,
+  at,
+  action: 'login',
+  decision: 'allow',
+  score: 0,
+  reasons: [],
+  mode: 'live',
+  ...extra,
+})
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 let server: TestRedis
@@ -145,7 +154,9 @@ describe('redisStore', () => {
 
   it('refuses bad options with CONFIG_STORE', async () => {
     for (const options of [{ prefix: 'a{b}' }, { commandTimeout: 0 }, { maxEvents: -1 }, { url: server.url, client: admin }]) {
-      await expect(redisStore({ url: server.url, ...options }), JSON.stringify(Object.keys(options))).rejects.toMatchObject({ code: 'CONFIG_STORE' })
+      await expect(redisStore({ url: server.url, ...options }), JSON.stringify(Object.keys(options))).rejects.toMatchObject({
+        code: 'CONFIG_STORE',
+      })
     }
   })
 })
@@ -160,7 +171,13 @@ describe('redisStore outages', () => {
   })
 
   async function verifierOn(s: Store, onStoreError?: 'allow' | 'challenge' | 'deny'): Promise<Verifier> {
-    return createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store: s, ...(onStoreError ? { policy: { onStoreError } } : {}) })
+    return createVerifier({
+      keys: [{ id: 'k1', secret: SECRET }],
+      origins: [ORIGIN],
+      hashSecret: 'hash-secret-hash-secret-hash-secret-0001',
+      store: s,
+      ...(onStoreError ? { policy: { onStoreError } } : {}),
+    })
   }
   async function freshToken(verifier: Verifier): Promise<string> {
     return tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
@@ -205,7 +222,11 @@ describe('redisStore outages', () => {
     // The verifier queued the events it could not record; once flushed they are all there.
     expect(await verifier.flush()).toBe(0)
     expect(await s.getEvent(recovered!)).toMatchObject({ decision: 'allow' })
-    for (const id of during) expect(await s.getEvent(id)).toMatchObject({ decision: 'deny', reasons: expect.arrayContaining([expect.objectContaining({ code: 'STORE_UNAVAILABLE' })]) })
+    for (const id of during)
+      expect(await s.getEvent(id)).toMatchObject({
+        decision: 'deny',
+        reasons: expect.arrayContaining([expect.objectContaining({ code: 'STORE_UNAVAILABLE' })]),
+      })
     verifier.close()
   })
 
@@ -237,7 +258,12 @@ describe('redisStore outages', () => {
       opened.push(s)
       outage.pause()
       try {
-        const { ms } = await timed(() => s.setIfAbsent('q', 1000).then(() => 'answered', () => 'rejected'))
+        const { ms } = await timed(() =>
+          s.setIfAbsent('q', 1000).then(
+            () => 'answered',
+            () => 'rejected',
+          ),
+        )
         expect(ms).toBeLessThan(1000)
       } finally {
         outage.resume()
@@ -261,7 +287,10 @@ describe('redisStore outages', () => {
       await down.restart()
       let ok = false
       for (let i = 0; i < 100 && !ok; i++) {
-        ok = await s.setIfAbsent(`y${i}`, 1000).then(() => true, () => false)
+        ok = await s.setIfAbsent(`y${i}`, 1000).then(
+          () => true,
+          () => false,
+        )
         if (!ok) await sleep(100)
       }
       expect(ok).toBe(true)

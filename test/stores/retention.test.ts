@@ -43,7 +43,17 @@ async function scenario(open: () => Promise<Clocked>): Promise<void> {
     await store.touchDevice('d1', KEY, c.now())
     await store.linkUserDevice('u1', 'd1', c.now())
     await store.setDeviceStatus('d1', 'fraud')
-    await store.recordEvent({ id: 'e1', at: c.now(), action: 'login', decision: 'deny', score: 90, reasons: [], mode: 'live', deviceId: 'd1', userHash: 'u1' })
+    await store.recordEvent({
+      id: 'e1',
+      at: c.now(),
+      action: 'login',
+      decision: 'deny',
+      score: 90,
+      reasons: [],
+      mode: 'live',
+      deviceId: 'd1',
+      userHash: 'u1',
+    })
     await store.updateEvent('e1', { label: { label: 'fraud', at: c.now() } })
     await c.advance(400)
     expect((await store.getEvent('e1'))?.label?.label).toBe('fraud')
@@ -120,14 +130,23 @@ describe('retention', () => {
     const resolved = resolveConfig(config, {})
     expect(resolved.sites[0]!.retention).toEqual({ eventMs: 30 * 86_400_000, deviceMs: 180 * 86_400_000 })
     expect(resolved.sites[1]!.retention).toEqual({ eventMs: 90 * 86_400_000, deviceMs: 400 * 86_400_000 })
-    for (const [bad, field] of [[{ events: 0 }, 'events'], [{ devices: 1.5 }, 'devices'], [{ events: '90' }, 'events'], [{ months: 3 }, 'months']] as const) {
+    for (const [bad, field] of [
+      [{ events: 0 }, 'events'],
+      [{ devices: 1.5 }, 'devices'],
+      [{ events: '90' }, 'events'],
+      [{ months: 3 }, 'months'],
+    ] as const) {
       config.sites[0].retention = bad
       expect(() => resolveConfig(config, {})).toThrow(`sites[0].retention.${field}:`)
     }
     // One day of event retention on a real SQLite file: an event recorded more than a day ago (by the store's clock) is swept.
     const dir = mkdtempSync(join(tmpdir(), 'kenchi-retention-service-'))
     config.sites[0].retention = { events: 1 }
-    const service = await createService({ config: { ...config, store: { type: 'sqlite', path: join(dir, '{site}.db') } }, clientDir: false, logger: false })
+    const service = await createService({
+      config: { ...config, store: { type: 'sqlite', path: join(dir, '{site}.db') } },
+      clientDir: false,
+      logger: false,
+    })
     try {
       const store = service.sites.get('shop')!.store
       await store.recordEvent({ id: 'old', at: Date.now(), action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })

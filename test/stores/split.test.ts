@@ -23,7 +23,16 @@ import { describeHistoryConformance } from './history-conformance.js'
 const ORIGIN = 'https://shop.example'
 const SECRET = 'split-test-secret-split-test-secret-0001'
 const T = 1_800_000_000_000
-const event = (id: string, at: number, extra: Partial<EventRecord> = {}): EventRecord => ({ id, at, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live', ...extra })
+const event = (id: string, at: number, extra: Partial<EventRecord> = {}): EventRecord => ({
+  id,
+  at,
+  action: 'login',
+  decision: 'allow',
+  score: 0,
+  reasons: [],
+  mode: 'live',
+  ...extra,
+})
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A store that is not closed by the split store's close (a memory store shared by several split instances). */
@@ -67,7 +76,10 @@ describeStoreConformance('split (redis + postgres)', async () => {
   const opened: Store[] = []
   return {
     async open() {
-      const store = splitStore({ hot: await redisStore({ url: redis.url, prefix }), history: await postgresStore({ connectionString: url }) })
+      const store = splitStore({
+        hot: await redisStore({ url: redis.url, prefix }),
+        history: await postgresStore({ connectionString: url }),
+      })
       opened.push(store)
       return store
     },
@@ -82,7 +94,10 @@ describeStoreConformance('split (redis + postgres)', async () => {
 
 describeHistoryConformance('split (redis + postgres)', async () => {
   const name = `history${++databases}`
-  const store = splitStore({ hot: await redisStore({ url: redis.url, prefix: `${name}:` }), history: await postgresStore({ connectionString: await pg.createDatabase(name) }) })
+  const store = splitStore({
+    hot: await redisStore({ url: redis.url, prefix: `${name}:` }),
+    history: await postgresStore({ connectionString: await pg.createDatabase(name) }),
+  })
   return { ...store, close: async () => (await store.close(), await pg.dropDatabase(name)) }
 })
 
@@ -220,7 +235,12 @@ describe('split store', () => {
     const url = await pg.createDatabase(name)
     const history = await postgresStore({ connectionString: url, queryTimeout: 5_000 })
     const store: SplitStore = splitStore({ hot: await redisStore({ url: redis.url, prefix: `${name}:` }), history, minRetryMs: 50 })
-    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store })
+    const verifier = await createVerifier({
+      keys: [{ id: 'k1', secret: SECRET }],
+      origins: [ORIGIN],
+      hashSecret: 'hash-secret-hash-secret-hash-secret-0001',
+      store,
+    })
     const token = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
     const locker = pg.psql('BEGIN; LOCK TABLE kenchi_events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT;', name)
     await sleep(300)

@@ -106,7 +106,11 @@ describe('sqliteStore', () => {
     // three times) until the processes really ran side by side. Every run must be correct.
     let interleaved = false
     for (let run = 0; run < 3 && !interleaved; run++) {
-      const results = (await Promise.all(Array.from({ length: 4 }, (_, id) => inProcess(worker(run, id))))) as Array<{ won: number[]; counts: number[]; firsts: number[] }>
+      const results = (await Promise.all(Array.from({ length: 4 }, (_, id) => inProcess(worker(run, id))))) as Array<{
+        won: number[]
+        counts: number[]
+        firsts: number[]
+      }>
       const won = results.flatMap((r) => r.won).sort((a, b) => a - b)
       expect(won).toEqual(Array.from({ length: N }, (_, i) => i)) // every nonce won exactly once
       const counts = results.flatMap((r) => r.counts).sort((a, b) => a - b)
@@ -122,12 +126,17 @@ describe('sqliteStore', () => {
     await s.close()
     const db = new Database(path)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(db.prepare(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()).toEqual({ value: String(SQLITE_SCHEMA_VERSION) })
+    expect(db.prepare(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()).toEqual({
+      value: String(SQLITE_SCHEMA_VERSION),
+    })
     db.prepare(`UPDATE kenchi_meta SET value = ? WHERE name = 'schema_version'`).run(String(SQLITE_SCHEMA_VERSION + 1))
     db.close()
     const error = await sqliteStore({ path }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KenchiError)
-    expect(error).toMatchObject({ code: 'CONFIG_STORE', message: expect.stringMatching(new RegExp(`schema version ${SQLITE_SCHEMA_VERSION + 1}`)) })
+    expect(error).toMatchObject({
+      code: 'CONFIG_STORE',
+      message: expect.stringMatching(new RegExp(`schema version ${SQLITE_SCHEMA_VERSION + 1}`)),
+    })
   })
 
   it('upgrades a version 1 database in place: its data stays and values work', async () => {
@@ -137,7 +146,9 @@ describe('sqliteStore', () => {
     await s.close()
     // What a version 1 file looked like: no values table (version 2), no user indexes on events (version 3).
     const db = new Database(path)
-    db.exec(`DROP TABLE kenchi_values; DROP INDEX kenchi_events_user; DROP INDEX kenchi_events_login; UPDATE kenchi_meta SET value = '1' WHERE name = 'schema_version'`)
+    db.exec(
+      `DROP TABLE kenchi_values; DROP INDEX kenchi_events_user; DROP INDEX kenchi_events_login; UPDATE kenchi_meta SET value = '1' WHERE name = 'schema_version'`,
+    )
     db.close()
     const upgraded = await sqliteStore({ path })
     open.push(upgraded)
@@ -146,10 +157,12 @@ describe('sqliteStore', () => {
     await upgraded.setValue('profile:x', 'kept', 60_000)
     expect(await upgraded.getValue('profile:x')).toBe('kept')
     const check = new Database(path, { readonly: true })
-    expect(check.prepare(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()).toEqual({ value: String(SQLITE_SCHEMA_VERSION) })
-    expect(check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'kenchi_events_%' ORDER BY name`).all()).toEqual(
-      ['kenchi_events_at', 'kenchi_events_login', 'kenchi_events_recorded', 'kenchi_events_user'].map((name) => ({ name })),
-    )
+    expect(check.prepare(`SELECT value FROM kenchi_meta WHERE name = 'schema_version'`).get()).toEqual({
+      value: String(SQLITE_SCHEMA_VERSION),
+    })
+    expect(
+      check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'kenchi_events_%' ORDER BY name`).all(),
+    ).toEqual(['kenchi_events_at', 'kenchi_events_login', 'kenchi_events_recorded', 'kenchi_events_user'].map((name) => ({ name })))
     check.close()
   })
 
@@ -161,7 +174,14 @@ describe('sqliteStore', () => {
   })
 
   it('refuses bad options with CONFIG_STORE', async () => {
-    for (const options of [{ path: '' }, { path, maxKeys: 0 }, { path, busyTimeoutMs: -1 }, { path, sweepBatch: Number.NaN }, { path, checkpointIntervalMs: -1 }, { path, synchronous: 'off' as 'full' }]) {
+    for (const options of [
+      { path: '' },
+      { path, maxKeys: 0 },
+      { path, busyTimeoutMs: -1 },
+      { path, sweepBatch: Number.NaN },
+      { path, checkpointIntervalMs: -1 },
+      { path, synchronous: 'off' as 'full' },
+    ]) {
       await expect(sqliteStore(options), JSON.stringify(options)).rejects.toMatchObject({ code: 'CONFIG_STORE' })
     }
   })
@@ -190,9 +210,15 @@ describe('sqliteStore', () => {
 
   it('sweeps expired rows, old devices and events, and rows over the bounds', async () => {
     let now = T
-    const s = (await store({ now: () => now, sweepIntervalMs: 0, maxDevices: 3, maxEvents: 4, maxValues: 2, deviceRetentionMs: 10_000, eventRetentionMs: 20_000 })) as Awaited<
-      ReturnType<typeof sqliteStore>
-    >
+    const s = (await store({
+      now: () => now,
+      sweepIntervalMs: 0,
+      maxDevices: 3,
+      maxEvents: 4,
+      maxValues: 2,
+      deviceRetentionMs: 10_000,
+      eventRetentionMs: 20_000,
+    })) as Awaited<ReturnType<typeof sqliteStore>>
     for (let i = 0; i < 10; i++) await s.setIfAbsent(`short${i}`, 1000)
     await s.setIfAbsent('long', 60_000)
     await s.hit('h', 1000, now)
@@ -250,7 +276,9 @@ describe('sqliteStore', () => {
 
   it('bounds and retires user–device pairs', async () => {
     let now = T
-    const s = (await store({ now: () => now, sweepIntervalMs: 0, maxLinks: 2, deviceRetentionMs: 10_000 })) as Awaited<ReturnType<typeof sqliteStore>>
+    const s = (await store({ now: () => now, sweepIntervalMs: 0, maxLinks: 2, deviceRetentionMs: 10_000 })) as Awaited<
+      ReturnType<typeof sqliteStore>
+    >
     await s.linkUserDevice('u1', 'd1', T)
     now += 1
     await s.linkUserDevice('u1', 'd2', T + 1)
@@ -282,7 +310,13 @@ describe('sqliteStore', () => {
 
   it('rejects (never crashes) when closed, and the verifier answers STORE_UNAVAILABLE under its policy', async () => {
     const s = await store()
-    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store: s, policy: { onStoreError: 'deny' } })
+    const verifier = await createVerifier({
+      keys: [{ id: 'k1', secret: SECRET }],
+      origins: [ORIGIN],
+      hashSecret: 'hash-secret-hash-secret-hash-secret-0001',
+      store: s,
+      policy: { onStoreError: 'deny' },
+    })
     const token = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
     await s.close()
     await expect(s.setIfAbsent('x', 1000)).rejects.toThrow()
@@ -294,7 +328,12 @@ describe('sqliteStore', () => {
 
   it('rejects within busyTimeoutMs while another connection holds the write lock', async () => {
     const s = await store({ busyTimeoutMs: 100 })
-    const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: [ORIGIN], hashSecret: 'hash-secret-hash-secret-hash-secret-0001', store: s })
+    const verifier = await createVerifier({
+      keys: [{ id: 'k1', secret: SECRET }],
+      origins: [ORIGIN],
+      hashSecret: 'hash-secret-hash-secret-hash-secret-0001',
+      store: s,
+    })
     const token = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
     const locker = new Database(path)
     locker.exec('BEGIN EXCLUSIVE')
@@ -341,10 +380,22 @@ describe('sqliteStore checkpoints and connection settings', () => {
 
   it('reports its settings: WAL, synchronous NORMAL, the background checkpointer and the backstop', async () => {
     const s = await store()
-    expect(await s.settings()).toEqual({ journalMode: 'wal', synchronous: 1, walAutocheckpoint: 10_000, busyTimeoutMs: 2000, checkpointer: true })
+    expect(await s.settings()).toEqual({
+      journalMode: 'wal',
+      synchronous: 1,
+      walAutocheckpoint: 10_000,
+      busyTimeoutMs: 2000,
+      checkpointer: true,
+    })
     const inline = await sqliteStore({ path: join(dir, 'inline.db'), checkpointIntervalMs: 0, synchronous: 'full', busyTimeoutMs: 50 })
     open.push(inline)
-    expect(await inline.settings()).toEqual({ journalMode: 'wal', synchronous: 2, walAutocheckpoint: 1000, busyTimeoutMs: 50, checkpointer: false })
+    expect(await inline.settings()).toEqual({
+      journalMode: 'wal',
+      synchronous: 2,
+      walAutocheckpoint: 1000,
+      busyTimeoutMs: 50,
+      checkpointer: false,
+    })
     const memory = await sqliteStore({ path: ':memory:' })
     open.push(memory)
     expect(await memory.settings()).toMatchObject({ journalMode: 'memory', checkpointer: false })

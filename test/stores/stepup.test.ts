@@ -44,7 +44,13 @@ function memorySender(): CodeSender & { sent: CodeMessage[] } {
 describe.each(STORES)('step-up on the %s store', (_name, makeStore) => {
   it('challenge, code, pass, allow; replay USED; wrong codes then TOO_MANY_ATTEMPTS; confirmations single use', async () => {
     const store = await makeStore()
-    const verifier = await createVerifier({ keys: [{ id: 'k', secret: randomBytes(32) }], hashSecret: randomBytes(32), origins: [ORIGIN], rules: [historyRule()], store })
+    const verifier = await createVerifier({
+      keys: [{ id: 'k', secret: randomBytes(32) }],
+      hashSecret: randomBytes(32),
+      origins: [ORIGIN],
+      rules: [historyRule()],
+      store,
+    })
     const login = async (device: TestDevice, userId: string) => {
       const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
       const token = await tokenFor(challenge, { device, origin: ORIGIN, signals: withOwnFingerprint(humanSignals(), device) })
@@ -60,7 +66,11 @@ describe.each(STORES)('step-up on the %s store', (_name, makeStore) => {
     expect((await stepUp.start({ eventId: challenged.eventId, userId: 'u1', to: 'u1@example.jp' })).ok).toBe(true)
     const code = sender.sent[0]!.code
     const wrong = code === '000000' ? '111111' : '000000'
-    expect(await stepUp.check({ eventId: challenged.eventId, userId: 'u1', code: wrong })).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 1 })
+    expect(await stepUp.check({ eventId: challenged.eventId, userId: 'u1', code: wrong })).toEqual({
+      ok: false,
+      code: 'STEP_UP_WRONG_CODE',
+      attemptsLeft: 1,
+    })
     expect(await stepUp.check({ eventId: challenged.eventId, userId: 'u1', code })).toEqual({ ok: true })
     expect(await stepUp.check({ eventId: challenged.eventId, userId: 'u1', code })).toEqual({ ok: false, code: 'STEP_UP_USED' })
     expect((await login(device, 'u1')).decision).toBe('allow')
@@ -69,7 +79,10 @@ describe.each(STORES)('step-up on the %s store', (_name, makeStore) => {
     expect((await stepUp.start({ eventId: other.eventId, userId: 'u1', to: 'u1@example.jp' })).ok).toBe(true)
     expect((await stepUp.check({ eventId: other.eventId, userId: 'u1', code: wrong })).ok).toBe(false)
     expect((await stepUp.check({ eventId: other.eventId, userId: 'u1', code: wrong })).ok).toBe(false)
-    expect(await stepUp.check({ eventId: other.eventId, userId: 'u1', code: sender.sent[1]!.code })).toEqual({ ok: false, code: 'STEP_UP_TOO_MANY_ATTEMPTS' })
+    expect(await stepUp.check({ eventId: other.eventId, userId: 'u1', code: sender.sent[1]!.code })).toEqual({
+      ok: false,
+      code: 'STEP_UP_TOO_MANY_ATTEMPTS',
+    })
 
     const confirmations = createConfirmations({ store, secret: randomBytes(32), sender, linkUrl: 'https://shop.example/confirm' })
     expect((await confirmations.send({ purpose: 'newsletter', ref: 'n1', to: 'r@example.jp' })).ok).toBe(true)

@@ -18,15 +18,25 @@ export const HIDE_AUTOMATION = {
 export function customerContext(browser: Browser, n: 0 | 1, options: BrowserContextOptions = {}): Promise<BrowserContext> {
   return browser.newContext({
     userAgent: CUSTOMER_UA,
-    screen: [{ width: 1920, height: 1080 }, { width: 1366, height: 768 }][n],
-    viewport: [{ width: 1600, height: 900 }, { width: 1200, height: 640 }][n],
+    screen: [
+      { width: 1920, height: 1080 },
+      { width: 1366, height: 768 },
+    ][n],
+    viewport: [
+      { width: 1600, height: 900 },
+      { width: 1200, height: 640 },
+    ][n],
     locale: ['ja-JP', 'en-GB'][n],
     ...options,
   })
 }
 
 /** Presses and releases the form's submit button like a hand (page.click releases within a millisecond). */
-export async function submitLikeAHand(page: Page, path: string, selector = 'main form[data-kenchi-action] button[type=submit]'): Promise<void> {
+export async function submitLikeAHand(
+  page: Page,
+  path: string,
+  selector = 'main form[data-kenchi-action] button[type=submit]',
+): Promise<void> {
   const button = page.locator(selector).first()
   const box = (await button.boundingBox())!
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 })

@@ -74,7 +74,8 @@ export function applyDevice(d: DeviceFixture): void {
   const gl = d.webgl && {
     VENDOR: 0x1f00,
     RENDERER: 0x1f01,
-    getExtension: (name: string) => (name === 'WEBGL_debug_renderer_info' ? { UNMASKED_VENDOR_WEBGL: 0x9245, UNMASKED_RENDERER_WEBGL: 0x9246 } : null),
+    getExtension: (name: string) =>
+      name === 'WEBGL_debug_renderer_info' ? { UNMASKED_VENDOR_WEBGL: 0x9245, UNMASKED_RENDERER_WEBGL: 0x9246 } : null,
     getParameter: (p: number) => (p === 0x9245 ? d.webgl![0] : p === 0x9246 ? d.webgl![1] : null),
   }
   vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(gl as never)
@@ -105,7 +106,9 @@ export function deviceSignals(
     headless: v(client.headless ?? []),
     tampering: v(client.tampering ?? []),
     platform: v([d.platform, d.vendor, d.oscpu]),
-    clientHints: d.uaData ? v([d.uaData.platform, d.uaData.mobile, d.uaData.brands.map((b) => `${b.brand}/${b.version}`).join(',')]) : { e: 'unsupported', d: 0 },
+    clientHints: d.uaData
+      ? v([d.uaData.platform, d.uaData.mobile, d.uaData.brands.map((b) => `${b.brand}/${b.version}`).join(',')])
+      : { e: 'unsupported', d: 0 },
     languages: v([d.languages[0], ...d.languages]),
     timezone: v([d.timeZone, d.timeZone === 'Asia/Tokyo' ? -540 : 0]),
     screen: v(d.screen),

@@ -29,7 +29,8 @@ function find(envNames: string[], names: string[], locations: string[]): string 
   }
   const folders = (process.env.PATH ?? '').split(delimiter).filter(Boolean)
   const suffixes = process.platform === 'win32' ? ['.exe', ''] : ['']
-  for (const name of names) for (const folder of folders) for (const s of suffixes) if (executable(join(folder, name + s))) return join(folder, name + s)
+  for (const name of names)
+    for (const folder of folders) for (const s of suffixes) if (executable(join(folder, name + s))) return join(folder, name + s)
   return locations.find(executable)
 }
 
@@ -37,34 +38,47 @@ export const NO_FIREFOX =
   'No Firefox found: skipped. Install one (Debian/Ubuntu: apt-get install firefox-esr), put it on PATH, or set KENCHI_FIREFOX to the executable.'
 export const NO_WEBKIT =
   'No WebKitWebDriver found: skipped. Install it (Debian/Ubuntu: apt-get install webkit2gtk-driver), put it on PATH, or set KENCHI_WEBKIT_DRIVER to the executable.'
-export const NO_DISPLAY = 'No display and no Xvfb: skipped. Install Xvfb (Debian/Ubuntu: apt-get install xvfb xauth) or run with DISPLAY set.'
+export const NO_DISPLAY =
+  'No display and no Xvfb: skipped. Install Xvfb (Debian/Ubuntu: apt-get install xvfb xauth) or run with DISPLAY set.'
 
 /** Firefox (ESR or release): KENCHI_FIREFOX, then firefox-esr / firefox on PATH, then the usual install locations. */
 export function findFirefox(): string | undefined {
-  return find(['KENCHI_FIREFOX'], ['firefox-esr', 'firefox'], [
-    '/usr/bin/firefox-esr',
-    '/usr/bin/firefox',
-    '/usr/lib/firefox-esr/firefox-esr',
-    '/snap/bin/firefox',
-    '/Applications/Firefox.app/Contents/MacOS/firefox',
-    'C:\\Program Files\\Mozilla Firefox\\firefox.exe',
-  ])
+  return find(
+    ['KENCHI_FIREFOX'],
+    ['firefox-esr', 'firefox'],
+    [
+      '/usr/bin/firefox-esr',
+      '/usr/bin/firefox',
+      '/usr/lib/firefox-esr/firefox-esr',
+      '/snap/bin/firefox',
+      '/Applications/Firefox.app/Contents/MacOS/firefox',
+      'C:\\Program Files\\Mozilla Firefox\\firefox.exe',
+    ],
+  )
 }
 
 /** WebKitGTK's driver: KENCHI_WEBKIT_DRIVER, then WebKitWebDriver on PATH, then the usual locations. */
 export function findWebKitDriver(): string | undefined {
-  return find(['KENCHI_WEBKIT_DRIVER'], ['WebKitWebDriver'], ['/usr/bin/WebKitWebDriver', '/usr/libexec/webkit2gtk-4.1/WebKitWebDriver', '/usr/libexec/webkit2gtk-4.0/WebKitWebDriver'])
+  return find(
+    ['KENCHI_WEBKIT_DRIVER'],
+    ['WebKitWebDriver'],
+    ['/usr/bin/WebKitWebDriver', '/usr/libexec/webkit2gtk-4.1/WebKitWebDriver', '/usr/libexec/webkit2gtk-4.0/WebKitWebDriver'],
+  )
 }
 
 /** The WebKitGTK browser the driver starts (MiniBrowser ships with libwebkit2gtk), or undefined. */
 export function findMiniBrowser(): string | undefined {
-  return find(['KENCHI_WEBKIT_BROWSER'], [], [
-    '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
-    '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
-    '/usr/libexec/webkit2gtk-4.1/MiniBrowser',
-    '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0/MiniBrowser',
-    '/usr/libexec/webkit2gtk-4.0/MiniBrowser',
-  ])
+  return find(
+    ['KENCHI_WEBKIT_BROWSER'],
+    [],
+    [
+      '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+      '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+      '/usr/libexec/webkit2gtk-4.1/MiniBrowser',
+      '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0/MiniBrowser',
+      '/usr/libexec/webkit2gtk-4.0/MiniBrowser',
+    ],
+  )
 }
 
 const findXvfb = () => find([], ['Xvfb'], ['/usr/bin/Xvfb'])
@@ -79,7 +93,9 @@ export async function startDisplay(): Promise<{ display: string; close: () => Pr
   if (process.env.DISPLAY) return { display: process.env.DISPLAY, close: async () => {} }
   const xvfb = findXvfb()
   if (!xvfb) return undefined
-  const child = spawn(xvfb, ['-displayfd', '3', '-screen', '0', '1366x900x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] })
+  const child = spawn(xvfb, ['-displayfd', '3', '-screen', '0', '1366x900x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+  })
   const display = await new Promise<string>((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error('Xvfb did not start in 10 s')), 10_000)
@@ -116,7 +132,9 @@ function freePort(): Promise<number> {
 }
 
 /** W3C WebDriver action sources (the same in classic WebDriver and in BiDi). */
-export type ActionSource = { type: 'pointer'; id: string; parameters?: { pointerType: 'mouse' | 'touch' | 'pen' }; actions: object[] } | { type: 'key'; id: string; actions: object[] }
+export type ActionSource =
+  | { type: 'pointer'; id: string; parameters?: { pointerType: 'mouse' | 'touch' | 'pen' }; actions: object[] }
+  | { type: 'key'; id: string; actions: object[] }
 
 /** What the login helper needs from a browser, whatever the protocol. */
 export interface DrivenBrowser {
@@ -154,8 +172,19 @@ export async function launchFirefox(executable: string, display: string | undefi
       .map(([k, v]) => `user_pref("${k}", ${v});`)
       .join('\n'),
   )
-  const args = ['--remote-debugging-port=0', '--profile', profile, '--no-remote', '--new-instance', ...(display ? [] : ['--headless']), 'about:blank']
-  const child = spawn(executable, args, { env: { ...process.env, ...(display ? { DISPLAY: display } : {}), MOZ_CRASHREPORTER_DISABLE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] })
+  const args = [
+    '--remote-debugging-port=0',
+    '--profile',
+    profile,
+    '--no-remote',
+    '--new-instance',
+    ...(display ? [] : ['--headless']),
+    'about:blank',
+  ]
+  const child = spawn(executable, args, {
+    env: { ...process.env, ...(display ? { DISPLAY: display } : {}), MOZ_CRASHREPORTER_DISABLE: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   const cleanup = async () => {
     await stop(child)
     rmSync(profile, { recursive: true, force: true })
@@ -184,11 +213,14 @@ export async function launchFirefox(executable: string, display: string | undefi
         await bidi.send('browsingContext.navigate', { context, url, wait: 'complete' })
       },
       async evaluate<T>(expression: string) {
-        const r = await bidi.send<{ type: string; result?: { type: string; value?: string }; exceptionDetails?: { text: string } }>('script.evaluate', {
-          expression: `(async () => JSON.stringify(await (${expression})))()`,
-          target: { context },
-          awaitPromise: true,
-        })
+        const r = await bidi.send<{ type: string; result?: { type: string; value?: string }; exceptionDetails?: { text: string } }>(
+          'script.evaluate',
+          {
+            expression: `(async () => JSON.stringify(await (${expression})))()`,
+            target: { context },
+            awaitPromise: true,
+          },
+        )
         if (r.type !== 'success') throw new Error(`evaluate failed: ${r.exceptionDetails?.text}`)
         const value = r.result?.value
         return (value === undefined ? undefined : JSON.parse(value)) as T
@@ -260,7 +292,12 @@ export async function launchWebKit(driver: string, browser: string | undefined, 
   child.stderr!.on('data', (chunk) => (err = (err + chunk).slice(-2000)))
   const base = `http://127.0.0.1:${port}`
   const call = async <T>(method: string, path: string, body?: object): Promise<T> => {
-    const response = await fetch(base + path, { method, headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(60_000) })
+    const response = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(60_000),
+    })
     const json = (await response.json()) as { value: T & { error?: string; message?: string } }
     if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${json.value?.error}: ${json.value?.message}`)
     return json.value

@@ -94,7 +94,12 @@ export async function centreOf(browser: DrivenBrowser, selector: string): Promis
 }
 
 /** Clicks into each field and types its value, then clicks `submit`, all like a hand. */
-export async function fillAndSubmit(browser: DrivenBrowser, fields: Array<[selector: string, text: string]>, submit: string, seed = 1): Promise<void> {
+export async function fillAndSubmit(
+  browser: DrivenBrowser,
+  fields: Array<[selector: string, text: string]>,
+  submit: string,
+  seed = 1,
+): Promise<void> {
   const rnd = seeded(seed)
   let at = { x: 40 + rnd() * 200, y: 30 + rnd() * 100 }
   for (const [selector, text] of fields) {

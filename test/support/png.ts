@@ -29,7 +29,8 @@ export function decodePng(png: Buffer): Image {
       height = data.readUInt32BE(4)
       const depth = data[8]
       colourType = data[9]!
-      if (depth !== 8 || !(colourType in CHANNELS) || data[12] !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${colourType}, interlace ${data[12]}`)
+      if (depth !== 8 || !(colourType in CHANNELS) || data[12] !== 0)
+        throw new Error(`unsupported PNG: depth ${depth}, colour type ${colourType}, interlace ${data[12]}`)
     } else if (type === 'IDAT') idat.push(data)
     else if (type === 'IEND') break
     offset += 12 + length

@@ -40,7 +40,8 @@ export function postgresBin(): string {
 export async function startPostgres(): Promise<TestPostgres> {
   const bin = postgresBin()
   const asRoot = process.getuid?.() === 0
-  const as = (cmd: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : run(join(bin, cmd), args))
+  const as = (cmd: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : run(join(bin, cmd), args)
   const dir = mkdtempSync(join(tmpdir(), 'kenchi-pg-'))
   if (asRoot) {
     const { stdout } = await run('id', ['-u', 'postgres'])
@@ -54,7 +55,23 @@ export async function startPostgres(): Promise<TestPostgres> {
   await as('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', '-t', '30', 'start'])
   let stopped = false
   const psql = async (sql: string, database = 'postgres') =>
-    (await run(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql])).stdout
+    (
+      await run(join(bin, 'psql'), [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        '-d',
+        database,
+        '-XAtq',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        sql,
+      ])
+    ).stdout
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,

@@ -7,7 +7,8 @@ import type { Store } from '../../packages/server/src/stores/types.js'
 export function recordingStore(inner: Store, record: (name: string, args: unknown[]) => void): Store {
   const methods = new Set<string>()
   for (let o: object | null = inner; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
-    for (const name of Object.getOwnPropertyNames(o)) if (name !== 'constructor' && typeof (inner as unknown as Record<string, unknown>)[name] === 'function') methods.add(name)
+    for (const name of Object.getOwnPropertyNames(o))
+      if (name !== 'constructor' && typeof (inner as unknown as Record<string, unknown>)[name] === 'function') methods.add(name)
   }
   const wrapped: Record<string, unknown> = {}
   for (const name of methods) {

@@ -9,7 +9,8 @@ import { dirname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createVerifier, memoryStore, type Verdict } from '@kenchi/server'
 
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'"
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'"
 
 const clientDist = fileURLToPath(new URL('../../packages/client/dist/', import.meta.url))
 
@@ -35,7 +36,12 @@ export async function startSite(): Promise<Site> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
   const origin = `http://127.0.0.1:${port}`
-  const verifier = await createVerifier({ keys: [{ id: 't', secret: randomBytes(32) }], hashSecret: randomBytes(32), origins: [origin], store: memoryStore() })
+  const verifier = await createVerifier({
+    keys: [{ id: 't', secret: randomBytes(32) }],
+    hashSecret: randomBytes(32),
+    origins: [origin],
+    store: memoryStore(),
+  })
   const files = new Map<string, { body: string | Buffer; type: string }>()
   const dirs = new Map<string, string>()
   const tokens: string[] = []
@@ -61,7 +67,12 @@ export async function startSite(): Promise<Site> {
       tokens.push(token)
       const verdict = await verifier.verify(token, { action, ip: '127.0.0.1', userAgent: req.headers['user-agent'], origin })
       verdicts.push(verdict)
-      return send(res, 200, json ? 'application/json' : 'text/html', json ? JSON.stringify(verdict) : `<!doctype html><p id="decision">${verdict.decision}</p>`)
+      return send(
+        res,
+        200,
+        json ? 'application/json' : 'text/html',
+        json ? JSON.stringify(verdict) : `<!doctype html><p id="decision">${verdict.decision}</p>`,
+      )
     }
     if (req.method === 'GET' && path.startsWith('/kenchi/')) {
       const file = normalize(path.slice(8))
@@ -77,7 +88,12 @@ export async function startSite(): Promise<Site> {
     for (const [prefix, dir] of dirs) {
       if (req.method === 'GET' && path.startsWith(prefix) && /^[\w./-]+$/.test(path) && !path.includes('..')) {
         try {
-          return send(res, 200, path.endsWith('.js') ? 'text/javascript' : 'application/octet-stream', await readFile(join(dir, path.slice(prefix.length))))
+          return send(
+            res,
+            200,
+            path.endsWith('.js') ? 'text/javascript' : 'application/octet-stream',
+            await readFile(join(dir, path.slice(prefix.length))),
+          )
         } catch {
           // fall through
         }

@@ -18,7 +18,12 @@ export function softPasskey(rpId: string): SoftPasskey {
   const x = Buffer.from(jwk.x!, 'base64url')
   const y = Buffer.from(jwk.y!, 'base64url')
   // COSE_Key {1: 2 (EC2), 3: -7 (ES256), -1: 1 (P-256), -2: x, -3: y} in CBOR.
-  const cose = Buffer.concat([Buffer.from([0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20]), x, Buffer.from([0x22, 0x58, 0x20]), y])
+  const cose = Buffer.concat([
+    Buffer.from([0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20]),
+    x,
+    Buffer.from([0x22, 0x58, 0x20]),
+    y,
+  ])
   const id = randomBytes(16).toString('base64url')
   return {
     stored: { id, publicKey: new Uint8Array(cose), counter: 0 },
@@ -34,7 +39,11 @@ export function softPasskey(rpId: string): SoftPasskey {
         rawId: id,
         type: 'public-key',
         clientExtensionResults: {},
-        response: { clientDataJSON: clientData.toString('base64url'), authenticatorData: authData.toString('base64url'), signature: signature.toString('base64url') },
+        response: {
+          clientDataJSON: clientData.toString('base64url'),
+          authenticatorData: authData.toString('base64url'),
+          signature: signature.toString('base64url'),
+        },
       }
     },
   }

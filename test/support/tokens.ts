@@ -22,7 +22,22 @@ export function humanSignals(): Record<string, SignalResult> {
     languages: { v: ['ja-JP', 'ja-JP', 'en-US'], d: 0 },
     timezone: { v: ['Asia/Tokyo', -540], d: 1 },
     screen: { v: [1920, 1080, 1920, 1040, 24, 1, 1280, 900, 1280, 1000], d: 0 },
-    fingerprint: { v: { g: { audio: '2336ba0a', fonts: 'cefe11c5', graphics: '5ddd05fb', hardware: 'd347240a', locale: '5fa2e551', math: 'ab1db0f3', other: 'eeb5787d', prefs: '87df2072', screen: 'b8158beb' } }, d: 38 },
+    fingerprint: {
+      v: {
+        g: {
+          audio: '2336ba0a',
+          fonts: 'cefe11c5',
+          graphics: '5ddd05fb',
+          hardware: 'd347240a',
+          locale: '5fa2e551',
+          math: 'ab1db0f3',
+          other: 'eeb5787d',
+          prefs: '87df2072',
+          screen: 'b8158beb',
+        },
+      },
+      d: 38,
+    },
   }
 }
 
@@ -61,7 +76,7 @@ export async function tokenFor(challenge: string, options: TokenOptions = {}): P
 export function withOwnFingerprint(signals: Record<string, SignalResult>, device: TestDevice): Record<string, SignalResult> {
   const fp = signals.fingerprint
   if (!fp || !('v' in fp)) return signals
-  const groups = { ...((fp.v as { g: Record<string, string> }).g) }
+  const groups = { ...(fp.v as { g: Record<string, string> }).g }
   const own = Buffer.from(device.publicJwk.x, 'base64url').toString('hex')
   groups.graphics = own.slice(0, 8)
   groups.audio = own.slice(8, 16)

@@ -21,13 +21,16 @@ function show(path, html) {
 }
 
 function loginView(message = '') {
-  show('/login', `<h1>Log in</h1>
+  show(
+    '/login',
+    `<h1>Log in</h1>
     ${message ? `<p id="result">${escape(message)}</p>` : ''}
     <form id="login">
       <label>E-mail <input type="email" name="email" autocomplete="username" required></label>
       <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
       <button type="submit">Log in</button>
-    </form>`)
+    </form>`,
+  )
   kenchi.prefetch('login') // the challenge is ready before the customer presses the button
   app.querySelector('#login').addEventListener('submit', async (event) => {
     event.preventDefault()
@@ -46,13 +49,16 @@ function loginView(message = '') {
 }
 
 function codeView(message = '') {
-  show('/login/code', `<h1>Confirm it is you</h1>
+  show(
+    '/login/code',
+    `<h1>Confirm it is you</h1>
     ${message ? `<p id="result">${escape(message)}</p>` : ''}
     <form id="code">
       <label for="code-input">Code from the e-mail we sent you</label>
       <input id="code-input" name="code" inputmode="numeric" autocomplete="one-time-code" required>
       <button type="submit">Confirm</button>
-    </form>`)
+    </form>`,
+  )
   app.querySelector('#code').addEventListener('submit', async (event) => {
     event.preventDefault()
     const answer = await api('/api/login/code', { code: new FormData(event.target).get('code') })
@@ -69,4 +75,7 @@ function accountView(email) {
 // Where the page starts: the account if the session cookie still holds, else the login.
 fetch('/api/account')
   .then((r) => r.json())
-  .then((account) => (account.email ? accountView(account.email) : loginView()), () => loginView())
+  .then(
+    (account) => (account.email ? accountView(account.email) : loginView()),
+    () => loginView(),
+  )

@@ -13,7 +13,12 @@ import { createKenchi } from './kenchi.js'
 import { CORE_SIGNALS } from './signals/core.js'
 
 const ORIGIN = 'http://shop.test'
-const verifier = await createVerifier({ keys: [{ id: 'k', secret: 'x'.repeat(40) }], hashSecret: 'h'.repeat(32), origins: [ORIGIN], store: memoryStore() })
+const verifier = await createVerifier({
+  keys: [{ id: 'k', secret: 'x'.repeat(40) }],
+  hashSecret: 'h'.repeat(32),
+  origins: [ORIGIN],
+  store: memoryStore(),
+})
 const requests: Array<{ method: string; type: string | null; body: string }> = []
 
 const server = setupServer(
@@ -61,8 +66,12 @@ describe('createKenchi against the wire format', () => {
     expect(requests).toHaveLength(1)
     const second = await kenchi.token('checkout')
     expect(requests).toHaveLength(2)
-    expect((await verifier.verify(first, { action: 'checkout', origin: ORIGIN })).reasons.map((r) => r.code)).not.toContain('TOKEN_REPLAYED')
-    expect((await verifier.verify(second, { action: 'checkout', origin: ORIGIN })).reasons.map((r) => r.code)).not.toContain('TOKEN_REPLAYED')
+    expect((await verifier.verify(first, { action: 'checkout', origin: ORIGIN })).reasons.map((r) => r.code)).not.toContain(
+      'TOKEN_REPLAYED',
+    )
+    expect((await verifier.verify(second, { action: 'checkout', origin: ORIGIN })).reasons.map((r) => r.code)).not.toContain(
+      'TOKEN_REPLAYED',
+    )
     expect(parseToken(first).ok && parseToken(second).ok).toBe(true)
     const body = (parseToken(first) as { value: { body: { b?: unknown } } }).value.body
     expect(body.b).toBeUndefined() // recorder: false sends no behaviour
@@ -114,9 +123,14 @@ describe('diagnostics in the console', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     try {
       const kenchi = createClient({ endpoint: `${ORIGIN}/refusing`, signals: CORE_SIGNALS, recorder: false })
-      await expect(kenchi.token('login')).rejects.toMatchObject({ code: 'challenge', message: 'challenge endpoint answered 403 CHALLENGE_ORIGIN without a challenge' })
+      await expect(kenchi.token('login')).rejects.toMatchObject({
+        code: 'challenge',
+        message: 'challenge endpoint answered 403 CHALLENGE_ORIGIN without a challenge',
+      })
       await expect(kenchi.token('login')).rejects.toBeInstanceOf(KenchiClientError)
-      expect(warn.mock.calls).toEqual([[`Kenchi: ${ORIGIN}/refusing/challenge refused "login" from ${ORIGIN}: 403 CHALLENGE_ORIGIN; forms post without a token`]])
+      expect(warn.mock.calls).toEqual([
+        [`Kenchi: ${ORIGIN}/refusing/challenge refused "login" from ${ORIGIN}: 403 CHALLENGE_ORIGIN; forms post without a token`],
+      ])
     } finally {
       warn.mockRestore()
     }

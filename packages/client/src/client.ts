@@ -117,7 +117,9 @@ export function createClient(options: KenchiOptions & { signals: readonly Signal
       const why = `${response.status} ${answer?.error ?? ''}`
       if (!warned.has(why)) {
         warned.add(why)
-        console.warn(`Kenchi: ${endpoint}/challenge refused "${action}" from ${globalThis.location?.origin}: ${why}; forms post without a token`)
+        console.warn(
+          `Kenchi: ${endpoint}/challenge refused "${action}" from ${globalThis.location?.origin}: ${why}; forms post without a token`,
+        )
       }
       throw new KenchiClientError('challenge', `challenge endpoint answered ${why} without a challenge`)
     }

@@ -7,13 +7,5 @@ export { attachForms } from './forms.js'
 export type { AttachOptions } from './forms.js'
 export { loadDeviceKey } from './device-key.js'
 export type { DeviceKey } from './device-key.js'
-export {
-  SIGNALS,
-  CORE_SIGNALS,
-  DEVICE_SIGNALS,
-  collectSignals,
-  runSignal,
-  SIGNAL_ERRORS,
-  UnsupportedError,
-} from './signals/index.js'
+export { SIGNALS, CORE_SIGNALS, DEVICE_SIGNALS, collectSignals, runSignal, SIGNAL_ERRORS, UnsupportedError } from './signals/index.js'
 export type { Signal } from './signals/index.js'

@@ -22,7 +22,9 @@ export function createKenchi(options: KenchiOptions & { workerUrl?: string | fal
   if (options.workerUrl) setWorkerUrl(options.workerUrl)
   else if (options.workerUrl === undefined && !warnedWorker) {
     warnedWorker = true
-    console.warn('Kenchi: no workerUrl, so the worker signal is not collected; serve @kenchi/client/kenchi-worker.min.js and pass its URL (or workerUrl: false)')
+    console.warn(
+      'Kenchi: no workerUrl, so the worker signal is not collected; serve @kenchi/client/kenchi-worker.min.js and pass its URL (or workerUrl: false)',
+    )
   }
   return createClient({ ...options, signals: options.signals ?? SIGNALS })
 }

@@ -7,4 +7,4 @@ import { setWorkerUrl } from './signals/worker.js'
 
 // The worker script sits next to this one.
 const own = document.currentScript instanceof HTMLScriptElement ? document.currentScript.src : ''
-if (own) setWorkerUrl(new URL("kenchi-worker.min.js", own).href)
+if (own) setWorkerUrl(new URL('kenchi-worker.min.js', own).href)

@@ -43,7 +43,9 @@ describe('recorder: input modality', () => {
     recorder = startRecording({ trustedOnly: false })
     const input = (inputType?: string, data = 'secret') => {
       ;(el('address') as HTMLInputElement).value = data
-      el('address').dispatchEvent(inputType === undefined ? new Event('input', { bubbles: true }) : new InputEvent('input', { bubbles: true, inputType, data }))
+      el('address').dispatchEvent(
+        inputType === undefined ? new Event('input', { bubbles: true }) : new InputEvent('input', { bubbles: true, inputType, data }),
+      )
     }
     const composition = (type: string) => el('address').dispatchEvent(new CompositionEvent(type, { bubbles: true, data: 'とうきょう' }))
     input('insertText')

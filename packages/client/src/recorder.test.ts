@@ -23,11 +23,23 @@ function type(target: Element, text: string) {
 describe('keyCategory', () => {
   it('maps keys to categories only', () => {
     const cases: Array<[string, number]> = [
-      ['a', KEY_CATEGORY.letter], ['Z', KEY_CATEGORY.letter], ['あ', KEY_CATEGORY.letter], ['7', KEY_CATEGORY.digit],
-      [' ', KEY_CATEGORY.space], ['Shift', KEY_CATEGORY.shift], ['Control', KEY_CATEGORY.modifier], ['Meta', KEY_CATEGORY.modifier],
-      ['Backspace', KEY_CATEGORY.backspace], ['Delete', KEY_CATEGORY.backspace], ['ArrowLeft', KEY_CATEGORY.navigation],
-      ['Tab', KEY_CATEGORY.navigation], ['Enter', KEY_CATEGORY.enter], ['@', KEY_CATEGORY.symbol], ['F5', KEY_CATEGORY.other],
-      ['Process', KEY_CATEGORY.other], ['', KEY_CATEGORY.other],
+      ['a', KEY_CATEGORY.letter],
+      ['Z', KEY_CATEGORY.letter],
+      ['あ', KEY_CATEGORY.letter],
+      ['7', KEY_CATEGORY.digit],
+      [' ', KEY_CATEGORY.space],
+      ['Shift', KEY_CATEGORY.shift],
+      ['Control', KEY_CATEGORY.modifier],
+      ['Meta', KEY_CATEGORY.modifier],
+      ['Backspace', KEY_CATEGORY.backspace],
+      ['Delete', KEY_CATEGORY.backspace],
+      ['ArrowLeft', KEY_CATEGORY.navigation],
+      ['Tab', KEY_CATEGORY.navigation],
+      ['Enter', KEY_CATEGORY.enter],
+      ['@', KEY_CATEGORY.symbol],
+      ['F5', KEY_CATEGORY.other],
+      ['Process', KEY_CATEGORY.other],
+      ['', KEY_CATEGORY.other],
     ]
     for (const [k, category] of cases) expect(keyCategory(k), k).toBe(category)
   })
@@ -43,8 +55,12 @@ describe('startRecording', () => {
     const b = recorder.snapshot()
     const keys = decodeKeys(b.k)
     expect(keys.map((e) => [e.field, e.category, e.up])).toEqual([
-      [1, KEY_CATEGORY.letter, false], [1, KEY_CATEGORY.letter, true], [1, KEY_CATEGORY.digit, false], [1, KEY_CATEGORY.digit, true],
-      [2, KEY_CATEGORY.letter, false], [2, KEY_CATEGORY.letter, true],
+      [1, KEY_CATEGORY.letter, false],
+      [1, KEY_CATEGORY.letter, true],
+      [1, KEY_CATEGORY.digit, false],
+      [1, KEY_CATEGORY.digit, true],
+      [2, KEY_CATEGORY.letter, false],
+      [2, KEY_CATEGORY.letter, true],
     ])
     expect(JSON.stringify(Object.values(b))).toMatch(/^[\d,[\]-]+$/) // integers only
     expect(b.x).toHaveLength(2)
@@ -60,13 +76,18 @@ describe('startRecording', () => {
     document.querySelector('form')!.dispatchEvent(new Event('submit', { bubbles: true }))
     const form = decodeForm(recorder.snapshot().f)
     expect(form.map((e) => [e.field, e.type])).toEqual([
-      [1, FORM_EVENT.focus], [1, FORM_EVENT.paste], [2, FORM_EVENT.untypedInput], [1, FORM_EVENT.blur], [0, FORM_EVENT.submit],
+      [1, FORM_EVENT.focus],
+      [1, FORM_EVENT.paste],
+      [2, FORM_EVENT.untypedInput],
+      [1, FORM_EVENT.blur],
+      [0, FORM_EVENT.submit],
     ])
   })
 
   it('keeps pointer trajectories before clicks only, bounded', () => {
     recorder = startRecording({ trustedOnly: false, moveInterval: 0, movesPerClick: 3, maxClicks: 2 })
-    const move = (x: number, y: number) => document.dispatchEvent(new PointerEvent('pointermove', { clientX: x, clientY: y, pointerType: 'mouse' }))
+    const move = (x: number, y: number) =>
+      document.dispatchEvent(new PointerEvent('pointermove', { clientX: x, clientY: y, pointerType: 'mouse' }))
     for (let click = 0; click < 3; click++) {
       for (let i = 0; i < 5; i++) move(i * 10, click * 100)
       document.dispatchEvent(new PointerEvent('pointerdown', { clientX: 50, clientY: click * 100, pointerType: 'mouse' }))

@@ -166,7 +166,9 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
   const inputEvent = (target: EventTarget | null, type: number) => push(inputs, [now(), inputCode(field(target), type)], 200)
   // KEY_MODALITY bits: 1 unidentified (229 / Unidentified / Process), 2 composing, 4 after a touch or with the on-screen keyboard open.
   const modality = (k: KeyboardEvent) =>
-    (k.keyCode === 229 || k.key === 'Unidentified' || k.key === 'Process' ? 1 : 0) + (k.isComposing ? 2 : 0) + (touched || keyboardOpen ? 4 : 0)
+    (k.keyCode === 229 || k.key === 'Unidentified' || k.key === 'Process' ? 1 : 0) +
+    (k.isComposing ? 2 : 0) +
+    (touched || keyboardOpen ? 4 : 0)
   const pointerKind = (p: PointerEvent) => {
     const kind = p.pointerType === 'touch' ? 1 : p.pointerType === 'pen' ? 2 : 0
     touched = kind > 0
@@ -244,7 +246,17 @@ export function startRecording(options: RecorderOptions = {}): Recorder {
       open.delete(p.pointerId)
       // A touch or pen contact: start, (pointers − 1) × 4 + kind, duration, size, pressure × 100.
       if (start)
-        push(contacts, [start[0]!, Math.min(start[1]!, 3) * 4 + kind, now() - start[0]!, Math.round(Math.max(p.width, p.height) || 0), Math.round((p.pressure || 0) * 100)], 32)
+        push(
+          contacts,
+          [
+            start[0]!,
+            Math.min(start[1]!, 3) * 4 + kind,
+            now() - start[0]!,
+            Math.round(Math.max(p.width, p.height) || 0),
+            Math.round((p.pressure || 0) * 100),
+          ],
+          32,
+        )
       clicks.at(-1)?.push([now(), pointerCode(kind, POINTER_EVENT.up), Math.round(p.clientX), Math.round(p.clientY)])
     },
     pointercancel: (e) => open.delete((e as PointerEvent).pointerId),

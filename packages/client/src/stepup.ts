@@ -107,7 +107,11 @@ export function mountCodePrompt(container: Element, options: CodePromptOptions):
   const digits = options.digits ?? 6
   const client = createStepUpClient(options)
   const id = `kenchi-step-up-${++counter}`
-  const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] => {
+  const el = <K extends keyof HTMLElementTagNameMap>(
+    tag: K,
+    props: Record<string, string> = {},
+    text?: string,
+  ): HTMLElementTagNameMap[K] => {
     const node = doc.createElement(tag)
     for (const [k, v] of Object.entries(props)) node.setAttribute(k, v)
     if (text !== undefined) node.textContent = text

@@ -16,7 +16,11 @@ Chart.defaults.maintainAspectRatio = false
 function bucketLabel(at, bucketMs) {
   const d = new Date(at)
   const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
-  return bucketMs >= 86_400_000 ? `${d.getMonth() + 1}/${d.getDate()}` : bucketMs >= 6 * 3600_000 ? `${d.getMonth() + 1}/${d.getDate()} ${hm}` : hm
+  return bucketMs >= 86_400_000
+    ? `${d.getMonth() + 1}/${d.getDate()}`
+    : bucketMs >= 6 * 3600_000
+      ? `${d.getMonth() + 1}/${d.getDate()} ${hm}`
+      : hm
 }
 
 function make(id, config) {
@@ -26,13 +30,24 @@ function make(id, config) {
 
 function draw(stats) {
   const labels = stats.buckets.map((b) => bucketLabel(b.at, stats.bucketMs))
-  const datasets = ['allow', 'challenge', 'deny'].map((d) => ({ label: d, data: stats.buckets.map((b) => b[d]), backgroundColor: COLOURS[d], stack: 'decisions' }))
-  const per = stats.bucketMs >= 86_400_000 ? 'day' : stats.bucketMs >= 3600_000 ? `${stats.bucketMs / 3600_000} h` : `${stats.bucketMs / 60_000} min`
+  const datasets = ['allow', 'challenge', 'deny'].map((d) => ({
+    label: d,
+    data: stats.buckets.map((b) => b[d]),
+    backgroundColor: COLOURS[d],
+    stack: 'decisions',
+  }))
+  const per =
+    stats.bucketMs >= 86_400_000 ? 'day' : stats.bucketMs >= 3600_000 ? `${stats.bucketMs / 3600_000} h` : `${stats.bucketMs / 60_000} min`
   if (!charts['decisions-chart']) {
     make('decisions-chart', {
       type: 'bar',
       data: { labels, datasets },
-      options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: `events per ${per}` } } } },
+      options: {
+        scales: {
+          x: { stacked: true },
+          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: `events per ${per}` } },
+        },
+      },
     })
   } else {
     const chart = charts['decisions-chart']
@@ -48,7 +63,10 @@ function draw(stats) {
     make('scores-chart', {
       type: 'bar',
       data: { labels: scoreLabels, datasets: [{ label: 'events', data: scoreData, backgroundColor: scoreColours }] },
-      options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { title: { display: true, text: 'score' } } } },
+      options: {
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { title: { display: true, text: 'score' } } },
+      },
     })
   } else {
     charts['scores-chart'].data.datasets[0].data = scoreData
@@ -62,7 +80,10 @@ function draw(stats) {
       data: { labels: reasonLabels, datasets: [{ label: 'events', data: reasonData, backgroundColor: '#4a6fa5' }] },
       options: {
         indexAxis: 'y',
-        plugins: { legend: { display: false }, tooltip: { callbacks: { footer: (items) => stats.reasons[items[0].dataIndex]?.code ?? '' } } },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { footer: (items) => stats.reasons[items[0].dataIndex]?.code ?? '' } },
+        },
         scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
         onClick: (_, elements) => {
           const r = stats.reasons[elements[0]?.index]

@@ -1,7 +1,22 @@
 // The device page: status, the graph of its users, devices and IPs, its users, IPs and
 // recent events, and a button to put it on (or take it off) the device deny list.
 import { drawGraph } from './graph.js'
-import { $, ago, api, card, fill, fillEvents, fmtTime, h, ipsTable, loadReasons, showError, statusBadge, userLink, watchHeader } from './lib.js'
+import {
+  $,
+  ago,
+  api,
+  card,
+  fill,
+  fillEvents,
+  fmtTime,
+  h,
+  ipsTable,
+  loadReasons,
+  showError,
+  statusBadge,
+  userLink,
+  watchHeader,
+} from './lib.js'
 
 const id = document.body.dataset.id
 const error = $('#error')
@@ -34,7 +49,14 @@ async function load() {
               'tbody',
               {},
               data.users.map((u) =>
-                h('tr', {}, h('td', {}, userLink(u.userHash, data.names)), h('td', {}, fmtTime(u.firstSeen)), h('td', {}, fmtTime(u.lastSeen)), h('td', {}, u.trusted ? 'yes' : 'no')),
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, userLink(u.userHash, data.names)),
+                  h('td', {}, fmtTime(u.firstSeen)),
+                  h('td', {}, fmtTime(u.lastSeen)),
+                  h('td', {}, u.trusted ? 'yes' : 'no'),
+                ),
               ),
             ),
           )

@@ -33,7 +33,10 @@ function details(detail) {
   return h(
     'dl',
     { class: 'detail' },
-    Object.entries(detail).map(([k, v]) => [h('dt', {}, k), h('dd', {}, k === 'since' || k === 'at' ? `${text(v)} (${fmtTime(v)})` : text(v))]),
+    Object.entries(detail).map(([k, v]) => [
+      h('dt', {}, k),
+      h('dd', {}, k === 'since' || k === 'at' ? `${text(v)} (${fmtTime(v)})` : text(v)),
+    ]),
   )
 }
 
@@ -69,7 +72,11 @@ function render(data) {
     card('Action', e.action),
     card('Decision', decisionBadge(e.decision, e.wouldBe), e.mode === 'monitor' ? h('small', { class: 'muted' }, ' monitor mode') : null),
     card('Score', scoreCell(e.score)),
-    card('User', userLink(e.userHash, user ? { [e.userHash]: user } : {}), e.userHash ? h('small', { class: 'hash mono', title: 'keyed hash of the user id: all Kenchi stores' }, e.userHash) : null),
+    card(
+      'User',
+      userLink(e.userHash, user ? { [e.userHash]: user } : {}),
+      e.userHash ? h('small', { class: 'hash mono', title: 'keyed hash of the user id: all Kenchi stores' }, e.userHash) : null,
+    ),
     card('Device', deviceLink(e.deviceId), device ? [' ', statusBadge(device.status)] : null),
     card('IP', ipLink(e.ip)),
     card('Label', labelBadge(e.label)),
@@ -78,18 +85,30 @@ function render(data) {
   fill(
     $('#monitored'),
     e.monitored?.length
-      ? [h('h3', {}, 'Monitored (not counted)'), h('p', { class: 'hint' }, `Reasons from rules in monitor mode. ${e.wouldBe ? `With them the decision would be ${e.wouldBe}.` : ''}`), reasonsTable(e.monitored, true)]
+      ? [
+          h('h3', {}, 'Monitored (not counted)'),
+          h(
+            'p',
+            { class: 'hint' },
+            `Reasons from rules in monitor mode. ${e.wouldBe ? `With them the decision would be ${e.wouldBe}.` : ''}`,
+          ),
+          reasonsTable(e.monitored, true),
+        ]
       : [],
   )
   fill(
     $('#outcomes'),
-    (e.outcomes ?? []).length ? e.outcomes.map((o) => h('li', {}, h('code', {}, o.outcome), ` at ${fmtTime(o.at)}`)) : h('li', { class: 'muted' }, 'No outcome reported.'),
+    (e.outcomes ?? []).length
+      ? e.outcomes.map((o) => h('li', {}, h('code', {}, o.outcome), ` at ${fmtTime(o.at)}`))
+      : h('li', { class: 'muted' }, 'No outcome reported.'),
   )
   $('#current-label').replaceChildren(labelBadge(e.label))
   fill(
     $('#label-history'),
     data.labels.length
-      ? data.labels.map((l) => h('li', {}, labelBadge(l), ` ${fmtTime(l.at)}`, l.comment ? h('span', { class: 'muted' }, ` “${l.comment}”`) : null))
+      ? data.labels.map((l) =>
+          h('li', {}, labelBadge(l), ` ${fmtTime(l.at)}`, l.comment ? h('span', { class: 'muted' }, ` “${l.comment}”`) : null),
+        )
       : h('li', { class: 'muted' }, 'Not labelled yet.'),
   )
   renderEffects(data)
@@ -104,7 +123,11 @@ function renderEffects(data) {
     fact(
       'NG_DEVICE',
       ngDevice
-        ? h('span', { class: 'badge deny', id: 'ng-device' }, device?.status === 'fraud' ? 'in effect (labelled fraud)' : 'in effect (device deny list)')
+        ? h(
+            'span',
+            { class: 'badge deny', id: 'ng-device' },
+            device?.status === 'fraud' ? 'in effect (labelled fraud)' : 'in effect (device deny list)',
+          )
         : h('span', { class: 'muted', id: 'ng-device' }, 'not in effect'),
     ),
     fact(
@@ -113,13 +136,26 @@ function renderEffects(data) {
         ? h('span', { class: 'muted' }, 'no IP')
         : data.ipNegative || data.ipListed
           ? [
-              h('span', { class: 'badge deny', id: 'negative-ip' }, data.ipNegative ? `${e.ip} for 30 days (labelled fraud)` : `${e.ip} (IP deny list: ${data.ipListed})`),
+              h(
+                'span',
+                { class: 'badge deny', id: 'negative-ip' },
+                data.ipNegative ? `${e.ip} for 30 days (labelled fraud)` : `${e.ip} (IP deny list: ${data.ipListed})`,
+              ),
               data.ipNegative ? h('button', { type: 'button', class: 'small secondary', on: { click: () => lift(e.ip) } }, 'Lift') : null,
             ]
           : h('span', { class: 'muted', id: 'negative-ip' }, 'not in effect'),
     ),
   )
-  fillEvents($('#later'), data.later, {}, { empty: e.deviceId ? 'No later events from this device yet. Try again from that browser: this list refreshes every 5 s.' : 'This event has no verified device.' })
+  fillEvents(
+    $('#later'),
+    data.later,
+    {},
+    {
+      empty: e.deviceId
+        ? 'No later events from this device yet. Try again from that browser: this list refreshes every 5 s.'
+        : 'This event has no verified device.',
+    },
+  )
 }
 
 async function lift(ip) {
@@ -137,9 +173,12 @@ function changes(before, after) {
   const was = before.device?.status
   const now = after.device?.status
   if (now && was !== now) {
-    out.push(`Device status: ${was} → ${now}.${now === 'fraud' ? ' Its next attempts are denied (NG_DEVICE).' : now === 'valid' ? ' It is trusted for this user.' : ''}`)
+    out.push(
+      `Device status: ${was} → ${now}.${now === 'fraud' ? ' Its next attempts are denied (NG_DEVICE).' : now === 'valid' ? ' It is trusted for this user.' : ''}`,
+    )
   }
-  if (!before.ipNegative && after.ipNegative) out.push(`IP ${after.event.ip} is on the negative list for 30 days: its next attempts are denied (NEGATIVE_IP).`)
+  if (!before.ipNegative && after.ipNegative)
+    out.push(`IP ${after.event.ip} is on the negative list for 30 days: its next attempts are denied (NEGATIVE_IP).`)
   const label = after.event.label?.label
   if (label && before.event.label?.label !== label) out.push(`Label: ${before.event.label?.label ?? 'none'} → ${label}.`)
   if (out.length === 0) out.push('Nothing else changed: the device and IP were already in this state.')
@@ -169,7 +208,15 @@ $('#label-form').addEventListener('submit', async (event) => {
     showError($('#label-error'), null)
     await refresh()
     const box = $('#changes')
-    fill(box, h('strong', {}, 'What changed'), h('ul', {}, changes(before, current).map((t) => h('li', {}, t))))
+    fill(
+      box,
+      h('strong', {}, 'What changed'),
+      h(
+        'ul',
+        {},
+        changes(before, current).map((t) => h('li', {}, t)),
+      ),
+    )
     box.hidden = false
   } catch (e) {
     showError($('#label-error'), e)

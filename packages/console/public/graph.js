@@ -11,11 +11,24 @@ export async function drawGraph(container, centre) {
   const graph = await api(`graph?${query}`)
   const elements = [
     ...graph.nodes.map((n) => ({
-      data: { id: n.id, label: n.label, kind: n.kind, key: n.key, colour: n.kind === 'device' && n.status === 'fraud' ? COLOURS.fraud : COLOURS[n.kind], status: n.status ?? '' },
+      data: {
+        id: n.id,
+        label: n.label,
+        kind: n.kind,
+        key: n.key,
+        colour: n.kind === 'device' && n.status === 'fraud' ? COLOURS.fraud : COLOURS[n.kind],
+        status: n.status ?? '',
+      },
       classes: [n.kind, n.centre ? 'centre' : ''].join(' '),
     })),
     ...graph.edges.map((e) => ({
-      data: { id: e.id, source: e.source, target: e.target, kind: e.kind, label: e.kind === 'from' ? `${e.count ?? 1}×` : e.kind === 'same-browser' ? 'same stored id' : e.trusted ? 'trusted' : '' },
+      data: {
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        kind: e.kind,
+        label: e.kind === 'from' ? `${e.count ?? 1}×` : e.kind === 'same-browser' ? 'same stored id' : e.trusted ? 'trusted' : '',
+      },
       classes: e.kind,
     })),
   ]
@@ -25,12 +38,36 @@ export async function drawGraph(container, centre) {
     minZoom: 0.2,
     maxZoom: 1.6,
     style: [
-      { selector: 'node', style: { 'background-color': 'data(colour)', label: 'data(label)', color: '#1d1d1b', 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 4, width: 26, height: 26 } },
+      {
+        selector: 'node',
+        style: {
+          'background-color': 'data(colour)',
+          label: 'data(label)',
+          color: '#1d1d1b',
+          'font-size': 11,
+          'text-valign': 'bottom',
+          'text-margin-y': 4,
+          width: 26,
+          height: 26,
+        },
+      },
       { selector: 'node.user', style: { shape: 'ellipse' } },
       { selector: 'node.device', style: { shape: 'round-rectangle' } },
       { selector: 'node.ip', style: { shape: 'diamond', width: 20, height: 20 } },
       { selector: 'node.centre', style: { width: 38, height: 38, 'border-width': 3, 'border-color': '#1d1d1b', 'font-weight': 'bold' } },
-      { selector: 'edge', style: { width: 2, 'line-color': '#b9b9b3', 'curve-style': 'bezier', label: 'data(label)', 'font-size': 9, color: '#666', 'text-background-color': '#fff', 'text-background-opacity': 1 } },
+      {
+        selector: 'edge',
+        style: {
+          width: 2,
+          'line-color': '#b9b9b3',
+          'curve-style': 'bezier',
+          label: 'data(label)',
+          'font-size': 9,
+          color: '#666',
+          'text-background-color': '#fff',
+          'text-background-opacity': 1,
+        },
+      },
       { selector: 'edge.same-browser', style: { 'line-style': 'dashed', 'line-color': '#b3261e' } },
       { selector: 'edge.from', style: { 'line-color': '#d9cdb3' } },
     ],

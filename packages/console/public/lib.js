@@ -122,7 +122,9 @@ export function decisionBadge(decision, wouldBe) {
     'span',
     { class: 'decision-cell' },
     h('span', { class: `badge ${decision}`, data: { decision } }, decision),
-    wouldBe && wouldBe !== decision ? h('small', { class: `would ${wouldBe}`, title: 'monitor mode: the decision the rules reached' }, `would be ${wouldBe}`) : null,
+    wouldBe && wouldBe !== decision
+      ? h('small', { class: `would ${wouldBe}`, title: 'monitor mode: the decision the rules reached' }, `would be ${wouldBe}`)
+      : null,
   )
 }
 
@@ -130,13 +132,25 @@ export const statusBadge = (status) => h('span', { class: `badge status-${status
 
 export function labelBadge(label) {
   if (!label) return h('span', { class: 'muted' }, '–')
-  return h('span', { class: `badge label-${label.label}`, title: label.comment ? `“${label.comment}” (${fmtTime(label.at)})` : fmtTime(label.at) }, label.label)
+  return h(
+    'span',
+    { class: `badge label-${label.label}`, title: label.comment ? `“${label.comment}” (${fmtTime(label.at)})` : fmtTime(label.at) },
+    label.label,
+  )
 }
 
 export const userLink = (hash, names = {}) =>
-  hash ? h('a', { href: link(`/users/${encodeURIComponent(hash)}`), title: hash, class: 'user-link' }, names[hash] ?? `user ${short(hash, 8)}`) : h('span', { class: 'muted' }, '–')
-export const deviceLink = (id) => (id ? h('a', { href: link(`/devices/${encodeURIComponent(id)}`), title: id, class: 'device-link mono' }, short(id, 8)) : h('span', { class: 'muted' }, '–'))
-export const ipLink = (ip) => (ip ? h('a', { href: link(`?ip=${encodeURIComponent(ip)}`), title: `events from ${ip}`, class: 'mono' }, ip) : h('span', { class: 'muted' }, '–'))
+  hash
+    ? h('a', { href: link(`/users/${encodeURIComponent(hash)}`), title: hash, class: 'user-link' }, names[hash] ?? `user ${short(hash, 8)}`)
+    : h('span', { class: 'muted' }, '–')
+export const deviceLink = (id) =>
+  id
+    ? h('a', { href: link(`/devices/${encodeURIComponent(id)}`), title: id, class: 'device-link mono' }, short(id, 8))
+    : h('span', { class: 'muted' }, '–')
+export const ipLink = (ip) =>
+  ip
+    ? h('a', { href: link(`?ip=${encodeURIComponent(ip)}`), title: `events from ${ip}`, class: 'mono' }, ip)
+    : h('span', { class: 'muted' }, '–')
 
 export function scoreCell(score) {
   const bar = h('span', { class: 'score-bar' }, h('span', {}))
@@ -159,7 +173,12 @@ export function eventRow(e, names = {}) {
     h('td', { class: 'action' }, e.action),
     h('td', { class: 'decision' }, decisionBadge(e.decision, e.wouldBe)),
     h('td', { class: 'score-cell', 'data-label': 'score' }, scoreCell(e.score)),
-    h('td', { class: 'reasons' }, e.reasons.length ? distinct(e.reasons).map((r) => reasonChip(r)) : h('span', { class: 'muted' }, 'none'), distinct(e.monitored ?? []).map((r) => reasonChip(r, true))),
+    h(
+      'td',
+      { class: 'reasons' },
+      e.reasons.length ? distinct(e.reasons).map((r) => reasonChip(r)) : h('span', { class: 'muted' }, 'none'),
+      distinct(e.monitored ?? []).map((r) => reasonChip(r, true)),
+    ),
     h('td', { 'data-label': 'user' }, userLink(e.userHash, names)),
     h('td', { 'data-label': 'device' }, deviceLink(e.deviceId)),
     h('td', { 'data-label': 'IP' }, ipLink(e.ip)),
@@ -190,7 +209,10 @@ export function showError(node, error) {
     return
   }
   node.hidden = false
-  node.textContent = error instanceof ApiError && error.status === 401 ? 'Not signed in (or the session ended): reload the page to sign in again.' : String(error.message ?? error)
+  node.textContent =
+    error instanceof ApiError && error.status === 401
+      ? 'Not signed in (or the session ended): reload the page to sign in again.'
+      : String(error.message ?? error)
 }
 
 /** The IPs of a device's or user's events, with their negative-list state and a button to lift it. */
@@ -217,7 +239,17 @@ export function ipsTable(ips, refresh, error) {
           {},
           h('td', {}, ipLink(i.ip)),
           h('td', { class: 'num' }, String(i.count)),
-          h('td', {}, i.negative ? [h('span', { class: 'badge deny' }, 'NEGATIVE_IP'), ' ', h('button', { type: 'button', class: 'small secondary', on: { click: () => lift(i.ip) } }, 'Lift')] : h('span', { class: 'muted' }, 'no')),
+          h(
+            'td',
+            {},
+            i.negative
+              ? [
+                  h('span', { class: 'badge deny' }, 'NEGATIVE_IP'),
+                  ' ',
+                  h('button', { type: 'button', class: 'small secondary', on: { click: () => lift(i.ip) } }, 'Lift'),
+                ]
+              : h('span', { class: 'muted' }, 'no'),
+          ),
         ),
       ),
     ),
@@ -228,7 +260,8 @@ export function ipsTable(ips, refresh, error) {
 export const fact = (term, ...value) => [h('dt', {}, term), h('dd', {}, ...value)]
 
 /** A summary card. */
-export const card = (title, ...value) => h('div', { class: 'card' }, h('span', { class: 'card-title' }, title), h('div', { class: 'card-value' }, ...value))
+export const card = (title, ...value) =>
+  h('div', { class: 'card' }, h('span', { class: 'card-title' }, title), h('div', { class: 'card-value' }, ...value))
 
 /** Polls attack mode and the policy mode, and shows a badge in the header while either needs attention. Returns a function that refreshes it now. */
 export function watchHeader() {

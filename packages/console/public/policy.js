@@ -29,8 +29,23 @@ async function saving(form, statusId, errorId, send) {
 const policyForm = $('#policy-form')
 
 function actionRow(name, p = {}) {
-  const input = (field, value) => h('input', { type: 'number', step: field === 'pow' ? '1' : 'any', name: `action.${name}.${field}`, value: value ?? '', placeholder: 'unchanged', 'aria-label': `${name} ${field}` })
-  return h('tr', { data: { action: name } }, h('th', {}, name), h('td', {}, input('challenge', p.challenge)), h('td', {}, input('deny', p.deny)), h('td', {}, input('pow', p.pow)))
+  const input = (field, value) =>
+    h('input', {
+      type: 'number',
+      step: field === 'pow' ? '1' : 'any',
+      name: `action.${name}.${field}`,
+      value: value ?? '',
+      placeholder: 'unchanged',
+      'aria-label': `${name} ${field}`,
+    })
+  return h(
+    'tr',
+    { data: { action: name } },
+    h('th', {}, name),
+    h('td', {}, input('challenge', p.challenge)),
+    h('td', {}, input('deny', p.deny)),
+    h('td', {}, input('pow', p.pow)),
+  )
 }
 
 function renderPolicy() {
@@ -47,8 +62,16 @@ function renderPolicy() {
     h(
       'table',
       { class: 'actions' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Action'), h('th', {}, 'Challenge from'), h('th', {}, 'Deny from'), h('th', {}, 'Proof of work'))),
-      h('tbody', { id: 'action-rows' }, [...names].sort().map((n) => actionRow(n, policy.actions[n]))),
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', {}, 'Action'), h('th', {}, 'Challenge from'), h('th', {}, 'Deny from'), h('th', {}, 'Proof of work')),
+      ),
+      h(
+        'tbody',
+        { id: 'action-rows' },
+        [...names].sort().map((n) => actionRow(n, policy.actions[n])),
+      ),
     ),
   )
   renderAttackSettings()
@@ -169,7 +192,12 @@ async function renderRules() {
         renderRules()
       })
       const gives = r.reasons.map((code) => h('span', { class: 'chip', title: code }, reasonLabel(code)))
-      return h('tr', { data: { rule: r.name } }, h('td', {}, h('code', {}, r.name), h('div', { class: 'rule-reasons' }, gives)), h('td', {}, select, r.mode !== r.defaultMode ? h('small', { class: 'muted' }, ` (default ${r.defaultMode})`) : null))
+      return h(
+        'tr',
+        { data: { rule: r.name } },
+        h('td', {}, h('code', {}, r.name), h('div', { class: 'rule-reasons' }, gives)),
+        h('td', {}, select, r.mode !== r.defaultMode ? h('small', { class: 'muted' }, ` (default ${r.defaultMode})`) : null),
+      )
     }),
   )
 }
@@ -196,7 +224,10 @@ async function renderLists() {
       )
       form.addEventListener('submit', async (event) => {
         event.preventDefault()
-        const entries = area.value.split('\n').map((l) => l.trim()).filter(Boolean)
+        const entries = area.value
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
         try {
           const saved = await api(`lists/${list.name}`, { method: 'PUT', body: { entries } })
           area.value = saved.entries.join('\n')

@@ -18,7 +18,11 @@ async function loadUsers() {
   fill(
     $('#users tbody'),
     users.map((u) => {
-      const role = h('select', { 'aria-label': `role of ${u.name}` }, ROLES.map((r) => h('option', { value: r, ...(r === u.role ? { selected: '' } : {}) }, r)))
+      const role = h(
+        'select',
+        { 'aria-label': `role of ${u.name}` },
+        ROLES.map((r) => h('option', { value: r, ...(r === u.role ? { selected: '' } : {}) }, r)),
+      )
       role.addEventListener('change', () => change(u.name, { role: role.value }))
       const reset = h('button', { type: 'button', class: 'secondary' }, 'New password')
       reset.addEventListener('click', () => {
@@ -35,7 +39,14 @@ async function loadUsers() {
           showError(error, e)
         }
       })
-      return h('tr', { 'data-user': u.name }, h('td', {}, u.name, u.name === me ? h('span', { class: 'muted' }, ' (you)') : ''), h('td', {}, role), h('td', {}, fmtTime(u.created)), h('td', { class: 'buttons' }, reset, remove))
+      return h(
+        'tr',
+        { 'data-user': u.name },
+        h('td', {}, u.name, u.name === me ? h('span', { class: 'muted' }, ' (you)') : ''),
+        h('td', {}, role),
+        h('td', {}, fmtTime(u.created)),
+        h('td', { class: 'buttons' }, reset, remove),
+      )
     }),
   )
 }
@@ -55,7 +66,17 @@ let before
 async function loadAudit(older = false) {
   const { entries, next } = await api(`audit?limit=50${older && before ? `&before=${before}` : ''}`)
   const rows = entries.map((e) =>
-    h('tr', { 'data-action': e.action }, h('td', { class: 'nowrap' }, fmtTime(e.at)), h('td', {}, e.actor), h('td', {}, e.site ?? '–'), h('td', {}, h('code', {}, e.action)), h('td', {}, e.target ?? '–'), h('td', {}, show(e.before)), h('td', {}, show(e.after))),
+    h(
+      'tr',
+      { 'data-action': e.action },
+      h('td', { class: 'nowrap' }, fmtTime(e.at)),
+      h('td', {}, e.actor),
+      h('td', {}, e.site ?? '–'),
+      h('td', {}, h('code', {}, e.action)),
+      h('td', {}, e.target ?? '–'),
+      h('td', {}, show(e.before)),
+      h('td', {}, show(e.after)),
+    ),
   )
   if (older) $('#audit tbody').append(...rows)
   else fill($('#audit tbody'), rows.length ? rows : h('tr', { class: 'empty' }, h('td', { colspan: '7' }, 'No change yet.')))

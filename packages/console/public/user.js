@@ -23,7 +23,14 @@ async function load() {
               'tbody',
               {},
               data.devices.map((d) =>
-                h('tr', {}, h('td', {}, deviceLink(d.deviceId)), h('td', {}, fmtTime(d.firstSeen)), h('td', {}, fmtTime(d.lastSeen)), h('td', {}, d.trusted ? 'yes' : 'no')),
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, deviceLink(d.deviceId)),
+                  h('td', {}, fmtTime(d.firstSeen)),
+                  h('td', {}, fmtTime(d.lastSeen)),
+                  h('td', {}, d.trusted ? 'yes' : 'no'),
+                ),
               ),
             ),
           )

@@ -33,7 +33,8 @@ export function consoleApi(site, { audit, need, labelHistory }) {
     return out
   }
   // Routes that need the site's rule settings (lists, rule modes, foreign IP): 404 without them.
-  const rules = (req, res, next) => (ruleSettings ? next() : res.status(404).json({ error: 'NOT_AVAILABLE', message: 'this site has no rule settings' }))
+  const rules = (req, res, next) =>
+    ruleSettings ? next() : res.status(404).json({ error: 'NOT_AVAILABLE', message: 'this site has no rule settings' })
   const viewer = need('viewer')
   const analyst = need('analyst')
   const admin = need('admin')
@@ -97,7 +98,8 @@ export function consoleApi(site, { audit, need, labelHistory }) {
     try {
       await verifier.label(req.params.id, label, comment === undefined ? {} : { comment })
     } catch (error) {
-      if (error instanceof KenchiError) return res.status(error.code === 'EVENT_UNKNOWN' ? 404 : 400).json({ error: error.code, message: error.message })
+      if (error instanceof KenchiError)
+        return res.status(error.code === 'EVENT_UNKNOWN' ? 404 : 400).json({ error: error.code, message: error.message })
       throw error
     }
     const event = await store.getEvent(req.params.id)
@@ -239,7 +241,10 @@ export function consoleApi(site, { audit, need, labelHistory }) {
     const before = structuredClone(ruleSettings.foreignIp())
     let after
     try {
-      after = ruleSettings.setForeignIp({ ...(policy !== undefined ? { policy } : {}), ...(homeCountries !== undefined ? { homeCountries } : {}) })
+      after = ruleSettings.setForeignIp({
+        ...(policy !== undefined ? { policy } : {}),
+        ...(homeCountries !== undefined ? { homeCountries } : {}),
+      })
     } catch (error) {
       if (error instanceof KenchiError) return bad(res, error.code, error.message)
       throw error

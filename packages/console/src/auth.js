@@ -20,7 +20,8 @@ const scrypt = (password, salt, { N, r, p, keylen }) =>
  * @returns {Promise<string>}
  */
 export async function hashPassword(password) {
-  if (typeof password !== 'string' || password.length < 8 || password.length > 1024) throw new TypeError('a password has 8 to 1024 characters')
+  if (typeof password !== 'string' || password.length < 8 || password.length > 1024)
+    throw new TypeError('a password has 8 to 1024 characters')
   const salt = randomBytes(16)
   const key = await scrypt(password, salt, SCRYPT)
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${key.toString('base64url')}`
@@ -118,7 +119,8 @@ export function createLoginLimiter({ max = 5, maxPerAddress = 20, windowMs = 15 
       let wait = 0
       for (const k of keys) {
         const list = recent(k)
-        if (list.length >= (k.startsWith('ip:') ? maxPerAddress : max)) wait = Math.max(wait, Math.ceil((list[0] + windowMs - now()) / 1000))
+        if (list.length >= (k.startsWith('ip:') ? maxPerAddress : max))
+          wait = Math.max(wait, Math.ceil((list[0] + windowMs - now()) / 1000))
       }
       return wait
     },

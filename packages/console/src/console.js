@@ -9,7 +9,18 @@ import { fileURLToPath } from 'node:url'
 import express from 'express'
 import { KenchiError } from '@kenchi/server'
 import { consoleApi } from './api.js'
-import { createLoginLimiter, createSessions, dummyHash, hashPassword, isPasswordHash, parseCookies, ROLES, roleAtLeast, sameToken, verifyPassword } from './auth.js'
+import {
+  createLoginLimiter,
+  createSessions,
+  dummyHash,
+  hashPassword,
+  isPasswordHash,
+  parseCookies,
+  ROLES,
+  roleAtLeast,
+  sameToken,
+  verifyPassword,
+} from './auth.js'
 import { loginPage, pages } from './pages.js'
 import { memoryConsoleStore } from './stores.js'
 
@@ -25,7 +36,8 @@ const vendorFiles = () => {
     'cytoscape.min.js': join(cytoscapeDist, 'cytoscape.min.js'),
   }
 }
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 const NAME = /^[\w.@+-]{1,64}$/
 const SITE_NAME = /^[\w.-]{1,64}$/
 
@@ -43,11 +55,25 @@ function normalBase(base) {
  */
 export function createConsole(options) {
   const o = options ?? {}
-  const sites = o.sites ?? (o.verifier ? [{ name: o.siteName ?? 'default', verifier: o.verifier, store: o.store, rules: o.rules, userName: o.userName, hashUser: o.hashUser }] : [])
+  const sites =
+    o.sites ??
+    (o.verifier
+      ? [
+          {
+            name: o.siteName ?? 'default',
+            verifier: o.verifier,
+            store: o.store,
+            rules: o.rules,
+            userName: o.userName,
+            hashUser: o.hashUser,
+          },
+        ]
+      : [])
   if (!Array.isArray(sites) || sites.length === 0) throw new TypeError('createConsole: give `verifier` (and `store`), or `sites`')
   const byName = new Map()
   for (const site of sites) {
-    if (!site || !site.verifier || typeof site.name !== 'string' || !SITE_NAME.test(site.name)) throw new TypeError('createConsole: each site needs a name ([A-Za-z0-9_.-], up to 64) and a verifier')
+    if (!site || !site.verifier || typeof site.name !== 'string' || !SITE_NAME.test(site.name))
+      throw new TypeError('createConsole: each site needs a name ([A-Za-z0-9_.-], up to 64) and a verifier')
     if (byName.has(site.name)) throw new TypeError(`createConsole: site ${site.name} given twice`)
     byName.set(site.name, { ...site, store: site.store ?? site.verifier.store })
     if (!byName.get(site.name).store) throw new TypeError(`createConsole: site ${site.name} has no store`)
@@ -62,7 +88,12 @@ export function createConsole(options) {
     max: o.session?.max ?? 1000,
     now: o.now,
   })
-  const limiter = createLoginLimiter({ max: o.loginLimit?.max ?? 5, maxPerAddress: o.loginLimit?.maxPerAddress ?? 20, windowMs: (o.loginLimit?.windowMinutes ?? 15) * 60_000, now: o.now })
+  const limiter = createLoginLimiter({
+    max: o.loginLimit?.max ?? 5,
+    maxPerAddress: o.loginLimit?.maxPerAddress ?? 20,
+    windowMs: (o.loginLimit?.windowMinutes ?? 15) * 60_000,
+    now: o.now,
+  })
   const now = o.now ?? Date.now
   const cookieName = o.cookieName ?? 'kenchi_console'
   const apiTokens = (o.apiTokens ?? []).map((t) => {
@@ -75,26 +106,42 @@ export function createConsole(options) {
   // ---- bootstrap users: options.users, then KENCHI_CONSOLE_ADMIN / KENCHI_CONSOLE_ADMIN_PASSWORD_HASH ----
   const env = o.env ?? process.env
   const seed = [...(o.users ?? [])]
-  if (env.KENCHI_CONSOLE_ADMIN) seed.push({ name: env.KENCHI_CONSOLE_ADMIN, role: 'admin', passwordHash: env.KENCHI_CONSOLE_ADMIN_PASSWORD_HASH })
+  if (env.KENCHI_CONSOLE_ADMIN)
+    seed.push({ name: env.KENCHI_CONSOLE_ADMIN, role: 'admin', passwordHash: env.KENCHI_CONSOLE_ADMIN_PASSWORD_HASH })
   for (const u of seed) {
     if (!u || !NAME.test(u.name ?? '') || !ROLES.includes(u.role) || !isPasswordHash(u.passwordHash)) {
-      throw new TypeError(`createConsole: user ${JSON.stringify(u?.name)}: needs a name, a role (viewer, analyst, admin) and a passwordHash from hashPassword()`)
+      throw new TypeError(
+        `createConsole: user ${JSON.stringify(u?.name)}: needs a name, a role (viewer, analyst, admin) and a passwordHash from hashPassword()`,
+      )
     }
   }
   const ready = (async () => {
-    for (const u of seed) if (!(await consoleStore.getUser(u.name))) await consoleStore.putUser({ name: u.name, role: u.role, passwordHash: u.passwordHash, created: now(), updated: now() })
+    for (const u of seed)
+      if (!(await consoleStore.getUser(u.name)))
+        await consoleStore.putUser({ name: u.name, role: u.role, passwordHash: u.passwordHash, created: now(), updated: now() })
   })()
   ready.catch(() => {})
 
-  const secureRequest = (req) => (o.secureCookies !== undefined ? o.secureCookies : req.socket?.encrypted === true || (o.trustProxy === true && /^https\b/i.test(String(req.headers['x-forwarded-proto'] ?? ''))))
+  const secureRequest = (req) =>
+    o.secureCookies !== undefined
+      ? o.secureCookies
+      : req.socket?.encrypted === true || (o.trustProxy === true && /^https\b/i.test(String(req.headers['x-forwarded-proto'] ?? '')))
   const cookie = (req, value, maxAge) =>
     `${cookieName}=${value}; Path=${base || '/'}; HttpOnly; SameSite=Strict${secureRequest(req) ? '; Secure' : ''}${maxAge !== undefined ? `; Max-Age=${maxAge}` : ''}`
-  const clientIp = (req) => (o.trustProxy === true ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0].trim() : '') || req.socket?.remoteAddress || 'unknown'
+  const clientIp = (req) =>
+    (o.trustProxy === true
+      ? String(req.headers['x-forwarded-for'] ?? '')
+          .split(',')[0]
+          .trim()
+      : '') ||
+    req.socket?.remoteAddress ||
+    'unknown'
 
   /** Origins allowed to make changes: this request's own origin and `allowedOrigins`. */
   const originAllowed = (req) => {
     const origin = req.headers.origin
-    if (origin === undefined) return req.headers['sec-fetch-site'] === undefined || ['same-origin', 'none'].includes(req.headers['sec-fetch-site'])
+    if (origin === undefined)
+      return req.headers['sec-fetch-site'] === undefined || ['same-origin', 'none'].includes(req.headers['sec-fetch-site'])
     if ((o.allowedOrigins ?? []).includes(origin)) return true
     const host = req.headers.host
     return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`)
@@ -114,7 +161,13 @@ export function createConsole(options) {
     next()
   })
   app.use(async (req, res, next) => {
-    res.set({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin', 'x-frame-options': 'DENY', 'content-security-policy': CSP })
+    res.set({
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'same-origin',
+      'x-frame-options': 'DENY',
+      'content-security-policy': CSP,
+    })
     try {
       await ready
     } catch (error) {
@@ -140,10 +193,16 @@ export function createConsole(options) {
   router.post('/login', form, json, async (req, res) => {
     const wantsJson = !req.is('application/x-www-form-urlencoded')
     const fail = (status, error, message) =>
-      wantsJson ? res.status(status).json({ error, message }) : res.status(status).type('html').send(loginPage({ base, title, error: message, user: typeof req.body?.user === 'string' ? req.body.user : '' }))
+      wantsJson
+        ? res.status(status).json({ error, message })
+        : res
+            .status(status)
+            .type('html')
+            .send(loginPage({ base, title, error: message, user: typeof req.body?.user === 'string' ? req.body.user : '' }))
     if (!originAllowed(req)) return fail(403, 'ORIGIN_REFUSED', 'Sign-in from another site refused.')
     const { user, password } = req.body !== null && typeof req.body === 'object' ? req.body : {}
-    if (typeof user !== 'string' || typeof password !== 'string' || !NAME.test(user) || password.length > 1024) return fail(400, 'INPUT_INVALID', 'Give a user name and a password.')
+    if (typeof user !== 'string' || typeof password !== 'string' || !NAME.test(user) || password.length > 1024)
+      return fail(400, 'INPUT_INVALID', 'Give a user name and a password.')
     const keys = [`ip:${clientIp(req)}`, `user:${user}`]
     const wait = limiter.blocked(keys)
     if (wait > 0) {
@@ -209,7 +268,8 @@ export function createConsole(options) {
     res.json({ ok: true })
   })
 
-  const need = (role) => (req, res, next) => (roleAtLeast(req.consoleUser.role, role) ? next() : res.status(403).json({ error: 'FORBIDDEN', message: `needs the ${role} role` }))
+  const need = (role) => (req, res, next) =>
+    roleAtLeast(req.consoleUser.role, role) ? next() : res.status(403).json({ error: 'FORBIDDEN', message: `needs the ${role} role` })
 
   // ---- the site of a request: ?site=<name>, else the first ----
   const siteOf = (req) => {
@@ -218,14 +278,24 @@ export function createConsole(options) {
   }
 
   const audit = async (req, action, target, before, after) => {
-    await consoleStore.appendAudit({ at: now(), actor: req.consoleUser.name, action, site: siteOf(req)?.name ?? null, target, before, after })
+    await consoleStore.appendAudit({
+      at: now(),
+      actor: req.consoleUser.name,
+      action,
+      site: siteOf(req)?.name ?? null,
+      target,
+      before,
+      after,
+    })
   }
   const labelHistory = (siteName) => async (eventId) =>
     (await consoleStore.listAudit({ limit: 100, action: 'label', target: eventId, site: siteName }))
       .filter((e) => e.after)
       .reverse()
       .map((e) => ({ ...e.after, by: e.actor }))
-  const apis = new Map([...byName.values()].map((site) => [site.name, consoleApi(site, { audit, need, labelHistory: labelHistory(site.name) })]))
+  const apis = new Map(
+    [...byName.values()].map((site) => [site.name, consoleApi(site, { audit, need, labelHistory: labelHistory(site.name) })]),
+  )
 
   // ---- console-wide API: who am I, sites, users, audit ----
   router.get('/api/me', (req, res) =>
@@ -238,7 +308,8 @@ export function createConsole(options) {
     const body = req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : undefined
     if (!body) return void res.status(400).json({ error: 'INPUT_INVALID', message: 'send a JSON object' })
     const { role, password } = body
-    if ((creating || role !== undefined) && !ROLES.includes(role)) return void res.status(400).json({ error: 'INPUT_INVALID', message: 'role: viewer, analyst or admin' })
+    if ((creating || role !== undefined) && !ROLES.includes(role))
+      return void res.status(400).json({ error: 'INPUT_INVALID', message: 'role: viewer, analyst or admin' })
     if ((creating || password !== undefined) && (typeof password !== 'string' || password.length < 12 || password.length > 1024)) {
       return void res.status(400).json({ error: 'INPUT_INVALID', message: 'password: 12 to 1024 characters' })
     }
@@ -246,7 +317,8 @@ export function createConsole(options) {
   }
   router.post('/api/users', need('admin'), json, async (req, res) => {
     const name = req.body?.name
-    if (typeof name !== 'string' || !NAME.test(name)) return res.status(400).json({ error: 'INPUT_INVALID', message: 'name: 1 to 64 of A-Z a-z 0-9 _ . @ + -' })
+    if (typeof name !== 'string' || !NAME.test(name))
+      return res.status(400).json({ error: 'INPUT_INVALID', message: 'name: 1 to 64 of A-Z a-z 0-9 _ . @ + -' })
     if (await consoleStore.getUser(name)) return res.status(409).json({ error: 'USER_EXISTS' })
     const given = await userBody(req, res, { creating: true })
     if (!given) return
@@ -260,12 +332,19 @@ export function createConsole(options) {
     if (!before) return res.status(404).json({ error: 'USER_UNKNOWN' })
     const given = await userBody(req, res, { creating: false })
     if (!given) return
-    if (before.role === 'admin' && given.role !== undefined && given.role !== 'admin' && (await admins()) <= 1) return res.status(409).json({ error: 'LAST_ADMIN' })
+    if (before.role === 'admin' && given.role !== undefined && given.role !== 'admin' && (await admins()) <= 1)
+      return res.status(409).json({ error: 'LAST_ADMIN' })
     const user = { ...before, role: given.role ?? before.role, passwordHash: given.passwordHash ?? before.passwordHash, updated: now() }
     await consoleStore.putUser(user)
     // A new password or role ends the user's sessions (the caller's own included).
     sessions.endUser(user.name)
-    await audit(req, 'user.update', user.name, { role: before.role }, { role: user.role, ...(given.passwordHash ? { passwordChanged: true } : {}) })
+    await audit(
+      req,
+      'user.update',
+      user.name,
+      { role: before.role },
+      { role: user.role, ...(given.passwordHash ? { passwordChanged: true } : {}) },
+    )
     res.json(publicUser(user))
   })
   const admins = async () => (await consoleStore.listUsers()).filter((u) => u.role === 'admin').length
@@ -297,7 +376,16 @@ export function createConsole(options) {
   router.use('/api', (req, res) => res.status(404).json({ error: 'NOT_FOUND' }))
 
   // ---- pages ----
-  const view = (req) => ({ base, title, links, csrf: req.consoleSession?.csrf ?? '', user: req.consoleUser.name, role: req.consoleUser.role, site: sites.length > 1 ? (siteOf(req)?.name ?? sites[0].name) : '', sites: [...byName.keys()] })
+  const view = (req) => ({
+    base,
+    title,
+    links,
+    csrf: req.consoleSession?.csrf ?? '',
+    user: req.consoleUser.name,
+    role: req.consoleUser.role,
+    site: sites.length > 1 ? (siteOf(req)?.name ?? sites[0].name) : '',
+    sites: [...byName.keys()],
+  })
   router.use(pages(view, need))
 
   // Without JavaScript, the event page's label buttons post this form.
@@ -310,7 +398,10 @@ export function createConsole(options) {
       await site.verifier.label(req.params.id, req.body?.label, comment === undefined ? {} : { comment })
     } catch (error) {
       if (error instanceof KenchiError) {
-        return res.status(error.code === 'EVENT_UNKNOWN' ? 404 : 400).type('text').send(`label refused (${error.code})`)
+        return res
+          .status(error.code === 'EVENT_UNKNOWN' ? 404 : 400)
+          .type('text')
+          .send(`label refused (${error.code})`)
       }
       return next(error)
     }

@@ -8,7 +8,23 @@ const csvCell = (value) => {
 
 /** @param {import('@kenchi/server').EventRecord[]} events */
 export function eventsCsv(events) {
-  const header = ['id', 'at', 'action', 'decision', 'wouldBe', 'score', 'reasons', 'deviceId', 'ip', 'userHash', 'loginHash', 'emailHash', 'outcomes', 'label', 'labelComment']
+  const header = [
+    'id',
+    'at',
+    'action',
+    'decision',
+    'wouldBe',
+    'score',
+    'reasons',
+    'deviceId',
+    'ip',
+    'userHash',
+    'loginHash',
+    'emailHash',
+    'outcomes',
+    'label',
+    'labelComment',
+  ]
   const lines = events.map((e) =>
     [
       e.id,
@@ -32,4 +48,3 @@ export function eventsCsv(events) {
   )
   return [header.join(','), ...lines].join('\r\n') + '\r\n'
 }
-

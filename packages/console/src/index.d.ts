@@ -164,10 +164,19 @@ export declare const MAX_SCAN: number
 export declare const WINDOWS: Record<string, number>
 export declare function parseFilter(query: Record<string, unknown>, hashUser: (email: string) => string): { filter?: any; error?: string }
 /** Newest-first events matching a console filter: through `store.queryEvents` when the store has it, else a scan of at most `maxScan` events. */
-export declare function scanEvents(store: Store, filter: any, options?: { maxScan?: number }): Promise<{ events: EventRecord[]; next: number | null; scanned: number; truncated: boolean }>
+export declare function scanEvents(
+  store: Store,
+  filter: any,
+  options?: { maxScan?: number },
+): Promise<{ events: EventRecord[]; next: number | null; scanned: number; truncated: boolean }>
 /** The chart of a window: decisions per bucket from `store.countEvents` (when the store has it: `counted: true`), the rest from the latest `maxEvents` events. */
 export declare function eventStats(store: Store, window: string, options?: { now?: number; maxEvents?: number }): Promise<any>
-export declare function linkGraph(store: Store, from: { device: string } | { user: string }, userName?: (hash: string) => string | undefined, options?: { maxNodes?: number; maxScan?: number }): Promise<any>
+export declare function linkGraph(
+  store: Store,
+  from: { device: string } | { user: string },
+  userName?: (hash: string) => string | undefined,
+  options?: { maxNodes?: number; maxScan?: number },
+): Promise<any>
 export declare const REASON_LABELS: Record<string, string>
 export declare function reasonLabel(code: string): string
 export declare function reasonCatalogue(): any

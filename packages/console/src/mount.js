@@ -37,7 +37,6 @@ export async function mountFastify(fastify, handler) {
   return fastify
 }
 
-
 /**
  * Hono on @hono/node-server: routes the console's basePath to the handler, with the Node
  * request and response @hono/node-server puts in `c.env` (`incoming`, `outgoing`).
@@ -55,7 +54,8 @@ export function mountHono(app, handler) {
   }
   const route = (c) => {
     const { incoming, outgoing } = c.env ?? {}
-    if (!incoming || !outgoing) throw new Error('mountHono: run the Hono app with @hono/node-server (the console needs the Node request and response)')
+    if (!incoming || !outgoing)
+      throw new Error('mountHono: run the Hono app with @hono/node-server (the console needs the Node request and response)')
     handler(incoming, outgoing)
     return RESPONSE_ALREADY_SENT
   }

@@ -22,7 +22,12 @@ function consoleLayout({ title, page, body, data = {}, vendor = [] }, view) {
     .map(([k, v]) => ` data-${k}="${escape(v)}"`)
     .join('')
   const items = view.role === 'admin' ? [...NAV, ['team', '@BASE@/team', 'Team']] : NAV
-  const nav = items.map(([id, href, text]) => `<a href="${href}"${id === page || (id === 'events' && page === 'event') ? ' aria-current="page"' : ''}>${text}</a>`).join('')
+  const nav = items
+    .map(
+      ([id, href, text]) =>
+        `<a href="${href}"${id === page || (id === 'events' && page === 'event') ? ' aria-current="page"' : ''}>${text}</a>`,
+    )
+    .join('')
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -271,18 +276,25 @@ export function pages(view, need) {
   const send = (req, res, options) => {
     const v = view(req)
     const base = escape(v.base)
-    let html = consoleLayout(options, v).replaceAll('"@BASE@"', `"${base || '/'}"`).replaceAll('@BASE@', base).replaceAll('@CSRF@', escape(v.csrf))
+    let html = consoleLayout(options, v)
+      .replaceAll('"@BASE@"', `"${base || '/'}"`)
+      .replaceAll('@BASE@', base)
+      .replaceAll('@CSRF@', escape(v.csrf))
     // With several sites, the console's links and forms keep the page's site.
     if (v.site) {
       const site = `site=${escape(encodeURIComponent(v.site))}`
       html = html.replace(/(href|action)="([^"]*)"/g, (all, attr, url) =>
-        url.startsWith(base || '/') && !url.startsWith(`${base}/assets/`) && !url.includes('site=') ? `${attr}="${url}${url.includes('?') ? '&amp;' : '?'}${site}"` : all,
+        url.startsWith(base || '/') && !url.startsWith(`${base}/assets/`) && !url.includes('site=')
+          ? `${attr}="${url}${url.includes('?') ? '&amp;' : '?'}${site}"`
+          : all,
       )
     }
     res.type('html').send(html)
   }
   router.get('/', (req, res) => send(req, res, { title: 'Events', page: 'events', body: eventsPage() }))
-  router.get('/events/:id', (req, res) => send(req, res, { title: 'Event', page: 'event', data: { id: req.params.id }, body: eventPage(req.params.id) }))
+  router.get('/events/:id', (req, res) =>
+    send(req, res, { title: 'Event', page: 'event', data: { id: req.params.id }, body: eventPage(req.params.id) }),
+  )
   router.get('/devices/:id', (req, res) =>
     send(req, res, { title: 'Device', page: 'device', data: { id: req.params.id }, vendor: ['cytoscape.min.js'], body: devicePage() }),
   )

@@ -80,7 +80,8 @@ export function matches(e, f) {
   if (f.device !== undefined && e.deviceId !== f.device) return false
   if (f.user !== undefined && e.userHash !== f.user) return false
   if (f.ip !== undefined && e.ip !== f.ip) return false
-  if (f.reason !== undefined && !e.reasons.some((r) => r.code === f.reason) && !(e.monitored ?? []).some((r) => r.code === f.reason)) return false
+  if (f.reason !== undefined && !e.reasons.some((r) => r.code === f.reason) && !(e.monitored ?? []).some((r) => r.code === f.reason))
+    return false
   if (f.label === 'none' && e.label) return false
   if (f.label === 'any' && !e.label) return false
   if ((f.label === 'fraud' || f.label === 'legit') && e.label?.label !== f.label) return false
@@ -90,7 +91,8 @@ export function matches(e, f) {
 /** The store query for a console filter. */
 function storeQuery(f) {
   const q = {}
-  for (const name of ['from', 'to', 'before', 'decision', 'wouldBe', 'action', 'reason', 'ip', 'label']) if (f[name] !== undefined) q[name] = f[name]
+  for (const name of ['from', 'to', 'before', 'decision', 'wouldBe', 'action', 'reason', 'ip', 'label'])
+    if (f[name] !== undefined) q[name] = f[name]
   if (f.device !== undefined) q.deviceId = f.device
   if (f.user !== undefined) q.userHash = f.user
   return q
@@ -243,7 +245,20 @@ export async function eventStats(store, window, { now = Date.now(), maxEvents = 
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 10)
     .map(([code, count]) => ({ code, label: reasonLabel(code), count }))
-  return { window, from, to: now, bucketMs, buckets, scores, reasons: top, totals, actions, truncated: truncated || next !== null, counted, maxEvents }
+  return {
+    window,
+    from,
+    to: now,
+    bucketMs,
+    buckets,
+    scores,
+    reasons: top,
+    totals,
+    actions,
+    truncated: truncated || next !== null,
+    counted,
+    maxEvents,
+  }
 }
 
 const isDevice = (id) => typeof id === 'string' && !/^(sid|f|c|fp):/.test(id)
@@ -278,7 +293,13 @@ export async function linkGraph(store, centre, userName, { maxNodes = 60, maxSca
     if (nodes.has(`d:${id}`)) return true
     if (nodes.size >= maxNodes) return ((truncated = true), false)
     const record = await store.getDevice(id)
-    return node(`d:${id}`, { kind: 'device', key: id, label: `device ${id.slice(0, 8)}`, status: record?.status ?? 'unknown', centre: centreNode })
+    return node(`d:${id}`, {
+      kind: 'device',
+      key: id,
+      label: `device ${id.slice(0, 8)}`,
+      status: record?.status ?? 'unknown',
+      centre: centreNode,
+    })
   }
   const addUser = (hash, centreNode = false) =>
     node(`u:${hash}`, { kind: 'user', key: hash, label: userName(hash) ?? `user ${hash.slice(0, 8)}`, centre: centreNode })
@@ -330,7 +351,12 @@ export async function linkGraph(store, centre, userName, { maxNodes = 60, maxSca
   const { events } = await scanEvents(store, { limit: maxScan }, { maxScan })
   for (const e of events) {
     if (e.ip === undefined) continue
-    const from = e.deviceId !== undefined && devices.has(e.deviceId) ? `d:${e.deviceId}` : e.userHash !== undefined && users.has(e.userHash) && e.deviceId === undefined ? `u:${e.userHash}` : undefined
+    const from =
+      e.deviceId !== undefined && devices.has(e.deviceId)
+        ? `d:${e.deviceId}`
+        : e.userHash !== undefined && users.has(e.userHash) && e.deviceId === undefined
+          ? `u:${e.userHash}`
+          : undefined
     if (from === undefined || !node(`i:${e.ip}`, { kind: 'ip', key: e.ip, label: e.ip })) continue
     edge(from, `i:${e.ip}`, { kind: 'from', count: 1 })
   }

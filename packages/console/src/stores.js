@@ -36,7 +36,12 @@ export function memoryConsoleStore({ auditDays = 365, auditMax = 100_000, now = 
       const out = []
       for (let i = audit.length - 1; i >= 0 && out.length < limit; i--) {
         const e = audit[i]
-        if ((before === undefined || e.id < before) && (action === undefined || e.action === action) && (target === undefined || e.target === target) && (site === undefined || e.site === site)) {
+        if (
+          (before === undefined || e.id < before) &&
+          (action === undefined || e.action === action) &&
+          (target === undefined || e.target === target) &&
+          (site === undefined || e.site === site)
+        ) {
           out.push(structuredClone(e))
         }
       }
@@ -59,7 +64,16 @@ export async function sqliteConsoleStore(path, { auditDays = 365, auditMax = 100
 CREATE TABLE IF NOT EXISTS console_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, site TEXT, target TEXT, before TEXT, after TEXT);`)
   const toUser = (r) => r && { name: r.name, role: r.role, passwordHash: r.password_hash, created: r.created, updated: r.updated }
   const parse = (s) => (s === null ? null : JSON.parse(s))
-  const toEntry = (r) => ({ id: r.id, at: r.at, actor: r.actor, action: r.action, site: r.site, target: r.target, before: parse(r.before), after: parse(r.after) })
+  const toEntry = (r) => ({
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    site: r.site,
+    target: r.target,
+    before: parse(r.before),
+    after: parse(r.after),
+  })
   const q = {
     list: db.prepare('SELECT * FROM console_users ORDER BY name'),
     get: db.prepare('SELECT * FROM console_users WHERE name = ?'),
@@ -82,19 +96,35 @@ CREATE TABLE IF NOT EXISTS console_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, 
     },
     async putUser(user) {
       const t = now()
-      q.put.run({ name: user.name, role: user.role, passwordHash: user.passwordHash, created: user.created ?? t, updated: user.updated ?? t })
+      q.put.run({
+        name: user.name,
+        role: user.role,
+        passwordHash: user.passwordHash,
+        created: user.created ?? t,
+        updated: user.updated ?? t,
+      })
     },
     async deleteUser(name) {
       q.del.run(name)
     },
     async appendAudit(entry) {
       const json = (v) => (v === undefined ? null : JSON.stringify(v))
-      const { lastInsertRowid } = q.add.run(entry.at, entry.actor, entry.action, entry.site ?? null, entry.target ?? null, json(entry.before), json(entry.after))
+      const { lastInsertRowid } = q.add.run(
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.site ?? null,
+        entry.target ?? null,
+        json(entry.before),
+        json(entry.after),
+      )
       q.prune.run(now() - auditDays * DAY, auditMax)
       return { ...entry, id: Number(lastInsertRowid) }
     },
     async listAudit({ limit = 100, before, action, target, site } = {}) {
-      return q.page.all({ before: before ?? Number.MAX_SAFE_INTEGER, limit, action: action ?? null, target: target ?? null, site: site ?? null }).map(toEntry)
+      return q.page
+        .all({ before: before ?? Number.MAX_SAFE_INTEGER, limit, action: action ?? null, target: target ?? null, site: site ?? null })
+        .map(toEntry)
     },
     async close() {
       db.close()

@@ -23,7 +23,9 @@ describe('decoding', () => {
   })
 
   it('unpacks key, form and pointer codes', () => {
-    expect(decodeKeys([10, keyCode(3, KEY_CATEGORY.digit, true)])).toEqual([{ t: 10, field: 3, category: KEY_CATEGORY.digit, up: true, modality: 0 }])
+    expect(decodeKeys([10, keyCode(3, KEY_CATEGORY.digit, true)])).toEqual([
+      { t: 10, field: 3, category: KEY_CATEGORY.digit, up: true, modality: 0 },
+    ])
     expect(decodeForm([5, formCode(2, FORM_EVENT.paste)])).toEqual([{ t: 5, field: 2, type: FORM_EVENT.paste }])
     expect(decodePointer([5, pointerCode(POINTER_KIND.touch, POINTER_EVENT.down), 10, 20, 5, 0, -3, 4])).toEqual([
       { t: 5, type: POINTER_EVENT.down, kind: POINTER_KIND.touch, x: 10, y: 20 },

@@ -86,7 +86,8 @@ export const STREAM_WIDTH = { k: 2, f: 2, p: 4, s: 2, v: 2, x: 1, i: 2, c: 5, q:
 export const MAX_FIELD = 31
 
 /** Packs a key record's code: `modality * 1024 + field * 32 + category * 2 + (up ? 1 : 0)` (`modality`: `KEY_MODALITY` bits, 0 = physical keyboard). */
-export const keyCode = (field: number, category: number, up: boolean, modality = 0): number => modality * 1024 + field * 32 + category * 2 + (up ? 1 : 0)
+export const keyCode = (field: number, category: number, up: boolean, modality = 0): number =>
+  modality * 1024 + field * 32 + category * 2 + (up ? 1 : 0)
 /** Packs an input record's code (stream `i`): `field * 16 + type` (`INPUT_EVENT`). */
 export const inputCode = (field: number, type: number): number => field * 16 + type
 /** Packs a form record's code: `field * 8 + type`. */

@@ -18,14 +18,7 @@ export {
 export { tokenSigningInput, createToken, signToken, parseToken, lowS, NAME_PATTERN } from './token.js'
 export { powHash, leadingZeroBits, checkPow, solvePow } from './pow.js'
 export { jwkThumbprint } from './thumbprint.js'
-export type {
-  ChallengePayload,
-  ParsedChallenge,
-  DevicePublicKey,
-  SignalResult,
-  TokenBody,
-  ParsedToken,
-} from './types.js'
+export type { ChallengePayload, ParsedChallenge, DevicePublicKey, SignalResult, TokenBody, ParsedToken } from './types.js'
 export {
   KEY_CATEGORY,
   FORM_EVENT,

@@ -2,7 +2,17 @@
 // events in `i`, touch contacts in `c`; old tokens decode as before. (What the server makes
 // of them, keyMode and the modality timing, is tested in packages/server/src/behaviour/.)
 import { describe, expect, it } from 'vitest'
-import { CONTACT_KIND, decodeContacts, decodeInputs, decodeKeys, INPUT_EVENT, inputCode, KEY_CATEGORY, KEY_MODALITY, keyCode } from './behaviour.js'
+import {
+  CONTACT_KIND,
+  decodeContacts,
+  decodeInputs,
+  decodeKeys,
+  INPUT_EVENT,
+  inputCode,
+  KEY_CATEGORY,
+  KEY_MODALITY,
+  keyCode,
+} from './behaviour.js'
 import behaviourVectors from '../test-vectors/behaviour.json'
 
 describe('key modality bits', () => {
@@ -16,7 +26,9 @@ describe('key modality bits', () => {
   it('packs and unpacks the modality above the field', () => {
     const m = KEY_MODALITY.unidentified | KEY_MODALITY.touch
     expect(keyCode(31, KEY_CATEGORY.other, true, m)).toBe(5 * 1024 + 31 * 32 + 1)
-    expect(decodeKeys([7, keyCode(31, KEY_CATEGORY.letter, false, m)])).toEqual([{ t: 7, field: 31, category: KEY_CATEGORY.letter, up: false, modality: m }])
+    expect(decodeKeys([7, keyCode(31, KEY_CATEGORY.letter, false, m)])).toEqual([
+      { t: 7, field: 31, category: KEY_CATEGORY.letter, up: false, modality: m },
+    ])
     expect(decodeKeys([7, keyCode(2, KEY_CATEGORY.other, true, 7)])[0]).toMatchObject({ field: 2, up: true, modality: 7 })
   })
 })

@@ -14,7 +14,17 @@ describe('peekChallenge', () => {
 
   it('refuses what is not a challenge', () => {
     const seg = (o: unknown) => base64urlEncode(utf8(JSON.stringify(o)))
-    for (const raw of [undefined, 42, '', 'kc1.x', `kt1.${seg(base)}.AA`, `kc1.${seg({ ...base, exp: 50 })}.AA`, `kc1.${seg({ ...base, n: 1 })}.AA`, 'kc1.!!!.AA', `kc1.${base64urlEncode(utf8('{'))}.AA`]) {
+    for (const raw of [
+      undefined,
+      42,
+      '',
+      'kc1.x',
+      `kt1.${seg(base)}.AA`,
+      `kc1.${seg({ ...base, exp: 50 })}.AA`,
+      `kc1.${seg({ ...base, n: 1 })}.AA`,
+      'kc1.!!!.AA',
+      `kc1.${base64urlEncode(utf8('{'))}.AA`,
+    ]) {
       expect(peekChallenge(raw)).toBeUndefined()
     }
   })

@@ -29,11 +29,7 @@ export async function checkPow(nonce: string, difficulty: number, solution: numb
  * Finds the smallest solution for a difficulty, yielding to the event loop every `batch`
  * hashes so a page stays responsive. Rejects with the signal's reason when aborted.
  */
-export async function solvePow(
-  nonce: string,
-  difficulty: number,
-  options: { signal?: AbortSignal; batch?: number } = {},
-): Promise<number> {
+export async function solvePow(nonce: string, difficulty: number, options: { signal?: AbortSignal; batch?: number } = {}): Promise<number> {
   const batch = options.batch ?? 256
   for (let solution = 0; solution <= 0xffffffff; solution++) {
     if (solution % batch === 0 && solution > 0) {

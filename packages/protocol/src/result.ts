@@ -10,9 +10,7 @@ export interface Failure {
 export type Result<T> = { ok: true; value: T } | Failure
 
 export function fail(code: TokenErrorCode, detail?: string): Failure {
-  return detail === undefined
-    ? { ok: false, code, message: TOKEN_ERRORS[code] }
-    : { ok: false, code, message: TOKEN_ERRORS[code], detail }
+  return detail === undefined ? { ok: false, code, message: TOKEN_ERRORS[code] } : { ok: false, code, message: TOKEN_ERRORS[code], detail }
 }
 
 export function ok<T>(value: T): { ok: true; value: T } {

@@ -80,7 +80,9 @@ describe('parseToken', () => {
 
   it('checks limits before walking the body', async () => {
     expect(code(parseToken(raw('['.repeat(3000) + ']'.repeat(3000))))).toBe('TOKEN_LIMIT_EXCEEDED')
-    expect(code(parseToken(await make(body({ s: { big: { v: 'x'.repeat(LIMITS.maxStringLength + 1), d: 0 } } }))))).toBe('TOKEN_LIMIT_EXCEEDED')
+    expect(code(parseToken(await make(body({ s: { big: { v: 'x'.repeat(LIMITS.maxStringLength + 1), d: 0 } } }))))).toBe(
+      'TOKEN_LIMIT_EXCEEDED',
+    )
     const many = Object.fromEntries(Array.from({ length: LIMITS.maxSignals + 1 }, (_, i) => [`s${i}`, { v: i, d: 0 }]))
     expect(code(parseToken(await make(body({ s: many })), { ...LIMITS, maxObjectKeys: 1000 }))).toBe('TOKEN_LIMIT_EXCEEDED')
     const stream = new Array(LIMITS.maxArrayLength).fill(1)
@@ -97,7 +99,10 @@ describe('parseToken', () => {
       ['time', { ...body(), t: -1 }],
       ['key type', { ...body(), k: { kty: 'RSA', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) } }],
       ['key coordinate', { ...body(), k: { kty: 'EC', crv: 'P-256', x: 'A'.repeat(42), y: 'B'.repeat(43) } }],
-      ['non-canonical key coordinate (spare bits set)', { ...body(), k: { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) } }],
+      [
+        'non-canonical key coordinate (spare bits set)',
+        { ...body(), k: { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) } },
+      ],
       ['key storage', { ...body(), ks: 'disk' }],
       ['pow solution', { ...body(), w: 1.5 }],
       ['signal name', { ...body(), s: { 'bad name': { v: 1, d: 0 } } }],
@@ -157,7 +162,8 @@ describe('canonical check', () => {
 
   it('rejects escaped lone surrogates and alternative escapes', () => {
     const good = JSON.parse(Buffer.from(tokenSigningInput(body()).slice(4), 'base64url').toString())
-    const withString = (s: string) => JSON.stringify({ ...good, s: { ...good.s, x: { d: 0, v: 'PLACEHOLDER' } } }).replace('"PLACEHOLDER"', s)
+    const withString = (s: string) =>
+      JSON.stringify({ ...good, s: { ...good.s, x: { d: 0, v: 'PLACEHOLDER' } } }).replace('"PLACEHOLDER"', s)
     expect(code(parseToken(raw(withString('"ok"'))))).toBe('ok')
     expect(code(parseToken(raw(withString('"\\ud800"'))))).toBe('TOKEN_MALFORMED')
     expect(code(parseToken(raw(withString('"\\u0041"'))))).toBe('TOKEN_MALFORMED')

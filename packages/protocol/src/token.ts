@@ -24,10 +24,7 @@ export function tokenSigningInput(body: TokenBody): string {
  * `sign` receives the signing input's bytes and returns a 64-byte P-256 signature (r‖s),
  * which is what Web Crypto's ECDSA `sign` produces.
  */
-export async function createToken(
-  body: TokenBody,
-  sign: (data: Uint8Array) => Promise<ArrayBuffer | Uint8Array>,
-): Promise<string> {
+export async function createToken(body: TokenBody, sign: (data: Uint8Array) => Promise<ArrayBuffer | Uint8Array>): Promise<string> {
   const input = tokenSigningInput(body)
   const signature = lowS(new Uint8Array(await sign(utf8(input))))
   return input + '.' + base64urlEncode(signature)
@@ -59,9 +56,7 @@ export function lowS(signature: Uint8Array): Uint8Array {
 
 /** Signs a token body with an ECDSA P-256 private key through Web Crypto. */
 export function signToken(body: TokenBody, privateKey: CryptoKey): Promise<string> {
-  return createToken(body, (data) =>
-    crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, data as Uint8Array<ArrayBuffer>),
-  )
+  return createToken(body, (data) => crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, data as Uint8Array<ArrayBuffer>))
 }
 
 /**
@@ -77,9 +72,7 @@ export function parseToken(raw: unknown, limits: Limits = LIMITS): Result<Parsed
   if (parts.length !== 3) return fail('TOKEN_MALFORMED', 'expected 3 segments')
   const [prefix, bodyPart, sigPart] = parts as [string, string, string]
   if (prefix !== TOKEN_PREFIX) {
-    return /^kt\d+$/.test(prefix)
-      ? fail('TOKEN_UNSUPPORTED_VERSION', `token prefix ${prefix}`)
-      : fail('TOKEN_MALFORMED', 'bad prefix')
+    return /^kt\d+$/.test(prefix) ? fail('TOKEN_UNSUPPORTED_VERSION', `token prefix ${prefix}`) : fail('TOKEN_MALFORMED', 'bad prefix')
   }
   if (!SEGMENT.test(bodyPart) || !SEGMENT.test(sigPart)) return fail('TOKEN_MALFORMED', 'not base64url')
   const signature = base64urlDecode(sigPart)

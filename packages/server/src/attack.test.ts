@@ -116,7 +116,9 @@ describe('attack mode', () => {
     maintenance.advance(3_000)
     await maintenance.login('c@example.jp')
     const order = await maintenance.verifier.challenge({ action: 'checkout', origin: ORIGIN })
-    expect((await maintenance.verifier.verify(await tokenFor(order.challenge), { action: 'checkout', userAgent: UA })).decision).toBe('deny')
+    expect((await maintenance.verifier.verify(await tokenFor(order.challenge), { action: 'checkout', userAgent: UA })).decision).toBe(
+      'deny',
+    )
   })
 
   it('raises an alert when a verdict carries a code in alertOn, and none when alertOn is empty', async () => {
@@ -133,7 +135,12 @@ describe('attack mode', () => {
       let last
       for (let i = 0; i < 5; i++) {
         const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
-        last = await verifier.verify(await tokenFor(challenge, { device: bot }), { action: 'login', ip: '198.51.100.1', userId: `v${i}`, userAgent: UA })
+        last = await verifier.verify(await tokenFor(challenge, { device: bot }), {
+          action: 'login',
+          ip: '198.51.100.1',
+          userId: `v${i}`,
+          userAgent: UA,
+        })
       }
       await new Promise((r) => setTimeout(r, 10)) // alerts are delivered asynchronously
       if (alertOn) expect(alerts).toEqual([])

@@ -131,7 +131,8 @@ export class AttackMonitor {
     } else if (this.#state.active) {
       if (!calm) this.#calmSince = undefined
       else if (this.#calmSince === undefined) this.#calmSince = now
-      else if (now - this.#calmSince >= p.calmMs) this.#switch(false, now, { failedLogins: failed, distinctUsers: users, calmForMs: now - this.#calmSince })
+      else if (now - this.#calmSince >= p.calmMs)
+        this.#switch(false, now, { failedLogins: failed, distinctUsers: users, calmForMs: now - this.#calmSince })
     }
   }
 

@@ -18,7 +18,11 @@ function io(stdin = ''): CliIo & { stdout: string[]; stderr: string[] } {
 const SECRET = 'cli-secret-cli-secret-cli-secret-cli-01'
 
 async function realToken() {
-  const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: ['https://shop.example'], hashSecret: 'h'.repeat(32) })
+  const verifier = await createVerifier({
+    keys: [{ id: 'k1', secret: SECRET }],
+    origins: ['https://shop.example'],
+    hashSecret: 'h'.repeat(32),
+  })
   return tokenFor((await verifier.challenge({ action: 'checkout', origin: 'https://shop.example' })).challenge)
 }
 
@@ -29,23 +33,41 @@ describe('kenchi CLI', () => {
     const generated = JSON.parse(out.stdout.join('\n'))
     expect(generated.keys[0].id).toBe('k2026')
     expect(Buffer.from(generated.keys[0].secret, 'base64url')).toHaveLength(32)
-    await expect(createVerifier({ keys: generated.keys, hashSecret: generated.hashSecret, origins: ['https://a.example'] })).resolves.toBeDefined()
+    await expect(
+      createVerifier({ keys: generated.keys, hashSecret: generated.hashSecret, origins: ['https://a.example'] }),
+    ).resolves.toBeDefined()
     expect(runCli(['keygen', '--id', 'bad id'], io())).toBe(2)
   })
 
   it('keygen --env prints one env line per secret, and they configure a verifier, step-up and confirmations', async () => {
     const out = io()
     expect(runCli(['keygen', '--env', '--id', '2026-12'], out)).toBe(0)
-    const lines = out.stdout.join('\n').split('\n').filter((l) => !l.startsWith('#'))
+    const lines = out.stdout
+      .join('\n')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
     const env = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
-    expect(Object.keys(env)).toEqual(['KENCHI_KEY_ID', 'KENCHI_SECRET', 'KENCHI_HASH_SECRET', 'KENCHI_STEP_UP_SECRET', 'KENCHI_CONFIRM_SECRET'])
+    expect(Object.keys(env)).toEqual([
+      'KENCHI_KEY_ID',
+      'KENCHI_SECRET',
+      'KENCHI_HASH_SECRET',
+      'KENCHI_STEP_UP_SECRET',
+      'KENCHI_CONFIRM_SECRET',
+    ])
     expect(env.KENCHI_KEY_ID).toBe('2026-12')
-    for (const name of ['KENCHI_SECRET', 'KENCHI_HASH_SECRET', 'KENCHI_STEP_UP_SECRET', 'KENCHI_CONFIRM_SECRET']) expect(Buffer.from(env[name]!, 'base64url')).toHaveLength(32)
+    for (const name of ['KENCHI_SECRET', 'KENCHI_HASH_SECRET', 'KENCHI_STEP_UP_SECRET', 'KENCHI_CONFIRM_SECRET'])
+      expect(Buffer.from(env[name]!, 'base64url')).toHaveLength(32)
     expect(new Set(Object.values(env)).size).toBe(5)
-    const verifier = await createVerifier({ keys: [{ id: env.KENCHI_KEY_ID!, secret: env.KENCHI_SECRET! }], hashSecret: env.KENCHI_HASH_SECRET!, origins: ['https://a.example'] })
+    const verifier = await createVerifier({
+      keys: [{ id: env.KENCHI_KEY_ID!, secret: env.KENCHI_SECRET! }],
+      hashSecret: env.KENCHI_HASH_SECRET!,
+      origins: ['https://a.example'],
+    })
     const sender = { channel: 'email', send: async () => {} }
     expect(() => createStepUp({ verifier, secret: env.KENCHI_STEP_UP_SECRET!, sender })).not.toThrow()
-    expect(() => createConfirmations({ store: verifier.store, secret: env.KENCHI_CONFIRM_SECRET!, sender, linkUrl: 'https://a.example/confirm' })).not.toThrow()
+    expect(() =>
+      createConfirmations({ store: verifier.store, secret: env.KENCHI_CONFIRM_SECRET!, sender, linkUrl: 'https://a.example/confirm' }),
+    ).not.toThrow()
   })
 
   it('inspect explains a token, checks its device signature and, with the secret, its MAC', async () => {
@@ -60,7 +82,11 @@ describe('kenchi CLI', () => {
 
     const checked = io()
     expect(runCli(['inspect', token, '--secret', SECRET, '--json'], checked)).toBe(0)
-    expect(JSON.parse(checked.stdout.join(''))).toMatchObject({ challengeMac: 'valid', deviceSignature: 'valid', challenge: { action: 'checkout' } })
+    expect(JSON.parse(checked.stdout.join(''))).toMatchObject({
+      challengeMac: 'valid',
+      deviceSignature: 'valid',
+      challenge: { action: 'checkout' },
+    })
     const wrong = io()
     expect(runCli(['inspect', token, '--secret', 'x'.repeat(32), '--json'], wrong)).toBe(1)
     expect(JSON.parse(wrong.stdout.join('')).challengeMac).toBe('invalid')
@@ -101,7 +127,10 @@ describe('kenchi CLI', () => {
         apiSecrets: [{ id: 'a', secret: `api secret of ${id}, long enough` }],
       })
       const config = join(dir, 'kenchi.config.json')
-      writeFileSync(config, JSON.stringify({ store: { type: 'sqlite', path: join(dir, '{site}.db') }, sites: [site('shop'), site('other')] }))
+      writeFileSync(
+        config,
+        JSON.stringify({ store: { type: 'sqlite', path: join(dir, '{site}.db') }, sites: [site('shop'), site('other')] }),
+      )
       // What the service would have written: a login by user id, a guess at the login id, a fraud label.
       const store = await sqliteStore({ path: join(dir, 'shop.db') })
       const verifier = await createVerifier({ keys: [{ id: 'k1', secret: SECRET }], origins: ['https://shop.example'], hashSecret, store })
@@ -124,7 +153,9 @@ describe('kenchi CLI', () => {
         return { code, out }
       }
       expect((await run('export', '--config', config, '--user-id', 'u-1001')).code).toBe(2) // two sites: --site needed
-      expect((await run('export', '--config', config, '--site', 'nope', '--user-id', 'u-1001')).out.stderr.join('')).toContain('no site nope')
+      expect((await run('export', '--config', config, '--site', 'nope', '--user-id', 'u-1001')).out.stderr.join('')).toContain(
+        'no site nope',
+      )
       expect((await run('export', '--config', config, '--site', 'shop')).code).toBe(2)
       expect((await run('forget', '--config', config, '--site', 'shop', '--user-id', 'x')).code).toBe(2)
 
@@ -137,10 +168,18 @@ describe('kenchi CLI', () => {
       const erased = await run('erase', '--config', config, '--site', 'shop', '--user-id', 'u-1001', '--login-id', 'taro@example.jp')
       expect(erased.code).toBe(0)
       expect(JSON.parse(erased.out.stdout.join('\n'))).toMatchObject({ site: 'shop', events: 1, minimizedEvents: 1, links: 3 }) // the pair and the two fingerprint pairs (coarse, fine)
-      const again = JSON.parse((await run('export', '--config', config, '--site', 'shop', '--user-id', 'u-1001', '--login-id', 'taro@example.jp')).out.stdout.join('\n'))
+      const again = JSON.parse(
+        (await run('export', '--config', config, '--site', 'shop', '--user-id', 'u-1001', '--login-id', 'taro@example.jp')).out.stdout.join(
+          '\n',
+        ),
+      )
       expect(again).toMatchObject({ events: [], devices: [], counters: {} })
       // --all also removes the fraud-labelled event, found here by its keyed hash before the first erasure minimized it: nothing left to find.
-      expect(JSON.parse((await run('erase', '--config', config, '--site', 'shop', '--login-id', 'taro@example.jp', '--all')).out.stdout.join('\n'))).toMatchObject({ events: 0, minimizedEvents: 0 })
+      expect(
+        JSON.parse(
+          (await run('erase', '--config', config, '--site', 'shop', '--login-id', 'taro@example.jp', '--all')).out.stdout.join('\n'),
+        ),
+      ).toMatchObject({ events: 0, minimizedEvents: 0 })
 
       const check = await sqliteStore({ path: join(dir, 'shop.db') })
       expect(await check.getEvent(own.eventId)).toBeUndefined()

@@ -92,7 +92,16 @@ function parseFlags(args: readonly string[]): Flags | undefined {
     const arg = args[i]!
     if (arg === '--json' || arg === '--env' || arg === '--all') options.set(arg.slice(2), true)
     else if (arg === '--check') options.set('check', true)
-    else if (arg === '--id' || arg === '--secret' || arg === '--endpoint' || arg === '--action' || arg === '--origin' || arg === '--config' || arg === '--port' || PRIVACY_FLAGS.includes(arg)) {
+    else if (
+      arg === '--id' ||
+      arg === '--secret' ||
+      arg === '--endpoint' ||
+      arg === '--action' ||
+      arg === '--origin' ||
+      arg === '--config' ||
+      arg === '--port' ||
+      PRIVACY_FLAGS.includes(arg)
+    ) {
       const value = args[++i]
       if (value === undefined) return undefined
       options.set(arg.slice(2), value)
@@ -136,7 +145,11 @@ async function privacy(flags: Flags, io: CliIo): Promise<number> {
   const siteId = text('site')
   const site = siteId === undefined ? (config.sites.length === 1 ? config.sites[0] : undefined) : config.sites.find((s) => s.id === siteId)
   if (site === undefined) {
-    io.err(siteId === undefined ? `privacy ${action}: --site is needed (sites: ${config.sites.map((s) => s.id).join(', ')})` : `privacy ${action}: no site ${siteId} in ${file}`)
+    io.err(
+      siteId === undefined
+        ? `privacy ${action}: --site is needed (sites: ${config.sites.map((s) => s.id).join(', ')})`
+        : `privacy ${action}: no site ${siteId} in ${file}`,
+    )
     return 2
   }
   if (site.store.type === 'memory') {
@@ -148,7 +161,9 @@ async function privacy(flags: Flags, io: CliIo): Promise<number> {
     store = await openStore(site)
     const options = { hashSecret: site.hashSecret }
     const result =
-      action === 'export' ? await exportUser(store, subject, options) : { site: site.id, ...(await eraseUser(store, subject, { ...options, keepFraud: flags.options.get('all') !== true })) }
+      action === 'export'
+        ? await exportUser(store, subject, options)
+        : { site: site.id, ...(await eraseUser(store, subject, { ...options, keepFraud: flags.options.get('all') !== true })) }
     io.out(JSON.stringify(result, null, 2))
     return 0
   } catch (error) {
@@ -212,7 +227,9 @@ async function serve(flags: Flags, io: CliIo): Promise<number> {
   const config = readConfig(file, io)
   if (config === undefined) return 1
   if (flags.options.get('check') === true) {
-    io.out(`${file}: valid (${config.sites.length} site${config.sites.length === 1 ? '' : 's'}: ${config.sites.map((s) => s.id).join(', ')})`)
+    io.out(
+      `${file}: valid (${config.sites.length} site${config.sites.length === 1 ? '' : 's'}: ${config.sites.map((s) => s.id).join(', ')})`,
+    )
     return 0
   }
   let service
@@ -248,7 +265,17 @@ function apiSecret(flags: Flags, io: CliIo): number {
     return 2
   }
   const secret = `ksk_${randomBytes(32).toString('base64url')}`
-  io.out(JSON.stringify({ secret, apiSecretsEntry: { id: secretId, sha256: hashApiSecret(secret) }, note: 'Give the secret to the shop back end; put only apiSecretsEntry in the site\'s apiSecrets.' }, null, 2))
+  io.out(
+    JSON.stringify(
+      {
+        secret,
+        apiSecretsEntry: { id: secretId, sha256: hashApiSecret(secret) },
+        note: "Give the secret to the shop back end; put only apiSecretsEntry in the site's apiSecrets.",
+      },
+      null,
+      2,
+    ),
+  )
   return 0
 }
 
@@ -292,7 +319,16 @@ function inspect(flags: Flags, io: CliIo): number {
 
 interface Report {
   bytes: number
-  challenge: { keyId: string; nonce: string; action: string; origin: string; issuedAt: string; expiresAt: string; expired: boolean; pow: number }
+  challenge: {
+    keyId: string
+    nonce: string
+    action: string
+    origin: string
+    issuedAt: string
+    expiresAt: string
+    expired: boolean
+    pow: number
+  }
   challengeMac: 'valid' | 'invalid' | 'not checked (no --secret)'
   deviceSignature: 'valid' | 'invalid'
   deviceId: string

@@ -50,7 +50,11 @@ export async function runDoctor(pageUrl: string, options: DoctorOptions = {}): P
     page = new URL(pageUrl)
     if (page.protocol !== 'http:' && page.protocol !== 'https:') throw new Error('not http(s)')
   } catch {
-    add('fail', 'page', `${pageUrl} is not an http(s) URL; give the address of a page with a protected form, e.g. https://shop.example/login`)
+    add(
+      'fail',
+      'page',
+      `${pageUrl} is not an http(s) URL; give the address of a page with a protected form, e.g. https://shop.example/login`,
+    )
     return findings
   }
   const origin = options.origin ?? page.origin
@@ -62,7 +66,8 @@ export async function runDoctor(pageUrl: string, options: DoctorOptions = {}): P
     const response = await get(page.href)
     html = await response.text()
     const type = response.headers.get('content-type') ?? 'no content type'
-    if (!response.ok) add('fail', 'page', `${page.href} answered ${response.status}; give the address of a page that loads (the login page, say)`)
+    if (!response.ok)
+      add('fail', 'page', `${page.href} answered ${response.status}; give the address of a page that loads (the login page, say)`)
     else add('ok', 'page', `${page.href} answered ${response.status} (${type.split(';')[0]})`)
     csp = response.headers.get('content-security-policy') ?? metaCsp(html)
     if (page.protocol === 'http:' && !/^(localhost|127\.|\[::1\])/.test(page.host)) {
@@ -80,9 +85,18 @@ export async function runDoctor(pageUrl: string, options: DoctorOptions = {}): P
   if (tag) {
     scriptUrl = new URL(tag.src, page)
     endpoint ??= tag.endpoint ?? '/kenchi'
-    const notes = [`endpoint ${tag.endpoint ?? '/kenchi (default)'}`, tag.integrity ? 'integrity set' : 'no integrity attribute', tag.async ? 'async' : 'not async: it delays the page']
+    const notes = [
+      `endpoint ${tag.endpoint ?? '/kenchi (default)'}`,
+      tag.integrity ? 'integrity set' : 'no integrity attribute',
+      tag.async ? 'async' : 'not async: it delays the page',
+    ]
     add(tag.async ? 'ok' : 'warn', 'script tag', `${tag.src} (${notes.join(', ')})`)
-    if (!/data-kenchi-action=/.test(html)) add('warn', 'script tag', 'no form on this page has data-kenchi-action="…": the script adds no token to any form here (fine if your own code calls Kenchi.token())')
+    if (!/data-kenchi-action=/.test(html))
+      add(
+        'warn',
+        'script tag',
+        'no form on this page has data-kenchi-action="…": the script adds no token to any form here (fine if your own code calls Kenchi.token())',
+      )
   } else {
     endpoint ??= '/kenchi'
     add(
@@ -107,9 +121,17 @@ export async function runDoctor(pageUrl: string, options: DoctorOptions = {}): P
       const body = await response.arrayBuffer()
       const type = response.headers.get('content-type') ?? ''
       if (!response.ok) {
-        add(required ? 'fail' : 'warn', check, `${url.pathname} answered ${response.status}: serve the folder node_modules/@kenchi/client/dist/ there (the adapters do, unless serveClient: false)${check === 'worker' ? '; without it the worker signal is missing' : ''}`)
+        add(
+          required ? 'fail' : 'warn',
+          check,
+          `${url.pathname} answered ${response.status}: serve the folder node_modules/@kenchi/client/dist/ there (the adapters do, unless serveClient: false)${check === 'worker' ? '; without it the worker signal is missing' : ''}`,
+        )
       } else if (!JS_TYPE.test(type)) {
-        add('fail', check, `${url.pathname} answered with content type "${type || 'none'}": browsers refuse to run it; serve it as text/javascript`)
+        add(
+          'fail',
+          check,
+          `${url.pathname} answered with content type "${type || 'none'}": browsers refuse to run it; serve it as text/javascript`,
+        )
       } else {
         add('ok', check, `${url.pathname} answered ${response.status} ${type.split(';')[0]} (${(body.byteLength / 1024).toFixed(1)} KB)`)
       }
@@ -125,12 +147,15 @@ export async function runDoctor(pageUrl: string, options: DoctorOptions = {}): P
     const policy = parseCsp(csp)
     const problems: string[] = []
     const scriptSources = policy.get('script-src') ?? policy.get('default-src')
-    if (scriptUrl && scriptSources && !allows(scriptSources, scriptUrl, page)) problems.push(`script-src does not allow ${scriptUrl.origin} (the client script and its lazily loaded part)`)
+    if (scriptUrl && scriptSources && !allows(scriptSources, scriptUrl, page))
+      problems.push(`script-src does not allow ${scriptUrl.origin} (the client script and its lazily loaded part)`)
     const connect = policy.get('connect-src') ?? policy.get('default-src')
-    if (connect && !allows(connect, challengeUrl, page)) problems.push(`connect-src does not allow ${challengeUrl.origin} (the challenge request)`)
+    if (connect && !allows(connect, challengeUrl, page))
+      problems.push(`connect-src does not allow ${challengeUrl.origin} (the challenge request)`)
     const workerSources = policy.get('worker-src') ?? policy.get('child-src') ?? policy.get('script-src') ?? policy.get('default-src')
     const workerUrl = new URL('kenchi-worker.min.js', scriptUrl ?? base)
-    if (workerSources && !allows(workerSources, workerUrl, page)) problems.push(`worker-src does not allow ${workerUrl.origin} (the worker signal)`)
+    if (workerSources && !allows(workerSources, workerUrl, page))
+      problems.push(`worker-src does not allow ${workerUrl.origin} (the worker signal)`)
     if (problems.length === 0) add('ok', 'csp', 'the Content-Security-Policy allows the script, the challenge request and the worker')
     else for (const problem of problems) add('fail', 'csp', `${problem}: add 'self' (or that origin) to the directive`)
   }
@@ -138,36 +163,66 @@ export async function runDoctor(pageUrl: string, options: DoctorOptions = {}): P
   // 5. The challenge endpoint, for the page's origin and for a foreign one.
   try {
     const started = now()
-    const response = await get(challengeUrl.href, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ action }) })
+    const response = await get(challengeUrl.href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ action }),
+    })
     const text = await response.text()
     const answer = safeJson(text) as { challenge?: unknown; error?: unknown } | undefined
     const payload = typeof answer?.challenge === 'string' ? readChallenge(answer.challenge) : undefined
     if (!response.ok || !payload) {
       const code = typeof answer?.error === 'string' ? answer.error : undefined
-      add('fail', 'challenge', `${challengeUrl.pathname} refused origin ${origin}, action "${action}": ${response.status}${code ? ` ${code}` : ''}; ${challengeHint(response.status, code, origin)}`)
+      add(
+        'fail',
+        'challenge',
+        `${challengeUrl.pathname} refused origin ${origin}, action "${action}": ${response.status}${code ? ` ${code}` : ''}; ${challengeHint(response.status, code, origin)}`,
+      )
     } else {
       const problems: string[] = []
       if (payload.org !== origin) problems.push(`it was issued for origin ${payload.org}, not ${origin}`)
       if (payload.act !== action) problems.push(`it was issued for action ${payload.act}, not ${action}`)
-      if (!/no-store/.test(response.headers.get('cache-control') ?? '')) problems.push('the answer is not cache-control: no-store, so a cache could hand one challenge to many browsers')
-      if (problems.length === 0) add('ok', 'challenge', `${challengeUrl.pathname} issued a challenge for ${origin}, action "${action}" (lifetime ${payload.exp - payload.iat} s${payload.pow ? `, proof of work ${payload.pow} bits` : ''})`)
+      if (!/no-store/.test(response.headers.get('cache-control') ?? ''))
+        problems.push('the answer is not cache-control: no-store, so a cache could hand one challenge to many browsers')
+      if (problems.length === 0)
+        add(
+          'ok',
+          'challenge',
+          `${challengeUrl.pathname} issued a challenge for ${origin}, action "${action}" (lifetime ${payload.exp - payload.iat} s${payload.pow ? `, proof of work ${payload.pow} bits` : ''})`,
+        )
       else for (const p of problems) add('fail', 'challenge', `${challengeUrl.pathname}: ${p}`)
       // 6. Clock: the challenge's issue time against this machine's clock.
       const skew = payload.iat - Math.round((started + now()) / 2000)
       const tolerance = options.clockTolerance ?? 30
       if (Math.abs(skew) > tolerance) {
-        add('fail', 'clock', `the server's clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} this machine's (more than ${tolerance} s): tokens may read CHALLENGE_NOT_YET_VALID or TOKEN_EXPIRED; sync the clocks (NTP)`)
+        add(
+          'fail',
+          'clock',
+          `the server's clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} this machine's (more than ${tolerance} s): tokens may read CHALLENGE_NOT_YET_VALID or TOKEN_EXPIRED; sync the clocks (NTP)`,
+        )
       } else add('ok', 'clock', `the server's clock is within ${Math.max(1, Math.abs(skew))} s of this machine's`)
     }
   } catch (error) {
-    add('fail', 'challenge', `${challengeUrl.href} did not answer (${reason(error)}); mount the adapter's middleware (or your challenge route) at ${endpoint}`)
+    add(
+      'fail',
+      'challenge',
+      `${challengeUrl.href} did not answer (${reason(error)}); mount the adapter's middleware (or your challenge route) at ${endpoint}`,
+    )
   }
   try {
     const foreign = 'https://kenchi-doctor.invalid'
-    const response = await get(challengeUrl.href, { method: 'POST', headers: { 'content-type': 'application/json', origin: foreign }, body: JSON.stringify({ action }) })
+    const response = await get(challengeUrl.href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: foreign },
+      body: JSON.stringify({ action }),
+    })
     const answer = safeJson(await response.text()) as { challenge?: unknown } | undefined
     if (response.ok && typeof answer?.challenge === 'string') {
-      add('warn', 'origins', `the challenge endpoint also issues challenges for a foreign origin (${foreign}): pass the request's Origin header to challenge(), or tokens from other sites' pages could be made`)
+      add(
+        'warn',
+        'origins',
+        `the challenge endpoint also issues challenges for a foreign origin (${foreign}): pass the request's Origin header to challenge(), or tokens from other sites' pages could be made`,
+      )
     } else add('ok', 'origins', `a foreign origin is refused (${response.status})`)
   } catch {
     // reported above
@@ -181,12 +236,14 @@ export function formatFindings(findings: readonly Finding[]): string {
 }
 
 function challengeHint(status: number, code: string | undefined, origin: string): string {
-  if (code === 'CHALLENGE_ORIGIN') return `add ${origin} to createVerifier({ origins }) (scheme, host and port exactly as the browser shows them)`
+  if (code === 'CHALLENGE_ORIGIN')
+    return `add ${origin} to createVerifier({ origins }) (scheme, host and port exactly as the browser shows them)`
   if (code === 'CHALLENGE_ACTION') return 'the action must be a lower-case word of up to 32 characters'
   if (code === 'ORIGIN_MISSING') return 'the request reached the server without an Origin header: check your proxy forwards it'
   if (status === 404) return 'nothing answers there: mount the adapter middleware (app.use(kenchi.middleware)) or pass --endpoint'
   if (status === 405) return 'the route does not take POST'
-  if (status === 429) return 'this address asked for too many challenges (the adapter\'s challengeLimit, or your proxy\'s limit); wait a minute and run again'
+  if (status === 429)
+    return "this address asked for too many challenges (the adapter's challengeLimit, or your proxy's limit); wait a minute and run again"
   if (status >= 500) return 'the server failed: read its log (is the store reachable?)'
   return 'the endpoint must answer POST {"action"} with {"challenge","expiresAt"} JSON; a hand-written route should answer { error: error.code } when challenge() throws'
 }
@@ -203,7 +260,12 @@ function scriptTag(html: string): Tag | undefined {
     const attrs = match[1]!
     const src = attr(attrs, 'src')
     if (src === undefined || !/(^|\/)kenchi(\.min)?\.js(\?|#|$)/.test(src)) continue
-    return { src, endpoint: attr(attrs, 'data-endpoint'), integrity: attr(attrs, 'integrity') !== undefined, async: /\s(async|defer)(\s|=|$)/i.test(attrs) }
+    return {
+      src,
+      endpoint: attr(attrs, 'data-endpoint'),
+      integrity: attr(attrs, 'integrity') !== undefined,
+      async: /\s(async|defer)(\s|=|$)/i.test(attrs),
+    }
   }
   return undefined
 }

@@ -19,7 +19,13 @@ const event: EventRecord = {
   userHash: 'user',
   fingerprint: { coarse: 'C', fine: 'F' },
 }
-const device = (status: DeviceRecord['status']): DeviceRecord => ({ id: 'dev', publicKey: {} as DeviceRecord['publicKey'], status, firstSeen: 1, lastSeen: 1 })
+const device = (status: DeviceRecord['status']): DeviceRecord => ({
+  id: 'dev',
+  publicKey: {} as DeviceRecord['publicKey'],
+  status,
+  firstSeen: 1,
+  lastSeen: 1,
+})
 
 describe('report effects (pure planners)', () => {
   it('a successful login on an allowed event trusts the device and its fingerprints, makes it valid and counts the login', () => {
@@ -35,7 +41,13 @@ describe('report effects (pure planners)', () => {
 
   it('a login that succeeded after a challenge verdict trusts nothing; a device the store lost gets no status', () => {
     const challenged = { ...event, decision: 'challenge' as const }
-    expect(outcomeEffects(challenged, device('unknown'), 'login_succeeded', AT).map((e) => e.kind)).toEqual(['device-status', 'count', 'count', 'count', 'count'])
+    expect(outcomeEffects(challenged, device('unknown'), 'login_succeeded', AT).map((e) => e.kind)).toEqual([
+      'device-status',
+      'count',
+      'count',
+      'count',
+      'count',
+    ])
     expect(outcomeEffects(event, undefined, 'challenge_failed', AT)).toEqual([])
     expect(outcomeEffects(event, device('fraud'), 'challenge_passed', AT).map((e) => e.kind)).toEqual(['trust', 'trust', 'trust'])
   })

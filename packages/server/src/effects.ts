@@ -50,14 +50,16 @@ export type Effect =
 export function outcomeEffects(event: EventRecord, device: DeviceRecord | undefined, outcome: Outcome, now: number): Effect[] {
   const { deviceId, userHash } = event
   const effects: Effect[] = []
-  const succeeded = outcome === 'challenge_passed' || (outcome === 'login_succeeded' && (event.decision === 'allow' || event.mode === 'monitor'))
+  const succeeded =
+    outcome === 'challenge_passed' || (outcome === 'login_succeeded' && (event.decision === 'allow' || event.mode === 'monitor'))
   if (succeeded && deviceId !== undefined && userHash !== undefined) effects.push(...trust(event, userHash, deviceId, now))
   if (deviceId !== undefined && device) {
     const next = statusAfterOutcome(device.status, outcome)
     if (next !== device.status) effects.push({ kind: 'device-status', deviceId, status: next })
   }
   const counter = OUTCOME_COUNTERS[outcome]
-  if (counter !== undefined) for (const key of failureKeys(counter, event)) effects.push({ kind: 'count', key, windowMs: FAILURE_RETENTION_MS, at: now })
+  if (counter !== undefined)
+    for (const key of failureKeys(counter, event)) effects.push({ kind: 'count', key, windowMs: FAILURE_RETENTION_MS, at: now })
   return effects
 }
 
@@ -69,7 +71,8 @@ export function outcomeEffects(event: EventRecord, device: DeviceRecord | undefi
  */
 export function labelEffects(event: EventRecord, device: DeviceRecord | undefined, label: Label, now: number): Effect[] {
   const effects: Effect[] = []
-  if (event.deviceId !== undefined && device) effects.push({ kind: 'device-status', deviceId: event.deviceId, status: statusAfterLabel(label) })
+  if (event.deviceId !== undefined && device)
+    effects.push({ kind: 'device-status', deviceId: event.deviceId, status: statusAfterLabel(label) })
   if (label === 'fraud' && event.ip !== undefined) effects.push({ kind: 'flag', key: negativeIpKey(event.ip), ttlMs: NEGATIVE_IP_TTL_MS })
   if (label === 'fraud' && event.fingerprint) {
     effects.push({ kind: 'flag', key: fraudFingerprintKey(event.fingerprint.fine), ttlMs: FRAUD_FINGERPRINT_TTL_MS })
@@ -88,7 +91,12 @@ function trust(event: EventRecord, userHash: string, deviceId: string, now: numb
   const effects: Effect[] = [{ kind: 'trust', userHash, deviceId, at: now }]
   if (event.fingerprint) {
     effects.push({ kind: 'trust', userHash: userFingerprintKey(userHash), deviceId: fineFingerprintId(event.fingerprint.fine), at: now })
-    effects.push({ kind: 'trust', userHash: userFingerprintKey(userHash), deviceId: coarseFingerprintId(event.fingerprint.coarse), at: now })
+    effects.push({
+      kind: 'trust',
+      userHash: userFingerprintKey(userHash),
+      deviceId: coarseFingerprintId(event.fingerprint.coarse),
+      at: now,
+    })
   }
   return effects
 }

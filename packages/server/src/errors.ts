@@ -33,10 +33,14 @@ export const ERROR_CODES = {
     meaning: 'an invalid list entry or kind, an unreadable list file, or a Tor list whose first load failed',
   },
   CONFIG_GEO: { from: '`createGeo`, `createHostingNetworks`', meaning: 'the country or ASN database is missing or unreadable' },
-  CONFIG_NOTIFY: { from: '`createNotifier`', meaning: 'a bad hook, webhook, e-mail or rate-limit option, or SMTP options without `nodemailer` installed' },
+  CONFIG_NOTIFY: {
+    from: '`createNotifier`',
+    meaning: 'a bad hook, webhook, e-mail or rate-limit option, or SMTP options without `nodemailer` installed',
+  },
   CONFIG_STEP_UP: {
     from: '`createStepUp`, `emailSender`',
-    meaning: 'a missing verifier, sender or secret (≥ 32 bytes), an option out of range (the message names it), or SMTP options without `nodemailer` installed',
+    meaning:
+      'a missing verifier, sender or secret (≥ 32 bytes), an option out of range (the message names it), or SMTP options without `nodemailer` installed',
   },
   CONFIG_CONFIRM: {
     from: '`createConfirmations`',
@@ -44,7 +48,8 @@ export const ERROR_CODES = {
   },
   CONFIG_SERVICE: {
     from: '`createService`, `resolveConfig`, `loadConfigFile`, `mountConfiguredConsole`',
-    meaning: 'an invalid configuration (the message names the field), a bad mount path, or a missing optional peer (`prom-client`, `pino`, `@kenchi/console`)',
+    meaning:
+      'an invalid configuration (the message names the field), a bad mount path, or a missing optional peer (`prom-client`, `pino`, `@kenchi/console`)',
   },
   PRIVACY_SUBJECT: {
     from: '`exportUser`, `eraseUser`',
@@ -79,7 +84,8 @@ export const STEP_UP_ERRORS = {
   STEP_UP_NOT_ALLOWED: { from: '`start`, `check`, `checkTotp`', meaning: 'the verdict was `deny`' },
   STEP_UP_MISMATCH: {
     from: '`start`, `check`, `checkTotp`',
-    meaning: "another login id (or user id) than the verdict's, another device than the verdict's, or an address other than the one given to `verify()`",
+    meaning:
+      "another login id (or user id) than the verdict's, another device than the verdict's, or an address other than the one given to `verify()`",
   },
   STEP_UP_NOT_STARTED: { from: '`check`', meaning: 'no code was issued for this event' },
   STEP_UP_WRONG_CODE: {
@@ -90,7 +96,10 @@ export const STEP_UP_ERRORS = {
     from: '`start`, `check`',
     meaning: "the code's lifetime is over (ask for a new one: costs no attempt), or the verdict is older than `eventMaxAgeMs`",
   },
-  STEP_UP_USED: { from: '`start`, `check`, `checkTotp`', meaning: 'this step-up has already passed (a replayed code), or this TOTP code was already used' },
+  STEP_UP_USED: {
+    from: '`start`, `check`, `checkTotp`',
+    meaning: 'this step-up has already passed (a replayed code), or this TOTP code was already used',
+  },
   STEP_UP_TOO_MANY_ATTEMPTS: {
     from: '`check`, `checkTotp`',
     meaning: '`maxAttempts` wrong codes; the event cannot pass any more, even with the right code (log in again)',
@@ -143,7 +152,7 @@ export const SERVICE_ERRORS = {
   },
   unauthorized: { status: 401, when: 'no secret, or not a secret of any site' },
   origin_not_allowed: { status: 403, when: "a browser's preflight to `/s/<site>/challenge` from an origin not configured for the site" },
-  event_unknown: { status: 404, when: '`/v1/outcome`, `/v1/label`: no such event **for this site** (another site\'s event is unknown too)' },
+  event_unknown: { status: 404, when: "`/v1/outcome`, `/v1/label`: no such event **for this site** (another site's event is unknown too)" },
   duplicate_report: {
     status: 409,
     when: '`/v1/outcome`: this outcome was already reported for this event (a replayed or retried request is not counted twice)',

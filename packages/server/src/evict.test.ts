@@ -15,7 +15,10 @@ describe('evictOldest', () => {
     const gone: Array<[number, string]> = []
     evictOldest(map, 10, (k, v) => gone.push([k, v]))
     expect([...map.keys()]).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
-    expect(gone).toEqual([[0, 'v0'], [1, 'v1']])
+    expect(gone).toEqual([
+      [0, 'v0'],
+      [1, 'v1'],
+    ])
   })
 
   it('from 64 up, goes down to the bound less 1/64, oldest first', () => {

@@ -36,7 +36,17 @@ export { eraseUser, exportUser, userHashOf } from './privacy.js'
 export type { EraseOptions, PrivacyOptions, PrivacySubject, UserErasure, UserExport } from './privacy.js'
 
 // Stores
-export type { Store, DeviceRecord, EventRecord, EventPatch, Label, Outcome, UserDeviceLink, UserDeviceRecord, UserEventErasure } from './stores/types.js'
+export type {
+  Store,
+  DeviceRecord,
+  EventRecord,
+  EventPatch,
+  Label,
+  Outcome,
+  UserDeviceLink,
+  UserDeviceRecord,
+  UserEventErasure,
+} from './stores/types.js'
 export { MAX_STORE_VALUE } from './stores/types.js'
 export { memoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'

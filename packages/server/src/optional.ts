@@ -26,6 +26,8 @@ export async function nodemailerTransport(options: Record<string, unknown> | str
       { cause: error },
     )
   }
-  const create = (nodemailer.createTransport ?? (nodemailer as unknown as { default: typeof nodemailer }).default.createTransport) as (o: Record<string, unknown> | string) => MailTransport
+  const create = (nodemailer.createTransport ?? (nodemailer as unknown as { default: typeof nodemailer }).default.createTransport) as (
+    o: Record<string, unknown> | string,
+  ) => MailTransport
   return create(options)
 }

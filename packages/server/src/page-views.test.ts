@@ -8,7 +8,14 @@ describe('page-view limiter', () => {
     let clock = 1_000_000
     const blocks: unknown[] = []
     const store = memoryStore()
-    const limiter = createPageViewLimiter({ store, max: 5, windowMs: 60_000, blockMs: 2_000, now: () => clock, onBlock: (b) => void blocks.push(b) })
+    const limiter = createPageViewLimiter({
+      store,
+      max: 5,
+      windowMs: 60_000,
+      blockMs: 2_000,
+      now: () => clock,
+      onBlock: (b) => void blocks.push(b),
+    })
     const results = []
     for (let i = 0; i < 8; i++) results.push(await limiter.check('198.51.100.7'))
     expect(results.map((r) => r.allowed)).toEqual([true, true, true, true, true, false, false, false])

@@ -87,7 +87,14 @@ export interface UserErasure {
 const MAX_WINDOW_MS = 7 * 86_400_000
 const OUTCOME_COUNTERS: readonly OutcomeCounter[] = ['login-failed', 'login-succeeded', 'order-declined', 'order-accepted']
 /** Step-up keys per event (`su:<kind>:<event id>`): flags and counters of a step-up in progress. */
-const STEP_UP_EVENT_KEYS = [stepUpKeys.started, stepUpKeys.done, stepUpKeys.cooldown, stepUpKeys.generations, stepUpKeys.attempts, stepUpKeys.failed]
+const STEP_UP_EVENT_KEYS = [
+  stepUpKeys.started,
+  stepUpKeys.done,
+  stepUpKeys.cooldown,
+  stepUpKeys.generations,
+  stepUpKeys.attempts,
+  stepUpKeys.failed,
+]
 
 /** The keyed hash the verifier stores for a user or login id (`verifier.hashIdentity('user', id)`). */
 export function userHashOf(hashSecret: string | Uint8Array, id: string): string {
@@ -97,7 +104,8 @@ export function userHashOf(hashSecret: string | Uint8Array, id: string): string 
 
 function hashesOf(subject: PrivacySubject, options: PrivacyOptions): string[] {
   const hashes = new Set<string>()
-  if (typeof subject !== 'object' || subject === null) throw new KenchiError('PRIVACY_SUBJECT', 'give { userId }, { loginId } or { userHash }')
+  if (typeof subject !== 'object' || subject === null)
+    throw new KenchiError('PRIVACY_SUBJECT', 'give { userId }, { loginId } or { userHash }')
   for (const id of [subject.userId, subject.loginId]) {
     if (id === undefined) continue
     if (typeof id !== 'string' || id === '') throw new KenchiError('PRIVACY_SUBJECT', 'userId and loginId must be non-empty strings')
@@ -106,7 +114,8 @@ function hashesOf(subject: PrivacySubject, options: PrivacyOptions): string[] {
     else throw new KenchiError('PRIVACY_SUBJECT', 'hashSecret (or verifier) is needed to find a user by userId or loginId')
   }
   if (subject.userHash !== undefined) {
-    if (typeof subject.userHash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(subject.userHash)) throw new KenchiError('PRIVACY_SUBJECT', 'userHash must be a keyed hash (43 base64url characters)')
+    if (typeof subject.userHash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(subject.userHash))
+      throw new KenchiError('PRIVACY_SUBJECT', 'userHash must be a keyed hash (43 base64url characters)')
     hashes.add(subject.userHash)
   }
   if (hashes.size === 0) throw new KenchiError('PRIVACY_SUBJECT', 'give { userId }, { loginId } or { userHash }')

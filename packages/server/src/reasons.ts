@@ -9,11 +9,16 @@ export const REASONS = {
   AUTOMATION: 'the browser reports or shows that it is driven by automation (WebDriver, headless, automation globals)',
   HEADLESS: 'the browser shows traits of a headless browser (no plugins, zero window sizes, missing browser objects...)',
   ENVIRONMENT_TAMPERED: 'browser functions or properties were replaced by script, as stealth plugins do',
-  ENVIRONMENT_INCONSISTENT: 'values a real browser keeps consistent disagree (user agent, platform, client hints, time zone, WebGL; a phone user agent on a desktop browser: touch points, GPU, screen, fonts)',
-  SCRIPTED_TYPING: 'key timing a script produces: constant hold times, the next key exactly as the last comes up, metronome latencies or IME composition steps, or random delays without rollover and without human hesitations (on-screen keyboards: judged on intervals only)',
-  SCRIPTED_POINTER: 'pointer input a script produces: press and release in the same instant, ruler-straight equal-step paths, paths too smooth for a hand, or touch contacts released at once or all equally long',
-  INJECTED_INPUT: 'mouse or key events no operating system produced: stamped off the window system\'s input clock, as input dispatched through the DevTools protocol is (Playwright, Puppeteer, patched drivers)',
-  NO_INTERACTION: 'no key or pointer press before the token (autofill, password manager or assistive input also look like this: a doubt only)',
+  ENVIRONMENT_INCONSISTENT:
+    'values a real browser keeps consistent disagree (user agent, platform, client hints, time zone, WebGL; a phone user agent on a desktop browser: touch points, GPU, screen, fonts)',
+  SCRIPTED_TYPING:
+    'key timing a script produces: constant hold times, the next key exactly as the last comes up, metronome latencies or IME composition steps, or random delays without rollover and without human hesitations (on-screen keyboards: judged on intervals only)',
+  SCRIPTED_POINTER:
+    'pointer input a script produces: press and release in the same instant, ruler-straight equal-step paths, paths too smooth for a hand, or touch contacts released at once or all equally long',
+  INJECTED_INPUT:
+    "mouse or key events no operating system produced: stamped off the window system's input clock, as input dispatched through the DevTools protocol is (Playwright, Puppeteer, patched drivers)",
+  NO_INTERACTION:
+    'no key or pointer press before the token (autofill, password manager or assistive input also look like this: a doubt only)',
   BEHAVIOR_REPLAYED: 'the typing timing of this request was seen before (on any account): a recording of a person replayed',
   TYPING_MISMATCH: "the rhythm of the login typing is far from this account's learned typing profile",
   FIRST_USER: 'no history for this user yet',
@@ -21,8 +26,10 @@ export const REASONS = {
   FIRST_USER_DEVICE_COUNT_OVER: 'the user already trusts many devices and adds another',
   USER_DEVICE: 'a device key this user trusts (proven by a successful login, a passed challenge or a legit label on it)',
   SAME_DEVICE: 'the device has been used by several user ids (family device, multi-accounting or impersonation)',
-  STORED_ID_CONFLICT: "the token claims a stored id (cookie, localStorage, IndexedDB) that another device key had first: a copied cookie, or a browser that lost its key and has not yet proven itself",
-  FRAUD_FINGERPRINT: 'a new device with the fine fingerprint of a device labelled fraud (a fraudster who re-keyed, or an identical machine: a doubt only)',
+  STORED_ID_CONFLICT:
+    'the token claims a stored id (cookie, localStorage, IndexedDB) that another device key had first: a copied cookie, or a browser that lost its key and has not yet proven itself',
+  FRAUD_FINGERPRINT:
+    'a new device with the fine fingerprint of a device labelled fraud (a fraudster who re-keyed, or an identical machine: a doubt only)',
   SIGNALS_MISSING: 'the token lacks the signals every genuine client sends (core signals), or both its device signals and its behaviour',
   VELOCITY_IP_USERS: 'many distinct user ids from one IP address in a short time (list attack)',
   VELOCITY_USER_IPS: 'one user id from many IP addresses in a short time (distributed attack on an account)',

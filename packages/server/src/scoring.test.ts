@@ -40,6 +40,11 @@ describe('scoring', () => {
       { code: 'AUTOMATION', weight: 60 },
       { code: 'AUTOMATION', weight: 10, detail: { n: 2 } },
     ]
-    expect(sortReasons(reasons).map((x) => [x.weight, x.detail?.n])).toEqual([[60, undefined], [10, 1], [10, 2], [0, undefined]])
+    expect(sortReasons(reasons).map((x) => [x.weight, x.detail?.n])).toEqual([
+      [60, undefined],
+      [10, 1],
+      [10, 2],
+      [0, undefined],
+    ])
   })
 })

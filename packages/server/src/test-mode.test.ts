@@ -24,8 +24,12 @@ describe('test mode (createVerifier({ testMode }))', () => {
     await expect(createVerifier({ ...base(), testMode: { decision: 'deny' } })).rejects.toBeInstanceOf(KenchiError)
     await expect(createVerifier({ ...base(), testMode: false })).resolves.toBeDefined()
     vi.stubEnv('NODE_ENV', 'test')
-    await expect(createVerifier({ ...base(), testMode: { decision: 'maybe' as 'allow' } })).rejects.toMatchObject({ code: 'CONFIG_TEST_MODE' })
-    await expect(createVerifier({ ...base(), testMode: { identities: { 'x@example.test': 'nope' as 'deny' } } })).rejects.toMatchObject({ code: 'CONFIG_TEST_MODE' })
+    await expect(createVerifier({ ...base(), testMode: { decision: 'maybe' as 'allow' } })).rejects.toMatchObject({
+      code: 'CONFIG_TEST_MODE',
+    })
+    await expect(createVerifier({ ...base(), testMode: { identities: { 'x@example.test': 'nope' as 'deny' } } })).rejects.toMatchObject({
+      code: 'CONFIG_TEST_MODE',
+    })
   })
 
   it('gives an automated browser the fixed decision instead of the rules, per test identity', async () => {
@@ -34,7 +38,11 @@ describe('test mode (createVerifier({ testMode }))', () => {
     const verifier = await createVerifier({ ...base(), testMode: { identities: { 'mallory@example.test': 'deny' } } })
     const run = async (context: Record<string, string>) => verifier.verify(await botToken(verifier), { action: 'login', ...context })
     const allowed = await run({ loginId: 'hanako@example.jp' })
-    expect(allowed).toMatchObject({ decision: 'allow', score: 0, reasons: [{ code: 'TEST_MODE', weight: 0, detail: { decision: 'allow' } }] })
+    expect(allowed).toMatchObject({
+      decision: 'allow',
+      score: 0,
+      reasons: [{ code: 'TEST_MODE', weight: 0, detail: { decision: 'allow' } }],
+    })
     expect(allowed.device?.id).toBeTypeOf('string')
     expect((await run({ loginId: TEST_IDENTITIES.challenge })).decision).toBe('challenge')
     expect((await run({ loginId: 'x', email: ' Deny@Kenchi.test ' })).decision).toBe('deny')
@@ -44,7 +52,10 @@ describe('test mode (createVerifier({ testMode }))', () => {
 
   it('still checks the token: a missing one follows missingToken, a forged one is denied with its reason', async () => {
     const verifier = await createVerifier({ ...base(), testMode: true })
-    expect(await verifier.verify(undefined, { action: 'login' })).toMatchObject({ decision: 'challenge', reasons: [{ code: 'TOKEN_MISSING' }] })
+    expect(await verifier.verify(undefined, { action: 'login' })).toMatchObject({
+      decision: 'challenge',
+      reasons: [{ code: 'TOKEN_MISSING' }],
+    })
     const token = await botToken(verifier)
     expect((await verifier.verify(token.slice(0, -4) + 'AAAA', { action: 'login' })).decision).toBe('deny')
     expect((await verifier.verify(token, { action: 'checkout' })).reasons[0]?.code).toBe('ACTION_MISMATCH')
@@ -53,9 +64,15 @@ describe('test mode (createVerifier({ testMode }))', () => {
   it('a test challenge can be stepped up like a real one', async () => {
     const verifier = await createVerifier({ ...base(), testMode: true })
     const sent: string[] = []
-    const stepUp = createStepUp({ verifier, secret: randomBytes(32), sender: { channel: 'email', send: async (m) => void sent.push(m.code) } })
+    const stepUp = createStepUp({
+      verifier,
+      secret: randomBytes(32),
+      sender: { channel: 'email', send: async (m) => void sent.push(m.code) },
+    })
     const verdict = await verifier.verify(await botToken(verifier), { action: 'login', loginId: TEST_IDENTITIES.challenge })
-    expect(await stepUp.start({ eventId: verdict.eventId, loginId: TEST_IDENTITIES.challenge, to: 'qa@shop.example' })).toMatchObject({ ok: true })
+    expect(await stepUp.start({ eventId: verdict.eventId, loginId: TEST_IDENTITIES.challenge, to: 'qa@shop.example' })).toMatchObject({
+      ok: true,
+    })
     await stepUp.flush()
     expect(await stepUp.check({ eventId: verdict.eventId, loginId: TEST_IDENTITIES.challenge, code: sent[0]! })).toEqual({ ok: true })
   })

@@ -34,15 +34,20 @@ const DECISIONS = new Set<Decision>(['allow', 'challenge', 'deny'])
 export function resolveTestMode(option: boolean | TestModeOptions | undefined, nodeEnv: string | undefined): TestMode | undefined {
   if (option === undefined || option === false) return undefined
   if (nodeEnv === 'production') {
-    throw new KenchiError('CONFIG_TEST_MODE', 'testMode: refused because NODE_ENV is production; test mode fixes every verdict and must never protect real customers')
+    throw new KenchiError(
+      'CONFIG_TEST_MODE',
+      'testMode: refused because NODE_ENV is production; test mode fixes every verdict and must never protect real customers',
+    )
   }
   const options: TestModeOptions = option === true ? {} : option
-  if (typeof options !== 'object' || options === null) throw new KenchiError('CONFIG_TEST_MODE', 'testMode: true or { decision, identities }')
+  if (typeof options !== 'object' || options === null)
+    throw new KenchiError('CONFIG_TEST_MODE', 'testMode: true or { decision, identities }')
   const fallback = options.decision ?? 'allow'
   if (!DECISIONS.has(fallback)) throw new KenchiError('CONFIG_TEST_MODE', 'testMode.decision: allow, challenge or deny')
   const fixed = new Map<string, Decision>(Object.entries(TEST_IDENTITIES).map(([d, id]) => [id, d as Decision]))
   for (const [id, decision] of Object.entries(options.identities ?? {})) {
-    if (!DECISIONS.has(decision)) throw new KenchiError('CONFIG_TEST_MODE', `testMode.identities[${JSON.stringify(id)}]: allow, challenge or deny`)
+    if (!DECISIONS.has(decision))
+      throw new KenchiError('CONFIG_TEST_MODE', `testMode.identities[${JSON.stringify(id)}]: allow, challenge or deny`)
     fixed.set(id.trim().toLowerCase(), decision)
   }
   return {

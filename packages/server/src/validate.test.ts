@@ -20,14 +20,20 @@ describe('option checks', () => {
 
   it('throws KenchiError with the given code, naming the factory and the option', () => {
     const check = optionChecks('CONFIG_STORE', 'sqliteStore')
-    expect(() => check.number('maxEvents', 0, { min: 1 })).toThrow(expect.objectContaining({ code: 'CONFIG_STORE', message: 'sqliteStore: maxEvents must be a number ≥ 1' }))
+    expect(() => check.number('maxEvents', 0, { min: 1 })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_STORE', message: 'sqliteStore: maxEvents must be a number ≥ 1' }),
+    )
     expect(() => check.positiveInteger('max', 2.5)).toThrow(/max must be an integer ≥ 1/)
     expect(() => check.positiveNumber('commandTimeout', 0)).toThrow(/commandTimeout must be a number > 0/)
     expect(() => check.nonNegative('readyTimeout', -1)).toThrow(/readyTimeout must be a number ≥ 0/)
     expect(() => check.weight('weights.X', 101)).toThrow(/weights.X must be a number from 0 to 100/)
     expect(() => check.fail('path, a file name')).toThrow(new KenchiError('CONFIG_STORE', 'sqliteStore: path, a file name'))
-    expect(() => numberOption('CONFIG_RULE', 'x', 'nope', {})).toThrow(expect.objectContaining({ code: 'CONFIG_RULE', message: 'x must be a number' }))
-    expect(() => optionChecks('CONFIG_ADAPTER', '').positiveInteger('challengeLimit.max', 0)).toThrow(expect.objectContaining({ message: 'challengeLimit.max must be an integer ≥ 1' }))
+    expect(() => numberOption('CONFIG_RULE', 'x', 'nope', {})).toThrow(
+      expect.objectContaining({ code: 'CONFIG_RULE', message: 'x must be a number' }),
+    )
+    expect(() => optionChecks('CONFIG_ADAPTER', '').positiveInteger('challengeLimit.max', 0)).toThrow(
+      expect.objectContaining({ message: 'challengeLimit.max must be an integer ≥ 1' }),
+    )
   })
 
   it('reads a missing option as its fallback, and checks a given one', () => {
@@ -41,21 +47,43 @@ describe('option checks', () => {
 
 describe('withTimeout', () => {
   it('settles with the call when it is in time', async () => {
-    await expect(withTimeout(async () => 'ok', 1000, () => new Error('late'))).resolves.toBe('ok')
-    await expect(withTimeout(() => Promise.reject(new Error('own')), 1000, () => new Error('late'))).rejects.toThrow('own')
+    await expect(
+      withTimeout(
+        async () => 'ok',
+        1000,
+        () => new Error('late'),
+      ),
+    ).resolves.toBe('ok')
+    await expect(
+      withTimeout(
+        () => Promise.reject(new Error('own')),
+        1000,
+        () => new Error('late'),
+      ),
+    ).rejects.toThrow('own')
   })
 
   it('rejects with the timeout error when the call hangs', async () => {
     const started = Date.now()
-    await expect(withTimeout(() => new Promise(() => {}), 30, () => new Error('late'))).rejects.toThrow('late')
+    await expect(
+      withTimeout(
+        () => new Promise(() => {}),
+        30,
+        () => new Error('late'),
+      ),
+    ).rejects.toThrow('late')
     expect(Date.now() - started).toBeGreaterThanOrEqual(25)
   })
 
   it('turns a synchronous throw into a rejection', async () => {
     await expect(
-      withTimeout(() => {
-        throw new Error('sync')
-      }, 1000, () => new Error('late')),
+      withTimeout(
+        () => {
+          throw new Error('sync')
+        },
+        1000,
+        () => new Error('late'),
+      ),
     ).rejects.toThrow('sync')
   })
 })

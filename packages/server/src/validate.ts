@@ -19,7 +19,11 @@ export interface NumberBounds {
 export function describeBounds({ min, max, above, integer }: NumberBounds): string {
   const kind = integer ? 'an integer' : 'a number'
   if (min !== undefined && max !== undefined) return `${kind} from ${min} to ${max}`
-  const parts = [above !== undefined ? `> ${above}` : undefined, min !== undefined ? `≥ ${min}` : undefined, max !== undefined ? `≤ ${max}` : undefined]
+  const parts = [
+    above !== undefined ? `> ${above}` : undefined,
+    min !== undefined ? `≥ ${min}` : undefined,
+    max !== undefined ? `≤ ${max}` : undefined,
+  ]
   const said = parts.filter((p) => p !== undefined)
   return said.length ? `${kind} ${said.join(' and ')}` : kind
 }
@@ -59,7 +63,8 @@ export interface OptionChecks {
 /** Option checks throwing `KenchiError(code)` with messages prefixed by `factory` (none when empty). */
 export function optionChecks(code: ErrorCode, factory: string): OptionChecks {
   const where = (name: string) => (factory ? `${factory}: ${name}` : name)
-  const number = (name: string, value: unknown, bounds: NumberBounds, fallback?: number) => numberOption(code, where(name), value ?? fallback, bounds)
+  const number = (name: string, value: unknown, bounds: NumberBounds, fallback?: number) =>
+    numberOption(code, where(name), value ?? fallback, bounds)
   return {
     fail(message) {
       throw new KenchiError(code, where(message))
@@ -77,7 +82,12 @@ export function optionChecks(code: ErrorCode, factory: string): OptionChecks {
  * whichever comes first; the timer is cleared either way. A `call` that throws
  * synchronously rejects. `unref: true` lets the process exit while only the timer waits.
  */
-export function withTimeout<T>(call: () => PromiseLike<T>, ms: number, onTimeout: () => Error, { unref = false }: { unref?: boolean } = {}): Promise<T> {
+export function withTimeout<T>(
+  call: () => PromiseLike<T>,
+  ms: number,
+  onTimeout: () => Error,
+  { unref = false }: { unref?: boolean } = {},
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(onTimeout()), ms)
     if (unref) (timer as { unref?: () => void }).unref?.()

@@ -60,7 +60,9 @@ describe('createVerifier', () => {
 
   it('issues challenges only for configured origins and valid actions', async () => {
     const { verifier } = await setup()
-    await expect(verifier.challenge({ action: 'login', origin: 'https://evil.example' })).rejects.toMatchObject({ code: 'CHALLENGE_ORIGIN' })
+    await expect(verifier.challenge({ action: 'login', origin: 'https://evil.example' })).rejects.toMatchObject({
+      code: 'CHALLENGE_ORIGIN',
+    })
     await expect(verifier.challenge({ action: 'Log In', origin: ORIGIN })).rejects.toMatchObject({ code: 'CHALLENGE_ACTION' })
     const issued = await verifier.challenge({ action: 'login', origin: ORIGIN })
     expect(issued.challenge).toMatch(/^kc1\.[\w-]+\.[\w-]{43}$/)
@@ -147,8 +149,12 @@ describe('verify', () => {
 
   it('denies a token from another origin, whichever part disagrees', async () => {
     const { verifier, issue } = await setup()
-    expect(codes(await verifier.verify(await tokenFor(await issue(), { origin: 'https://evil.example' }), login))).toEqual(['ORIGIN_MISMATCH'])
-    expect(codes(await verifier.verify(await tokenFor(await issue()), { ...login, origin: 'https://evil.example' }))).toEqual(['ORIGIN_MISMATCH'])
+    expect(codes(await verifier.verify(await tokenFor(await issue(), { origin: 'https://evil.example' }), login))).toEqual([
+      'ORIGIN_MISMATCH',
+    ])
+    expect(codes(await verifier.verify(await tokenFor(await issue()), { ...login, origin: 'https://evil.example' }))).toEqual([
+      'ORIGIN_MISMATCH',
+    ])
     expect((await verifier.verify(await tokenFor(await issue()), { ...login, origin: ORIGIN })).decision).toBe('allow')
     // A verifier that no longer lists the origin refuses its old challenges.
     const narrowed = await setup({ origins: ['https://other.example'] })
@@ -283,9 +289,21 @@ describe('verify', () => {
     const good = await tokenFor(await issue())
     const [prefix, body, sig] = good.split('.') as [string, string, string]
     const hostile: unknown[] = [
-      42, {}, [], true, Symbol.iterator, () => 1, new Uint8Array(10), { toString: () => good },
-      'kt1', '...', 'kt1.' + body, `${prefix}.${body}.${sig}.x`, `${prefix}.${sig}.${body}`,
-      'x'.repeat(LIMITS.maxTokenBytes + 1), 'kt1.' + 'A'.repeat(LIMITS.maxTokenBytes),
+      42,
+      {},
+      [],
+      true,
+      Symbol.iterator,
+      () => 1,
+      new Uint8Array(10),
+      { toString: () => good },
+      'kt1',
+      '...',
+      'kt1.' + body,
+      `${prefix}.${body}.${sig}.x`,
+      `${prefix}.${sig}.${body}`,
+      'x'.repeat(LIMITS.maxTokenBytes + 1),
+      'kt1.' + 'A'.repeat(LIMITS.maxTokenBytes),
       `kt1.${base64urlEncode(utf8('{"__proto__":{"admin":true}}'))}.${sig}`,
       `kt1.${base64urlEncode(utf8('['.repeat(5000) + ']'.repeat(5000)))}.${sig}`,
       `kt1.${base64urlEncode(new Uint8Array([0xff, 0xfe, 0xfd]))}.${sig}`,
@@ -365,7 +383,10 @@ describe('monitor mode', () => {
   it('removes per-action overrides with null, and refuses unknown members', async () => {
     const { verifier, issue } = await setup()
     verifier.updatePolicy({ actions: { register: { pow: 10, challenge: 20 }, checkout: { deny: 60 } } })
-    expect(verifier.updatePolicy({ actions: { register: { pow: null } } }).actions).toEqual({ register: { challenge: 20 }, checkout: { deny: 60 } })
+    expect(verifier.updatePolicy({ actions: { register: { pow: null } } }).actions).toEqual({
+      register: { challenge: 20 },
+      checkout: { deny: 60 },
+    })
     expect(readChallenge(await issue('register'))!.pow).toBeUndefined() // the global pow (0) again
     expect(verifier.updatePolicy({ actions: { register: { challenge: null } } }).actions).toEqual({ checkout: { deny: 60 } })
     expect(verifier.updatePolicy({ actions: { checkout: null, unknown: null } }).actions).toEqual({})
@@ -397,7 +418,9 @@ describe('identities', () => {
     const guesses = []
     for (let i = 0; i < 5; i++) guesses.push(await attempt(`guess${i}@example.net`))
     expect(codes(guesses[3]!)).not.toContain('VELOCITY_DEVICE_USERS')
-    expect(guesses[4]!.reasons).toContainEqual(expect.objectContaining({ code: 'VELOCITY_DEVICE_USERS', detail: expect.objectContaining({ count: 5 }) }))
+    expect(guesses[4]!.reasons).toContainEqual(
+      expect.objectContaining({ code: 'VELOCITY_DEVICE_USERS', detail: expect.objectContaining({ count: 5 }) }),
+    )
     for (const v of guesses) expect(codes(v)).not.toContain('FIRST_USER')
     const event = await verifier.store.getEvent(guesses[0]!.eventId)
     expect(event?.userHash).toBeUndefined()
@@ -410,7 +433,9 @@ describe('identities', () => {
       await verifier.reportOutcome(v.eventId, 'login_failed')
     }
     const sixth = await attempt('ghost@example.net', {}, await newDevice())
-    expect(sixth.reasons).toContainEqual(expect.objectContaining({ code: 'LOGIN_FAILURES', detail: expect.objectContaining({ counted: 'login-failed per user', count: 5 }) }))
+    expect(sixth.reasons).toContainEqual(
+      expect.objectContaining({ code: 'LOGIN_FAILURES', detail: expect.objectContaining({ counted: 'login-failed per user', count: 5 }) }),
+    )
 
     // An existing account passes both: the same hash, and its history builds as before.
     const real = await attempt('taro@example.jp', { userId: 'taro@example.jp' }, await newDevice())
@@ -427,10 +452,19 @@ describe('identities', () => {
   it('reads the user agent and origin from headers when not given', async () => {
     const { verifier, issue } = await setup()
     const headers = { 'user-agent': 'Mozilla/5.0 HeadlessChrome/156', origin: ORIGIN }
-    const verdict = await verifier.verify(await tokenFor(await issue(), { signals: { webdriver: { v: false, d: 0 } } }), { action: 'login', headers })
+    const verdict = await verifier.verify(await tokenFor(await issue(), { signals: { webdriver: { v: false, d: 0 } } }), {
+      action: 'login',
+      headers,
+    })
     // A token with one core signal, no device signal and no behaviour is also a doubt (SIGNALS_MISSING).
-    expect(verdict.reasons).toMatchObject([{ code: 'AUTOMATION', detail: { signal: 'User-Agent header' } }, { code: 'SIGNALS_MISSING', weight: 20 }])
-    const wrongOrigin = await verifier.verify(await tokenFor(await issue()), { action: 'login', headers: { origin: 'https://evil.example' } })
+    expect(verdict.reasons).toMatchObject([
+      { code: 'AUTOMATION', detail: { signal: 'User-Agent header' } },
+      { code: 'SIGNALS_MISSING', weight: 20 },
+    ])
+    const wrongOrigin = await verifier.verify(await tokenFor(await issue()), {
+      action: 'login',
+      headers: { origin: 'https://evil.example' },
+    })
     expect(codes(wrongOrigin)).toEqual(['ORIGIN_MISMATCH'])
   })
 })
@@ -496,6 +530,8 @@ describe('store timeouts', () => {
     const verdict = await verifier.verify(await tokenFor(await issue()), login)
     expect(Date.now() - started).toBeLessThan(1000)
     expect(verdict.decision).toBe('challenge')
-    expect(verdict.reasons).toMatchObject([{ code: 'STORE_UNAVAILABLE', detail: { message: 'StoreTimeout: store did not answer within 50 ms' } }])
+    expect(verdict.reasons).toMatchObject([
+      { code: 'STORE_UNAVAILABLE', detail: { message: 'StoreTimeout: store did not answer within 50 ms' } },
+    ])
   })
 })

@@ -78,7 +78,10 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   const { store, now, onAlert } = config
   let policy = config.policy
   const raise = (alert: Alert) => {
-    if (onAlert) Promise.resolve().then(() => onAlert(alert)).catch(() => undefined)
+    if (onAlert)
+      Promise.resolve()
+        .then(() => onAlert(alert))
+        .catch(() => undefined)
   }
   const attack = new AttackMonitor(store, () => policy.attack, raise)
   const guard = storeGuard(config.storeTimeout)
@@ -90,7 +93,16 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     return createHmac('sha256', config.hashKey).update(`${kind}:${normal}`, 'utf8').digest('base64url')
   }
 
-  const verify = createPipeline({ config, policy: () => policy, guard, effects, attack, hashIdentity, verifyDevice: createDeviceVerifier(), raise })
+  const verify = createPipeline({
+    config,
+    policy: () => policy,
+    guard,
+    effects,
+    attack,
+    hashIdentity,
+    verifyDevice: createDeviceVerifier(),
+    raise,
+  })
   const reporter = createReporter(store, effects, guard, now)
   const issuer = { ...config, powFor: (action: string) => Math.max(powFor(policy, action), attack.powFor(action) ?? 0) }
 

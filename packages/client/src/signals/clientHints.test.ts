@@ -11,7 +11,14 @@ describe('clientHints', () => {
   it('sends platform, mobile and brands with major versions', () => {
     Object.defineProperty(navigator, 'userAgentData', {
       configurable: true,
-      value: { platform: 'Windows', mobile: false, brands: [{ brand: 'Chromium', version: '156' }, { brand: 'Not;A=Brand', version: '24' }] },
+      value: {
+        platform: 'Windows',
+        mobile: false,
+        brands: [
+          { brand: 'Chromium', version: '156' },
+          { brand: 'Not;A=Brand', version: '24' },
+        ],
+      },
     })
     expect(clientHints.collect()).toEqual(['Windows', false, 'Chromium/156,Not;A=Brand/24'])
   })

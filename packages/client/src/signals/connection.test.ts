@@ -9,7 +9,10 @@ afterEach(() => {
 
 describe('connection', () => {
   it('sends effective type, rtt, downlink and save-data', () => {
-    Object.defineProperty(navigator, 'connection', { configurable: true, value: { effectiveType: '4g', rtt: 50, downlink: 10, saveData: false } })
+    Object.defineProperty(navigator, 'connection', {
+      configurable: true,
+      value: { effectiveType: '4g', rtt: 50, downlink: 10, saveData: false },
+    })
     expect(connection.collect()).toEqual(['4g', 50, 10, false])
   })
 

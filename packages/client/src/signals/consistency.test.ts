@@ -41,7 +41,9 @@ describe('consistency', () => {
 
   it('sees a Date offset that disagrees with the Intl zone', () => {
     desktopChrome()
-    vi.spyOn(Date.prototype, 'getTimezoneOffset').mockReturnValue(zoneOffset(Intl.DateTimeFormat().resolvedOptions().timeZone, new Date()) + 60)
+    vi.spyOn(Date.prototype, 'getTimezoneOffset').mockReturnValue(
+      zoneOffset(Intl.DateTimeFormat().resolvedOptions().timeZone, new Date()) + 60,
+    )
     expect(consistency.collect()).toContain('timezone')
   })
 

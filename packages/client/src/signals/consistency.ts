@@ -73,7 +73,12 @@ export const consistency: Signal = {
       check(found, 'webgl-software', () => /SwiftShader|llvmpipe|softpipe|Software/i.test(renderer))
       // WebKit says "Apple GPU" on every system (WebKitGTK on Linux too): only another engine saying it is a lie.
       const webkit = /AppleWebKit\//.test(ua) && !/Chrome\/|Chromium\//.test(ua)
-      check(found, 'webgl-os', () => (/Apple (M\d|GPU)/.test(renderer) && os !== 'mac' && os !== 'ios' && !webkit) || (/Direct3D/.test(renderer) && os !== 'windows'))
+      check(
+        found,
+        'webgl-os',
+        () =>
+          (/Apple (M\d|GPU)/.test(renderer) && os !== 'mac' && os !== 'ios' && !webkit) || (/Direct3D/.test(renderer) && os !== 'windows'),
+      )
     }
     return found
   },

@@ -32,7 +32,9 @@ describe('headless', () => {
 
 describe('headless: the outer window size read racing the browser', () => {
   const desktop = () => {
-    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36')
+    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
+    )
     ;(window as unknown as Record<string, unknown>).chrome = {}
     vi.spyOn(navigator, 'plugins', 'get').mockReturnValue({ length: 5 } as PluginArray)
     vi.spyOn(screen, 'width', 'get').mockReturnValue(1920)
@@ -73,7 +75,9 @@ describe('headless: the outer window size read racing the browser', () => {
   })
 
   it('never holds phones and tablets to it (in-app web views may report no outer window)', async () => {
-    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari Line/14.10.0')
+    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari Line/14.10.0',
+    )
     vi.spyOn(window, 'outerWidth', 'get').mockReturnValue(0)
     vi.spyOn(window, 'outerHeight', 'get').mockReturnValue(0)
     vi.spyOn(screen, 'width', 'get').mockReturnValue(390)

@@ -7,7 +7,10 @@ const TWO_YEARS_S = 2 * 365 * 24 * 3600
 /** A new random identifier: 16 bytes, base64url (22 characters). */
 export function newId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16))
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
 }
 
 function readCookie(): string | null {

@@ -11,9 +11,23 @@ describe('runSignal', () => {
   })
 
   it('turns throws and rejections into error codes instead of failing', async () => {
-    expect(await runSignal({ name: 'c', collect: () => { throw new TypeError('no API') } })).toMatchObject({ e: 'failed' })
+    expect(
+      await runSignal({
+        name: 'c',
+        collect: () => {
+          throw new TypeError('no API')
+        },
+      }),
+    ).toMatchObject({ e: 'failed' })
     expect(await runSignal({ name: 'd', collect: () => Promise.reject(new Error('x')) })).toMatchObject({ e: 'failed' })
-    expect(await runSignal({ name: 'e', collect: () => { throw new UnsupportedError() } })).toMatchObject({ e: 'unsupported' })
+    expect(
+      await runSignal({
+        name: 'e',
+        collect: () => {
+          throw new UnsupportedError()
+        },
+      }),
+    ).toMatchObject({ e: 'unsupported' })
   })
 
   it('collects in registry order, filling results as they arrive, one broken signal sinking nothing', async () => {
@@ -22,7 +36,12 @@ describe('runSignal', () => {
     const result = await collectSignals(
       [
         { name: 'first', collect: () => (order.push('first'), 1) },
-        { name: 'broken', collect: () => { throw new Error('boom') } },
+        {
+          name: 'broken',
+          collect: () => {
+            throw new Error('boom')
+          },
+        },
         { name: 'last', collect: () => (order.push('last'), [1, 2]) },
       ],
       into,

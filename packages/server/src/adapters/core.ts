@@ -62,11 +62,14 @@ function refusalLogger(logger: AdapterOptions['logger']): ResolvedOptions['warn'
     if (seen.has(key) || seen.size >= 100) return
     seen.add(key)
     const shown = typeof action === 'string' ? JSON.stringify(action.slice(0, 40)) : 'none'
-    log(`Kenchi: challenge refused (${code}) for origin ${origin ?? 'none'}, action ${shown}: ${HINTS[code] ?? code}; the form will post without a token`, {
-      code,
-      ...(origin !== undefined ? { origin } : {}),
-      action,
-    })
+    log(
+      `Kenchi: challenge refused (${code}) for origin ${origin ?? 'none'}, action ${shown}: ${HINTS[code] ?? code}; the form will post without a token`,
+      {
+        code,
+        ...(origin !== undefined ? { origin } : {}),
+        action,
+      },
+    )
   }
 }
 
@@ -132,7 +135,10 @@ export class ClientAssets {
     const file = this.#files.get(name)
     if (!file) return undefined
     // A URL carrying the current version can be cached for good; a bare URL is revalidated hourly.
-    const cacheControl = version !== undefined && version === this.version(name) ? 'public, max-age=31536000, immutable' : 'public, max-age=3600, must-revalidate'
+    const cacheControl =
+      version !== undefined && version === this.version(name)
+        ? 'public, max-age=31536000, immutable'
+        : 'public, max-age=3600, must-revalidate'
     const headers = { 'cache-control': cacheControl, etag: file.etag, 'x-content-type-options': 'nosniff' }
     if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === file.etag)) {
       return { status: 304, headers, body: '' }

@@ -40,7 +40,10 @@ export interface ExpressKenchi {
    * `extra` adds context per request and may be async (look the account up, check the
    * password: decision 0007); if it throws or rejects, the error goes to `next(error)`.
    */
-  guard(action: string, extra?: (req: ExpressRequest) => ExtraContext | Promise<ExtraContext>): (req: ExpressRequest, res: ServerResponse & { locals?: Record<string, unknown> }, next: Next) => void
+  guard(
+    action: string,
+    extra?: (req: ExpressRequest) => ExtraContext | Promise<ExtraContext>,
+  ): (req: ExpressRequest, res: ServerResponse & { locals?: Record<string, unknown> }, next: Next) => void
   /** The `<script>` tag for the client, versioned and with its integrity hash. */
   scriptTag(file?: string): string
 }

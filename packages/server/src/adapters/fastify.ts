@@ -56,7 +56,10 @@ export interface FastifyKenchi {
    * `extra(request)` gives the rest of the context (`loginId`, `userId`...) and may be async.
    * Never throws for a bad token; a rejecting `extra` fails the request like any hook.
    */
-  guard(action: string, extra?: (request: FastifyRequestLike) => ExtraContext | Promise<ExtraContext>): (request: FastifyRequestLike) => Promise<void>
+  guard(
+    action: string,
+    extra?: (request: FastifyRequestLike) => ExtraContext | Promise<ExtraContext>,
+  ): (request: FastifyRequestLike) => Promise<void>
   /** The `<script>` tag for the client, versioned and with its integrity hash. */
   scriptTag(file?: string): string
 }

@@ -48,7 +48,10 @@ export interface HonoKenchi {
    * (`c.get('kenchi')`), then calls `next()`. `extra(c)` gives the rest of the context
    * (`loginId`, `userId`...) and may be async (`await c.req.parseBody()` is cached by Hono).
    */
-  guard(action: string, extra?: (c: HonoContextLike) => ExtraContext | Promise<ExtraContext>): (c: HonoContextLike, next: () => Promise<void>) => Promise<void>
+  guard(
+    action: string,
+    extra?: (c: HonoContextLike) => ExtraContext | Promise<ExtraContext>,
+  ): (c: HonoContextLike, next: () => Promise<void>) => Promise<void>
   /** The `<script>` tag for the client, versioned and with its integrity hash. */
   scriptTag(file?: string): string
 }
@@ -58,7 +61,10 @@ export function honoKenchi(verifier: Verifier, options: HonoOptions = {}): HonoK
   const { resolved, clientAssets, scriptTag } = adapterBase(options)
   const getIp = options.getIp ?? nodeServerIp
   const toResponse = (r: PlainResponse) =>
-    new Response(r.status === 304 ? null : typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers })
+    new Response(r.status === 304 ? null : typeof r.body === 'string' ? r.body : new Uint8Array(r.body), {
+      status: r.status,
+      headers: r.headers,
+    })
 
   async function body(c: HonoContextLike): Promise<unknown> {
     const type = c.req.header('content-type') ?? ''

@@ -43,7 +43,10 @@ export class ChallengeLimiter {
     if (address === undefined) return undefined
     if (address.kind() === 'ipv4') return address.toString()
     const parts = (address as { parts: number[] }).parts
-    return `${parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`
+    return `${parts
+      .slice(0, 4)
+      .map((p) => p.toString(16))
+      .join(':')}::/64`
   }
 
   /** Counts one challenge for `ip` and says whether it may be issued. */

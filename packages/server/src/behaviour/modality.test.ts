@@ -20,15 +20,42 @@ describe('modalityTiming', () => {
     const on = KEY_MODALITY.unidentified | KEY_MODALITY.touch
     const ime = on | KEY_MODALITY.composing
     const k = [
-      1000, keyCode(1, KEY_CATEGORY.letter, false), 90, keyCode(1, KEY_CATEGORY.letter, true), // physical, hold 90
-      910, keyCode(2, 0, false, on), 12, keyCode(2, 0, true, on), // on-screen, hold 12
-      288, keyCode(2, 0, false, on), 10, keyCode(2, 0, true, on),
-      290, keyCode(3, 0, false, ime), 10, keyCode(3, 0, true, ime),
+      1000,
+      keyCode(1, KEY_CATEGORY.letter, false),
+      90,
+      keyCode(1, KEY_CATEGORY.letter, true), // physical, hold 90
+      910,
+      keyCode(2, 0, false, on),
+      12,
+      keyCode(2, 0, true, on), // on-screen, hold 12
+      288,
+      keyCode(2, 0, false, on),
+      10,
+      keyCode(2, 0, true, on),
+      290,
+      keyCode(3, 0, false, ime),
+      10,
+      keyCode(3, 0, true, ime),
     ]
     const i = [
-      2000, inputCode(2, INPUT_EVENT.insert), 300, inputCode(2, INPUT_EVENT.insert), 100, inputCode(2, INPUT_EVENT.delete),
-      100, inputCode(3, INPUT_EVENT.compositionStart), 200, inputCode(3, INPUT_EVENT.compositionUpdate), 250, inputCode(3, INPUT_EVENT.compositionUpdate),
-      400, inputCode(3, INPUT_EVENT.compositionEnd), 10, inputCode(1, INPUT_EVENT.none), 10, inputCode(1, INPUT_EVENT.paste),
+      2000,
+      inputCode(2, INPUT_EVENT.insert),
+      300,
+      inputCode(2, INPUT_EVENT.insert),
+      100,
+      inputCode(2, INPUT_EVENT.delete),
+      100,
+      inputCode(3, INPUT_EVENT.compositionStart),
+      200,
+      inputCode(3, INPUT_EVENT.compositionUpdate),
+      250,
+      inputCode(3, INPUT_EVENT.compositionUpdate),
+      400,
+      inputCode(3, INPUT_EVENT.compositionEnd),
+      10,
+      inputCode(1, INPUT_EVENT.none),
+      10,
+      inputCode(1, INPUT_EVENT.paste),
     ]
     const c = [500, 1, 80, 30, 0, 300, 4 + 1, 95, 0, 40]
     const v = [400, VISIBILITY_EVENT.keyboardOpen, 100, VISIBILITY_EVENT.orientation]

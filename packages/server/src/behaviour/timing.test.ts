@@ -73,7 +73,14 @@ describe('typingTiming', () => {
   })
 
   it('does not link latencies across fields', () => {
-    const t = typingTiming(decodeKeysOf([[100, 1, L, false], [150, 1, L, true], [900, 2, L, false], [960, 2, L, true]]))
+    const t = typingTiming(
+      decodeKeysOf([
+        [100, 1, L, false],
+        [150, 1, L, true],
+        [900, 2, L, false],
+        [960, 2, L, true],
+      ]),
+    )
     expect(t.latencies).toEqual([])
   })
 })
@@ -97,7 +104,18 @@ describe('pointerApproaches', () => {
     for (let i = 0; i < 6; i++) recs.push([1000 + 40 * i, move, 100 + 20 * i, 100])
     recs.push([1300, down, 200, 100], [1380, up, 200, 100])
     const [a] = pointerApproaches(decodePointer(encodeP(recs)))
-    expect(a).toMatchObject({ moves: 6, length: 100, distance: 100, straightness: 1, hold: 80, arrivalToPress: 100, stepCv: 0, stepLengthCv: 0, turning: 0, overshoot: 0 })
+    expect(a).toMatchObject({
+      moves: 6,
+      length: 100,
+      distance: 100,
+      straightness: 1,
+      hold: 80,
+      arrivalToPress: 100,
+      stepCv: 0,
+      stepLengthCv: 0,
+      turning: 0,
+      overshoot: 0,
+    })
     expect(a!.speed).toBe(0.5)
     expect(a!.jerk).toBe(0)
   })
@@ -147,6 +165,6 @@ describe('typingTiming tail', () => {
     }
     const timing = typingTiming(decodeKeysOf(records))
     expect(timing.tailRatio).toBe(4)
-    expect(timing.latencyLogSd).toBeCloseTo(Math.log(4) * Math.sqrt(3) / 4, 3)
+    expect(timing.latencyLogSd).toBeCloseTo((Math.log(4) * Math.sqrt(3)) / 4, 3)
   })
 })

@@ -429,7 +429,12 @@ export function modalityTiming(streams: Readonly<Record<string, readonly number[
       other: count(INPUT_EVENT.other),
       none: count(INPUT_EVENT.none),
     },
-    composition: { sessions: count(INPUT_EVENT.compositionStart), updates: count(INPUT_EVENT.compositionUpdate), intervals, interval: shape(intervals) },
+    composition: {
+      sessions: count(INPUT_EVENT.compositionStart),
+      updates: count(INPUT_EVENT.compositionUpdate),
+      intervals,
+      interval: shape(intervals),
+    },
     contacts: {
       n: contacts.length,
       durations,

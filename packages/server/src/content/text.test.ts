@@ -25,7 +25,16 @@ describe('countUrls', () => {
 
 describe('gibberish', () => {
   it('passes real Japanese names and addresses in kanji and kana', () => {
-    for (const text of ['山田 太郎', 'ヤマダ タロウ', 'やまだ たろう', '東京都新宿区西新宿2-8-1', '大阪府大阪市北区梅田3丁目1-3 ノースゲートビル 12F', '〒100-0005', '髙橋 﨑', 'ｻﾄｳ ﾊﾅｺ']) {
+    for (const text of [
+      '山田 太郎',
+      'ヤマダ タロウ',
+      'やまだ たろう',
+      '東京都新宿区西新宿2-8-1',
+      '大阪府大阪市北区梅田3丁目1-3 ノースゲートビル 12F',
+      '〒100-0005',
+      '髙橋 﨑',
+      'ｻﾄｳ ﾊﾅｺ',
+    ]) {
       expect(gibberish(text), text).toBeUndefined()
     }
   })
@@ -33,9 +42,17 @@ describe('gibberish', () => {
   it('passes normal English, romanised Japanese, codes and product names', () => {
     for (const text of [
       'Hello, I would like to know when the blue jacket will be back in stock. Thanks!',
-      'The strengths of Knightsbridge rhythms', 'Schwarzkopf', 'Tsukuba Shinjuku Ryuichi Sakamoto Kyoto',
-      'iPhone15Pro', 'ORDER-2024-000123', 'AB12345678', 'MacBook Air M3', 'contact me at someone.xyzqw@example.com',
-      'See https://example.com/aZ9xQ2mK7pL4', 'property liberty', 'jazz quiz',
+      'The strengths of Knightsbridge rhythms',
+      'Schwarzkopf',
+      'Tsukuba Shinjuku Ryuichi Sakamoto Kyoto',
+      'iPhone15Pro',
+      'ORDER-2024-000123',
+      'AB12345678',
+      'MacBook Air M3',
+      'contact me at someone.xyzqw@example.com',
+      'See https://example.com/aZ9xQ2mK7pL4',
+      'property liberty',
+      'jazz quiz',
     ]) {
       expect(gibberish(text), text).toBeUndefined()
     }

@@ -10,7 +10,8 @@ export function normaliseText(text: string): string {
 
 // A scheme URL, a www. host, or a host name with a path (example.com/x); NFKC first, so
 // full-width "ｈｔｔｐｓ：／／" is found too. "hxxp" is how spammers dodge naive filters.
-const URL_PATTERN = /(?:\b(?:h(?:tt|xx)ps?|ftp):\/\/\S|\bwww\.[a-z0-9-]+\.[a-z]|\b[a-z0-9-]{2,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,24}\/\S)\S*/gi
+const URL_PATTERN =
+  /(?:\b(?:h(?:tt|xx)ps?|ftp):\/\/\S|\bwww\.[a-z0-9-]+\.[a-z]|\b[a-z0-9-]{2,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,24}\/\S)\S*/gi
 
 /** Number of URLs in `text` (scheme URLs, `www.` hosts, host names followed by a path). */
 export function countUrls(text: string): number {

@@ -109,7 +109,9 @@ export async function createHostingNetworks(options: HostingNetworksOptions = {}
       const require = createRequire(import.meta.url)
       files = [require.resolve('@ip-location-db/asn/asn-ipv4.csv'), require.resolve('@ip-location-db/asn/asn-ipv6.csv')]
     } catch (error) {
-      throw new KenchiError('CONFIG_GEO', 'createHostingNetworks: install the ASN database (npm i @ip-location-db/asn) or pass files', { cause: error })
+      throw new KenchiError('CONFIG_GEO', 'createHostingNetworks: install the ASN database (npm i @ip-location-db/asn) or pass files', {
+        cause: error,
+      })
     }
   }
   const v4: Range[] = []

@@ -59,7 +59,9 @@ export async function createGeo(options: GeoOptions = {}): Promise<Geo> {
     const open = (maxmind.open ?? (maxmind as unknown as { default: typeof maxmind }).default.open) as typeof maxmind.open
     reader = (await open(path)) as unknown as { get(ip: string): CountryRecord | null }
   } catch (error) {
-    throw new KenchiError('CONFIG_GEO', `createGeo: cannot open the country database ${path}: ${(error as Error).message}`, { cause: error })
+    throw new KenchiError('CONFIG_GEO', `createGeo: cannot open the country database ${path}: ${(error as Error).message}`, {
+      cause: error,
+    })
   }
   return {
     country(ip) {

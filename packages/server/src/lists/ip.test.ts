@@ -9,7 +9,20 @@ describe('parseIp', () => {
     expect(parseIp('fe80::1%eth0')?.toString()).toBe('fe80::1')
   })
   it('refuses anything else without throwing', () => {
-    for (const bad of ['', 'localhost', '1.2.3', '0x7f.1', '010.0.0.1', '1.2.3.4.5', '300.1.1.1', ':::', 42, undefined, null, 'a'.repeat(100)]) {
+    for (const bad of [
+      '',
+      'localhost',
+      '1.2.3',
+      '0x7f.1',
+      '010.0.0.1',
+      '1.2.3.4.5',
+      '300.1.1.1',
+      ':::',
+      42,
+      undefined,
+      null,
+      'a'.repeat(100),
+    ]) {
       expect(parseIp(bad), String(bad)).toBeUndefined()
     }
   })
@@ -17,7 +30,25 @@ describe('parseIp', () => {
 
 describe('isLocalIp', () => {
   it('knows loopback, private, unique-local, link-local and CGNAT ranges', () => {
-    for (const ip of ['127.0.0.1', '127.5.5.5', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '169.254.1.1', '::1', 'fc00::1', 'fd12:3456::1', 'fe80::1', '::ffff:10.0.0.1', '0.0.0.0', '::', '192.0.2.1', '2001:db8::1']) {
+    for (const ip of [
+      '127.0.0.1',
+      '127.5.5.5',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '100.64.0.1',
+      '169.254.1.1',
+      '::1',
+      'fc00::1',
+      'fd12:3456::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+      '0.0.0.0',
+      '::',
+      '192.0.2.1',
+      '2001:db8::1',
+    ]) {
       expect(isLocalIp(ip), ip).toBe(true)
     }
   })

@@ -75,7 +75,11 @@ function normalise(kind: ListKind, entry: string): string {
       return text.toLowerCase()
     case 'domain': {
       const d = text.toLowerCase().replace(/^@/, '').replace(/^\*\./, '').replace(/\.$/, '')
-      if (!/^[a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff-]*[a-z0-9\u0080-\uffff])?(\.[a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff-]*[a-z0-9\u0080-\uffff])?)*$/.test(d)) {
+      if (
+        !/^[a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff-]*[a-z0-9\u0080-\uffff])?(\.[a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff-]*[a-z0-9\u0080-\uffff])?)*$/.test(
+          d,
+        )
+      ) {
         throw new KenchiError('CONFIG_LIST', `not a domain: ${JSON.stringify(entry)}`)
       }
       return d
@@ -115,8 +119,14 @@ function buildIndex(kind: ListKind, entries: string[]): Index {
 
 class List implements KenchiList {
   protected index: Index
-  constructor(readonly kind: ListKind, entries: Iterable<string> = []) {
-    this.index = buildIndex(kind, [...entries].map((e) => normalise(kind, e)))
+  constructor(
+    readonly kind: ListKind,
+    entries: Iterable<string> = [],
+  ) {
+    this.index = buildIndex(
+      kind,
+      [...entries].map((e) => normalise(kind, e)),
+    )
   }
   get size(): number {
     return this.index.entries.length
@@ -126,17 +136,25 @@ class List implements KenchiList {
     this.index = buildIndex(this.kind, [...this.index.entries, ...added])
   }
   remove(...entries: string[]): void {
-    const gone = new Set(entries.map((e) => {
-      try {
-        return normalise(this.kind, e)
-      } catch {
-        return undefined
-      }
-    }))
-    this.index = buildIndex(this.kind, this.index.entries.filter((e) => !gone.has(e)))
+    const gone = new Set(
+      entries.map((e) => {
+        try {
+          return normalise(this.kind, e)
+        } catch {
+          return undefined
+        }
+      }),
+    )
+    this.index = buildIndex(
+      this.kind,
+      this.index.entries.filter((e) => !gone.has(e)),
+    )
   }
   replace(entries: Iterable<string>): void {
-    this.index = buildIndex(this.kind, [...entries].map((e) => normalise(this.kind, e)))
+    this.index = buildIndex(
+      this.kind,
+      [...entries].map((e) => normalise(this.kind, e)),
+    )
   }
   has(value: string | undefined): boolean {
     return this.match(value) !== undefined
@@ -185,7 +203,11 @@ export function createList(kind: ListKind, entries: Iterable<string> = []): Kenc
 }
 
 class FileList extends List implements FileBackedList {
-  constructor(kind: ListKind, readonly path: string, entries: string[]) {
+  constructor(
+    kind: ListKind,
+    readonly path: string,
+    entries: string[],
+  ) {
     super(kind, entries)
   }
   async reload(): Promise<void> {
@@ -205,11 +227,17 @@ export async function loadList(path: string, options: { kind?: ListKind } = {}):
 }
 
 function checkKind(kind: ListKind): void {
-  if (!['exact', 'substring', 'domain', 'ip'].includes(kind)) throw new KenchiError('CONFIG_LIST', `list kind must be exact, substring, domain or ip`)
+  if (!['exact', 'substring', 'domain', 'ip'].includes(kind))
+    throw new KenchiError('CONFIG_LIST', `list kind must be exact, substring, domain or ip`)
 }
 
 /** Accepts a list or plain entries in a rule option; throws `CONFIG_RULE` for a list of the wrong kind. */
-export function listOption(rule: string, option: string, kind: ListKind, value: KenchiList | readonly string[] | undefined): KenchiList | undefined {
+export function listOption(
+  rule: string,
+  option: string,
+  kind: ListKind,
+  value: KenchiList | readonly string[] | undefined,
+): KenchiList | undefined {
   if (value === undefined) return undefined
   if (Array.isArray(value)) {
     try {

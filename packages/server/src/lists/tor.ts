@@ -45,7 +45,8 @@ const MAX_BYTES = 16 * 1024 * 1024
  */
 export async function torExitList(options: TorExitListOptions): Promise<TorExitList> {
   const source = options?.source
-  if (typeof source !== 'string' || source.length === 0) throw new KenchiError('CONFIG_LIST', 'torExitList: source (a file path or URL) is required')
+  if (typeof source !== 'string' || source.length === 0)
+    throw new KenchiError('CONFIG_LIST', 'torExitList: source (a file path or URL) is required')
   const check = optionChecks('CONFIG_LIST', 'torExitList')
   const refreshMs = options.refreshMs ?? 30 * 60_000
   if (refreshMs !== 0 && !inBounds(refreshMs, { min: 60_000 })) check.fail('refreshMs must be 0 or at least 60000')

@@ -33,10 +33,13 @@ async function receiver(statuses: number[] = [], delayMs = 0): Promise<{ url: st
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => new Promise((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/kenchi-alerts`, received }
 }
 
@@ -45,7 +48,15 @@ describe('createNotifier: hooks and rate limit', () => {
     const got: Alert[] = []
     const errors: unknown[] = []
     const notifier = createNotifier({
-      hooks: [(a) => void got.push(a), () => { throw new Error('broken hook') }, async () => { throw new Error('async broken') }],
+      hooks: [
+        (a) => void got.push(a),
+        () => {
+          throw new Error('broken hook')
+        },
+        async () => {
+          throw new Error('async broken')
+        },
+      ],
       onError: (e) => errors.push(e),
       now: () => 1000,
     })
@@ -118,7 +129,9 @@ describe('createNotifier: signed webhook', () => {
     expect(verifyWebhook(SECRET, last.body, last.headers as Record<string, string>)).toBe(true)
     expect(verifyWebhook('another-secret-0123456', last.body, last.headers as Record<string, string>)).toBe(false)
     expect(verifyWebhook(SECRET, last.body.replace('42', '43'), last.headers as Record<string, string>)).toBe(false)
-    expect(verifyWebhook(SECRET, last.body, last.headers as Record<string, string>, { now: Number(timestamp) * 1000 + 301_000 })).toBe(false)
+    expect(verifyWebhook(SECRET, last.body, last.headers as Record<string, string>, { now: Number(timestamp) * 1000 + 301_000 })).toBe(
+      false,
+    )
     expect(notifier.stats).toMatchObject({ sent: 1, failed: 0 })
     await notifier.close()
   })
@@ -155,7 +168,12 @@ describe('createNotifier: e-mail through nodemailer', () => {
     const notifier = createNotifier({
       email: { transport: inbox.transport, from: 'kenchi@shop.example', to: ['admin@shop.example', 'ops@shop.example'] },
     })
-    notifier.notify({ kind: 'card-testing', code: 'CARD_FAILURES', detail: { failures: 81, rate: 0.85 }, at: Date.UTC(2026, 0, 2, 3, 4, 5) })
+    notifier.notify({
+      kind: 'card-testing',
+      code: 'CARD_FAILURES',
+      detail: { failures: 81, rate: 0.85 },
+      at: Date.UTC(2026, 0, 2, 3, 4, 5),
+    })
     await notifier.flush()
     expect(notifier.stats.failed).toBe(0)
     expect(mails).toHaveLength(1)
@@ -176,7 +194,9 @@ describe('createNotifier: e-mail through nodemailer', () => {
         sent.push(message)
       },
     }
-    const notifier = createNotifier({ email: { transport, from: 'k@shop.example', to: 'a@shop.example', backoffMs: 5, subjectPrefix: '[Shop]' } })
+    const notifier = createNotifier({
+      email: { transport, from: 'k@shop.example', to: 'a@shop.example', backoffMs: 5, subjectPrefix: '[Shop]' },
+    })
     notifier.notify({ kind: 'k', code: 'C' })
     await notifier.flush()
     expect(calls).toBe(2)
@@ -194,7 +214,9 @@ describe('createNotifier: many kinds', () => {
     for (let i = 1; i < 1000; i++) notifier.notify({ kind: `k-${i}`, code: 'A' })
     t = 5000
     notifier.notify({ kind: 'new', code: 'A' })
-    expect(got.filter((a) => a.code === ALERTS_SUPPRESSED)).toEqual([expect.objectContaining({ kind: 'k-0', detail: expect.objectContaining({ suppressed: 1 }) })])
+    expect(got.filter((a) => a.code === ALERTS_SUPPRESSED)).toEqual([
+      expect.objectContaining({ kind: 'k-0', detail: expect.objectContaining({ suppressed: 1 }) }),
+    ])
     // k-0 starts a fresh window.
     expect(notifier.notify({ kind: 'k-0', code: 'A' })).toBe(true)
   })

@@ -157,7 +157,8 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
     const { transport, from, to } = options.email
     if (typeof transport !== 'object' || transport === null) fail('email.transport must be a transporter or SMTP options')
     if (typeof from !== 'string' || from.length === 0) fail('email.from is required')
-    if (!(typeof to === 'string' ? to.length > 0 : Array.isArray(to) && to.length > 0 && to.every((t) => typeof t === 'string'))) fail('email.to is required')
+    if (!(typeof to === 'string' ? to.length > 0 : Array.isArray(to) && to.length > 0 && to.every((t) => typeof t === 'string')))
+      fail('email.to is required')
     const prefix = options.email.subjectPrefix ?? '[Kenchi]'
     let mailer: Promise<MailTransport> | undefined
     const getMailer = (): Promise<MailTransport> => {
@@ -179,7 +180,13 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
             from,
             to,
             subject: `${prefix} ${alert.kind}: ${alert.code}`,
-            text: [`${alert.kind}: ${alert.code}`, `at: ${new Date(alert.at).toISOString()}`, '', JSON.stringify(alert.detail ?? {}, null, 2), ''].join('\n'),
+            text: [
+              `${alert.kind}: ${alert.code}`,
+              `at: ${new Date(alert.at).toISOString()}`,
+              '',
+              JSON.stringify(alert.detail ?? {}, null, 2),
+              '',
+            ].join('\n'),
           })
         },
         onFailed: (_alert, error) => {
@@ -223,7 +230,8 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
     stats,
     notify(input) {
       try {
-        if (closed || typeof input !== 'object' || input === null || typeof input.kind !== 'string' || typeof input.code !== 'string') return false
+        if (closed || typeof input !== 'object' || input === null || typeof input.kind !== 'string' || typeof input.code !== 'string')
+          return false
         const t = now()
         const alert: Alert = { kind: input.kind, code: input.code, at: typeof input.at === 'number' ? input.at : t }
         if (input.detail !== undefined) alert.detail = input.detail

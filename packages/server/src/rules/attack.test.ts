@@ -16,7 +16,14 @@ async function underAttack(policy: Partial<AttackPolicy> = {}) {
   const store = memoryStore({ now: () => NOW })
   for (let i = 0; i < 3; i++) await store.hit(outcomeCounterKey('login-failed', 'site'), 60_000, NOW - i)
   const p: AttackPolicy = { ...DEFAULT_ATTACK_POLICY, failedLogins: 3, ...policy }
-  return { store, monitor: new AttackMonitor(store, () => p, () => undefined) }
+  return {
+    store,
+    monitor: new AttackMonitor(
+      store,
+      () => p,
+      () => undefined,
+    ),
+  }
 }
 
 describe('attackRule', () => {
@@ -51,7 +58,10 @@ describe('attackRule', () => {
     })
     const login = async () => {
       const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
-      return verifier.verify(await tokenFor(challenge, { device: await newDevice(), signals: humanSignals() }), { action: 'login', userId: 'u' })
+      return verifier.verify(await tokenFor(challenge, { device: await newDevice(), signals: humanSignals() }), {
+        action: 'login',
+        userId: 'u',
+      })
     }
     for (let i = 0; i < 3; i++) await verifier.reportOutcome((await login()).eventId, 'login_failed')
     clock += 3_000

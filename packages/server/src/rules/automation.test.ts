@@ -19,21 +19,25 @@ describe('automationRule', () => {
   })
 
   it('flags navigator.webdriver', () => {
-    expect(run({ ...humanSignals(), webdriver: { v: true, d: 0 } })).toEqual([{ code: 'AUTOMATION', weight: 100, detail: { signal: 'webdriver' } }])
+    expect(run({ ...humanSignals(), webdriver: { v: true, d: 0 } })).toEqual([
+      { code: 'AUTOMATION', weight: 100, detail: { signal: 'webdriver' } },
+    ])
   })
 
   it('flags a headless user agent from the page or, failing that, the header', () => {
     const headless = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36'
-    expect(run({ ...humanSignals(), userAgent: { v: headless, d: 0 } })).toMatchObject([{ detail: { signal: 'userAgent', match: 'HeadlessChrome' } }])
+    expect(run({ ...humanSignals(), userAgent: { v: headless, d: 0 } })).toMatchObject([
+      { detail: { signal: 'userAgent', match: 'HeadlessChrome' } },
+    ])
     expect(run({ ...humanSignals(), userAgent: { e: 'failed', d: 0 } }, { userAgent: headless })).toMatchObject([
       { detail: { signal: 'User-Agent header', match: 'HeadlessChrome' } },
     ])
   })
 
   it('flags automation globals and reports which', () => {
-    expect(run({ ...humanSignals(), automation: { v: ['__playwright__binding__', 'cdc_adoQpoasnfa76pfcZLmcfl_Array'], d: 0 } })).toMatchObject([
-      { code: 'AUTOMATION', detail: { globals: ['__playwright__binding__', 'cdc_adoQpoasnfa76pfcZLmcfl_Array'] } },
-    ])
+    expect(
+      run({ ...humanSignals(), automation: { v: ['__playwright__binding__', 'cdc_adoQpoasnfa76pfcZLmcfl_Array'], d: 0 } }),
+    ).toMatchObject([{ code: 'AUTOMATION', detail: { globals: ['__playwright__binding__', 'cdc_adoQpoasnfa76pfcZLmcfl_Array'] } }])
   })
 
   it('treats a signal that failed to collect as no evidence', () => {

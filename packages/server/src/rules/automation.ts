@@ -28,7 +28,11 @@ export function automationRule(options: AutomationRuleOptions = {}): Rule {
       if (typeof clientUa === 'string' && HEADLESS_UA.test(clientUa)) {
         reasons.push({ code: 'AUTOMATION', weight, detail: { signal: 'userAgent', match: HEADLESS_UA.exec(clientUa)![0] } })
       } else if (context.userAgent !== undefined && HEADLESS_UA.test(context.userAgent)) {
-        reasons.push({ code: 'AUTOMATION', weight, detail: { signal: 'User-Agent header', match: HEADLESS_UA.exec(context.userAgent)![0] } })
+        reasons.push({
+          code: 'AUTOMATION',
+          weight,
+          detail: { signal: 'User-Agent header', match: HEADLESS_UA.exec(context.userAgent)![0] },
+        })
       }
       const globals = signalValue(signals, 'automation')
       if (Array.isArray(globals) && globals.length > 0) {

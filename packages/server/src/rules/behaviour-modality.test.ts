@@ -35,9 +35,12 @@ const flaggedShare = (n: number, make: (r: () => number) => B, seed: number) => 
 }
 
 describe('on-screen keyboards', () => {
-  it.each(['android-phone', 'android-tablet', 'iphone', 'ipad'] as const)('%s: people with on-screen holds (0–20 ms) get no reason', (profile) => {
-    expect(flaggedShare(300, (r) => onScreenSession(r, humanLatencies(r), { profile }), 3)).toBe(0)
-  })
+  it.each(['android-phone', 'android-tablet', 'iphone', 'ipad'] as const)(
+    '%s: people with on-screen holds (0–20 ms) get no reason',
+    (profile) => {
+      expect(flaggedShare(300, (r) => onScreenSession(r, humanLatencies(r), { profile }), 3)).toBe(0)
+    },
+  )
 
   it('the same holds without the modality bits are constant-hold (the physical-keyboard test still applies to physical keys)', () => {
     const b = onScreenSession(rng(4), humanLatencies(rng(5)), { profile: 'iphone' })
@@ -64,7 +67,8 @@ describe('on-screen keyboards', () => {
 
   it('scripted phone typing at constant intervals is a metronome', () => {
     const r = rng(6)
-    for (let i = 0; i < 50; i++) expect(run(botPhoneTyping(r, 'constant')).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('metronome')
+    for (let i = 0; i < 50; i++)
+      expect(run(botPhoneTyping(r, 'constant')).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('metronome')
   })
 
   it('scripted phone typing at uniform random intervals is often flat-intervals', () => {
@@ -100,7 +104,10 @@ describe('Japanese IME', () => {
       (r) => {
         const lo = 80 + r() * 150
         const hi = lo + 60 + r() * 400
-        return imeSession(r, Array.from({ length: 40 }, () => Math.round(lo + r() * (hi - lo))))
+        return imeSession(
+          r,
+          Array.from({ length: 40 }, () => Math.round(lo + r() * (hi - lo))),
+        )
       },
       13,
     )
@@ -109,7 +116,10 @@ describe('Japanese IME', () => {
 
   it('composition steps at metronome intervals are flagged', () => {
     const r = rng(12)
-    const b = imeSession(r, Array.from({ length: 30 }, () => 150 + Math.floor(r() * 3)))
+    const b = imeSession(
+      r,
+      Array.from({ length: 30 }, () => 150 + Math.floor(r() * 3)),
+    )
     expect(run(b).find((x) => x.code === 'SCRIPTED_TYPING')?.detail.found).toContain('metronome-composition')
   })
 })
@@ -124,7 +134,15 @@ describe('typing profile per modality', () => {
     const phone = onScreenSession(r, humanLatencies(r, 23), { profile: 'android-phone' })
     expect(loginTypingVector(phone)?.sig).toMatch(/^o:0:/)
     const token = { body: { s: {}, b: phone } } as unknown as ParsedToken
-    const reasons = await rule.evaluate({ token, context: { action: 'login' }, userHash: 'u', device: { id: 'd', status: 'waiting', known: false }, clues: { storedIds: [] }, store, now: 0 } as never)
+    const reasons = await rule.evaluate({
+      token,
+      context: { action: 'login' },
+      userHash: 'u',
+      device: { id: 'd', status: 'waiting', known: false },
+      clues: { storedIds: [] },
+      store,
+      now: 0,
+    } as never)
     expect(reasons).toEqual([])
     expect(await rule.learn('u', phone)).toBe(true)
     expect(Object.keys((await rule.profiles.get('u'))!.sigs).some((sig) => sig.startsWith('o:'))).toBe(true)

@@ -89,9 +89,12 @@ describe('scriptedInputRule: scripts are caught', () => {
     expect(rate(200, (r) => botTyping(r, 'fixed', { delay: 0 }), 'SCRIPTED_TYPING', 8)).toBe(1)
   })
 
-  it.each(['sleep-uniform', 'sleep-normal'] as const)('press-and-sleep with %s random delays: at least 95 %% (not all: docs/behaviour.md)', (mode) => {
-    expect(rate(300, (r) => botTyping(r, mode), 'SCRIPTED_TYPING', 9)).toBeGreaterThanOrEqual(0.95)
-  })
+  it.each(['sleep-uniform', 'sleep-normal'] as const)(
+    'press-and-sleep with %s random delays: at least 95 %% (not all: docs/behaviour.md)',
+    (mode) => {
+      expect(rate(300, (r) => botTyping(r, mode), 'SCRIPTED_TYPING', 9)).toBeGreaterThanOrEqual(0.95)
+    },
+  )
 
   it.each([
     ['straight mouse.move paths', straightApproach, 0.99],
@@ -132,7 +135,9 @@ describe('scriptedInputRule: NO_INTERACTION', () => {
 describe('scriptedInputRule: options', () => {
   it('weights are merged, 0 switches a finding off, and validated', () => {
     const b = botTyping(rng(12), 'fixed')
-    expect(run(b, { weights: { 'constant-hold': 0, 'instant-next-key': 0, metronome: 0, 'flat-timing': 0, 'no-long-tail': 0 } })).toEqual([])
+    expect(run(b, { weights: { 'constant-hold': 0, 'instant-next-key': 0, metronome: 0, 'flat-timing': 0, 'no-long-tail': 0 } })).toEqual(
+      [],
+    )
     expect(run(b, { weights: { 'constant-hold': 100 } })).toMatchObject([{ weight: 100 }])
     expect(() => scriptedInputRule({ weights: { metronome: 101 } })).toThrow(KenchiError)
     expect(() => scriptedInputRule({ mode: 'dry' as never })).toThrow(KenchiError)

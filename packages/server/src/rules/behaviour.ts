@@ -133,8 +133,10 @@ function metronome(t: TypingTiming, th: typeof SCRIPTED_THRESHOLDS): boolean {
 /** Typing findings (pure). No opinion under `minKeys` timed keys. */
 export function scriptedTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS): Finding[] {
   const out: Finding[] = []
-  if (t.hold.n >= th.minKeys && t.hold.sd < th.constantHoldSd) out.push({ finding: 'constant-hold', detail: { holdSd: t.hold.sd, n: t.hold.n } })
-  if (t.upDown.n >= th.minKeys && t.tinyGapRate >= th.tinyGapRate) out.push({ finding: 'instant-next-key', detail: { tinyGapRate: t.tinyGapRate, n: t.upDown.n } })
+  if (t.hold.n >= th.minKeys && t.hold.sd < th.constantHoldSd)
+    out.push({ finding: 'constant-hold', detail: { holdSd: t.hold.sd, n: t.hold.n } })
+  if (t.upDown.n >= th.minKeys && t.tinyGapRate >= th.tinyGapRate)
+    out.push({ finding: 'instant-next-key', detail: { tinyGapRate: t.tinyGapRate, n: t.upDown.n } })
   if (metronome(t, th)) out.push({ finding: 'metronome', detail: { cv: t.downDown.cv, n: t.downDown.n } })
   if (
     t.hold.n >= th.minKeys &&
@@ -144,7 +146,10 @@ export function scriptedTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS
     t.downDown.skew < th.flatSkew &&
     t.downDown.kurtosis < th.flatKurtosis
   ) {
-    out.push({ finding: 'flat-timing', detail: { holdSkew: t.hold.skew, latencySkew: t.downDown.skew, latencyKurtosis: t.downDown.kurtosis } })
+    out.push({
+      finding: 'flat-timing',
+      detail: { holdSkew: t.hold.skew, latencySkew: t.downDown.skew, latencyKurtosis: t.downDown.kurtosis },
+    })
   }
   if (t.downDown.n >= th.tailMinLatencies && t.rolloverRate === 0 && t.tailRatio < th.tailRatio && t.latencyLogSd < th.tailLogSd) {
     out.push({ finding: 'no-long-tail', detail: { tailRatio: t.tailRatio, latencyLogSd: t.latencyLogSd } })
@@ -163,13 +168,19 @@ export function onScreenTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS
   if (t.hold.n >= th.minKeys && t.hold.median >= th.onScreenHoldMs && t.hold.sd < th.constantHoldSd) {
     out.push({ finding: 'constant-hold', detail: { holdSd: t.hold.sd, n: t.hold.n, median: t.hold.median } })
   }
-  if (t.upDown.n >= th.minKeys && t.tinyGapRate >= th.tinyGapRate) out.push({ finding: 'instant-next-key', detail: { tinyGapRate: t.tinyGapRate, n: t.upDown.n } })
+  if (t.upDown.n >= th.minKeys && t.tinyGapRate >= th.tinyGapRate)
+    out.push({ finding: 'instant-next-key', detail: { tinyGapRate: t.tinyGapRate, n: t.upDown.n } })
   if (metronome(t, th)) out.push({ finding: 'metronome', detail: { cv: t.downDown.cv, n: t.downDown.n } })
   else if (t.downDown.n >= th.flatIntervalMin) {
     const [skew, kurtosis, tail, logSd] =
-      t.downDown.n >= th.flatIntervalLooseMin ? th.flatIntervalLoose : [th.flatIntervalSkew, th.flatIntervalKurtosis, th.flatIntervalTail, th.flatIntervalLogSd]
+      t.downDown.n >= th.flatIntervalLooseMin
+        ? th.flatIntervalLoose
+        : [th.flatIntervalSkew, th.flatIntervalKurtosis, th.flatIntervalTail, th.flatIntervalLogSd]
     if (!(t.downDown.skew < skew! && t.downDown.kurtosis < kurtosis! && t.tailRatio < tail! && t.latencyLogSd < logSd!)) return out
-    out.push({ finding: 'flat-intervals', detail: { latencySkew: t.downDown.skew, latencyKurtosis: t.downDown.kurtosis, tailRatio: t.tailRatio, latencyLogSd: t.latencyLogSd } })
+    out.push({
+      finding: 'flat-intervals',
+      detail: { latencySkew: t.downDown.skew, latencyKurtosis: t.downDown.kurtosis, tailRatio: t.tailRatio, latencyLogSd: t.latencyLogSd },
+    })
   }
   return out
 }
@@ -180,7 +191,10 @@ export function onScreenTypingFindings(t: TypingTiming, th = SCRIPTED_THRESHOLDS
  */
 export function compositionFindings(c: CompositionTiming, th = SCRIPTED_THRESHOLDS): Finding[] {
   const i = c.interval
-  if (i.n >= th.minCompositionSteps && (i.cv < th.metronomeCv || (i.n >= th.robustMetronomeMin && i.median > 0 && i.iqr / i.median < th.robustMetronomeIqr))) {
+  if (
+    i.n >= th.minCompositionSteps &&
+    (i.cv < th.metronomeCv || (i.n >= th.robustMetronomeMin && i.median > 0 && i.iqr / i.median < th.robustMetronomeIqr))
+  ) {
     return [{ finding: 'metronome-composition', detail: { cv: i.cv, n: i.n } }]
   }
   if (i.n >= th.flatIntervalMin && i.median > 0) {
@@ -189,9 +203,16 @@ export function compositionFindings(c: CompositionTiming, th = SCRIPTED_THRESHOL
     const mean = logs.reduce((a, b) => a + b, 0) / logs.length
     const logSd = Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / logs.length)
     const [skew, kurtosis, tailMax, logSdMax] =
-      i.n >= th.flatIntervalLooseMin ? th.flatIntervalLoose : [th.flatIntervalSkew, th.flatIntervalKurtosis, th.flatIntervalTail, th.flatIntervalLogSd]
+      i.n >= th.flatIntervalLooseMin
+        ? th.flatIntervalLoose
+        : [th.flatIntervalSkew, th.flatIntervalKurtosis, th.flatIntervalTail, th.flatIntervalLogSd]
     if (i.skew < skew! && i.kurtosis < kurtosis! && tail < tailMax! && logSd < logSdMax!) {
-      return [{ finding: 'flat-composition', detail: { skew: i.skew, kurtosis: i.kurtosis, tailRatio: Math.round(tail * 1000) / 1000, logSd: Math.round(logSd * 1000) / 1000 } }]
+      return [
+        {
+          finding: 'flat-composition',
+          detail: { skew: i.skew, kurtosis: i.kurtosis, tailRatio: Math.round(tail * 1000) / 1000, logSd: Math.round(logSd * 1000) / 1000 },
+        },
+      ]
     }
   }
   return []
@@ -231,7 +252,8 @@ export function scriptedFindings(f: TimingFeatures, th = SCRIPTED_THRESHOLDS): {
   } else if (contacts.length >= th.minTaps) {
     const mean = contacts.reduce((a, b) => a + b, 0) / contacts.length
     const sd = Math.sqrt(contacts.reduce((a, b) => a + (b - mean) ** 2, 0) / contacts.length)
-    if (sd < th.constantTapSd) pointer.push({ finding: 'constant-tap', detail: { contacts: contacts.length, sd: Math.round(sd * 100) / 100 } })
+    if (sd < th.constantTapSd)
+      pointer.push({ finding: 'constant-tap', detail: { contacts: contacts.length, sd: Math.round(sd * 100) / 100 } })
   }
   // Typing, per modality: physical-keyboard tests on physical keys only.
   const typing = scriptedTypingFindings(f.modality.physical, th)
@@ -280,7 +302,13 @@ export function scriptedInputRule(options: ScriptedInputRuleOptions = {}): Rule 
       const noWeight = weights['no-interaction'] ?? 0
       // Autofill, paste and password managers are never a finding alone.
       const filled = f.form.autofills + f.form.pastes + f.modality.inputs.none + f.modality.inputs.replacement + f.modality.inputs.paste
-      if (noWeight > 0 && filled === 0 && f.typing.downs === 0 && f.approaches.length === 0 && (Array.isArray(b.k) || Array.isArray(b.f) || Array.isArray(b.x))) {
+      if (
+        noWeight > 0 &&
+        filled === 0 &&
+        f.typing.downs === 0 &&
+        f.approaches.length === 0 &&
+        (Array.isArray(b.k) || Array.isArray(b.f) || Array.isArray(b.x))
+      ) {
         reasons.push({
           code: 'NO_INTERACTION',
           weight: noWeight,

@@ -13,8 +13,13 @@ describe('deviceClaimsRule', () => {
 
   it('raises STORED_ID_CONFLICT for a stored id another key had first, until the key proves itself', async () => {
     const store = memoryStore()
-    const input = { ...ruleInput({ action: 'checkout' }, { store }), device: { id: 'new', status: 'waiting' as const, known: false, linked: ['old'] } }
-    expect(await deviceClaimsRule().evaluate(input)).toEqual([{ code: 'STORED_ID_CONFLICT', weight: 50, detail: { earlierDevices: ['old'] } }])
+    const input = {
+      ...ruleInput({ action: 'checkout' }, { store }),
+      device: { id: 'new', status: 'waiting' as const, known: false, linked: ['old'] },
+    }
+    expect(await deviceClaimsRule().evaluate(input)).toEqual([
+      { code: 'STORED_ID_CONFLICT', weight: 50, detail: { earlierDevices: ['old'] } },
+    ])
     // Without a user: proven once the device is valid.
     expect(await deviceClaimsRule().evaluate({ ...input, device: { ...input.device, status: 'valid' } })).toEqual([])
     // With a user: proven once this user trusts the key (device status alone is not enough).

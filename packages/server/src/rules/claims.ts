@@ -50,10 +50,12 @@ export function deviceClaimsRule(options: DeviceClaimsRuleOptions = {}): Rule {
           userHash !== undefined
             ? (await store.listUserDevices(userHash, 100)).some((l) => l.deviceId === device.id && l.trusted)
             : device.status === 'valid'
-        if (!proven) reasons.push({ code: 'STORED_ID_CONFLICT', weight: weights.STORED_ID_CONFLICT, detail: { earlierDevices: linked.slice(0, 5) } })
+        if (!proven)
+          reasons.push({ code: 'STORED_ID_CONFLICT', weight: weights.STORED_ID_CONFLICT, detail: { earlierDevices: linked.slice(0, 5) } })
       }
       if (weights.FRAUD_FINGERPRINT > 0 && clues.hashes && (device.status === 'waiting' || device.status === 'unknown')) {
-        if (await store.has(fraudFingerprintKey(clues.hashes.fine))) reasons.push({ code: 'FRAUD_FINGERPRINT', weight: weights.FRAUD_FINGERPRINT })
+        if (await store.has(fraudFingerprintKey(clues.hashes.fine)))
+          reasons.push({ code: 'FRAUD_FINGERPRINT', weight: weights.FRAUD_FINGERPRINT })
       }
       return reasons
     },

@@ -6,12 +6,22 @@ import { memoryStore } from '../stores/memory.js'
 import type { Store } from '../stores/types.js'
 import { contentRule } from './content.js'
 
-const inquiry = (fields: Record<string, unknown>, extra: { store?: Store; now?: number } = {}) => ruleInput({ action: 'inquiry', fields }, extra)
+const inquiry = (fields: Record<string, unknown>, extra: { store?: Store; now?: number } = {}) =>
+  ruleInput({ action: 'inquiry', fields }, extra)
 
 describe('contentRule', () => {
   it('passes an honest Japanese inquiry', async () => {
     const rule = contentRule({ deny: ['casino'] })
-    expect(await rule.evaluate(inquiry({ name: '山田 太郎', kana: 'ヤマダ タロウ', address: '東京都新宿区西新宿2-8-1', body: '注文番号 ORDER-2024-000123 の配送日を教えてください。' }))).toEqual([])
+    expect(
+      await rule.evaluate(
+        inquiry({
+          name: '山田 太郎',
+          kana: 'ヤマダ タロウ',
+          address: '東京都新宿区西新宿2-8-1',
+          body: '注文番号 ORDER-2024-000123 の配送日を教えてください。',
+        }),
+      ),
+    ).toEqual([])
   })
 
   it('reports denied strings, case- and width-insensitively, naming fields but not text', async () => {
@@ -20,15 +30,17 @@ describe('contentRule', () => {
     const reasons = await rule.evaluate(inquiry({ body: 'Best ＣＡＳＩＮＯ bonus', name: '佐藤' }))
     expect(reasons).toEqual([{ code: 'CONTENT_DENIED_STRING', weight: 60, detail: { fields: ['body'], match: 'casino' } }])
     expect(JSON.stringify(reasons)).not.toContain('bonus')
-    expect(await rule.evaluate(inquiry({ body: '簡単な副業で月収100万円' }))).toMatchObject([{ code: 'CONTENT_DENIED_STRING', detail: { match: '副業' } }])
+    expect(await rule.evaluate(inquiry({ body: '簡単な副業で月収100万円' }))).toMatchObject([
+      { code: 'CONTENT_DENIED_STRING', detail: { match: '副業' } },
+    ])
     expect(await contentRule({ deny, denyWeight: 100 }).evaluate(inquiry({ body: 'casino' }))).toMatchObject([{ weight: 100 }])
   })
 
   it('reports URLs, except in fields meant for them', async () => {
     const rule = contentRule({ urlFields: ['website'] })
-    expect(await rule.evaluate(inquiry({ body: 'see https://spam.example/a and www.spam.example', website: 'https://shop.example' }))).toEqual([
-      { code: 'CONTENT_URL', weight: 30, detail: { fields: ['body'], count: 2 } },
-    ])
+    expect(
+      await rule.evaluate(inquiry({ body: 'see https://spam.example/a and www.spam.example', website: 'https://shop.example' })),
+    ).toEqual([{ code: 'CONTENT_URL', weight: 30, detail: { fields: ['body'], count: 2 } }])
     expect(await rule.evaluate(inquiry({ website: 'https://shop.example' }))).toEqual([])
     expect(await contentRule({ urls: false }).evaluate(inquiry({ body: 'https://x.example' }))).toEqual([])
   })
@@ -52,7 +64,9 @@ describe('contentRule', () => {
     const form = { name: '山田 太郎', body: 'サイズ交換を お願いします' }
     expect(await rule.evaluate(inquiry(form, { store: spy, now: t }))).toEqual([])
     // Same content after normalisation: width, case, spacing and field order do not matter.
-    expect(await rule.evaluate(inquiry({ body: ' サイズ交換を\u3000\u3000お願いします ', name: '山田　太郎' }, { store: spy, now: t + 1000 }))).toEqual([])
+    expect(
+      await rule.evaluate(inquiry({ body: ' サイズ交換を\u3000\u3000お願いします ', name: '山田　太郎' }, { store: spy, now: t + 1000 })),
+    ).toEqual([])
     expect(await rule.evaluate(inquiry(form, { store: spy, now: t + 2000 }))).toEqual([
       { code: 'CONTENT_REPEATED', weight: 50, detail: { count: 3, windowMs: 60_000, fields: ['body', 'name'] } },
     ])
@@ -71,7 +85,11 @@ describe('contentRule', () => {
     await contentRule({ hashKey: 'a-secret-of-16-chars' }).evaluate(inquiry({ body: 'x' }, { store: spy }))
     await contentRule().evaluate(ruleInput({ action: 'register', fields: { body: 'x' } }, { store: spy }))
     expect(new Set(keys).size).toBe(3)
-    expect(await contentRule({ repeat: false }).evaluate(inquiry({ body: 'x' }, { store: { ...store, hit: () => Promise.reject(new Error('unused')) } }))).toEqual([])
+    expect(
+      await contentRule({ repeat: false }).evaluate(
+        inquiry({ body: 'x' }, { store: { ...store, hit: () => Promise.reject(new Error('unused')) } }),
+      ),
+    ).toEqual([])
   })
 
   it('checks only the configured fields and actions, ignores non-strings', async () => {
@@ -80,7 +98,11 @@ describe('contentRule', () => {
     expect(await rule.evaluate(inquiry({ body: 42, other: { url: 'https://x.example' } }))).toEqual([])
     expect(await rule.evaluate(ruleInput({ action: 'login', fields: { body: 'https://x.example' } }))).toEqual([])
     expect(await rule.evaluate(ruleInput({ action: 'register' }))).toEqual([])
-    expect(await contentRule({ actions: ['login'], repeat: false }).evaluate(ruleInput({ action: 'login', fields: { body: 'https://x.example' } }))).toHaveLength(1)
+    expect(
+      await contentRule({ actions: ['login'], repeat: false }).evaluate(
+        ruleInput({ action: 'login', fields: { body: 'https://x.example' } }),
+      ),
+    ).toHaveLength(1)
   })
 
   it('validates its options', () => {

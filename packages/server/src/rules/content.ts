@@ -137,13 +137,21 @@ export function contentRule(options: ContentRuleOptions = {}): Rule {
       const reasons: Reason[] = []
       if (denied.length > 0) reasons.push({ code: 'CONTENT_DENIED_STRING', weight: denyWeight, detail: { fields: denied, match } })
       if (urlIn.length > 0) reasons.push({ code: 'CONTENT_URL', weight: urlWeight, detail: { fields: urlIn, count: urls } })
-      if (unreadable.length > 0) reasons.push({ code: 'CONTENT_GIBBERISH', weight: gibberishWeight, detail: { fields: unreadable, finding } })
+      if (unreadable.length > 0)
+        reasons.push({ code: 'CONTENT_GIBBERISH', weight: gibberishWeight, detail: { fields: unreadable, finding } })
       if (repeat !== undefined) {
         const canonical = JSON.stringify([context.action, values.map(([f, t]) => [f, normaliseText(t)])])
-        const digest = (hashKey === undefined ? createHash('sha256') : createHmac('sha256', hashKey)).update(canonical).digest('hex').slice(0, 32)
+        const digest = (hashKey === undefined ? createHash('sha256') : createHmac('sha256', hashKey))
+          .update(canonical)
+          .digest('hex')
+          .slice(0, 32)
         const count = await store.hit(contentRepeatKey(digest), repeat.windowMs, now)
         if (count >= repeat.threshold) {
-          reasons.push({ code: 'CONTENT_REPEATED', weight: repeat.weight, detail: { count, windowMs: repeat.windowMs, fields: values.map(([f]) => f) } })
+          reasons.push({
+            code: 'CONTENT_REPEATED',
+            weight: repeat.weight,
+            detail: { count, windowMs: repeat.windowMs, fields: values.map(([f]) => f) },
+          })
         }
       }
       return reasons

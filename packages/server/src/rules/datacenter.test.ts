@@ -9,7 +9,9 @@ const networks: HostingNetworks = { size: 1, lookup: (ip) => (ip === '3.5.141.7'
 describe('datacenterRule', () => {
   it('reports a hosting network with a small weight', async () => {
     const rule = datacenterRule({ networks })
-    expect(await rule.evaluate(ruleInput({ ip: '3.5.141.7' }))).toEqual([{ code: 'DATACENTER_IP', weight: 20, detail: { asn: 16509, org: 'Amazon.com, Inc.' } }])
+    expect(await rule.evaluate(ruleInput({ ip: '3.5.141.7' }))).toEqual([
+      { code: 'DATACENTER_IP', weight: 20, detail: { asn: 16509, org: 'Amazon.com, Inc.' } },
+    ])
     expect(await rule.evaluate(ruleInput({ ip: '60.33.1.1' }))).toEqual([])
     expect(await rule.evaluate(ruleInput({}))).toEqual([])
   })

@@ -8,7 +8,9 @@ describe('deviceListRule', () => {
   it('denies a listed device with NG_DEVICE (hard)', async () => {
     const deny = createList('exact', ['bad-device'])
     const rule = deviceListRule({ deny })
-    expect(await rule.evaluate(ruleInput({}, { deviceId: 'bad-device' }))).toEqual([{ code: 'NG_DEVICE', weight: 100, detail: { device: 'bad-device' } }])
+    expect(await rule.evaluate(ruleInput({}, { deviceId: 'bad-device' }))).toEqual([
+      { code: 'NG_DEVICE', weight: 100, detail: { device: 'bad-device' } },
+    ])
     expect(await rule.evaluate(ruleInput({}, { deviceId: 'good-device' }))).toEqual([])
     deny.add('good-device')
     expect(await rule.evaluate(ruleInput({}, { deviceId: 'good-device' }))).toHaveLength(1)

@@ -9,7 +9,8 @@ describe('emailDomain', () => {
   it('takes the part after the last @', () => {
     expect(emailDomain('Taro.Yamada@Example.CO.JP ')).toBe('example.co.jp')
     expect(emailDomain('"a@b"@example.com')).toBe('example.com')
-    for (const bad of ['no-at', '@example.com', 'a@localhost', 'a@', undefined, 42, `a@${'x'.repeat(400)}.com`]) expect(emailDomain(bad)).toBeUndefined()
+    for (const bad of ['no-at', '@example.com', 'a@localhost', 'a@', undefined, 42, `a@${'x'.repeat(400)}.com`])
+      expect(emailDomain(bad)).toBeUndefined()
   })
 })
 
@@ -30,7 +31,9 @@ describe('emailDomainRule', () => {
     const reasons = await rule.evaluate(ruleInput({ action: 'register', email: 'someone@mailinator.com' }))
     expect(reasons).toEqual([{ code: 'DISPOSABLE_EMAIL', weight: 50, detail: { domain: 'mailinator.com', match: 'mailinator.com' } }])
     expect(JSON.stringify(reasons)).not.toContain('someone')
-    expect(await rule.evaluate(ruleInput({ action: 'register', email: 'x@sub.mailinator.com' }))).toMatchObject([{ code: 'DISPOSABLE_EMAIL', detail: { match: 'mailinator.com' } }])
+    expect(await rule.evaluate(ruleInput({ action: 'register', email: 'x@sub.mailinator.com' }))).toMatchObject([
+      { code: 'DISPOSABLE_EMAIL', detail: { match: 'mailinator.com' } },
+    ])
     expect(await rule.evaluate(ruleInput({ action: 'register', email: 'taro@gmail.com' }))).toEqual([])
   })
 
@@ -62,7 +65,9 @@ describe('emailDomainRule', () => {
     const rule = emailDomainRule({ disposableWeight: 30, disposableAllow: ['mailinator.com'] })
     expect(await rule.evaluate(ruleInput({ action: 'register', email: 'a@mailinator.com' }))).toEqual([])
     expect(await rule.evaluate(ruleInput({ action: 'register' }))).toEqual([])
-    expect(await emailDomainRule({ disposableWeight: 30 }).evaluate(ruleInput({ action: 'register', email: 'a@mailinator.com' }))).toMatchObject([{ weight: 30 }])
+    expect(
+      await emailDomainRule({ disposableWeight: 30 }).evaluate(ruleInput({ action: 'register', email: 'a@mailinator.com' })),
+    ).toMatchObject([{ weight: 30 }])
     expect(() => emailDomainRule({ disposableWeight: 0 })).toThrow(KenchiError)
     expect(() => emailDomainRule({ deny: ['not a domain'] })).toThrow(KenchiError)
     expect(() => emailDomainRule({ deny: createList('ip') })).toThrow(KenchiError)

@@ -26,7 +26,11 @@ export function emailDomain(email: unknown): string | undefined {
   if (typeof email !== 'string' || email.length > 320) return undefined
   const at = email.lastIndexOf('@')
   if (at < 1) return undefined
-  const domain = email.slice(at + 1).trim().toLowerCase().replace(/\.$/, '')
+  const domain = email
+    .slice(at + 1)
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, '')
   return /^[^\s@]+\.[^\s@.]+$/.test(domain) ? domain : undefined
 }
 

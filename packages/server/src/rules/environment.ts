@@ -6,7 +6,14 @@
 // every genuine device of that class shows (docs/rules.md says why a real phone, tablet,
 // in-app browser, Firefox or WebKit does not trip it); a desktop browser told to pretend to
 // be a phone (device emulation, a user-agent switcher) contradicts several at once.
-import { UA_OS_HINT_PLATFORM as HINT_PLATFORM, UA_OS_PLATFORM as PLATFORM, uaOs, type Json, type SignalResult, type UaOs } from '@kenchi/protocol'
+import {
+  UA_OS_HINT_PLATFORM as HINT_PLATFORM,
+  UA_OS_PLATFORM as PLATFORM,
+  uaOs,
+  type Json,
+  type SignalResult,
+  type UaOs,
+} from '@kenchi/protocol'
 import { signalValue } from './types.js'
 
 export { uaOs, type UaOs }
@@ -16,7 +23,8 @@ export { uaOs, type UaOs }
  * GPU is called this. Phones report Apple GPU, Adreno, Mali, PowerVR, Xclipse, Immortalis,
  * Maleoon, often wrapped in `ANGLE (…)`.
  */
-const DESKTOP_GPU = /SwiftShader|llvmpipe|softpipe|lavapipe|Direct3D|D3D11|NVIDIA|GeForce|Quadro|Radeon|\bAMD\b|Intel\(R\)|Intel, |Iris|UHD Graphics|HD Graphics|Apple M\d|Microsoft Basic Render|VMware|VirtualBox|Parallels/i
+const DESKTOP_GPU =
+  /SwiftShader|llvmpipe|softpipe|lavapipe|Direct3D|D3D11|NVIDIA|GeForce|Quadro|Radeon|\bAMD\b|Intel\(R\)|Intel, |Iris|UHD Graphics|HD Graphics|Apple M\d|Microsoft Basic Render|VMware|VirtualBox|Parallels/i
 
 /** A user agent claiming a phone or tablet other than iOS and Android. (KaiOS feature phones, touchless, are never held to phone checks.) */
 const MOBILE_CLAIM = /Mobi|BB10|PlayBook|Windows Phone|Silk\//
@@ -27,7 +35,8 @@ const FOREIGN_FONT_OS: Partial<Record<UaOs, ReadonlySet<string>>> = {
   android: new Set(['windows', 'linux', 'apple']),
 }
 
-const str = (v: Json | undefined, i: number): string | undefined => (Array.isArray(v) && typeof v[i] === 'string' ? (v[i] as string) : undefined)
+const str = (v: Json | undefined, i: number): string | undefined =>
+  Array.isArray(v) && typeof v[i] === 'string' ? (v[i] as string) : undefined
 const num = (v: Json | undefined, i: number): number | undefined =>
   Array.isArray(v) && typeof v[i] === 'number' && Number.isFinite(v[i] as number) ? (v[i] as number) : undefined
 

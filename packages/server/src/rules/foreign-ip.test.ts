@@ -5,7 +5,9 @@ import { createGeo, geoFrom } from '../geo/country.js'
 import { foreignIpRule, REGISTRATION_ACTIONS } from './foreign-ip.js'
 
 // Documentation ranges stand for countries here: 133.242.0.x is Japan, 8.8.8.x the US.
-const geo = geoFrom((ip) => (ip.startsWith('133.242.0.') ? 'JP' : ip.startsWith('8.8.8.') || ip.startsWith('2001:4860:') ? 'US' : undefined))
+const geo = geoFrom((ip) =>
+  ip.startsWith('133.242.0.') ? 'JP' : ip.startsWith('8.8.8.') || ip.startsWith('2001:4860:') ? 'US' : undefined,
+)
 
 describe('foreignIpRule', () => {
   it("with policy 'allow' (default) reports a foreign IP with a small weight", async () => {
@@ -31,7 +33,9 @@ describe('foreignIpRule', () => {
 
   it("with 'block-all' blocks every action, except allow-listed IPs", async () => {
     const rule = foreignIpRule({ geo, policy: 'block-all', allow: ['8.8.8.7', '2001:4860:1::/48'] })
-    expect(await rule.evaluate(ruleInput({ ip: '8.8.8.1', action: 'login' }))).toMatchObject([{ weight: 100, detail: { policy: 'block-all' } }])
+    expect(await rule.evaluate(ruleInput({ ip: '8.8.8.1', action: 'login' }))).toMatchObject([
+      { weight: 100, detail: { policy: 'block-all' } },
+    ])
     expect(await rule.evaluate(ruleInput({ ip: '2001:4860:2::1', action: 'login' }))).toMatchObject([{ weight: 100 }])
     expect(await rule.evaluate(ruleInput({ ip: '8.8.8.7', action: 'login' }))).toEqual([])
     expect(await rule.evaluate(ruleInput({ ip: '2001:4860:1::5', action: 'login' }))).toEqual([])
@@ -55,7 +59,9 @@ describe('foreignIpRule', () => {
   it('works with the real database', async () => {
     const rule = foreignIpRule({ geo: await createGeo(), policy: 'block-registration' })
     expect(await rule.evaluate(ruleInput({ ip: '133.242.0.1', action: 'register' }))).toEqual([])
-    expect(await rule.evaluate(ruleInput({ ip: '8.8.8.8', action: 'register' }))).toMatchObject([{ code: 'FOREIGN_IP', weight: 100, detail: { country: 'US' } }])
+    expect(await rule.evaluate(ruleInput({ ip: '8.8.8.8', action: 'register' }))).toMatchObject([
+      { code: 'FOREIGN_IP', weight: 100, detail: { country: 'US' } },
+    ])
   })
 
   it('validates its options', () => {

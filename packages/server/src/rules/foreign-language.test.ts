@@ -33,7 +33,9 @@ describe('foreignLanguageRule', () => {
 
   it('takes home languages, countries and weight, and validates', async () => {
     const zh = foreignLanguageRule({ geo, homeCountries: ['TW'], homeLanguages: ['zh'], weight: 40 })
-    expect(await zh.evaluate(ruleInput({ ip: '133.242.0.1' }, { signals: langs(['ja-JP']) }))).toMatchObject([{ weight: 40, detail: { country: 'JP' } }])
+    expect(await zh.evaluate(ruleInput({ ip: '133.242.0.1' }, { signals: langs(['ja-JP']) }))).toMatchObject([
+      { weight: 40, detail: { country: 'JP' } },
+    ])
     expect(await zh.evaluate(ruleInput({ ip: '133.242.0.1' }, { signals: langs(['zh-TW']) }))).toEqual([])
     expect(() => foreignLanguageRule({} as never)).toThrow(KenchiError)
     expect(() => foreignLanguageRule({ geo, homeLanguages: [] })).toThrow(KenchiError)

@@ -22,7 +22,9 @@ describe('headlessRule', () => {
     expect(run(headlessRule(), withCodes('headless', ['no-plugins', 'no-chrome-object']))).toEqual([
       { code: 'HEADLESS', weight: 36, detail: { found: ['no-chrome-object', 'no-plugins'] } },
     ])
-    const all = run(headlessRule(), withCodes('headless', ['zero-outer', 'zero-screen', 'no-languages', 'permissions', 'no-plugins'])) as { weight: number }[]
+    const all = run(headlessRule(), withCodes('headless', ['zero-outer', 'zero-screen', 'no-languages', 'permissions', 'no-plugins'])) as {
+      weight: number
+    }[]
     expect(all[0]!.weight).toBe(60)
   })
 

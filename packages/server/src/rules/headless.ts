@@ -24,7 +24,15 @@ export const HEADLESS_WEIGHTS: Readonly<Record<string, number>> = {
  */
 export function headlessRule(options: CodeRuleOptions = {}): Rule {
   return codeListRule(
-    { name: 'headless', factory: 'headlessRule', signal: 'headless', code: 'HEADLESS', weights: HEADLESS_WEIGHTS, unknownWeight: 10, maxWeight: 60 },
+    {
+      name: 'headless',
+      factory: 'headlessRule',
+      signal: 'headless',
+      code: 'HEADLESS',
+      weights: HEADLESS_WEIGHTS,
+      unknownWeight: 10,
+      maxWeight: 60,
+    },
     options,
   )
 }

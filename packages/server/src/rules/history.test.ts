@@ -29,7 +29,15 @@ describe('historyRule', () => {
     const store = memoryStore()
     const rule = historyRule()
     const run = (deviceId: string, now: number) =>
-      rule.evaluate({ token: {} as ParsedToken, context: { action: 'login' }, device: { id: deviceId, status: 'waiting', known: false }, clues: { storedIds: [], hashes: { coarse: 'c1', fine: 'f1' } }, store, now, userHash: 'u1' })
+      rule.evaluate({
+        token: {} as ParsedToken,
+        context: { action: 'login' },
+        device: { id: deviceId, status: 'waiting', known: false },
+        clues: { storedIds: [], hashes: { coarse: 'c1', fine: 'f1' } },
+        store,
+        now,
+        userHash: 'u1',
+      })
     await run('d1', 1)
     await store.trustUserDevice('u1', 'd1', 2)
     await store.trustUserDevice('fp:u1', 'f:f1', 2)

@@ -59,10 +59,15 @@ export function historyRule(options: HistoryRuleOptions = {}): Rule {
         const detail = { seenBefore: link.deviceSeen, ...(match ? { fingerprintMatch: match } : {}) }
         reasons.push({ code: 'FIRST_USER_DEVICE', weight: weights.FIRST_USER_DEVICE, detail })
         if (link.trustedDevices >= maxTrusted) {
-          reasons.push({ code: 'FIRST_USER_DEVICE_COUNT_OVER', weight: weights.FIRST_USER_DEVICE_COUNT_OVER, detail: { trustedDevices: link.trustedDevices } })
+          reasons.push({
+            code: 'FIRST_USER_DEVICE_COUNT_OVER',
+            weight: weights.FIRST_USER_DEVICE_COUNT_OVER,
+            detail: { trustedDevices: link.trustedDevices },
+          })
         }
       }
-      if (link.deviceUsers >= sameUsers) reasons.push({ code: 'SAME_DEVICE', weight: weights.SAME_DEVICE, detail: { users: link.deviceUsers } })
+      if (link.deviceUsers >= sameUsers)
+        reasons.push({ code: 'SAME_DEVICE', weight: weights.SAME_DEVICE, detail: { users: link.deviceUsers } })
       return reasons.filter((r) => r.weight > 0 || r.code === 'USER_DEVICE')
     },
   }

@@ -17,7 +17,19 @@ import type { Rule } from './types.js'
 
 /** The rules a verifier runs when none are given, in run order. */
 export function defaultRules(): Rule[] {
-  return [negativeRule(), automationRule(), headlessRule(), tamperingRule(), consistencyRule(), scriptedInputRule(), injectedInputRule(), historyRule(), velocityRule(), deviceClaimsRule(), missingSignalsRule()]
+  return [
+    negativeRule(),
+    automationRule(),
+    headlessRule(),
+    tamperingRule(),
+    consistencyRule(),
+    scriptedInputRule(),
+    injectedInputRule(),
+    historyRule(),
+    velocityRule(),
+    deviceClaimsRule(),
+    missingSignalsRule(),
+  ]
 }
 
 // The rule contract and helpers for custom rules
@@ -53,7 +65,14 @@ export type { MissingSignalsRuleOptions } from './missing-signals.js'
 // Behaviour rules not in the defaults
 export { behaviourReplayRule } from './replay.js'
 export type { BehaviourReplayRuleOptions } from './replay.js'
-export { typingProfileRule, TYPING_PROFILE_THRESHOLD, loginTypingVector, learnTypingProfile, memoryTypingProfiles, storeTypingProfiles } from './typing-profile.js'
+export {
+  typingProfileRule,
+  TYPING_PROFILE_THRESHOLD,
+  loginTypingVector,
+  learnTypingProfile,
+  memoryTypingProfiles,
+  storeTypingProfiles,
+} from './typing-profile.js'
 export type { TypingProfileRuleOptions, TypingProfileStore, TypingProfile, TypingAggregate, TypingVector } from './typing-profile.js'
 
 // Configured rules (lists, geography, content; docs/rules.md)

@@ -2,13 +2,20 @@ import { describe, expect, it } from 'vitest'
 import type { ParsedToken, SignalResult } from '@kenchi/protocol'
 import { ruleInput } from '../../../../test/support/rule-input.js'
 import { KenchiError } from '../errors.js'
-import { INJECTED_INPUT_THRESHOLDS, INJECTED_INPUT_WEIGHT, injectedInputRule, inputClockApplies, inputClockPhase } from './injected-input.js'
+import {
+  INJECTED_INPUT_THRESHOLDS,
+  INJECTED_INPUT_WEIGHT,
+  injectedInputRule,
+  inputClockApplies,
+  inputClockPhase,
+} from './injected-input.js'
 import { defaultRules } from './index.js'
 import type { RuleInput } from './types.js'
 
 const LINUX_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
 const WINDOWS_CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
-const ANDROID_CHROME = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36'
+const ANDROID_CHROME =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36'
 const CROS = 'Mozilla/5.0 (X11; CrOS x86_64 15000.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
 const LINUX_FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0'
 
@@ -34,7 +41,11 @@ describe('inputClockPhase', () => {
 
 describe('injectedInputRule', () => {
   it('flags input off the X11 millisecond clock on desktop Linux Chromium, with a weight that challenges alone', () => {
-    const reasons = run(input({ q: q(injected(40)) })) as Array<{ code: string; weight: number; detail: { phaseShare: number; events: number } }>
+    const reasons = run(input({ q: q(injected(40)) })) as Array<{
+      code: string
+      weight: number
+      detail: { phaseShare: number; events: number }
+    }>
     expect(reasons).toHaveLength(1)
     expect(reasons[0]!.code).toBe('INJECTED_INPUT')
     expect(reasons[0]!.weight).toBe(INJECTED_INPUT_WEIGHT)
@@ -55,16 +66,36 @@ describe('injectedInputRule', () => {
   })
 
   it('judges only desktop Linux Chromium: not Windows, macOS, Android, ChromeOS or Firefox', () => {
-    for (const ua of [WINDOWS_CHROME, ANDROID_CHROME, CROS, LINUX_FIREFOX]) expect(run(input({ q: q(injected(40)) }, {}, ua)), ua).toEqual([])
+    for (const ua of [WINDOWS_CHROME, ANDROID_CHROME, CROS, LINUX_FIREFOX])
+      expect(run(input({ q: q(injected(40)) }, {}, ua)), ua).toEqual([])
   })
 
   it('takes Linux from navigator.platform or a Mesa/llvmpipe WebGL renderer when the user agent claims another system', () => {
     const b = { q: q(injected(40)) }
     expect(run(input(b, { platform: { v: ['Linux x86_64', 'Google Inc.', ''], d: 0 } }, WINDOWS_CHROME))).toHaveLength(1)
-    expect(run(input(b, { webgl: { v: ['Google Inc. (Mesa)', 'ANGLE (Mesa, llvmpipe (LLVM 19.1.7 256 bits), OpenGL 4.5)'], d: 0 } }, WINDOWS_CHROME))).toHaveLength(1)
+    expect(
+      run(
+        input(
+          b,
+          { webgl: { v: ['Google Inc. (Mesa)', 'ANGLE (Mesa, llvmpipe (LLVM 19.1.7 256 bits), OpenGL 4.5)'], d: 0 } },
+          WINDOWS_CHROME,
+        ),
+      ),
+    ).toHaveLength(1)
     expect(run(input(b, { platform: { v: ['Win32', 'Google Inc.', ''], d: 0 } }, WINDOWS_CHROME))).toEqual([])
     // A user-agent override that forgot workers: the worker still says Linux.
-    expect(run(input(b, { platform: { v: ['Win32', 'Google Inc.', ''], d: 0 }, worker: { v: { userAgent: LINUX_CHROME, platform: 'Linux x86_64' }, d: 0 } }, WINDOWS_CHROME))).toHaveLength(1)
+    expect(
+      run(
+        input(
+          b,
+          {
+            platform: { v: ['Win32', 'Google Inc.', ''], d: 0 },
+            worker: { v: { userAgent: LINUX_CHROME, platform: 'Linux x86_64' }, d: 0 },
+          },
+          WINDOWS_CHROME,
+        ),
+      ),
+    ).toHaveLength(1)
     expect(run(input(b, { worker: { v: { platform: 'Linux x86_64' }, d: 0 } }, WINDOWS_CHROME))).toHaveLength(1)
     expect(run(input(b, { worker: { v: ['junk'], d: 0 } }, WINDOWS_CHROME))).toEqual([])
     expect(inputClockApplies(input(b, { platform: { v: ['Linux armv8l', 'Google Inc.', ''], d: 0 } }, ANDROID_CHROME))).toBe(false)

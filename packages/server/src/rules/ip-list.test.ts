@@ -7,7 +7,9 @@ import { ipListRule } from './ip-list.js'
 describe('ipListRule', () => {
   it('denies a listed address or range with NEGATIVE_IP (hard)', async () => {
     const rule = ipListRule({ deny: ['192.0.2.7', '198.51.100.0/24', '2001:db8::/32'] })
-    expect(await rule.evaluate(ruleInput({ ip: '192.0.2.7' }))).toEqual([{ code: 'NEGATIVE_IP', weight: 100, detail: { match: '192.0.2.7' } }])
+    expect(await rule.evaluate(ruleInput({ ip: '192.0.2.7' }))).toEqual([
+      { code: 'NEGATIVE_IP', weight: 100, detail: { match: '192.0.2.7' } },
+    ])
     expect(await rule.evaluate(ruleInput({ ip: '198.51.100.20' }))).toMatchObject([{ detail: { match: '198.51.100.0/24' } }])
     expect(await rule.evaluate(ruleInput({ ip: '2001:db8::abcd' }))).toMatchObject([{ code: 'NEGATIVE_IP' }])
     expect(await rule.evaluate(ruleInput({ ip: '203.0.113.1' }))).toEqual([])

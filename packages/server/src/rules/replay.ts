@@ -41,7 +41,12 @@ export function replayBands(b: Readonly<Record<string, readonly number[]>>, band
   for (let i = 0; i + bandSize <= values.length; i += bandSize) {
     const band = values.slice(i, i + bandSize).map((v) => Math.round(v / binMs))
     if (new Set(band).size < 3) continue // constant script timing: SCRIPTED_TYPING's case, not a recording
-    bands.push(createHash('sha256').update(`kenchi-replay:${binMs}:${band.join(',')}`).digest('base64url').slice(0, 22))
+    bands.push(
+      createHash('sha256')
+        .update(`kenchi-replay:${binMs}:${band.join(',')}`)
+        .digest('base64url')
+        .slice(0, 22),
+    )
   }
   return bands
 }

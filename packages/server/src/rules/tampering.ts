@@ -27,7 +27,15 @@ export const TAMPERING_WEIGHTS: Readonly<Record<string, number>> = {
  */
 export function tamperingRule(options: CodeRuleOptions = {}): Rule {
   return codeListRule(
-    { name: 'tampering', factory: 'tamperingRule', signal: 'tampering', code: 'ENVIRONMENT_TAMPERED', weights: TAMPERING_WEIGHTS, unknownWeight: 30, maxWeight: 60 },
+    {
+      name: 'tampering',
+      factory: 'tamperingRule',
+      signal: 'tampering',
+      code: 'ENVIRONMENT_TAMPERED',
+      weights: TAMPERING_WEIGHTS,
+      unknownWeight: 30,
+      maxWeight: 60,
+    },
     options,
   )
 }

@@ -8,7 +8,10 @@ import { torRule } from './tor.js'
 
 describe('torRule', () => {
   it('flags a Tor exit address with TOR_IP_MATCH (challenges alone)', async () => {
-    const list = await torExitList({ source: fileURLToPath(new URL('../../../../test/fixtures/torbulkexitlist.txt', import.meta.url)), refreshMs: 0 })
+    const list = await torExitList({
+      source: fileURLToPath(new URL('../../../../test/fixtures/torbulkexitlist.txt', import.meta.url)),
+      refreshMs: 0,
+    })
     const rule = torRule({ list })
     expect(await rule.evaluate(ruleInput({ ip: '185.220.101.2' }))).toEqual([{ code: 'TOR_IP_MATCH', weight: 60 }])
     expect(await rule.evaluate(ruleInput({ ip: '::ffff:185.220.101.2' }))).toHaveLength(1)

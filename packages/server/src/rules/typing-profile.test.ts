@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { memoryStore } from '../stores/memory.js'
 import { sqliteStore } from '../stores/sqlite.js'
-import { addToAggregate, aggregateDistance, memoryTypingProfiles, scaledManhattan, storeTypingProfiles, typingProfileRule } from './typing-profile.js'
+import {
+  addToAggregate,
+  aggregateDistance,
+  memoryTypingProfiles,
+  scaledManhattan,
+  storeTypingProfiles,
+  typingProfileRule,
+} from './typing-profile.js'
 
 // A person typing the same password: per-key hold and latency rhythm of their own, with
 // log-normal variation from login to login (synthetic; no recorded data).
@@ -100,11 +107,27 @@ describe('typingProfileRule', () => {
     expect(a.n).toBe(2)
     expect(a.mean[0]).toBeCloseTo((Math.log(100) + Math.log(110)) / 2, 10)
     expect(aggregateDistance(a, a.mean)).toBe(0)
-    expect(scaledManhattan([[100, 200], [120, 220]], [110, 210])).toBe(0)
-    expect(scaledManhattan([[100, 200], [120, 220]], [130, 210])).toBe(2)
+    expect(
+      scaledManhattan(
+        [
+          [100, 200],
+          [120, 220],
+        ],
+        [110, 210],
+      ),
+    ).toBe(0)
+    expect(
+      scaledManhattan(
+        [
+          [100, 200],
+          [120, 220],
+        ],
+        [130, 210],
+      ),
+    ).toBe(2)
   })
 
-  it('keeps profiles in an SQLite file: shared by two verifiers\' rules, kept across a restart', async () => {
+  it("keeps profiles in an SQLite file: shared by two verifiers' rules, kept across a restart", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kenchi-typing-'))
     try {
       const path = join(dir, 'kenchi.db')

@@ -80,7 +80,15 @@ function isProfile(p: unknown): p is TypingProfile {
   const { v, sigs, order } = p as Partial<TypingProfile>
   if (v !== 1 || !Array.isArray(order) || sigs === null || typeof sigs !== 'object') return false
   return Object.values(sigs).every(
-    (a) => a !== null && typeof a === 'object' && Number.isInteger(a.n) && Array.isArray(a.mean) && Array.isArray(a.m2) && a.mean.length === a.m2.length && a.mean.every(Number.isFinite) && a.m2.every(Number.isFinite),
+    (a) =>
+      a !== null &&
+      typeof a === 'object' &&
+      Number.isInteger(a.n) &&
+      Array.isArray(a.mean) &&
+      Array.isArray(a.m2) &&
+      a.mean.length === a.m2.length &&
+      a.mean.every(Number.isFinite) &&
+      a.m2.every(Number.isFinite),
   )
 }
 
@@ -113,7 +121,9 @@ export function loginTypingVector(b: Readonly<Record<string, readonly number[]>>
 
 /** Adds one vector to an aggregate (or starts one). */
 export function addToAggregate(a: TypingAggregate | undefined, values: readonly number[]): TypingAggregate {
-  const next: TypingAggregate = a ? { n: a.n, mean: [...a.mean], m2: [...a.m2] } : { n: 0, mean: values.map(() => 0), m2: values.map(() => 0) }
+  const next: TypingAggregate = a
+    ? { n: a.n, mean: [...a.mean], m2: [...a.m2] }
+    : { n: 0, mean: values.map(() => 0), m2: values.map(() => 0) }
   next.n++
   values.forEach((x, i) => {
     const d = x - next.mean[i]!
@@ -163,7 +173,11 @@ export function scaledManhattan(train: readonly (readonly number[])[], probe: re
 }
 
 /** Adds a login's typing to the user's profile. Call it for logins that were accepted (the app knows). */
-export async function learnTypingProfile(profiles: TypingProfileStore, userHash: string, b: Readonly<Record<string, readonly number[]>> | undefined): Promise<boolean> {
+export async function learnTypingProfile(
+  profiles: TypingProfileStore,
+  userHash: string,
+  b: Readonly<Record<string, readonly number[]>> | undefined,
+): Promise<boolean> {
   const v = loginTypingVector(b)
   if (!v) return false
   const profile = (await profiles.get(userHash)) ?? { v: 1 as const, sigs: {}, order: [] }

@@ -12,7 +12,9 @@ const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KH
 describe('userAgentListRule', () => {
   it('flags a listed substring with BOT and says which', async () => {
     const rule = userAgentListRule({ deny: ['python-requests', 'Go-http-client'] })
-    expect(await rule.evaluate(ruleInput({ userAgent: 'python-requests/2.32.3' }))).toEqual([{ code: 'BOT', weight: 100, detail: { match: 'python-requests' } }])
+    expect(await rule.evaluate(ruleInput({ userAgent: 'python-requests/2.32.3' }))).toEqual([
+      { code: 'BOT', weight: 100, detail: { match: 'python-requests' } },
+    ])
     expect(await rule.evaluate(ruleInput({ userAgent: 'go-http-client/1.1' }))).toMatchObject([{ detail: { match: 'go-http-client' } }])
     expect(await rule.evaluate(ruleInput({ userAgent: CHROME }))).toEqual([])
   })
@@ -34,7 +36,9 @@ describe('userAgentListRule', () => {
       const deny = await loadList(path, { kind: 'substring' })
       const rule = userAgentListRule({ deny })
       expect(await rule.evaluate(ruleInput({ userAgent: 'curl/8.5.0' }))).toMatchObject([{ detail: { match: 'curl/' } }])
-      expect(await rule.evaluate(ruleInput({ userAgent: 'Mozilla/5.0 HeadlessChrome/156' }))).toMatchObject([{ detail: { match: 'headlesschrome' } }])
+      expect(await rule.evaluate(ruleInput({ userAgent: 'Mozilla/5.0 HeadlessChrome/156' }))).toMatchObject([
+        { detail: { match: 'headlesschrome' } },
+      ])
       expect(await rule.evaluate(ruleInput({ userAgent: '' }))).toHaveLength(1)
       await writeFile(path, 'wget\n')
       await deny.reload()

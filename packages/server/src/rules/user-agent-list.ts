@@ -36,9 +36,10 @@ export function userAgentListRule(options: UserAgentListRuleOptions): Rule {
       if (!scope.applies(context)) return []
       const ua = typeof context.userAgent === 'string' ? context.userAgent.trim() : ''
       const lower = ua.toLowerCase()
-      const match = ua.length === 0
-        ? deny.entries().find((e) => e === NULL_USER_AGENT)
-        : deny.entries().find((e) => e !== NULL_USER_AGENT && lower.includes(e))
+      const match =
+        ua.length === 0
+          ? deny.entries().find((e) => e === NULL_USER_AGENT)
+          : deny.entries().find((e) => e !== NULL_USER_AGENT && lower.includes(e))
       return match === undefined ? [] : [{ code: 'BOT', weight, detail: { match } }]
     },
   }

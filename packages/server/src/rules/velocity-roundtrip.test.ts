@@ -26,23 +26,38 @@ describe('outcome counters, written and read through one key builder', () => {
           keys: [{ id: 'k1', secret: 'velocity-secret-velocity-secret-velocity-1' }],
           hashSecret: 'velocity-hash-velocity-hash-velocity-hash-1',
           origins: [ORIGIN],
-          rules: [velocityRule({ limits: [{ kind: 'failures', failure, by, code: 'LOGIN_FAILURES', windowMs: HOUR, max: 3, weight: 50 }] })],
+          rules: [
+            velocityRule({ limits: [{ kind: 'failures', failure, by, code: 'LOGIN_FAILURES', windowMs: HOUR, max: 3, weight: 50 }] }),
+          ],
         })
         try {
           // The same user, IP and device every time, so the limit's one dimension is what counts.
           const device = await newDevice()
           const attempt = async () => {
             const challenge = await verifier.challenge({ action, origin: ORIGIN })
-            return verifier.verify(await tokenFor(challenge.challenge, { device }), { action, ip: '198.51.100.20', userAgent: UA, loginId: 'hanako@example.jp' })
+            return verifier.verify(await tokenFor(challenge.challenge, { device }), {
+              action,
+              ip: '198.51.100.20',
+              userAgent: UA,
+              loginId: 'hanako@example.jp',
+            })
           }
           for (let i = 0; i < 3; i++) {
             const v = await attempt()
-            expect(v.reasons.map((r) => r.code), `attempt ${i + 1}`).not.toContain('LOGIN_FAILURES')
+            expect(
+              v.reasons.map((r) => r.code),
+              `attempt ${i + 1}`,
+            ).not.toContain('LOGIN_FAILURES')
             expect(await verifier.reportOutcome(v.eventId, outcome)).toBe('recorded')
           }
           await verifier.flush()
           const fourth = await attempt()
-          expect(fourth.reasons).toContainEqual(expect.objectContaining({ code: 'LOGIN_FAILURES', detail: expect.objectContaining({ counted: `${failure} per ${by}`, count: 3 }) }))
+          expect(fourth.reasons).toContainEqual(
+            expect.objectContaining({
+              code: 'LOGIN_FAILURES',
+              detail: expect.objectContaining({ counted: `${failure} per ${by}`, count: 3 }),
+            }),
+          )
         } finally {
           verifier.close()
         }

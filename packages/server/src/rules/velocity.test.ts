@@ -21,7 +21,9 @@ function harness(limits: VelocityLimit[], store: Store = memoryStore(), exemptIp
 
 describe('velocityRule', () => {
   it('counts distinct user ids per IP in a sliding window', async () => {
-    const run = harness([{ kind: 'distinct', by: 'ip', of: 'user', code: 'VELOCITY_IP_USERS', actions: ['login'], windowMs: 60_000, max: 3, weight: 80 }])
+    const run = harness([
+      { kind: 'distinct', by: 'ip', of: 'user', code: 'VELOCITY_IP_USERS', actions: ['login'], windowMs: 60_000, max: 3, weight: 80 },
+    ])
     expect(await run({ ip: '1.1.1.1', user: 'a', now: 0 })).toEqual([])
     expect(await run({ ip: '1.1.1.1', user: 'a', now: 1 })).toEqual([]) // same user again
     expect(await run({ ip: '1.1.1.1', user: 'b', now: 2 })).toEqual([])
@@ -34,7 +36,9 @@ describe('velocityRule', () => {
   })
 
   it('counts requests on the listed actions per device', async () => {
-    const run = harness([{ kind: 'count', by: 'device', code: 'VELOCITY_REGISTRATIONS', actions: ['register'], windowMs: 3_600_000, max: 3, weight: 70 }])
+    const run = harness([
+      { kind: 'count', by: 'device', code: 'VELOCITY_REGISTRATIONS', actions: ['register'], windowMs: 3_600_000, max: 3, weight: 70 },
+    ])
     const results = []
     for (let i = 0; i < 4; i++) results.push(await run({ action: 'register', device: 'd9', now: i * 1000 }))
     expect(results.map((r) => r.length)).toEqual([0, 0, 1, 1])
@@ -43,17 +47,30 @@ describe('velocityRule', () => {
 
   it('reads reported failures, with a failure rate when asked', async () => {
     const store = memoryStore()
-    const limit: VelocityLimit = { kind: 'failures', failure: 'order-declined', by: 'ip', code: 'CARD_FAILURES', actions: ['checkout'], windowMs: 3_600_000, max: 3, minRate: 0.8, weight: 90 }
+    const limit: VelocityLimit = {
+      kind: 'failures',
+      failure: 'order-declined',
+      by: 'ip',
+      code: 'CARD_FAILURES',
+      actions: ['checkout'],
+      windowMs: 3_600_000,
+      max: 3,
+      minRate: 0.8,
+      weight: 90,
+    }
     const run = harness([limit], store)
     const ip = '203.0.113.5'
-    const report = (kind: string, n: number, at: number) => Promise.all(Array.from({ length: n }, () => store.hit(`${kind}:ip:${ip}`, 86_400_000, at)))
+    const report = (kind: string, n: number, at: number) =>
+      Promise.all(Array.from({ length: n }, () => store.hit(`${kind}:ip:${ip}`, 86_400_000, at)))
     await report('order-declined', 2, 0)
     expect(await run({ action: 'checkout', ip, now: 1 })).toEqual([]) // 2 < 3
     await report('order-declined', 1, 2)
     await report('order-accepted', 1, 2)
     expect(await run({ action: 'checkout', ip, now: 3 })).toEqual([]) // 3 of 4 = 75 % < 80 %
     await report('order-declined', 5, 4)
-    expect(await run({ action: 'checkout', ip, now: 5 })).toMatchObject([{ code: 'CARD_FAILURES', weight: 90, detail: { count: 8, rate: 0.89 } }])
+    expect(await run({ action: 'checkout', ip, now: 5 })).toMatchObject([
+      { code: 'CARD_FAILURES', weight: 90, detail: { count: 8, rate: 0.89 } },
+    ])
     expect(await run({ action: 'login', ip, now: 6 })).toEqual([]) // not checked on other actions
   })
 
@@ -78,7 +95,19 @@ describe('velocityRule', () => {
     expect(() => velocityRule({ limits: [{ ...base, weight: 0 }] })).toThrow(KenchiError)
     expect(() => velocityRule({ limits: [{ ...base, actions: [] }] })).toThrow(KenchiError)
     expect(() => velocityRule({ limits: [{ ...base, windowMs: 30 * 86_400_000 }] })).toThrow(KenchiError)
-    expect(() => velocityRule({ limits: [{ kind: 'failures', failure: 'login-failed', by: 'ip', code: 'LOGIN_FAILURES', windowMs: 2 * 86_400_000, max: 1, weight: 50 }] })).toThrow(KenchiError)
-    expect(() => velocityRule({ limits: [{ kind: 'failures', failure: 'login-failed', by: 'ip', code: 'LOGIN_FAILURES', windowMs: 1000, max: 1, weight: 50, minRate: 2 }] })).toThrow(KenchiError)
+    expect(() =>
+      velocityRule({
+        limits: [
+          { kind: 'failures', failure: 'login-failed', by: 'ip', code: 'LOGIN_FAILURES', windowMs: 2 * 86_400_000, max: 1, weight: 50 },
+        ],
+      }),
+    ).toThrow(KenchiError)
+    expect(() =>
+      velocityRule({
+        limits: [
+          { kind: 'failures', failure: 'login-failed', by: 'ip', code: 'LOGIN_FAILURES', windowMs: 1000, max: 1, weight: 50, minRate: 2 },
+        ],
+      }),
+    ).toThrow(KenchiError)
   })
 })

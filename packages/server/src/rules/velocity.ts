@@ -77,9 +77,39 @@ export const DEFAULT_VELOCITY_LIMITS: readonly VelocityLimit[] = [
   { kind: 'count', by: 'ip', code: 'VELOCITY_CARD_REGISTRATIONS', actions: ['card_register'], windowMs: HOUR, max: 10, weight: 60 },
   { kind: 'count', by: 'ip', code: 'VELOCITY_INQUIRIES', actions: ['inquiry'], windowMs: HOUR, max: 5, weight: 50 },
   { kind: 'count', by: 'user', code: 'VELOCITY_INQUIRIES', actions: ['inquiry'], windowMs: HOUR, max: 5, weight: 50 },
-  { kind: 'failures', failure: 'order-declined', by: 'ip', code: 'CARD_FAILURES', actions: ['checkout', 'card_register'], windowMs: HOUR, max: 10, minRate: 0.8, weight: 90 },
-  { kind: 'failures', failure: 'order-declined', by: 'device', code: 'CARD_FAILURES', actions: ['checkout', 'card_register'], windowMs: HOUR, max: 10, minRate: 0.8, weight: 90 },
-  { kind: 'failures', failure: 'order-declined', by: 'user', code: 'CARD_FAILURES', actions: ['checkout', 'card_register'], windowMs: HOUR, max: 5, minRate: 0.8, weight: 90 },
+  {
+    kind: 'failures',
+    failure: 'order-declined',
+    by: 'ip',
+    code: 'CARD_FAILURES',
+    actions: ['checkout', 'card_register'],
+    windowMs: HOUR,
+    max: 10,
+    minRate: 0.8,
+    weight: 90,
+  },
+  {
+    kind: 'failures',
+    failure: 'order-declined',
+    by: 'device',
+    code: 'CARD_FAILURES',
+    actions: ['checkout', 'card_register'],
+    windowMs: HOUR,
+    max: 10,
+    minRate: 0.8,
+    weight: 90,
+  },
+  {
+    kind: 'failures',
+    failure: 'order-declined',
+    by: 'user',
+    code: 'CARD_FAILURES',
+    actions: ['checkout', 'card_register'],
+    windowMs: HOUR,
+    max: 5,
+    minRate: 0.8,
+    weight: 90,
+  },
 ]
 
 export interface VelocityRuleOptions extends RuleOptions {
@@ -118,7 +148,8 @@ function validate(limit: VelocityLimit, i: number): void {
   if (limit.kind === 'failures' && limit.minRate !== undefined && !(limit.minRate > 0 && limit.minRate <= 1)) {
     throw new KenchiError('CONFIG_RULE', `${where}: minRate must be in (0, 1]`)
   }
-  if (limit.kind === 'count' && (!Array.isArray(limit.actions) || limit.actions.length === 0)) throw new KenchiError('CONFIG_RULE', `${where}: count limits need actions`)
+  if (limit.kind === 'count' && (!Array.isArray(limit.actions) || limit.actions.length === 0))
+    throw new KenchiError('CONFIG_RULE', `${where}: count limits need actions`)
 }
 
 /**
@@ -177,7 +208,9 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
               if (rate < limit.minRate) return undefined
             }
           }
-          return count >= limit.max ? { code: limit.code, weight: limit.weight, detail: { ...detail, count, max: limit.max, windowMs: limit.windowMs } } : undefined
+          return count >= limit.max
+            ? { code: limit.code, weight: limit.weight, detail: { ...detail, count, max: limit.max, windowMs: limit.windowMs } }
+            : undefined
         }),
       )
       const reasons = found.filter((r): r is Reason => r !== undefined)

@@ -148,7 +148,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function only(value: Record<string, unknown>, path: string, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) fail(path ? `${path}.${key}` : key, `unknown field (allowed: ${allowed.join(', ')})`)
+  for (const key of Object.keys(value))
+    if (!allowed.includes(key)) fail(path ? `${path}.${key}` : key, `unknown field (allowed: ${allowed.join(', ')})`)
 }
 
 /** Reads a secret reference. `env` reads `env[name]`; `file` reads the file, trimming one trailing newline. */
@@ -185,15 +186,23 @@ function isOrigin(value: unknown): boolean {
   return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]')
 }
 
-function parseStore(value: unknown, path: string, env: NodeJS.ProcessEnv, readFile: (p: string) => string, kinds = ['memory', 'sqlite', 'redis', 'postgres', 'split']): ResolvedStore {
+function parseStore(
+  value: unknown,
+  path: string,
+  env: NodeJS.ProcessEnv,
+  readFile: (p: string) => string,
+  kinds = ['memory', 'sqlite', 'redis', 'postgres', 'split'],
+): ResolvedStore {
   const names = kinds.map((k) => `"${k}"`)
   if (!isObject(value)) return fail(path, `must be an object {"type": ${names.join(' | ')}, ...}`)
-  if (typeof value.type !== 'string' || !kinds.includes(value.type)) return fail(`${path}.type`, `must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`)
+  if (typeof value.type !== 'string' || !kinds.includes(value.type))
+    return fail(`${path}.type`, `must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`)
   if (value.type === 'postgres') {
     only(value, path, ['type', 'url', 'tablePrefix'])
     const url = resolveSecret(value.url, `${path}.url`, env, readFile)
     if (!/^postgres(ql)?:\/\//.test(url)) fail(`${path}.url`, 'must be a postgres:// or postgresql:// URL')
-    if (value.tablePrefix !== undefined && (typeof value.tablePrefix !== 'string' || !/^[a-z_][a-z0-9_]{0,30}$/.test(value.tablePrefix))) fail(`${path}.tablePrefix`, 'must be up to 31 lower-case letters, digits or _')
+    if (value.tablePrefix !== undefined && (typeof value.tablePrefix !== 'string' || !/^[a-z_][a-z0-9_]{0,30}$/.test(value.tablePrefix)))
+      fail(`${path}.tablePrefix`, 'must be up to 31 lower-case letters, digits or _')
     return { type: 'postgres', url, tablePrefix: (value.tablePrefix as string | undefined) ?? 'kenchi_' }
   }
   if (value.type === 'split') {
@@ -215,7 +224,8 @@ function parseStore(value: unknown, path: string, env: NodeJS.ProcessEnv, readFi
     only(value, path, ['type', 'url', 'prefix'])
     const url = resolveSecret(value.url, `${path}.url`, env, readFile)
     if (!/^rediss?:\/\//.test(url)) fail(`${path}.url`, 'must be a redis:// or rediss:// URL')
-    if (value.prefix !== undefined && (typeof value.prefix !== 'string' || !/^[A-Za-z0-9:_-]{0,40}$/.test(value.prefix))) fail(`${path}.prefix`, 'must be up to 40 letters, digits, :, _ or -')
+    if (value.prefix !== undefined && (typeof value.prefix !== 'string' || !/^[A-Za-z0-9:_-]{0,40}$/.test(value.prefix)))
+      fail(`${path}.prefix`, 'must be up to 40 letters, digits, :, _ or -')
     return { type: 'redis', url, prefix: (value.prefix as string | undefined) ?? 'kenchi:' }
   }
   return fail(`${path}.type`, `must be ${names.join(' or ')}`)
@@ -225,7 +235,11 @@ function parseStore(value: unknown, path: string, env: NodeJS.ProcessEnv, readFi
  * Validates a parsed configuration and resolves its secrets. Throws `KenchiError`
  * `CONFIG_SERVICE` whose message starts with the field (`sites[0].origins[1]: ...`).
  */
-export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): ResolvedConfig {
+export function resolveConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): ResolvedConfig {
   if (!isObject(raw)) return fail('(root)', 'must be a JSON object')
   only(raw, '', ['$schema', 'listen', 'store', 'bodyLimit', 'trustProxy', 'logLevel', 'shutdownTimeoutMs', 'sites', 'console'])
   const listen = { host: '127.0.0.1', port: 8787 }
@@ -246,7 +260,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   const trustProxy = raw.trustProxy ?? false
   if (typeof trustProxy !== 'boolean') fail('trustProxy', 'must be true or false')
   const logLevel = raw.logLevel ?? 'info'
-  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel as string)) fail('logLevel', 'must be debug, info, warn, error or silent')
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel as string))
+    fail('logLevel', 'must be debug, info, warn, error or silent')
   const shutdownTimeoutMs = integer('shutdownTimeoutMs', raw.shutdownTimeoutMs ?? 10000, 0, 600000)
   if (!Array.isArray(raw.sites) || raw.sites.length === 0) fail('sites', 'must be a non-empty array')
   const sites: ResolvedSite[] = []
@@ -274,7 +289,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
     })
     const hashSecret = resolveSecret(s.hashSecret, `${p}.hashSecret`, env, readFile)
     if (Buffer.byteLength(hashSecret) < 32) fail(`${p}.hashSecret`, 'must be at least 32 bytes')
-    if (!Array.isArray(s.apiSecrets) || s.apiSecrets.length === 0) fail(`${p}.apiSecrets`, 'must be a non-empty array of {"id", "sha256"} or {"id", "secret"}')
+    if (!Array.isArray(s.apiSecrets) || s.apiSecrets.length === 0)
+      fail(`${p}.apiSecrets`, 'must be a non-empty array of {"id", "sha256"} or {"id", "secret"}')
     const apiSecretHashes = (s.apiSecrets as unknown[]).map((a, j) => {
       const ap = `${p}.apiSecrets[${j}]`
       if (!isObject(a)) return fail(ap, 'must be an object')
@@ -282,7 +298,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       if (typeof a.id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(a.id)) fail(`${ap}.id`, 'must be 1-32 letters, digits, _ or -')
       let sha256: string
       if (a.sha256 !== undefined && a.secret === undefined) {
-        if (typeof a.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(a.sha256)) fail(`${ap}.sha256`, 'must be 64 lower-case hex digits (sha256 of the secret)')
+        if (typeof a.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(a.sha256))
+          fail(`${ap}.sha256`, 'must be 64 lower-case hex digits (sha256 of the secret)')
         sha256 = a.sha256 as string
       } else if (a.secret !== undefined && a.sha256 === undefined) {
         const secret = resolveSecret(a.secret, `${ap}.secret`, env, readFile)
@@ -295,7 +312,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       return { id: a.id as string, sha256 }
     })
     if (s.policy !== undefined && !isObject(s.policy)) fail(`${p}.policy`, 'must be an object (a policy patch)')
-    if (s.testMode !== undefined && typeof s.testMode !== 'boolean' && !isObject(s.testMode)) fail(`${p}.testMode`, 'must be true, false or test-mode options')
+    if (s.testMode !== undefined && typeof s.testMode !== 'boolean' && !isObject(s.testMode))
+      fail(`${p}.testMode`, 'must be true, false or test-mode options')
     let stepUp: ResolvedSite['stepUp']
     if (s.stepUp !== undefined) {
       if (!isObject(s.stepUp)) fail(`${p}.stepUp`, 'must be an object {"secret", "smtp", "from", "passkey"}')
@@ -322,10 +340,16 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
           return host === rpId || host.endsWith(`.${rpId as string}`)
         })
         if (origins.length === 0) fail(`${pp}.rpId`, `must be the host (or a parent domain) of one of ${p}.origins`)
-        if (pk.rpName !== undefined && (typeof pk.rpName !== 'string' || pk.rpName === '' || pk.rpName.length > 64)) fail(`${pp}.rpName`, 'must be a non-empty string of at most 64 characters')
+        if (pk.rpName !== undefined && (typeof pk.rpName !== 'string' || pk.rpName === '' || pk.rpName.length > 64))
+          fail(`${pp}.rpName`, 'must be a non-empty string of at most 64 characters')
         passkey = { rpId: rpId as string, ...(pk.rpName !== undefined ? { rpName: pk.rpName as string } : {}), origins }
       }
-      stepUp = { secret, ...(smtp !== undefined ? { smtp } : {}), ...(su.from !== undefined ? { from: su.from as string } : {}), ...(passkey ? { passkey } : {}) }
+      stepUp = {
+        secret,
+        ...(smtp !== undefined ? { smtp } : {}),
+        ...(su.from !== undefined ? { from: su.from as string } : {}),
+        ...(passkey ? { passkey } : {}),
+      }
     }
     let confirm: ResolvedSite['confirm']
     if (s.confirm !== undefined) {
@@ -335,8 +359,14 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       only(c, cp, ['secret', 'linkUrl', 'purposes', 'smtp', 'from'])
       const secret = resolveSecret(c.secret, `${cp}.secret`, env, readFile)
       if (Buffer.byteLength(secret) < 32) fail(`${cp}.secret`, 'must be at least 32 bytes')
-      if (typeof c.linkUrl !== 'string' || !/^https?:\/\/\S+$/.test(c.linkUrl)) fail(`${cp}.linkUrl`, 'must be the https URL of the page that confirms links')
-      if (c.purposes !== undefined && (!Array.isArray(c.purposes) || c.purposes.length === 0 || !c.purposes.every((x) => typeof x === 'string' && /^[a-z][a-z_]{0,31}$/.test(x)))) {
+      if (typeof c.linkUrl !== 'string' || !/^https?:\/\/\S+$/.test(c.linkUrl))
+        fail(`${cp}.linkUrl`, 'must be the https URL of the page that confirms links')
+      if (
+        c.purposes !== undefined &&
+        (!Array.isArray(c.purposes) ||
+          c.purposes.length === 0 ||
+          !c.purposes.every((x) => typeof x === 'string' && /^[a-z][a-z_]{0,31}$/.test(x)))
+      ) {
         fail(`${cp}.purposes`, 'must be a non-empty array of lower-case words')
       }
       const smtp = c.smtp === undefined ? stepUp?.smtp : resolveSecret(c.smtp, `${cp}.smtp`, env, readFile)
@@ -344,23 +374,39 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       const from = c.from === undefined ? stepUp?.from : c.from
       if (from !== undefined && (typeof from !== 'string' || from === '')) fail(`${cp}.from`, 'must be a sender address')
       if (smtp !== undefined && from === undefined) fail(`${cp}.from`, 'is required with smtp')
-      confirm = { secret, linkUrl: c.linkUrl as string, ...(c.purposes ? { purposes: c.purposes as string[] } : {}), ...(smtp !== undefined ? { smtp } : {}), ...(from !== undefined ? { from: from as string } : {}) }
+      confirm = {
+        secret,
+        linkUrl: c.linkUrl as string,
+        ...(c.purposes ? { purposes: c.purposes as string[] } : {}),
+        ...(smtp !== undefined ? { smtp } : {}),
+        ...(from !== undefined ? { from: from as string } : {}),
+      }
     }
     const own = s.store === undefined ? undefined : parseStore(s.store, `${p}.store`, env, readFile)
     const sharedBy = own === undefined ? (raw.sites as unknown[]).length : 1
     const forSite = (base: ResolvedStore, field: string): ResolvedStore => {
       if (base.type === 'redis') return { type: 'redis', url: base.url, prefix: `${base.prefix}${id}:` }
       if (base.type === 'sqlite') {
-        if (sharedBy > 1 && !base.path.includes('{site}')) fail(`${field}.path`, 'must contain {site} when several sites share the SQLite store (one file per site)')
+        if (sharedBy > 1 && !base.path.includes('{site}'))
+          fail(`${field}.path`, 'must contain {site} when several sites share the SQLite store (one file per site)')
         return { type: 'sqlite', path: base.path.replaceAll('{site}', id) }
       }
       if (base.type === 'postgres') {
         if (sharedBy === 1) return base
         const tablePrefix = `${base.tablePrefix}${id.replaceAll('-', '_')}_`
-        if (tablePrefix.length > 31) fail(`${p}.id`, `too long for the shared PostgreSQL tablePrefix ${tablePrefix} (at most 31 characters): give the site its own store`)
+        if (tablePrefix.length > 31)
+          fail(
+            `${p}.id`,
+            `too long for the shared PostgreSQL tablePrefix ${tablePrefix} (at most 31 characters): give the site its own store`,
+          )
         return { ...base, tablePrefix }
       }
-      if (base.type === 'split') return { type: 'split', hot: forSite(base.hot, `${field}.hot`) as ResolvedHot, history: forSite(base.history, `${field}.history`) as ResolvedHistory }
+      if (base.type === 'split')
+        return {
+          type: 'split',
+          hot: forSite(base.hot, `${field}.hot`) as ResolvedHot,
+          history: forSite(base.history, `${field}.history`) as ResolvedHistory,
+        }
       return { type: 'memory' }
     }
     const resolvedStore = forSite(own ?? store, own === undefined ? 'store' : `${p}.store`)
@@ -419,7 +465,8 @@ function parseRetention(value: unknown, path: string): ResolvedSite['retention']
   only(value, path, ['events', 'devices'])
   const days = (field: 'events' | 'devices', fallback: number): number => {
     const v = value[field] ?? fallback
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 3650) fail(`${path}.${field}`, 'must be a whole number of days from 1 to 3650')
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 3650)
+      fail(`${path}.${field}`, 'must be a whole number of days from 1 to 3650')
     return (v as number) * DAY_MS
   }
   return { eventMs: days('events', 90), deviceMs: days('devices', 400) }

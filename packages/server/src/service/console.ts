@@ -17,7 +17,11 @@ interface ConsoleModule {
  * Rejects with `CONFIG_SERVICE` naming `@kenchi/console` when it is not installed, and when
  * its bootstrap fails (for example a bad `KENCHI_CONSOLE_ADMIN_PASSWORD_HASH`).
  */
-export async function mountConfiguredConsole(service: Service, config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function mountConfiguredConsole(
+  service: Service,
+  config: ResolvedConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   if (!config.console) return undefined
   const specifier = '@kenchi/console'
   let module: ConsoleModule
@@ -25,7 +29,11 @@ export async function mountConfiguredConsole(service: Service, config: ResolvedC
     module = (await import(specifier)) as ConsoleModule
   } catch (error) {
     if (!isMissingModule(error, specifier)) throw error
-    throw new KenchiError('CONFIG_SERVICE', 'console: the configuration has a console section, which needs the optional peer @kenchi/console: npm install @kenchi/console', { cause: error })
+    throw new KenchiError(
+      'CONFIG_SERVICE',
+      'console: the configuration has a console section, which needs the optional peer @kenchi/console: npm install @kenchi/console',
+      { cause: error },
+    )
   }
   const { path, sqlite } = config.console
   const handler = module.createConsole({

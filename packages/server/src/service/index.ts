@@ -101,7 +101,11 @@ function unrefTimer(fn: (value?: unknown) => void, ms: number): void {
 }
 
 class ApiError extends Error {
-  constructor(readonly status: number, readonly code: ServiceErrorCode, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: ServiceErrorCode,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -114,7 +118,10 @@ export async function openStore(site: ResolvedSite): Promise<Store> {
   return openConfiguredStore(site.store, { eventRetentionMs: site.retention.eventMs, deviceRetentionMs: site.retention.deviceMs })
 }
 
-async function openConfiguredStore(config: ResolvedSite['store'], retention: { eventRetentionMs: number; deviceRetentionMs: number }): Promise<Store> {
+async function openConfiguredStore(
+  config: ResolvedSite['store'],
+  retention: { eventRetentionMs: number; deviceRetentionMs: number },
+): Promise<Store> {
   if (config.type === 'sqlite') return sqliteStore({ path: config.path, ...retention })
   if (config.type === 'redis') return redisStore({ url: config.url, prefix: config.prefix, ...retention })
   if (config.type === 'postgres') return postgresStore({ connectionString: config.url, tablePrefix: config.tablePrefix, ...retention })
@@ -145,11 +152,18 @@ const noSender: CodeSender = {
 export async function createService(options: ServiceOptions): Promise<Service> {
   const config = isResolvedConfig(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env)
   // prom-client and pino (optional peers) are loaded here, before any store opens; pino only when no logger is given.
-  const [loadedMetrics, loadedLog] = await Promise.allSettled([createServiceMetrics(), options.logger === false ? silentLogger : (options.logger ?? createLogger(config.logLevel))])
+  const [loadedMetrics, loadedLog] = await Promise.allSettled([
+    createServiceMetrics(),
+    options.logger === false ? silentLogger : (options.logger ?? createLogger(config.logLevel)),
+  ])
   if (loadedMetrics.status === 'rejected' || loadedLog.status === 'rejected') {
-    const missing = (r: PromiseSettledResult<unknown>) => r.status === 'rejected' && r.reason instanceof KenchiError && r.reason.code === 'CONFIG_SERVICE'
+    const missing = (r: PromiseSettledResult<unknown>) =>
+      r.status === 'rejected' && r.reason instanceof KenchiError && r.reason.code === 'CONFIG_SERVICE'
     if (missing(loadedMetrics) && missing(loadedLog)) {
-      throw new KenchiError('CONFIG_SERVICE', 'the verification service needs the optional peer dependencies prom-client (metrics) and pino (logs): npm install prom-client pino')
+      throw new KenchiError(
+        'CONFIG_SERVICE',
+        'the verification service needs the optional peer dependencies prom-client (metrics) and pino (logs): npm install prom-client pino',
+      )
     }
     throw (loadedMetrics.status === 'rejected' ? loadedMetrics : (loadedLog as PromiseRejectedResult)).reason
   }
@@ -170,24 +184,45 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         ...(site.testMode !== undefined ? { testMode: site.testMode as never } : {}),
         onAlert: (alert) => log.warn('alert', { site: site.id, kind: alert.kind, code: alert.code }),
       })
-      const sender = options.stepUpSenders?.[site.id] ?? (site.stepUp?.smtp ? emailSender({ transport: site.stepUp.smtp, from: site.stepUp.from! }) : undefined)
+      const sender =
+        options.stepUpSenders?.[site.id] ??
+        (site.stepUp?.smtp ? emailSender({ transport: site.stepUp.smtp, from: site.stepUp.from! }) : undefined)
       // Without a sender (no smtp, no stepUpSenders entry) e-mail codes are off, but authenticator-app codes and passkeys, which send nothing, work.
-      const stepUp =
-        site.stepUp
-          ? createStepUp({
-              verifier,
-              secret: site.stepUp.secret,
-              sender: sender ?? noSender,
-              ...(site.stepUp.passkey ? { passkey: { rpId: site.stepUp.passkey.rpId, origins: site.stepUp.passkey.origins } } : {}),
-            })
-          : undefined
-      const confirmSender = options.stepUpSenders?.[site.id] ?? (site.confirm?.smtp ? emailSender({ transport: site.confirm.smtp, from: site.confirm.from! }) : undefined)
+      const stepUp = site.stepUp
+        ? createStepUp({
+            verifier,
+            secret: site.stepUp.secret,
+            sender: sender ?? noSender,
+            ...(site.stepUp.passkey ? { passkey: { rpId: site.stepUp.passkey.rpId, origins: site.stepUp.passkey.origins } } : {}),
+          })
+        : undefined
+      const confirmSender =
+        options.stepUpSenders?.[site.id] ??
+        (site.confirm?.smtp ? emailSender({ transport: site.confirm.smtp, from: site.confirm.from! }) : undefined)
       const confirmations =
         site.confirm && confirmSender
-          ? createConfirmations({ store, secret: site.confirm.secret, sender: confirmSender, linkUrl: site.confirm.linkUrl, ...(site.confirm.purposes ? { purposes: site.confirm.purposes } : {}) })
+          ? createConfirmations({
+              store,
+              secret: site.confirm.secret,
+              sender: confirmSender,
+              linkUrl: site.confirm.linkUrl,
+              ...(site.confirm.purposes ? { purposes: site.confirm.purposes } : {}),
+            })
           : undefined
-      const challenge = resolveOptions({ serveClient: false, logger: (message, detail) => log.info('challenge refused', { site: site.id, code: detail.code }) })
-      sites.set(site.id, { id: site.id, verifier, store, ...(stepUp ? { stepUp } : {}), emailCodes: sender !== undefined, ...(confirmations ? { confirmations } : {}), challenge, origins: new Set(site.origins) })
+      const challenge = resolveOptions({
+        serveClient: false,
+        logger: (message, detail) => log.info('challenge refused', { site: site.id, code: detail.code }),
+      })
+      sites.set(site.id, {
+        id: site.id,
+        verifier,
+        store,
+        ...(stepUp ? { stepUp } : {}),
+        emailCodes: sender !== undefined,
+        ...(confirmations ? { confirmations } : {}),
+        challenge,
+        origins: new Set(site.origins),
+      })
     }
   } catch (error) {
     for (const s of sites.values()) {
@@ -197,11 +232,24 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     throw error
   }
 
-  metrics.gauge('kenchi_attack_mode', '1 while attack mode is on, by site.', ['site'], () => [...sites.values()].map((s) => [{ site: s.id }, s.verifier.attack.active ? 1 : 0]))
+  metrics.gauge('kenchi_attack_mode', '1 while attack mode is on, by site.', ['site'], () =>
+    [...sites.values()].map((s) => [{ site: s.id }, s.verifier.attack.active ? 1 : 0]),
+  )
   const pendingWrites = new Map<string, number>()
-  metrics.gauge('kenchi_write_queue_depth', 'Writes waiting in the write-behind queue for the store (read at scrape time), by site.', ['site'], () => [...sites.values()].map((s) => [{ site: s.id }, pendingWrites.get(s.id) ?? 0]))
-  metrics.gauge('kenchi_history_queue_depth', 'Events a split store holds for its history database (read at scrape time), by site.', ['site'], () =>
-    [...sites.values()].flatMap((s): Array<[{ site: string }, number]> => (typeof (s.store as Partial<SplitStore>).pending === 'number' ? [[{ site: s.id }, (s.store as SplitStore).pending]] : [])),
+  metrics.gauge(
+    'kenchi_write_queue_depth',
+    'Writes waiting in the write-behind queue for the store (read at scrape time), by site.',
+    ['site'],
+    () => [...sites.values()].map((s) => [{ site: s.id }, pendingWrites.get(s.id) ?? 0]),
+  )
+  metrics.gauge(
+    'kenchi_history_queue_depth',
+    'Events a split store holds for its history database (read at scrape time), by site.',
+    ['site'],
+    () =>
+      [...sites.values()].flatMap((s): Array<[{ site: string }, number]> =>
+        typeof (s.store as Partial<SplitStore>).pending === 'number' ? [[{ site: s.id }, (s.store as SplitStore).pending]] : [],
+      ),
   )
 
   // Attack mode also steps down while no requests come (verify() re-reads the counts on each request).
@@ -213,7 +261,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   let closing = false
   let inFlight = 0
   let drained: (() => void) | undefined
-  const mounts: Array<readonly [string, NodeHandler]> = Object.entries(options.mounts ?? {}).map(([prefix, handler]) => [prefix.replace(/\/+$/, ''), handler] as const)
+  const mounts: Array<readonly [string, NodeHandler]> = Object.entries(options.mounts ?? {}).map(
+    ([prefix, handler]) => [prefix.replace(/\/+$/, ''), handler] as const,
+  )
   const mount = (prefix: string, handler: NodeHandler) => {
     const clean = prefix.replace(/\/+$/, '')
     if (!/^\/[^?#]*$/.test(clean)) throw new KenchiError('CONFIG_SERVICE', `mount: ${prefix} is not a path like /console`)
@@ -267,13 +317,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       if (required) throw new ApiError(400, 'invalid_request', `${field}: is required`)
       return undefined
     }
-    if (typeof value !== 'string' || value.length > max) throw new ApiError(400, 'invalid_request', `${field}: must be a string of at most ${max} characters`)
+    if (typeof value !== 'string' || value.length > max)
+      throw new ApiError(400, 'invalid_request', `${field}: must be a string of at most ${max} characters`)
     if (required && value.length === 0) throw new ApiError(400, 'invalid_request', `${field}: must not be empty`)
     return value
   }
 
   function objectBody(body: unknown): Record<string, unknown> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'invalid_request', 'the body must be a JSON object')
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new ApiError(400, 'invalid_request', 'the body must be a JSON object')
     return body as Record<string, unknown>
   }
 
@@ -286,7 +338,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   }
 
   function readContext(value: unknown): Parameters<Verifier['verify']>[1] {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, 'invalid_request', 'context: must be an object with at least "action"')
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new ApiError(400, 'invalid_request', 'context: must be an object with at least "action"')
     const c = value as Record<string, unknown>
     const allowed = ['action', 'ip', 'userAgent', 'origin', 'headers', 'userId', 'loginId', 'email', 'fields']
     for (const k of Object.keys(c)) if (!allowed.includes(k)) throw new ApiError(400, 'invalid_request', `context.${k}: unknown field`)
@@ -314,11 +367,18 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   /** `credentials` of `/v1/stepup/passkey/options`: the account's passkey ids (base64url) and transports; `[]` for an unknown account. */
   function passkeyList(value: unknown): Array<{ id: string; transports?: string[] }> {
-    if (!Array.isArray(value) || value.length > 100) throw new ApiError(400, 'invalid_request', 'credentials: must be an array of at most 100 { "id", "transports" } ([] for an unknown account)')
+    if (!Array.isArray(value) || value.length > 100)
+      throw new ApiError(
+        400,
+        'invalid_request',
+        'credentials: must be an array of at most 100 { "id", "transports" } ([] for an unknown account)',
+      )
     return value.map((c, i) => {
-      if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new ApiError(400, 'invalid_request', `credentials[${i}]: must be an object { "id", "transports" }`)
+      if (typeof c !== 'object' || c === null || Array.isArray(c))
+        throw new ApiError(400, 'invalid_request', `credentials[${i}]: must be an object { "id", "transports" }`)
       const o = c as Record<string, unknown>
-      for (const k of Object.keys(o)) if (k !== 'id' && k !== 'transports') throw new ApiError(400, 'invalid_request', `credentials[${i}].${k}: unknown field`)
+      for (const k of Object.keys(o))
+        if (k !== 'id' && k !== 'transports') throw new ApiError(400, 'invalid_request', `credentials[${i}].${k}: unknown field`)
       const id = str(o.id, `credentials[${i}].id`, true, 1024)!
       if (!/^[\w-]+$/.test(id)) throw new ApiError(400, 'invalid_request', `credentials[${i}].id: must be base64url`)
       if (o.transports === undefined) return { id }
@@ -332,17 +392,23 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   /** `credential` of `/v1/stepup/passkey/check`: the stored passkey `{ id, publicKey (base64url), counter }`, or null for an unknown account. */
   function storedPasskey(value: unknown): { id: string; publicKey: Uint8Array; counter: number; transports?: string[] } | undefined {
     if (value === undefined || value === null) return undefined
-    if (typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'invalid_request', 'credential: must be an object { "id", "publicKey", "counter" } or null')
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new ApiError(400, 'invalid_request', 'credential: must be an object { "id", "publicKey", "counter" } or null')
     const c = value as Record<string, unknown>
-    for (const k of Object.keys(c)) if (!['id', 'publicKey', 'counter', 'transports'].includes(k)) throw new ApiError(400, 'invalid_request', `credential.${k}: unknown field`)
+    for (const k of Object.keys(c))
+      if (!['id', 'publicKey', 'counter', 'transports'].includes(k))
+        throw new ApiError(400, 'invalid_request', `credential.${k}: unknown field`)
     const id = str(c.id, 'credential.id', true, 1024)!
     if (!/^[\w-]+$/.test(id)) throw new ApiError(400, 'invalid_request', 'credential.id: must be base64url')
     const publicKey = str(c.publicKey, 'credential.publicKey', true, 2048)!
-    if (!/^[\w-]+$/.test(publicKey)) throw new ApiError(400, 'invalid_request', 'credential.publicKey: must be the stored public key, base64url')
-    if (typeof c.counter !== 'number' || !Number.isInteger(c.counter) || c.counter < 0 || c.counter > 0xffffffff) throw new ApiError(400, 'invalid_request', 'credential.counter: must be an integer from 0 to 4294967295')
+    if (!/^[\w-]+$/.test(publicKey))
+      throw new ApiError(400, 'invalid_request', 'credential.publicKey: must be the stored public key, base64url')
+    if (typeof c.counter !== 'number' || !Number.isInteger(c.counter) || c.counter < 0 || c.counter > 0xffffffff)
+      throw new ApiError(400, 'invalid_request', 'credential.counter: must be an integer from 0 to 4294967295')
     let transports: string[] | undefined
     if (c.transports !== undefined) {
-      if (!Array.isArray(c.transports) || c.transports.length > 8 || c.transports.some((t) => typeof t !== 'string' || t.length > 32)) throw new ApiError(400, 'invalid_request', 'credential.transports: must be an array of at most 8 short strings')
+      if (!Array.isArray(c.transports) || c.transports.length > 8 || c.transports.some((t) => typeof t !== 'string' || t.length > 32))
+        throw new ApiError(400, 'invalid_request', 'credential.transports: must be an array of at most 8 short strings')
       transports = c.transports as string[]
     }
     return { id, publicKey: new Uint8Array(Buffer.from(publicKey, 'base64url')), counter: c.counter, ...(transports ? { transports } : {}) }
@@ -365,15 +431,25 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     if (!caller) throw new ApiError(401, 'unauthorized', 'missing or wrong API secret')
     const site = sites.get(caller.site)!
     if (route === '/v1/verify') {
-      for (const k of Object.keys(body)) if (!['token', 'context', 'secret'].includes(k)) throw new ApiError(400, 'invalid_request', `${k}: unknown field`)
+      for (const k of Object.keys(body))
+        if (!['token', 'context', 'secret'].includes(k)) throw new ApiError(400, 'invalid_request', `${k}: unknown field`)
       const context = readContext(body.context)
       const token = body.token === undefined || body.token === null ? undefined : body.token
       if (token !== undefined && typeof token !== 'string') throw new ApiError(400, 'invalid_request', 'token: must be a string')
       const verdict = await site.verifier.verify(token, context)
       metrics.verdicts.inc({ site: site.id, decision: verdict.decision })
       for (const r of verdict.reasons) metrics.reasons.inc({ site: site.id, decision: verdict.decision, reason: r.code })
-      if (verdict.reasons.some((r) => r.code === 'STORE_UNAVAILABLE' || r.code === 'INTERNAL_ERROR')) metrics.storeErrors.inc({ site: site.id })
-      log.info('verdict', { site: site.id, secretId: caller.secretId, action: context.action, eventId: verdict.eventId, decision: verdict.decision, score: verdict.score, reasons: verdict.reasons.map((r) => r.code) })
+      if (verdict.reasons.some((r) => r.code === 'STORE_UNAVAILABLE' || r.code === 'INTERNAL_ERROR'))
+        metrics.storeErrors.inc({ site: site.id })
+      log.info('verdict', {
+        site: site.id,
+        secretId: caller.secretId,
+        action: context.action,
+        eventId: verdict.eventId,
+        decision: verdict.decision,
+        score: verdict.score,
+        reasons: verdict.reasons.map((r) => r.code),
+      })
       send(res, 200, { success: verdict.decision === 'allow', site: site.id, ...verdict })
       return site.id
     }
@@ -383,10 +459,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       try {
         if (route === '/v1/outcome') {
           const outcome = str(body.outcome, 'outcome', true, 64)!
-          if (!(OUTCOMES as readonly string[]).includes(outcome)) throw new ApiError(400, 'invalid_request', `outcome: must be one of ${OUTCOMES.join(', ')}`)
+          if (!(OUTCOMES as readonly string[]).includes(outcome))
+            throw new ApiError(400, 'invalid_request', `outcome: must be one of ${OUTCOMES.join(', ')}`)
           // A replayed or retried report of the same outcome for the same event is refused, not counted twice.
           const event = await site.store.getEvent(eventId).catch(() => undefined)
-          if (event?.outcomes?.some((o) => o.outcome === outcome)) throw new ApiError(409, 'duplicate_report', `${outcome} was already reported for this event`)
+          if (event?.outcomes?.some((o) => o.outcome === outcome))
+            throw new ApiError(409, 'duplicate_report', `${outcome} was already reported for this event`)
           status = await site.verifier.reportOutcome(eventId, outcome as never)
         } else {
           const label = str(body.label, 'label', true, 16)!
@@ -404,22 +482,45 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     }
     if (route === '/v1/privacy/export' || route === '/v1/privacy/erase') {
       const erase = route === '/v1/privacy/erase'
-      for (const k of Object.keys(body)) if (!['secret', 'loginId', 'userId', 'userHash', ...(erase ? ['keepFraud'] : [])].includes(k)) throw new ApiError(400, 'invalid_request', `${k}: unknown field`)
-      const subject = { loginId: str(body.loginId, 'loginId', false, 256), userId: str(body.userId, 'userId', false, 256), userHash: str(body.userHash, 'userHash', false, 64) }
-      if (body.keepFraud !== undefined && typeof body.keepFraud !== 'boolean') throw new ApiError(400, 'invalid_request', 'keepFraud: must be true or false')
+      for (const k of Object.keys(body))
+        if (!['secret', 'loginId', 'userId', 'userHash', ...(erase ? ['keepFraud'] : [])].includes(k))
+          throw new ApiError(400, 'invalid_request', `${k}: unknown field`)
+      const subject = {
+        loginId: str(body.loginId, 'loginId', false, 256),
+        userId: str(body.userId, 'userId', false, 256),
+        userHash: str(body.userHash, 'userHash', false, 64),
+      }
+      if (body.keepFraud !== undefined && typeof body.keepFraud !== 'boolean')
+        throw new ApiError(400, 'invalid_request', 'keepFraud: must be true or false')
       let result
       try {
         const options = { verifier: site.verifier }
         const who = Object.fromEntries(Object.entries(subject).filter(([, v]) => v !== undefined))
-        result = erase ? await eraseUser(site.store, who, { ...options, keepFraud: body.keepFraud !== false }) : await exportUser(site.store, who, options)
+        result = erase
+          ? await eraseUser(site.store, who, { ...options, keepFraud: body.keepFraud !== false })
+          : await exportUser(site.store, who, options)
       } catch (error) {
         if (error instanceof KenchiError && error.code === 'PRIVACY_SUBJECT') throw new ApiError(400, 'invalid_request', error.message)
         metrics.storeErrors.inc({ site: site.id })
         throw new ApiError(503, 'store_unavailable', 'the store is unavailable; nothing is lost by asking again')
       }
       // Counts only: the log never holds who was asked about.
-      if ('minimizedEvents' in result) log.info('privacy erasure', { site: site.id, secretId: caller.secretId, events: result.events, minimizedEvents: result.minimizedEvents, links: result.links, devices: result.devices })
-      else log.info('privacy export', { site: site.id, secretId: caller.secretId, events: result.events.length, devices: result.devices.length })
+      if ('minimizedEvents' in result)
+        log.info('privacy erasure', {
+          site: site.id,
+          secretId: caller.secretId,
+          events: result.events,
+          minimizedEvents: result.minimizedEvents,
+          links: result.links,
+          devices: result.devices,
+        })
+      else
+        log.info('privacy export', {
+          site: site.id,
+          secretId: caller.secretId,
+          events: result.events.length,
+          devices: result.devices.length,
+        })
       send(res, 200, result)
       return site.id
     }
@@ -432,14 +533,37 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       const result =
         route === '/v1/stepup/start'
           ? await site.stepUp.start({ ...who, eventId, to: str(body.to, 'to', true, 320), ...(ip ? { ip } : {}) })
-          : await site.stepUp.check({ ...who, eventId, code: str(body.code, 'code', true, 16)!, ...(ip ? { ip } : {}), ...(typeof body.deviceId === 'string' ? { deviceId: str(body.deviceId, 'deviceId', false, 64)! } : {}) })
-      log.info(route === '/v1/stepup/start' ? 'step-up started' : 'step-up checked', { site: site.id, eventId, ok: result.ok, ...(result.ok ? {} : { code: result.code }) })
+          : await site.stepUp.check({
+              ...who,
+              eventId,
+              code: str(body.code, 'code', true, 16)!,
+              ...(ip ? { ip } : {}),
+              ...(typeof body.deviceId === 'string' ? { deviceId: str(body.deviceId, 'deviceId', false, 64)! } : {}),
+            })
+      log.info(route === '/v1/stepup/start' ? 'step-up started' : 'step-up checked', {
+        site: site.id,
+        eventId,
+        ok: result.ok,
+        ...(result.ok ? {} : { code: result.code }),
+      })
       send(res, 200, result)
       return site.id
     }
     if (route === '/v1/stepup/totp' || route === '/v1/stepup/passkey/options' || route === '/v1/stepup/passkey/check') {
       if (!site.stepUp) throw new ApiError(404, 'stepup_not_configured', 'this site has no stepUp configured')
-      const allowed = ['secret', 'eventId', 'loginId', 'userId', 'ip', 'deviceId', ...(route === '/v1/stepup/totp' ? ['code', 'totpSecret'] : route === '/v1/stepup/passkey/options' ? ['credentials'] : ['response', 'credential'])]
+      const allowed = [
+        'secret',
+        'eventId',
+        'loginId',
+        'userId',
+        'ip',
+        'deviceId',
+        ...(route === '/v1/stepup/totp'
+          ? ['code', 'totpSecret']
+          : route === '/v1/stepup/passkey/options'
+            ? ['credentials']
+            : ['response', 'credential']),
+      ]
       for (const k of Object.keys(body)) if (!allowed.includes(k)) throw new ApiError(400, 'invalid_request', `${k}: unknown field`)
       const eventId = str(body.eventId, 'eventId', true, 64)!
       const who = identity(body)
@@ -451,7 +575,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         if (route === '/v1/stepup/totp') {
           // The shop's stored secret for the account; absent or null for an unknown account (or none enrolled): the answer is a wrong code's.
           const totpSecret = str(body.totpSecret, 'totpSecret', false, 128)
-          if (totpSecret !== undefined && !/^[A-Za-z2-7=\s]{16,128}$/.test(totpSecret)) throw new ApiError(400, 'invalid_request', 'totpSecret: must be the base32 secret (at least 16 characters)')
+          if (totpSecret !== undefined && !/^[A-Za-z2-7=\s]{16,128}$/.test(totpSecret))
+            throw new ApiError(400, 'invalid_request', 'totpSecret: must be the base32 secret (at least 16 characters)')
           result = await site.stepUp.checkTotp({ ...who, eventId, code: str(body.code, 'code', true, 16)!, secret: totpSecret, ...extra })
         } else if (route === '/v1/stepup/passkey/options') {
           const credentials = passkeyList(body.credentials)
@@ -460,7 +585,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           if (typeof body.response !== 'object' || body.response === null || Array.isArray(body.response)) {
             throw new ApiError(400, 'invalid_request', 'response: must be the object from credential.toJSON() in the browser')
           }
-          result = await site.stepUp.checkPasskey({ ...who, eventId, response: body.response, credential: storedPasskey(body.credential), ...extra })
+          result = await site.stepUp.checkPasskey({
+            ...who,
+            eventId,
+            response: body.response,
+            credential: storedPasskey(body.credential),
+            ...extra,
+          })
         }
       } catch (error) {
         if (error instanceof ApiError) throw error
@@ -478,12 +609,21 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       let result
       if (route === '/v1/confirm/send') {
         const ip = str(body.ip, 'ip', false, 64)
-        result = await site.confirmations.send({ purpose: str(body.purpose, 'purpose', true, 32)!, ref: str(body.ref, 'ref', true, 128)!, to: str(body.to, 'to', true, 320)!, ...(ip ? { ip } : {}) })
+        result = await site.confirmations.send({
+          purpose: str(body.purpose, 'purpose', true, 32)!,
+          ref: str(body.ref, 'ref', true, 128)!,
+          to: str(body.to, 'to', true, 320)!,
+          ...(ip ? { ip } : {}),
+        })
       } else if (route === '/v1/confirm/link') {
         const purpose = str(body.purpose, 'purpose', false, 32)
         result = await site.confirmations.confirmLink(str(body.token, 'token', true, 2048), purpose ? { purpose } : {})
       } else {
-        result = await site.confirmations.confirmCode({ purpose: str(body.purpose, 'purpose', true, 32)!, ref: str(body.ref, 'ref', true, 128)!, code: str(body.code, 'code', true, 16)! })
+        result = await site.confirmations.confirmCode({
+          purpose: str(body.purpose, 'purpose', true, 32)!,
+          ref: str(body.ref, 'ref', true, 128)!,
+          code: str(body.code, 'code', true, 16)!,
+        })
       }
       log.info('confirmation', { site: site.id, route, ok: result.ok, ...(result.ok ? {} : { code: result.code }) })
       send(res, 200, result)
@@ -497,7 +637,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     await Promise.all(
       [...sites.values()].map(async (s) => {
         try {
-          await withTimeout(() => s.store.getValue(READINESS_KEY), 1000, () => new Error('timeout'), { unref: true })
+          await withTimeout(
+            () => s.store.getValue(READINESS_KEY),
+            1000,
+            () => new Error('timeout'),
+            { unref: true },
+          )
           out[s.id] = true
         } catch {
           out[s.id] = false
@@ -523,11 +668,18 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     const site = match ? sites.get(match[1]!) : undefined
     if (!match || !site) throw new ApiError(404, 'not_found', 'no such site or file')
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
-    const cors: Record<string, string> = origin !== undefined && site.origins.has(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { vary: 'Origin' }
+    const cors: Record<string, string> =
+      origin !== undefined && site.origins.has(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { vary: 'Origin' }
     if (match[2] === 'challenge') {
       if (req.method === 'OPTIONS') {
-        if (!cors['access-control-allow-origin']) throw new ApiError(403, 'origin_not_allowed', 'this origin is not configured for the site')
-        res.writeHead(204, { ...cors, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' })
+        if (!cors['access-control-allow-origin'])
+          throw new ApiError(403, 'origin_not_allowed', 'this origin is not configured for the site')
+        res.writeHead(204, {
+          ...cors,
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': 'content-type',
+          'access-control-max-age': '600',
+        })
         res.end()
         return site.id
       }
@@ -596,7 +748,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       metrics.latency.observe({ route }, seconds)
       metrics.requests.inc({ route, status: String(res.statusCode) })
-      log.debug('request', { route, method: req.method, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, ...(site ? { site } : {}) })
+      log.debug('request', {
+        route,
+        method: req.method,
+        status: res.statusCode,
+        ms: Math.round(seconds * 1e4) / 10,
+        ...(site ? { site } : {}),
+      })
     }
   }
 
@@ -643,7 +801,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve()
       server?.closeIdleConnections()
       const deadline = Date.now() + config.shutdownTimeoutMs
-      if (inFlight > 0) await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((r) => unrefTimer(r, config.shutdownTimeoutMs))])
+      if (inFlight > 0)
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise((r) => unrefTimer(r, config.shutdownTimeoutMs)),
+        ])
       let pending = 0
       for (const s of sites.values()) {
         let left = await s.verifier.flush()

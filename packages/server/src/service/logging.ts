@@ -35,7 +35,11 @@ export async function createLogger(level: LogLevel = 'info', write?: (line: stri
     pino = (mod.pino ?? mod.default) as Pino['pino']
   } catch (error) {
     if (!isMissingModule(error, 'pino')) throw error
-    throw new KenchiError('CONFIG_SERVICE', 'the verification service logs with the optional peer dependency pino: npm install pino (or pass logger)', { cause: error })
+    throw new KenchiError(
+      'CONFIG_SERVICE',
+      'the verification service logs with the optional peer dependency pino: npm install pino (or pass logger)',
+      { cause: error },
+    )
   }
   const options = { name: 'kenchi-service', level, base: { pid: process.pid }, redact: { paths: REDACTED_FIELDS, censor: '[redacted]' } }
   const logger = write ? pino(options, { write }) : pino(options, pino.destination({ fd: 1, sync: true }))

@@ -33,7 +33,11 @@ async function loadPromClient(): Promise<PromClient> {
     return mod.Registry ? mod : mod.default!
   } catch (error) {
     if (!isMissingModule(error, 'prom-client')) throw error
-    throw new KenchiError('CONFIG_SERVICE', 'the verification service exposes /metrics with the optional peer dependency prom-client: npm install prom-client', { cause: error })
+    throw new KenchiError(
+      'CONFIG_SERVICE',
+      'the verification service exposes /metrics with the optional peer dependency prom-client: npm install prom-client',
+      { cause: error },
+    )
   }
 }
 
@@ -69,11 +73,25 @@ export class ServiceMetrics {
       return { inc: (labels = {}, by = 1) => c.inc(sorted(labels), by) }
     }
     this.verdicts = counter('kenchi_verdicts_total', 'Verdicts returned by /v1/verify, by site and decision.', ['decision', 'site'])
-    this.reasons = counter('kenchi_verdict_reasons_total', 'Reason codes carried by verdicts, by site, decision and reason.', ['decision', 'reason', 'site'])
+    this.reasons = counter('kenchi_verdict_reasons_total', 'Reason codes carried by verdicts, by site, decision and reason.', [
+      'decision',
+      'reason',
+      'site',
+    ])
     this.requests = counter('kenchi_http_requests_total', 'HTTP requests, by route and status code.', ['route', 'status'])
     this.errors = counter('kenchi_api_errors_total', 'Requests refused or failed, by route and error code.', ['code', 'route'])
-    this.storeErrors = counter('kenchi_store_errors_total', 'Store failures seen (verdicts under onStoreError, reports queued or refused), by site.', ['site'])
-    this.#latency = new prom.Histogram({ name: 'kenchi_request_duration_seconds', help: 'Time to answer a request, by route.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers })
+    this.storeErrors = counter(
+      'kenchi_store_errors_total',
+      'Store failures seen (verdicts under onStoreError, reports queued or refused), by site.',
+      ['site'],
+    )
+    this.#latency = new prom.Histogram({
+      name: 'kenchi_request_duration_seconds',
+      help: 'Time to answer a request, by route.',
+      labelNames: ['route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    })
     const latency = this.#latency
     this.latency = { observe: (labels, value) => latency.observe(labels, value) }
   }

@@ -12,7 +12,8 @@ describe('one-time codes', () => {
   it('typedCode drops spaces and dashes and refuses anything but the right number of digits', () => {
     expect(typedCode(' 123-456 ', 6)).toBe('123456')
     expect(typedCode('12 34', 4)).toBe('1234')
-    for (const bad of ['12345', '1234567', '12345a', '１２３４５６', '', undefined, 123456, null, { toString: () => '123456' }]) expect(typedCode(bad, 6)).toBeUndefined()
+    for (const bad of ['12345', '1234567', '12345a', '１２３４５６', '', undefined, 123456, null, { toString: () => '123456' }])
+      expect(typedCode(bad, 6)).toBeUndefined()
   })
 })
 

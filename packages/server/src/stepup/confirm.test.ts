@@ -37,7 +37,10 @@ describe('confirmation mail through a real SMTP server', () => {
   it('registration: the link from the mail confirms once; the code then reads CONFIRM_USED', async () => {
     const sender = emailSender({ transport: inbox.transport, from: 'no-reply@shop.example' })
     const c = confirmations(sender)
-    expect(await c.send({ purpose: 'registration', ref: 'reg-42', to: 'new@example.jp', ip: '198.51.100.1' })).toEqual({ ok: true, expiresAt: t + 24 * 3600_000 })
+    expect(await c.send({ purpose: 'registration', ref: 'reg-42', to: 'new@example.jp', ip: '198.51.100.1' })).toEqual({
+      ok: true,
+      expiresAt: t + 24 * 3600_000,
+    })
     await c.flush()
     const mail = await inbox.waitFor('new@example.jp')
     const link = linkIn(mail)
@@ -57,7 +60,11 @@ describe('confirmation mail through a real SMTP server', () => {
     await c.flush()
     const mail = await inbox.waitFor('reader@example.jp')
     expect(mail.data).toContain('newsletter')
-    expect(await c.confirmCode({ purpose: 'newsletter', ref: 'nl-7', code: codeIn(mail) })).toEqual({ ok: true, purpose: 'newsletter', ref: 'nl-7' })
+    expect(await c.confirmCode({ purpose: 'newsletter', ref: 'nl-7', code: codeIn(mail) })).toEqual({
+      ok: true,
+      purpose: 'newsletter',
+      ref: 'nl-7',
+    })
     sender.close()
   })
 })
@@ -87,7 +94,10 @@ describe('confirmation failure codes', () => {
     await c.send({ purpose: 'registration', ref: 'r1', to: 'a@example.jp' })
     t += 60_001
     expect(await c.confirmLink(tokenOf(sender.sent[0]!.link!))).toEqual({ ok: false, code: 'CONFIRM_EXPIRED' })
-    expect(await c.confirmCode({ purpose: 'registration', ref: 'r1', code: sender.sent[0]!.code })).toEqual({ ok: false, code: 'CONFIRM_EXPIRED' })
+    expect(await c.confirmCode({ purpose: 'registration', ref: 'r1', code: sender.sent[0]!.code })).toEqual({
+      ok: false,
+      code: 'CONFIRM_EXPIRED',
+    })
   })
 
   it('CONFIRM_WRONG_CODE counts down, then CONFIRM_TOO_MANY_ATTEMPTS; CONFIRM_NOT_SENT; CONFIRM_INPUT_INVALID', async () => {
@@ -97,8 +107,16 @@ describe('confirmation failure codes', () => {
     await c.send({ purpose: 'registration', ref: 'r2', to: 'b@example.jp' })
     const code = sender.sent[0]!.code
     const wrong = code === '000000' ? '111111' : '000000'
-    expect(await c.confirmCode({ purpose: 'registration', ref: 'r2', code: wrong })).toEqual({ ok: false, code: 'CONFIRM_WRONG_CODE', attemptsLeft: 1 })
-    expect(await c.confirmCode({ purpose: 'registration', ref: 'r2', code: wrong })).toEqual({ ok: false, code: 'CONFIRM_WRONG_CODE', attemptsLeft: 0 })
+    expect(await c.confirmCode({ purpose: 'registration', ref: 'r2', code: wrong })).toEqual({
+      ok: false,
+      code: 'CONFIRM_WRONG_CODE',
+      attemptsLeft: 1,
+    })
+    expect(await c.confirmCode({ purpose: 'registration', ref: 'r2', code: wrong })).toEqual({
+      ok: false,
+      code: 'CONFIRM_WRONG_CODE',
+      attemptsLeft: 0,
+    })
     expect(await c.confirmCode({ purpose: 'registration', ref: 'r2', code })).toEqual({ ok: false, code: 'CONFIRM_TOO_MANY_ATTEMPTS' })
     // The link still works: it is signed, not guessable.
     expect(await c.confirmLink(tokenOf(sender.sent[0]!.link!))).toMatchObject({ ok: true })
@@ -117,11 +135,18 @@ describe('confirmation failure codes', () => {
     const sender = memorySender()
     const c = confirmations(sender, { cooldownMs: 30_000, limits: { address: 3, ip: 3 } })
     expect((await c.send({ purpose: 'newsletter', ref: 'n1', to: 'x@example.jp' })).ok).toBe(true)
-    expect(await c.send({ purpose: 'newsletter', ref: 'n1', to: 'x@example.jp' })).toEqual({ ok: false, code: 'CONFIRM_COOLDOWN', retryAfterMs: 30_000 })
+    expect(await c.send({ purpose: 'newsletter', ref: 'n1', to: 'x@example.jp' })).toEqual({
+      ok: false,
+      code: 'CONFIRM_COOLDOWN',
+      retryAfterMs: 30_000,
+    })
     t += 30_000
     expect((await c.send({ purpose: 'newsletter', ref: 'n1', to: 'x@example.jp' })).ok).toBe(true)
     t += 30_000
-    expect(await c.send({ purpose: 'newsletter', ref: 'n2', to: 'X@example.jp' })).toMatchObject({ ok: false, code: 'CONFIRM_RATE_LIMITED' })
+    expect(await c.send({ purpose: 'newsletter', ref: 'n2', to: 'X@example.jp' })).toMatchObject({
+      ok: false,
+      code: 'CONFIRM_RATE_LIMITED',
+    })
     const [first, second] = sender.sent
     if (first!.code !== second!.code) {
       expect(await c.confirmCode({ purpose: 'newsletter', ref: 'n1', code: first!.code })).toMatchObject({ code: 'CONFIRM_WRONG_CODE' })

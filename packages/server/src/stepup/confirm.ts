@@ -166,7 +166,8 @@ export function createConfirmations(options: ConfirmationsOptions): Confirmation
   return {
     async send(request) {
       const { purpose, ref, to, ip } = request ?? ({} as typeof request)
-      if (typeof purpose !== 'string' || !purposes.has(purpose) || typeof ref !== 'string' || !REF.test(ref)) return failure('CONFIRM_INPUT_INVALID')
+      if (typeof purpose !== 'string' || !purposes.has(purpose) || typeof ref !== 'string' || !REF.test(ref))
+        return failure('CONFIRM_INPUT_INVALID')
       if (typeof to !== 'string' || to.length === 0 || to.length > 320) return failure('CONFIRM_INPUT_INVALID')
       return guard(async () => {
         const at = now()
@@ -175,7 +176,8 @@ export function createConfirmations(options: ConfirmationsOptions): Confirmation
         let over = (await store.hit(keys.rateAddress(mac('to', to.trim().toLowerCase()).toString('base64url')), windowMs, at)) > perAddress
         if (ip !== undefined && (await store.hit(keys.rateIp(ip), windowMs, at)) > perIp) over = true
         if (over) return failure('CONFIRM_RATE_LIMITED', { retryAfterMs: windowMs })
-        if (!(await store.setIfAbsent(keys.cooldown(rid), Math.max(1, cooldown)))) return failure('CONFIRM_COOLDOWN', { retryAfterMs: cooldown })
+        if (!(await store.setIfAbsent(keys.cooldown(rid), Math.max(1, cooldown))))
+          return failure('CONFIRM_COOLDOWN', { retryAfterMs: cooldown })
         const gen = await store.hit(keys.generations(rid), span, at)
         const code = newCode(digits)
         const expiresAt = at + ttl
@@ -202,7 +204,8 @@ export function createConfirmations(options: ConfirmationsOptions): Confirmation
     async confirmCode(request) {
       const { purpose, ref } = request ?? ({} as typeof request)
       const code = typedCode(request?.code, digits)
-      if (typeof purpose !== 'string' || !purposes.has(purpose) || typeof ref !== 'string' || !REF.test(ref)) return failure('CONFIRM_INPUT_INVALID')
+      if (typeof purpose !== 'string' || !purposes.has(purpose) || typeof ref !== 'string' || !REF.test(ref))
+        return failure('CONFIRM_INPUT_INVALID')
       if (code === undefined) return failure('CONFIRM_INPUT_INVALID')
       return guard(async () => {
         const at = now()

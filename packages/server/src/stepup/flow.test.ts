@@ -31,11 +31,25 @@ beforeEach(async () => {
   sent = []
   // Records every store call with its first argument (the key, for the step-up's calls).
   const store = recordingStore(memoryStore({ now: () => t }), (name, args) => calls.push([name, args[0]]))
-  verifier = await createVerifier({ keys: [{ id: 'k', secret: randomBytes(32) }], hashSecret: randomBytes(32), origins: [ORIGIN], rules: [historyRule()], store, now: () => t })
+  verifier = await createVerifier({
+    keys: [{ id: 'k', secret: randomBytes(32) }],
+    hashSecret: randomBytes(32),
+    origins: [ORIGIN],
+    rules: [historyRule()],
+    store,
+    now: () => t,
+  })
 })
 
 function stepUpWith(options: Partial<StepUpOptions> = {}): StepUp {
-  return createStepUp({ verifier, secret: randomBytes(32), sender: { channel: 'email', send: async (m) => void sent.push(m) }, now: () => t, passkey: { rpId: RP, origins: [ORIGIN] }, ...options })
+  return createStepUp({
+    verifier,
+    secret: randomBytes(32),
+    sender: { channel: 'email', send: async (m) => void sent.push(m) },
+    now: () => t,
+    passkey: { rpId: RP, origins: [ORIGIN] },
+    ...options,
+  })
 }
 
 async function login(): Promise<Verdict> {
@@ -52,7 +66,12 @@ async function traced(verdict: Verdict, call: () => Promise<unknown>): Promise<s
   const own: string[] = []
   for (const [name, key] of calls) {
     if (name !== 'getEvent' && !(typeof key === 'string' && key.startsWith('su:'))) break
-    own.push(`${name} ${String(key).replaceAll(verdict.eventId, 'E').replaceAll(verdict.device?.id ?? '\u0000', 'D').replace(/[\w-]{20,}/g, '#')}`)
+    own.push(
+      `${name} ${String(key)
+        .replaceAll(verdict.eventId, 'E')
+        .replaceAll(verdict.device?.id ?? '\u0000', 'D')
+        .replace(/[\w-]{20,}/g, '#')}`,
+    )
   }
   return own
 }
@@ -73,9 +92,23 @@ describe('one attempt flow, store call by store call', () => {
     await stepUp.start({ eventId: verdict.eventId, loginId: LOGIN, to: LOGIN })
     await stepUp.flush()
     const ask = (code: string) => stepUp.check({ eventId: verdict.eventId, loginId: LOGIN, code })
-    const checked = [...admitted, 'has su:ev:E', ...limits, 'countHits su:try:E', 'countHits su:gen:E', 'has su:live:E:1', 'hit su:try:E', 'has su:c:E:1:#']
+    const checked = [
+      ...admitted,
+      'has su:ev:E',
+      ...limits,
+      'countHits su:try:E',
+      'countHits su:gen:E',
+      'has su:live:E:1',
+      'hit su:try:E',
+      'has su:c:E:1:#',
+    ]
     expect(await traced(verdict, () => ask(wrongOf(sent[0]!.code)))).toEqual(checked)
-    expect(await traced(verdict, () => ask(sent[0]!.code))).toEqual([...checked, 'setIfAbsent su:done:E', 'deleteKey su:c:E:1:#', 'deleteKey su:live:E:1'])
+    expect(await traced(verdict, () => ask(sent[0]!.code))).toEqual([
+      ...checked,
+      'setIfAbsent su:done:E',
+      'deleteKey su:c:E:1:#',
+      'deleteKey su:live:E:1',
+    ])
     expect(await outcomes(verdict)).toEqual(['challenge_passed'])
   })
 
@@ -85,7 +118,9 @@ describe('one attempt flow, store call by store call', () => {
     const secret = base32Encode(randomBytes(20))
     const code = totp(base32Decode(secret), t)
     const checked = [...admitted, ...limits, 'hit su:try:E']
-    expect(await traced(verdict, () => stepUp.checkTotp({ eventId: verdict.eventId, loginId: LOGIN, code: wrongOf(code), secret }))).toEqual(checked)
+    expect(
+      await traced(verdict, () => stepUp.checkTotp({ eventId: verdict.eventId, loginId: LOGIN, code: wrongOf(code), secret })),
+    ).toEqual(checked)
     expect(await traced(verdict, () => stepUp.checkTotp({ eventId: verdict.eventId, loginId: LOGIN, code, secret }))).toEqual([
       ...checked,
       `setIfAbsent su:totp:#:${Math.floor(t / 30_000)}`,
@@ -105,7 +140,11 @@ describe('one attempt flow, store call by store call', () => {
     const ask = (response: unknown) => stepUp.checkPasskey({ eventId: verdict.eventId, loginId: LOGIN, response, credential: key.stored })
     expect(await traced(verdict, () => ask(key.assert(challenge, 'https://evil.example', 1)))).toEqual(checked)
     let answer: unknown
-    expect(await traced(verdict, async () => (answer = await ask(key.assert(challenge, ORIGIN, 7))))).toEqual([...checked, 'setIfAbsent su:done:E', 'deleteKey su:pk:E:#'])
+    expect(await traced(verdict, async () => (answer = await ask(key.assert(challenge, ORIGIN, 7))))).toEqual([
+      ...checked,
+      'setIfAbsent su:done:E',
+      'deleteKey su:pk:E:#',
+    ])
     expect(answer).toEqual({ ok: true, newCounter: 7 })
     expect(await outcomes(verdict)).toEqual(['challenge_passed'])
     // Single use: the same assertion again reads STEP_UP_USED before anything is counted.
@@ -146,9 +185,15 @@ describe('the order of the flow, as the user sees it', () => {
     const code = sent[0]!.code
     const id = { eventId: verdict.eventId, loginId: LOGIN }
     expect(await stepUp.check({ ...id, code: wrongOf(code) })).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 2 })
-    expect(await stepUp.checkTotp({ ...id, code: wrongOf(totp(base32Decode(secret), t)), secret })).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 1 })
+    expect(await stepUp.checkTotp({ ...id, code: wrongOf(totp(base32Decode(secret), t)), secret })).toEqual({
+      ok: false,
+      code: 'STEP_UP_WRONG_CODE',
+      attemptsLeft: 1,
+    })
     expect(await outcomes(verdict)).toEqual([])
-    expect(await stepUp.checkPasskey({ ...id, response: key.assert(challenge, 'https://evil.example', 1), credential: key.stored })).toEqual({
+    expect(
+      await stepUp.checkPasskey({ ...id, response: key.assert(challenge, 'https://evil.example', 1), credential: key.stored }),
+    ).toEqual({
       ok: false,
       code: 'STEP_UP_PASSKEY_INVALID',
       attemptsLeft: 0,
@@ -156,8 +201,14 @@ describe('the order of the flow, as the user sees it', () => {
     expect(await outcomes(verdict)).toEqual(['challenge_failed'])
     // Locked: every kind, right credential or not, reads STEP_UP_TOO_MANY_ATTEMPTS; nothing more is reported.
     expect(await stepUp.check({ ...id, code })).toEqual({ ok: false, code: 'STEP_UP_TOO_MANY_ATTEMPTS' })
-    expect(await stepUp.checkTotp({ ...id, code: totp(base32Decode(secret), t), secret })).toEqual({ ok: false, code: 'STEP_UP_TOO_MANY_ATTEMPTS' })
-    expect(await stepUp.checkPasskey({ ...id, response: key.assert(challenge, ORIGIN, 1), credential: key.stored })).toEqual({ ok: false, code: 'STEP_UP_TOO_MANY_ATTEMPTS' })
+    expect(await stepUp.checkTotp({ ...id, code: totp(base32Decode(secret), t), secret })).toEqual({
+      ok: false,
+      code: 'STEP_UP_TOO_MANY_ATTEMPTS',
+    })
+    expect(await stepUp.checkPasskey({ ...id, response: key.assert(challenge, ORIGIN, 1), credential: key.stored })).toEqual({
+      ok: false,
+      code: 'STEP_UP_TOO_MANY_ATTEMPTS',
+    })
     expect(await outcomes(verdict)).toEqual(['challenge_failed'])
   })
 
@@ -172,6 +223,9 @@ describe('the order of the flow, as the user sees it', () => {
     expect(await stepUp.checkPasskey({ ...id, response: key.assert(foreign, ORIGIN, 1) })).toEqual({ ok: false, code: 'STEP_UP_EXPIRED' })
     expect(await stepUp.checkPasskey({ ...id, response: key.assert(foreign, ORIGIN, 1) })).toEqual({ ok: false, code: 'STEP_UP_EXPIRED' })
     expect(await outcomes(verdict)).toEqual(['challenge_failed'])
-    expect(await stepUp.checkPasskey({ ...id, response: key.assert(started.options.challenge as string, ORIGIN, 1) })).toEqual({ ok: false, code: 'STEP_UP_TOO_MANY_ATTEMPTS' })
+    expect(await stepUp.checkPasskey({ ...id, response: key.assert(started.options.challenge as string, ORIGIN, 1) })).toEqual({
+      ok: false,
+      code: 'STEP_UP_TOO_MANY_ATTEMPTS',
+    })
   })
 })

@@ -33,10 +33,19 @@ beforeEach(async () => {
   const store = new Proxy(inner, {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver) as unknown
-      return typeof value === 'function' ? (...args: unknown[]) => (calls.push(String(name)), (value as (...a: unknown[]) => unknown).apply(target, args)) : value
+      return typeof value === 'function'
+        ? (...args: unknown[]) => (calls.push(String(name)), (value as (...a: unknown[]) => unknown).apply(target, args))
+        : value
     },
   }) as Store
-  verifier = await createVerifier({ keys: [{ id: 'k', secret: randomBytes(32) }], hashSecret: randomBytes(32), origins: [ORIGIN], rules: [historyRule()], store, now: () => t })
+  verifier = await createVerifier({
+    keys: [{ id: 'k', secret: randomBytes(32) }],
+    hashSecret: randomBytes(32),
+    origins: [ORIGIN],
+    rules: [historyRule()],
+    store,
+    now: () => t,
+  })
   const sender: CodeSender = { channel: 'email', send: async (m) => void sent.push(m) }
   stepUp = createStepUp({ verifier, secret: randomBytes(32), sender, now: () => t, passkey: { rpId: 'shop.example', origins: [ORIGIN] } })
 })
@@ -46,7 +55,12 @@ async function login(typed: string, passwordOk: boolean): Promise<Verdict> {
   const device = await newDevice()
   const { challenge } = await verifier.challenge({ action: 'login', origin: ORIGIN })
   const token = await tokenFor(challenge, { device, origin: ORIGIN, signals: withOwnFingerprint(humanSignals(), device) })
-  return verifier.verify(token, { action: 'login', ip: '198.51.100.7', loginId: typed, ...(passwordOk ? { userId: ACCOUNT, email: KNOWN } : {}) })
+  return verifier.verify(token, {
+    action: 'login',
+    ip: '198.51.100.7',
+    loginId: typed,
+    ...(passwordOk ? { userId: ACCOUNT, email: KNOWN } : {}),
+  })
 }
 
 /** Runs `call` and returns its answer and the store calls it made. */
@@ -58,8 +72,20 @@ async function traced<T>(call: () => Promise<T>): Promise<{ answer: T; calls: st
 
 /** A WebAuthn assertion for the given options' challenge that no key verifies. */
 function fakeAssertion(options: Record<string, unknown>, id: string): unknown {
-  const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: ORIGIN })).toString('base64url')
-  return { id, rawId: id, type: 'public-key', clientExtensionResults: {}, response: { clientDataJSON, authenticatorData: randomBytes(37).toString('base64url'), signature: randomBytes(70).toString('base64url') } }
+  const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: ORIGIN })).toString(
+    'base64url',
+  )
+  return {
+    id,
+    rawId: id,
+    type: 'public-key',
+    clientExtensionResults: {},
+    response: {
+      clientDataJSON,
+      authenticatorData: randomBytes(37).toString('base64url'),
+      signature: randomBytes(70).toString('base64url'),
+    },
+  }
 }
 
 describe('one identity pattern: unknown accounts get the answers known ones get (decision 0007)', () => {
@@ -131,14 +157,34 @@ describe('one identity pattern: unknown accounts get the answers known ones get 
     const again = await stepUp.passkeyOptions({ eventId: ghost.eventId, loginId: GHOST, credentials: [] })
     expect(again.ok && (again.options.allowCredentials as Array<{ id: string }>)[0]!.id).toBe(decoy)
     const stored = { id: realId, publicKey: new Uint8Array(randomBytes(77)), counter: 0 }
-    const c = await traced(() => stepUp.checkPasskey({ eventId: known.eventId, loginId: KNOWN, response: fakeAssertion(a.answer.ok ? a.answer.options : {}, realId), credential: stored }))
-    const d = await traced(() => stepUp.checkPasskey({ eventId: ghost.eventId, loginId: GHOST, response: fakeAssertion(again.ok ? again.options : {}, decoy), credential: undefined }))
+    const c = await traced(() =>
+      stepUp.checkPasskey({
+        eventId: known.eventId,
+        loginId: KNOWN,
+        response: fakeAssertion(a.answer.ok ? a.answer.options : {}, realId),
+        credential: stored,
+      }),
+    )
+    const d = await traced(() =>
+      stepUp.checkPasskey({
+        eventId: ghost.eventId,
+        loginId: GHOST,
+        response: fakeAssertion(again.ok ? again.options : {}, decoy),
+        credential: undefined,
+      }),
+    )
     expect(c.answer).toEqual({ ok: false, code: 'STEP_UP_PASSKEY_INVALID', attemptsLeft: 4 })
     expect(d).toEqual(c)
   })
 
   it('unknown accounts do not share one per-user counter: each typed id has its own', async () => {
-    const limited = createStepUp({ verifier, secret: randomBytes(32), sender: { channel: 'email', send: async () => {} }, now: () => t, limits: { user: 1, ip: 1000 } })
+    const limited = createStepUp({
+      verifier,
+      secret: randomBytes(32),
+      sender: { channel: 'email', send: async () => {} },
+      now: () => t,
+      limits: { user: 1, ip: 1000 },
+    })
     for (const typed of ['a@example.jp', 'b@example.jp', 'c@example.jp']) {
       const verdict = await login(typed, false)
       expect(await limited.start({ eventId: verdict.eventId, loginId: typed, to: undefined })).toMatchObject({ ok: true })

@@ -45,8 +45,15 @@ export interface EmailSenderOptions {
 /** The default message: the code on a line of its own, the lifetime, the link, and what to do if it was not you. */
 export function defaultCompose(message: CodeMessage): { subject: string; text: string } {
   const minutes = Math.max(1, Math.round((message.expiresAt - Date.now()) / 60_000))
-  const what = message.purpose === 'step-up' ? `confirm it is you (${message.action ?? 'login'})` : `confirm your e-mail address (${message.purpose})`
-  const lines = [`Your code to ${what}:`, '', `    ${message.code}`, '', `It works for about ${minutes} minute${minutes === 1 ? '' : 's'}, once.`]
+  const what =
+    message.purpose === 'step-up' ? `confirm it is you (${message.action ?? 'login'})` : `confirm your e-mail address (${message.purpose})`
+  const lines = [
+    `Your code to ${what}:`,
+    '',
+    `    ${message.code}`,
+    '',
+    `It works for about ${minutes} minute${minutes === 1 ? '' : 's'}, once.`,
+  ]
   if (message.link) lines.push('', 'Or open this link:', message.link)
   lines.push('', 'If you did not ask for this, ignore this message; nobody can use the code without your password.')
   return { subject: `Your code: ${message.code}`, text: lines.join('\n') }

@@ -130,7 +130,10 @@ describe('step-up failure codes', () => {
     const { verdict } = await challenged()
     await stepUp.start({ eventId: verdict.eventId, userId: USER, to: ADDRESS })
     t += 60_001
-    expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, code: sender.sent[0]!.code })).toEqual({ ok: false, code: 'STEP_UP_EXPIRED' })
+    expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, code: sender.sent[0]!.code })).toEqual({
+      ok: false,
+      code: 'STEP_UP_EXPIRED',
+    })
     expect((await stepUp.start({ eventId: verdict.eventId, userId: USER, to: ADDRESS })).ok).toBe(true)
     expect(sender.sent).toHaveLength(2)
     expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, code: sender.sent[1]!.code })).toEqual({ ok: true })
@@ -185,13 +188,22 @@ describe('step-up failure codes', () => {
     const sender = memorySender()
     const stepUp = stepUpWith(sender)
     const { verdict } = await challenged(USER, { email: ADDRESS })
-    expect(await stepUp.start({ eventId: verdict.eventId, userId: 'member-2002', to: ADDRESS })).toEqual({ ok: false, code: 'STEP_UP_MISMATCH' })
-    expect(await stepUp.start({ eventId: verdict.eventId, userId: USER, to: 'attacker@evil.example' })).toEqual({ ok: false, code: 'STEP_UP_MISMATCH' })
+    expect(await stepUp.start({ eventId: verdict.eventId, userId: 'member-2002', to: ADDRESS })).toEqual({
+      ok: false,
+      code: 'STEP_UP_MISMATCH',
+    })
+    expect(await stepUp.start({ eventId: verdict.eventId, userId: USER, to: 'attacker@evil.example' })).toEqual({
+      ok: false,
+      code: 'STEP_UP_MISMATCH',
+    })
     expect(sender.sent).toHaveLength(0)
     expect((await stepUp.start({ eventId: verdict.eventId, userId: USER, to: ' Hanako@Example.JP ' })).ok).toBe(true)
     const code = sender.sent[0]!.code
     expect(await stepUp.check({ eventId: verdict.eventId, userId: 'member-2002', code })).toEqual({ ok: false, code: 'STEP_UP_MISMATCH' })
-    expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, code, deviceId: 'another-device' })).toEqual({ ok: false, code: 'STEP_UP_MISMATCH' })
+    expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, code, deviceId: 'another-device' })).toEqual({
+      ok: false,
+      code: 'STEP_UP_MISMATCH',
+    })
     expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, code })).toEqual({ ok: true })
   })
 
@@ -211,12 +223,18 @@ describe('step-up failure codes', () => {
   it('STEP_UP_EVENT_UNKNOWN, STEP_UP_NOT_ALLOWED (deny), STEP_UP_NOT_STARTED, STEP_UP_INPUT_INVALID, STEP_UP_EXPIRED for an old verdict', async () => {
     const sender = memorySender()
     const stepUp = stepUpWith(sender)
-    expect(await stepUp.start({ eventId: 'no-such-event', userId: USER, to: ADDRESS })).toEqual({ ok: false, code: 'STEP_UP_EVENT_UNKNOWN' })
+    expect(await stepUp.start({ eventId: 'no-such-event', userId: USER, to: ADDRESS })).toEqual({
+      ok: false,
+      code: 'STEP_UP_EVENT_UNKNOWN',
+    })
     const denied = await verifier.verify('not-a-token', { action: 'login', userId: USER })
     expect(denied.decision).toBe('deny')
     expect(await stepUp.start({ eventId: denied.eventId, userId: USER, to: ADDRESS })).toEqual({ ok: false, code: 'STEP_UP_NOT_ALLOWED' })
     const { verdict } = await challenged()
-    expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, code: '123456' })).toEqual({ ok: false, code: 'STEP_UP_NOT_STARTED' })
+    expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, code: '123456' })).toEqual({
+      ok: false,
+      code: 'STEP_UP_NOT_STARTED',
+    })
     for (const bad of [{ code: '12345' }, { code: 'abcdef' }, { code: '1234567' }, { code: 123456 as unknown as string }]) {
       expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, ...bad })).toEqual({ ok: false, code: 'STEP_UP_INPUT_INVALID' })
     }
@@ -244,9 +262,19 @@ describe('step-up by authenticator app (TOTP)', () => {
     const { verdict, device } = await challenged()
     const code = totp(base32Decode(secret), t)
     const wrong = code === '000000' ? '111111' : '000000'
-    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code: wrong, secret })).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 1 })
-    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: 'someone-else', code, secret })).toEqual({ ok: false, code: 'STEP_UP_MISMATCH' })
-    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code, secret: 'not base32!' })).toEqual({ ok: false, code: 'STEP_UP_INPUT_INVALID' })
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code: wrong, secret })).toEqual({
+      ok: false,
+      code: 'STEP_UP_WRONG_CODE',
+      attemptsLeft: 1,
+    })
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: 'someone-else', code, secret })).toEqual({
+      ok: false,
+      code: 'STEP_UP_MISMATCH',
+    })
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code, secret: 'not base32!' })).toEqual({
+      ok: false,
+      code: 'STEP_UP_INPUT_INVALID',
+    })
     expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code, secret })).toEqual({ ok: true })
     expect((await login(device)).decision).toBe('allow')
     // The same code for another challenged event of this user is a replay.
@@ -254,7 +282,9 @@ describe('step-up by authenticator app (TOTP)', () => {
     expect(other.decision).toBe('challenge')
     expect(await stepUp.checkTotp({ eventId: other.eventId, userId: USER, code, secret })).toEqual({ ok: false, code: 'STEP_UP_USED' })
     t += 30_000
-    expect(await stepUp.checkTotp({ eventId: other.eventId, userId: USER, code: totp(base32Decode(secret), t), secret })).toEqual({ ok: true })
+    expect(await stepUp.checkTotp({ eventId: other.eventId, userId: USER, code: totp(base32Decode(secret), t), secret })).toEqual({
+      ok: true,
+    })
   })
 
   it('STEP_UP_TOO_MANY_ATTEMPTS after maxAttempts wrong codes; challenge_failed is reported', async () => {
@@ -263,8 +293,14 @@ describe('step-up by authenticator app (TOTP)', () => {
     const { verdict } = await challenged()
     const code = totp(secret, t)
     const wrong = code === '000000' ? '111111' : '000000'
-    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code: wrong, secret })).toMatchObject({ code: 'STEP_UP_WRONG_CODE', attemptsLeft: 0 })
-    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code, secret })).toEqual({ ok: false, code: 'STEP_UP_TOO_MANY_ATTEMPTS' })
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code: wrong, secret })).toMatchObject({
+      code: 'STEP_UP_WRONG_CODE',
+      attemptsLeft: 0,
+    })
+    expect(await stepUp.checkTotp({ eventId: verdict.eventId, userId: USER, code, secret })).toEqual({
+      ok: false,
+      code: 'STEP_UP_TOO_MANY_ATTEMPTS',
+    })
     expect((await verifier.store.getEvent(verdict.eventId))?.outcomes?.map((o) => o.outcome)).toEqual(['challenge_failed'])
   })
 })
@@ -284,7 +320,10 @@ describe('step-up abuse limits', () => {
       retryAfterMs: 3600_000,
     })
     t += 3600_001
-    expect(await stepUp.check({ eventId: other.eventId, userId: USER, code: sender.sent[1]!.code })).toEqual({ ok: false, code: 'STEP_UP_EXPIRED' })
+    expect(await stepUp.check({ eventId: other.eventId, userId: USER, code: sender.sent[1]!.code })).toEqual({
+      ok: false,
+      code: 'STEP_UP_EXPIRED',
+    })
   })
 
   it('STEP_UP_RATE_LIMITED per IP across users, and per address', async () => {
@@ -300,7 +339,10 @@ describe('step-up abuse limits', () => {
     const a = await challenged('u-4')
     const b = await challenged('u-5')
     expect((await byAddress.start({ eventId: a.verdict.eventId, userId: 'u-4', to: 'shared@example.jp' })).ok).toBe(true)
-    expect(await byAddress.start({ eventId: b.verdict.eventId, userId: 'u-5', to: 'SHARED@example.jp' })).toMatchObject({ ok: false, code: 'STEP_UP_RATE_LIMITED' })
+    expect(await byAddress.start({ eventId: b.verdict.eventId, userId: 'u-5', to: 'SHARED@example.jp' })).toMatchObject({
+      ok: false,
+      code: 'STEP_UP_RATE_LIMITED',
+    })
   })
 
   it('answers the same for an account that does not exist, and sends nothing', async () => {
@@ -313,7 +355,11 @@ describe('step-up abuse limits', () => {
     expect(Object.keys(two).sort()).toEqual(Object.keys(one).sort())
     expect(two).toEqual(one)
     expect(sender.sent).toHaveLength(1)
-    expect(await stepUp.check({ eventId: ghost.verdict.eventId, userId: 'ghost', code: '123456' })).toEqual({ ok: false, code: 'STEP_UP_WRONG_CODE', attemptsLeft: 4 })
+    expect(await stepUp.check({ eventId: ghost.verdict.eventId, userId: 'ghost', code: '123456' })).toEqual({
+      ok: false,
+      code: 'STEP_UP_WRONG_CODE',
+      attemptsLeft: 4,
+    })
   })
 
   it('makes the same store calls for a known and an unknown account (same timing class)', async () => {
@@ -321,10 +367,14 @@ describe('step-up abuse limits', () => {
     const store = new Proxy(verifier.store, {
       get(target, name, receiver) {
         const value = Reflect.get(target, name, receiver) as unknown
-        return typeof value === 'function' ? (...args: unknown[]) => (calls.push(String(name)), (value as (...a: unknown[]) => unknown).apply(target, args)) : value
+        return typeof value === 'function'
+          ? (...args: unknown[]) => (calls.push(String(name)), (value as (...a: unknown[]) => unknown).apply(target, args))
+          : value
       },
     })
-    const stepUp = stepUpWith(memorySender(), { verifier: { ...verifier, store, reportOutcome: verifier.reportOutcome, hashIdentity: verifier.hashIdentity } })
+    const stepUp = stepUpWith(memorySender(), {
+      verifier: { ...verifier, store, reportOutcome: verifier.reportOutcome, hashIdentity: verifier.hashIdentity },
+    })
     const real = await challenged('exists')
     const ghost = await challenged('ghost')
     calls.length = 0
@@ -373,13 +423,19 @@ describe('step-up abuse limits', () => {
     expect(() => emailSender({ transport: null as never, from: 'a@b.example' })).toThrow(/CONFIG_STEP_UP|transport/)
     expect(() => emailSender({ transport: 'http://smtp.example' as never, from: 'a@b.example' })).toThrow(/smtp:\/\/ URL/)
     expect(() => emailSender({ transport: 'smtp://user:pass@smtp.example:587', from: 'a@b.example' })).not.toThrow()
-    for (const passkey of [{ rpId: 'https://x', origins: ['https://x.example'] }, { rpId: 'x.example', origins: [] }, { rpId: 'x.example', origins: ['x.example'] }]) {
+    for (const passkey of [
+      { rpId: 'https://x', origins: ['https://x.example'] },
+      { rpId: 'x.example', origins: [] },
+      { rpId: 'x.example', origins: ['x.example'] },
+    ]) {
       expect(() => createStepUp({ verifier, secret: randomBytes(32), sender, passkey })).toThrow(/passkey/)
     }
   })
 
   it('passkey methods without passkey options reject with CONFIG_STEP_UP', async () => {
     const stepUp = createStepUp({ verifier, secret: randomBytes(32), sender: memorySender() })
-    await expect(stepUp.passkeyOptions({ eventId: 'e', userId: USER, credentials: [{ id: 'c' }] })).rejects.toMatchObject({ code: 'CONFIG_STEP_UP' })
+    await expect(stepUp.passkeyOptions({ eventId: 'e', userId: USER, credentials: [{ id: 'c' }] })).rejects.toMatchObject({
+      code: 'CONFIG_STEP_UP',
+    })
   })
 })

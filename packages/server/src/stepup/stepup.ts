@@ -124,7 +124,9 @@ export interface StepUp {
    * user reads `STEP_UP_USED`. `secret: undefined` (no such account, or no authenticator
    * enrolled) answers exactly as a wrong code does.
    */
-  checkTotp(request: StepUpIdentity & { eventId: string; code: string; secret: string | Uint8Array | undefined; deviceId?: string; ip?: string }): Promise<{ ok: true } | StepUpFailure>
+  checkTotp(
+    request: StepUpIdentity & { eventId: string; code: string; secret: string | Uint8Array | undefined; deviceId?: string; ip?: string },
+  ): Promise<{ ok: true } | StepUpFailure>
   /**
    * WebAuthn request options for a passkey step-up: pass them to
    * `navigator.credentials.get()` (e.g. `PublicKeyCredential.parseRequestOptionsFromJSON`).
@@ -132,22 +134,24 @@ export interface StepUp {
    * unknown account (or one without passkeys) lists one decoy id derived from the login
    * hash, the same on every request, so the answer does not tell.
    */
-  passkeyOptions(request: StepUpIdentity & { eventId: string; credentials: ReadonlyArray<{ id: string; transports?: string[] }>; ip?: string }): Promise<
-    { ok: true; options: Record<string, unknown> } | StepUpFailure
-  >
+  passkeyOptions(
+    request: StepUpIdentity & { eventId: string; credentials: ReadonlyArray<{ id: string; transports?: string[] }>; ip?: string },
+  ): Promise<{ ok: true; options: Record<string, unknown> } | StepUpFailure>
   /**
    * Checks the browser's assertion (`credential.toJSON()`) against the stored passkey
    * `{ id, publicKey, counter }`. On success reports `challenge_passed` and resolves the
    * authenticator's new signature counter to save. `credential: undefined` (no such
    * account or passkey) answers exactly as an assertion that does not verify.
    */
-  checkPasskey(request: StepUpIdentity & {
-    eventId: string
-    response: unknown
-    credential: { id: string; publicKey: Uint8Array; counter: number; transports?: string[] } | undefined
-    deviceId?: string
-    ip?: string
-  }): Promise<{ ok: true; newCounter: number } | StepUpFailure>
+  checkPasskey(
+    request: StepUpIdentity & {
+      eventId: string
+      response: unknown
+      credential: { id: string; publicKey: Uint8Array; counter: number; transports?: string[] } | undefined
+      deviceId?: string
+      ip?: string
+    },
+  ): Promise<{ ok: true; newCounter: number } | StepUpFailure>
   /** Resolves when deliveries started so far have finished (tests, graceful shutdown). */
   flush(): Promise<void>
 }
@@ -244,16 +248,21 @@ export function createStepUp(options: StepUpOptions): StepUp {
   } catch (error) {
     fail(`totp: ${error instanceof Error ? error.message : String(error)}`)
   }
-  if (totpOptions.window !== undefined && (!Number.isInteger(totpOptions.window) || totpOptions.window < 0 || totpOptions.window > 10)) fail('totp.window must be 0–10')
+  if (totpOptions.window !== undefined && (!Number.isInteger(totpOptions.window) || totpOptions.window < 0 || totpOptions.window > 10))
+    fail('totp.window must be 0–10')
 
   const mac = (...parts: string[]) => createHmac('sha256', key).update(parts.join('\n'), 'utf8').digest('base64url')
   /** The identity a step-up is bound to: the login hash (known and unknown accounts alike), else the user hash. */
   const who = (event: EventRecord): string => event.loginHash ?? event.userHash ?? ''
   const failure = (code: StepUpErrorCode, extra: Partial<StepUpFailure> = {}): StepUpFailure => ({ ok: false, code, ...extra })
-  const refuse = (code: StepUpErrorCode, extra?: Partial<StepUpFailure>): { ok: false; failure: StepUpFailure } => ({ ok: false, failure: failure(code, extra) })
+  const refuse = (code: StepUpErrorCode, extra?: Partial<StepUpFailure>): { ok: false; failure: StepUpFailure } => ({
+    ok: false,
+    failure: failure(code, extra),
+  })
   const go = <T>(value: T): Step<T> => ({ ok: true, value })
   /** The public answer of a flow: its failure, or `{ ok: true }` with what it found. */
-  const answer = <T extends object>(step: Step<T>): ({ ok: true } & T) | StepUpFailure => (step.ok ? { ok: true, ...step.value } : step.failure)
+  const answer = <T extends object>(step: Step<T>): ({ ok: true } & T) | StepUpFailure =>
+    step.ok ? { ok: true, ...step.value } : step.failure
   const guard = <T>(call: () => Promise<T>): Promise<T> => storeGuard('step-up', call)
 
   /** The store key of one code: a keyed hash of everything the code is bound to. The code itself is never stored. */
@@ -316,7 +325,11 @@ export function createStepUp(options: StepUpOptions): StepUp {
    * `challenge_failed` once; a right one marks the step-up done (single use), deletes what it
    * spent and reports `challenge_passed`.
    */
-  async function attempt<P, T>(request: Addressed & { deviceId?: string }, at: number, credential: CredentialCheck<P, T>): Promise<Step<T>> {
+  async function attempt<P, T>(
+    request: Addressed & { deviceId?: string },
+    at: number,
+    credential: CredentialCheck<P, T>,
+  ): Promise<Step<T>> {
     const admitted = await admit(request, at, {
       binds: (event) => request.deviceId === undefined || request.deviceId === event.deviceId,
       needsStart: credential.needsStart,
@@ -407,7 +420,12 @@ export function createStepUp(options: StepUpOptions): StepUp {
           expectedChallenge: challenge,
           expectedOrigin: [...passkey!.origins],
           expectedRPID: passkey!.rpId,
-          credential: { id: credential.id, publicKey: credential.publicKey as never, counter: credential.counter, ...(credential.transports ? { transports: credential.transports as never } : {}) },
+          credential: {
+            id: credential.id,
+            publicKey: credential.publicKey as never,
+            counter: credential.counter,
+            ...(credential.transports ? { transports: credential.transports as never } : {}),
+          },
           requireUserVerification: passkey!.userVerification === 'required',
         })
       } catch {
@@ -433,7 +451,8 @@ export function createStepUp(options: StepUpOptions): StepUp {
         })
         if (!admitted.ok) return admitted
         const event = admitted.value
-        if (!(await store.setIfAbsent(keys.cooldown(event.id), Math.max(1, cooldown)))) return refuse('STEP_UP_COOLDOWN', { retryAfterMs: cooldown })
+        if (!(await store.setIfAbsent(keys.cooldown(event.id), Math.max(1, cooldown))))
+          return refuse('STEP_UP_COOLDOWN', { retryAfterMs: cooldown })
         if ((await store.countHits(keys.generations(event.id), span, at)) > maxResends) return refuse('STEP_UP_RESEND_LIMIT')
         const gen = await store.hit(keys.generations(event.id), span, at)
         if (gen > maxResends + 1) return refuse('STEP_UP_RESEND_LIMIT')
@@ -476,8 +495,13 @@ export function createStepUp(options: StepUpOptions): StepUp {
 
   const passkey = options.passkey
   if (passkey !== undefined) {
-    if (typeof passkey.rpId !== 'string' || !/^[a-z0-9.-]+$/i.test(passkey.rpId)) fail('passkey.rpId must be a domain name, e.g. shop.example')
-    if (!Array.isArray(passkey.origins) || passkey.origins.length === 0 || passkey.origins.some((o) => typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o))) {
+    if (typeof passkey.rpId !== 'string' || !/^[a-z0-9.-]+$/i.test(passkey.rpId))
+      fail('passkey.rpId must be a domain name, e.g. shop.example')
+    if (
+      !Array.isArray(passkey.origins) ||
+      passkey.origins.length === 0 ||
+      passkey.origins.some((o) => typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o))
+    ) {
       fail('passkey.origins must list the page origins, e.g. ["https://shop.example"]')
     }
   }
@@ -487,12 +511,18 @@ export function createStepUp(options: StepUpOptions): StepUp {
     if (!passkey) return Promise.reject(new KenchiError('CONFIG_STEP_UP', 'createStepUp: set passkey: { rpId, origins } to use passkeys'))
     webauthn ??= import('@simplewebauthn/server').catch((error: unknown) => {
       webauthn = undefined
-      throw new KenchiError('CONFIG_STEP_UP', 'passkeys need the optional dependency @simplewebauthn/server: npm install @simplewebauthn/server', { cause: error })
+      throw new KenchiError(
+        'CONFIG_STEP_UP',
+        'passkeys need the optional dependency @simplewebauthn/server: npm install @simplewebauthn/server',
+        { cause: error },
+      )
     })
     return webauthn
   }
 
-  async function passkeyOptions(request: Parameters<StepUp['passkeyOptions']>[0]): Promise<{ ok: true; options: Record<string, unknown> } | StepUpFailure> {
+  async function passkeyOptions(
+    request: Parameters<StepUp['passkeyOptions']>[0],
+  ): Promise<{ ok: true; options: Record<string, unknown> } | StepUpFailure> {
     const lib = await loadWebAuthn()
     const at = now()
     const r = request ?? ({} as typeof request)
@@ -511,7 +541,15 @@ export function createStepUp(options: StepUpOptions): StepUp {
           allowCredentials:
             r.credentials.length > 0
               ? r.credentials.map((c) => ({ id: c.id, ...(c.transports ? { transports: c.transports as never } : {}) }))
-              : [{ id: createHmac('sha256', key).update(`passkey-decoy\n${who(event)}`).digest().subarray(0, 16).toString('base64url') }],
+              : [
+                  {
+                    id: createHmac('sha256', key)
+                      .update(`passkey-decoy\n${who(event)}`)
+                      .digest()
+                      .subarray(0, 16)
+                      .toString('base64url'),
+                  },
+                ],
           userVerification: passkey!.userVerification ?? 'preferred',
           timeout: passkeyTimeout,
         })
@@ -528,7 +566,11 @@ export function createStepUp(options: StepUpOptions): StepUp {
     const r = request ?? ({} as typeof request)
     const challenge = clientChallenge(r.response)
     const credential = r.credential
-    if (challenge === undefined || (credential !== undefined && (typeof credential?.id !== 'string' || !(credential.publicKey instanceof Uint8Array) || typeof credential.counter !== 'number'))) {
+    if (
+      challenge === undefined ||
+      (credential !== undefined &&
+        (typeof credential?.id !== 'string' || !(credential.publicKey instanceof Uint8Array) || typeof credential.counter !== 'number'))
+    ) {
       return failure('STEP_UP_INPUT_INVALID')
     }
     return answer(await guard(() => attempt(r, at, passkeyAssertion(lib, challenge, r.response, credential))))

@@ -38,7 +38,8 @@ describe('TOTP (RFC 6238)', () => {
     expect(verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, at + 30_000), at)).toBe(counter + 1)
     expect(verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, at - 60_000), at)).toBeUndefined()
     expect(verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, at - 60_000), at, { window: 2 })).toBe(counter - 2)
-    for (const bad of ['', '12345', '1234567', 'abcdef', 123456 as unknown as string]) expect(verifyTotp(SEEDS.sha1, bad, at)).toBeUndefined()
+    for (const bad of ['', '12345', '1234567', 'abcdef', 123456 as unknown as string])
+      expect(verifyTotp(SEEDS.sha1, bad, at)).toBeUndefined()
   })
 
   it('round-trips base32 and makes an otpauth URI', () => {

@@ -68,7 +68,8 @@ function settings(options: TotpOptions): Required<TotpOptions> {
   const algorithm = options.algorithm ?? 'sha1'
   if (!Number.isInteger(step) || step < 1) throw new KenchiError('INPUT_INVALID', 'totp: step must be a positive integer')
   if (!Number.isInteger(digits) || digits < 6 || digits > 8) throw new KenchiError('INPUT_INVALID', 'totp: digits must be 6–8')
-  if (!['sha1', 'sha256', 'sha512'].includes(algorithm)) throw new KenchiError('INPUT_INVALID', 'totp: algorithm must be sha1, sha256 or sha512')
+  if (!['sha1', 'sha256', 'sha512'].includes(algorithm))
+    throw new KenchiError('INPUT_INVALID', 'totp: algorithm must be sha1, sha256 or sha512')
   return { step, digits, algorithm }
 }
 
@@ -83,7 +84,12 @@ export function totp(secret: Uint8Array, timeMs: number, options: TotpOptions = 
  * (default 1: ±30 s of clock drift), comparing in constant time and always checking every
  * step. Resolves the matching step counter (to refuse its reuse), or `undefined`.
  */
-export function verifyTotp(secret: Uint8Array, code: string, timeMs: number, options: TotpOptions & { window?: number } = {}): number | undefined {
+export function verifyTotp(
+  secret: Uint8Array,
+  code: string,
+  timeMs: number,
+  options: TotpOptions & { window?: number } = {},
+): number | undefined {
   const { step, digits, algorithm } = settings(options)
   const window = options.window ?? 1
   if (typeof code !== 'string' || code.length !== digits || !/^\d+$/.test(code)) return undefined

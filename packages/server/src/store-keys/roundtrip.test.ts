@@ -40,7 +40,10 @@ const STORES: Array<{ name: string; open: () => Promise<Store> }> = [
 interface Site {
   verifier: Verifier
   /** Verifies a fresh token for `action` from `device` with these request details. */
-  attempt(device: TestDevice, request?: { action?: string; ip?: string; userId?: string; loginId?: string; signals?: Record<string, SignalResult> }): ReturnType<Verifier['verify']>
+  attempt(
+    device: TestDevice,
+    request?: { action?: string; ip?: string; userId?: string; loginId?: string; signals?: Record<string, SignalResult> },
+  ): ReturnType<Verifier['verify']>
   tick(ms: number): void
   close(): Promise<void>
 }
@@ -83,7 +86,16 @@ for (const { name, open } of STORES) {
     ] as const) {
       for (const by of DIMENSIONS) {
         it(`${fail} and ${succeed} reports reach a failures limit with minRate by ${by}`, async () => {
-          const limit: VelocityLimit = { kind: 'failures', failure, by, code: 'LOGIN_FAILURES', windowMs: HOUR, max: 2, minRate: 0.6, weight: 50 }
+          const limit: VelocityLimit = {
+            kind: 'failures',
+            failure,
+            by,
+            code: 'LOGIN_FAILURES',
+            windowMs: HOUR,
+            max: 2,
+            minRate: 0.6,
+            weight: 50,
+          }
           const s = await site(open, [velocityRule({ limits: [limit] })])
           try {
             const device = await newDevice()
@@ -98,7 +110,12 @@ for (const { name, open } of STORES) {
             expect(codes(await report(succeed))).toContain('LOGIN_FAILURES')
             // 2 failures, 1 success: rate 0.67 still reaches 0.6.
             const third = await report(succeed)
-            expect(third.reasons).toContainEqual(expect.objectContaining({ code: 'LOGIN_FAILURES', detail: expect.objectContaining({ counted: `${failure} per ${by}`, count: 2, rate: 0.67 }) }))
+            expect(third.reasons).toContainEqual(
+              expect.objectContaining({
+                code: 'LOGIN_FAILURES',
+                detail: expect.objectContaining({ counted: `${failure} per ${by}`, count: 2, rate: 0.67 }),
+              }),
+            )
             // 2 failures, 2 successes: rate 0.5, under minRate: the success counter was read.
             expect(codes(await s.attempt(device, { action, loginId: 'hanako@example.jp' }))).not.toContain('LOGIN_FAILURES')
           } finally {
@@ -164,11 +181,15 @@ for (const { name, open } of STORES) {
           expect(codes(await s.attempt(laptop, { userId: 'hanako', signals }))).toEqual(['USER_DEVICE'])
           // A new key with the same fine fingerprint: a hint for the console, still a new device.
           const same = await s.attempt(await newDevice(), { userId: 'hanako', signals })
-          expect(same.reasons).toContainEqual(expect.objectContaining({ code: 'FIRST_USER_DEVICE', detail: expect.objectContaining({ fingerprintMatch: 'fine' }) }))
+          expect(same.reasons).toContainEqual(
+            expect.objectContaining({ code: 'FIRST_USER_DEVICE', detail: expect.objectContaining({ fingerprintMatch: 'fine' }) }),
+          )
           // Only the coarse groups in common (another machine of the same model).
           const other = await newDevice()
           const coarse = await s.attempt(other, { userId: 'hanako', signals: withOwnFingerprint(humanSignals(), other) })
-          expect(coarse.reasons).toContainEqual(expect.objectContaining({ code: 'FIRST_USER_DEVICE', detail: expect.objectContaining({ fingerprintMatch: 'coarse' }) }))
+          expect(coarse.reasons).toContainEqual(
+            expect.objectContaining({ code: 'FIRST_USER_DEVICE', detail: expect.objectContaining({ fingerprintMatch: 'coarse' }) }),
+          )
         } finally {
           await s.close()
         }
@@ -195,17 +216,35 @@ for (const { name, open } of STORES) {
       it(`requests reach a count limit by ${by}, and distinct limits read what they wrote`, async () => {
         const limits: VelocityLimit[] = [
           { kind: 'count', by, code: 'VELOCITY_REGISTRATIONS', actions: ['register'], windowMs: HOUR, max: 3, weight: 60 },
-          ...(by === 'site' ? [] : [{ kind: 'distinct' as const, by, of: by === 'ip' ? ('device' as const) : ('ip' as const), code: 'VELOCITY_IP_USERS' as const, windowMs: HOUR, max: 3, weight: 60 }]),
+          ...(by === 'site'
+            ? []
+            : [
+                {
+                  kind: 'distinct' as const,
+                  by,
+                  of: by === 'ip' ? ('device' as const) : ('ip' as const),
+                  code: 'VELOCITY_IP_USERS' as const,
+                  windowMs: HOUR,
+                  max: 3,
+                  weight: 60,
+                },
+              ]),
         ]
         const s = await site(open, [velocityRule({ limits })])
         try {
           const device = await newDevice()
           // By IP: one IP, a new device each time; otherwise one device and user, a new IP each time.
           const request = async (i: number) =>
-            s.attempt(by === 'ip' ? await newDevice() : device, { action: 'register', loginId: 'hanako@example.jp', ip: by === 'ip' ? '198.51.100.1' : `198.51.100.${i + 1}` })
+            s.attempt(by === 'ip' ? await newDevice() : device, {
+              action: 'register',
+              loginId: 'hanako@example.jp',
+              ip: by === 'ip' ? '198.51.100.1' : `198.51.100.${i + 1}`,
+            })
           for (let i = 0; i < 2; i++) expect(codes(await request(i))).toEqual([])
           const third = await request(2)
-          expect(third.reasons).toContainEqual(expect.objectContaining({ code: 'VELOCITY_REGISTRATIONS', detail: expect.objectContaining({ count: 3 }) }))
+          expect(third.reasons).toContainEqual(
+            expect.objectContaining({ code: 'VELOCITY_REGISTRATIONS', detail: expect.objectContaining({ count: 3 }) }),
+          )
           if (by !== 'site') expect(codes(third)).toContain('VELOCITY_IP_USERS')
         } finally {
           await s.close()
@@ -219,9 +258,12 @@ describe('store keys are built only in store-keys/', () => {
   // A store call given an inline key (`store.hit(\`pv:${ip}\`)`, `'f:' + x`) bypasses the
   // builders; step-up keys are built in store-keys/stepup.ts by the step-up module's owner.
   const src = fileURLToPath(new URL('..', import.meta.url))
-  const sources = (readdirSync(src, { recursive: true }) as string[])
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('store-keys') && !f.startsWith('stores') && !f.startsWith('stepup'))
-  const CALL = /store\.(setIfAbsent|hit|addDistinct|has|setFlag|deleteKey|getValue|setValue|countHits|linkUserDevice|trustUserDevice|listUserDevices|listDeviceUsers)\(([^()\n]*)/g
+  const sources = (readdirSync(src, { recursive: true }) as string[]).filter(
+    (f) =>
+      f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('store-keys') && !f.startsWith('stores') && !f.startsWith('stepup'),
+  )
+  const CALL =
+    /store\.(setIfAbsent|hit|addDistinct|has|setFlag|deleteKey|getValue|setValue|countHits|linkUserDevice|trustUserDevice|listUserDevices|listDeviceUsers)\(([^()\n]*)/g
   const INLINE = /[`'"][a-z][a-z-]*:/
 
   it('finds the source files', () => expect(sources.length).toBeGreaterThan(50))

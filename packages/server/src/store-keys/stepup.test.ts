@@ -24,7 +24,7 @@ describe('step-up store keys (su:*)', () => {
     expect(stepUpKeys.rateAddress('a-hash')).toBe('su:rl:t:a-hash')
   })
 
-  it('give every kind of state its own prefix (no builder can produce another kind\'s key)', () => {
+  it("give every kind of state its own prefix (no builder can produce another kind's key)", () => {
     const prefixes = Object.values(stepUpKeys).map((build) => (build as (...a: unknown[]) => string)('x', 1, 'y').replace(/x.*$/, ''))
     expect(new Set(prefixes).size).toBe(prefixes.length)
     for (const p of prefixes) expect(p).toMatch(/^su:[a-z:]+:$/)

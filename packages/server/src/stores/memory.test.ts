@@ -32,7 +32,12 @@ describe('memoryStore', () => {
     expect(await store.has('v:long')).toBe(true)
     now += 30_000 // c expired: the next write makes room without dropping a live one
     await store.setValue('e', '5', 1000)
-    expect([await store.getValue('a'), await store.getValue('c'), await store.getValue('d'), await store.getValue('e')]).toEqual(['1', undefined, '4', '5'])
+    expect([await store.getValue('a'), await store.getValue('c'), await store.getValue('d'), await store.getValue('e')]).toEqual([
+      '1',
+      undefined,
+      '4',
+      '5',
+    ])
   })
 
   it('never evicts a live flag: when full it refuses new ones, and expired ones make room', async () => {
@@ -79,7 +84,8 @@ describe('memoryStore', () => {
 
   it('over a bound of 64 or more, evicts the oldest 1/64 at once, and only the oldest', async () => {
     const store = memoryStore({ maxEvents: 640, maxDevices: 128 })
-    const record = (i: number) => store.recordEvent({ id: `e${i}`, at: i, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })
+    const record = (i: number) =>
+      store.recordEvent({ id: `e${i}`, at: i, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })
     for (let i = 0; i < 640; i++) await record(i)
     expect(await store.listEvents({ limit: 1000 })).toHaveLength(640)
     await record(640) // over: down to 640 - 10
@@ -96,7 +102,16 @@ describe('memoryStore', () => {
   it('shares no object with its callers: an event is copied on the way in and out', async () => {
     const store = memoryStore()
     const reasons: EventRecord['reasons'] = [{ code: 'FIRST_USER_DEVICE', weight: 10, detail: { seen: [1, 2], nested: { a: 'b' } } }]
-    const event: EventRecord = { id: 'e1', at: 1, action: 'login', decision: 'allow', score: 10, reasons, mode: 'live', fingerprint: { coarse: 'c', fine: 'f' } }
+    const event: EventRecord = {
+      id: 'e1',
+      at: 1,
+      action: 'login',
+      decision: 'allow',
+      score: 10,
+      reasons,
+      mode: 'live',
+      fingerprint: { coarse: 'c', fine: 'f' },
+    }
     await store.recordEvent(event)
     const recorded = structuredClone(event)
     // The caller goes on using its objects...

@@ -3,7 +3,16 @@ import { optionChecks } from '../validate.js'
 import { evictOldest } from '../evict.js'
 import type { DeviceStatus } from '../verdict.js'
 import { addToBuckets, checkCountQuery, checkEventQuery, emptyBuckets, matchesEventQuery } from './query.js'
-import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceRecord } from './types.js'
+import {
+  checkStoreValue,
+  keptForFraud,
+  minimizeEvent,
+  type DeviceRecord,
+  type EventPatch,
+  type EventRecord,
+  type Store,
+  type UserDeviceRecord,
+} from './types.js'
 
 /**
  * Options of {@link memoryStore}. The bounds have the same names and meanings in every store
@@ -83,9 +92,7 @@ function copyPlain(value: unknown, depth: number): unknown {
   return out
 }
 
-type Entry =
-  | { kind: 'hits'; expiry: number; times: number[] }
-  | { kind: 'distinct'; expiry: number; members: Map<string, number> }
+type Entry = { kind: 'hits'; expiry: number; times: number[] } | { kind: 'distinct'; expiry: number; members: Map<string, number> }
 
 /**
  * A store in this process's memory: the default for tests and a single process. Bounded:

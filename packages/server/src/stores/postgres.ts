@@ -85,10 +85,15 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     throw new KenchiError('CONFIG_STORE', 'postgresStore: connectionString (or poolOptions) is required')
   }
   const prefix = options.tablePrefix ?? 'kenchi_'
-  if (!/^[a-z_][a-z0-9_]{0,30}$/.test(prefix)) throw new KenchiError('CONFIG_STORE', 'postgresStore: tablePrefix, lower-case letters, digits and _')
+  if (!/^[a-z_][a-z0-9_]{0,30}$/.test(prefix))
+    throw new KenchiError('CONFIG_STORE', 'postgresStore: tablePrefix, lower-case letters, digits and _')
   const check = optionChecks('CONFIG_STORE', 'postgresStore')
   const maxConnections = check.number('maxConnections', options.maxConnections ?? 10, { min: 1 })
-  const timeout = check.number(options.timeoutMs !== undefined ? 'timeoutMs' : 'queryTimeout', options.timeoutMs ?? options.queryTimeout ?? 1000, { min: 1 })
+  const timeout = check.number(
+    options.timeoutMs !== undefined ? 'timeoutMs' : 'queryTimeout',
+    options.timeoutMs ?? options.queryTimeout ?? 1000,
+    { min: 1 },
+  )
   const maxEntries = check.number('maxEntriesPerKey', options.maxEntriesPerKey ?? 10_000, { min: 1 })
   const deviceRetention = check.number('deviceRetentionMs', options.deviceRetentionMs ?? 400 * DAY, { min: 1 })
   const eventRetention = check.number('eventRetentionMs', options.eventRetentionMs ?? 90 * DAY, { min: 1 })
@@ -105,11 +110,23 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     throw new KenchiError('CONFIG_STORE', `postgresStore needs the pg package (npm install pg): ${String(error)}`)
   }
 
-  const connection = { connectionString: options.connectionString, application_name: 'kenchi', ...(options.poolOptions as Pg.PoolConfig | undefined) }
+  const connection = {
+    connectionString: options.connectionString,
+    application_name: 'kenchi',
+    ...(options.poolOptions as Pg.PoolConfig | undefined),
+  }
   // The migration runs once at startup on its own connection, with startup-sized timeouts
   // (it may wait for another process's migration), not the per-call ones.
   try {
-    await migrate(new pg.Client({ ...connection, connectionTimeoutMillis: Math.max(timeout, 10_000), query_timeout: migrationTimeout, statement_timeout: migrationTimeout }), prefix)
+    await migrate(
+      new pg.Client({
+        ...connection,
+        connectionTimeoutMillis: Math.max(timeout, 10_000),
+        query_timeout: migrationTimeout,
+        statement_timeout: migrationTimeout,
+      }),
+      prefix,
+    )
   } catch (error) {
     if (error instanceof KenchiError) throw error
     throw new KenchiError('CONFIG_STORE', `postgresStore: cannot open the database: ${String(error)}`, { cause: error })
@@ -134,7 +151,11 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
   /** One statement, bounded by `timeoutMs` (the pool's own timeouts bound it too; this one also covers a stuck connect). */
   async function query<R extends Pg.QueryResultRow>(text: string, values: unknown[]): Promise<Pg.QueryResult<R>> {
     if (closed) throw new Error('postgresStore: closed')
-    return withTimeout(() => pool.query<R>(text, values), timeout + 50, () => new Error(`postgresStore: no answer within ${timeout} ms`))
+    return withTimeout(
+      () => pool.query<R>(text, values),
+      timeout + 50,
+      () => new Error(`postgresStore: no answer within ${timeout} ms`),
+    )
   }
   const query_ = query // the name `query` is taken by queryEvents' parameter below
   const ttl = (ms: number) => clock() + Math.max(1, Math.ceil(ms))
@@ -164,7 +185,12 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
 
   async function sweep(): Promise<number> {
     const at = clock()
-    const r = await query<{ n: string }>(`SELECT ${t('sweep')}($1, $2, $3, $4)::text AS n`, [at, at - deviceRetention, at - eventRetention, sweepBatch])
+    const r = await query<{ n: string }>(`SELECT ${t('sweep')}($1, $2, $3, $4)::text AS n`, [
+      at,
+      at - deviceRetention,
+      at - eventRetention,
+      sweepBatch,
+    ])
     return Number(r.rows[0]!.n)
   }
   const timer =
@@ -187,7 +213,13 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     },
 
     async hit(key, windowMs, now) {
-      const r = await query<{ n: number }>(`SELECT ${t('hit')}($1, $2, $3, $4, $5) AS n`, [key, now, now - windowMs, clock() + windowMs, maxEntries])
+      const r = await query<{ n: number }>(`SELECT ${t('hit')}($1, $2, $3, $4, $5) AS n`, [
+        key,
+        now,
+        now - windowMs,
+        clock() + windowMs,
+        maxEntries,
+      ])
       return r.rows[0]!.n
     },
 
@@ -225,7 +257,10 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     },
 
     async setFlag(key, ttlMs) {
-      await query(`INSERT INTO ${t('flags')} (key, expiry) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET expiry = EXCLUDED.expiry`, [key, ttl(ttlMs)])
+      await query(`INSERT INTO ${t('flags')} (key, expiry) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET expiry = EXCLUDED.expiry`, [
+        key,
+        ttl(ttlMs),
+      ])
     },
 
     async deleteKey(key) {
@@ -250,20 +285,24 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     },
 
     async countHits(key, windowMs, now) {
-      const r = await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t('hits')} WHERE key = $1 AND t > $2 AND t <= $3 AND expiry > $4`, [
-        key,
-        now - windowMs,
-        now,
-        clock(),
-      ])
+      const r = await query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${t('hits')} WHERE key = $1 AND t > $2 AND t <= $3 AND expiry > $4`,
+        [key, now - windowMs, now, clock()],
+      )
       return r.rows[0]!.n
     },
 
     async linkUserDevice(user, device, now) {
-      const r = await query<{ r: { userSeen: boolean; deviceSeen: boolean; trusted: boolean; trustedDevices: number; deviceUsers: number; firstSeen: number | string } }>(
-        `SELECT ${t('link')}($1, $2, $3, false, $4) AS r`,
-        [user, device, now, clock()],
-      )
+      const r = await query<{
+        r: {
+          userSeen: boolean
+          deviceSeen: boolean
+          trusted: boolean
+          trustedDevices: number
+          deviceUsers: number
+          firstSeen: number | string
+        }
+      }>(`SELECT ${t('link')}($1, $2, $3, false, $4) AS r`, [user, device, now, clock()])
       const x = r.rows[0]!.r
       return { ...x, firstSeen: Number(x.firstSeen) }
     },
@@ -289,7 +328,10 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     },
 
     async setDeviceStatus(id, status: DeviceStatus) {
-      const r = await query<DeviceRow>(`UPDATE ${t('devices')} SET status = $1 WHERE id = $2 RETURNING id, public_key, status, first_seen, last_seen`, [status, id])
+      const r = await query<DeviceRow>(
+        `UPDATE ${t('devices')} SET status = $1 WHERE id = $2 RETURNING id, public_key, status, first_seen, last_seen`,
+        [status, id],
+      )
       return r.rows[0] && deviceFrom(r.rows[0])
     },
 
@@ -343,7 +385,10 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
 
     async listUserEvents(user, limit = 10_000) {
       if (!(limit > 0)) return []
-      const r = await slowQuery<{ body: EventRecord }>(`SELECT body FROM ${t('events')} WHERE ${ofUser} ORDER BY at DESC, seq DESC LIMIT $2`, [user, Math.floor(limit)])
+      const r = await slowQuery<{ body: EventRecord }>(
+        `SELECT body FROM ${t('events')} WHERE ${ofUser} ORDER BY at DESC, seq DESC LIMIT $2`,
+        [user, Math.floor(limit)],
+      )
       return r.rows.map((row) => row.body)
     },
 
@@ -362,7 +407,10 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Post
     },
 
     async unlinkUser(user) {
-      const r = await slowQuery<LinkRow>(`DELETE FROM ${t('links')} WHERE "user" = $1 RETURNING "user", device, first_seen, last_seen, trusted`, [user])
+      const r = await slowQuery<LinkRow>(
+        `DELETE FROM ${t('links')} WHERE "user" = $1 RETURNING "user", device, first_seen, last_seen, trusted`,
+        [user],
+      )
       return r.rows.map(linkFrom).sort((a, b) => b.lastSeen - a.lastSeen)
     },
 
@@ -446,11 +494,23 @@ interface LinkRow {
 }
 
 function linkFrom(row: LinkRow): UserDeviceRecord {
-  return { userHash: row.user, deviceId: row.device, firstSeen: Number(row.first_seen), lastSeen: Number(row.last_seen), trusted: row.trusted }
+  return {
+    userHash: row.user,
+    deviceId: row.device,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    trusted: row.trusted,
+  }
 }
 
 function deviceFrom(row: DeviceRow): DeviceRecord {
-  return { id: row.id, publicKey: row.public_key, status: row.status as DeviceStatus, firstSeen: Number(row.first_seen), lastSeen: Number(row.last_seen) }
+  return {
+    id: row.id,
+    publicKey: row.public_key,
+    status: row.status as DeviceStatus,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+  }
 }
 
 /**

@@ -12,7 +12,8 @@ const TIMES = ['from', 'to', 'before'] as const
 export function checkEventQuery(query: EventQuery): number {
   if (typeof query !== 'object' || query === null) throw new TypeError('queryEvents: a query object')
   const limit = query.limit ?? 100
-  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_QUERY_LIMIT) throw new TypeError(`queryEvents: limit, an integer 0–${MAX_QUERY_LIMIT}`)
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_QUERY_LIMIT)
+    throw new TypeError(`queryEvents: limit, an integer 0–${MAX_QUERY_LIMIT}`)
   for (const name of TIMES) {
     const v = query[name]
     if (v !== undefined && !Number.isFinite(v)) throw new TypeError(`queryEvents: ${name}, a Unix time in ms`)
@@ -24,7 +25,8 @@ export function checkEventQuery(query: EventQuery): number {
   if (query.label !== undefined && !LABELS.has(query.label)) throw new TypeError('queryEvents: label, fraud, legit, any or none')
   for (const name of TEXT) {
     const v = query[name]
-    if (v !== undefined && (typeof v !== 'string' || v.length > 256)) throw new TypeError(`queryEvents: ${name}, a string of at most 256 characters`)
+    if (v !== undefined && (typeof v !== 'string' || v.length > 256))
+      throw new TypeError(`queryEvents: ${name}, a string of at most 256 characters`)
   }
   return limit
 }
@@ -51,7 +53,12 @@ export function matchesEventQuery(event: EventRecord, query: EventQuery): boolea
   if (query.userHash !== undefined && event.userHash !== query.userHash) return false
   if (query.deviceId !== undefined && event.deviceId !== query.deviceId) return false
   if (query.ip !== undefined && event.ip !== query.ip) return false
-  if (query.reason !== undefined && !event.reasons.some((r) => r.code === query.reason) && !(event.monitored ?? []).some((r) => r.code === query.reason)) return false
+  if (
+    query.reason !== undefined &&
+    !event.reasons.some((r) => r.code === query.reason) &&
+    !(event.monitored ?? []).some((r) => r.code === query.reason)
+  )
+    return false
   if (query.label === 'none' && event.label) return false
   if (query.label === 'any' && !event.label) return false
   if ((query.label === 'fraud' || query.label === 'legit') && event.label?.label !== query.label) return false
@@ -62,8 +69,10 @@ export function matchesEventQuery(event: EventRecord, query: EventQuery): boolea
 export function checkCountQuery(query: EventCountQuery): { first: number; buckets: number } {
   if (typeof query !== 'object' || query === null) throw new TypeError('countEvents: a query object')
   const { from, to, bucketMs } = query
-  if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) throw new TypeError('countEvents: from and to, Unix times in ms with to ≥ from')
-  if (!Number.isInteger(bucketMs) || bucketMs <= 0 || bucketMs % 60_000 !== 0) throw new TypeError('countEvents: bucketMs, a positive multiple of 60 000')
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to < from)
+    throw new TypeError('countEvents: from and to, Unix times in ms with to ≥ from')
+  if (!Number.isInteger(bucketMs) || bucketMs <= 0 || bucketMs % 60_000 !== 0)
+    throw new TypeError('countEvents: bucketMs, a positive multiple of 60 000')
   const first = Math.floor(from / bucketMs) * bucketMs
   const buckets = Math.floor(to / bucketMs) - Math.floor(from / bucketMs) + 1
   if (buckets > MAX_EVENT_BUCKETS) throw new TypeError(`countEvents: at most ${MAX_EVENT_BUCKETS} buckets`)
@@ -125,7 +134,11 @@ export async function scanQuery(
 }
 
 /** `countEvents` on top of newest-first pages, reading every event of the buckets. */
-export async function scanCounts(list: (options: { limit: number; before: number }) => Promise<EventRecord[]>, query: EventCountQuery, batch = 1000): Promise<EventBucket[]> {
+export async function scanCounts(
+  list: (options: { limit: number; before: number }) => Promise<EventRecord[]>,
+  query: EventCountQuery,
+  batch = 1000,
+): Promise<EventBucket[]> {
   const { first, buckets: n } = checkCountQuery(query)
   const buckets = emptyBuckets(first, n, query.bucketMs)
   const end = first + n * query.bucketMs

@@ -4,7 +4,17 @@ import { KenchiError } from '../errors.js'
 import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
 import { scanCounts, scanQuery } from './query.js'
-import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord } from './types.js'
+import {
+  checkStoreValue,
+  keptForFraud,
+  minimizeEvent,
+  type DeviceRecord,
+  type EventPatch,
+  type EventRecord,
+  type Store,
+  type UserDeviceLink,
+  type UserDeviceRecord,
+} from './types.js'
 
 const DAY = 86_400_000
 
@@ -224,7 +234,18 @@ type Scripted = {
   kenchiDistinct(key: string, now: number, windowMs: number, member: string, max: number): Promise<number>
   kenchiTouchDevice(key: string, publicKey: string, now: number, retention: number): Promise<string[]>
   kenchiSetDeviceStatus(key: string, status: string): Promise<string[]>
-  kenchiRecordEvent(key: string, index: string, user: string, login: string, id: string, at: number, body: string, retention: number, max: number, users: number): Promise<number>
+  kenchiRecordEvent(
+    key: string,
+    index: string,
+    user: string,
+    login: string,
+    id: string,
+    at: number,
+    body: string,
+    retention: number,
+    max: number,
+    users: number,
+  ): Promise<number>
   kenchiReplaceEvent(key: string, body: string, label: string): Promise<number>
   kenchiUpdateEvent(key: string, outcome: string, label: string): Promise<string[]>
 }
@@ -260,7 +281,11 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     throw new KenchiError('CONFIG_STORE', 'redisStore: prefix, a string without { or }')
   }
   const check = optionChecks('CONFIG_STORE', 'redisStore')
-  const timeout = check.positiveNumber(options.timeoutMs !== undefined ? 'timeoutMs' : 'commandTimeout', options.timeoutMs ?? options.commandTimeout, 500)
+  const timeout = check.positiveNumber(
+    options.timeoutMs !== undefined ? 'timeoutMs' : 'commandTimeout',
+    options.timeoutMs ?? options.commandTimeout,
+    500,
+  )
   const readyTimeout = check.nonNegative('readyTimeout', options.readyTimeout ?? 3000)
   const deviceRetention = Math.ceil(check.positiveNumber('deviceRetentionMs', options.deviceRetentionMs ?? 400 * DAY))
   const eventRetention = Math.ceil(check.positiveNumber('eventRetentionMs', options.eventRetentionMs ?? 90 * DAY))
@@ -334,7 +359,7 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     })
   }
 
-async function listEvents({ limit = 100, before }: { limit?: number; before?: number } = {}): Promise<EventRecord[]> {
+  async function listEvents({ limit = 100, before }: { limit?: number; before?: number } = {}): Promise<EventRecord[]> {
     if (!(limit > 0)) return []
     const want = Math.floor(limit)
     const out: EventRecord[] = []
@@ -421,7 +446,9 @@ async function listEvents({ limit = 100, before }: { limit?: number; before?: nu
 
     async deleteKey(key) {
       // Single-key commands: the keys may live in different cluster slots.
-      await call(() => Promise.all([redis.del(flagKey(key)), redis.del(hitKey(key)), redis.del(distinctKey(key)), redis.del(valueKey(key))]))
+      await call(() =>
+        Promise.all([redis.del(flagKey(key)), redis.del(hitKey(key)), redis.del(distinctKey(key)), redis.del(valueKey(key))]),
+      )
     },
 
     async getValue(key) {
@@ -478,7 +505,18 @@ async function listEvents({ limit = 100, before }: { limit?: number; before?: nu
       const users = [...new Set([event.userHash, event.loginHash].filter((u): u is string => typeof u === 'string'))]
       const [user = '', login = ''] = users.map(userEventIndex)
       await call(() =>
-        redis.kenchiRecordEvent(eventKey(event.id), eventIndex, user || eventIndex, login || eventIndex, event.id, at, JSON.stringify(event), eventRetention, maxEvents, users.length),
+        redis.kenchiRecordEvent(
+          eventKey(event.id),
+          eventIndex,
+          user || eventIndex,
+          login || eventIndex,
+          event.id,
+          at,
+          JSON.stringify(event),
+          eventRetention,
+          maxEvents,
+          users.length,
+        ),
       )
     },
 
@@ -522,7 +560,9 @@ async function listEvents({ limit = 100, before }: { limit?: number; before?: nu
           if (event === undefined || (event.userHash !== user && event.loginHash !== user)) continue
           if (keptForFraud(event, keepFraud)) {
             const { label, ...body } = minimizeEvent(event)
-            result.minimized += Number(await call(() => redis.kenchiReplaceEvent(eventKey(event.id), JSON.stringify(body), JSON.stringify(label))))
+            result.minimized += Number(
+              await call(() => redis.kenchiReplaceEvent(eventKey(event.id), JSON.stringify(body), JSON.stringify(label))),
+            )
           } else doomed.push(ids[i]!)
         }
         // The event hashes, their index entries and this chunk of the user's index share the {ev} hash tag: one node, one pipeline.
@@ -544,7 +584,9 @@ async function listEvents({ limit = 100, before }: { limit?: number; before?: nu
         if (record) removed.push(record)
       }
       // Single-key commands: each device's set may live in another cluster slot.
-      await call(() => Promise.all([...Object.keys(fields).map((device) => redis.zrem(deviceLinksKey(device), user)), redis.del(userLinksKey(user))]))
+      await call(() =>
+        Promise.all([...Object.keys(fields).map((device) => redis.zrem(deviceLinksKey(device), user)), redis.del(userLinksKey(user))]),
+      )
       return removed.sort((a, b) => b.lastSeen - a.lastSeen)
     },
 
@@ -618,4 +660,3 @@ function whenReady(client: Redis | Cluster, ms: number): Promise<void> {
     client.once('end', done)
   })
 }
-

@@ -316,7 +316,12 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
    * before the read, so one written in between is in one of the two) and pass `keep` to a
    * newest-first page from the history.
    */
-  function mergeUnwritten(written: EventRecord[], waiting: EventRecord[], limit: number, keep: (event: EventRecord) => boolean): EventRecord[] {
+  function mergeUnwritten(
+    written: EventRecord[],
+    waiting: EventRecord[],
+    limit: number,
+    keep: (event: EventRecord) => boolean,
+  ): EventRecord[] {
     if (waiting.length === 0 || !(limit > 0)) return written
     const ids = new Set(written.map((event) => event.id))
     const extra = waiting.filter((event) => !ids.has(event.id) && keep(event)).map((event) => structuredClone(event))
@@ -328,7 +333,12 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
 }
 
 function isStore(value: unknown): value is Store {
-  return typeof value === 'object' && value !== null && typeof (value as Store).recordEvent === 'function' && typeof (value as Store).setIfAbsent === 'function'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Store).recordEvent === 'function' &&
+    typeof (value as Store).setIfAbsent === 'function'
+  )
 }
 
 function count(value: number, name: string, min = 1): number {

@@ -6,7 +6,18 @@ import { KenchiError } from '../errors.js'
 import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
 import { addToBuckets, checkCountQuery, checkEventQuery, emptyBuckets, lowerBound, upperBound } from './query.js'
-import { checkStoreValue, keptForFraud, minimizeEvent, type DeviceRecord, type EventPatch, type EventRecord, type Store, type UserDeviceLink, type UserDeviceRecord, type UserEventErasure } from './types.js'
+import {
+  checkStoreValue,
+  keptForFraud,
+  minimizeEvent,
+  type DeviceRecord,
+  type EventPatch,
+  type EventRecord,
+  type Store,
+  type UserDeviceLink,
+  type UserDeviceRecord,
+  type UserEventErasure,
+} from './types.js'
 
 const DAY = 86_400_000
 
@@ -132,7 +143,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   }
   const check = optionChecks('CONFIG_STORE', 'sqliteStore')
   const busyTimeout = check.number('busyTimeoutMs', options.busyTimeoutMs ?? 2000, { min: 0 })
-  const maxFlags = check.number(options.maxFlags !== undefined ? 'maxFlags' : 'maxKeys', options.maxFlags ?? options.maxKeys ?? 1_000_000, { min: 1 })
+  const maxFlags = check.number(options.maxFlags !== undefined ? 'maxFlags' : 'maxKeys', options.maxFlags ?? options.maxKeys ?? 1_000_000, {
+    min: 1,
+  })
   const maxEntries = check.number('maxEntriesPerKey', options.maxEntriesPerKey ?? 10_000, { min: 1 })
   const maxDevices = check.number('maxDevices', options.maxDevices ?? 1_000_000, { min: 1 })
   const maxEvents = check.number('maxEvents', options.maxEvents ?? 1_000_000, { min: 1 })
@@ -145,7 +158,8 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   const clock = options.now ?? Date.now
   const checkpointInterval = check.number('checkpointIntervalMs', options.checkpointIntervalMs ?? 1000, { min: 0 })
   const synchronous = options.synchronous ?? 'normal'
-  if (synchronous !== 'normal' && synchronous !== 'full') throw new KenchiError('CONFIG_STORE', `sqliteStore: synchronous must be 'normal' or 'full'`)
+  if (synchronous !== 'normal' && synchronous !== 'full')
+    throw new KenchiError('CONFIG_STORE', `sqliteStore: synchronous must be 'normal' or 'full'`)
 
   let Database: typeof BetterSqlite3
   try {
@@ -167,7 +181,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     flagPut: db.prepare<[string, number]>('INSERT OR REPLACE INTO kenchi_flags (key, expiry) VALUES (?, ?)'),
     hitAdd: db.prepare<[string, number, number]>('INSERT INTO kenchi_hits (key, t, expiry) VALUES (?, ?, ?)'),
     hitTrim: db.prepare<[string, number]>('DELETE FROM kenchi_hits WHERE key = ? AND t <= ?'),
-    hitCount: db.prepare<[string, number, number], { n: number }>('SELECT count(*) AS n FROM kenchi_hits WHERE key = ? AND t > ? AND t <= ?'),
+    hitCount: db.prepare<[string, number, number], { n: number }>(
+      'SELECT count(*) AS n FROM kenchi_hits WHERE key = ? AND t > ? AND t <= ?',
+    ),
     hitRead: db.prepare<[string, number, number, number], { n: number }>(
       'SELECT count(*) AS n FROM kenchi_hits WHERE key = ? AND t > ? AND t <= ? AND expiry > ?',
     ),
@@ -258,7 +274,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
        ) ORDER BY at DESC, seq DESC LIMIT ?`,
     ),
     eventDelete: db.prepare<[string]>('DELETE FROM kenchi_events WHERE id = ?'),
-    linksDeleteUser: db.prepare<[string], LinkRow>('DELETE FROM kenchi_links WHERE user = ? RETURNING user, device, first_seen, last_seen, trusted'),
+    linksDeleteUser: db.prepare<[string], LinkRow>(
+      'DELETE FROM kenchi_links WHERE user = ? RETURNING user, device, first_seen, last_seen, trusted',
+    ),
     deviceDelete: db.prepare<[string]>('DELETE FROM kenchi_devices WHERE id = ?'),
     countFlags: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_flags'),
     countDevices: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_devices'),
@@ -304,7 +322,10 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     const row = q.deviceGet.get(id)
     if (row === undefined) {
       q.deviceInsert.run(id, JSON.stringify(publicKey), now, now, clock())
-      return { before: undefined, after: { id, publicKey: structuredClone(publicKey), status: 'waiting' as DeviceStatus, firstSeen: now, lastSeen: now } }
+      return {
+        before: undefined,
+        after: { id, publicKey: structuredClone(publicKey), status: 'waiting' as DeviceStatus, firstSeen: now, lastSeen: now },
+      }
     }
     const before = deviceFrom(row)
     q.deviceSeen.run(now, clock(), id)
@@ -414,7 +435,8 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
         }, sweepInterval)
       : undefined
   timer?.unref()
-  const checkpointer = !db.memory && checkpointInterval > 0 ? startCheckpointer(db, options.path, checkpointInterval, busyTimeout) : undefined
+  const checkpointer =
+    !db.memory && checkpointInterval > 0 ? startCheckpointer(db, options.path, checkpointInterval, busyTimeout) : undefined
 
   return {
     async setIfAbsent(key, ttlMs) {
@@ -529,7 +551,10 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     },
 
     async unlinkUser(user) {
-      return q.linksDeleteUser.all(user).map(linkFrom).sort((a, b) => b.lastSeen - a.lastSeen)
+      return q.linksDeleteUser
+        .all(user)
+        .map(linkFrom)
+        .sort((a, b) => b.lastSeen - a.lastSeen)
     },
 
     async deleteDevice(id) {
@@ -560,7 +585,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       else if (query.label === 'any') is(`json_extract(body, '$.label') IS NOT NULL`)
       else if (query.label !== undefined) is(`json_extract(body, '$.label.label') = ?`, query.label)
       const rows = db
-        .prepare<Array<string | number>, { body: string }>(`SELECT body FROM kenchi_events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`)
+        .prepare<Array<string | number>, { body: string }>(
+          `SELECT body FROM kenchi_events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`,
+        )
         .all(...args, limit)
       return rows.map((row) => JSON.parse(row.body) as EventRecord)
     },
@@ -708,7 +735,8 @@ function migrate(db: BetterSqlite3.Database, synchronous: 'normal' | 'full'): vo
     }
     if (version === SQLITE_SCHEMA_VERSION) return
     // Version 0 → 1: the first schema. Later versions add their steps below this one.
-    if (version < 1) db.exec(`
+    if (version < 1)
+      db.exec(`
       CREATE TABLE kenchi_flags (key TEXT PRIMARY KEY, expiry INTEGER NOT NULL) WITHOUT ROWID;
       CREATE INDEX kenchi_flags_expiry ON kenchi_flags (expiry);
       CREATE TABLE kenchi_hits (id INTEGER PRIMARY KEY, key TEXT NOT NULL, t INTEGER NOT NULL, expiry INTEGER NOT NULL);
@@ -744,4 +772,3 @@ function migrate(db: BetterSqlite3.Database, synchronous: 'normal' | 'full'): vo
     db.prepare(`INSERT OR REPLACE INTO kenchi_meta (name, value) VALUES ('schema_version', ?)`).run(String(SQLITE_SCHEMA_VERSION))
   }).immediate()
 }
-

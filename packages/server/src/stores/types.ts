@@ -13,13 +13,7 @@ export interface DeviceRecord {
 }
 
 /** What happened after a verdict, as the app reports it. */
-export type Outcome =
-  | 'login_succeeded'
-  | 'login_failed'
-  | 'challenge_passed'
-  | 'challenge_failed'
-  | 'order_accepted'
-  | 'order_declined'
+export type Outcome = 'login_succeeded' | 'login_failed' | 'challenge_passed' | 'challenge_failed' | 'order_accepted' | 'order_declined'
 
 /** A shop's judgement of an event, after the fact. */
 export type Label = 'fraud' | 'legit'
@@ -103,7 +97,8 @@ export function minimizeEvent(event: EventRecord): EventRecord {
 }
 
 /** Whether an erasure with `keepFraud` keeps this event (minimized). */
-export const keptForFraud = (event: EventRecord, keepFraud: boolean | undefined): boolean => keepFraud === true && event.label?.label === 'fraud'
+export const keptForFraud = (event: EventRecord, keepFraud: boolean | undefined): boolean =>
+  keepFraud === true && event.label?.label === 'fraud'
 
 /** Changes `updateEvent` applies: an outcome is appended, a label replaces the previous one. */
 export interface EventPatch {
@@ -206,11 +201,7 @@ export interface Store {
    * otherwise updates `lastSeen`. Atomic per device. Resolves the record as it was
    * before this call (`undefined` on first sight) and the record now.
    */
-  touchDevice(
-    id: string,
-    publicKey: DevicePublicKey,
-    now: number,
-  ): Promise<{ before: DeviceRecord | undefined; after: DeviceRecord }>
+  touchDevice(id: string, publicKey: DevicePublicKey, now: number): Promise<{ before: DeviceRecord | undefined; after: DeviceRecord }>
   /** Reads a device record. */
   getDevice(id: string): Promise<DeviceRecord | undefined>
   /**

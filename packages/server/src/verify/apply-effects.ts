@@ -6,9 +6,7 @@ import type { Reason } from '../verdict.js'
 import { describe, type Guard } from './store-call.js'
 
 /** What became of one effect of a verdict. */
-export type EffectResult =
-  | { effect: Effect; status: 'done' | 'queued' }
-  | { effect: Effect; status: 'failed'; error: unknown }
+export type EffectResult = { effect: Effect; status: 'done' | 'queued' } | { effect: Effect; status: 'failed'; error: unknown }
 
 /**
  * The one place that writes effects to the store. Evaluation and the report planners only

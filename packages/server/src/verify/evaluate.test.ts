@@ -45,7 +45,11 @@ describe('evaluate (pure)', () => {
       input({
         notes: [{ code: 'STORE_UNAVAILABLE', weight: 0 }],
         rules: [rule('a'), rule('m', 'monitor'), rule('broken')],
-        results: [reasons({ code: 'HEADLESS', weight: 30 }), reasons({ code: 'AUTOMATION', weight: 100 }), { status: 'rejected', reason: new Error('boom') }],
+        results: [
+          reasons({ code: 'HEADLESS', weight: 30 }),
+          reasons({ code: 'AUTOMATION', weight: 100 }),
+          { status: 'rejected', reason: new Error('boom') },
+        ],
       }),
     )
     expect(verdict.decision).toBe('allow')

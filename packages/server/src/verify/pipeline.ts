@@ -112,7 +112,8 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     const userHash = context.userId !== undefined ? deps.hashIdentity('user', context.userId) : undefined
     // The identifier tried at login: hashed like a user id, so an existing account's login id
     // and user id agree. Velocity and attack mode count it; history uses userHash only.
-    const loginHash = context.loginId === undefined ? undefined : context.loginId === context.userId ? userHash : deps.hashIdentity('user', context.loginId)
+    const loginHash =
+      context.loginId === undefined ? undefined : context.loginId === context.userId ? userHash : deps.hashIdentity('user', context.loginId)
     const emailHash = context.email !== undefined ? deps.hashIdentity('email', context.email) : undefined
     return {
       ...(userHash !== undefined ? { userHash } : {}),
@@ -212,7 +213,12 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
         kind: reason.code,
         code: reason.code,
         at: now(),
-        detail: { eventId: verdict.eventId, action: context.action, ...(context.ip !== undefined ? { ip: context.ip } : {}), ...reason.detail },
+        detail: {
+          eventId: verdict.eventId,
+          action: context.action,
+          ...(context.ip !== undefined ? { ip: context.ip } : {}),
+          ...reason.detail,
+        },
       })
     }
   }

@@ -71,7 +71,9 @@ export function createReporter(store: Store, effects: EffectApplier, guard: Guar
         return Promise.reject(new KenchiError('INPUT_INVALID', 'comment: a string of at most 500 characters'))
       }
       const at = now()
-      return report(eventId, { label: { label, at, ...(comment !== undefined ? { comment } : {}) } }, (event, device) => labelEffects(event, device, label, at))
+      return report(eventId, { label: { label, at, ...(comment !== undefined ? { comment } : {}) } }, (event, device) =>
+        labelEffects(event, device, label, at),
+      )
     },
   }
 }

@@ -10,15 +10,24 @@ const ORIGIN = 'https://shop.example'
 const ring = createKeyRing([{ id: 'k1', secret: 'checks-secret-checks-secret-checks-sec' }])
 let clock = 1_800_000_000_000
 const checker = { ring, origins: new Set([ORIGIN]), limits: LIMITS, tolerance: 30, now: () => clock, verifyDevice: createDeviceVerifier() }
-const issue = (action = 'login') => issueChallenge({ ring, origins: checker.origins, ttl: 600, now: () => clock, powFor: () => 0 }, { action, origin: ORIGIN }).challenge
+const issue = (action = 'login') =>
+  issueChallenge({ ring, origins: checker.origins, ttl: 600, now: () => clock, powFor: () => 0 }, { action, origin: ORIGIN }).challenge
 
 describe('token checks', () => {
   it("answer protocol's Result: the token, or the first failing code with its message", async () => {
     const token = await tokenFor(issue(), { device: await newDevice() })
     const ok = await checkToken(checker, token, { action: 'login' })
     expect(ok.ok && ok.value.challenge.payload.act).toBe('login')
-    expect(await checkToken(checker, undefined, { action: 'login' })).toMatchObject({ ok: false, code: 'TOKEN_MISSING', message: expect.any(String) })
-    expect(await checkToken(checker, token, { action: 'register' })).toMatchObject({ ok: false, code: 'ACTION_MISMATCH', detail: 'challenge for login' })
+    expect(await checkToken(checker, undefined, { action: 'login' })).toMatchObject({
+      ok: false,
+      code: 'TOKEN_MISSING',
+      message: expect.any(String),
+    })
+    expect(await checkToken(checker, token, { action: 'register' })).toMatchObject({
+      ok: false,
+      code: 'ACTION_MISMATCH',
+      detail: 'challenge for login',
+    })
     clock += 3600_000
     expect(await checkToken(checker, token, { action: 'login' })).toMatchObject({ ok: false, code: 'TOKEN_EXPIRED' })
     clock -= 3600_000

@@ -1,4 +1,13 @@
-import { TOKEN_ERRORS, checkPow, parseToken, type Failure, type Limits, type ParsedToken, type Result, type TokenErrorCode } from '@kenchi/protocol'
+import {
+  TOKEN_ERRORS,
+  checkPow,
+  parseToken,
+  type Failure,
+  type Limits,
+  type ParsedToken,
+  type Result,
+  type TokenErrorCode,
+} from '@kenchi/protocol'
 import type { KeyRing } from '../keys.js'
 import type { VerifyContext } from '../context.js'
 import { nonceKey } from '../store-keys/nonce.js'
