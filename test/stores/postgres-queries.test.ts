@@ -31,7 +31,7 @@ const DOWNGRADE = `
   DROP TRIGGER kenchi_events_added ON kenchi_events; DROP TRIGGER kenchi_events_removed ON kenchi_events;
   DROP FUNCTION kenchi_events_added(); DROP FUNCTION kenchi_events_removed(); DROP FUNCTION kenchi_event_codes(jsonb);
   DROP TABLE kenchi_event_reasons; DROP TABLE kenchi_event_counts;
-  DROP INDEX kenchi_events_decision, kenchi_events_user, kenchi_events_device, kenchi_events_ip, kenchi_events_label;
+  DROP INDEX kenchi_events_decision, kenchi_events_user, kenchi_events_login, kenchi_events_device, kenchi_events_ip, kenchi_events_label;
   UPDATE kenchi_schema SET version = 1;`
 
 describe('postgres store: console queries', () => {

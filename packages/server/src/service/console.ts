@@ -5,7 +5,17 @@
 import { KenchiError } from '../errors.js'
 import { isMissingModule } from '../optional.js'
 import type { ResolvedConfig } from './config.js'
-import type { NodeHandler, Service } from './index.js'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Store } from '../stores/types.js'
+import type { Verifier } from '../verifier.js'
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+
+/** What the console needs of a `Service` (structural, so this file does not import the service: no import cycle). */
+export interface ConsoleHost {
+  readonly sites: ReadonlyMap<string, { id: string; verifier: Verifier; store: Store }>
+  mount(prefix: string, handler: NodeHandler): void
+}
 
 interface ConsoleModule {
   createConsole(options: Record<string, unknown>): NodeHandler & { ready: Promise<void> }
@@ -18,7 +28,7 @@ interface ConsoleModule {
  * its bootstrap fails (for example a bad `KENCHI_CONSOLE_ADMIN_PASSWORD_HASH`).
  */
 export async function mountConfiguredConsole(
-  service: Service,
+  service: ConsoleHost,
   config: ResolvedConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string | undefined> {
