@@ -1,5 +1,6 @@
-// The three stores for the security tests: memory, SQLite on a real temporary file, Redis on
-// a real redis-server started on a free 127.0.0.1 port. Each test gets a fresh store (its
+// The four stores for the security tests: memory, SQLite on a real temporary file, Redis on
+// a real redis-server started on a free 127.0.0.1 port, PostgreSQL on a temporary cluster
+// (test/support/postgres.ts), a database per test. Each test gets a fresh store (its
 // own file, or its own key prefix on the shared server) wrapped so it can be made to fail:
 // `outage.start()` makes every store call reject (as a dead or unreachable store does)
 // until `outage.end()`; the data underneath is kept, as when a network path comes back.
@@ -15,12 +16,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe } from 'vitest'
 import { memoryStore, type MemoryStoreOptions } from '../../packages/server/src/stores/memory.js'
+import { postgresStore } from '../../packages/server/src/stores/postgres.js'
 import { redisStore } from '../../packages/server/src/stores/redis.js'
 import { sqliteStore } from '../../packages/server/src/stores/sqlite.js'
 import type { Store } from '../../packages/server/src/stores/types.js'
+import { startPostgres, type TestPostgres } from '../support/postgres.js'
 import { startRedis, type TestRedis } from '../support/redis.js'
 
-export type StoreKind = 'memory' | 'sqlite' | 'redis'
+export type StoreKind = 'memory' | 'sqlite' | 'redis' | 'postgres'
 
 /** Switches a store wrapper between working and failing. */
 export interface Outage {
@@ -90,16 +93,18 @@ export function withOutage(store: Store): { store: Store; outage: Outage } {
 export function describeEachStore(
   name: string,
   body: (open: (options?: OpenOptions) => Promise<OpenedStore>, kind: StoreKind) => void,
-  kinds: readonly StoreKind[] = ['memory', 'sqlite', 'redis'],
+  kinds: readonly StoreKind[] = ['memory', 'sqlite', 'redis', 'postgres'],
 ): void {
   for (const kind of kinds) {
     describe(`${name} (${kind})`, () => {
       let redis: TestRedis | undefined
+      let postgres: TestPostgres | undefined
       let dir: string | undefined
       let count = 0
       const opened: Store[] = []
       beforeAll(async () => {
         if (kind === 'redis') redis = await startRedis()
+        if (kind === 'postgres') postgres = await startPostgres()
         if (kind === 'sqlite') dir = mkdtempSync(join(tmpdir(), 'kenchi-security-'))
       })
       afterEach(async () => {
@@ -109,6 +114,7 @@ export function describeEachStore(
       })
       afterAll(async () => {
         await redis?.stop()
+        await postgres?.stop()
         if (dir) rmSync(dir, { recursive: true, force: true })
       })
       const open = async (options: OpenOptions = {}): Promise<OpenedStore> => {
@@ -118,7 +124,9 @@ export function describeEachStore(
             ? memoryStore(options.memory)
             : kind === 'sqlite'
               ? await sqliteStore({ path: join(dir!, `store-${count}.db`) })
-              : await redisStore({ url: redis!.url, prefix: `sec${count}:` })
+              : kind === 'redis'
+                ? await redisStore({ url: redis!.url, prefix: `sec${count}:` })
+                : await postgresStore({ connectionString: await postgres!.createDatabase(`sec${count}`) })
         opened.push(raw)
         return { kind, raw, ...withOutage(raw), ...(redis ? { redis } : {}) }
       }
