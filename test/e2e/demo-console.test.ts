@@ -223,11 +223,18 @@ describe('admin console in Chromium', () => {
 
     // A per-action override: set, then removed by emptying its field.
     const checkoutChallenge = page.locator('#action-rows tr[data-action="checkout"] input[name="action.checkout.challenge"]')
+    // Each save re-renders the form once the API answered: wait for this save's "Saved" (the
+    // status is cleared first) before filling the next value, or the fill lands on the old form.
+    const save = async () => {
+      await page.evaluate(() => void (document.querySelector('#policy-status')!.textContent = ''))
+      await page.click('#policy-form button[type=submit]')
+      await page.locator('#policy-status', { hasText: 'Saved' }).waitFor()
+    }
     await checkoutChallenge.fill('30')
-    await page.click('#policy-form button[type=submit]')
+    await save()
     await expect.poll(async () => (await apiGet<Policy>('policy')).actions).toEqual({ checkout: { challenge: 30 } })
     await page.locator('#action-rows tr[data-action="checkout"] input[name="action.checkout.challenge"]').fill('')
-    await page.click('#policy-form button[type=submit]')
+    await save()
     await expect.poll(async () => (await apiGet<Policy>('policy')).actions).toEqual({})
 
     // Attack mode: its state, a setting saved, and one refused.
