@@ -9,13 +9,12 @@
 //        [--stores memory,sqlite,redis] [--postgres postgres://…/db (adds PostgreSQL)]
 //
 // Prints a table and writes bench/results/privacy.json.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as server from '@kenchi/server'
-import { freePort, quantile, secondsSince, versions, writeResult } from './lib/env.mjs'
+import { startRedis, quantile, secondsSince, versions, writeResult } from './lib/env.mjs'
 
 const { values: args } = parseArgs({
   options: {
@@ -33,18 +32,6 @@ const SAMPLES = Math.min(Number(args.samples), USERS)
 const hashSecret = 'privacy bench hash secret, 32 bytes or more'
 const userIds = Array.from({ length: USERS }, (_, i) => `u-${i}`)
 const hashes = userIds.map((id) => server.userHashOf(hashSecret, id))
-
-async function startRedis() {
-  const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  })
-  await new Promise((resolve, reject) => {
-    child.once('error', reject)
-    setTimeout(resolve, 300)
-  })
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') }
-}
 
 async function fill(store) {
   const t0 = performance.now()

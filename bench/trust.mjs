@@ -8,12 +8,11 @@
 //   npm run build && node bench/trust.mjs [--tokens 2000] [--stores memory,redis]
 //
 // Prints a table and writes bench/results/trust.json. One verification at a time.
-import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { signToken } from '@kenchi/protocol'
 import * as server from '@kenchi/server'
-import { freePort, secondsSince, versions, writeResult } from './lib/env.mjs'
+import { startRedis, secondsSince, versions, writeResult } from './lib/env.mjs'
 import { ORIGIN, SIGNALS, makeVerifier, newDevice, runVerify, summarise } from './lib/verify-common.mjs'
 
 const { values: args } = parseArgs({
@@ -34,18 +33,6 @@ async function tokens(verifier, withIds) {
     out.push(await signToken({ v: 1, c: challenge, o: ORIGIN, t: Date.now(), k: device.k, ks: 'idb', s }, device.privateKey))
   }
   return out
-}
-
-async function startRedis() {
-  const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  })
-  await new Promise((resolve, reject) => {
-    child.once('error', reject)
-    setTimeout(resolve, 300)
-  })
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') }
 }
 
 const added = new Set(['device-claims', 'missing-signals'])

@@ -10,7 +10,7 @@
 //
 // Prints tables and writes bench/results/verify.json. Needs redis-server on PATH for the
 // Redis rows (skipped, and said so, otherwise). One verification at a time per process.
-import { spawn, fork } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SignJWT, jwtVerify } from 'jose'
 import * as server from '@kenchi/server'
-import { freePort, redisVersion, secondsSince, versions, writeResult } from './lib/env.mjs'
+import { startRedis, redisVersion, secondsSince, versions, writeResult } from './lib/env.mjs'
 import { makeTokens, makeVerifier, newDevice, runVerify, summarise } from './lib/verify-common.mjs'
 
 const { values: args } = parseArgs({
@@ -52,18 +52,6 @@ for (let i = 0; i < CUSTOMERS; i++) devices.push(await newDevice())
 const returning = (i) => devices[i % CUSTOMERS]
 
 // --- Redis, if asked for and installed
-async function startRedis() {
-  const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  })
-  await new Promise((resolve, reject) => {
-    child.once('error', reject)
-    setTimeout(resolve, 300)
-  })
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') }
-}
-
 const stores = {}
 const cleanups = []
 let redis

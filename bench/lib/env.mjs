@@ -1,6 +1,6 @@
 // Shared by the benchmarks: where the browser is, what machine and versions a run used,
 // small statistics (median, quartiles, Wilson interval) and writing bench/results/*.json.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -132,3 +132,16 @@ export async function writeResult(name, data) {
 
 /** Seconds since `start` (a performance.now() value), to 0.1. */
 export const secondsSince = (start) => Math.round((performance.now() - start) / 100) / 10
+
+/** A throwaway redis-server on a free 127.0.0.1 port (no persistence), for the benches that ask for Redis. */
+export async function startRedis() {
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
+  await new Promise((resolve, reject) => {
+    child.once('error', reject)
+    setTimeout(resolve, 300)
+  })
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') }
+}
