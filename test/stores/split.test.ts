@@ -142,6 +142,34 @@ describe('split store', () => {
     await store.close()
   })
 
+  it('erases an event a writer is writing at that moment once, and no write lands after the erasure', async () => {
+    const inner = memoryStore()
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let started!: () => void
+    const writing = new Promise<void>((resolve) => (started = resolve))
+    const history: Store = {
+      ...inner,
+      async recordEvent(e: EventRecord) {
+        started()
+        await gate
+        return inner.recordEvent(e)
+      },
+    }
+    const store = splitStore({ hot: memoryStore(), history })
+    await store.recordEvent(event('mine', T, { userHash: 'u-a' }))
+    await store.recordEvent(event('other', T, { userHash: 'u-b' }))
+    await writing // the writer holds both events now
+    const erasure = store.eraseUserEvents('u-a')
+    await sleep(20)
+    release()
+    expect(await erasure).toEqual({ deleted: 1, minimized: 0 })
+    expect(await store.flush()).toBe(0)
+    expect(await inner.getEvent('mine')).toBeUndefined()
+    expect(await inner.getEvent('other')).toBeDefined()
+    await store.close()
+  })
+
   it('refuses bad options', () => {
     const m = memoryStore()
     expect(() => splitStore({ hot: m, history: m })).toThrow(/two different stores/)

@@ -270,17 +270,29 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
 
     async eraseUserEvents(userHash, options = {}): Promise<UserEventErasure> {
       const result: UserEventErasure = { deleted: 0, minimized: 0 }
-      for (const [id, event] of pending) {
-        if (event.userHash !== userHash && event.loginHash !== userHash) continue
-        await hot.deleteKey(recentEventKey(id))
-        if (keptForFraud(event, options.keepFraud)) {
-          pending.set(id, minimizeEvent(event))
-          result.minimized++
-        } else {
-          pending.delete(id)
-          result.deleted++
+      const theirs = (event: EventRecord): boolean => event.userHash === userHash || event.loginHash === userHash
+      const copies: string[] = []
+      for (;;) {
+        // Waiting events no writer holds: changed here, with no await in between, so a writer
+        // cannot take one half-way.
+        for (const [id, event] of pending) {
+          if (!theirs(event) || inFlight.has(event)) continue
+          copies.push(recentEventKey(id))
+          if (keptForFraud(event, options.keepFraud)) {
+            pending.set(id, minimizeEvent(event))
+            result.minimized++
+          } else {
+            pending.delete(id)
+            result.deleted++
+          }
         }
+        // Events a writer is writing now: wait for that write, so the history's erasure below
+        // finds them (counted once) and no write lands after it. A failed write puts them back
+        // among the waiting events, which the next pass takes.
+        if (![...inFlight].some(theirs)) break
+        await Promise.race([...writers])
       }
+      for (const key of copies) await hot.deleteKey(key)
       // Written events: their hot copies go too (they expire within recentMs anyway).
       for (const event of await history.listUserEvents(userHash)) await hot.deleteKey(recentEventKey(event.id))
       const written = await history.eraseUserEvents(userHash, options)
