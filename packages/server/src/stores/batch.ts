@@ -1,0 +1,157 @@
+// Store batches: several hot-path store calls sent as one unit, so a verification costs one
+// round trip on Redis (one script or pipeline) and one transaction on SQLite, instead of one
+// per call. Each operation is one `Store` method's call, written as data; its answer is what
+// that method would have resolved. A store without `batch()` runs them through `runBatch`'s
+// fallback: the same semantics, one call each.
+import type { DevicePublicKey } from '@kenchi/protocol'
+import type { DeviceStatus } from '../verdict.js'
+import type { DeviceRecord, Store, UserDeviceLink, UserDeviceRecord } from './types.js'
+
+/** One store call as data: `op` names the `Store` method, the other fields are its arguments. */
+export type StoreOp =
+  | { op: 'setIfAbsent'; key: string; ttlMs: number }
+  | { op: 'has'; key: string }
+  | { op: 'setFlag'; key: string; ttlMs: number }
+  | { op: 'getValue'; key: string }
+  | { op: 'setValue'; key: string; value: string; ttlMs: number }
+  | { op: 'hit'; key: string; windowMs: number; now: number }
+  | { op: 'countHits'; key: string; windowMs: number; now: number }
+  | { op: 'addDistinct'; key: string; member: string; windowMs: number; now: number }
+  | { op: 'touchDevice'; id: string; publicKey: DevicePublicKey; now: number }
+  | { op: 'getDevice'; id: string }
+  | { op: 'setDeviceStatus'; id: string; status: DeviceStatus }
+  | { op: 'linkUserDevice'; userHash: string; deviceId: string; now: number }
+  | { op: 'trustUserDevice'; userHash: string; deviceId: string; now: number }
+  | { op: 'listUserDevices'; userHash: string; limit?: number }
+  | { op: 'listDeviceUsers'; deviceId: string; limit?: number }
+
+/** The name of a batchable `Store` method. */
+export type StoreOpName = StoreOp['op']
+
+/** What the `Store` method an operation names resolves. */
+export interface StoreOpValues {
+  setIfAbsent: boolean
+  has: boolean
+  setFlag: void
+  getValue: string | undefined
+  setValue: void
+  hit: number
+  countHits: number
+  addDistinct: number
+  touchDevice: { before: DeviceRecord | undefined; after: DeviceRecord }
+  getDevice: DeviceRecord | undefined
+  setDeviceStatus: DeviceRecord | undefined
+  linkUserDevice: UserDeviceLink
+  trustUserDevice: void
+  listUserDevices: UserDeviceRecord[]
+  listDeviceUsers: UserDeviceRecord[]
+}
+
+/** The answer to one operation: its value, or the error it failed with (the others still run). */
+export type OpAnswer<O extends StoreOp = StoreOp> = { ok: true; value: StoreOpValues[O['op']] } | { ok: false; error: unknown }
+
+/** The answers to a tuple of operations, position by position. */
+export type BatchAnswers<Ops extends readonly StoreOp[]> = { -readonly [I in keyof Ops]: Ops[I] extends StoreOp ? OpAnswer<Ops[I]> : never }
+
+/** How a batch runs. */
+export interface BatchOptions {
+  /**
+   * The first operation is a gate (a `setIfAbsent`, the token's nonce): when it answers
+   * `false` or fails, no other operation runs, and each answers `{ ok: false, error }` with
+   * a {@link GateClosed} error. Used so a replayed token reads and writes nothing.
+   */
+  gate?: boolean
+}
+
+/** The error of an operation that did not run because the batch's gate was closed. */
+export class GateClosed extends Error {
+  constructor() {
+    super('not run: the batch gate was closed')
+    this.name = 'GateClosed'
+  }
+}
+
+/** A store that runs a batch itself (one script, pipeline or transaction). */
+export interface BatchingStore {
+  /**
+   * Runs `ops` in order as one unit of work and resolves one answer per operation, in the
+   * same order. Each operation has the semantics of the `Store` method it names (atomic per
+   * operation, not per batch). An operation that fails answers `{ ok: false }`; the batch
+   * itself rejects only when the store cannot be reached at all.
+   */
+  batch<const Ops extends readonly StoreOp[]>(ops: Ops, options?: BatchOptions): Promise<BatchAnswers<Ops>>
+}
+
+/** Whether a store runs batches itself. */
+export function isBatchingStore(store: Store): store is Store & BatchingStore {
+  return typeof (store as Partial<BatchingStore>).batch === 'function'
+}
+
+/** Calls the `Store` method one operation names. */
+export function callOp(store: Store, op: StoreOp): Promise<StoreOpValues[StoreOpName]> {
+  switch (op.op) {
+    case 'setIfAbsent':
+      return store.setIfAbsent(op.key, op.ttlMs)
+    case 'has':
+      return store.has(op.key)
+    case 'setFlag':
+      return store.setFlag(op.key, op.ttlMs)
+    case 'getValue':
+      return store.getValue(op.key)
+    case 'setValue':
+      return store.setValue(op.key, op.value, op.ttlMs)
+    case 'hit':
+      return store.hit(op.key, op.windowMs, op.now)
+    case 'countHits':
+      return store.countHits(op.key, op.windowMs, op.now)
+    case 'addDistinct':
+      return store.addDistinct(op.key, op.member, op.windowMs, op.now)
+    case 'touchDevice':
+      return store.touchDevice(op.id, op.publicKey, op.now)
+    case 'getDevice':
+      return store.getDevice(op.id)
+    case 'setDeviceStatus':
+      return store.setDeviceStatus(op.id, op.status)
+    case 'linkUserDevice':
+      return store.linkUserDevice(op.userHash, op.deviceId, op.now)
+    case 'trustUserDevice':
+      return store.trustUserDevice(op.userHash, op.deviceId, op.now)
+    case 'listUserDevices':
+      return store.listUserDevices(op.userHash, op.limit)
+    case 'listDeviceUsers':
+      return store.listDeviceUsers(op.deviceId, op.limit)
+  }
+}
+
+async function settled(call: () => Promise<unknown>): Promise<OpAnswer> {
+  try {
+    return { ok: true, value: (await call()) as never }
+  } catch (error) {
+    return { ok: false, error }
+  }
+}
+
+/**
+ * Runs a batch on any store: through its own `batch()` when it has one, otherwise one call
+ * per operation (the gate first, then the rest concurrently). Same answers either way.
+ */
+export async function runBatch<const Ops extends readonly StoreOp[]>(
+  store: Store,
+  ops: Ops,
+  options: BatchOptions = {},
+): Promise<BatchAnswers<Ops>> {
+  if (isBatchingStore(store)) return store.batch(ops, options)
+  const answers: OpAnswer[] = []
+  let rest: readonly StoreOp[] = ops
+  if (options.gate && ops.length > 0) {
+    const gate = await settled(() => callOp(store, ops[0]!))
+    answers.push(gate)
+    rest = ops.slice(1)
+    if (!gate.ok || gate.value !== true) {
+      for (let i = 0; i < rest.length; i++) answers.push({ ok: false, error: new GateClosed() })
+      return answers as BatchAnswers<Ops>
+    }
+  }
+  answers.push(...(await Promise.all(rest.map((op) => settled(() => callOp(store, op))))))
+  return answers as BatchAnswers<Ops>
+}
