@@ -87,40 +87,89 @@ export function isBatchingStore(store: Store): store is Store & BatchingStore {
   return typeof (store as Partial<BatchingStore>).batch === 'function'
 }
 
-/** Calls the `Store` method one operation names. */
-export function callOp(store: Store, op: StoreOp): Promise<StoreOpValues[StoreOpName]> {
+/** Anything with the batchable `Store` methods, resolving (a store) or returning (a synchronous implementation). */
+type OpTarget = { [K in StoreOpName]: (...args: Parameters<Store[K]>) => unknown }
+
+function applyOp(target: OpTarget, op: StoreOp): unknown {
   switch (op.op) {
     case 'setIfAbsent':
-      return store.setIfAbsent(op.key, op.ttlMs)
+      return target.setIfAbsent(op.key, op.ttlMs)
     case 'has':
-      return store.has(op.key)
+      return target.has(op.key)
     case 'setFlag':
-      return store.setFlag(op.key, op.ttlMs)
+      return target.setFlag(op.key, op.ttlMs)
     case 'getValue':
-      return store.getValue(op.key)
+      return target.getValue(op.key)
     case 'setValue':
-      return store.setValue(op.key, op.value, op.ttlMs)
+      return target.setValue(op.key, op.value, op.ttlMs)
     case 'hit':
-      return store.hit(op.key, op.windowMs, op.now)
+      return target.hit(op.key, op.windowMs, op.now)
     case 'countHits':
-      return store.countHits(op.key, op.windowMs, op.now)
+      return target.countHits(op.key, op.windowMs, op.now)
     case 'addDistinct':
-      return store.addDistinct(op.key, op.member, op.windowMs, op.now)
+      return target.addDistinct(op.key, op.member, op.windowMs, op.now)
     case 'touchDevice':
-      return store.touchDevice(op.id, op.publicKey, op.now)
+      return target.touchDevice(op.id, op.publicKey, op.now)
     case 'getDevice':
-      return store.getDevice(op.id)
+      return target.getDevice(op.id)
     case 'setDeviceStatus':
-      return store.setDeviceStatus(op.id, op.status)
+      return target.setDeviceStatus(op.id, op.status)
     case 'linkUserDevice':
-      return store.linkUserDevice(op.userHash, op.deviceId, op.now)
+      return target.linkUserDevice(op.userHash, op.deviceId, op.now)
     case 'trustUserDevice':
-      return store.trustUserDevice(op.userHash, op.deviceId, op.now)
+      return target.trustUserDevice(op.userHash, op.deviceId, op.now)
     case 'listUserDevices':
-      return store.listUserDevices(op.userHash, op.limit)
+      return target.listUserDevices(op.userHash, op.limit)
     case 'listDeviceUsers':
-      return store.listDeviceUsers(op.deviceId, op.limit)
+      return target.listDeviceUsers(op.deviceId, op.limit)
   }
+}
+
+/** Calls the `Store` method one operation names. */
+export function callOp(store: Store, op: StoreOp): Promise<StoreOpValues[StoreOpName]> {
+  return applyOp(store, op) as Promise<StoreOpValues[StoreOpName]>
+}
+
+/**
+ * The batchable `Store` methods as synchronous functions: how a store whose calls finish in
+ * one turn of the event loop (memory, SQLite) writes each of them once, for both its
+ * `Store` methods ({@link asyncOps}) and its `batch()` ({@link runSyncBatch}).
+ */
+export type SyncStoreOps = { [K in StoreOpName]: (...args: Parameters<Store[K]>) => StoreOpValues[K] }
+
+/** The `Store` methods of synchronous operations: each resolves what its function returns, or rejects with what it throws. */
+export function asyncOps(ops: SyncStoreOps): Pick<Store, StoreOpName> {
+  const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {}
+  for (const name of Object.keys(ops) as StoreOpName[]) {
+    const run = ops[name] as (...args: unknown[]) => unknown
+    out[name] = async (...args) => run(...args)
+  }
+  return out as unknown as Pick<Store, StoreOpName>
+}
+
+/**
+ * Runs a batch on synchronous operations, in order, without yielding: the whole batch is one
+ * turn of the event loop (the caller may wrap it in a transaction). Same answers and gate as
+ * {@link runBatch}.
+ */
+export function runSyncBatch(ops: SyncStoreOps, list: readonly StoreOp[], options: BatchOptions = {}): OpAnswer[] {
+  const answers: OpAnswer[] = []
+  let closed = false
+  for (const [i, op] of list.entries()) {
+    if (closed) {
+      answers.push({ ok: false, error: new GateClosed() })
+      continue
+    }
+    try {
+      const value = applyOp(ops, op) as StoreOpValues[StoreOpName]
+      answers.push({ ok: true, value })
+      if (i === 0 && options.gate && value !== true) closed = true
+    } catch (error) {
+      answers.push({ ok: false, error })
+      if (i === 0 && options.gate) closed = true
+    }
+  }
+  return answers
 }
 
 async function settled(call: () => Promise<unknown>): Promise<OpAnswer> {

@@ -2,6 +2,7 @@ import type { DevicePublicKey } from '@kenchi/protocol'
 import { optionChecks } from '../validate.js'
 import { evictOldest } from '../evict.js'
 import type { DeviceStatus } from '../verdict.js'
+import { asyncOps, runSyncBatch, type BatchingStore, type SyncStoreOps } from './batch.js'
 import { addToBuckets, checkCountQuery, checkEventQuery, emptyBuckets, matchesEventQuery } from './query.js'
 import {
   checkStoreValue,
@@ -268,15 +269,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     flags.set(key, expiry)
   }
 
-  return {
-    async setIfAbsent(key, ttlMs) {
+  // The batchable methods, synchronous: each Store method resolves one, and a batch runs them in one turn.
+  const ops: SyncStoreOps = {
+    setIfAbsent(key, ttlMs) {
       const at = clock()
       if (liveFlag(key, at)) return false
       putFlag(key, at + Math.max(1, ttlMs), at)
       return true
     },
 
-    async hit(key, windowMs, now) {
+    hit(key, windowMs, now) {
       const at = clock()
       let entry = live(key, at)
       if (entry?.kind !== 'hits') {
@@ -299,7 +301,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return count
     },
 
-    async addDistinct(key, member, windowMs, now) {
+    addDistinct(key, member, windowMs, now) {
       const at = clock()
       let entry = live(key, at)
       if (entry?.kind !== 'distinct') {
@@ -321,7 +323,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return count
     },
 
-    async touchDevice(id: string, publicKey: DevicePublicKey, at: number) {
+    touchDevice(id: string, publicKey: DevicePublicKey, at: number) {
       const before = deviceRecord(id)
       const after: DeviceRecord = before
         ? { ...before, lastSeen: Math.max(before.lastSeen, at) }
@@ -338,27 +340,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return { before: before && { ...before }, after: { ...after } }
     },
 
-    async getDevice(id) {
+    getDevice(id) {
       const record = deviceRecord(id)
       return record && { ...record }
     },
 
-    async has(key) {
+    has(key) {
       return liveFlag(key, clock())
     },
 
-    async setFlag(key, ttlMs) {
+    setFlag(key, ttlMs) {
       const at = clock()
       putFlag(key, at + Math.max(1, ttlMs), at)
     },
 
-    async deleteKey(key) {
-      keys.delete(key)
-      flags.delete(key)
-      values.delete(key)
-    },
-
-    async getValue(key) {
+    getValue(key) {
       const entry = values.get(key)
       if (entry === undefined) return undefined
       if (entry.expiry > clock()) return entry.value
@@ -366,7 +362,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return undefined
     },
 
-    async setValue(key, value, ttlMs) {
+    setValue(key, value, ttlMs) {
       checkStoreValue(value)
       const at = clock()
       let budget = 64
@@ -385,7 +381,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       }
     },
 
-    async countHits(key, windowMs, now) {
+    countHits(key, windowMs, now) {
       const entry = live(key, clock())
       if (entry?.kind !== 'hits') return 0
       let count = 0
@@ -393,7 +389,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return count
     },
 
-    async linkUserDevice(user, device, now) {
+    linkUserDevice(user, device, now) {
       const userSeen = byUser.has(user)
       const { before, link } = touchLink(user, device, now)
       let trustedDevices = 0
@@ -408,19 +404,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       }
     },
 
-    async trustUserDevice(user, device, now) {
+    trustUserDevice(user, device, now) {
       touchLink(user, device, now).link.trusted = true
     },
 
-    async listUserDevices(user, limit = 100) {
+    listUserDevices(user, limit = 100) {
       return recordsOf(byUser, user, limit, true)
     },
 
-    async listDeviceUsers(device, limit = 100) {
+    listDeviceUsers(device, limit = 100) {
       return recordsOf(byDevice, device, limit, false)
     },
 
-    async setDeviceStatus(id: string, status: DeviceStatus) {
+    setDeviceStatus(id: string, status: DeviceStatus) {
       const record = deviceRecord(id)
       if (!record) return undefined
       record.status = status
@@ -428,6 +424,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (status === 'fraud' && devices.delete(id)) fraudDevices.set(id, record)
       else if (status !== 'fraud' && fraudDevices.delete(id)) devices.set(id, record)
       return { ...record }
+    },
+  }
+
+  const store: Store & BatchingStore = {
+    ...asyncOps(ops),
+
+    /** Runs the operations in order in one turn of the event loop (nothing interleaves), with the answers of the single calls. */
+    async batch(list, options) {
+      return runSyncBatch(ops, list, options) as never
+    },
+
+    async deleteKey(key) {
+      keys.delete(key)
+      flags.delete(key)
+      values.delete(key)
     },
 
     async recordEvent(event) {
@@ -540,4 +551,5 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       byDevice.clear()
     },
   }
+  return store
 }

@@ -76,6 +76,12 @@ export interface PostgresStore extends Store {
  * device sightings and user–device links stay atomic across processes. Every call rejects
  * after `timeoutMs`. Throws `KenchiError` (`CONFIG_STORE`) for bad options, a missing
  * `pg`, an unreachable server at startup, or a database written by a newer schema.
+ *
+ * No `batch()` of its own: a batch of hot-path calls (`runBatch` in stores/batch.ts) runs
+ * here as one call per operation (the gate first, then the rest concurrently on the pool),
+ * one round trip each. The `pg` driver does not pipeline, so one transaction on one pooled
+ * client would cost more round trips (BEGIN, each statement, COMMIT), not fewer; the hot
+ * path belongs on Redis or memory (`splitStore`) when round trips matter.
  */
 export async function postgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   if (options?.connectionString !== undefined && (typeof options.connectionString !== 'string' || options.connectionString === '')) {

@@ -1,6 +1,7 @@
 // Split storage: hot state on a fast store (Redis or memory), the event history on a database
 // (PostgreSQL or SQLite), events written behind the verdict. See docs/server.md "Split storage".
 import { KenchiError } from '../errors.js'
+import { runBatch, type BatchingStore } from './batch.js'
 import { addToBuckets, checkCountQuery, checkEventQuery, matchesEventQuery } from './query.js'
 import { recentEventKey } from '../store-keys/history.js'
 import { keptForFraud, minimizeEvent, type EventRecord, type Store, type UserEventErasure } from './types.js'
@@ -184,7 +185,7 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     }
   }
 
-  const store: SplitStore = {
+  const store: SplitStore & BatchingStore = {
     // ---- hot: the request path (adding a Store method: route it here or below) ----
     setIfAbsent: (key, ttlMs) => hot.setIfAbsent(key, ttlMs),
     has: (key) => hot.has(key),
@@ -204,6 +205,8 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     listDeviceUsers: (deviceId, limit) => hot.listDeviceUsers(deviceId, limit),
     unlinkUser: (userHash) => hot.unlinkUser(userHash),
     deleteDevice: (id) => hot.deleteDevice(id),
+    /** Every batchable operation is a hot one: the batch goes to `hot` whole (its own `batch()` when it has one: one round trip on Redis). */
+    batch: (ops, options) => runBatch(hot, ops, options),
 
     // ---- history: events, outcomes, labels ----
     async recordEvent(event) {

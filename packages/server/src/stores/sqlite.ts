@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads'
 import { KenchiError } from '../errors.js'
 import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
+import { asyncOps, runSyncBatch, type BatchingStore, type BatchOptions, type StoreOp, type SyncStoreOps } from './batch.js'
 import { addToBuckets, checkCountQuery, checkEventQuery, emptyBuckets, lowerBound, upperBound } from './query.js'
 import {
   checkStoreValue,
@@ -438,88 +439,107 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   const checkpointer =
     !db.memory && checkpointInterval > 0 ? startCheckpointer(db, options.path, checkpointInterval, busyTimeout) : undefined
 
-  return {
-    async setIfAbsent(key, ttlMs) {
+  // The batchable methods, synchronous: each Store method runs one, and a batch runs them in
+  // one transaction (each read-modify-write nested in it as a savepoint, so a failing one
+  // undoes only its own writes).
+  const ops: SyncStoreOps = {
+    setIfAbsent(key, ttlMs) {
       refuseWhenFull()
       const won = setIfAbsent.immediate(key, ttlMs)
       if (won) wrote()
       return won
     },
 
-    async hit(key, windowMs, now) {
+    hit(key, windowMs, now) {
       const n = hit.immediate(key, windowMs, now)
       wrote()
       return n
     },
 
-    async addDistinct(key, member, windowMs, now) {
+    addDistinct(key, member, windowMs, now) {
       const n = addDistinct.immediate(key, member, windowMs, now)
       wrote()
       return n
     },
 
-    async touchDevice(id, publicKey, now) {
+    touchDevice(id, publicKey, now) {
       const result = touchDevice.immediate(id, publicKey, now)
       wrote()
       return result
     },
 
-    async getDevice(id) {
+    getDevice(id) {
       const row = q.deviceGet.get(id)
       return row && deviceFrom(row)
     },
 
-    async has(key) {
+    has(key) {
       const row = q.flagGet.get(key)
       return row !== undefined && row.expiry > clock()
     },
 
-    async setFlag(key, ttlMs) {
+    setFlag(key, ttlMs) {
       refuseWhenFull()
       setFlag.immediate(key, ttlMs)
       wrote()
     },
 
-    async deleteKey(key) {
-      deleteKey.immediate(key)
-    },
-
-    async getValue(key) {
+    getValue(key) {
       return q.valueGet.get(key, clock())?.value
     },
 
-    async setValue(key, value, ttlMs) {
+    setValue(key, value, ttlMs) {
       checkStoreValue(value)
       q.valuePut.run(key, value, clock() + Math.max(1, Math.ceil(ttlMs)))
       wrote()
     },
 
-    async countHits(key, windowMs, now) {
+    countHits(key, windowMs, now) {
       return q.hitRead.get(key, now - windowMs, now, clock())!.n
     },
 
-    async linkUserDevice(user, device, now) {
+    linkUserDevice(user, device, now) {
       const result = link.immediate(user, device, now, false)
       wrote()
       return result
     },
 
-    async trustUserDevice(user, device, now) {
+    trustUserDevice(user, device, now) {
       link.immediate(user, device, now, true)
       wrote()
     },
 
-    async listUserDevices(user, limit = 100) {
+    listUserDevices(user, limit = 100) {
       return q.linksOfUser.all(user, Math.max(0, Math.floor(limit))).map(linkFrom)
     },
 
-    async listDeviceUsers(device, limit = 100) {
+    listDeviceUsers(device, limit = 100) {
       return q.linksOfDevice.all(device, Math.max(0, Math.floor(limit))).map(linkFrom)
     },
 
-    async setDeviceStatus(id: string, status: DeviceStatus) {
+    setDeviceStatus(id: string, status: DeviceStatus) {
       const row = q.deviceStatus.get(status, id)
       return row && deviceFrom(row)
+    },
+  }
+  const batch = db.transaction((list: readonly StoreOp[], options: BatchOptions | undefined) => runSyncBatch(ops, list, options))
+
+  const store: SqliteStore & BatchingStore = {
+    ...asyncOps(ops),
+
+    /**
+     * Runs the operations in order in one `BEGIN IMMEDIATE` transaction, with the answers of
+     * the single calls (an operation that throws answers `{ ok: false }` and its writes are
+     * rolled back to its savepoint; the others commit). Rejects only when the transaction
+     * cannot start (`SQLITE_BUSY` past `busyTimeoutMs`, a closed database).
+     */
+    async batch(list, options) {
+      if (list.length === 0) return [] as never
+      return batch.immediate(list, options) as never
+    },
+
+    async deleteKey(key) {
+      deleteKey.immediate(key)
     },
 
     async recordEvent(event) {
@@ -626,6 +646,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       db.close()
     },
   }
+  return store
 }
 
 /**
