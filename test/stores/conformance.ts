@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { DevicePublicKey } from '@kenchi/protocol'
 import { createVerifier } from '../../packages/server/src/verifier.js'
 import { MAX_STORE_VALUE, type EventRecord, type Store } from '../../packages/server/src/stores/types.js'
+import { callOp, GateClosed, isBatchingStore, runBatch, type OpAnswer, type StoreOp } from '../../packages/server/src/stores/batch.js'
 import { tokenFor } from '../support/tokens.js'
 
 export interface StoreBackend {
@@ -533,6 +534,198 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
       const store = await open()
       await store.setIfAbsent('x', 1000)
       await expect(store.close()).resolves.toBeUndefined()
+    })
+
+    describe('batch', () => {
+      /** The same state under two key namespaces, written by single calls. */
+      async function seed(store: Store, p: string): Promise<void> {
+        await store.setFlag(`${p}seen`, 60_000)
+        await store.setFlag(`${p}flag`, 60_000)
+        await store.setValue(`${p}v`, 'ä "quoted" 東京', 60_000)
+        for (const at of [T, T + 10]) await store.hit(`${p}ip`, 60_000, at)
+        for (const at of [T, T + 5, T + 70_000]) await store.hit(`${p}ip2`, 60_000, at)
+        await store.addDistinct(`${p}d`, 'u1', 60_000, T)
+        for (const id of ['dev', 'dev2', 'dev3']) await store.touchDevice(`${p}${id}`, KEY, T)
+        await store.linkUserDevice(`${p}uA`, `${p}other`, T)
+        await store.trustUserDevice(`${p}uC`, `${p}devC`, T)
+        await store.linkUserDevice(`${p}uC`, `${p}devX`, T + 1)
+        await store.linkUserDevice(`${p}uD`, `${p}devC`, T + 2)
+      }
+
+      /** One operation of each kind (some kinds twice), no two writing one key: their order cannot change an answer. */
+      const kinds = (p: string): StoreOp[] => [
+        { op: 'setIfAbsent', key: `${p}nonce`, ttlMs: 60_000 },
+        { op: 'setIfAbsent', key: `${p}seen`, ttlMs: 60_000 },
+        { op: 'has', key: `${p}flag` },
+        { op: 'has', key: `${p}missing` },
+        { op: 'setFlag', key: `${p}newFlag`, ttlMs: 60_000 },
+        { op: 'getValue', key: `${p}v` },
+        { op: 'getValue', key: `${p}missing` },
+        { op: 'setValue', key: `${p}v2`, value: 'second', ttlMs: 60_000 },
+        { op: 'hit', key: `${p}ip`, windowMs: 60_000, now: T + 20 },
+        { op: 'countHits', key: `${p}ip2`, windowMs: 60_000, now: T + 60_003 },
+        { op: 'addDistinct', key: `${p}d`, member: 'u2', windowMs: 60_000, now: T + 1 },
+        { op: 'touchDevice', id: `${p}dev`, publicKey: OTHER_KEY, now: T + 100 },
+        { op: 'touchDevice', id: `${p}devNew`, publicKey: KEY, now: T + 100 },
+        { op: 'getDevice', id: `${p}dev2` },
+        { op: 'getDevice', id: `${p}missing` },
+        { op: 'setDeviceStatus', id: `${p}dev3`, status: 'valid' },
+        { op: 'setDeviceStatus', id: `${p}missing`, status: 'valid' },
+        { op: 'linkUserDevice', userHash: `${p}uA`, deviceId: `${p}devA`, now: T + 200 },
+        { op: 'trustUserDevice', userHash: `${p}uB`, deviceId: `${p}devB`, now: T + 200 },
+        { op: 'listUserDevices', userHash: `${p}uC` },
+        { op: 'listUserDevices', userHash: `${p}uC`, limit: 1 },
+        { op: 'listDeviceUsers', deviceId: `${p}devC`, limit: 10 },
+        { op: 'listDeviceUsers', deviceId: `${p}devC`, limit: 0 },
+      ]
+
+      /** What single calls answer, one after the other. */
+      async function singly(store: Store, ops: StoreOp[]): Promise<OpAnswer[]> {
+        const answers: OpAnswer[] = []
+        for (const op of ops)
+          answers.push(
+            await callOp(store, op).then(
+              (value) => ({ ok: true as const, value }),
+              (error: unknown) => ({ ok: false as const, error }),
+            ),
+          )
+        return answers
+      }
+
+      /** Answers with the namespace taken out, to compare two namespaces. */
+      const without = (p: string, value: unknown) => JSON.parse(JSON.stringify(value ?? null).replaceAll(p, '')) as unknown
+
+      it('answers every kind of operation as the single call does on the same state, and leaves the same state', async () => {
+        const store = await open()
+        await seed(store, 'one:')
+        await seed(store, 'two:')
+        const single = await singly(store, kinds('one:'))
+        const batched = await runBatch(store, kinds('two:'))
+        expect(batched).toHaveLength(single.length)
+        expect(single.every((answer) => answer.ok)).toBe(true)
+        expect(without('two:', batched)).toEqual(without('one:', single))
+        // Spot checks, so an equality of two wrong answers does not pass.
+        expect(single.slice(0, 4).map((a) => a.ok && a.value)).toEqual([true, false, true, false])
+        expect(batched[8]).toEqual({ ok: true, value: 3 })
+        expect(batched[10]).toEqual({ ok: true, value: 2 })
+        expect((batched[19] as { value: unknown[] }).value).toHaveLength(2)
+        expect((batched[21] as { value: unknown[] }).value).toHaveLength(2)
+        // What the writes left behind, read by single calls.
+        const after = (p: string): StoreOp[] => [
+          { op: 'has', key: `${p}newFlag` },
+          { op: 'has', key: `${p}nonce` },
+          { op: 'getValue', key: `${p}v2` },
+          { op: 'countHits', key: `${p}ip`, windowMs: 60_000, now: T + 20 },
+          { op: 'getDevice', id: `${p}dev` },
+          { op: 'getDevice', id: `${p}devNew` },
+          { op: 'getDevice', id: `${p}dev3` },
+          { op: 'listUserDevices', userHash: `${p}uA` },
+          { op: 'listUserDevices', userHash: `${p}uB` },
+          { op: 'listDeviceUsers', deviceId: `${p}devB` },
+        ]
+        const left = await singly(store, after('two:'))
+        expect(without('two:', left)).toEqual(without('one:', await singly(store, after('one:'))))
+        expect(left.slice(0, 4).map((a) => a.ok && a.value)).toEqual([true, true, 'second', 3])
+      })
+
+      it('runs its operations in order, each seeing the ones before (a store with batch())', async (context) => {
+        const store = await open()
+        if (!isBatchingStore(store)) return context.skip()
+        const answers = await store.batch([
+          { op: 'setIfAbsent', key: 'n', ttlMs: 60_000 },
+          { op: 'setIfAbsent', key: 'n', ttlMs: 60_000 },
+          { op: 'hit', key: 'h', windowMs: 60_000, now: T },
+          { op: 'hit', key: 'h', windowMs: 60_000, now: T },
+          { op: 'touchDevice', id: 'd', publicKey: KEY, now: T },
+          { op: 'getDevice', id: 'd' },
+          { op: 'setValue', key: 'v', value: 'x', ttlMs: 60_000 },
+          { op: 'getValue', key: 'v' },
+          { op: 'linkUserDevice', userHash: 'u', deviceId: 'd', now: T },
+          { op: 'linkUserDevice', userHash: 'u', deviceId: 'd', now: T + 1 },
+          { op: 'listUserDevices', userHash: 'u' },
+        ])
+        expect(answers.map((a) => a.ok && a.value)).toEqual([
+          true,
+          false,
+          1,
+          2,
+          { before: undefined, after: { id: 'd', publicKey: KEY, status: 'waiting', firstSeen: T, lastSeen: T } },
+          { id: 'd', publicKey: KEY, status: 'waiting', firstSeen: T, lastSeen: T },
+          undefined,
+          'x',
+          { userSeen: false, deviceSeen: false, trusted: false, trustedDevices: 0, deviceUsers: 1, firstSeen: T },
+          { userSeen: true, deviceSeen: true, trusted: false, trustedDevices: 0, deviceUsers: 1, firstSeen: T },
+          [{ userHash: 'u', deviceId: 'd', firstSeen: T, lastSeen: T + 1, trusted: false }],
+        ])
+      })
+
+      it('behind a replayed nonce runs nothing else: the other operations answer GateClosed and change nothing', async () => {
+        const store = await open()
+        expect(await store.setIfAbsent('nonce:used', 60_000)).toBe(true)
+        const ops: StoreOp[] = [
+          { op: 'setIfAbsent', key: 'nonce:used', ttlMs: 60_000 },
+          { op: 'hit', key: 'ip:gate', windowMs: 60_000, now: T },
+          { op: 'touchDevice', id: 'dev:gate', publicKey: KEY, now: T },
+          { op: 'setValue', key: 'v:gate', value: 'x', ttlMs: 60_000 },
+          { op: 'setValue', key: 'v:big', value: 'x'.repeat(MAX_STORE_VALUE + 1), ttlMs: 60_000 },
+          { op: 'linkUserDevice', userHash: 'u:gate', deviceId: 'dev:gate', now: T },
+          { op: 'listDeviceUsers', deviceId: 'dev:gate' },
+        ]
+        const closed = await runBatch(store, ops, { gate: true })
+        expect(closed[0]).toEqual({ ok: true, value: false })
+        expect(closed).toHaveLength(ops.length)
+        for (const answer of closed.slice(1)) {
+          expect(answer.ok).toBe(false)
+          expect(!answer.ok && answer.error).toBeInstanceOf(GateClosed)
+        }
+        expect(await store.countHits('ip:gate', 60_000, T)).toBe(0)
+        expect(await store.getDevice('dev:gate')).toBeUndefined()
+        expect(await store.getValue('v:gate')).toBeUndefined()
+        expect(await store.listUserDevices('u:gate')).toEqual([])
+        // A fresh nonce opens the gate: everything runs.
+        const open_ = await runBatch(store, [{ op: 'setIfAbsent', key: 'nonce:fresh', ttlMs: 60_000 }, ...ops.slice(1, 4)], { gate: true })
+        expect(open_.map((a) => a.ok && a.value)).toEqual([
+          true,
+          1,
+          { before: undefined, after: { id: 'dev:gate', publicKey: KEY, status: 'waiting', firstSeen: T, lastSeen: T } },
+          undefined,
+        ])
+        expect(await store.getValue('v:gate')).toBe('x')
+        // A gate that is not a boolean call never opens.
+        const odd = await runBatch(store, [{ op: 'hit', key: 'ip:odd', windowMs: 60_000, now: T }, ops[3]!], { gate: true })
+        expect(odd[0]).toEqual({ ok: true, value: 1 })
+        expect(!odd[1]!.ok && odd[1]!.error).toBeInstanceOf(GateClosed)
+      })
+
+      it('answers a failing operation with its error, as the single call rejects, while the others succeed', async () => {
+        const store = await open()
+        const big = 'x'.repeat(MAX_STORE_VALUE + 1)
+        const rejected = await store.setValue('single', big, 60_000).then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+        expect(rejected).toBeInstanceOf(TypeError)
+        const answers = await runBatch(store, [
+          { op: 'hit', key: 'ip:f', windowMs: 60_000, now: T },
+          { op: 'setValue', key: 'big', value: big, ttlMs: 60_000 },
+          { op: 'setValue', key: 'small', value: 'ok', ttlMs: 60_000 },
+          { op: 'getValue', key: 'small' },
+        ])
+        expect(answers[0]).toEqual({ ok: true, value: 1 })
+        expect(answers[1]!.ok).toBe(false)
+        const error = !answers[1]!.ok && answers[1]!.error
+        expect(error).toBeInstanceOf(TypeError)
+        expect((error as Error).message).toBe((rejected as Error).message)
+        expect(answers[2]).toEqual({ ok: true, value: undefined })
+        expect(await store.getValue('big')).toBeUndefined()
+        expect(await store.getValue('small')).toBe('ok')
+      })
+
+      it('answers an empty batch with no answers, gated or not', async () => {
+        const store = await open()
+        expect(await runBatch(store, [])).toEqual([])
+        expect(await runBatch(store, [], { gate: true })).toEqual([])
+      })
     })
 
     describe('privacy requests', () => {

@@ -1,8 +1,10 @@
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
+import { createRequire } from 'node:module'
 import { KenchiError } from '../errors.js'
 import { optionChecks } from '../validate.js'
 import type { DeviceStatus } from '../verdict.js'
+import { GateClosed, type BatchingStore, type BatchOptions, type OpAnswer, type StoreOp } from './batch.js'
 import { scanCounts, scanQuery } from './query.js'
 import {
   checkStoreValue,
@@ -248,18 +250,72 @@ type Scripted = {
   ): Promise<number>
   kenchiReplaceEvent(key: string, body: string, label: string): Promise<number>
   kenchiUpdateEvent(key: string, outcome: string, label: string): Promise<string[]>
+  kenchiBatch(keys: number, ...keysThenArgs: Array<string | number>): Promise<Array<[1, unknown] | [0, string]>>
 }
 
-const SCRIPTS: Record<keyof Scripted, { keys: number; lua: string }> = {
-  kenchiHit: { keys: 1, lua: HIT },
-  kenchiDistinct: { keys: 1, lua: DISTINCT },
-  kenchiTouchDevice: { keys: 1, lua: TOUCH_DEVICE },
-  kenchiSetDeviceStatus: { keys: 1, lua: SET_DEVICE_STATUS },
+/** A script body as a Lua function of (KEYS, ARGV): the single-operation script and the batch script share it. */
+const luaFunction = (name: string, body: string) => `local function ${name}(KEYS, ARGV)\n${body}\nend\n`
+/** The single-operation script of a body: its function, called with the script's own KEYS and ARGV. */
+const single = (name: string, body: string) => `${luaFunction(name, body)}return ${name}(KEYS, ARGV)\n`
+
+/**
+ * The batch script (`kenchiBatch`, with its number of keys first): one part per key, in
+ * order. ARGV[1] is '1' when the first part is a gate; then per part its code, its number
+ * of arguments and the arguments. Each part runs under pcall and answers {1, reply} or
+ * {0, error message}; after a gate that did not open (a `SET NX` that set nothing, an
+ * `EXISTS` of 0, or an error) nothing else runs. The read-modify-writes are the very
+ * functions of the single-operation scripts.
+ */
+const BATCH = `
+${luaFunction('hit', HIT)}
+${luaFunction('distinct', DISTINCT)}
+${luaFunction('touch_device', TOUCH_DEVICE)}
+${luaFunction('set_device_status', SET_DEVICE_STATUS)}
+${luaFunction('link_user', LINK_USER)}
+${luaFunction('link_device', LINK_DEVICE)}
+local parts = {
+  nx = function(k, a) return redis.call('SET', k, '1', 'PX', a[1], 'NX') end,
+  has = function(k) return redis.call('EXISTS', k) end,
+  flag = function(k, a) return redis.call('SET', k, '1', 'PX', a[1]) end,
+  get = function(k) return redis.call('GET', k) end,
+  set = function(k, a) return redis.call('SET', k, a[1], 'PX', a[2]) end,
+  count = function(k, a) return redis.call('ZCOUNT', k, a[1], a[2]) end,
+  hgetall = function(k) return redis.call('HGETALL', k) end,
+  zrev = function(k, a) return redis.call('ZREVRANGE', k, 0, a[1]) end,
+  hit = function(k, a) return hit({ k }, a) end,
+  distinct = function(k, a) return distinct({ k }, a) end,
+  touch = function(k, a) return touch_device({ k }, a) end,
+  status = function(k, a) return set_device_status({ k }, a) end,
+  luser = function(k, a) return link_user({ k }, a) end,
+  ldev = function(k, a) return link_device({ k }, a) end,
+}
+local gate, out, at = ARGV[1] == '1', {}, 2
+for i = 1, #KEYS do
+  local code, n = ARGV[at], tonumber(ARGV[at + 1])
+  local args = {}
+  for j = 1, n do args[j] = ARGV[at + 1 + j] end
+  at = at + 2 + n
+  local run = parts[code]
+  local ok, r = false, 'kenchiBatch: unknown part ' .. tostring(code)
+  if run then ok, r = pcall(run, KEYS[i], args) end
+  if ok then out[i] = { 1, r } else out[i] = { 0, type(r) == 'table' and r.err or tostring(r) } end
+  if gate and i == 1 and not (ok and ((code == 'nx' and r) or (code == 'has' and r == 1))) then break end
+end
+return out
+`
+
+const SCRIPTS: Record<keyof Scripted, { keys?: number; lua: string }> = {
+  kenchiHit: { keys: 1, lua: single('hit', HIT) },
+  kenchiDistinct: { keys: 1, lua: single('distinct', DISTINCT) },
+  kenchiTouchDevice: { keys: 1, lua: single('touch_device', TOUCH_DEVICE) },
+  kenchiSetDeviceStatus: { keys: 1, lua: single('set_device_status', SET_DEVICE_STATUS) },
   kenchiRecordEvent: { keys: 4, lua: RECORD_EVENT },
   kenchiReplaceEvent: { keys: 1, lua: REPLACE_EVENT },
   kenchiUpdateEvent: { keys: 1, lua: UPDATE_EVENT },
-  kenchiLinkUser: { keys: 1, lua: LINK_USER },
-  kenchiLinkDevice: { keys: 1, lua: LINK_DEVICE },
+  kenchiLinkUser: { keys: 1, lua: single('link_user', LINK_USER) },
+  kenchiLinkDevice: { keys: 1, lua: single('link_device', LINK_DEVICE) },
+  // No fixed number of keys: the first argument is it.
+  kenchiBatch: { lua: BATCH },
 }
 
 /**
@@ -319,7 +375,7 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     client.on('error', (error: Error) => onError?.(error))
   }
   for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {
-    if (!(name in client)) client.defineCommand(name, { numberOfKeys: keys, lua })
+    if (!(name in client)) client.defineCommand(name, keys === undefined ? { lua } : { numberOfKeys: keys, lua })
   }
   const redis = client as (Redis | Cluster) & Scripted
   await whenReady(client, readyTimeout)
@@ -392,44 +448,245 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     })
   }
 
-  /** Links a user and a device: the pair in the user's hash (atomic), the user in the device's set. */
-  async function link(user: string, device: string, now: number, trust: boolean): Promise<UserDeviceLink> {
-    const [userSeen, deviceSeen, trusted, trustedDevices, firstSeen] = await call(() =>
-      redis.kenchiLinkUser(userLinksKey(user), device, now, deviceRetention, trust ? '1' : '0', maxEntries),
-    )
-    const deviceUsers = await call(() => redis.kenchiLinkDevice(deviceLinksKey(device), user, now, deviceRetention, maxEntries))
-    return {
-      userSeen: userSeen === '1',
-      deviceSeen: deviceSeen === '1',
-      trusted: trusted === '1',
-      trustedDevices: Number(trustedDevices),
-      deviceUsers: Number(deviceUsers),
-      firstSeen: Number(firstSeen),
+  // Decoders: what a command or script answered, as the Store method's value. The single
+  // calls and the batch both read their replies through these.
+  const ttlOf = (ms: number) => Math.max(1, Math.ceil(ms))
+  const won = (reply: unknown) => reply === 'OK'
+  const touched = (id: string, publicKey: DevicePublicKey, now: number, fields: Record<string, string>) => {
+    const before = deviceFrom(id, fields)
+    const after: DeviceRecord = before
+      ? { ...before, publicKey: structuredClone(before.publicKey), lastSeen: Math.max(before.lastSeen, now) }
+      : { id, publicKey: structuredClone(publicKey), status: 'waiting', firstSeen: now, lastSeen: now }
+    return { before, after }
+  }
+  const linked = ([userSeen, deviceSeen, trusted, trustedDevices, firstSeen]: string[], deviceUsers: unknown): UserDeviceLink => ({
+    userSeen: userSeen === '1',
+    deviceSeen: deviceSeen === '1',
+    trusted: trusted === '1',
+    trustedDevices: Number(trustedDevices),
+    deviceUsers: Number(deviceUsers),
+    firstSeen: Number(firstSeen),
+  })
+  const userDevices = (user: string, fields: Record<string, string>, limit: number) => {
+    const records: UserDeviceRecord[] = []
+    for (const [device, value] of Object.entries(fields)) {
+      const record = linkFrom(user, device, value)
+      if (record) records.push(record)
+    }
+    return records.sort((a, b) => b.lastSeen - a.lastSeen).slice(0, Math.max(0, Math.floor(limit)))
+  }
+  /** The device's users (newest first, from its set) with their pairs, read from each user's hash. */
+  async function deviceUsers(device: string, users: string[]): Promise<UserDeviceRecord[]> {
+    // One read per user: each user's hash may live in another cluster slot.
+    const values = await call(() => Promise.all(users.map((user) => redis.hget(userLinksKey(user), device))))
+    const records: UserDeviceRecord[] = []
+    users.forEach((user, i) => {
+      const record = values[i] == null ? undefined : linkFrom(user, device, values[i]!)
+      if (record) records.push(record)
+    })
+    return records.sort((a, b) => b.lastSeen - a.lastSeen)
+  }
+  const nextMember = (now: number) => `${now}:${instance}:${(sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER)}`
+
+  /** An operation of a batch as parts of the batch script (one key each), and how their replies make its value. */
+  function plan(op: StoreOp): { parts: BatchPart[]; finish(replies: unknown[]): unknown } {
+    const one = (code: string, key: string, args: Array<string | number>, finish: (reply: unknown) => unknown) => ({
+      parts: [{ code, key, args }],
+      finish: ([reply]: unknown[]) => finish(reply),
+    })
+    switch (op.op) {
+      case 'setIfAbsent':
+        return one('nx', flagKey(op.key), [ttlOf(op.ttlMs)], won)
+      case 'has':
+        return one('has', flagKey(op.key), [], (reply) => reply === 1)
+      case 'setFlag':
+        return one('flag', flagKey(op.key), [ttlOf(op.ttlMs)], () => undefined)
+      case 'getValue':
+        return one('get', valueKey(op.key), [], (reply) => (reply as string | null) ?? undefined)
+      case 'setValue':
+        checkStoreValue(op.value)
+        return one('set', valueKey(op.key), [op.value, ttlOf(op.ttlMs)], () => undefined)
+      case 'hit':
+        return one('hit', hitKey(op.key), [op.now, ttlOf(op.windowMs), nextMember(op.now), maxEntries], Number)
+      case 'countHits':
+        return one('count', hitKey(op.key), [`(${op.now - op.windowMs}`, op.now], Number)
+      case 'addDistinct':
+        return one('distinct', distinctKey(op.key), [op.now, ttlOf(op.windowMs), op.member, maxEntries], Number)
+      case 'touchDevice': {
+        const { id, publicKey, now } = op
+        return one('touch', deviceKey(id), [JSON.stringify(publicKey), now, deviceRetention], (reply) =>
+          touched(id, publicKey, now, pairs(reply as string[])),
+        )
+      }
+      case 'getDevice':
+        return one('hgetall', deviceKey(op.id), [], (reply) => deviceFrom(op.id, pairs(reply as string[])))
+      case 'setDeviceStatus':
+        return one('status', deviceKey(op.id), [op.status], (reply) => deviceFrom(op.id, pairs(reply as string[])))
+      case 'linkUserDevice':
+      case 'trustUserDevice': {
+        const trust = op.op === 'trustUserDevice'
+        return {
+          parts: [
+            { code: 'luser', key: userLinksKey(op.userHash), args: [op.deviceId, op.now, deviceRetention, trust ? '1' : '0', maxEntries] },
+            { code: 'ldev', key: deviceLinksKey(op.deviceId), args: [op.userHash, op.now, deviceRetention, maxEntries] },
+          ],
+          finish: ([pair, users]) => (trust ? undefined : linked(pair as string[], users)),
+        }
+      }
+      case 'listUserDevices':
+        return one('hgetall', userLinksKey(op.userHash), [], (reply) => userDevices(op.userHash, pairs(reply as string[]), op.limit ?? 100))
+      case 'listDeviceUsers': {
+        const want = Math.max(0, Math.floor(op.limit ?? 100))
+        if (want === 0) return { parts: [], finish: () => [] }
+        // The users' pairs live in keys the device's set names: read after the script (one more round trip).
+        return one('zrev', deviceLinksKey(op.deviceId), [want - 1], (reply) => deviceUsers(op.deviceId, reply as string[]))
+      }
     }
   }
 
-  return {
+  /** The arguments of one `kenchiBatch` call: the number of keys, the keys, the gate flag, then each part's code, argument count and arguments. */
+  function batchArgs(parts: BatchPart[], gate: boolean): [number, ...Array<string | number>] {
+    const args: Array<string | number> = [...parts.map((part) => part.key), gate ? '1' : '0']
+    for (const part of parts) args.push(part.code, part.args.length, ...part.args)
+    return [parts.length, ...args]
+  }
+
+  /** Reads a `kenchiBatch` reply: one answer per part it ran. */
+  function batchReplies(reply: Array<[1, unknown] | [0, string]>): PartReply[] {
+    return reply.map(([ok, value]) => (ok === 1 ? { ok: true, value } : { ok: false, error: new Error(String(value)) }))
+  }
+
+  const isCluster = (client as { isCluster?: boolean }).isCluster === true
+  let slotOf: ((key: string) => number) | undefined
+
+  /**
+   * Runs the parts on a Redis Cluster, where one script cannot span hash slots: one
+   * `kenchiBatch` per slot, sent as one pipeline per node, all nodes at once.
+   */
+  async function clusterParts(parts: BatchPart[], replies: Array<PartReply | undefined>, indexes: number[]): Promise<void> {
+    // cluster-key-slot is ioredis's own dependency: resolved from where ioredis is.
+    slotOf ??= createRequire(createRequire(import.meta.url).resolve('ioredis'))('cluster-key-slot') as (key: string) => number
+    const bySlot = new Map<number, number[]>()
+    for (const i of indexes) {
+      const slot = slotOf(parts[i]!.key)
+      bySlot.set(slot, [...(bySlot.get(slot) ?? []), i])
+    }
+    const owners = (client as Cluster).slots
+    const byNode = new Map<string, number[][]>()
+    for (const [slot, group] of bySlot) {
+      const node = owners[slot]?.[0] ?? `slot ${slot}`
+      byNode.set(node, [...(byNode.get(node) ?? []), group])
+    }
+    await Promise.all(
+      [...byNode.values()].map(async (groups) => {
+        const pipeline = redis.pipeline() as unknown as Scripted & { exec(): Promise<Array<[Error | null, unknown]> | null> }
+        for (const group of groups)
+          void pipeline.kenchiBatch(
+            ...batchArgs(
+              group.map((i) => parts[i]!),
+              false,
+            ),
+          )
+        const results = (await pipeline.exec()) ?? []
+        groups.forEach((group, g) => {
+          const [error, reply] = results[g] ?? [new Error('redisStore: no reply in the pipeline'), undefined]
+          const answers = error ? undefined : batchReplies(reply as Array<[1, unknown] | [0, string]>)
+          group.forEach((i, j) => (replies[i] = answers?.[j] ?? { ok: false, error: error ?? new Error('redisStore: no reply') }))
+        })
+      }),
+    )
+  }
+
+  /**
+   * Runs a batch (see `BatchingStore.batch`). Standalone: one `kenchiBatch` script, gate
+   * included, one round trip. Cluster: the gate's script first, then one script per hash slot,
+   * pipelined per node, all nodes at once: two round trips.
+   */
+  async function batch(list: readonly StoreOp[], options: BatchOptions = {}): Promise<OpAnswer[]> {
+    if (list.length === 0) return []
+    const gated = options.gate === true
+    if (gated && list[0]!.op !== 'setIfAbsent' && list[0]!.op !== 'has') {
+      // Only a boolean can open a gate; another first operation runs alone and closes it.
+      const [first] = await batch([list[0]!])
+      return [first!, ...list.slice(1).map(() => ({ ok: false, error: new GateClosed() }) as OpAnswer)]
+    }
+    const parts: BatchPart[] = []
+    const plans = list.map((op) => {
+      try {
+        const { parts: own, finish } = plan(op)
+        const indexes = own.map((part) => parts.push(part) - 1)
+        return { indexes, finish }
+      } catch (error) {
+        return { error }
+      }
+    })
+    const replies: Array<PartReply | undefined> = new Array(parts.length)
+    if (!isCluster) {
+      if (parts.length > 0)
+        batchReplies(await call(() => redis.kenchiBatch(...batchArgs(parts, gated)))).forEach((r, i) => (replies[i] = r))
+    } else {
+      let rest = parts.map((_, i) => i)
+      if (gated) {
+        const [gate] = batchReplies(await call(() => redis.kenchiBatch(...batchArgs([parts[0]!], true))))
+        replies[0] = gate
+        rest = rest.slice(1)
+      }
+      const open = !gated || (replies[0]?.ok === true && (list[0]!.op === 'has' ? replies[0].value === 1 : won(replies[0].value)))
+      if (open && rest.length > 0) await call(() => clusterParts(parts, replies, rest))
+    }
+    const answers = await Promise.all(
+      plans.map(async (planned): Promise<OpAnswer> => {
+        if ('error' in planned) return { ok: false, error: planned.error }
+        const own = planned.indexes.map((i) => replies[i])
+        if (own.some((reply) => reply === undefined)) return { ok: false, error: new GateClosed() }
+        const failed = own.find((reply) => !reply!.ok)
+        if (failed && !failed.ok) return { ok: false, error: failed.error }
+        try {
+          return { ok: true, value: (await planned.finish(own.map((reply) => (reply as { value: unknown }).value))) as never }
+        } catch (error) {
+          return { ok: false, error }
+        }
+      }),
+    )
+    if (gated && !(answers[0]!.ok && answers[0]!.value === true)) {
+      for (let i = 1; i < answers.length; i++) answers[i] = { ok: false, error: new GateClosed() }
+    }
+    return answers
+  }
+
+  /** Links a user and a device: the pair in the user's hash (atomic), the user in the device's set. */
+  async function link(user: string, device: string, now: number, trust: boolean): Promise<UserDeviceLink> {
+    const pair = await call(() => redis.kenchiLinkUser(userLinksKey(user), device, now, deviceRetention, trust ? '1' : '0', maxEntries))
+    const users = await call(() => redis.kenchiLinkDevice(deviceLinksKey(device), user, now, deviceRetention, maxEntries))
+    return linked(pair, users)
+  }
+
+  const store: Store & BatchingStore = {
+    /**
+     * Runs the operations in order as one unit: on a standalone Redis one `kenchiBatch` Lua
+     * script (gate included), one round trip; on a Redis Cluster two round trips (the gate,
+     * then one script per hash slot, pipelined per node, the nodes at once). A batch with
+     * `listDeviceUsers` takes one more (its users' pairs are in keys the script cannot name).
+     * Bounded by `timeoutMs` per round trip. Answers are decoded as the single calls' are.
+     */
+    batch: (list, options) => batch(list, options) as never,
+
     async setIfAbsent(key, ttlMs) {
-      const reply = await call(() => redis.set(flagKey(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))
-      return reply === 'OK'
+      return won(await call(() => redis.set(flagKey(key), '1', 'PX', ttlOf(ttlMs), 'NX')))
     },
 
     async hit(key, windowMs, now) {
-      const member = `${now}:${instance}:${(sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER)}`
-      return Number(await call(() => redis.kenchiHit(hitKey(key), now, Math.max(1, Math.ceil(windowMs)), member, maxEntries)))
+      const member = nextMember(now)
+      return Number(await call(() => redis.kenchiHit(hitKey(key), now, ttlOf(windowMs), member, maxEntries)))
     },
 
     async addDistinct(key, member, windowMs, now) {
-      return Number(await call(() => redis.kenchiDistinct(distinctKey(key), now, Math.max(1, Math.ceil(windowMs)), member, maxEntries)))
+      return Number(await call(() => redis.kenchiDistinct(distinctKey(key), now, ttlOf(windowMs), member, maxEntries)))
     },
 
     async touchDevice(id: string, publicKey: DevicePublicKey, now: number) {
       const fields = await call(() => redis.kenchiTouchDevice(deviceKey(id), JSON.stringify(publicKey), now, deviceRetention))
-      const before = deviceFrom(id, pairs(fields))
-      const after: DeviceRecord = before
-        ? { ...before, publicKey: structuredClone(before.publicKey), lastSeen: Math.max(before.lastSeen, now) }
-        : { id, publicKey: structuredClone(publicKey), status: 'waiting', firstSeen: now, lastSeen: now }
-      return { before, after }
+      return touched(id, publicKey, now, pairs(fields))
     },
 
     async getDevice(id) {
@@ -441,7 +698,7 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     },
 
     async setFlag(key, ttlMs) {
-      await call(() => redis.set(flagKey(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs))))
+      await call(() => redis.set(flagKey(key), '1', 'PX', ttlOf(ttlMs)))
     },
 
     async deleteKey(key) {
@@ -457,7 +714,7 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
 
     async setValue(key, value, ttlMs) {
       checkStoreValue(value)
-      await call(() => redis.set(valueKey(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))))
+      await call(() => redis.set(valueKey(key), value, 'PX', ttlOf(ttlMs)))
     },
 
     async countHits(key, windowMs, now) {
@@ -473,27 +730,13 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     },
 
     async listUserDevices(user, limit = 100) {
-      const fields = await call(() => redis.hgetall(userLinksKey(user)))
-      const records: UserDeviceRecord[] = []
-      for (const [device, value] of Object.entries(fields)) {
-        const record = linkFrom(user, device, value)
-        if (record) records.push(record)
-      }
-      return records.sort((a, b) => b.lastSeen - a.lastSeen).slice(0, Math.max(0, Math.floor(limit)))
+      return userDevices(user, await call(() => redis.hgetall(userLinksKey(user))), limit)
     },
 
     async listDeviceUsers(device, limit = 100) {
       const want = Math.max(0, Math.floor(limit))
       if (want === 0) return []
-      const users = await call(() => redis.zrevrange(deviceLinksKey(device), 0, want - 1))
-      // One read per user: each user's hash may live in another cluster slot.
-      const values = await call(() => Promise.all(users.map((user) => redis.hget(userLinksKey(user), device))))
-      const records: UserDeviceRecord[] = []
-      users.forEach((user, i) => {
-        const record = values[i] == null ? undefined : linkFrom(user, device, values[i]!)
-        if (record) records.push(record)
-      })
-      return records.sort((a, b) => b.lastSeen - a.lastSeen)
+      return deviceUsers(device, await call(() => redis.zrevrange(deviceLinksKey(device), 0, want - 1)))
     },
 
     async setDeviceStatus(id: string, status: DeviceStatus) {
@@ -606,7 +849,18 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
       client.disconnect()
     },
   }
+  return store
 }
+
+/** One key's share of a batched operation: one part of the batch script. */
+interface BatchPart {
+  code: string
+  key: string
+  args: Array<string | number>
+}
+
+/** What the batch script answered for one part. */
+type PartReply = { ok: true; value: unknown } | { ok: false; error: unknown }
 
 /** Reads a pair stored as "firstSeen:lastSeen:trusted". */
 function linkFrom(user: string, device: string, value: string): UserDeviceRecord | undefined {
