@@ -7,6 +7,7 @@ import type { EventRecord, Store } from '../../packages/server/src/stores/types.
 import { createVerifier, type Verifier } from '../../packages/server/src/verifier.js'
 import { startRedis, type TestRedis } from '../support/redis.js'
 import { tokenFor } from '../support/tokens.js'
+import { callOp, GateClosed, isBatchingStore, type StoreOp } from '../../packages/server/src/stores/batch.js'
 
 const KEY = { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) } as const
 const T = 1_800_000_000_000
@@ -157,6 +158,91 @@ describe('redisStore', () => {
       await expect(redisStore({ url: server.url, ...options }), JSON.stringify(Object.keys(options))).rejects.toMatchObject({
         code: 'CONFIG_STORE',
       })
+    }
+  })
+})
+
+/** The scripts run (EVALSHA and EVAL calls) since the server started, from INFO commandstats. */
+async function scriptCalls(client: Redis): Promise<number> {
+  let calls = 0
+  for (const [, n] of (await client.info('commandstats')).matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(n)
+  return calls
+}
+
+/**
+ * The commands clients sent while `run` ran, seen by MONITOR (commands a script runs inside
+ * Redis are left out: their source is "lua").
+ */
+async function sent(run: () => Promise<unknown>): Promise<string[]> {
+  const monitor = await admin.monitor()
+  const seen: string[] = []
+  let marked: () => void = () => {}
+  const marker = new Promise<void>((resolve) => (marked = resolve))
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (args[0]?.toLowerCase() === 'echo' && args[1] === 'end-of-run') marked()
+    else if (source !== 'lua') seen.push(args[0]!.toLowerCase())
+  })
+  try {
+    await run()
+    await admin.echo('end-of-run')
+    await marker
+  } finally {
+    monitor.disconnect()
+  }
+  return seen
+}
+
+describe('redisStore batch', () => {
+  const ten = (i: number): StoreOp[] => [
+    { op: 'setIfAbsent', key: `nonce:${i}`, ttlMs: 60_000 },
+    { op: 'has', key: `flag:${i}` },
+    { op: 'getValue', key: `profile:${i}` },
+    { op: 'hit', key: `ip:${i}`, windowMs: 60_000, now: T },
+    { op: 'addDistinct', key: `ip-users:${i}`, member: 'u1', windowMs: 60_000, now: T },
+    { op: 'countHits', key: `asn:${i}`, windowMs: 60_000, now: T },
+    { op: 'touchDevice', id: `dev${i}`, publicKey: KEY, now: T },
+    { op: 'linkUserDevice', userHash: `user${i}`, deviceId: `dev${i}`, now: T },
+    { op: 'listUserDevices', userHash: `user${i}`, limit: 50 },
+    { op: 'setValue', key: `profile:${i}`, value: 'typing', ttlMs: 60_000 },
+  ]
+
+  it('sends a batch of ten operations, gate included, as ONE command (one EVALSHA) to a standalone server', async () => {
+    const { store: s } = await store()
+    if (!isBatchingStore(s)) throw new Error('the Redis store has no batch()')
+    await s.batch(ten(0), { gate: true }) // loads the script (EVALSHA, then EVAL once)
+    let answers: Awaited<ReturnType<typeof s.batch<StoreOp[]>>> = []
+    const scripts = await scriptCalls(admin)
+    expect(await sent(async () => (answers = await s.batch(ten(1), { gate: true })))).toEqual(['evalsha'])
+    expect((await scriptCalls(admin)) - scripts).toBe(1)
+    expect(answers.every((answer) => answer.ok)).toBe(true)
+    expect(answers.map((a) => a.ok && a.value).slice(0, 6)).toEqual([true, false, undefined, 1, 1, 0])
+    // A replayed nonce: still one command, and nothing after the gate ran.
+    let closed: typeof answers = []
+    expect(await sent(async () => (closed = await s.batch(ten(1), { gate: true })))).toEqual(['evalsha'])
+    expect(closed[0]).toEqual({ ok: true, value: false })
+    expect(closed.slice(1).every((a) => !a.ok && a.error instanceof GateClosed)).toBe(true)
+    expect(await s.countHits('ip:1', 60_000, T)).toBe(1)
+    // The same ten as single calls: eleven commands (linkUserDevice is two scripts).
+    for (const op of ten(4)) await callOp(s, op) // loads the single-operation scripts
+    const single = await sent(async () => {
+      for (const op of ten(3)) await callOp(s, op)
+    })
+    expect(single).toHaveLength(11)
+  })
+
+  it('rejects the whole batch when Redis cannot be reached, within timeoutMs', async () => {
+    const down = await startRedis()
+    const s = await redisStore({ url: down.url, prefix: 'down:', timeoutMs: 200 })
+    opened.push(s)
+    if (!isBatchingStore(s)) throw new Error('the Redis store has no batch()')
+    try {
+      down.pause()
+      const started = Date.now()
+      await expect(s.batch(ten(2), { gate: true })).rejects.toThrow()
+      expect(Date.now() - started).toBeLessThan(1000)
+    } finally {
+      down.resume()
+      await down.stop()
     }
   })
 })
