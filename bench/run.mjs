@@ -11,6 +11,7 @@
 //  4b. service (bench/service.mjs): POST /v1/verify over HTTP next to in-process verify()
 //  4c. hostile (bench/hostile.mjs): rejections of hostile tokens per core, store calls and ECDSA counted
 //  4d. sqlite-tail (bench/sqlite-tail.mjs), memory-store (bench/memory-store.mjs): the stores' A/B runs
+//  4e. store-batch (bench/store-batch.mjs): ten hot-path store calls singly vs as one batch()
 //  11. history (bench/history.mjs): 10 million events in PostgreSQL (bulk load, upgrade,
 //      sizes), the console's queries, write-behind throughput, verify() on Redis vs split
 // Each step is a child process with a time limit; a failed step is reported and the rest
@@ -64,6 +65,7 @@ const STEPS = [
     command: ['node', 'bench/memory-store.mjs', ...(quick ? ['--rounds', '2', '--per-round', '300'] : [])],
     limit: 300,
   },
+  { name: 'store-batch', command: ['node', 'bench/store-batch.mjs', '--seconds', quick ? '4' : '20'], limit: 120 },
   { name: 'detection', command: ['node', 'bench/detection.mjs', '--runs', quick ? '2' : '10'], limit: 900 },
   { name: 'flood', command: ['node', 'bench/flood.mjs', ...(quick ? ['--seconds', '8', '--customers', '10'] : [])], limit: 300 },
   {
