@@ -275,6 +275,9 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
        ) ORDER BY at DESC, seq DESC LIMIT ?`,
     ),
     eventDelete: db.prepare<[string]>('DELETE FROM kenchi_events WHERE id = ?'),
+    eventCounts: db.prepare<[number, number, number, number], { at: number; d: string; n: number }>(
+      `SELECT min(at) AS at, json_extract(body, '$.decision') AS d, count(*) AS n FROM kenchi_events WHERE at >= ? AND at < ? GROUP BY (at - ?) / ?, d`,
+    ),
     linksDeleteUser: db.prepare<[string], LinkRow>(
       'DELETE FROM kenchi_links WHERE user = ? RETURNING user, device, first_seen, last_seen, trusted',
     ),
@@ -288,6 +291,19 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     boundEvents: db.prepare<[number]>(
       `DELETE FROM kenchi_events WHERE seq IN (SELECT seq FROM kenchi_events WHERE json_extract(body, '$.label') IS NULL ORDER BY seq LIMIT ?)`,
     ),
+  }
+
+  // queryEvents' statements, one per combination of filters (a few hundred at most), prepared on first use.
+  const filteredStatements = new Map<string, BetterSqlite3.Statement<Array<string | number>, { body: string }>>()
+  const filtered = (where: string) => {
+    let statement = filteredStatements.get(where)
+    if (statement === undefined) {
+      statement = db.prepare<Array<string | number>, { body: string }>(
+        `SELECT body FROM kenchi_events WHERE ${where} ORDER BY at DESC, seq DESC LIMIT ?`,
+      )
+      filteredStatements.set(where, statement)
+    }
+    return statement
   }
 
   const setIfAbsent = db.transaction((key: string, ttlMs: number): boolean => {
@@ -604,22 +620,14 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       if (query.label === 'none') is(`json_extract(body, '$.label') IS NULL`)
       else if (query.label === 'any') is(`json_extract(body, '$.label') IS NOT NULL`)
       else if (query.label !== undefined) is(`json_extract(body, '$.label.label') = ?`, query.label)
-      const rows = db
-        .prepare<Array<string | number>, { body: string }>(
-          `SELECT body FROM kenchi_events WHERE ${where.join(' AND ')} ORDER BY at DESC, seq DESC LIMIT ?`,
-        )
-        .all(...args, limit)
+      const rows = filtered(where.join(' AND ')).all(...args, limit)
       return rows.map((row) => JSON.parse(row.body) as EventRecord)
     },
 
     async countEvents(query) {
       const { first, buckets: n } = checkCountQuery(query)
       const buckets = emptyBuckets(first, n, query.bucketMs)
-      const rows = db
-        .prepare<[number, number, number, number], { at: number; d: string; n: number }>(
-          `SELECT min(at) AS at, json_extract(body, '$.decision') AS d, count(*) AS n FROM kenchi_events WHERE at >= ? AND at < ? GROUP BY (at - ?) / ?, d`,
-        )
-        .all(first, first + n * query.bucketMs, first, query.bucketMs)
+      const rows = q.eventCounts.all(first, first + n * query.bucketMs, first, query.bucketMs)
       for (const row of rows) addToBuckets(buckets, query.bucketMs, row.at, row.d, row.n)
       return buckets
     },
