@@ -209,7 +209,7 @@ describe('redisStore batch', () => {
   it('sends a batch of ten operations, gate included, as ONE command (one EVALSHA) to a standalone server', async () => {
     const { store: s } = await store()
     if (!isBatchingStore(s)) throw new Error('the Redis store has no batch()')
-    await s.batch(ten(0), { gate: true }) // loads the script (EVALSHA, then EVAL once)
+    await s.batch(ten(0), { gate: true }) // the first call on a connection sends the script itself (EVAL)
     let answers: Awaited<ReturnType<typeof s.batch<StoreOp[]>>> = []
     const scripts = await scriptCalls(admin)
     expect(await sent(async () => (answers = await s.batch(ten(1), { gate: true })))).toEqual(['evalsha'])
@@ -223,7 +223,7 @@ describe('redisStore batch', () => {
     expect(closed.slice(1).every((a) => !a.ok && a.error instanceof GateClosed)).toBe(true)
     expect(await s.countHits('ip:1', 60_000, T)).toBe(1)
     // The same ten as single calls: eleven commands (linkUserDevice is two scripts).
-    for (const op of ten(4)) await callOp(s, op) // loads the single-operation scripts
+    for (const op of ten(4)) await callOp(s, op) // sends the single-operation scripts (EVAL) once
     const single = await sent(async () => {
       for (const op of ten(3)) await callOp(s, op)
     })

@@ -182,7 +182,14 @@ async function settled(call: () => Promise<unknown>): Promise<OpAnswer> {
 
 /**
  * Runs a batch on any store: through its own `batch()` when it has one, otherwise one call
- * per operation (the gate first, then the rest concurrently). Same answers either way.
+ * per operation (the gate first, then the rest concurrently). Same answers either way,
+ * provided no two operations after the gate write the same key (or one writes what another
+ * reads): a store's own `batch()` runs them in order, the fallback all at once.
+ *
+ * Round trips: memory and SQLite none (one turn, one transaction); Redis one (two on a
+ * Redis Cluster: the gate, then one script per slot pipelined per node); PostgreSQL, which
+ * has no `batch()`, one per operation with the rest in parallel. See docs/server.md,
+ * "Batches of hot-path calls".
  */
 export async function runBatch<const Ops extends readonly StoreOp[]>(
   store: Store,
