@@ -230,6 +230,34 @@ describe('redisStore batch', () => {
     expect(single).toHaveLength(11)
   })
 
+  it('answers an operation that fails inside the script with its Redis error, as the single call rejects, and runs the rest', async () => {
+    const { store: s, prefix } = await store()
+    if (!isBatchingStore(s)) throw new Error('the Redis store has no batch()')
+    await admin.set(`${prefix}h:broken`, 'not a sorted set')
+    const single = await s.hit('broken', 60_000, T).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    )
+    expect(single?.message).toMatch(/WRONGTYPE/)
+    const answers = await s.batch(
+      [
+        { op: 'setIfAbsent', key: 'nonce:wrongtype', ttlMs: 60_000 },
+        { op: 'hit', key: 'broken', windowMs: 60_000, now: T },
+        { op: 'hit', key: 'fine', windowMs: 60_000, now: T },
+        { op: 'setValue', key: 'after', value: 'written', ttlMs: 60_000 },
+      ],
+      { gate: true },
+    )
+    expect(answers[0]).toEqual({ ok: true, value: true })
+    expect(answers[1]!.ok).toBe(false)
+    expect(String(!answers[1]!.ok && answers[1]!.error)).toMatch(/WRONGTYPE/)
+    expect(answers.slice(2)).toEqual([
+      { ok: true, value: 1 },
+      { ok: true, value: undefined },
+    ])
+    expect(await s.getValue('after')).toBe('written')
+  })
+
   it('rejects the whole batch when Redis cannot be reached, within timeoutMs', async () => {
     const down = await startRedis()
     const s = await redisStore({ url: down.url, prefix: 'down:', timeoutMs: 200 })
