@@ -14,6 +14,7 @@ import { effectNote, type EffectApplier } from './apply-effects.js'
 import { judgeDevice, readStoredIdClaims, type StoredIdClaims } from './stored-id-claims.js'
 import type { VerifierConfig } from './config.js'
 import { evaluate, failure, linkEffects, testModeVerdict, type Evaluation, type Judgement } from './evaluate.js'
+import type { RejectionSampler } from './rejections.js'
 import { describe, type Guard } from './store-call.js'
 import { checkToken, spendNonce } from './token-checks.js'
 
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   verifyDevice(token: ParsedToken): boolean
   /** Raises an alert through `onAlert`, never throwing. */
   raise(alert: Alert): void
+  /** Where the events of rejected tokens beyond the full-record budget are counted (`rejections.ts`). */
+  rejections: RejectionSampler
 }
 
 /** The keyed hashes of a request's identities. */
@@ -99,6 +102,9 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
       verdict.wouldBe = judged.wouldBe ?? judged.decision
       verdict.decision = 'allow'
     }
+    // A rejected token beyond its code's full-record budget is counted for a summary event:
+    // no store call, no identity hash (rejections.ts).
+    if (deps.rejections.sample(verdict, context)) return verdict
     const event = eventOf(verdict, context, ids, seen)
     // The event of a request without a valid token (anyone can send any number) is `bulk`:
     // during an outage it may fill only half the write queue, never the labels' and outcomes' half.
@@ -108,18 +114,20 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     return verdict
   }
 
+  /**
+   * The request's identities, each hashed (HMAC) on first read: a token rejected by its
+   * checks never reads them unless its event is recorded in full (rejections.ts), so a
+   * flood of bad tokens costs no hashing. Only the identities the context has are present.
+   */
   function identities(context: VerifyContext): Identities {
-    const userHash = context.userId !== undefined ? deps.hashIdentity('user', context.userId) : undefined
+    const ids: Identities = {}
+    const { userId, loginId, email } = context
+    if (userId !== undefined) lazy(ids, 'userHash', () => deps.hashIdentity('user', userId))
     // The identifier tried at login: hashed like a user id, so an existing account's login id
     // and user id agree. Velocity and attack mode count it; history uses userHash only.
-    const loginHash =
-      context.loginId === undefined ? undefined : context.loginId === context.userId ? userHash : deps.hashIdentity('user', context.loginId)
-    const emailHash = context.email !== undefined ? deps.hashIdentity('email', context.email) : undefined
-    return {
-      ...(userHash !== undefined ? { userHash } : {}),
-      ...(loginHash !== undefined ? { loginHash } : {}),
-      ...(emailHash !== undefined ? { emailHash } : {}),
-    }
+    if (loginId !== undefined) lazy(ids, 'loginHash', () => (loginId === userId ? ids.userHash! : deps.hashIdentity('user', loginId)))
+    if (email !== undefined) lazy(ids, 'emailHash', () => deps.hashIdentity('email', email))
+    return ids
   }
 
   /** Checks the token, reads what the verdict needs, evaluates, and applies the verdict's effects. */
@@ -242,4 +250,14 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
   }
 
   return verify
+}
+
+/** Defines `name` on `ids` as an enumerable property computed on first read (a spread reads it). */
+function lazy(ids: Identities, name: keyof Identities, compute: () => string): void {
+  let value: string | undefined
+  Object.defineProperty(ids, name, {
+    enumerable: true,
+    configurable: true,
+    get: () => (value ??= compute()),
+  })
 }
