@@ -34,12 +34,12 @@ export interface PipelineDeps {
   rejections: RejectionSampler
 }
 
-/** The keyed hashes of a request's identities. */
+/** The keyed hashes of a request's identities (`undefined` when the context has none). */
 interface Identities {
-  userHash?: string
+  readonly userHash: string | undefined
   /** The login id tried, hashed like a user id; absent if the context had none. */
-  loginHash?: string
-  emailHash?: string
+  readonly loginHash: string | undefined
+  readonly emailHash: string | undefined
 }
 
 /** What evaluation learnt that the event record keeps. */
@@ -117,17 +117,10 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
   /**
    * The request's identities, each hashed (HMAC) on first read: a token rejected by its
    * checks never reads them unless its event is recorded in full (rejections.ts), so a
-   * flood of bad tokens costs no hashing. Only the identities the context has are present.
+   * flood of bad tokens costs no hashing.
    */
   function identities(context: VerifyContext): Identities {
-    const ids: Identities = {}
-    const { userId, loginId, email } = context
-    if (userId !== undefined) lazy(ids, 'userHash', () => deps.hashIdentity('user', userId))
-    // The identifier tried at login: hashed like a user id, so an existing account's login id
-    // and user id agree. Velocity and attack mode count it; history uses userHash only.
-    if (loginId !== undefined) lazy(ids, 'loginHash', () => (loginId === userId ? ids.userHash! : deps.hashIdentity('user', loginId)))
-    if (email !== undefined) lazy(ids, 'emailHash', () => deps.hashIdentity('email', email))
-    return ids
+    return new LazyIdentities(context, deps.hashIdentity)
   }
 
   /** Checks the token, reads what the verdict needs, evaluates, and applies the verdict's effects. */
@@ -244,7 +237,9 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
       ...(verdict.monitored ? { monitored: verdict.monitored } : {}),
       ...(verdict.device ? { deviceId: verdict.device.id } : {}),
       ...(context.ip !== undefined ? { ip: context.ip } : {}),
-      ...ids,
+      ...(ids.userHash !== undefined ? { userHash: ids.userHash } : {}),
+      ...(ids.loginHash !== undefined ? { loginHash: ids.loginHash } : {}),
+      ...(ids.emailHash !== undefined ? { emailHash: ids.emailHash } : {}),
       ...(seen.fingerprint !== undefined ? { fingerprint: seen.fingerprint } : {}),
     }
   }
@@ -252,12 +247,34 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
   return verify
 }
 
-/** Defines `name` on `ids` as an enumerable property computed on first read (a spread reads it). */
-function lazy(ids: Identities, name: keyof Identities, compute: () => string): void {
-  let value: string | undefined
-  Object.defineProperty(ids, name, {
-    enumerable: true,
-    configurable: true,
-    get: () => (value ??= compute()),
-  })
+/** A request's identity hashes, each computed on first read (getters: a spread does not copy them). */
+class LazyIdentities implements Identities {
+  readonly #context: VerifyContext
+  readonly #hash: PipelineDeps['hashIdentity']
+  #user: string | undefined
+  #login: string | undefined
+  #email: string | undefined
+
+  constructor(context: VerifyContext, hash: PipelineDeps['hashIdentity']) {
+    this.#context = context
+    this.#hash = hash
+  }
+
+  get userHash(): string | undefined {
+    const { userId } = this.#context
+    return userId === undefined ? undefined : (this.#user ??= this.#hash('user', userId))
+  }
+
+  // The identifier tried at login: hashed like a user id, so an existing account's login id
+  // and user id agree. Velocity and attack mode count it; history uses userHash only.
+  get loginHash(): string | undefined {
+    const { loginId, userId } = this.#context
+    if (loginId === undefined) return undefined
+    return loginId === userId ? this.userHash : (this.#login ??= this.#hash('user', loginId))
+  }
+
+  get emailHash(): string | undefined {
+    const { email } = this.#context
+    return email === undefined ? undefined : (this.#email ??= this.#hash('email', email))
+  }
 }
