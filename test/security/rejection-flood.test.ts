@@ -209,4 +209,17 @@ describe('a flood of rejected tokens', () => {
   }, 60_000)
 })
 
+describe('rejectedEvents options', () => {
+  it('refuses values out of range with CONFIG_TIME, naming the member', async () => {
+    for (const rejectedEvents of [{ fullPerInterval: -1 }, { fullPerInterval: 1.5 }, { intervalMs: 999 }, { maxSummaries: 0 }]) {
+      await expect(createVerifier({ ...BASE, rejectedEvents })).rejects.toMatchObject({
+        code: 'CONFIG_TIME',
+        message: expect.stringContaining(`rejectedEvents: ${Object.keys(rejectedEvents)[0]}`),
+      })
+    }
+    const verifier = await createVerifier({ ...BASE, rejectedEvents: { fullPerInterval: 0, intervalMs: 1000, maxSummaries: 1 } })
+    verifier.close()
+  })
+})
+
 const codesOf = (v: { reasons: Array<{ code: string }> }) => v.reasons.map((r) => r.code)
