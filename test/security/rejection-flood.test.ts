@@ -143,14 +143,13 @@ describe('a flood of rejected tokens', () => {
     }
   }, 30_000)
 
-  it('monitor mode, alerts and maxSummaries: every rejection is counted, the IP left out past the cap', async () => {
+  it('alerts and maxSummaries: every rejection is counted, the IP left out past the cap', async () => {
     const store = memoryStore()
     const counted = counting(store)
     const alerts: string[] = []
     const verifier = await createVerifier({
       ...BASE,
       store: counted.store,
-      policy: { mode: 'monitor' },
       alertOn: ['CHALLENGE_FORGED'],
       onAlert: (alert) => void alerts.push(alert.code),
       rejectedEvents: { fullPerInterval: 0, maxSummaries: 3 },
@@ -159,7 +158,7 @@ describe('a flood of rejected tokens', () => {
       const token = await forgedMac((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
       for (let i = 0; i < 100; i++) {
         const verdict = await verifier.verify(token, { action: 'login', ip: `192.0.2.${i % 10}` })
-        expect(verdict).toMatchObject({ decision: 'allow', wouldBe: 'deny', mode: 'monitor', reasons: [{ code: 'CHALLENGE_FORGED' }] })
+        expect(verdict).toMatchObject({ decision: 'deny', mode: 'live', reasons: [{ code: 'CHALLENGE_FORGED' }] })
       }
       expect(counted.total()).toBe(0)
       await new Promise((resolve) => setImmediate(resolve))
@@ -167,11 +166,33 @@ describe('a flood of rejected tokens', () => {
       await verifier.flush()
       const events = await store.listEvents({ limit: 100 })
       expect(events).toHaveLength(4)
-      expect(events.every((e) => e.decision === 'allow' && e.wouldBe === 'deny' && e.mode === 'monitor')).toBe(true)
       const kept = events.filter((e) => e.ip !== undefined)
       const omitted = events.filter((e) => e.ip === undefined)
       expect(kept.map((e) => e.reasons[0]!.detail!.count)).toEqual([10, 10, 10])
       expect(omitted.map((e) => e.reasons[0]!.detail)).toEqual([expect.objectContaining({ count: 70, ipOmitted: true })])
+    } finally {
+      verifier.close()
+    }
+  })
+
+  it('monitor mode records every rejection in full: the app carries on and may report against the event', async () => {
+    const store = memoryStore()
+    const counted = counting(store)
+    const verifier = await createVerifier({
+      ...BASE,
+      store: counted.store,
+      policy: { mode: 'monitor' },
+      rejectedEvents: { fullPerInterval: 0 },
+    })
+    try {
+      const token = await forgedMac((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge)
+      let last
+      for (let i = 0; i < 20; i++) {
+        last = await verifier.verify(token, { action: 'login', ip: '192.0.2.1' })
+        expect(last).toMatchObject({ decision: 'allow', wouldBe: 'deny', mode: 'monitor', reasons: [{ code: 'CHALLENGE_FORGED' }] })
+      }
+      expect(counted.calls.get('recordEvent')).toBe(20)
+      expect(await verifier.reportOutcome(last!.eventId, 'login_failed')).toBe('recorded')
     } finally {
       verifier.close()
     }

@@ -63,9 +63,10 @@ export interface VerifierOptions {
    */
   testMode?: boolean | TestModeOptions
   /**
-   * How the events of rejected tokens (any token reason code but `TOKEN_MISSING`) are
-   * recorded: the first `fullPerInterval` (default 100) of each code per `intervalMs`
-   * (default 60 000) in full, as today; the rest counted in memory and written as one
+   * How the events of rejected tokens (`deny` verdicts with any token reason code but
+   * `TOKEN_MISSING`; monitor mode records every one) are recorded: the first
+   * `fullPerInterval` (default 100) of each code per `intervalMs` (default 60 000) in
+   * full, as every event; the rest counted in memory and written as one
    * summary event per (code, action, IP, decision) when the interval ends, on `flush()` and
    * on `close()`, so a flood of bad tokens costs no store write per token. Verdicts are the
    * same either way. See docs/server.md, "Rejected tokens".

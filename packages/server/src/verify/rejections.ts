@@ -8,7 +8,8 @@ import type { EffectApplier } from './apply-effects.js'
 /**
  * How the events of rejected tokens are recorded (`rejectedEvents` of `createVerifier`).
  * Anyone can send any number of bad tokens; one store write each would let them turn
- * requests into writes. So the first `fullPerInterval` rejections of each reason code in
+ * requests into writes. Applies to denied verdicts only (not monitor mode, where the app
+ * carries on and may report outcomes against the event). So the first `fullPerInterval` rejections of each reason code in
  * an interval are recorded in full, as every other event, and the rest are counted in
  * memory and written as one summary event per (reason code, action, IP address, decision)
  * when the interval ends, on `flush()` and on `close()`.
@@ -60,8 +61,8 @@ interface Summary {
 export interface RejectionSampler {
   /**
    * Whether this verdict's event is counted for a summary instead of recorded now: `true`
-   * for a rejected token (a token reason code other than `TOKEN_MISSING`, no device) once
-   * its code's full-record budget for this interval is spent. `false`: record it as usual.
+   * for a denied token (`isRejectedToken`) once its code's full-record budget for this
+   * interval is spent. `false`: record it as usual.
    */
   sample(verdict: Verdict, context: VerifyContext): boolean
   /** Writes every summary counted so far (through the write-behind queue); never rejects. */
@@ -73,9 +74,14 @@ export interface RejectionSampler {
 /** Token reason codes whose events are sampled: every token failure except a missing token (`missingToken` policy). */
 const HOSTILE = new Set<string>(Object.keys(TOKEN_ERRORS).filter((code) => code !== 'TOKEN_MISSING'))
 
-/** Whether a verdict is a rejected token (no valid token, a token reason code other than `TOKEN_MISSING`). */
+/**
+ * Whether a verdict is a rejected token whose event may be counted instead of recorded: no
+ * valid token, a token reason code other than `TOKEN_MISSING`, and the decision the app
+ * sees is `deny`. In monitor mode (`allow`, `wouldBe: 'deny'`) the app goes on and may
+ * report outcomes or labels against the event id, so every event is recorded in full.
+ */
 export function isRejectedToken(verdict: Verdict): boolean {
-  return verdict.device === undefined && verdict.reasons.length > 0 && HOSTILE.has(verdict.reasons[0]!.code)
+  return verdict.decision === 'deny' && verdict.device === undefined && verdict.reasons.length > 0 && HOSTILE.has(verdict.reasons[0]!.code)
 }
 
 export function createRejectionSampler(config: RejectedEventsConfig, effects: EffectApplier, now: () => number): RejectionSampler {
