@@ -99,6 +99,7 @@ export function createRejectionSampler(config: RejectedEventsConfig, effects: Ef
       summaries.set(key, s)
     } else {
       old.count += s.count
+      old.ipOmitted ||= s.ipOmitted
       old.from = Math.min(old.from, s.from)
       old.to = Math.max(old.to, s.to)
     }
