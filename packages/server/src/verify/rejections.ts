@@ -107,11 +107,11 @@ export function createRejectionSampler(config: RejectedEventsConfig, effects: Ef
 
   /** Counts a summary (or a batch of them, when a write failed), leaving the IP out once `maxSummaries` are kept. */
   function add(s: Summary): void {
-    let key = `${s.code}\n${s.action}\n${s.decision}\n${s.wouldBe ?? ''}\n${s.mode}\n${s.ipOmitted ? '' : (s.ip ?? '')}`
+    let key = keyOf(s.code, s.action, s, s.ipOmitted ? undefined : s.ip)
     if (!summaries.has(key) && summaries.size >= maxSummaries && s.ip !== undefined) {
       s.ip = undefined
       s.ipOmitted = true
-      key = `${s.code}\n${s.action}\n${s.decision}\n${s.wouldBe ?? ''}\n${s.mode}\n`
+      key = keyOf(s.code, s.action, s, undefined)
     }
     count(s, key)
   }
@@ -166,6 +166,13 @@ export function createRejectionSampler(config: RejectedEventsConfig, effects: Ef
         full.set(reason.code, used + 1)
         return false
       }
+      // The common case under a flood: the summary exists; count without allocating one.
+      const known = summaries.get(keyOf(reason.code, context.action, verdict, context.ip))
+      if (known !== undefined) {
+        known.count++
+        known.to = Math.max(known.to, at)
+        return true
+      }
       add({
         code: reason.code,
         weight: reason.weight,
@@ -191,6 +198,11 @@ export function createRejectionSampler(config: RejectedEventsConfig, effects: Ef
       void flush()
     },
   }
+}
+
+/** The key of a summary: code, action, decision, would-be decision, mode and IP address. */
+function keyOf(code: string, action: string, v: Pick<Summary, 'decision' | 'wouldBe' | 'mode'>, ip: string | undefined): string {
+  return `${code}\n${action}\n${v.decision}\n${v.wouldBe ?? ''}\n${v.mode}\n${ip ?? ''}`
 }
 
 /** A summary's reason detail: how many rejections it stands for, and over what time. */
