@@ -201,7 +201,12 @@ export function createRejectionSampler(config: RejectedEventsConfig, effects: Ef
 }
 
 /** The key of a summary: code, action, decision, would-be decision, mode and IP address. */
-function keyOf(code: string, action: string, v: Pick<Summary, 'decision' | 'wouldBe' | 'mode'>, ip: string | undefined): string {
+function keyOf(
+  code: string,
+  action: string,
+  v: { decision: Decision; wouldBe?: Decision | undefined; mode: string },
+  ip: string | undefined,
+): string {
   return `${code}\n${action}\n${v.decision}\n${v.wouldBe ?? ''}\n${v.mode}\n${ip ?? ''}`
 }
 
