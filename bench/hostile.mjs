@@ -9,6 +9,12 @@
 //                    (one claimed key: its import is cached after the first)
 //   bad-signature-new-key  the same with more claimed keys than the verifier's key cache
 //                    holds, cycled, so every token costs a key import as well
+//   bad-mac-every-event    bad-mac through a second verifier that records every rejection
+//                    in full (rejectedEvents.fullPerInterval: no limit), one store write
+//                    each, as before issue 19: the same-run A/B of the sampling
+// Rejected tokens beyond rejectedEvents.fullPerInterval (100 per code per minute) are counted
+// and written as summary events (verify/rejections.ts); after the rounds the verifier is
+// flushed and the summaries it wrote are read back and added up (nothing lost).
 // Every verification goes through a store wrapper that counts calls per method, and
 // node:crypto's verify and createPublicKey are wrapped (module.syncBuiltinESMExports) to
 // count ECDSA checks and key imports. Kinds run in interleaved rounds (order rotated).
@@ -72,8 +78,20 @@ function countingStore(store) {
   return { store: wrapped, calls, total: () => Object.values(calls).reduce((a, b) => a + b, 0) }
 }
 
-const counted = countingStore(server.memoryStore())
+const memory = server.memoryStore()
+const counted = countingStore(memory)
+const countedEvery = countingStore(server.memoryStore())
 const verifier = await makeVerifier(counted.store)
+// The same, recording every rejection in full (a store write each), for the A/B.
+const everyEvent = await server.createVerifier({
+  keys: [{ id: 'bench', secret: 'bench-secret-bench-secret-bench-secret-01' }],
+  hashSecret: 'bench-hash-bench-hash-bench-hash-bench-01',
+  origins: [ORIGIN],
+  store: countedEvery.store,
+  rejectedEvents: { fullPerInterval: Number.MAX_SAFE_INTEGER },
+})
+const verifierFor = (kind) => (kind === 'bad-mac-every-event' ? everyEvent : verifier)
+const countedFor = (kind) => (kind === 'bad-mac-every-event' ? countedEvery : counted)
 const past = await server.createVerifier({
   keys: [{ id: 'bench', secret: 'bench-secret-bench-secret-bench-secret-01' }],
   hashSecret: 'bench-hash-bench-hash-bench-hash-bench-01',
@@ -87,7 +105,15 @@ const fresh = async () => (await verifier.challenge({ action: 'login', origin: O
 /** Flips one base64url character in the middle of a segment (still decodes to the same length). */
 const flip = (text, at) => text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1)
 
-const tokens = { 'bad-mac': [], expired: [], malformed: [], oversized: [], 'bad-signature': [], 'bad-signature-new-key': [] }
+const tokens = {
+  'bad-mac': [],
+  'bad-mac-every-event': [],
+  expired: [],
+  malformed: [],
+  oversized: [],
+  'bad-signature': [],
+  'bad-signature-new-key': [],
+}
 for (let i = 0; i < DISTINCT; i++) {
   const c = await fresh()
   const [prefix, payload, mac] = c.split('.')
@@ -116,10 +142,12 @@ tokens.malformed.push(
   'kt1.AAAA',
   '',
 )
+tokens['bad-mac-every-event'] = tokens['bad-mac']
 tokens.oversized.push(`kt1.${'A'.repeat(LIMITS.maxTokenBytes)}.${goodSig}`, 'x'.repeat(1_000_000))
 
 const EXPECTED = {
   'bad-mac': ['CHALLENGE_FORGED'],
+  'bad-mac-every-event': ['CHALLENGE_FORGED'],
   expired: ['TOKEN_EXPIRED'],
   malformed: ['TOKEN_MALFORMED', 'TOKEN_SCHEMA_INVALID', 'TOKEN_MISSING'],
   oversized: ['TOKEN_TOO_LARGE'],
@@ -133,7 +161,7 @@ const CONTEXT = { action: 'login', ip: '203.0.113.9', userId: 'victim@example.jp
 for (const [kind, list] of Object.entries(tokens)) {
   if (!kinds.includes(kind)) continue
   for (const token of list.slice(0, 50)) {
-    const verdict = await verifier.verify(token, CONTEXT)
+    const verdict = await verifierFor(kind).verify(token, CONTEXT)
     if (verdict.decision === 'allow' || !EXPECTED[kind].includes(verdict.reasons[0]?.code)) {
       throw new Error(`${kind}: unexpected verdict ${verdict.decision} ${JSON.stringify(verdict.reasons[0])}`)
     }
@@ -146,14 +174,16 @@ const totals = Object.fromEntries(
 for (let round = 0; round < ROUNDS; round++) {
   for (const kind of kinds.map((_, i) => kinds[(i + round) % kinds.length])) {
     const list = tokens[kind]
+    const v = verifierFor(kind)
     const t = totals[kind]
-    const before = { store: { ...counted.calls }, ecdsa: counts.ecdsa, keyImports: counts.keyImports }
+    const calls = countedFor(kind).calls
+    const before = { store: { ...calls }, ecdsa: counts.ecdsa, keyImports: counts.keyImports }
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     let i = 0
     while (performance.now() - t0 < SLICE_MS) {
       // 64 at a time between clock reads; each kind's cursor carries on from its last slice
-      for (let j = 0; j < 64; j++, i++) await verifier.verify(list[t.cursor++ % list.length], CONTEXT)
+      for (let j = 0; j < 64; j++, i++) await v.verify(list[t.cursor++ % list.length], CONTEXT)
     }
     const wall = performance.now() - t0
     const cpu = process.cpuUsage(cpu0)
@@ -162,7 +192,7 @@ for (let round = 0; round < ROUNDS; round++) {
     t.cpu += (cpu.user + cpu.system) / 1e6
     t.ecdsa += counts.ecdsa - before.ecdsa
     t.keyImports += counts.keyImports - before.keyImports
-    for (const [name, n] of Object.entries(counted.calls)) t.calls[name] = (t.calls[name] ?? 0) + n - (before.store[name] ?? 0)
+    for (const [name, n] of Object.entries(calls)) t.calls[name] = (t.calls[name] ?? 0) + n - (before.store[name] ?? 0)
     // parseToken alone, the same tokens, the same time slice
     const p0 = performance.now()
     const pc0 = process.cpuUsage()
@@ -200,7 +230,7 @@ if (args.profile) {
     const t0 = performance.now()
     let i = 0
     while (performance.now() - t0 < SLICE_MS * 2)
-      for (let j = 0; j < 64; j++) await verifier.verify(tokens[kind][i++ % tokens[kind].length], CONTEXT)
+      for (let j = 0; j < 64; j++) await verifierFor(kind).verify(tokens[kind][i++ % tokens[kind].length], CONTEXT)
     const { profile } = await session.post('Profiler.stop')
     profiles[kind] = topSelf(profile)
     console.log(`\n${kind}: top self time under the profiler`)
@@ -208,7 +238,30 @@ if (args.profile) {
   }
   session.disconnect()
 }
-await verifier.close?.()
+// The summaries: written by flush(), read back and added up.
+const beforeFlush = counted.calls.recordEvent ?? 0
+const flushT0 = performance.now()
+await verifier.flush()
+const flushMs = performance.now() - flushT0
+// Per code: the events recorded in full (tokenless requests among them) outnumber the summaries.
+const summaries = []
+for (const code of Object.keys(server.REASONS)) {
+  for (const e of await memory.queryEvents({ reason: code, limit: 1000 })) if (e.reasons[0]?.detail?.summary === true) summaries.push(e)
+}
+const sampling = {
+  summaryEvents: (counted.calls.recordEvent ?? 0) - beforeFlush,
+  rejectionsInSummaries: summaries.reduce((n, e) => n + e.reasons[0].detail.count, 0),
+  byCode: Object.fromEntries(
+    [...new Set(summaries.map((e) => e.reasons[0].code))].map((code) => [
+      code,
+      summaries.filter((e) => e.reasons[0].code === code).reduce((n, e) => n + e.reasons[0].detail.count, 0),
+    ]),
+  ),
+  flushMs: +flushMs.toFixed(1),
+}
+console.log('summaries written by flush():', sampling)
+verifier.close()
+everyEvent.close()
 
 const rows = kinds.map((kind) => {
   const t = totals[kind]
@@ -245,6 +298,42 @@ const floor = {
 console.log('node:crypto ECDSA P-256 verify alone:', floor)
 for (const row of rows) row.ofEcdsaFloorCpu = +(row.perCpuSecond / floor.perCpuSecond).toFixed(2)
 
+// Before issue 19's cheap rejection (docs/server.md, "Hostile tokens", the run of 2026-12-03
+// in a quiet period): per CPU second, and as a multiple of the P-256 floor of that run
+// (21 005 per CPU second). The multiple is the figure to compare on a busy machine.
+const BEFORE = {
+  floorPerCpuSecond: 21_005,
+  perCpuSecond: {
+    'bad-mac': 29_263,
+    'bad-mac-every-event': 29_263,
+    expired: 29_729,
+    malformed: 56_191,
+    oversized: 82_438,
+    'bad-signature': 10_728,
+    'bad-signature-new-key': 4_614,
+  },
+}
+// The target, per core: 100 000 per CPU second for MAC, time and shape failures; bad
+// signatures at the ECDSA rate. As a multiple of the floor on the reference run: 4.76×.
+const TARGET_OF_FLOOR = +(100_000 / BEFORE.floorPerCpuSecond).toFixed(2)
+for (const row of rows) {
+  const before = BEFORE.perCpuSecond[row.kind]
+  row.beforePerCpuSecond = before
+  row.beforeOfEcdsaFloorCpu = +(before / BEFORE.floorPerCpuSecond).toFixed(2)
+  row.targetOfEcdsaFloorCpu = row.kind.startsWith('bad-signature') ? 1 : TARGET_OF_FLOOR
+}
+console.table(
+  rows.map((r) => ({
+    kind: r.kind,
+    perCpuSecond: r.perCpuSecond,
+    before: r.beforePerCpuSecond,
+    '× floor now': r.ofEcdsaFloorCpu,
+    '× floor before': r.beforeOfEcdsaFloorCpu,
+    '× floor target': r.targetOfEcdsaFloorCpu,
+    storeCallsPerToken: r.storeCallsPerToken,
+  })),
+)
+
 const path = await writeResult('hostile', {
   rounds: ROUNDS,
   sliceMs: SLICE_MS,
@@ -253,8 +342,10 @@ const path = await writeResult('hostile', {
   method:
     'kinds interleaved in rounds, order rotated; one verification at a time; rates per wall second and per CPU second of this process (process.cpuUsage, the per-core figure on a shared machine); store calls counted by a wrapper, ECDSA checks and key imports by wrapping node:crypto verify/createPublicKey before @kenchi/server loads',
   target:
-    'at least 100 000 rejections per CPU second for MAC, time and shape failures, no store call and no ECDSA for them; bad signatures at the ECDSA rate',
+    'at least 100 000 rejections per CPU second (4.76× the P-256 floor of the reference run) for MAC, time and shape failures, no store call per token and no ECDSA for them; bad signatures at the ECDSA rate',
   floor,
+  before: BEFORE,
+  sampling,
   kinds: rows,
   profiles,
   seconds: secondsSince(started),

@@ -36,11 +36,19 @@ export function base64urlEncode(bytes: Uint8Array): string {
  * accepted encoding).
  */
 export function base64urlDecode(text: string): Uint8Array | undefined {
+  return decodeBase64url(text, false)
+}
+
+/**
+ * `base64urlDecode`, for a caller that has already tested `text` against the base64url
+ * alphabet (the parsers' segment check) and need not pay for the same test twice.
+ */
+export function decodeBase64url(text: string, alphabetChecked: boolean): Uint8Array | undefined {
   const len = text.length
   if (len % 4 === 1) return undefined
   if (nodeBuffer !== undefined && len > 64) {
     // Node's decoder is native but lenient: check the alphabet and trailing bits first.
-    if (!ALPHABET_ONLY.test(text)) return undefined
+    if (!alphabetChecked && !ALPHABET_ONLY.test(text)) return undefined
     const last = len % 4 === 0 ? 0 : LOOKUP[text.charCodeAt(len - 1)]!
     if ((len % 4 === 2 && (last & 15) !== 0) || (len % 4 === 3 && (last & 3) !== 0)) return undefined
     const decoded = nodeBuffer.from(text, 'base64url')

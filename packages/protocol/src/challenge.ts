@@ -1,4 +1,4 @@
-import { base64urlDecode, base64urlEncode, utf8 } from './base64url.js'
+import { base64urlEncode, decodeBase64url, utf8 } from './base64url.js'
 import { canonicalize } from './canonical.js'
 import { CHALLENGE_PREFIX, LIMITS, PROTOCOL_VERSION, type Limits } from './constants.js'
 import { decodeJsonSegment, isInt, isPlainObject, hasOnlyKeys } from './json.js'
@@ -40,9 +40,10 @@ export function parseChallenge(raw: unknown, limits: Limits = LIMITS): Result<Pa
       : fail('CHALLENGE_MALFORMED', 'bad prefix')
   }
   if (!SEGMENT.test(payloadPart) || !SEGMENT.test(macPart)) return fail('CHALLENGE_MALFORMED', 'not base64url')
-  const mac = base64urlDecode(macPart)
+  // Both segments passed SEGMENT: the decoders need not test the alphabet again.
+  const mac = decodeBase64url(macPart, true)
   if (mac === undefined || mac.length !== 32) return fail('CHALLENGE_MALFORMED', 'MAC is not 32 bytes')
-  const decoded = decodeJsonSegment(payloadPart)
+  const decoded = decodeJsonSegment(payloadPart, undefined, true)
   if (!decoded.ok) return fail('CHALLENGE_MALFORMED', decoded.detail)
   const payload = decoded.value
   if (!isPlainObject(payload)) return fail('CHALLENGE_MALFORMED', 'payload is not an object')

@@ -1,4 +1,4 @@
-import { base64urlDecode, fromUtf8 } from './base64url.js'
+import { decodeBase64url, fromUtf8 } from './base64url.js'
 import { canonicalize } from './canonical.js'
 import type { Limits } from './constants.js'
 import { inspectJson } from './shape.js'
@@ -22,9 +22,10 @@ type Decoded = { ok: true; value: unknown; text: string } | { ok: false; detail:
  * bad JSON, and JSON that is not in canonical form (which also rejects duplicate keys,
  * whitespace and alternative number spellings). With `limits`, the structural limits are
  * checked right after parsing, before anything walks the value recursively. Never throws.
+ * `alphabetChecked`: the caller has already tested the segment against the base64url alphabet.
  */
-export function decodeJsonSegment(segment: string, limits?: Limits): Decoded {
-  const bytes = base64urlDecode(segment)
+export function decodeJsonSegment(segment: string, limits?: Limits, alphabetChecked = false): Decoded {
+  const bytes = decodeBase64url(segment, alphabetChecked)
   if (bytes === undefined) return { ok: false, detail: 'bad base64url' }
   const text = fromUtf8(bytes)
   if (text === undefined) return { ok: false, detail: 'bad UTF-8' }

@@ -25,9 +25,13 @@ const wellFormed: (text: string) => boolean =
  */
 export function inspectJson(root: unknown, limits: Limits): Inspection {
   let ordered = true
-  const stack: Array<[unknown, number]> = [[root, 1]]
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!
+  // Values and their depths on two stacks (no pair allocated per value). Numbers, booleans
+  // and null are never pushed: they break no limit and do not change the order.
+  const values: unknown[] = [root]
+  const depths: number[] = [1]
+  while (values.length > 0) {
+    const value = values.pop()
+    const depth = depths.pop()!
     if (typeof value === 'string') {
       if (value.length > limits.maxStringLength) return { violation: 'string', ordered }
       if (ordered && !wellFormed(value)) ordered = false
@@ -37,7 +41,12 @@ export function inspectJson(root: unknown, limits: Limits): Inspection {
     if (depth > limits.maxDepth) return { violation: 'depth', ordered }
     if (Array.isArray(value)) {
       if (value.length > limits.maxArrayLength) return { violation: 'array', ordered }
-      for (const item of value) stack.push([item, depth + 1])
+      for (const item of value as unknown[]) {
+        if (typeof item === 'object' ? item !== null : typeof item === 'string') {
+          values.push(item)
+          depths.push(depth + 1)
+        }
+      }
     } else {
       const keys = Object.keys(value)
       if (keys.length > limits.maxObjectKeys) return { violation: 'keys', ordered }
@@ -46,7 +55,11 @@ export function inspectJson(root: unknown, limits: Limits): Inspection {
         if (key.length > limits.maxStringLength) return { violation: 'string', ordered }
         if (ordered && ((previous !== undefined && !(previous < key)) || !wellFormed(key))) ordered = false
         previous = key
-        stack.push([(value as Record<string, unknown>)[key], depth + 1])
+        const member = (value as Record<string, unknown>)[key]
+        if (typeof member === 'object' ? member !== null : typeof member === 'string') {
+          values.push(member)
+          depths.push(depth + 1)
+        }
       }
     }
   }

@@ -1,4 +1,4 @@
-import { base64urlDecode, base64urlEncode, utf8 } from './base64url.js'
+import { base64urlDecode, base64urlEncode, decodeBase64url, utf8 } from './base64url.js'
 import { canonicalize } from './canonical.js'
 import { parseChallenge } from './challenge.js'
 import { KEY_STORAGE, LIMITS, PROTOCOL_VERSION, TOKEN_PREFIX, type Limits } from './constants.js'
@@ -30,9 +30,22 @@ export async function createToken(body: TokenBody, sign: (data: Uint8Array) => P
   return input + '.' + base64urlEncode(signature)
 }
 
-// The order of the P-256 group, and half of it.
+// The order of the P-256 group, and half of it (as 32 big-endian bytes too).
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
 const P256_HALF_N = P256_N >> 1n
+const bytes32 = (n: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * (31 - i))) & 0xffn))
+const N_BYTES = /* @__PURE__ */ bytes32(P256_N)
+const HALF_N_BYTES = /* @__PURE__ */ bytes32(P256_HALF_N)
+
+/** Compares s (the last 32 bytes of a 64-byte signature) with a 32-byte big-endian number: −1, 0 or 1. */
+function compareS(signature: Uint8Array, than: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const a = signature[32 + i]!
+    const b = than[i]!
+    if (a !== b) return a < b ? -1 : 1
+  }
+  return 0
+}
 
 /**
  * The low-S form of a 64-byte P-256 signature (r‖s): s, or n − s when s > n/2. Both forms
@@ -42,9 +55,10 @@ const P256_HALF_N = P256_N >> 1n
  */
 export function lowS(signature: Uint8Array): Uint8Array {
   if (signature.length !== 64) return signature
+  // Most signatures are low-S already: compare s with n/2 byte by byte, no BigInt.
+  if (compareS(signature, HALF_N_BYTES) <= 0 || compareS(signature, N_BYTES) >= 0) return signature
   let s = 0n
   for (let i = 32; i < 64; i++) s = (s << 8n) | BigInt(signature[i]!)
-  if (s <= P256_HALF_N || s >= P256_N) return signature
   let flipped = P256_N - s
   const out = signature.slice()
   for (let i = 63; i >= 32; i--) {
@@ -75,10 +89,11 @@ export function parseToken(raw: unknown, limits: Limits = LIMITS): Result<Parsed
     return /^kt\d+$/.test(prefix) ? fail('TOKEN_UNSUPPORTED_VERSION', `token prefix ${prefix}`) : fail('TOKEN_MALFORMED', 'bad prefix')
   }
   if (!SEGMENT.test(bodyPart) || !SEGMENT.test(sigPart)) return fail('TOKEN_MALFORMED', 'not base64url')
-  const signature = base64urlDecode(sigPart)
+  // Both segments passed SEGMENT: the decoders need not test the alphabet again.
+  const signature = decodeBase64url(sigPart, true)
   if (signature === undefined || signature.length !== 64) return fail('TOKEN_MALFORMED', 'signature is not 64 bytes')
 
-  const decoded = decodeJsonSegment(bodyPart, limits)
+  const decoded = decodeJsonSegment(bodyPart, limits, true)
   if (!decoded.ok) return fail(decoded.limit ? 'TOKEN_LIMIT_EXCEEDED' : 'TOKEN_MALFORMED', decoded.detail)
   const body = decoded.value
   if (!isPlainObject(body)) return fail('TOKEN_SCHEMA_INVALID', 'body is not an object')

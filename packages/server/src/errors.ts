@@ -15,7 +15,10 @@ export const ERROR_CODES = {
   CONFIG_HASH_SECRET: { from: '`createVerifier`', meaning: '`hashSecret` missing or under 32 bytes' },
   CONFIG_ORIGINS: { from: '`createVerifier`', meaning: 'no origins, or one that is not `scheme://host[:port]`' },
   CONFIG_POLICY: { from: '`createVerifier`, `updatePolicy`', meaning: 'a policy member out of range (the message names it)' },
-  CONFIG_TIME: { from: '`createVerifier`', meaning: '`challengeTtl`, `clockTolerance` or `storeTimeout` not a sensible number' },
+  CONFIG_TIME: {
+    from: '`createVerifier`',
+    meaning: '`challengeTtl`, `clockTolerance`, `storeTimeout` or a `rejectedEvents` member not a sensible number',
+  },
   CONFIG_RULE: { from: 'rule factories, `createVerifier`', meaning: 'bad rule option, or a rule without name, mode or `evaluate`' },
   CONFIG_ADAPTER: {
     from: 'adapters, `ChallengeLimiter`',

@@ -12,7 +12,7 @@
 
 // Verifier, its options and policy
 export { createVerifier, OUTCOMES, DEFAULT_ALERT_ON } from './verifier.js'
-export type { Verifier, VerifierOptions, IssuedChallenge, ReportStatus } from './verifier.js'
+export type { Verifier, VerifierOptions, IssuedChallenge, ReportStatus, RejectedEventsOptions } from './verifier.js'
 export type { VerifyContext } from './rules/types.js'
 export type { ServerKey } from './keys.js'
 export { DEFAULT_POLICY } from './policy.js'

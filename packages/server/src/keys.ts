@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { KID_PATTERN } from '@kenchi/protocol'
 import { KenchiError, type ErrorCode } from './errors.js'
 
@@ -29,13 +29,14 @@ export function secretBytes(secret: unknown, code: ErrorCode, name: string): Buf
 /** Checks the key list and prepares HMAC-SHA-256 with each; throws `KenchiError` on bad configuration. */
 export function createKeyRing(keys: readonly ServerKey[]): KeyRing {
   if (!Array.isArray(keys) || keys.length === 0) throw new KenchiError('CONFIG_KEYS', 'keys: give at least one { id, secret }')
-  const ring = new Map<string, Buffer>()
+  // Secret key objects made once: an HMAC over a KeyObject skips importing the key bytes per call.
+  const ring = new Map<string, KeyObject>()
   for (const key of keys) {
     if (typeof key?.id !== 'string' || !KID_PATTERN.test(key.id)) {
       throw new KenchiError('CONFIG_KEYS', 'keys: each id must be 1–32 characters of [A-Za-z0-9_-]')
     }
     if (ring.has(key.id)) throw new KenchiError('CONFIG_KEYS', `keys: duplicate id ${key.id}`)
-    ring.set(key.id, secretBytes(key.secret, 'CONFIG_KEYS', `keys: the secret of ${key.id}`))
+    ring.set(key.id, createSecretKey(secretBytes(key.secret, 'CONFIG_KEYS', `keys: the secret of ${key.id}`)))
   }
   const mac = (id: string, input: string) => createHmac('sha256', ring.get(id)!).update(input, 'latin1').digest()
   return {

@@ -11,11 +11,13 @@ import { createEffectApplier } from './verify/apply-effects.js'
 import { issueChallenge, type IssuedChallenge } from './verify/challenges.js'
 import { resolveConfig, type VerifierOptions } from './verify/config.js'
 import { createPipeline } from './verify/pipeline.js'
+import { createRejectionSampler } from './verify/rejections.js'
 import { createReporter, type ReportStatus } from './verify/report.js'
 import { storeGuard } from './verify/store-call.js'
 
 export { DEFAULT_ALERT_ON, type VerifierOptions } from './verify/config.js'
 export type { IssuedChallenge } from './verify/challenges.js'
+export type { RejectedEventsOptions } from './verify/rejections.js'
 export { OUTCOMES, type ReportStatus } from './verify/report.js'
 
 export interface Verifier {
@@ -55,9 +57,15 @@ export interface Verifier {
   checkAttack(): Promise<AttackState>
   /** The keyed hash the verifier stores for a user id or an e-mail address. */
   hashIdentity(kind: 'user' | 'email', value: string): string
-  /** Retries writes waiting for the store; resolves how many still wait. */
+  /**
+   * Writes the summary events of rejected tokens counted so far (`rejectedEvents`), then
+   * retries writes waiting for the store; resolves how many still wait.
+   */
   flush(): Promise<number>
-  /** Stops background retries. Does not close the store. */
+  /**
+   * Stops background retries and the summary timer, and writes the summaries counted so far
+   * (without waiting: call `flush()` first to wait for them). Does not close the store.
+   */
   close(): void
   /** The store in use. */
   readonly store: Store
@@ -87,6 +95,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   const guard = storeGuard(config.storeTimeout)
   const outbox = createOutbox()
   const effects = createEffectApplier(store, outbox, guard)
+  const rejections = createRejectionSampler(config.rejectedEvents, effects, now)
 
   function hashIdentity(kind: 'user' | 'email', value: string): string {
     const normal = kind === 'email' ? value.trim().toLowerCase() : value
@@ -102,6 +111,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     hashIdentity,
     verifyDevice: createDeviceVerifier(),
     raise,
+    rejections,
   })
   const reporter = createReporter(store, effects, guard, now)
   const issuer = { ...config, powFor: (action: string) => Math.max(powFor(policy, action), attack.powFor(action) ?? 0) }
@@ -132,8 +142,14 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
       return attack.state
     },
     hashIdentity,
-    flush: () => outbox.flush(),
-    close: () => outbox.close(),
+    async flush() {
+      await rejections.flush()
+      return outbox.flush()
+    },
+    close() {
+      rejections.close()
+      outbox.close()
+    },
     store,
   }
 }

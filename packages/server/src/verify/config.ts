@@ -10,6 +10,7 @@ import { memoryStore } from '../stores/memory.js'
 import type { Store } from '../stores/types.js'
 import { resolveTestMode, type TestMode, type TestModeOptions } from '../test-mode.js'
 import { optionChecks } from '../validate.js'
+import { DEFAULT_REJECTED_EVENTS, type RejectedEventsConfig, type RejectedEventsOptions } from './rejections.js'
 
 export interface VerifierOptions {
   /** HMAC keys for challenges; the first signs, all verify (rotate by prepending). */
@@ -61,6 +62,16 @@ export interface VerifierOptions {
    * `CONFIG_TEST_MODE` when `NODE_ENV` is `production`.
    */
   testMode?: boolean | TestModeOptions
+  /**
+   * How the events of rejected tokens (`deny` verdicts with any token reason code but
+   * `TOKEN_MISSING`; monitor mode records every one) are recorded: the first
+   * `fullPerInterval` (default 100) of each code per `intervalMs` (default 60 000) in
+   * full, as every event; the rest counted in memory and written as one
+   * summary event per (code, action, IP, decision) when the interval ends, on `flush()` and
+   * on `close()`, so a flood of bad tokens costs no store write per token. Verdicts are the
+   * same either way. See docs/server.md, "Rejected tokens".
+   */
+  rejectedEvents?: RejectedEventsOptions
 }
 
 /** Reason codes that raise an alert by default (see `alertOn`). */
@@ -92,11 +103,12 @@ export interface VerifierConfig {
   testMode: TestMode | undefined
   onAlert: VerifierOptions['onAlert']
   alertOn: ReadonlySet<string>
+  rejectedEvents: RejectedEventsConfig
 }
 
 /**
  * Validates the options and fills in the defaults. Throws `KenchiError` with a `CONFIG_*`
- * code (`CONFIG_KEYS`, `CONFIG_HASH_SECRET`, `CONFIG_ORIGINS`, `CONFIG_TIME`,
+ * code (`CONFIG_KEYS`, `CONFIG_HASH_SECRET`, `CONFIG_ORIGINS`, `CONFIG_TIME` (also `rejectedEvents`),
  * `CONFIG_POLICY`, `CONFIG_RULE`, `CONFIG_TEST_MODE`) for the first thing that is wrong.
  */
 export function resolveConfig(options: VerifierOptions): VerifierConfig {
@@ -134,6 +146,18 @@ export function resolveConfig(options: VerifierOptions): VerifierConfig {
     testMode: resolveTestMode(options.testMode, process.env.NODE_ENV),
     onAlert: options.onAlert,
     alertOn: new Set<string>(options.alertOn ?? DEFAULT_ALERT_ON),
+    rejectedEvents: rejectedEvents(options.rejectedEvents),
+  }
+}
+
+/** `rejectedEvents` checked, defaults filled in; `CONFIG_TIME` for a number out of range. */
+function rejectedEvents(options: RejectedEventsOptions | undefined): RejectedEventsConfig {
+  const check = optionChecks('CONFIG_TIME', 'rejectedEvents')
+  const d = DEFAULT_REJECTED_EVENTS
+  return {
+    fullPerInterval: check.number('fullPerInterval', options?.fullPerInterval, { min: 0, integer: true }, d.fullPerInterval),
+    intervalMs: check.number('intervalMs', options?.intervalMs, { min: 1000, integer: true }, d.intervalMs),
+    maxSummaries: check.positiveInteger('maxSummaries', options?.maxSummaries, d.maxSummaries),
   }
 }
 

@@ -14,6 +14,7 @@ import { effectNote, type EffectApplier } from './apply-effects.js'
 import { judgeDevice, readStoredIdClaims, type StoredIdClaims } from './stored-id-claims.js'
 import type { VerifierConfig } from './config.js'
 import { evaluate, failure, linkEffects, testModeVerdict, type Evaluation, type Judgement } from './evaluate.js'
+import type { RejectionSampler } from './rejections.js'
 import { describe, type Guard } from './store-call.js'
 import { checkToken, spendNonce } from './token-checks.js'
 
@@ -29,14 +30,16 @@ export interface PipelineDeps {
   verifyDevice(token: ParsedToken): boolean
   /** Raises an alert through `onAlert`, never throwing. */
   raise(alert: Alert): void
+  /** Where the events of rejected tokens beyond the full-record budget are counted (`rejections.ts`). */
+  rejections: RejectionSampler
 }
 
-/** The keyed hashes of a request's identities. */
+/** The keyed hashes of a request's identities (`undefined` when the context has none). */
 interface Identities {
-  userHash?: string
+  readonly userHash: string | undefined
   /** The login id tried, hashed like a user id; absent if the context had none. */
-  loginHash?: string
-  emailHash?: string
+  readonly loginHash: string | undefined
+  readonly emailHash: string | undefined
 }
 
 /** What evaluation learnt that the event record keeps. */
@@ -99,6 +102,9 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
       verdict.wouldBe = judged.wouldBe ?? judged.decision
       verdict.decision = 'allow'
     }
+    // A rejected token beyond its code's full-record budget is counted for a summary event:
+    // no store call, no identity hash (rejections.ts).
+    if (deps.rejections.sample(verdict, context)) return verdict
     const event = eventOf(verdict, context, ids, seen)
     // The event of a request without a valid token (anyone can send any number) is `bulk`:
     // during an outage it may fill only half the write queue, never the labels' and outcomes' half.
@@ -108,18 +114,13 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     return verdict
   }
 
+  /**
+   * The request's identities, each hashed (HMAC) on first read: a token rejected by its
+   * checks never reads them unless its event is recorded in full (rejections.ts), so a
+   * flood of bad tokens costs no hashing.
+   */
   function identities(context: VerifyContext): Identities {
-    const userHash = context.userId !== undefined ? deps.hashIdentity('user', context.userId) : undefined
-    // The identifier tried at login: hashed like a user id, so an existing account's login id
-    // and user id agree. Velocity and attack mode count it; history uses userHash only.
-    const loginHash =
-      context.loginId === undefined ? undefined : context.loginId === context.userId ? userHash : deps.hashIdentity('user', context.loginId)
-    const emailHash = context.email !== undefined ? deps.hashIdentity('email', context.email) : undefined
-    return {
-      ...(userHash !== undefined ? { userHash } : {}),
-      ...(loginHash !== undefined ? { loginHash } : {}),
-      ...(emailHash !== undefined ? { emailHash } : {}),
-    }
+    return new LazyIdentities(context, deps.hashIdentity)
   }
 
   /** Checks the token, reads what the verdict needs, evaluates, and applies the verdict's effects. */
@@ -236,10 +237,44 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
       ...(verdict.monitored ? { monitored: verdict.monitored } : {}),
       ...(verdict.device ? { deviceId: verdict.device.id } : {}),
       ...(context.ip !== undefined ? { ip: context.ip } : {}),
-      ...ids,
+      ...(ids.userHash !== undefined ? { userHash: ids.userHash } : {}),
+      ...(ids.loginHash !== undefined ? { loginHash: ids.loginHash } : {}),
+      ...(ids.emailHash !== undefined ? { emailHash: ids.emailHash } : {}),
       ...(seen.fingerprint !== undefined ? { fingerprint: seen.fingerprint } : {}),
     }
   }
 
   return verify
+}
+
+/** A request's identity hashes, each computed on first read (getters: a spread does not copy them). */
+class LazyIdentities implements Identities {
+  readonly #context: VerifyContext
+  readonly #hash: PipelineDeps['hashIdentity']
+  #user: string | undefined
+  #login: string | undefined
+  #email: string | undefined
+
+  constructor(context: VerifyContext, hash: PipelineDeps['hashIdentity']) {
+    this.#context = context
+    this.#hash = hash
+  }
+
+  get userHash(): string | undefined {
+    const { userId } = this.#context
+    return userId === undefined ? undefined : (this.#user ??= this.#hash('user', userId))
+  }
+
+  // The identifier tried at login: hashed like a user id, so an existing account's login id
+  // and user id agree. Velocity and attack mode count it; history uses userHash only.
+  get loginHash(): string | undefined {
+    const { loginId, userId } = this.#context
+    if (loginId === undefined) return undefined
+    return loginId === userId ? this.userHash : (this.#login ??= this.#hash('user', loginId))
+  }
+
+  get emailHash(): string | undefined {
+    const { email } = this.#context
+    return email === undefined ? undefined : (this.#email ??= this.#hash('email', email))
+  }
 }

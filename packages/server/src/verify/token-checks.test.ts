@@ -44,3 +44,26 @@ describe('token checks', () => {
     expect(spent.get(nonceKey(c.n))).toBe((c.exp + 60) * 1000 - clock + 1000)
   })
 })
+
+describe('token checks, cheapest first', () => {
+  it('a token failing the MAC or the time costs no clock read past it, and no device signature check', async () => {
+    let signatures = 0
+    let clockReads = 0
+    const counted = {
+      ...checker,
+      now: () => (clockReads++, clock),
+      verifyDevice: (token: Parameters<typeof checker.verifyDevice>[0]) => (signatures++, checker.verifyDevice(token)),
+    }
+    const [prefix, payload, mac] = issue().split('.') as [string, string, string]
+    const forged = await tokenFor(`${prefix}.${payload}.${mac.slice(0, 10)}${mac[10] === 'A' ? 'B' : 'A'}${mac.slice(11)}`)
+    expect(await checkToken(counted, forged, { action: 'login' })).toMatchObject({ ok: false, code: 'CHALLENGE_FORGED' })
+    expect([clockReads, signatures]).toEqual([0, 0])
+    const expired = await tokenFor(issue())
+    clock += 3600_000
+    expect(await checkToken(counted, expired, { action: 'login' })).toMatchObject({ ok: false, code: 'TOKEN_EXPIRED' })
+    clock -= 3600_000
+    expect([clockReads, signatures]).toEqual([1, 0])
+    expect(await checkToken(counted, await tokenFor(issue()), { action: 'login' })).toMatchObject({ ok: true })
+    expect(signatures).toBe(1)
+  })
+})
