@@ -57,7 +57,7 @@ export interface Verifier {
   hashIdentity(kind: 'user' | 'email', value: string): string
   /** Retries writes waiting for the store; resolves how many still wait. */
   flush(): Promise<number>
-  /** Stops background retries. Does not close the store. */
+  /** Stops background retries and the timer of store-call time-outs (it stops by itself when idle, too). Does not close the store. */
   close(): void
   /** The store in use. */
   readonly store: Store
@@ -133,7 +133,10 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     },
     hashIdentity,
     flush: () => outbox.flush(),
-    close: () => outbox.close(),
+    close: () => {
+      outbox.close()
+      guard.close()
+    },
     store,
   }
 }

@@ -1,5 +1,3 @@
-import { withTimeout } from '../validate.js'
-
 /** A store call that did not answer within the verifier's `storeTimeout`. */
 export class StoreTimeout extends Error {
   constructor(ms: number) {
@@ -11,9 +9,114 @@ export class StoreTimeout extends Error {
 /** Runs a store call, failing it with `StoreTimeout` instead of letting it hang. */
 export type Guard = <T>(call: () => Promise<T>) => Promise<T>
 
-/** A guard for store calls with a time-out of `ms`; a call that throws synchronously rejects. */
-export function storeGuard(ms: number): Guard {
-  return <T>(call: () => Promise<T>) => withTimeout(call, ms, () => new StoreTimeout(ms))
+/** A guard that shares one timer among its calls; `close()` stops that timer when nothing waits. */
+export type ClosableGuard = Guard & {
+  /** Stops the shared timer if no call is waiting (calls still waiting keep their deadline). */
+  close(): void
+  /** Calls that have neither answered nor timed out. */
+  readonly waiting: number
+}
+
+/** One call waiting for its store: `fail` is dropped once it answers, so nothing is retained. */
+interface Waiting {
+  deadline: number
+  fail: ((error: Error) => void) | undefined
+}
+
+/**
+ * A guard for store calls with a time-out of `ms`; a call that throws synchronously rejects.
+ *
+ * No timer per call: every call has the same time-out, so deadlines arrive in the order the
+ * calls started and one queue with one timer serves them all. The timer is armed for the
+ * oldest waiting call; when it fires it fails every call past its deadline and re-arms for the
+ * next one still waiting, or stops. While no call waits the timer is unref'd, so an idle
+ * verifier never keeps a process alive, and it is gone at most `ms` after the last call.
+ */
+export function storeGuard(ms: number): ClosableGuard {
+  let queue: Waiting[] = []
+  let head = 0
+  let waiting = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let refed = false
+
+  const setRef = (on: boolean) => {
+    if (timer && refed !== on) {
+      if (on) timer.ref()
+      else timer.unref()
+      refed = on
+    }
+  }
+  const arm = (delay: number) => {
+    timer = setTimeout(fire, Math.max(1, Math.ceil(delay)))
+    refed = true
+    if (waiting === 0) setRef(false)
+  }
+  function fire() {
+    timer = undefined
+    // Node's timers count whole milliseconds of the loop's clock: allow for the rounding.
+    const now = performance.now() + 1
+    while (head < queue.length) {
+      const entry = queue[head]!
+      if (entry.fail && entry.deadline > now) break
+      head++
+      if (entry.fail) {
+        const fail = entry.fail
+        entry.fail = undefined
+        fail(new StoreTimeout(ms))
+      }
+    }
+    if (head === queue.length) {
+      queue = []
+      head = 0
+    } else {
+      if (head > 1024 && head * 2 > queue.length) {
+        queue = queue.slice(head)
+        head = 0
+      }
+      arm(queue[head]!.deadline - performance.now())
+    }
+  }
+
+  const guard = <T>(call: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const entry: Waiting = { deadline: performance.now() + ms, fail: undefined }
+      let pending: PromiseLike<T>
+      try {
+        pending = call()
+      } catch (error) {
+        reject(error)
+        return
+      }
+      entry.fail = (error) => {
+        waiting--
+        if (waiting === 0) setRef(false)
+        reject(error)
+      }
+      queue.push(entry)
+      if (waiting++ === 0) setRef(true)
+      if (!timer) arm(ms)
+      const settle = () => {
+        if (!entry.fail) return false // already timed out
+        entry.fail = undefined
+        if (--waiting === 0) setRef(false)
+        return true
+      }
+      pending.then(
+        (value) => settle() && resolve(value),
+        (error: unknown) => settle() && reject(error),
+      )
+    })
+  const close = () => {
+    if (waiting > 0 || !timer) return
+    clearTimeout(timer)
+    timer = undefined
+    queue = []
+    head = 0
+  }
+  return Object.defineProperties(guard as ClosableGuard, {
+    close: { value: close },
+    waiting: { get: () => waiting },
+  })
 }
 
 /** An error as one line for a reason's detail; never throws, whatever was thrown. */
