@@ -106,6 +106,17 @@ function topSelf(profile, n) {
     total += us
     self.set(key, (self.get(key) ?? 0) + us)
   })
+  // Self time per source file (native functions count in their caller's file).
+  const files = new Map()
+  for (const [key, us] of self) {
+    const at = key.split('\t')[1]
+    const file = at ? at.replace(/:\d+$/, '') : key.split('\t')[0]
+    files.set(file, (files.get(file) ?? 0) + us)
+  }
+  const byFile = [...files]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([file, us]) => ({ file, selfMs: +(us / 1000).toFixed(1), percent: +((100 * us) / total).toFixed(1) }))
   const rows = [...self]
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
@@ -113,7 +124,7 @@ function topSelf(profile, n) {
       const [fn, at] = key.split('\t')
       return { function: fn, at, selfMs: +(us / 1000).toFixed(1), percent: +((100 * us) / total).toFixed(1) }
     })
-  return { rows, totalMs: +(total / 1000).toFixed(1) }
+  return { rows, byFile, totalMs: +(total / 1000).toFixed(1) }
 }
 
 const session = new Session()
@@ -149,9 +160,11 @@ for (const name of args.stores.split(',').filter(Boolean)) {
     exhausted: run.latencies.length === tokens.length,
     profiledMs: top.totalMs,
     top: top.rows,
+    byFile: top.byFile,
   }
   console.log(`\n${name}: ${run.latencies.length} verifications in ${run.seconds.toFixed(2)} s under the profiler; top ${TOP} self time`)
   console.table(top.rows)
+  console.table(top.byFile)
 }
 session.disconnect()
 for (const cleanup of cleanups) await cleanup()
