@@ -612,7 +612,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     laterLine(run, { size, 'page cost': cost, 'verify()': verify, detection: det }),
     '',
     'Reproduce: install Chromium (`apt-get install chromium`, or set `KENCHI_CHROMIUM`), `redis-server` and Xvfb (for the headed browsers), then `npm ci && npm run bench`. ' +
-      'Single parts: `npm run bench:size`, `bench:client`, `bench:verify`, `bench:detection`, `bench:behaviour`, `bench:history`; `node bench/run.mjs --quick` for a smoke run.',
+      'Single parts: `npm run bench:size`, `bench:client`, `bench:verify`, `bench:profile`, `bench:scale`, `bench:detection`, `bench:behaviour`, `bench:history`; `node bench/run.mjs --quick` for a smoke run.',
     '',
     '## 1. Size',
     '',
