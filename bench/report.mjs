@@ -282,6 +282,18 @@ function profileSection(profile) {
   return out
 }
 
+/** bench/store-guard.mjs: what the store-call time-out costs per call, before and after its shared timer. */
+function guardLine(guard) {
+  if (!guard) return []
+  const o = guard.overhead
+  return [
+    `Store-call time-out guard (\`bench/store-guard.mjs\`, ${day(guard.date)}; the old guard loaded from git at \`${guard.before.slice(0, 8)}\`, rounds interleaved): ` +
+      `${o.sequential.beforeNs} → ${o.sequential.afterNs} ns per call over the bare call one at a time, ${o.concurrent.beforeNs} → ${o.concurrent.afterNs} ns 16 at a time ` +
+      '(a `setTimeout` + `clearTimeout` per call before, one shared timer per verifier after); a verification with the default rules makes about fifteen store calls.',
+    '',
+  ]
+}
+
 function otherStoresTable(rows) {
   if (!rows) return []
   return [
@@ -625,6 +637,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     serverSection(verify),
     ...targetsSection(verify, scale),
     ...profileSection(read('profile')),
+    ...guardLine(read('store-guard')),
     serviceSection(read('service')),
     ...hostileSection(read('hostile'), read('sqlite-tail'), read('memory-store')),
     '## 4. Detection: Kenchi and BotD on the same pages',
