@@ -17,10 +17,10 @@ export type ClosableGuard = Guard & {
   readonly waiting: number
 }
 
-/** One call waiting for its store: `fail` is dropped once it answers, so nothing is retained. */
+/** One call waiting for its store: `reject` is dropped once it settles, so nothing is retained. */
 interface Waiting {
   deadline: number
-  fail: ((error: Error) => void) | undefined
+  reject: ((error: unknown) => void) | undefined
 }
 
 /**
@@ -29,8 +29,10 @@ interface Waiting {
  * No timer per call: every call has the same time-out, so deadlines arrive in the order the
  * calls started and one queue with one timer serves them all. The timer is armed for the
  * oldest waiting call; when it fires it fails every call past its deadline and re-arms for the
- * next one still waiting, or stops. While no call waits the timer is unref'd, so an idle
- * verifier never keeps a process alive, and it is gone at most `ms` after the last call.
+ * next one still waiting, or stops. Answered calls leave the front of the queue as they
+ * answer, so it holds only the calls in flight (and those behind a slow one). While no call
+ * waits the timer is unref'd, so an idle verifier never keeps a process alive, and it is gone
+ * at most `ms` after the last call.
  */
 export function storeGuard(ms: number): ClosableGuard {
   let queue: Waiting[] = []
@@ -51,35 +53,47 @@ export function storeGuard(ms: number): ClosableGuard {
     refed = true
     if (waiting === 0) setRef(false)
   }
+  /** Drops answered calls from the front; an empty queue starts again at 0. */
+  const trim = () => {
+    while (head < queue.length && !queue[head]!.reject) head++
+    if (head === queue.length) {
+      queue.length = 0
+      head = 0
+    } else if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head)
+      head = 0
+    }
+  }
   function fire() {
     timer = undefined
     // Node's timers count whole milliseconds of the loop's clock: allow for the rounding.
     const now = performance.now() + 1
     while (head < queue.length) {
       const entry = queue[head]!
-      if (entry.fail && entry.deadline > now) break
+      if (entry.reject && entry.deadline > now) break
       head++
-      if (entry.fail) {
-        const fail = entry.fail
-        entry.fail = undefined
-        fail(new StoreTimeout(ms))
+      const reject = entry.reject
+      if (reject) {
+        entry.reject = undefined
+        if (--waiting === 0) setRef(false)
+        reject(new StoreTimeout(ms))
       }
     }
-    if (head === queue.length) {
-      queue = []
-      head = 0
-    } else {
-      if (head > 1024 && head * 2 > queue.length) {
-        queue = queue.slice(head)
-        head = 0
-      }
-      arm(queue[head]!.deadline - performance.now())
-    }
+    trim()
+    if (head < queue.length) arm(queue[head]!.deadline - performance.now())
+  }
+  /** True for the first of answer and time-out, which settles the caller's promise. */
+  const settle = (entry: Waiting): boolean => {
+    if (!entry.reject) return false // timed out already
+    entry.reject = undefined
+    if (--waiting === 0) setRef(false)
+    trim()
+    return true
   }
 
   const guard = <T>(call: () => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const entry: Waiting = { deadline: performance.now() + ms, fail: undefined }
+      const deadline = performance.now() + ms
       let pending: PromiseLike<T>
       try {
         pending = call()
@@ -87,23 +101,17 @@ export function storeGuard(ms: number): ClosableGuard {
         reject(error)
         return
       }
-      entry.fail = (error) => {
-        waiting--
-        if (waiting === 0) setRef(false)
-        reject(error)
-      }
+      const entry: Waiting = { deadline, reject }
       queue.push(entry)
       if (waiting++ === 0) setRef(true)
       if (!timer) arm(ms)
-      const settle = () => {
-        if (!entry.fail) return false // already timed out
-        entry.fail = undefined
-        if (--waiting === 0) setRef(false)
-        return true
-      }
       pending.then(
-        (value) => settle() && resolve(value),
-        (error: unknown) => settle() && reject(error),
+        (value) => {
+          if (settle(entry)) resolve(value)
+        },
+        (error: unknown) => {
+          if (settle(entry)) reject(error)
+        },
       )
     })
   const close = () => {
