@@ -26,7 +26,15 @@ const ROUNDS = Math.max(1, Number(args.rounds))
 const PER_ROUND = Math.max(100, Number(args['per-round']))
 const CUSTOMERS = 200
 const before = args.before || baseCommit()
-const old = await importFromGit(before, ['packages/server/src/stores/memory.ts', 'packages/server/src/stores/types.ts'])
+// memory.ts and every module it imports at run time (types-only imports are erased).
+const old = await importFromGit(before, [
+  'packages/server/src/stores/memory.ts',
+  'packages/server/src/stores/types.ts',
+  'packages/server/src/stores/query.ts',
+  'packages/server/src/evict.ts',
+  'packages/server/src/validate.ts',
+  'packages/server/src/errors.ts',
+])
 const variants = { before: old.memoryStore, after: server.memoryStore }
 
 const devices = []

@@ -149,32 +149,149 @@ function serverSection(verify) {
       '',
     )
   }
-  if (verify.processes?.length) {
-    out.push(
-      '### Several verifier processes sharing one Redis',
-      '',
-      `Each process (\`child_process.fork\`, \`bench/verify-worker.mjs\`) has its own Redis connection and customers; all start together and verify one at a time for ${verify.secondsPerProcessRun} s. p50/p99 over every verification of every process.`,
-      '',
-      '| processes | aggregate per second | per process | p50 | p99 |',
-      '|--:|--:|---|--:|--:|',
-      ...verify.processes.map(
-        (r) => `| ${r.processes} | ${num(r.perSecond)} | ${r.perProcess.map(num).join(', ')} | ${ms(r.p50ms)} | ${ms(r.p99ms)} |`,
-      ),
-      '',
-    )
-    const one = verify.processes[0]
-    const most = verify.processes.at(-1)
-    if (verify.processes.length > 1) {
-      out.push(
-        `From ${one.processes} to ${most.processes} processes the aggregate went ×${(most.perSecond / one.perSecond).toFixed(2)} and p99 ×${(most.p99ms / one.p99ms).toFixed(1)}, ` +
-          `with ${verify.machine.cores} cores shared by the verifier processes, Redis and the benchmark itself: a verification spends part of its time waiting for Redis, ` +
-          'which other processes can use, but past the core count they mostly queue. Verifiers on separate machines, each with its own cores, are not measured here.',
-        '',
-      )
-    }
-  }
+  out.push(...processesSection(read('scale'), verify))
   if (verify.notes?.length) out.push(...verify.notes.map((n) => `- ${n}`), '')
   return out.join('\n')
+}
+
+/**
+ * The design before the one-round-trip work (issue 19), quoted from docs/benchmarks.md of
+ * 2026-11-21 08:58 UTC and bench/sqlite-tail.mjs of the session after it: the figures the
+ * new rows are read against.
+ */
+export const PREVIOUS = {
+  source:
+    'docs/benchmarks.md, run of 2026-11-21 08:58 UTC (Node v20.20.2, Redis 7.0.15); SQLite also after bench/sqlite-tail.mjs (background checkpoints)',
+  floorPerSecond: 15_025,
+  memory: { perSecond: 4_461, p50ms: 0.203, p99ms: 0.353, ofFloor: 0.3 },
+  sqlite: { perSecond: 1_506, p50ms: 0.501, p99ms: 4.392, tail: { perSecond: 2_194, p99ms: 0.94 } },
+  redis: { perSecond: 1_185, p50ms: 0.783, p99ms: 2.054 },
+}
+
+/** Issue 19's targets, each checked against a row: `[what, met?]`, met null when not measured. */
+function targetChecks(verify, scale) {
+  const row = (store) => verify?.stores?.find((r) => r.store === store && r.rules === 'default' && r.name.includes('returning'))
+  const floor = verify?.baselines?.[0]?.perSecond
+  const memory = row('memory')
+  const sqlite = row('sqlite')
+  const redis = row('redis')
+  const ratio = scale?.ratio ?? null
+  const check = (r, ok) => (r ? ok(r) : null)
+  return [
+    [
+      'memory ≥ 0.6× the P-256 floor',
+      check(memory, (r) => r.perSecond >= 0.6 * floor),
+      memory && floor ? `${(memory.perSecond / floor).toFixed(2)}×` : '—',
+    ],
+    ['Redis p50 ≤ 0.35 ms', check(redis, (r) => r.p50ms <= 0.35), redis ? ms(redis.p50ms) : '—'],
+    ['Redis p99 ≤ 1 ms', check(redis, (r) => r.p99ms <= 1), redis ? ms(redis.p99ms) : '—'],
+    ['Redis ≥ 2,500/s per process', check(redis, (r) => r.perSecond >= 2500), redis ? `${num(redis.perSecond)}/s` : '—'],
+    ['Redis, two processes ≥ 1.6× one', ratio === null ? null : ratio >= 1.6, ratio === null ? '—' : `${ratio}×`],
+    ['SQLite ≥ 3,000/s', check(sqlite, (r) => r.perSecond >= 3000), sqlite ? `${num(sqlite.perSecond)}/s` : '—'],
+    ['SQLite p99 ≤ 1.5 ms', check(sqlite, (r) => r.p99ms <= 1.5), sqlite ? ms(sqlite.p99ms) : '—'],
+  ]
+}
+
+/** Per store: this run next to the floor, jose and the previous design; then the targets. */
+function targetsSection(verify, scale) {
+  if (!verify?.stores?.length) return []
+  const floor = verify.baselines[0]
+  const jose = verify.baselines[1]
+  const row = (store) => verify.stores.find((r) => r.store === store && r.rules === 'default' && r.name.includes('returning'))
+  const prev = (store) => {
+    const p = PREVIOUS[store]
+    if (!p) return '—'
+    const tail = p.tail ? `; ${num(p.tail.perSecond)}/s, p99 ${ms(p.tail.p99ms)} after the checkpoint change` : ''
+    return `${num(p.perSecond)}/s, ${ms(p.p50ms)} / ${ms(p.p99ms)} (${(p.perSecond / PREVIOUS.floorPerSecond).toFixed(2)}× its floor)${tail}`
+  }
+  return [
+    '### Issue 19: the targets, next to the floor, jose and the previous design',
+    '',
+    `Default rules, returning customers, one verification at a time (the rows above). Floor: node:crypto P-256 verify alone, ${num(floor.perSecond)}/s in this run; jose ES256 \`jwtVerify\` ${num(jose.perSecond)}/s. ` +
+      `Previous design: ${PREVIOUS.source}, where the floor was ${num(PREVIOUS.floorPerSecond)}/s.`,
+    '',
+    '| store | per second | p50 | p99 | × floor | × jose | previous design (per second, p50 / p99) |',
+    '|---|--:|--:|--:|--:|--:|---|',
+    ...['memory', 'sqlite', 'redis']
+      .map((store) => [store, row(store)])
+      .filter(([, r]) => r)
+      .map(
+        ([store, r]) =>
+          `| ${store} | ${num(r.perSecond)} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | ${(r.perSecond / floor.perSecond).toFixed(2)} | ${(r.perSecond / jose.perSecond).toFixed(2)} | ${prev(store)} |`,
+      ),
+    '',
+    '| target | this run | met |',
+    '|---|--:|---|',
+    ...targetChecks(verify, scale).map(
+      ([what, met, value]) => `| ${what} | ${value} | ${met === null ? 'not measured' : met ? 'met' : '**not met**'} |`,
+    ),
+    '',
+  ]
+}
+
+/** Several processes on one Redis: bench/scale.mjs (or, from older runs, verify.json's own rows). */
+function processesSection(scale, verify) {
+  const rows = scale?.rows ?? verify?.processes
+  if (!rows?.length) return []
+  const seconds = scale?.secondsPerRun ?? verify.secondsPerProcessRun
+  const out = [
+    '### Several verifier processes sharing one Redis',
+    '',
+    `${scale ? `Measured ${day(scale.date)} by \`bench/scale.mjs\`. ` : ''}Each process (\`child_process.fork\`, \`bench/verify-worker.mjs\`) has its own event loop, Redis connection and customers; all start together and verify one at a time (default rules, returning customers) for ${seconds} s. p50/p99 over every verification of every process.`,
+    '',
+    '| processes | aggregate per second | per process | p50 | p99 | × one process |',
+    '|--:|--:|---|--:|--:|--:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.processes} | ${num(r.perSecond)} | ${r.perProcess.map(num).join(', ')} | ${ms(r.p50ms)} | ${ms(r.p99ms)} | ${(r.perSecond / rows[0].perSecond).toFixed(2)} |`,
+    ),
+    '',
+  ]
+  const m = scale?.machine ?? verify?.machine
+  if (rows.length > 1)
+    out.push(
+      `Target: two processes ≥ 1.6× one. ${m?.cores ?? '—'} cores are shared by the verifier processes, Redis and the benchmark itself: a verification spends part of its time waiting for Redis, ` +
+        'which another process can use, but past the core count they mostly queue. Verifiers on separate machines, each with its own cores, are not measured here.',
+      '',
+    )
+  return out
+}
+
+/** bench/profile.mjs: the ten functions with the most self time per store. */
+function profileSection(profile) {
+  if (!profile) return []
+  const out = [
+    '### Where the time goes: CPU profiles per store',
+    '',
+    `Measured ${day(profile.date)} by \`bench/profile.mjs\`: verify() with the default rules for returning customers, ${profile.secondsPerStore} s per store under the V8 CPU profiler (node:inspector, ${profile.samplingIntervalUs} µs sampling). ` +
+      'Self time only (callees not included; a function V8 inlined counts in its caller). Native functions are named with their JavaScript caller; `(idle)` is the process waiting (for Redis), `(program)` native work V8 does not attribute. ' +
+      'The profiler slows every call, so rates here are not the figures above.',
+    '',
+  ]
+  for (const [store, p] of Object.entries(profile.stores)) {
+    out.push(
+      `**${store}** (${num(p.verifications)} verifications in ${p.seconds} s under the profiler, ${num(p.profiledMs)} ms sampled):`,
+      '',
+      '| function | where | self ms | % |',
+      '|---|---|--:|--:|',
+      ...p.top.map((r) => `| \`${r.function.replaceAll('|', '\\|')}\` | ${r.at ? `\`${r.at}\`` : ''} | ${r.selfMs} | ${r.percent} |`),
+      '',
+    )
+  }
+  if (profile.notes?.length) out.push(...profile.notes.map((n) => `- ${n}`), '')
+  return out
+}
+
+/** bench/store-guard.mjs: what the store-call time-out costs per call, before and after its shared timer. */
+function guardLine(guard) {
+  if (!guard) return []
+  const o = guard.overhead
+  return [
+    `Store-call time-out guard (\`bench/store-guard.mjs\`, ${day(guard.date)}; the old guard loaded from git at \`${guard.before.slice(0, 8)}\`, rounds interleaved): ` +
+      `${o.sequential.beforeNs} → ${o.sequential.afterNs} ns per call over the bare call one at a time, ${o.concurrent.beforeNs} → ${o.concurrent.afterNs} ns 16 at a time ` +
+      '(a `setTimeout` + `clearTimeout` per call before, one shared timer per verifier after); a verification with the default rules makes about fifteen store calls.',
+    '',
+  ]
 }
 
 function otherStoresTable(rows) {
@@ -499,6 +616,7 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
   const flood = read('flood')
   const mobile = read('mobile')
   const injected = read('injected')
+  const scale = read('scale')
   const m = run?.machine ?? size?.machine ?? verify?.machine
   const versions = { ...size?.versions, ...cost?.versions, ...verify?.versions, ...det?.versions }
   const text = [
@@ -512,13 +630,13 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     `- **Run:** ${day(run?.startedAt)}, ${run ? `${dur(run.wallSeconds)} end to end (build included)` : 'no run record'}${run?.quick ? ', **quick mode (small counts)**' : ''}.`,
     m ? `- **Machine:** ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}.` : '- **Machine:** unknown',
     `- **Browser:** Chromium ${cost?.chromium ?? det?.chromium ?? '—'} (\`${cost?.executablePath ?? det?.executablePath ?? '—'}\`), driven by playwright-core ${versions['playwright-core'] ?? '—'} and puppeteer-core ${versions['puppeteer-core'] ?? '—'}. **Redis:** ${verify?.redis ?? 'not run'}.`,
-    `- **Run counts:** page cost ${cost ? `${cost.rounds} loads per page` : '—'}; verify() ${verify ? `${verify.tokensPerRow} verifications per row, ${verify.secondsPerProcessRun} s per multi-process run` : '—'}; detection ${det ? `${det.runsPerKind} runs per kind` : '—'}.`,
+    `- **Run counts:** page cost ${cost ? `${cost.rounds} loads per page` : '—'}; verify() ${verify ? `${verify.tokensPerRow} verifications per row` : '—'}${scale || verify?.processes?.length ? `, ${scale?.secondsPerRun ?? verify?.secondsPerProcessRun} s per multi-process run` : ''}; detection ${det ? `${det.runsPerKind} runs per kind` : '—'}.`,
     run ? `- **Steps:** ${run.steps.map((s) => `${s.name} ${s.status} (${s.seconds} s)`).join('; ')}.` : '',
     run && m ? loadLine(run, m.cores) : '',
     laterLine(run, { size, 'page cost': cost, 'verify()': verify, detection: det }),
     '',
     'Reproduce: install Chromium (`apt-get install chromium`, or set `KENCHI_CHROMIUM`), `redis-server` and Xvfb (for the headed browsers), then `npm ci && npm run bench`. ' +
-      'Single parts: `npm run bench:size`, `bench:client`, `bench:verify`, `bench:detection`, `bench:behaviour`, `bench:history`; `node bench/run.mjs --quick` for a smoke run.',
+      'Single parts: `npm run bench:size`, `bench:client`, `bench:verify`, `bench:profile`, `bench:scale`, `bench:detection`, `bench:behaviour`, `bench:history`; `node bench/run.mjs --quick` for a smoke run.',
     '',
     '## 1. Size',
     '',
@@ -529,6 +647,9 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     '## 3. Server: verify()',
     '',
     serverSection(verify),
+    ...targetsSection(verify, scale),
+    ...profileSection(read('profile')),
+    ...guardLine(read('store-guard')),
     serviceSection(read('service')),
     ...hostileSection(read('hostile'), read('sqlite-tail'), read('memory-store')),
     '## 4. Detection: Kenchi and BotD on the same pages',

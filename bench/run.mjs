@@ -8,6 +8,9 @@
 //      (../shared/datasets, or KENCHI_DATASETS); skipped with a message otherwise.
 //   9. mobile (bench/mobile.mjs): phones, tablets and IME on the same data, after 8.
 //  10. injected (bench/injected.mjs): DevTools-protocol drivers vs real X11 input (Xvfb)
+//  4a. profile (bench/profile.mjs): verify() per store under the CPU profiler, top-10 self time;
+//      scale (bench/scale.mjs): 1 and 2 verifier processes on one Redis, and the ratio;
+//      store-guard (bench/store-guard.mjs): the store-call time-out guard before/after its shared timer
 //  4b. service (bench/service.mjs): POST /v1/verify over HTTP next to in-process verify()
 //  4c. hostile (bench/hostile.mjs): rejections of hostile tokens per core, store calls and ECDSA counted
 //  4d. sqlite-tail (bench/sqlite-tail.mjs), memory-store (bench/memory-store.mjs): the stores' A/B runs
@@ -53,6 +56,9 @@ const STEPS = [
     command: ['node', 'bench/verify.mjs', ...(quick ? ['--tokens', '500', '--scale', '1000,10000', '--seconds', '1'] : [])],
     limit: 480,
   },
+  { name: 'profile', command: ['node', 'bench/profile.mjs', ...(quick ? ['--seconds', '1'] : [])], limit: 180 },
+  { name: 'store-guard', command: ['node', 'bench/store-guard.mjs', ...(quick ? ['--rounds', '2', '--calls', '20000'] : [])], limit: 120 },
+  { name: 'scale', command: ['node', 'bench/scale.mjs', ...(quick ? ['--seconds', '2'] : [])], limit: 240 },
   { name: 'service', command: ['node', 'bench/service.mjs', ...(quick ? ['--tokens', '400'] : [])], limit: 300 },
   { name: 'hostile', command: ['node', 'bench/hostile.mjs', ...(quick ? ['--rounds', '1', '--ms', '200'] : ['--profile'])], limit: 300 },
   {

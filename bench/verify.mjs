@@ -2,11 +2,13 @@
 // default rules, next to two baselines measured in the same run on the same bytes: a bare
 // node:crypto ECDSA P-256 check (the floor: every token needs one) and `jose` verifying an
 // ES256 JWT carrying the same claims. Then how the cost grows with the users and devices
-// already in the store (1e3, 1e5, 1e6 of each), and several verifier processes sharing one
-// Redis (aggregate throughput, p50/p99 over every verification).
+// already in the store (1e3, 1e5, 1e6 of each), then the issue 19 targets per store next to
+// the floor, jose and the previous design's figures (bench/report.mjs's PREVIOUS). Several
+// verifier processes sharing one Redis are bench/scale.mjs's (`--procs 1,2,4` still runs
+// them here too); where the time goes is bench/profile.mjs's.
 //
 //   npm run build && node bench/verify.mjs [--tokens 3000] [--stores memory,sqlite,redis]
-//       [--scale 1000,100000,1000000] [--procs 1,2,4] [--seconds 5]
+//       [--scale 1000,100000,1000000] [--procs ''] [--seconds 5]
 //
 // Prints tables and writes bench/results/verify.json. Needs redis-server on PATH for the
 // Redis rows (skipped, and said so, otherwise). One verification at a time per process.
@@ -19,6 +21,7 @@ import { parseArgs } from 'node:util'
 import { SignJWT, jwtVerify } from 'jose'
 import * as server from '@kenchi/server'
 import { startRedis, redisVersion, secondsSince, versions, writeResult } from './lib/env.mjs'
+import { PREVIOUS } from './report.mjs'
 import { makeTokens, makeVerifier, newDevice, runVerify, summarise } from './lib/verify-common.mjs'
 
 const { values: args } = parseArgs({
@@ -26,7 +29,7 @@ const { values: args } = parseArgs({
     tokens: { type: 'string', default: '3000' },
     stores: { type: 'string', default: 'memory,sqlite,redis' },
     scale: { type: 'string', default: '1000,100000,1000000' },
-    procs: { type: 'string', default: '1,2,4' },
+    procs: { type: 'string', default: '' },
     seconds: { type: 'string', default: '5' },
   },
 })
@@ -148,6 +151,25 @@ for (const row of storeRows) {
   row.ofFloor = +(row.perSecond / floorRate).toFixed(2)
   row.ofJose = +(row.perSecond / baselineRows[1].perSecond).toFixed(2)
 }
+// Issue 19's rows: each store next to the floor, jose and the previous design.
+const targetRows = storeRows
+  .filter((r) => r.rules === 'default' && r.name.includes('returning'))
+  .map((r) => ({
+    store: r.store,
+    perSecond: r.perSecond,
+    p50ms: r.p50ms,
+    p99ms: r.p99ms,
+    ofFloor: r.ofFloor,
+    ofJose: r.ofJose,
+    before: PREVIOUS[r.store] ? `${PREVIOUS[r.store].perSecond}/s ${PREVIOUS[r.store].p50ms}/${PREVIOUS[r.store].p99ms} ms` : '—',
+    target: {
+      memory: `≥ ${Math.round(0.6 * floorRate)}/s (0.6× floor)`,
+      sqlite: '≥ 3000/s, p99 ≤ 1.5 ms',
+      redis: '≥ 2500/s, p50 ≤ 0.35 ms, p99 ≤ 1 ms',
+    }[r.store],
+  }))
+console.log(`floor ${floorRate}/s, jose ${baselineRows[1].perSecond}/s; previous design: ${PREVIOUS.source}`)
+console.table(targetRows)
 
 // --- growth with the users and devices in the store
 async function seedWithApi(store, size, key) {

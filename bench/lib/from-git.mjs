@@ -11,13 +11,20 @@ import { ROOT } from './env.mjs'
 
 /**
  * Imports `files[0]` (a path from the repository root, `.ts`) as it was at `rev`, with the
- * other `files` beside it (the modules it imports at run time, same relative layout).
+ * other `files` beside it (the modules it imports at run time, same relative layout; one
+ * that did not exist at `rev` is skipped).
  */
 export async function importFromGit(rev, files) {
   const root = fileURLToPath(ROOT)
   const out = join(root, '.scratch', `git-${rev}`)
   for (const file of files) {
-    const source = execFileSync('git', ['show', `${rev}:${file}`], { cwd: root, encoding: 'utf8' })
+    let source
+    try {
+      source = execFileSync('git', ['show', `${rev}:${file}`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    } catch (error) {
+      if (file === files[0]) throw error
+      continue // a helper module that did not exist yet at `rev`: the entry did not import it then
+    }
     const { outputText } = typescript.transpileModule(source, {
       fileName: file,
       compilerOptions: { module: typescript.ModuleKind.ESNext, target: typescript.ScriptTarget.ES2022, verbatimModuleSyntax: true },

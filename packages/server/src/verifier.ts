@@ -63,8 +63,9 @@ export interface Verifier {
    */
   flush(): Promise<number>
   /**
-   * Stops background retries and the summary timer, and writes the summaries counted so far
-   * (without waiting: call `flush()` first to wait for them). Does not close the store.
+   * Stops background retries, the summary timer and the timer of store-call time-outs (it
+   * stops by itself when idle, too), and writes the summaries counted so far (without
+   * waiting: call `flush()` first to wait for them). Does not close the store.
    */
   close(): void
   /** The store in use. */
@@ -149,6 +150,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     close() {
       rejections.close()
       outbox.close()
+      guard.close()
     },
     store,
   }

@@ -179,7 +179,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     index(byUser, user, device, true)
     index(byDevice, device, user, true)
     evictOldest(links, maxLinks, (_, old) => void dropLink(old.userHash, old.deviceId))
-    return { before: before && { ...before }, link }
+    // `before` left the maps above (replaced by `link`) and was never handed out: no copy needed.
+    return { before, link }
   }
 
   function dropLink(user: string, device: string): boolean {
@@ -219,13 +220,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   function recordsOf(map: Map<string, Set<string>>, key: string, limit: number, userSide: boolean): UserDeviceRecord[] {
     const out: UserDeviceRecord[] = []
     const from = clock() - deviceRetention
-    for (const other of [...(map.get(key) ?? [])]) {
-      const [user, device] = userSide ? [key, other] : [other, key]
-      const link = links.get(pairKey(user, device))
-      if (link && (linkTouched.get(pairKey(user, device)) ?? 0) <= from) dropLink(user, device)
-      else if (link) out.push({ ...link })
+    let expired: string[] | undefined // dropped after the walk, which must not change the set it walks
+    for (const other of map.get(key) ?? []) {
+      const pair = userSide ? pairKey(key, other) : pairKey(other, key)
+      const link = links.get(pair)
+      if (link && (linkTouched.get(pair) ?? 0) <= from) (expired ??= []).push(other)
+      else if (link) out.push({ ...link }) // a copy: the caller may change what it gets
     }
-    return out.sort((a, b) => b.lastSeen - a.lastSeen).slice(0, Math.max(0, limit))
+    for (const other of expired ?? []) {
+      if (userSide) dropLink(key, other)
+      else dropLink(other, key)
+    }
+    if (out.length > 1) out.sort((a, b) => b.lastSeen - a.lastSeen)
+    if (!(out.length <= limit)) out.length = limit > 0 ? Math.floor(limit) : 0 // as slice(0, max(0, limit)), NaN included
+    return out
   }
 
   /** The live entry for a key, dropping it if expired. */
@@ -337,7 +345,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         devices.set(id, after)
         evictOldest(devices, maxDevices, (id) => void deviceTouched.delete(id))
       }
-      return { before: before && { ...before }, after: { ...after } }
+      // `before` was replaced by `after` above and was never handed out (every record leaving
+      // the store is a copy), so it is the caller's now; `after` stays stored, so it is copied.
+      return { before, after: { ...after } }
     },
 
     getDevice(id) {

@@ -338,15 +338,16 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   const touchDevice = db.transaction((id: string, publicKey: DevicePublicKey, now: number) => {
     const row = q.deviceGet.get(id)
     if (row === undefined) {
-      q.deviceInsert.run(id, JSON.stringify(publicKey), now, now, clock())
-      return {
-        before: undefined,
-        after: { id, publicKey: structuredClone(publicKey), status: 'waiting' as DeviceStatus, firstSeen: now, lastSeen: now },
-      }
+      const json = JSON.stringify(publicKey)
+      q.deviceInsert.run(id, json, now, now, clock())
+      // The key as a later read returns it (parsed from what was stored): a copy, cheaper than structuredClone.
+      const after = { id, publicKey: JSON.parse(json) as DevicePublicKey, status: 'waiting' as DeviceStatus, firstSeen: now, lastSeen: now }
+      return { before: undefined, after }
     }
     const before = deviceFrom(row)
     q.deviceSeen.run(now, clock(), id)
-    return { before, after: { ...deviceFrom(row), lastSeen: Math.max(row.last_seen, now) } }
+    // One parse of the stored key, not two: its own copy for `after` is a spread of a flat object.
+    return { before, after: { ...before, publicKey: { ...before.publicKey }, lastSeen: Math.max(row.last_seen, now) } }
   })
 
   const setFlag = db.transaction((key: string, ttlMs: number) => {
