@@ -14,7 +14,12 @@ import type { Guard } from './store-call.js'
  * and each call has its own time-out, so a slow read fails only the rule that declared it.
  * Never rejects then.
  */
-export async function batchUnderGuard(store: Store, ops: readonly StoreOp[], guard: Guard, options: BatchOptions = {}): Promise<OpAnswer[]> {
+export async function batchUnderGuard(
+  store: Store,
+  ops: readonly StoreOp[],
+  guard: Guard,
+  options: BatchOptions = {},
+): Promise<OpAnswer[]> {
   if (isBatchingStore(store)) return guard(() => runBatch(store, ops, options))
   const call = async (op: StoreOp): Promise<OpAnswer> => {
     try {
@@ -34,7 +39,7 @@ export async function batchUnderGuard(store: Store, ops: readonly StoreOp[], gua
   const tails = new Map<string, Promise<unknown>>()
   const started = rest.map((op) => {
     const touched = resources(op)
-    const after = Promise.all(touched.map((r) => tails.get(r)))
+    const after = Promise.all(touched.flatMap((r) => tails.get(r) ?? []))
     const answer = after.then(() => call(op))
     for (const r of touched) tails.set(r, answer)
     return answer
