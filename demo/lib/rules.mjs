@@ -91,6 +91,8 @@ export async function demoRules({ extra = [] } = {}) {
     get mode() {
       return modes.get(rule.name) ?? rule.mode
     },
+    // A rule's declared store reads go with it, so they stay in verify()'s one read batch.
+    ...(rule.reads ? { reads: (input) => rule.reads(input) } : {}),
     evaluate: (input) => rule.evaluate(input),
   }))
 

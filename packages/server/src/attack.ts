@@ -2,6 +2,7 @@ import { KenchiError } from './errors.js'
 import { attackUsersKey } from './store-keys/attack.js'
 import { outcomeCounterKey } from './store-keys/outcomes.js'
 import type { Alert } from './notify/notifier.js'
+import type { OpAnswer } from './stores/batch.js'
 import type { Store } from './stores/types.js'
 import type { Reason } from './verdict.js'
 
@@ -111,13 +112,58 @@ export class AttackMonitor {
     return this.#checking
   }
 
+  /**
+   * The store calls one verification makes for attack mode, declared before any answer so
+   * they join the verification's one read batch (issue 19): the login id tried (`addDistinct`,
+   * on logins when `distinctUsers` is watched) and the site-wide failed logins (`countHits`,
+   * when a check is due: at most every 2 seconds, as `check`). Answers go to `applyAnswers`.
+   */
+  reads(action: string, loginHash: string | undefined, now: number) {
+    const p = this.policy()
+    const users =
+      action === 'login' && p.enabled && p.distinctUsers > 0 && loginHash !== undefined
+        ? { op: 'addDistinct' as const, key: attackUsersKey(p.windowMs), member: loginHash, windowMs: p.windowMs, now }
+        : undefined
+    const due = now - this.#lastCheck >= CHECK_EVERY_MS
+    const failed =
+      due && p.enabled ? { op: 'countHits' as const, key: outcomeCounterKey('login-failed', 'site'), windowMs: p.windowMs, now } : undefined
+    return [users, failed] as const
+  }
+
+  /**
+   * Applies the answers to `reads` as `observeLogin` then `check` would have: a failed
+   * login record skips the check; a check that is no longer due (another verification's
+   * answers came first) changes nothing; a failed count keeps the last state.
+   */
+  applyAnswers(now: number, [users, failed]: readonly (OpAnswer | undefined)[]): void {
+    if (users !== undefined) {
+      if (!users.ok) return
+      this.#state.distinctUsers = users.value as number
+      this.#usersObservedAt = now
+    }
+    if (now - this.#lastCheck < CHECK_EVERY_MS) return
+    const p = this.policy()
+    if (!p.enabled) {
+      this.#lastCheck = now
+      if (this.#state.active) this.#switch(false, now, { reason: 'disabled' })
+      return
+    }
+    if (failed === undefined) return
+    this.#lastCheck = now
+    if (failed.ok) this.#decide(now, p, failed.value as number)
+  }
+
   async #evaluate(now: number): Promise<void> {
     const p = this.policy()
     if (!p.enabled) {
       if (this.#state.active) this.#switch(false, now, { reason: 'disabled' })
       return
     }
-    const failed = await this.store.countHits(outcomeCounterKey('login-failed', 'site'), p.windowMs, now)
+    this.#decide(now, p, await this.store.countHits(outcomeCounterKey('login-failed', 'site'), p.windowMs, now))
+  }
+
+  /** Switches the mode on or off from the site-wide failed logins now, with hysteresis. */
+  #decide(now: number, p: AttackPolicy, failed: number): void {
     // The distinct-user count is the one the latest login attempt saw; with no attempt in
     // the window there are no users in it.
     const users = p.distinctUsers > 0 && now - this.#usersObservedAt < p.windowMs ? this.#state.distinctUsers : 0

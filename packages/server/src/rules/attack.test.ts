@@ -71,3 +71,28 @@ describe('attackRule', () => {
     verifier.close()
   })
 })
+
+describe('AttackMonitor declared reads', () => {
+  it('declares the site-wide count only when a check is due, and applies it once', async () => {
+    const alerts: unknown[] = []
+    const p: AttackPolicy = { ...DEFAULT_ATTACK_POLICY, failedLogins: 3 }
+    const monitor = new AttackMonitor(
+      memoryStore(),
+      () => p,
+      (a) => void alerts.push(a),
+    )
+    const [, due] = monitor.reads('login', undefined, NOW)
+    expect(due).toEqual({ op: 'countHits', key: outcomeCounterKey('login-failed', 'site'), windowMs: p.windowMs, now: NOW })
+    // Two verifications in flight both read the count; the first answer applies, the second is not due any more.
+    const [, alsoDue] = monitor.reads('checkout', undefined, NOW + 1)
+    expect(alsoDue).toBeDefined()
+    monitor.applyAnswers(NOW, [undefined, { ok: true, value: 3 }])
+    monitor.applyAnswers(NOW + 1, [undefined, { ok: true, value: 0 }])
+    expect(monitor.state).toMatchObject({ active: true, failedLogins: 3 })
+    expect(alerts).toHaveLength(1)
+    expect(monitor.reads('login', undefined, NOW + 1_000)[1]).toBeUndefined()
+    // A failed count keeps the last state.
+    monitor.applyAnswers(NOW + 2_000, [undefined, { ok: false, error: new Error('down') }])
+    expect(monitor.state.active).toBe(true)
+  })
+})

@@ -1,6 +1,7 @@
 import { fraudFingerprintKey } from '../store-keys/negative.js'
 import type { Reason } from '../verdict.js'
 import { optionChecks } from '../validate.js'
+import { answered, readOps, withReads } from './reads.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
 
 /** How long a fine fingerprint stays suspect after an event with it is labelled fraud. */
@@ -39,10 +40,17 @@ export function deviceClaimsRule(options: DeviceClaimsRuleOptions = {}): Rule {
   const weights = { ...CLAIMS_WEIGHTS, ...options.weights }
   const check = optionChecks('CONFIG_RULE', 'deviceClaimsRule')
   for (const [code, w] of Object.entries(weights)) check.weight(`weights.${code}`, w)
-  return {
+  return withReads({
     name: 'device-claims',
     mode: ruleMode('deviceClaimsRule', options),
-    async evaluate({ device, clues, userHash, store }) {
+    // The fingerprint flag is read in the verification's batch whatever the device's status
+    // (unknown until the batch answers; one cheap read). Whether the user trusts the device
+    // is read only when a stored id was another device's first (`device.linked`, known only
+    // after the claims were read): a second round trip for a copied cookie, none for a
+    // returning customer.
+    reads: ({ clues }) =>
+      [weights.FRAUD_FINGERPRINT > 0 && clues.hashes ? readOps.has(fraudFingerprintKey(clues.hashes.fine)) : undefined] as const,
+    async evaluate({ device, userHash, store }, [fraudFingerprint]) {
       const reasons: Reason[] = []
       const linked = device.linked ?? []
       if (weights.STORED_ID_CONFLICT > 0 && linked.length > 0) {
@@ -53,11 +61,10 @@ export function deviceClaimsRule(options: DeviceClaimsRuleOptions = {}): Rule {
         if (!proven)
           reasons.push({ code: 'STORED_ID_CONFLICT', weight: weights.STORED_ID_CONFLICT, detail: { earlierDevices: linked.slice(0, 5) } })
       }
-      if (weights.FRAUD_FINGERPRINT > 0 && clues.hashes && (device.status === 'waiting' || device.status === 'unknown')) {
-        if (await store.has(fraudFingerprintKey(clues.hashes.fine)))
-          reasons.push({ code: 'FRAUD_FINGERPRINT', weight: weights.FRAUD_FINGERPRINT })
+      if (fraudFingerprint !== undefined && (device.status === 'waiting' || device.status === 'unknown')) {
+        if (answered(fraudFingerprint)) reasons.push({ code: 'FRAUD_FINGERPRINT', weight: weights.FRAUD_FINGERPRINT })
       }
       return reasons
     },
-  }
+  })
 }

@@ -7,7 +7,8 @@ import { contentRepeatKey } from '../store-keys/content.js'
 import type { Reason } from '../verdict.js'
 import { optionChecks } from '../validate.js'
 import { ruleScope, type ScopeOptions } from './scope.js'
-import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
+import { answered, readOps, withReads } from './reads.js'
+import { ruleMode, ruleWeight, type Rule, type RuleOptions, type VerifyContext } from './types.js'
 
 /** Actions whose form content the rule checks by default. */
 export const CONTENT_ACTIONS = ['register', 'profile_update', 'checkout', 'inquiry', 'newsletter', 'campaign'] as const
@@ -91,19 +92,38 @@ export function contentRule(options: ContentRuleOptions = {}): Rule {
   const hashKey = options.hashKey
   const scope = ruleScope(name, options, CONTENT_ACTIONS)
 
-  return {
+  /** The checked fields' non-blank values (cut to MAX_FIELD), sorted by name; none when the rule does not apply. */
+  const valuesOf = (context: VerifyContext): Array<[string, string]> => {
+    if (!scope.applies(context) || typeof context.fields !== 'object' || context.fields === null) return []
+    const values: Array<[string, string]> = []
+    for (const [field, value] of Object.entries(context.fields)) {
+      if (typeof value !== 'string' || (fields !== undefined && !fields.has(field))) continue
+      const text = value.slice(0, MAX_FIELD)
+      if (text.trim().length > 0) values.push([field, text])
+    }
+    return values.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  }
+  /** The counter of identical submissions: a hash of the action and the normalised values. */
+  const repeatKey = (action: string, values: ReadonlyArray<[string, string]>): string => {
+    const canonical = JSON.stringify([action, values.map(([f, t]) => [f, normaliseText(t)])])
+    const digest = (hashKey === undefined ? createHash('sha256') : createHmac('sha256', hashKey))
+      .update(canonical)
+      .digest('hex')
+      .slice(0, 32)
+    return contentRepeatKey(digest)
+  }
+
+  return withReads({
     name: 'content',
     mode: ruleMode(name, options),
-    async evaluate({ context, store, now }) {
-      if (!scope.applies(context) || typeof context.fields !== 'object' || context.fields === null) return []
-      const values: Array<[string, string]> = []
-      for (const [field, value] of Object.entries(context.fields)) {
-        if (typeof value !== 'string' || (fields !== undefined && !fields.has(field))) continue
-        const text = value.slice(0, MAX_FIELD)
-        if (text.trim().length > 0) values.push([field, text])
-      }
+    reads: ({ context, now }) => {
+      if (repeat === undefined) return [undefined] as const
+      const values = valuesOf(context)
+      return [values.length === 0 ? undefined : readOps.hit(repeatKey(context.action, values), repeat.windowMs, now)] as const
+    },
+    evaluate({ context }, [repeated]) {
+      const values = valuesOf(context)
       if (values.length === 0) return []
-      values.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 
       const denied: string[] = []
       let match: string | undefined
@@ -139,13 +159,8 @@ export function contentRule(options: ContentRuleOptions = {}): Rule {
       if (urlIn.length > 0) reasons.push({ code: 'CONTENT_URL', weight: urlWeight, detail: { fields: urlIn, count: urls } })
       if (unreadable.length > 0)
         reasons.push({ code: 'CONTENT_GIBBERISH', weight: gibberishWeight, detail: { fields: unreadable, finding } })
-      if (repeat !== undefined) {
-        const canonical = JSON.stringify([context.action, values.map(([f, t]) => [f, normaliseText(t)])])
-        const digest = (hashKey === undefined ? createHash('sha256') : createHmac('sha256', hashKey))
-          .update(canonical)
-          .digest('hex')
-          .slice(0, 32)
-        const count = await store.hit(contentRepeatKey(digest), repeat.windowMs, now)
+      if (repeat !== undefined && repeated !== undefined) {
+        const count = answered(repeated)
         if (count >= repeat.threshold) {
           reasons.push({
             code: 'CONTENT_REPEATED',
@@ -156,5 +171,5 @@ export function contentRule(options: ContentRuleOptions = {}): Rule {
       }
       return reasons
     },
-  }
+  })
 }

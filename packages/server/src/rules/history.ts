@@ -1,6 +1,7 @@
 import { coarseFingerprintId, fineFingerprintId, userFingerprintKey } from '../store-keys/fingerprints.js'
 import type { Reason } from '../verdict.js'
 import { optionChecks } from '../validate.js'
+import { answered, readOps, withReads } from './reads.js'
 import { ruleMode, type Rule, type RuleInput, type RuleOptions } from './types.js'
 
 export interface HistoryRuleOptions extends RuleOptions {
@@ -45,12 +46,19 @@ export function historyRule(options: HistoryRuleOptions = {}): Rule {
   const maxTrusted = check.positiveInteger('maxTrustedDevices', options.maxTrustedDevices, 5)
   const sameUsers = check.number('sameDeviceUsers', options.sameDeviceUsers, { min: 2, integer: true }, 2)
   const actions = options.actions ? new Set(options.actions) : undefined
-  return {
+  const applies = (userHash: string | undefined, action: string): userHash is string =>
+    userHash !== undefined && (actions === undefined || actions.has(action))
+  return withReads({
     name: 'history',
     mode: ruleMode('historyRule', options),
-    async evaluate({ userHash, device, clues, store, now, context }) {
-      if (userHash === undefined || (actions && !actions.has(context.action))) return []
-      const link = await store.linkUserDevice(userHash, device.id, now)
+    // The link is a read-modify-write in the verification's batch. The fingerprint read
+    // depends on its answer (a known user on an untrusted device) and stays a second read
+    // in that case only: a returning customer on a trusted device needs none.
+    reads: ({ userHash, deviceId, now, context }) =>
+      [applies(userHash, context.action) ? readOps.linkUserDevice(userHash, deviceId, now) : undefined] as const,
+    async evaluate({ userHash, clues, store, context }, [linked]) {
+      if (!applies(userHash, context.action) || linked === undefined) return []
+      const link = answered(linked)
       const reasons: Reason[] = []
       if (!link.userSeen) reasons.push({ code: 'FIRST_USER', weight: weights.FIRST_USER })
       else if (link.trusted) reasons.push({ code: 'USER_DEVICE', weight: 0, detail: { since: link.firstSeen } })
@@ -70,7 +78,7 @@ export function historyRule(options: HistoryRuleOptions = {}): Rule {
         reasons.push({ code: 'SAME_DEVICE', weight: weights.SAME_DEVICE, detail: { users: link.deviceUsers } })
       return reasons.filter((r) => r.weight > 0 || r.code === 'USER_DEVICE')
     },
-  }
+  })
 }
 
 /**

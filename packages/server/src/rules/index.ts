@@ -33,8 +33,11 @@ export function defaultRules(): Rule[] {
 }
 
 // The rule contract and helpers for custom rules
-export type { Rule, RuleInput, RuleMode, RuleOptions, VerifyContext } from './types.js'
+export type { Rule, RuleInput, RuleMode, RuleOptions, VerifyContext, ReadInput, ReadOps } from './types.js'
 export { signalValue, ruleMode, ruleWeight } from './types.js'
+export { withReads, answered, readOps } from './reads.js'
+export type { ReadAnswer, ReadAnswers, RuleWithReads } from './reads.js'
+export type { StoreOp, OpAnswer } from '../stores/batch.js'
 export type { CodeRuleOptions } from './codes.js'
 export { ruleScope, ipAllowed } from './scope.js'
 export type { Scope, ScopeOptions } from './scope.js'

@@ -1,4 +1,5 @@
 import { negativeIpKey } from '../store-keys/negative.js'
+import { answered, readOps, withReads } from './reads.js'
 import { ruleMode, type Rule, type RuleOptions } from './types.js'
 
 /** How long an IP stays on the negative list after an event from it is labelled fraud. */
@@ -13,16 +14,17 @@ export { negativeIpKey }
  * labelled fraud came from, for 30 days. Static lists loaded from files are separate rules.
  */
 export function negativeRule(options: RuleOptions = {}): Rule {
-  return {
+  return withReads({
     name: 'negative',
     mode: ruleMode('negativeRule', options),
-    async evaluate({ device, context, store }) {
+    reads: ({ context }) => [context.ip === undefined ? undefined : readOps.has(negativeIpKey(context.ip))] as const,
+    evaluate({ device }, [negativeIp]) {
       const reasons = []
       if (device.status === 'fraud') reasons.push({ code: 'NG_DEVICE' as const, weight: 100, detail: { source: 'label' } })
-      if (context.ip !== undefined && (await store.has(negativeIpKey(context.ip)))) {
+      if (negativeIp !== undefined && answered(negativeIp)) {
         reasons.push({ code: 'NEGATIVE_IP' as const, weight: 100, detail: { source: 'label' } })
       }
       return reasons
     },
-  }
+  })
 }

@@ -3,7 +3,8 @@ import { extractTiming } from '../behaviour/timing.js'
 import { replayBandKey } from '../store-keys/replay.js'
 import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'
-import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
+import { answered, readOps, withReads } from './reads.js'
+import { ruleMode, ruleWeight, type Rule, type RuleOptions, type ReadInput } from './types.js'
 
 export interface BehaviourReplayRuleOptions extends RuleOptions {
   /** Weight of `BEHAVIOR_REPLAYED`. Default 80: denies alone (people never repeat a timing sequence). */
@@ -64,18 +65,23 @@ export function behaviourReplayRule(options: BehaviourReplayRuleOptions = {}): R
   const ttlMs = check.positiveNumber('ttlMs', options.ttlMs, 30 * DAY)
   const bandSize = check.number('bandSize', options.bandSize, { min: 4, integer: true }, 12)
   const binMs = check.number('binMs', options.binMs, { min: 1 }, 10)
-  return {
+  const bandsOf = ({ token }: Pick<ReadInput, 'token'>): string[] => {
+    const b = token.body.b
+    if (b === undefined || b === null || typeof b !== 'object') return []
+    return replayBands(b, bandSize, binMs)
+  }
+  return withReads({
     name: 'behaviour-replay',
     mode: ruleMode('behaviourReplayRule', options),
-    async evaluate({ token, store }) {
-      const b = token.body.b
-      if (b === undefined || b === null || typeof b !== 'object') return []
-      const bands = replayBands(b, bandSize, binMs)
+    // One set-if-absent per distinct band, in the verification's batch.
+    reads: (input) => [...new Set(bandsOf(input))].map((band) => readOps.setIfAbsent(replayBandKey(band), ttlMs)),
+    evaluate(input, answers) {
+      const bands = bandsOf(input)
       let seen = 0
-      for (const band of new Set(bands)) if (!(await store.setIfAbsent(replayBandKey(band), ttlMs))) seen++
+      for (const answer of answers) if (!answered(answer)) seen++
       const reasons: Reason[] = []
       if (seen > 0) reasons.push({ code: 'BEHAVIOR_REPLAYED', weight, detail: { bands: bands.length, seen } })
       return reasons
     },
-  }
+  })
 }

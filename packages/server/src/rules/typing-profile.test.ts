@@ -5,6 +5,7 @@ import { KenchiError } from '../errors.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { typingProfileKey } from '../store-keys/typing.js'
 import { memoryStore } from '../stores/memory.js'
 import { sqliteStore } from '../stores/sqlite.js'
 import {
@@ -161,6 +162,24 @@ describe('typingProfileRule', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  it("declares its profile read when profiles live in a store, and uses the batch's answer for the verifier's store", async () => {
+    const own = memoryStore()
+    const rule = typingProfileRule({ profiles: storeTypingProfiles(own) })
+    const alice = person(11)
+    const r = rng(500)
+    for (let i = 0; i < 6; i++) await rule.learn('u-alice', alice(r))
+    const probe = { ...input(person(12)(r), 'u-alice'), store: own }
+    const reads = rule.reads!({ ...probe, deviceId: 'd' })
+    expect(reads).toEqual([{ op: 'getValue', key: typingProfileKey('u-alice') }])
+    const expected = await rule.evaluate(probe) // reads it itself, outside verify()
+    const answers = [{ ok: true as const, value: await own.getValue(typingProfileKey('u-alice')) }]
+    own.getValue = () => Promise.reject(new Error('not called: the answer came with the batch'))
+    expect(await rule.evaluate({ ...probe, answers })).toEqual(expected)
+    // No store read declared for in-memory profiles, nor without a user.
+    expect(typingProfileRule().reads!({ ...probe, deviceId: 'd' })).toEqual([undefined])
+    expect(rule.reads!({ ...input(alice(r), undefined), deviceId: 'd' })).toEqual([undefined])
   })
 
   it('validates its options', () => {

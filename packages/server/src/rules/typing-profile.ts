@@ -3,7 +3,8 @@ import { typingProfileKey } from '../store-keys/typing.js'
 import type { Store } from '../stores/types.js'
 import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'
-import { ruleMode, ruleWeight, type Rule, type RuleOptions } from './types.js'
+import { answered, readOps, withReads } from './reads.js'
+import { ruleMode, ruleWeight, type ReadInput, type Rule, type RuleOptions } from './types.js'
 
 /** A login's typing rhythm: log hold times and log latencies, in order, and their shape. */
 export interface TypingVector {
@@ -58,20 +59,29 @@ export function memoryTypingProfiles(maxUsers = 100_000): TypingProfileStore {
  */
 export function storeTypingProfiles(store: Store, { ttlMs = 400 * 86_400_000 }: { ttlMs?: number } = {}): TypingProfileStore {
   optionChecks('CONFIG_RULE', 'storeTypingProfiles').positiveNumber('ttlMs', ttlMs)
-  return {
+  const profiles: TypingProfileStore = {
     async get(userHash) {
-      const json = await store.getValue(typingProfileKey(userHash))
-      if (json === undefined) return undefined
-      try {
-        const profile = JSON.parse(json) as TypingProfile
-        return isProfile(profile) ? profile : undefined
-      } catch {
-        return undefined
-      }
+      return profileFrom(await store.getValue(typingProfileKey(userHash)))
     },
     async set(userHash, profile) {
       await store.setValue(typingProfileKey(userHash), JSON.stringify(profile), ttlMs)
     },
+  }
+  backingStores.set(profiles, store)
+  return profiles
+}
+
+/** The store behind each `storeTypingProfiles` result: its read can join the verification's batch. */
+const backingStores = new WeakMap<TypingProfileStore, Store>()
+
+/** A stored profile value as a profile, or `undefined` (absent, or not a profile). */
+function profileFrom(json: string | undefined): TypingProfile | undefined {
+  if (json === undefined) return undefined
+  try {
+    const profile = JSON.parse(json) as TypingProfile
+    return isProfile(profile) ? profile : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -224,22 +234,35 @@ export function typingProfileRule(options: TypingProfileRuleOptions = {}): Rule 
   const threshold = check.positiveNumber('threshold', options.threshold, TYPING_PROFILE_THRESHOLD)
   const actions = options.actions ?? ['login']
   const profiles = options.profiles ?? memoryTypingProfiles()
-  return {
+  const backing = backingStores.get(profiles)
+  /** The login's rhythm when the rule has an opinion to form on this request. */
+  const vectorOf = ({ token, context, userHash }: ReadInput): TypingVector | undefined => {
+    const b = token.body.b
+    if (!userHash || !actions.includes(context.action) || b === undefined || b === null || typeof b !== 'object') return undefined
+    return loginTypingVector(b)
+  }
+  return withReads({
     name: 'typing-profile',
     mode: ruleMode('typingProfileRule', options),
-    profiles,
-    learn: (userHash, b) => learnTypingProfile(profiles, userHash, b),
-    async evaluate({ token, context, userHash }) {
-      const b = token.body.b
-      if (!userHash || !actions.includes(context.action) || b === undefined || b === null || typeof b !== 'object') return []
-      const v = loginTypingVector(b)
-      if (!v) return []
-      const agg = (await profiles.get(userHash))?.sigs[v.sig]
+    extra: {
+      profiles,
+      learn: (userHash: string, b: Readonly<Record<string, readonly number[]>> | undefined) => learnTypingProfile(profiles, userHash, b),
+    },
+    // Profiles kept with `storeTypingProfiles(store)` are read in the verification's batch;
+    // the answer is used when that store is the verifier's (otherwise, and for other
+    // profile stores such as the default in-memory one, the rule reads them itself).
+    reads: (input) =>
+      [backing && input.userHash && vectorOf(input) ? readOps.getValue(typingProfileKey(input.userHash)) : undefined] as const,
+    async evaluate(input, [stored]) {
+      const v = vectorOf({ ...input, deviceId: input.device.id })
+      if (!v || !input.userHash) return []
+      const profile = stored !== undefined && input.store === backing ? profileFrom(answered(stored)) : await profiles.get(input.userHash)
+      const agg = profile?.sigs[v.sig]
       if (!agg || agg.n < minSamples) return []
       const distance = Math.round(aggregateDistance(agg, v.values) * 100) / 100
       const reasons: Reason[] = []
       if (distance > threshold) reasons.push({ code: 'TYPING_MISMATCH', weight, detail: { distance, samples: agg.n } })
       return reasons
     },
-  }
+  })
 }

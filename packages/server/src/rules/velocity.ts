@@ -5,7 +5,8 @@ import { outcomeCounterKey } from '../store-keys/outcomes.js'
 import { velocityDistinctKey, velocityRequestKey, type Dimension } from '../store-keys/velocity.js'
 import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'
-import { ruleMode, type Rule, type RuleInput, type RuleOptions } from './types.js'
+import { answered, readOps, withReads } from './reads.js'
+import { ruleMode, type ReadInput, type Rule, type RuleOptions } from './types.js'
 
 /** What a velocity limit is counted by. */
 export type { Dimension }
@@ -119,12 +120,12 @@ export interface VelocityRuleOptions extends RuleOptions {
   exemptIps?: readonly string[]
 }
 
-function valueOf(input: RuleInput, dimension: Dimension): string | undefined {
+function valueOf(input: ReadInput, dimension: Dimension): string | undefined {
   switch (dimension) {
     case 'ip':
       return input.context.ip
     case 'device':
-      return input.device.id
+      return input.deviceId
     case 'user':
       // The identifier tried (context.loginId), else the account's: guesses at unknown
       // addresses count towards "user ids per IP / device" too.
@@ -165,53 +166,78 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
   // Request counters keep hits as long as the longest window that reads them.
   const retention = Math.max(...limits.map((l) => l.windowMs), 1)
   const exempt = new Set(options.exemptIps ?? [])
-  return {
+  type CountOp = ReturnType<typeof readOps.hit | typeof readOps.countHits | typeof readOps.addDistinct>
+  /** A limit this request is checked against, with the positions of its answers among the reads. */
+  interface Planned {
+    limit: VelocityLimit
+    detail: Record<string, unknown>
+    /** The count (the distinct set's size, or the counter read for the limit's window). */
+    at: number
+    /** The request counter's hit, for `count` limits: a failed hit fails the limit, as before. */
+    hitAt?: number
+    /** The successes' counter, for `failures` limits with `minRate`. */
+    rateAt?: number
+  }
+  /** The store calls of a request, in order, and where each limit's answers are; the same for `reads` and `evaluate`. */
+  const plan = (input: ReadInput): { ops: CountOp[]; planned: Planned[] } => {
+    const { context, now } = input
+    const ops: CountOp[] = []
+    const planned: Planned[] = []
+    if (context.ip !== undefined && exempt.has(context.ip)) return { ops, planned }
+    const push = (op: CountOp) => ops.push(op) - 1
+    // Each request counter is hit once per request, then read for each window (after the
+    // hit: a batch runs in order).
+    const hits = new Map<string, number>()
+    for (const limit of limits) {
+      if (limit.actions && !limit.actions.includes(context.action)) continue
+      const by = valueOf(input, limit.by)
+      if (by === undefined) continue
+      if (limit.kind === 'distinct') {
+        const of = valueOf(input, limit.of)
+        if (of === undefined) continue
+        // One set per window: pruning a short window must not shorten a longer one.
+        const key = velocityDistinctKey(limit.of, limit.by, limit.windowMs, by)
+        planned.push({
+          limit,
+          detail: { counted: `distinct ${limit.of}s per ${limit.by}` },
+          at: push(readOps.addDistinct(key, of, limit.windowMs, now)),
+        })
+      } else if (limit.kind === 'count') {
+        const key = velocityRequestKey(limit.actions, limit.by, by)
+        let hitAt = hits.get(key)
+        if (hitAt === undefined) hits.set(key, (hitAt = push(readOps.hit(key, retention, now))))
+        const at = push(readOps.countHits(key, limit.windowMs, now))
+        planned.push({ limit, detail: { counted: `${limit.actions.join('/')} per ${limit.by}` }, at, hitAt })
+      } else {
+        const at = push(readOps.countHits(outcomeCounterKey(limit.failure, limit.by, by), limit.windowMs, now))
+        const success = limit.failure === 'login-failed' ? 'login-succeeded' : 'order-accepted'
+        // Read with the failures (same round trip); used only when the failures reach `max`.
+        const rateAt =
+          limit.minRate === undefined ? undefined : push(readOps.countHits(outcomeCounterKey(success, limit.by, by), limit.windowMs, now))
+        planned.push({ limit, detail: { counted: `${limit.failure} per ${limit.by}` }, at, ...(rateAt !== undefined ? { rateAt } : {}) })
+      }
+    }
+    return { ops, planned }
+  }
+  return withReads({
     name: 'velocity',
     mode: ruleMode('velocityRule', options),
-    async evaluate(input) {
-      const { context, store, now } = input
-      if (context.ip !== undefined && exempt.has(context.ip)) return []
-      const incremented = new Map<string, Promise<number>>()
-      // Each request counter is incremented once per request, then read for each window.
-      const countRequest = async (actions: readonly string[], by: Dimension, value: string, windowMs: number) => {
-        const key = velocityRequestKey(actions, by, value)
-        let hit = incremented.get(key)
-        if (hit === undefined) incremented.set(key, (hit = store.hit(key, retention, now)))
-        await hit
-        return store.countHits(key, windowMs, now)
-      }
-      // Limits are independent: their store calls run concurrently.
-      const found = await Promise.all(
-        limits.map(async (limit): Promise<Reason | undefined> => {
-          if (limit.actions && !limit.actions.includes(context.action)) return undefined
-          const by = valueOf(input, limit.by)
-          if (by === undefined) return undefined
-          let count: number
-          let detail: Record<string, unknown>
-          if (limit.kind === 'distinct') {
-            const of = valueOf(input, limit.of)
-            if (of === undefined) return undefined
-            // One set per window: pruning a short window must not shorten a longer one.
-            count = await store.addDistinct(velocityDistinctKey(limit.of, limit.by, limit.windowMs, by), of, limit.windowMs, now)
-            detail = { counted: `distinct ${limit.of}s per ${limit.by}` }
-          } else if (limit.kind === 'count') {
-            count = await countRequest(limit.actions, limit.by, by, limit.windowMs)
-            detail = { counted: `${limit.actions.join('/')} per ${limit.by}` }
-          } else {
-            count = await store.countHits(outcomeCounterKey(limit.failure, limit.by, by), limit.windowMs, now)
-            detail = { counted: `${limit.failure} per ${limit.by}` }
-            if (limit.minRate !== undefined && count >= limit.max) {
-              const success = limit.failure === 'login-failed' ? 'login-succeeded' : 'order-accepted'
-              const successes = await store.countHits(outcomeCounterKey(success, limit.by, by), limit.windowMs, now)
-              const rate = count / (count + successes)
-              detail.rate = Math.round(rate * 100) / 100
-              if (rate < limit.minRate) return undefined
-            }
+    reads: (input) => plan(input).ops,
+    evaluate(input, answers) {
+      const found = plan({ ...input, deviceId: input.device.id }).planned.map(
+        ({ limit, detail, at, hitAt, rateAt }): Reason | undefined => {
+          if (hitAt !== undefined) answered(answers[hitAt]!)
+          const count = answered(answers[at]!)
+          if (limit.kind === 'failures' && limit.minRate !== undefined && rateAt !== undefined && count >= limit.max) {
+            const successes = answered(answers[rateAt]!)
+            const rate = count / (count + successes)
+            detail.rate = Math.round(rate * 100) / 100
+            if (rate < limit.minRate) return undefined
           }
           return count >= limit.max
             ? { code: limit.code, weight: limit.weight, detail: { ...detail, count, max: limit.max, windowMs: limit.windowMs } }
             : undefined
-        }),
+        },
       )
       const reasons = found.filter((r): r is Reason => r !== undefined)
       // One reason per code and dimension (the heaviest window): a short and a long window on
@@ -223,5 +249,5 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
       }
       return [...best.values()]
     },
-  }
+  })
 }

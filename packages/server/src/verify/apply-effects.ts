@@ -1,8 +1,10 @@
 import type { Effect } from '../effects.js'
 import { KenchiError } from '../errors.js'
 import { FinalError, type Outbox } from '../outbox.js'
+import type { OpAnswer, StoreOp } from '../stores/batch.js'
 import type { Store } from '../stores/types.js'
 import type { Reason } from '../verdict.js'
+import { batchUnderGuard } from './store-batch.js'
 import { describe, type Guard } from './store-call.js'
 
 /** What became of one effect of a verdict. */
@@ -12,18 +14,19 @@ export type EffectResult = { effect: Effect; status: 'done' | 'queued' } | { eff
  * The one place that writes effects to the store. Evaluation and the report planners only
  * return `Effect` values; every write the verifier decides on (device status, stored-id
  * links, trust, outcome counters, negative-list flags, events) goes through here, each
- * call under the store time-out, events and reports through the write-behind queue. Not
- * here: the atomic read-modify-writes whose answer a check needs before any verdict exists
- * (the nonce's set-if-absent, `touchDevice`) and the rules' own counters (velocity,
- * history links, replay bands, attack mode's distinct logins), which stay in the rules
- * until they declare their reads and writes (issue 19).
+ * under the store time-out (a verdict's in one batch), events and reports through the
+ * write-behind queue. Not here: the atomic read-modify-writes whose answer a check needs
+ * before any verdict exists (the nonce's set-if-absent, `touchDevice`, the rules' counters:
+ * velocity, history links, replay bands, attack mode's distinct logins), which the rules
+ * declare and the pipeline sends in its read batch (`Rule.reads`).
  */
 export interface EffectApplier {
   /**
-   * Applies a verdict's effects concurrently (they touch different keys) and resolves what
-   * became of each; never rejects. `record-event` and `update-event` go through the
-   * write-behind queue (`queued` while the store is down); any other effect is written
-   * once, and a failure is returned for the verdict to say so, not retried.
+   * Applies a verdict's effects and resolves what became of each (same order); never
+   * rejects. `record-event` and `update-event` go through the write-behind queue (`queued`
+   * while the store is down); the others are written once, together in one store batch
+   * (one round trip on a store that batches), and a failure is returned for the verdict to
+   * say so, not retried.
    */
   settle(effects: readonly Effect[]): Promise<EffectResult[]>
   /**
@@ -59,28 +62,68 @@ export function createEffectApplier(store: Store, outbox: Outbox, guard: Guard):
     }
   }
 
+  /** The hot effects (all but events) in one batch: one round trip on a store that batches. */
+  async function writeHot(effects: readonly HotEffect[]): Promise<EffectResult[]> {
+    if (effects.length === 0) return []
+    let answers: OpAnswer[]
+    try {
+      answers = await batchUnderGuard(store, effects.map(opOf), guard)
+    } catch (error) {
+      return effects.map((effect) => ({ effect, status: 'failed', error }))
+    }
+    return effects.map((effect, i): EffectResult => {
+      const answer = answers[i]!
+      return answer.ok ? { effect, status: 'done' } : { effect, status: 'failed', error: answer.error }
+    })
+  }
+
   return {
-    settle(effects) {
-      return Promise.all(
+    async settle(effects) {
+      const hot = effects.filter(isHot)
+      const written = writeHot(hot)
+      let next = 0
+      const results = await Promise.all(
         effects.map(async (effect): Promise<EffectResult> => {
+          if (isHot(effect)) {
+            const at = next++
+            return (await written)[at]!
+          }
           try {
-            if (effect.kind === 'record-event' || effect.kind === 'update-event') {
-              const bulk = effect.kind === 'record-event' && effect.bulk
-              return { effect, status: await outbox.submit(() => guard(() => write(effect)), { bulk }) }
-            }
-            await guard(() => write(effect))
-            return { effect, status: 'done' }
+            const bulk = effect.kind === 'record-event' && effect.bulk
+            return { effect, status: await outbox.submit(() => guard(() => write(effect)), { bulk }) }
           } catch (error) {
             return { effect, status: 'failed', error }
           }
         }),
       )
+      return results
     },
     submit(plan) {
       return outbox.submit(async () => {
         for (const effect of await plan()) await guard(() => write(effect))
       })
     },
+  }
+}
+
+/** An effect written straight to the store (not through the write-behind queue). */
+type HotEffect = Exclude<Effect, { kind: 'record-event' | 'update-event' }>
+
+const isHot = (effect: Effect): effect is HotEffect => effect.kind !== 'record-event' && effect.kind !== 'update-event'
+
+/** A hot effect as the store operation that writes it. */
+function opOf(effect: HotEffect): StoreOp {
+  switch (effect.kind) {
+    case 'device-status':
+      return { op: 'setDeviceStatus', id: effect.deviceId, status: effect.status }
+    case 'link':
+      return { op: 'linkUserDevice', userHash: effect.userHash, deviceId: effect.deviceId, now: effect.at }
+    case 'trust':
+      return { op: 'trustUserDevice', userHash: effect.userHash, deviceId: effect.deviceId, now: effect.at }
+    case 'count':
+      return { op: 'hit', key: effect.key, windowMs: effect.windowMs, now: effect.at }
+    case 'flag':
+      return { op: 'setFlag', key: effect.key, ttlMs: effect.ttlMs }
   }
 }
 

@@ -8,15 +8,18 @@ import type { Alert } from '../notify/notifier.js'
 import { thresholdsFor, type Policy } from '../policy.js'
 import { attackRule } from '../rules/attack.js'
 import type { RuleInput } from '../rules/types.js'
+import type { OpAnswer, StoreOp, StoreOpValues } from '../stores/batch.js'
 import type { EventRecord } from '../stores/types.js'
 import type { Reason, Verdict, VerdictDevice } from '../verdict.js'
 import { effectNote, type EffectApplier } from './apply-effects.js'
-import { judgeDevice, readStoredIdClaims, type StoredIdClaims } from './stored-id-claims.js'
+import { finishStoredIdClaims, judgeDevice, storedIdClaimReads, type StoredIdClaims } from './stored-id-claims.js'
 import type { VerifierConfig } from './config.js'
 import { evaluate, failure, linkEffects, testModeVerdict, type Evaluation, type Judgement } from './evaluate.js'
 import type { RejectionSampler } from './rejections.js'
 import { describe, type Guard } from './store-call.js'
-import { checkToken, spendNonce } from './token-checks.js'
+import { planRuleReads } from './read-plan.js'
+import { batchUnderGuard } from './store-batch.js'
+import { checkToken, nonceKey, nonceTtlMs } from './token-checks.js'
 
 /** What `verify()` runs on: the resolved configuration and the verifier's shared parts. */
 export interface PipelineDeps {
@@ -48,10 +51,11 @@ interface Seen {
 }
 
 /**
- * `verify()`, as phases: the token checks (no store), the nonce (first store call), the
- * reads (device record, stored-id claims, the rules' own reads: `attackRule` first, then
- * the configured rules), the pure evaluation, then the effects (device status, stored-id
- * links, the event) through `apply-effects.ts`.
+ * `verify()`, as phases: the token checks (no store), one read batch (the nonce as its
+ * gate, the device record, the stored-id claims' first reads, the rules' declared reads:
+ * `attackRule` first, then the configured rules), the pure evaluation, then the effects
+ * (device status, stored-id links, the event) through `apply-effects.ts`, in one write
+ * batch and the event's write-behind queue.
  */
 export function createPipeline(deps: PipelineDeps): (raw: unknown, context: VerifyContext) => Promise<Verdict> {
   const { config, guard, attack } = deps
@@ -127,22 +131,40 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
   async function judge(raw: unknown, context: VerifyContext, current: Policy, ids: Identities, seen: Seen): Promise<Judgement> {
     const checked = await checkToken(checker, raw, context)
     if (!checked.ok) return failure(checked.code, checked.code === 'TOKEN_MISSING' ? current.missingToken : 'deny', checked.detail)
-    let spent
-    try {
-      spent = await guard(() => spendNonce(checked.value, (key, ttlMs) => store.setIfAbsent(key, ttlMs), config.tolerance, now()))
-    } catch (error) {
-      return failure('STORE_UNAVAILABLE', current.onStoreError, describe(error))
-    }
-    if (!spent.ok) return failure(spent.code, 'deny', spent.detail)
-    const token = spent.value
+    const token = checked.value
     const deviceId = deviceThumbprint(token.body.k)
     const at = now()
-    let touched
+    const clues = deviceClues(token.body.s)
+    // Rules count the login id tried, or the user id when no login id was given.
+    const loginHash = ids.loginHash ?? ids.userHash
+    const hashes = {
+      ...(ids.userHash !== undefined ? { userHash: ids.userHash } : {}),
+      ...(loginHash !== undefined ? { loginHash } : {}),
+      ...(ids.emailHash !== undefined ? { emailHash: ids.emailHash } : {}),
+    }
+    // One read batch (issue 19, docs/decisions/0010): the nonce (the gate: a replayed token
+    // reads and writes nothing else), the device record, the stored ids' holders, and every
+    // rule's declared reads (none in test mode, where no rule runs).
+    const ruleReads = planRuleReads(config.testMode ? [] : rules, { context, token, deviceId, clues, now: at, ...hashes })
+    const claimOps = storedIdClaimReads(clues.storedIds)
+    const c = token.challenge.payload
+    const ops: StoreOp[] = [
+      { op: 'setIfAbsent', key: nonceKey(c.n), ttlMs: nonceTtlMs(c.exp, config.tolerance, at) },
+      { op: 'touchDevice', id: deviceId, publicKey: token.body.k, now: at },
+      ...claimOps,
+      ...ruleReads.ops,
+    ]
+    let answers: OpAnswer[]
     try {
-      touched = await guard(() => store.touchDevice(deviceId, token.body.k, at))
+      answers = await batchUnderGuard(store, ops, guard, { gate: true })
     } catch (error) {
       return failure('STORE_UNAVAILABLE', current.onStoreError, describe(error))
     }
+    const [spent, touchedAnswer] = answers as [OpAnswer<{ op: 'setIfAbsent'; key: string; ttlMs: number }>, OpAnswer]
+    if (!spent.ok) return failure('STORE_UNAVAILABLE', current.onStoreError, describe(spent.error))
+    if (!spent.value) return failure('TOKEN_REPLAYED', 'deny')
+    if (!touchedAnswer.ok) return failure('STORE_UNAVAILABLE', current.onStoreError, describe(touchedAnswer.error))
+    const touched = touchedAnswer.value as StoreOpValues['touchDevice']
     const keyed: VerdictDevice = {
       id: deviceId,
       status: touched.after.status,
@@ -150,12 +172,12 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
       firstSeen: touched.after.firstSeen,
       ...(touched.before !== undefined ? { matchedBy: 'key' as const } : {}),
     }
-    const clues = deviceClues(token.body.s)
     if (clues.hashes) seen.fingerprint = clues.hashes
     const notes: Reason[] = []
     let claims: StoredIdClaims | undefined
     try {
-      claims = await guard(() => readStoredIdClaims(store, keyed, clues.storedIds))
+      const readMore = (more: readonly StoreOp[]) => batchUnderGuard(store, more, guard).then(throwIfAnyFailed)
+      claims = await finishStoredIdClaims(readMore, keyed, clues.storedIds, answers.slice(2, 2 + claimOps.length))
     } catch (error) {
       // Stored ids are claims that can only add suspicion; the device key still identifies
       // the device. Said in the verdict, since a fraud device's id went unchecked.
@@ -165,28 +187,22 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     // The ids are linked to the device only once their claims were read (as before the split:
     // a link never gets ahead of the read that judges it).
     const storedIds = claims ? clues.storedIds : []
-    // Rules count the login id tried, or the user id when no login id was given.
-    const loginHash = ids.loginHash ?? ids.userHash
-    const input: RuleInput = {
-      context,
-      token,
-      device,
-      clues,
-      store,
-      now: at,
-      ...(ids.userHash !== undefined ? { userHash: ids.userHash } : {}),
-      ...(loginHash !== undefined ? { loginHash } : {}),
-      ...(ids.emailHash !== undefined ? { emailHash: ids.emailHash } : {}),
-    }
+    const input: RuleInput = { context, token, device, clues, store, now: at, ...hashes }
+    const ruleAnswers = answers.slice(2 + claimOps.length)
     let evaluation: Evaluation
     if (config.testMode) {
       // Test mode: a valid token gets the fixed decision; no rule runs.
       const decision = config.testMode.decisionFor([context.loginId, context.userId, context.email])
       evaluation = { verdict: testModeVerdict(decision, device), effects: linkEffects(device.id, storedIds, at) }
     } else {
-      // Rules are independent, so they run concurrently: a verification waits for the slowest
-      // rule's store round trips, not for their sum.
-      const results = await Promise.allSettled(rules.map(async (rule) => rule.evaluate(input)))
+      // Each rule gets its declared reads' answers; a rule without `reads` reads the store
+      // itself. Rules are independent, so they run concurrently.
+      const results = await Promise.allSettled(
+        rules.map(async (rule, i) => {
+          const own = ruleReads.answersFor(i, ruleAnswers)
+          return rule.evaluate(own === undefined ? input : { ...input, answers: own })
+        }),
+      )
       const thresholds = thresholdsFor(current, context.action)
       evaluation = evaluate({ device, storedIds, now: at, notes, rules, results, thresholds })
     }
@@ -277,4 +293,10 @@ class LazyIdentities implements Identities {
     const { email } = this.#context
     return email === undefined ? undefined : (this.#email ??= this.#hash('email', email))
   }
+}
+
+/** The answers of a follow-up batch, or the first failure thrown. */
+function throwIfAnyFailed(answers: readonly OpAnswer[]): OpAnswer[] {
+  for (const answer of answers) if (!answer.ok) throw answer.error
+  return [...answers]
 }
