@@ -103,9 +103,10 @@ describe('sqliteStore', () => {
       console.log(JSON.stringify({ won, counts, firsts }))`
     // On a busy two-core machine the OS may now and then run one process to the end before
     // the others start; such a run proves nothing about atomicity, so it is run again (up to
-    // three times) until the processes really ran side by side. Every run must be correct.
+    // five times) until at least two processes really ran side by side (each won some of the
+    // same nonces). Every run must be correct.
     let interleaved = false
-    for (let run = 0; run < 3 && !interleaved; run++) {
+    for (let run = 0; run < 5 && !interleaved; run++) {
       const results = (await Promise.all(Array.from({ length: 4 }, (_, id) => inProcess(worker(run, id))))) as Array<{
         won: number[]
         counts: number[]
@@ -116,7 +117,7 @@ describe('sqliteStore', () => {
       const counts = results.flatMap((r) => r.counts).sort((a, b) => a - b)
       expect(counts).toEqual(Array.from({ length: 4 * N }, (_, i) => i + 1)) // no lost or doubled hit
       expect(results.flatMap((r) => r.firsts)).toHaveLength(N) // each device first seen once
-      interleaved = results.every((r) => r.won.length < N)
+      interleaved = results.filter((r) => r.won.length > 0).length >= 2
     }
     expect(interleaved).toBe(true)
   })

@@ -180,27 +180,33 @@ async function settled(call: () => Promise<unknown>): Promise<OpAnswer> {
   }
 }
 
+/** Wraps one call of `runBatch`'s fallback (the verifier passes its store time-out). */
+export type OpCall = <T>(run: () => Promise<T>) => Promise<T>
+
 /**
  * Runs a batch on any store: through its own `batch()` when it has one, otherwise one call
- * per operation (the gate first, then the rest concurrently). Same answers either way,
- * provided no two operations after the gate write the same key (or one writes what another
- * reads): a store's own `batch()` runs them in order, the fallback all at once.
+ * per operation: the gate first, then the rest concurrently, except that operations on the
+ * same key, device or user–device pair run in the batch's order (a counter is hit before it
+ * is counted). Same answers either way. In the fallback each call goes through `each` (if
+ * given), so one slow call fails only its own answer.
  *
- * Round trips: memory and SQLite none (one turn, one transaction); Redis one (two on a
- * Redis Cluster: the gate, then one script per slot pipelined per node); PostgreSQL, which
- * has no `batch()`, one per operation with the rest in parallel. See docs/server.md,
- * "Batches of hot-path calls".
+ * Round trips: memory none (one call each, no I/O); SQLite none (one transaction); Redis one
+ * (two on a Redis Cluster: the gate, then one script per slot pipelined per node);
+ * PostgreSQL, which has no `batch()`, one per operation, in parallel where they touch
+ * different keys. See docs/server.md, "Batches of hot-path calls".
  */
 export async function runBatch<const Ops extends readonly StoreOp[]>(
   store: Store,
   ops: Ops,
   options: BatchOptions = {},
+  each: OpCall = (run) => run(),
 ): Promise<BatchAnswers<Ops>> {
   if (isBatchingStore(store)) return store.batch(ops, options)
+  const call = (op: StoreOp): Promise<OpAnswer> => settled(() => each(() => callOp(store, op)))
   const answers: OpAnswer[] = []
   let rest: readonly StoreOp[] = ops
   if (options.gate && ops.length > 0) {
-    const gate = await settled(() => callOp(store, ops[0]!))
+    const gate = await call(ops[0]!)
     answers.push(gate)
     rest = ops.slice(1)
     if (!gate.ok || gate.value !== true) {
@@ -208,6 +214,32 @@ export async function runBatch<const Ops extends readonly StoreOp[]>(
       return answers as BatchAnswers<Ops>
     }
   }
-  answers.push(...(await Promise.all(rest.map((op) => settled(() => callOp(store, op))))))
+  const tails = new Map<string, Promise<unknown>>()
+  const started = rest.map((op) => {
+    const touched = resources(op)
+    const answer = Promise.all(touched.flatMap((r) => tails.get(r) ?? [])).then(() => call(op))
+    for (const r of touched) tails.set(r, answer)
+    return answer
+  })
+  answers.push(...(await Promise.all(started)))
   return answers as BatchAnswers<Ops>
+}
+
+/** What an operation reads or writes, for ordering: its key, its device record, or the two sides of a user–device pair. */
+function resources(op: StoreOp): string[] {
+  switch (op.op) {
+    case 'touchDevice':
+    case 'getDevice':
+    case 'setDeviceStatus':
+      return [`device\0${op.id}`]
+    case 'linkUserDevice':
+    case 'trustUserDevice':
+      return [`user\0${op.userHash}`, `used\0${op.deviceId}`]
+    case 'listUserDevices':
+      return [`user\0${op.userHash}`]
+    case 'listDeviceUsers':
+      return [`used\0${op.deviceId}`]
+    default:
+      return [`key\0${op.key}`]
+  }
 }
