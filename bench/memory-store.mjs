@@ -31,6 +31,7 @@ const old = await importFromGit(before, [
   'packages/server/src/stores/memory.ts',
   'packages/server/src/stores/types.ts',
   'packages/server/src/stores/query.ts',
+  'packages/server/src/stores/batch.ts',
   'packages/server/src/evict.ts',
   'packages/server/src/validate.ts',
   'packages/server/src/errors.ts',
