@@ -10,11 +10,10 @@
 // Writes bench/results/scale.json. Needs redis-server on PATH. On a machine with fewer
 // cores than processes + Redis, the processes share cores with Redis and each other, which
 // the ratio shows.
-import { fork } from 'node:child_process'
 import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { redisVersion, secondsSince, startRedis, writeResult } from './lib/env.mjs'
-import { summarise } from './lib/verify-common.mjs'
+import { runProcesses } from './lib/processes.mjs'
 
 const { values: args } = parseArgs({
   options: {
@@ -45,54 +44,20 @@ try {
 const rows = []
 try {
   for (const procs of counts) {
-    const prefix = `scale${procs}:`
-    const workers = Array.from({ length: procs }, (_, index) =>
-      fork(
-        new URL('./verify-worker.mjs', import.meta.url),
-        [JSON.stringify({ url: redis.url, prefix, index, tokens: tokensPerProc, customers: CUSTOMERS })],
-        { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-      ),
-    )
-    const message = (w, type) =>
-      new Promise((resolve, reject) => {
-        const on = (m) => {
-          if (m.type === type) {
-            w.off('message', on)
-            resolve(m)
-          } else if (m.type === 'error') reject(new Error(m.message))
-        }
-        w.on('message', on)
-        w.once('exit', (code) => code && reject(new Error(`verify worker exited with ${code}`)))
-      })
-    await Promise.all(workers.map((w) => message(w, 'ready')))
     const load1 = os.loadavg()[0]
-    const done = Promise.all(workers.map((w) => message(w, 'done')))
-    for (const w of workers) w.send({ type: 'go', seconds })
-    const results = await done
-    const latencies = results.flatMap((r) => r.latencies)
-    const decisions = results.reduce(
-      (a, r) => ({ allow: a.allow + r.decisions.allow, challenge: a.challenge + r.decisions.challenge, deny: a.deny + r.decisions.deny }),
-      { allow: 0, challenge: 0, deny: 0 },
-    )
+    const row = await runProcesses({
+      url: redis.url,
+      prefix: `scale${procs}:`,
+      procs,
+      tokens: tokensPerProc,
+      customers: CUSTOMERS,
+      seconds,
+      extra: { loadBefore: +load1.toFixed(2) },
+    })
     // The aggregate: each process's own rate, summed (they ran over the same seconds).
-    const perProcess = results.map((r) => Math.round(r.latencies.length / r.seconds))
-    const row = summarise(
-      `verify() redis, ${procs} process${procs > 1 ? 'es' : ''}`,
-      latencies,
-      Math.max(...results.map((r) => r.seconds)),
-      {
-        store: 'redis',
-        processes: procs,
-        perProcess,
-        exhausted: results.some((r) => r.exhausted),
-        loadBefore: +load1.toFixed(2),
-        ...decisions,
-      },
-    )
-    row.perSecond = perProcess.reduce((a, b) => a + b, 0)
+    row.perSecond = row.perProcess.reduce((a, b) => a + b, 0)
     rows.push(row)
     console.table([row])
-    for (const w of workers) w.disconnect()
   }
 } finally {
   redis.stop()

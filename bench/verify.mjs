@@ -12,7 +12,6 @@
 //
 // Prints tables and writes bench/results/verify.json. Needs redis-server on PATH for the
 // Redis rows (skipped, and said so, otherwise). One verification at a time per process.
-import { fork } from 'node:child_process'
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
@@ -21,6 +20,7 @@ import { parseArgs } from 'node:util'
 import { SignJWT, jwtVerify } from 'jose'
 import * as server from '@kenchi/server'
 import { startRedis, redisVersion, secondsSince, versions, writeResult } from './lib/env.mjs'
+import { runProcesses } from './lib/processes.mjs'
 import { PREVIOUS } from './report.mjs'
 import { makeTokens, makeVerifier, newDevice, runVerify, summarise } from './lib/verify-common.mjs'
 
@@ -299,49 +299,8 @@ const seconds = Math.max(1, Number(args.seconds))
 const singleRedis = storeRows.find((r) => r.store === 'redis' && r.rules === 'default' && r.name.includes('returning'))
 const tokensPerProc = Math.max(2000, Math.ceil((singleRedis?.perSecond ?? 1000) * seconds * 1.6))
 for (const procs of procCounts) {
-  const prefix = `mp${procs}:`
-  const workers = Array.from({ length: procs }, (_, index) =>
-    fork(
-      new URL('./verify-worker.mjs', import.meta.url),
-      [JSON.stringify({ url: redis.url, prefix, index, tokens: tokensPerProc, customers: 100 })],
-      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    ),
-  )
-  const message = (w, type) =>
-    new Promise((resolve, reject) => {
-      const on = (m) => {
-        if (m.type === type) {
-          w.off('message', on)
-          resolve(m)
-        } else if (m.type === 'error') reject(new Error(m.message))
-      }
-      w.on('message', on)
-      w.once('exit', (code) => code && reject(new Error(`verify worker exited with ${code}`)))
-    })
-  await Promise.all(workers.map((w) => message(w, 'ready')))
-  const wall = performance.now()
-  const done = Promise.all(workers.map((w) => message(w, 'done')))
-  for (const w of workers) w.send({ type: 'go', seconds })
-  const results = await done
-  const wallSeconds = (performance.now() - wall) / 1000
-  const latencies = results.flatMap((r) => r.latencies)
-  const decisions = results.reduce(
-    (a, r) => ({ allow: a.allow + r.decisions.allow, challenge: a.challenge + r.decisions.challenge, deny: a.deny + r.decisions.deny }),
-    { allow: 0, challenge: 0, deny: 0 },
-  )
-  const runSeconds = Math.max(...results.map((r) => r.seconds))
-  procRows.push(
-    summarise(`verify() redis, ${procs} process${procs > 1 ? 'es' : ''}`, latencies, runSeconds, {
-      store: 'redis',
-      processes: procs,
-      perProcess: results.map((r) => Math.round(r.latencies.length / r.seconds)),
-      exhausted: results.some((r) => r.exhausted),
-      wallSeconds: +wallSeconds.toFixed(2),
-      ...decisions,
-    }),
-  )
+  procRows.push(await runProcesses({ url: redis.url, prefix: `mp${procs}:`, procs, tokens: tokensPerProc, customers: 100, seconds }))
   console.table(procRows.slice(-1))
-  for (const w of workers) w.disconnect()
 }
 
 for (const cleanup of cleanups) await cleanup()
