@@ -1,7 +1,7 @@
 import type { Effect } from '../effects.js'
 import { KenchiError } from '../errors.js'
 import { FinalError, type Outbox } from '../outbox.js'
-import type { OpAnswer, StoreOp } from '../stores/batch.js'
+import { callOp, type OpAnswer, type StoreOp } from '../stores/batch.js'
 import type { Store } from '../stores/types.js'
 import type { Reason } from '../verdict.js'
 import { batchUnderGuard } from './store-batch.js'
@@ -39,19 +39,9 @@ export interface EffectApplier {
 }
 
 export function createEffectApplier(store: Store, outbox: Outbox, guard: Guard): EffectApplier {
-  /** One effect as one store call. */
+  /** One effect as one store call (a hot one as the store operation it is in a batch). */
   function write(effect: Effect): Promise<unknown> {
     switch (effect.kind) {
-      case 'device-status':
-        return store.setDeviceStatus(effect.deviceId, effect.status)
-      case 'link':
-        return store.linkUserDevice(effect.userHash, effect.deviceId, effect.at)
-      case 'trust':
-        return store.trustUserDevice(effect.userHash, effect.deviceId, effect.at)
-      case 'count':
-        return store.hit(effect.key, effect.windowMs, effect.at)
-      case 'flag':
-        return store.setFlag(effect.key, effect.ttlMs)
       case 'record-event':
         // A copy: the caller keeps the verdict whose reasons the event holds.
         return store.recordEvent({ ...effect.event, reasons: [...effect.event.reasons] })
@@ -59,6 +49,8 @@ export function createEffectApplier(store: Store, outbox: Outbox, guard: Guard):
         return store.updateEvent(effect.eventId, effect.patch).then((updated) => {
           if (updated === undefined) throw new FinalError(new KenchiError('EVENT_UNKNOWN', `no event ${effect.eventId}`))
         })
+      default:
+        return callOp(store, opOf(effect))
     }
   }
 
