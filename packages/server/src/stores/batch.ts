@@ -155,7 +155,8 @@ export function asyncOps(ops: SyncStoreOps): Pick<Store, StoreOpName> {
 export function runSyncBatch(ops: SyncStoreOps, list: readonly StoreOp[], options: BatchOptions = {}): OpAnswer[] {
   const answers: OpAnswer[] = []
   let closed = false
-  for (const [i, op] of list.entries()) {
+  for (let i = 0; i < list.length; i++) {
+    const op = list[i]!
     if (closed) {
       answers.push({ ok: false, error: new GateClosed() })
       continue
@@ -170,6 +171,39 @@ export function runSyncBatch(ops: SyncStoreOps, list: readonly StoreOp[], option
     }
   }
   return answers
+}
+
+/** What {@link withSyncOps} attaches: the synchronous operations, and the `Store` methods that run them. */
+interface SyncOpsOf {
+  readonly ops: SyncStoreOps
+  readonly methods: Readonly<Pick<Store, StoreOpName>>
+}
+
+const SYNC_OPS = Symbol('kenchi.syncOps')
+
+/**
+ * Marks `store` as one whose batchable methods are {@link asyncOps} over `ops` (the memory
+ * store): {@link runBatch} then runs a batch as {@link runSyncBatch} does, in one turn of the
+ * event loop, with no promise, time-out or ordering chain per operation. Only while the
+ * store's methods for the batch's operations are still those of `ops`: a test or wrapper
+ * that replaces one (`store.hit = ...`, `vi.spyOn`) gets the one-call-per-operation
+ * fallback, and sees every call. The mark is a non-enumerable symbol, so a copy of the
+ * store (`{ ...store, hit }`) does not carry it.
+ */
+export function withSyncOps<S extends Store>(store: S, ops: SyncStoreOps): S {
+  const methods = {} as Record<StoreOpName, unknown>
+  for (const name of Object.keys(ops) as StoreOpName[]) methods[name] = store[name]
+  const mark: SyncOpsOf = { ops, methods: methods as SyncOpsOf['methods'] }
+  Object.defineProperty(store, SYNC_OPS, { value: mark })
+  return store
+}
+
+/** The synchronous operations to run `list` on, if `store` has them and none of the methods `list` names was replaced. */
+function syncOpsFor(store: Store, list: readonly StoreOp[]): SyncStoreOps | undefined {
+  const mark = (store as { [SYNC_OPS]?: SyncOpsOf })[SYNC_OPS]
+  if (mark === undefined) return undefined
+  for (const op of list) if (store[op.op] !== mark.methods[op.op]) return undefined
+  return mark.ops
 }
 
 async function settled(call: () => Promise<unknown>): Promise<OpAnswer> {
@@ -190,7 +224,7 @@ export type OpCall = <T>(run: () => Promise<T>) => Promise<T>
  * is counted). Same answers either way. In the fallback each call goes through `each` (if
  * given), so one slow call fails only its own answer.
  *
- * Round trips: memory none (one call each, no I/O); SQLite none (one transaction); Redis one
+ * Round trips: memory none (one synchronous pass, {@link withSyncOps}); SQLite none (one transaction); Redis one
  * (two on a Redis Cluster: the gate, then one script per slot pipelined per node);
  * PostgreSQL, which has no `batch()`, one per operation, in parallel where they touch
  * different keys. See docs/server.md, "Batches of hot-path calls".
@@ -202,6 +236,10 @@ export async function runBatch<const Ops extends readonly StoreOp[]>(
   each: OpCall = (run) => run(),
 ): Promise<BatchAnswers<Ops>> {
   if (isBatchingStore(store)) return store.batch(ops, options)
+  // A store whose calls are synchronous underneath (memory): the whole batch in this turn, in
+  // order. No time-out is needed there: a synchronous call cannot be left waiting.
+  const sync = syncOpsFor(store, ops)
+  if (sync) return runSyncBatch(sync, ops, options) as BatchAnswers<Ops>
   const call = (op: StoreOp): Promise<OpAnswer> => settled(() => each(() => callOp(store, op)))
   const answers: OpAnswer[] = []
   let rest: readonly StoreOp[] = ops

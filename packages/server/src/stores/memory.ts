@@ -2,7 +2,7 @@ import type { DevicePublicKey } from '@kenchi/protocol'
 import { optionChecks } from '../validate.js'
 import { evictOldest } from '../evict.js'
 import type { DeviceStatus } from '../verdict.js'
-import { asyncOps, type SyncStoreOps } from './batch.js'
+import { asyncOps, withSyncOps, type SyncStoreOps } from './batch.js'
 import { addToBuckets, checkCountQuery, checkEventQuery, emptyBuckets, matchesEventQuery } from './query.js'
 import {
   checkStoreValue,
@@ -437,8 +437,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
   }
 
-  // No batch(): a call costs no round trip here, so runBatch's fallback (one call per
-  // operation) is as fast, and a test or wrapper that replaces one method sees every call.
+  // No batch(): runBatch runs a batch on `ops` directly (withSyncOps), in one synchronous
+  // pass, unless a test or wrapper replaced one of the methods it names: then that one sees
+  // every call.
   const store: Store = {
     ...asyncOps(ops),
 
@@ -558,5 +559,5 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       byDevice.clear()
     },
   }
-  return store
+  return withSyncOps(store, ops)
 }
