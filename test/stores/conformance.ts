@@ -186,6 +186,32 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect((await store.getDevice('dev3'))?.firstSeen).toBeGreaterThanOrEqual(T)
       })
 
+      it("links a user to a device: what was known before, the pair's trust and first sight, the user's trusted devices, the device's users", async () => {
+        const store = await open()
+        expect(await store.linkUserDevice('lk-u', 'lk-d1', T)).toEqual({
+          userSeen: false,
+          deviceSeen: false,
+          trusted: false,
+          trustedDevices: 0,
+          deviceUsers: 1,
+          firstSeen: T,
+        })
+        // The user is known by another device only: seen, this pair not.
+        expect(await store.linkUserDevice('lk-u', 'lk-d2', T + 1)).toMatchObject({ userSeen: true, deviceSeen: false, firstSeen: T + 1 })
+        await store.trustUserDevice('lk-u', 'lk-d1', T + 2)
+        await store.linkUserDevice('lk-other', 'lk-d1', T + 3)
+        // A later sighting keeps the first one's time and the trust; a late one changes neither.
+        expect(await store.linkUserDevice('lk-u', 'lk-d1', T + 1)).toEqual({
+          userSeen: true,
+          deviceSeen: true,
+          trusted: true,
+          trustedDevices: 1,
+          deviceUsers: 2,
+          firstSeen: T,
+        })
+        expect(await store.linkUserDevice('lk-new', 'lk-d3', T + 4)).toMatchObject({ userSeen: false, trustedDevices: 0, deviceUsers: 1 })
+      })
+
       it('returns copies', async () => {
         const store = await open()
         const { after } = await store.touchDevice('dev4', KEY, T)

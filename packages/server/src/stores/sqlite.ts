@@ -180,6 +180,10 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   const q = {
     flagGet: db.prepare<[string], { expiry: number }>('SELECT expiry FROM kenchi_flags WHERE key = ?'),
     flagPut: db.prepare<[string, number]>('INSERT OR REPLACE INTO kenchi_flags (key, expiry) VALUES (?, ?)'),
+    // Sets a flag unless a live one is there (its expiry after the third parameter): one change when set.
+    flagPutIfDead: db.prepare<[string, number, number]>(
+      'INSERT INTO kenchi_flags (key, expiry) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expiry = excluded.expiry WHERE kenchi_flags.expiry <= ?',
+    ),
     hitAdd: db.prepare<[string, number, number]>('INSERT INTO kenchi_hits (key, t, expiry) VALUES (?, ?, ?)'),
     hitTrim: db.prepare<[string, number]>('DELETE FROM kenchi_hits WHERE key = ? AND t <= ?'),
     hitCount: db.prepare<[string, number, number], { n: number }>(
@@ -202,14 +206,17 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     linkGet: db.prepare<[string, string], LinkRow>(
       'SELECT user, device, first_seen, last_seen, trusted FROM kenchi_links WHERE user = ? AND device = ?',
     ),
-    linkUserSeen: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM kenchi_links WHERE user = ? LIMIT 1)'),
     linkPut: db.prepare<[string, string, number, number, number, number]>(
       `INSERT INTO kenchi_links (user, device, first_seen, last_seen, trusted, touched) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (user, device) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen),
          trusted = max(trusted, excluded.trusted), touched = excluded.touched`,
     ),
-    linkTrusted: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_links WHERE user = ? AND trusted = 1'),
-    linkDeviceUsers: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_links WHERE device = ?'),
+    // After a pair is written: whether the user has another device, its trusted devices, the device's users.
+    linkCounts: db.prepare<[string, string, string, string], { others: number; trusted: number; users: number }>(
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM kenchi_links WHERE user = ? AND device != ? LIMIT 1)) AS others,
+         (SELECT count(*) FROM kenchi_links WHERE user = ? AND trusted = 1) AS trusted,
+         (SELECT count(*) FROM kenchi_links WHERE device = ?) AS users`,
+    ),
     linksOfUser: db.prepare<[string, number], LinkRow>(
       'SELECT user, device, first_seen, last_seen, trusted FROM kenchi_links WHERE user = ? ORDER BY last_seen DESC LIMIT ?',
     ),
@@ -221,7 +228,10 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     ),
     countLinks: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM kenchi_links'),
     boundLinks: db.prepare<[number]>('DELETE FROM kenchi_links WHERE rowid IN (SELECT rowid FROM kenchi_links ORDER BY touched LIMIT ?)'),
-    hitTotal: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_hits WHERE key = ?'),
+    // A key's entries in all and in the window, in one statement (`hit`, `addDistinct` read both after a write).
+    hitTotalAndCount: db.prepare<[number, number, string], { total: number; n: number }>(
+      'SELECT count(*) AS total, count(*) FILTER (WHERE t > ? AND t <= ?) AS n FROM kenchi_hits WHERE key = ?',
+    ),
     hitBound: db.prepare<[string, string, number]>(
       'DELETE FROM kenchi_hits WHERE key = ? AND id IN (SELECT id FROM kenchi_hits WHERE key = ? ORDER BY t, id LIMIT ?)',
     ),
@@ -234,7 +244,11 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       'SELECT count(*) AS n FROM kenchi_distinct WHERE key = ? AND t > ? AND t <= ?',
     ),
     distinctSeen: db.prepare<[string, string], { t: number }>('SELECT t FROM kenchi_distinct WHERE key = ? AND member = ?'),
-    distinctTotal: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM kenchi_distinct WHERE key = ?'),
+    // `later`: the member was seen after the window's end (then it counts, see `addDistinct`).
+    distinctTotalAndCount: db.prepare<[string, string, number, number, number, string], { total: number; n: number; later: number }>(
+      `SELECT (SELECT count(*) FROM kenchi_distinct WHERE key = ? AND member = ? AND t > ?) AS later,
+         count(*) AS total, count(*) FILTER (WHERE t > ? AND t <= ?) AS n FROM kenchi_distinct WHERE key = ?`,
+    ),
     distinctBound: db.prepare<[string, string, number]>(
       'DELETE FROM kenchi_distinct WHERE key = ? AND member IN (SELECT member FROM kenchi_distinct WHERE key = ? ORDER BY t LIMIT ?)',
     ),
@@ -306,20 +320,19 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     return statement
   }
 
-  const setIfAbsent = db.transaction((key: string, ttlMs: number): boolean => {
+  // One statement, so atomic without a transaction of its own.
+  const setIfAbsent = (key: string, ttlMs: number): boolean => {
     const at = clock()
-    const row = q.flagGet.get(key)
-    if (row !== undefined && row.expiry > at) return false
-    q.flagPut.run(key, at + Math.max(1, Math.ceil(ttlMs)))
-    return true
-  })
+    return q.flagPutIfDead.run(key, at + Math.max(1, Math.ceil(ttlMs)), at).changes === 1
+  }
 
   const hit = db.transaction((key: string, windowMs: number, now: number): number => {
     const from = now - windowMs
     q.hitAdd.run(key, now, clock() + windowMs)
     q.hitTrim.run(key, from)
-    const total = q.hitTotal.get(key)!.n
-    if (total > maxEntries) q.hitBound.run(key, key, total - maxEntries)
+    const { total, n } = q.hitTotalAndCount.get(from, now, key)!
+    if (total <= maxEntries) return n
+    q.hitBound.run(key, key, total - maxEntries)
     return q.hitCount.get(key, from, now)!.n
   })
 
@@ -328,9 +341,10 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     const expiry = clock() + windowMs
     q.distinctPut.run(key, member, now, expiry)
     q.distinctTrim.run(key, from)
-    const total = q.distinctTotal.get(key)!.n
-    if (total > maxEntries) q.distinctBound.run(key, key, total - maxEntries)
     // This member counts even if another caller saw it later than `now`.
+    const counted = q.distinctTotalAndCount.get(key, member, now, from, now, key)!
+    if (counted.total <= maxEntries) return counted.n + counted.later
+    q.distinctBound.run(key, key, counted.total - maxEntries)
     const later = q.distinctSeen.get(key, member)!.t > now ? 1 : 0
     return q.distinctCount.get(key, from, now)!.n + later
   })
@@ -363,17 +377,17 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
 
   /** Creates or touches a user–device pair (trusting it if asked) and reports what was known before. */
   const link = db.transaction((user: string, device: string, now: number, trust: boolean): UserDeviceLink => {
-    const userSeen = q.linkUserSeen.get(user)!.n > 0
     const before = q.linkGet.get(user, device)
     q.linkPut.run(user, device, now, now, trust ? 1 : 0, clock())
-    const after = q.linkGet.get(user, device)!
+    // The upsert keeps first_seen and raises trusted only: both follow from `before`.
+    const counts = q.linkCounts.get(user, device, user, device)!
     return {
-      userSeen,
+      userSeen: before !== undefined || counts.others > 0,
       deviceSeen: before !== undefined,
-      trusted: after.trusted === 1,
-      trustedDevices: q.linkTrusted.get(user)!.n,
-      deviceUsers: q.linkDeviceUsers.get(device)!.n,
-      firstSeen: after.first_seen,
+      trusted: trust || before?.trusted === 1,
+      trustedDevices: counts.trusted,
+      deviceUsers: counts.users,
+      firstSeen: before !== undefined ? before.first_seen : now,
     }
   })
 
@@ -462,7 +476,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
   const ops: SyncStoreOps = {
     setIfAbsent(key, ttlMs) {
       refuseWhenFull()
-      const won = setIfAbsent.immediate(key, ttlMs)
+      const won = setIfAbsent(key, ttlMs)
       if (won) wrote()
       return won
     },
