@@ -111,3 +111,31 @@ describe('velocityRule', () => {
     ).toThrow(KenchiError)
   })
 })
+
+describe('velocityRule: the plan of reads() reused by evaluate()', () => {
+  const limits: VelocityLimit[] = [
+    { kind: 'distinct', by: 'ip', of: 'user', code: 'VELOCITY_IP_USERS', actions: ['login'], windowMs: 60_000, max: 2, weight: 80 },
+    { kind: 'distinct', by: 'device', of: 'user', code: 'VELOCITY_DEVICE_USERS', actions: ['login'], windowMs: 60_000, max: 2, weight: 60 },
+  ]
+  it('answers what a fresh plan would, also when evaluate() gets another request on the same context object', async () => {
+    const rule = velocityRule({ limits })
+    const context = { action: 'login', ip: '1.1.1.1' }
+    const base = { token: {} as ParsedToken, context, clues: { storedIds: [] }, store: memoryStore(), now: 10 }
+    // reads() for user a on device d1 (the IP limit and the device limit: two reads) ...
+    const ops = rule.reads!({ ...base, deviceId: 'd1', userHash: 'a' })
+    expect(ops).toHaveLength(2)
+    const answers = [
+      { ok: true as const, value: 2 },
+      { ok: true as const, value: 1 },
+    ]
+    // ... then evaluate() for another device (a plan that must not be the cached one): same answer as without any cache.
+    const other = { ...base, device: { id: 'd2', status: 'waiting' as const, known: true }, userHash: 'a', answers }
+    const fresh = await velocityRule({ limits }).evaluate(other)
+    expect(await rule.evaluate(other)).toEqual(fresh)
+    expect(fresh.map((r) => r.code)).toEqual(['VELOCITY_IP_USERS'])
+    // The matching request uses the plan once, with the same answer as a fresh one.
+    rule.reads!({ ...base, deviceId: 'd1', userHash: 'a' })
+    const same = { ...other, device: { id: 'd1', status: 'waiting' as const, known: true } }
+    expect(await rule.evaluate(same)).toEqual(await velocityRule({ limits }).evaluate(same))
+  })
+})

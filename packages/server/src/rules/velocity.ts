@@ -6,7 +6,7 @@ import { velocityDistinctKey, velocityRequestKey, type Dimension } from '../stor
 import { optionChecks } from '../validate.js'
 import type { Reason } from '../verdict.js'
 import { answered, readOps, withReads } from './reads.js'
-import { ruleMode, type ReadInput, type Rule, type RuleOptions } from './types.js'
+import { ruleMode, type ReadInput, type Rule, type RuleInput, type RuleOptions } from './types.js'
 
 /** What a velocity limit is counted by. */
 export type { Dimension }
@@ -219,26 +219,44 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
     }
     return { ops, planned }
   }
+  // The plan `reads` made, for `evaluate` of the same request (keyed by its context object,
+  // checked against everything the plan depends on), used once: no second plan per request.
+  const planned = new WeakMap<object, { input: ReadInput; planned: Planned[] }>()
+  const plannedFor = (input: RuleInput): Planned[] => {
+    const made = planned.get(input.context)
+    planned.delete(input.context)
+    const same =
+      made !== undefined &&
+      made.input.now === input.now &&
+      made.input.deviceId === input.device.id &&
+      made.input.loginHash === input.loginHash &&
+      made.input.userHash === input.userHash &&
+      made.input.context.ip === input.context.ip &&
+      made.input.context.action === input.context.action
+    return same ? made.planned : plan({ ...input, deviceId: input.device.id }).planned
+  }
   return withReads({
     name: 'velocity',
     mode: ruleMode('velocityRule', options),
-    reads: (input) => plan(input).ops,
+    reads: (input) => {
+      const made = plan(input)
+      planned.set(input.context, { input, planned: made.planned })
+      return made.ops
+    },
     evaluate(input, answers) {
-      const found = plan({ ...input, deviceId: input.device.id }).planned.map(
-        ({ limit, detail, at, hitAt, rateAt }): Reason | undefined => {
-          if (hitAt !== undefined) answered(answers[hitAt]!)
-          const count = answered(answers[at]!)
-          if (limit.kind === 'failures' && limit.minRate !== undefined && rateAt !== undefined && count >= limit.max) {
-            const successes = answered(answers[rateAt]!)
-            const rate = count / (count + successes)
-            detail.rate = Math.round(rate * 100) / 100
-            if (rate < limit.minRate) return undefined
-          }
-          return count >= limit.max
-            ? { code: limit.code, weight: limit.weight, detail: { ...detail, count, max: limit.max, windowMs: limit.windowMs } }
-            : undefined
-        },
-      )
+      const found = plannedFor(input).map(({ limit, detail, at, hitAt, rateAt }): Reason | undefined => {
+        if (hitAt !== undefined) answered(answers[hitAt]!)
+        const count = answered(answers[at]!)
+        if (limit.kind === 'failures' && limit.minRate !== undefined && rateAt !== undefined && count >= limit.max) {
+          const successes = answered(answers[rateAt]!)
+          const rate = count / (count + successes)
+          detail.rate = Math.round(rate * 100) / 100
+          if (rate < limit.minRate) return undefined
+        }
+        return count >= limit.max
+          ? { code: limit.code, weight: limit.weight, detail: { ...detail, count, max: limit.max, windowMs: limit.windowMs } }
+          : undefined
+      })
       const reasons = found.filter((r): r is Reason => r !== undefined)
       // One reason per code and dimension (the heaviest window): a short and a long window on
       // the same counter are one finding, an IP and a device reaching a limit are two.

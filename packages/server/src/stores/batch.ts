@@ -229,17 +229,31 @@ export type OpCall = <T>(run: () => Promise<T>) => Promise<T>
  * PostgreSQL, which has no `batch()`, one per operation, in parallel where they touch
  * different keys. See docs/server.md, "Batches of hot-path calls".
  */
-export async function runBatch<const Ops extends readonly StoreOp[]>(
+export function runBatch<const Ops extends readonly StoreOp[]>(
   store: Store,
   ops: Ops,
   options: BatchOptions = {},
   each: OpCall = (run) => run(),
 ): Promise<BatchAnswers<Ops>> {
-  if (isBatchingStore(store)) return store.batch(ops, options)
-  // A store whose calls are synchronous underneath (memory): the whole batch in this turn, in
-  // order. No time-out is needed there: a synchronous call cannot be left waiting.
-  const sync = syncOpsFor(store, ops)
-  if (sync) return runSyncBatch(sync, ops, options) as BatchAnswers<Ops>
+  try {
+    if (isBatchingStore(store)) return Promise.resolve(store.batch(ops, options))
+    // A store whose calls are synchronous underneath (memory): the whole batch in this turn, in
+    // order. No time-out is needed there: a synchronous call cannot be left waiting.
+    const sync = syncOpsFor(store, ops)
+    if (sync) return Promise.resolve(runSyncBatch(sync, ops, options) as BatchAnswers<Ops>)
+  } catch (error) {
+    return Promise.reject(error as Error) // never throws: rejects, as an async function would
+  }
+  return runEach(store, ops, options, each)
+}
+
+/** `runBatch`'s fallback: one call per operation. */
+async function runEach<const Ops extends readonly StoreOp[]>(
+  store: Store,
+  ops: Ops,
+  options: BatchOptions,
+  each: OpCall,
+): Promise<BatchAnswers<Ops>> {
   const call = (op: StoreOp): Promise<OpAnswer> => settled(() => each(() => callOp(store, op)))
   const answers: OpAnswer[] = []
   let rest: readonly StoreOp[] = ops

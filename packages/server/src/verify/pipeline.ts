@@ -18,6 +18,7 @@ import { evaluate, failure, linkEffects, testModeVerdict, type Evaluation, type 
 import type { RejectionSampler } from './rejections.js'
 import { describe, type Guard } from './store-call.js'
 import { planRuleReads } from './read-plan.js'
+import { runRules } from './run-rules.js'
 import { batchUnderGuard } from './store-batch.js'
 import { checkToken, nonceKey, nonceTtlMs } from './token-checks.js'
 
@@ -197,12 +198,7 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     } else {
       // Each rule gets its declared reads' answers; a rule without `reads` reads the store
       // itself. Rules are independent, so they run concurrently.
-      const results = await Promise.allSettled(
-        rules.map(async (rule, i) => {
-          const own = ruleReads.answersFor(i, ruleAnswers)
-          return rule.evaluate(own === undefined ? input : { ...input, answers: own })
-        }),
-      )
+      const results = await runRules(rules, input, (i) => ruleReads.answersFor(i, ruleAnswers))
       const thresholds = thresholdsFor(current, context.action)
       evaluation = evaluate({ device, storedIds, now: at, notes, rules, results, thresholds })
     }

@@ -7,17 +7,17 @@ import type { Guard } from './store-call.js'
  * time-out. A store with `batch()` gets it in one call (`runBatch`: one round trip), the
  * whole batch under one time-out; if it rejects (unreachable, too slow), so does this.
  *
- * A store without `batch()` (memory, PostgreSQL, your own) gets `runBatch`'s fallback: one
+ * The memory store's batch runs synchronously, in one pass (`withSyncOps`): nothing to time.
+ * Another store without `batch()` (PostgreSQL, your own) gets `runBatch`'s fallback: one
  * call per operation, in the batch's order where they touch the same key, device or pair,
  * each under its own time-out, so a slow read fails only the rule that declared it. Never
- * rejects then.
+ * rejects then. Never throws (not an `async` function, for one promise less per batch).
  */
-export async function batchUnderGuard(
-  store: Store,
-  ops: readonly StoreOp[],
-  guard: Guard,
-  options: BatchOptions = {},
-): Promise<OpAnswer[]> {
-  if (isBatchingStore(store)) return guard(() => runBatch(store, ops, options))
+export function batchUnderGuard(store: Store, ops: readonly StoreOp[], guard: Guard, options: BatchOptions = {}): Promise<OpAnswer[]> {
+  try {
+    if (isBatchingStore(store)) return guard(() => runBatch(store, ops, options))
+  } catch (error) {
+    return Promise.reject(error as Error)
+  }
   return runBatch(store, ops, options, guard)
 }
