@@ -212,12 +212,32 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(await store.linkUserDevice('lk-new', 'lk-d3', T + 4)).toMatchObject({ userSeen: false, trustedDevices: 0, deviceUsers: 1 })
       })
 
-      it('returns copies', async () => {
+      it('hands out device records no caller can change the store through: copies, or frozen records (a change throws)', async () => {
         const store = await open()
-        const { after } = await store.touchDevice('dev4', KEY, T)
-        after.status = 'fraud'
-        after.publicKey.x = 'changed'
-        expect(await store.getDevice('dev4')).toEqual({ id: 'dev4', publicKey: KEY, status: 'waiting', firstSeen: T, lastSeen: T })
+        // Changing a record either has no effect on the store (a copy) or throws (a frozen record).
+        const change = (edit: () => void) => {
+          try {
+            edit()
+          } catch (error) {
+            expect(error).toBeInstanceOf(TypeError)
+          }
+        }
+        const key = { ...KEY }
+        const { after } = await store.touchDevice('dev4', key, T)
+        key.x = 'changed by the caller after the call' // nor through what was handed in
+        change(() => (after.status = 'fraud'))
+        change(() => (after.publicKey.x = 'changed'))
+        const got = (await store.getDevice('dev4'))!
+        change(() => (got.lastSeen = 0))
+        change(() => (got.publicKey.y = 'changed'))
+        const again = await store.touchDevice('dev4', KEY, T)
+        change(() => (again.before!.status = 'fraud'))
+        change(() => (again.after.publicKey.x = 'changed'))
+        const labelled = (await store.setDeviceStatus('dev4', 'valid'))!
+        change(() => (labelled.status = 'fraud'))
+        change(() => (labelled.publicKey.x = 'changed'))
+        expect(await store.getDevice('dev4')).toEqual({ id: 'dev4', publicKey: KEY, status: 'valid', firstSeen: T, lastSeen: T })
+        expect([KEY.x, KEY.y]).toEqual(['A'.repeat(43), 'B'.repeat(43)]) // nothing reached the object handed in first either
       })
     })
 

@@ -150,3 +150,25 @@ describe('memoryStore', () => {
     expect(detail.deep).not.toBe(deep)
   })
 })
+
+describe('memoryStore device records', () => {
+  it('are handed out frozen, their key too, with no copy of the caller key kept', async () => {
+    const store = memoryStore({ now: () => 1000 })
+    const mine = { ...key }
+    const { after } = await store.touchDevice('d', mine, 1000)
+    expect(Object.isFrozen(after)).toBe(true)
+    expect(Object.isFrozen(after.publicKey)).toBe(true)
+    expect(after.publicKey).not.toBe(mine)
+    expect(Object.isFrozen(mine)).toBe(false)
+    expect(() => {
+      after.status = 'fraud'
+    }).toThrow(TypeError)
+    const got = (await store.getDevice('d'))!
+    expect(Object.isFrozen(got)).toBe(true)
+    const fraud = (await store.setDeviceStatus('d', 'fraud'))!
+    expect(Object.isFrozen(fraud)).toBe(true)
+    // A change replaced the record: what was handed out before still says what it said.
+    expect(got.status).toBe('waiting')
+    expect((await store.touchDevice('d', key, 2000)).before).toEqual({ ...got, status: 'fraud' })
+  })
+})

@@ -93,6 +93,19 @@ function copyPlain(value: unknown, depth: number): unknown {
   return out
 }
 
+/** A device record as the memory store keeps it: frozen, its public key too; a change replaces it. */
+type StoredDevice = Readonly<Omit<DeviceRecord, 'publicKey'>> & { readonly publicKey: Readonly<DevicePublicKey> }
+
+/** Freezes a new record for keeping (its public key must be frozen already). */
+const stored = (record: StoredDevice): StoredDevice => Object.freeze(record)
+
+/**
+ * A kept record as the `Store` methods return it, without a copy: it is frozen, so no
+ * caller can change the store through it (the `Store` type says `DeviceRecord`, as every
+ * store's copies are).
+ */
+const handOut = (record: StoredDevice): DeviceRecord => record as DeviceRecord
+
 type Entry = { kind: 'hits'; expiry: number; times: number[] } | { kind: 'distinct'; expiry: number; members: Map<string, number> }
 
 /**
@@ -102,9 +115,12 @@ type Entry = { kind: 'hits'; expiry: number; times: number[] } | { kind: 'distin
  *
  * No timers: expiry is checked on read (an expired key reads as absent at once), and each
  * new key or flag sweeps up to 64 expired ones from the oldest end, so memory stays bounded
- * without a timer per key or per call. Records handed in or out are copies (an event is
- * copied once on `recordEvent` with a plain-object walk, see {@link copyEvent}), so nothing a
- * caller does to them changes the store.
+ * without a timer per key or per call. Nothing a caller does to what it hands in or gets
+ * out changes the store: device records are kept frozen (`Object.freeze`, the public key too,
+ * copied from the caller's on first sight) and replaced on every change, so they are handed
+ * out as they are, without a copy per call (changing one throws a `TypeError` in strict
+ * code, and is ignored otherwise); events and user–device pairs are copies (an event is
+ * copied once on `recordEvent` with a plain-object walk, see {@link copyEvent}).
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const check = optionChecks('CONFIG_STORE', 'memoryStore')
@@ -121,18 +137,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const flags = new Map<string, number>() // flag → expiry (Unix ms), in insertion order
   const maxValues = bound('maxValues', options.maxValues, 100_000)
   const values = new Map<string, { value: string; expiry: number }>() // in write order
-  const devices = new Map<string, DeviceRecord>() // in least-recently-seen order
-  const fraudDevices = new Map<string, DeviceRecord>() // status `fraud`: outside the capacity bound
+  const devices = new Map<string, StoredDevice>() // in least-recently-seen order
+  const fraudDevices = new Map<string, StoredDevice>() // status `fraud`: outside the capacity bound
   const events = new Map<string, EventRecord>() // in insertion order
   const labelled = new Map<string, EventRecord>() // events with a label: outside the capacity bound
   // Retention runs on this store's clock, like the SQL stores' `touched` and `recorded` columns.
   const recorded = new Map<string, number>() // event id → when it was recorded
   const deviceTouched = new Map<string, number>() // device id → when it was last touched
   const linkTouched = new Map<string, number>() // pair key → when it was last touched
-  const deviceRecord = (id: string) => {
+  const deviceRecord = (id: string): DeviceRecord | undefined => {
     const record = devices.get(id) ?? fraudDevices.get(id)
     if (record && (deviceTouched.get(id) ?? 0) <= clock() - deviceRetention) return void dropDevice(id)
-    return record
+    return record && handOut(record)
   }
   const eventRecord = (id: string) => {
     const event = events.get(id) ?? labelled.get(id)
@@ -333,9 +349,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     touchDevice(id: string, publicKey: DevicePublicKey, at: number) {
       const before = deviceRecord(id)
-      const after: DeviceRecord = before
-        ? { ...before, lastSeen: Math.max(before.lastSeen, at) }
-        : { id, publicKey, status: 'waiting', firstSeen: at, lastSeen: at }
+      // Stored records are frozen, their key too (a copy of the caller's): a change replaces
+      // the record, so the stored one is handed out as it is, no copy per call.
+      const after = stored(
+        before
+          ? { ...before, lastSeen: Math.max(before.lastSeen, at) }
+          : { id, publicKey: Object.freeze({ ...publicKey }), status: 'waiting', firstSeen: at, lastSeen: at },
+      )
       const now = clock()
       deviceTouched.set(id, now)
       sweepRetention(now)
@@ -345,14 +365,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         devices.set(id, after)
         evictOldest(devices, maxDevices, (id) => void deviceTouched.delete(id))
       }
-      // `before` was replaced by `after` above and was never handed out (every record leaving
-      // the store is a copy), so it is the caller's now; `after` stays stored, so it is copied.
-      return { before, after: { ...after } }
+      return { before, after: handOut(after) }
     },
 
     getDevice(id) {
-      const record = deviceRecord(id)
-      return record && { ...record }
+      return deviceRecord(id)
     },
 
     has(key) {
@@ -429,11 +446,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     setDeviceStatus(id: string, status: DeviceStatus) {
       const record = deviceRecord(id)
       if (!record) return undefined
-      record.status = status
+      const next = stored({ ...record, status })
       // Fraud records leave the capacity-bounded map; a cleared one comes back as most recent.
-      if (status === 'fraud' && devices.delete(id)) fraudDevices.set(id, record)
-      else if (status !== 'fraud' && fraudDevices.delete(id)) devices.set(id, record)
-      return { ...record }
+      if (status === 'fraud') {
+        devices.delete(id)
+        fraudDevices.set(id, next)
+      } else if (fraudDevices.delete(id)) devices.set(id, next)
+      else devices.set(id, next) // replaced in place: keeps its recency
+      return handOut(next)
     },
   }
 
