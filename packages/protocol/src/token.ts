@@ -1,4 +1,4 @@
-import { base64urlDecode, base64urlEncode, decodeBase64url, utf8 } from './base64url.js'
+import { base64urlDecode, base64urlEncode, decodeBase64url, decodeBase64urlTransient, fromUtf8, utf8 } from './base64url.js'
 import { canonicalize } from './canonical.js'
 import { parseChallenge } from './challenge.js'
 import { KEY_STORAGE, LIMITS, PROTOCOL_VERSION, TOKEN_PREFIX, type Limits } from './constants.js'
@@ -159,7 +159,8 @@ const QUOTE = 0x22
 export function peekTokenChallenge(raw: unknown, limits: Limits = LIMITS): Result<ParsedChallenge | undefined> {
   const framed = frameToken(raw, limits)
   if (!framed.ok) return framed
-  const body = decodeBase64url(framed.value.bodyPart, true)
+  // Read at once, nothing kept: the shared decoding buffer will do.
+  const body = decodeBase64urlTransient(framed.value.bodyPart)
   if (body === undefined) return ok(undefined)
   const start = indexOf(body, C_MEMBER)
   if (start < 0) return ok(undefined)
@@ -167,8 +168,8 @@ export function peekTokenChallenge(raw: unknown, limits: Limits = LIMITS): Resul
   // A challenge longer than the limit is not one: stop looking for its end there.
   const end = body.indexOf(QUOTE, from)
   if (end < 0 || end - from > limits.maxChallengeBytes) return ok(undefined)
-  // Bytes as Latin-1 characters: a challenge is ASCII, anything else fails `parseChallenge`.
-  const text = String.fromCharCode.apply(null, body.subarray(from, end) as unknown as number[])
+  const text = fromUtf8(body.subarray(from, end))
+  if (text === undefined) return ok(undefined)
   const challenge = parseChallenge(text, limits)
   return ok(challenge.ok ? challenge.value : undefined)
 }

@@ -50,6 +50,15 @@ export interface TokenChecker {
  * passed them all may spend its nonce (`spendNonce`).
  */
 export async function checkToken(checker: TokenChecker, raw: unknown, context: VerifyContext): Promise<Result<ParsedToken>> {
+  const checked = checkTokenBeforePow(checker, raw, context)
+  return checked.ok ? checkTokenPow(checked.value) : checked
+}
+
+/**
+ * `checkToken` up to the device signature, synchronously: everything but the proof of
+ * work (`checkTokenPow`), so that a rejected token is answered without a promise.
+ */
+export function checkTokenBeforePow(checker: TokenChecker, raw: unknown, context: VerifyContext): Result<ParsedToken> {
   const peeked = peekTokenChallenge(raw, checker.limits)
   if (!peeked.ok) return peeked
   const early = peeked.value
@@ -71,6 +80,12 @@ export async function checkToken(checker: TokenChecker, raw: unknown, context: V
     return fail('ORIGIN_MISMATCH', `challenge for ${c.org}`)
   }
   if (!checker.verifyDevice(token)) return fail('DEVICE_SIGNATURE_INVALID')
+  return parsed
+}
+
+/** The last check of `checkToken`: the proof of work, if the challenge asked for one (`POW_INVALID`). */
+export async function checkTokenPow(token: ParsedToken): Promise<Result<ParsedToken>> {
+  const c = token.challenge.payload
   if (!(await checkPow(c.n, c.pow ?? 0, token.body.w))) return fail('POW_INVALID')
   return { ok: true, value: token }
 }
