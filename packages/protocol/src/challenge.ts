@@ -1,4 +1,4 @@
-import { base64urlEncode, decodeBase64url, fromUtf8, utf8 } from './base64url.js'
+import { base64urlEncode, decodeBase64url, decodeBase64urlTransient, fromUtf8, utf8 } from './base64url.js'
 import { canonicalize } from './canonical.js'
 import { CHALLENGE_PREFIX, LIMITS, PROTOCOL_VERSION, type Limits } from './constants.js'
 import { decodeJsonSegment, isInt, isPlainObject, hasOnlyKeys } from './json.js'
@@ -43,7 +43,8 @@ export function parseChallenge(raw: unknown, limits: Limits = LIMITS): Result<Pa
   // Both segments passed SEGMENT: the decoders need not test the alphabet again.
   const mac = decodeBase64url(macPart, true)
   if (mac === undefined || mac.length !== 32) return fail('CHALLENGE_MALFORMED', 'MAC is not 32 bytes')
-  let payload: unknown = canonicalPayload(decodeBase64url(payloadPart, true))
+  // canonicalPayload copies the bytes into a string at once: the shared buffer will do.
+  let payload: unknown = canonicalPayload(decodeBase64urlTransient(payloadPart))
   if (payload === undefined) {
     const decoded = decodeJsonSegment(payloadPart, undefined, true)
     if (!decoded.ok) return fail('CHALLENGE_MALFORMED', decoded.detail)

@@ -49,7 +49,12 @@ export function decodeJsonSegment(segment: string, limits?: Limits, alphabetChec
  */
 function isCanonical(value: unknown, text: string, ordered: boolean): boolean {
   try {
-    return (ordered ? JSON.stringify(value) : canonicalize(value)) === text
+    if (ordered) return JSON.stringify(value) === text
+    // The canonical text reorders JSON.stringify's members and changes nothing else (or
+    // throws, for a lone surrogate): of another length than `text`, it cannot be `text`.
+    // So whitespace and other spellings are refused without sorting anything.
+    if (JSON.stringify(value).length !== text.length) return false
+    return canonicalize(value) === text
   } catch {
     return false
   }
