@@ -37,7 +37,7 @@ export function decodeJsonSegment(segment: string, limits?: Limits, alphabetChec
   }
   const inspection = inspectJson(value, limits ?? UNLIMITED)
   if (inspection.violation !== undefined) return { ok: false, detail: inspection.violation, limit: true }
-  if (!isCanonical(value, text, inspection.ordered)) return { ok: false, detail: 'not canonical' }
+  if (inspection.unsorted || !isCanonical(value, text, inspection.ordered)) return { ok: false, detail: 'not canonical' }
   return { ok: true, value, text }
 }
 
