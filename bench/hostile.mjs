@@ -19,8 +19,11 @@
 // node:crypto's verify and createPublicKey are wrapped (module.syncBuiltinESMExports) to
 // count ECDSA checks and key imports. Kinds run in interleaved rounds (order rotated).
 // Rates are per wall second and per CPU second of this process (process.cpuUsage): on a
-// shared machine the CPU rate is the per-core figure. Alongside, parseToken alone on the
-// same tokens (the protocol's share of the cost), per CPU second.
+// shared machine the CPU rate is the per-core figure. Alongside, per CPU second on the same
+// tokens: parseToken alone (the full parse), and peekTokenChallenge alone (the framing and
+// the challenge found without parsing the body, which is all the protocol work a forged MAC
+// or an expired challenge costs since the challenge-first order, docs/protocol.md
+// "Verification order" step 3).
 //
 //   npm run bench:hostile, or node bench/hostile.mjs [--rounds 5] [--ms 400] [--kinds bad-mac,expired] [--profile]
 //
@@ -46,7 +49,7 @@ crypto.createPublicKey = function countedCreatePublicKey(...args) {
 }
 syncBuiltinESMExports()
 
-const { LIMITS, base64urlEncode, parseToken, signToken, tokenSigningInput, utf8 } = await import('@kenchi/protocol')
+const { LIMITS, base64urlEncode, parseToken, peekTokenChallenge, signToken, tokenSigningInput, utf8 } = await import('@kenchi/protocol')
 const server = await import('@kenchi/server')
 const { secondsSince, writeResult } = await import('./lib/env.mjs')
 const { ORIGIN, SIGNALS, makeVerifier, newDevice } = await import('./lib/verify-common.mjs')
@@ -169,7 +172,10 @@ for (const [kind, list] of Object.entries(tokens)) {
 }
 
 const totals = Object.fromEntries(
-  kinds.map((k) => [k, { n: 0, cursor: 50, wall: 0, cpu: 0, storeCalls: 0, calls: {}, ecdsa: 0, keyImports: 0, parseN: 0, parseCpu: 0 }]),
+  kinds.map((k) => [
+    k,
+    { n: 0, cursor: 50, wall: 0, cpu: 0, storeCalls: 0, calls: {}, ecdsa: 0, keyImports: 0, parseN: 0, parseCpu: 0, peekN: 0, peekCpu: 0 },
+  ]),
 )
 for (let round = 0; round < ROUNDS; round++) {
   for (const kind of kinds.map((_, i) => kinds[(i + round) % kinds.length])) {
@@ -201,6 +207,15 @@ for (let round = 0; round < ROUNDS; round++) {
     const pc = process.cpuUsage(pc0)
     t.parseN += k
     t.parseCpu += (pc.user + pc.system) / 1e6
+    // peekTokenChallenge alone, likewise (absent from a build before the challenge-first order)
+    const q0 = performance.now()
+    const qc0 = process.cpuUsage()
+    let q = 0
+    while (peekTokenChallenge && performance.now() - q0 < SLICE_MS / 4)
+      for (let j = 0; j < 64; j++) peekTokenChallenge(list[q++ % list.length])
+    const qc = process.cpuUsage(qc0)
+    t.peekN += q
+    t.peekCpu += (qc.user + qc.system) / 1e6
   }
 }
 
@@ -276,6 +291,7 @@ const rows = kinds.map((kind) => {
     ecdsaPerToken: +(t.ecdsa / t.n).toFixed(3),
     keyImportsPerToken: +(t.keyImports / t.n).toFixed(3),
     parseTokenPerCpuSecond: Math.round(t.parseN / t.parseCpu),
+    peekTokenChallengePerCpuSecond: t.peekN > 0 ? Math.round(t.peekN / t.peekCpu) : null,
   }
 })
 console.table(rows.map(({ storeCalls, ...row }) => row))

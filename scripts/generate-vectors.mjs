@@ -175,6 +175,57 @@ add('version 2 prefix', goodToken.replace(/^kt1/, 'kt2'), [deny('TOKEN_UNSUPPORT
 add('unknown body member', await sign(body(challenge(), { x: 1 })), [deny('TOKEN_SCHEMA_INVALID')])
 add('nesting deeper than 8', tokenOf(canonicalize({ v: 1, s: { a: { v: [[[[[[[1]]]]]]], d: 0 } } })), [deny('TOKEN_LIMIT_EXCEEDED')])
 add('challenge is not a challenge', await sign(body('kc1.e30.AAAA')), [deny('CHALLENGE_MALFORMED')])
+// Several faults: the challenge's key id, MAC and times are checked before the body is
+// parsed (after the framing), so they come first (docs/protocol.md, "Verification order").
+// `parse` is what parseToken alone says of such a token.
+const forgedChallenge = challenge({}, 'attacker-secret-attacker-secret-attacker')
+add(
+  'forged challenge MAC in a body that breaks the schema (the MAC comes first)',
+  await sign(body(forgedChallenge, { x: 1 })),
+  [deny('CHALLENGE_FORGED')],
+  { more: { parse: 'TOKEN_SCHEMA_INVALID' } },
+)
+add(
+  'expired challenge in a body that is not canonical (the expiry comes first)',
+  tokenOf(JSON.stringify({ v: 1, c: challenge({ iat: NOW_S - 700, exp: NOW_S - 31 }), o: good.o, t: good.t, k: good.k, ks: 'idb', s: {} })),
+  [deny('TOKEN_EXPIRED')],
+  { more: { parse: 'TOKEN_MALFORMED' } },
+)
+add(
+  'unknown key id in a body nested deeper than 8 (the key id comes first)',
+  tokenOf(canonicalize({ v: 1, c: challenge({ kid: 'k7' }), s: { a: { v: [[[[[[[1]]]]]]], d: 0 } } })),
+  [deny('CHALLENGE_UNKNOWN_KEY')],
+  { more: { parse: 'TOKEN_LIMIT_EXCEEDED' } },
+)
+add(
+  'challenge issued in the future in a body of version 2 (the issue time comes first)',
+  await sign(body(challenge({ iat: NOW_S + 60, exp: NOW_S + 600 }), { v: 2 })),
+  [deny('CHALLENGE_NOT_YET_VALID')],
+  { more: { parse: 'TOKEN_UNSUPPORTED_VERSION' } },
+)
+add(
+  'non-canonical body whose first "c":" is a forged challenge in a signal value (found first, refused)',
+  tokenOf(
+    `{"s":{"a":{"v":{"c":"${forgedChallenge}"},"d":0}},"c":"${good.c}","k":${JSON.stringify(good.k)},"ks":"idb","o":"${good.o}","t":${good.t},"v":1}`,
+  ),
+  [deny('CHALLENGE_FORGED')],
+  { more: { parse: 'TOKEN_MALFORMED' } },
+)
+add(
+  'non-canonical body whose first "c":" is a genuine challenge, the real one forged (parsed in full, refused)',
+  tokenOf(
+    `{"s":{"a":{"v":{"c":"${good.c}"},"d":0}},"c":"${forgedChallenge}","k":${JSON.stringify(good.k)},"ks":"idb","o":"${good.o}","t":${good.t},"v":1}`,
+  ),
+  [deny('TOKEN_MALFORMED')],
+)
+add('forged challenge in a token with a 63-byte signature (framing comes first)', (await sign(body(forgedChallenge))).slice(0, -2), [
+  deny('TOKEN_MALFORMED'),
+])
+add(
+  'genuine challenge in a body that is not canonical (the body is parsed: its code)',
+  tokenOf(canonicalize(good).replace(',"o"', ', "o"')),
+  [deny('TOKEN_MALFORMED')],
+)
 // One key, one spelling: the last of 43 characters has 2 spare bits, which must be zero.
 add(
   'key coordinate with a non-zero spare bit (another spelling of the same key)',
@@ -189,7 +240,7 @@ await writeFile(
   JSON.stringify(
     {
       description:
-        'Tokens and what verify() must return for each, in order, on a fresh verifier configured with `server` whose clock reads `server.now` (Unix ms). `expect` lists one result per verification of the same token. `body` and `signingInput` are given for valid tokens so a client implementation can check its canonical serialisation byte for byte. Default rules (automation) apply.',
+        "Tokens and what verify() must return for each, in order, on a fresh verifier configured with `server` whose clock reads `server.now` (Unix ms). `expect` lists one result per verification of the same token. `body` and `signingInput` are given for valid tokens so a client implementation can check its canonical serialisation byte for byte. `parse`, on tokens with several faults, is the code the body parse alone gives (the verdict has the challenge's code: its key id, MAC and times are checked before the body is parsed). Default rules (automation) apply.",
       server: SERVER,
       device: { privateJwk: { ...privateJwk, key_ops: undefined, ext: undefined }, publicJwk, thumbprint },
       cases,

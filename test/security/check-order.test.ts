@@ -71,6 +71,38 @@ describeEachStore('check order', (open) => {
     }
   })
 
+  it('a forged or expired challenge in a broken body gets its challenge code first, whatever the store does', async () => {
+    // Issue 19: the challenge is checked before the body is parsed (protocol.md step 3).
+    const { verifier, outage } = await setup({ policy: { onStoreError: 'allow' } })
+    const late = await createVerifier({ ...BASE, now: () => Date.now() - 3_600_000 })
+    try {
+      const device = await newDevice()
+      const broken = { device, edit: (b: TokenBody) => void ((b as unknown as Record<string, unknown>).zz = 1) }
+      const [p, payload, mac] = (await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge.split('.') as [
+        string,
+        string,
+        string,
+      ]
+      const forged = await tokenFor(`${p}.${payload}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`, broken)
+      const expired = await tokenFor((await late.challenge({ action: 'login', origin: ORIGIN })).challenge, broken)
+      const genuine = await tokenFor((await verifier.challenge({ action: 'login', origin: ORIGIN })).challenge, broken)
+      for (const t of [forged, expired, genuine]) expect(parseToken(t)).toMatchObject({ ok: false, code: 'TOKEN_SCHEMA_INVALID' })
+      outage.start()
+      const verdicts = [await verifier.verify(forged, { action: 'login' }), await verifier.verify(expired, { action: 'login' })]
+      const body = await verifier.verify(genuine, { action: 'login' })
+      outage.end()
+      expect(verdicts.map((v) => [v.decision, codes(v)[0]])).toEqual([
+        ['deny', 'CHALLENGE_FORGED'],
+        ['deny', 'TOKEN_EXPIRED'],
+      ])
+      // A genuine, current challenge in the same broken body: the body's code, as before.
+      expect([body.decision, codes(body)[0]]).toEqual(['deny', 'TOKEN_SCHEMA_INVALID'])
+    } finally {
+      verifier.close()
+      late.close()
+    }
+  })
+
   it("a junk-signature or unsolved token carrying someone's challenge does not consume their nonce", async () => {
     const { verifier } = await setup({ policy: { actions: { login: { pow: 6 } } } })
     try {

@@ -74,6 +74,40 @@ export function decodeBase64url(text: string, alphabetChecked: boolean): Uint8Ar
   return out
 }
 
+/**
+ * The number of bytes a segment the caller has checked against the alphabet decodes to,
+ * without decoding it; `undefined` where `decodeBase64url` answers `undefined` (an
+ * impossible length, non-zero trailing bits).
+ */
+export function decodedLength(text: string): number | undefined {
+  const len = text.length
+  if (len % 4 === 1) return undefined
+  const last = len % 4 === 0 ? 0 : LOOKUP[text.charCodeAt(len - 1)]!
+  if ((len % 4 === 2 && (last & 15) !== 0) || (len % 4 === 3 && (last & 3) !== 0)) return undefined
+  return Math.floor((len * 3) / 4)
+}
+
+type NodeBuffer = Uint8Array & { write(text: string, offset: number, encoding: 'base64url'): number }
+const nodeAlloc = /* @__PURE__ */ (() => (globalThis as { Buffer?: { allocUnsafeSlow(size: number): NodeBuffer } }).Buffer)()
+let scratch: NodeBuffer | undefined
+
+/**
+ * `decodeBase64url` of a segment whose alphabet the caller has checked, into memory shared
+ * by every call: the bytes are valid until the next call, for a caller that reads them at
+ * once, synchronously, and keeps nothing (`peekTokenChallenge`, `parseChallenge`: each
+ * copies what it needs into a string before anything else decodes). On Node it saves allocating (and later
+ * collecting) a buffer per token; elsewhere it is `decodeBase64url`.
+ */
+export function decodeBase64urlTransient(text: string): Uint8Array | undefined {
+  const len = text.length
+  if (nodeAlloc === undefined || len <= 64) return decodeBase64url(text, true)
+  const size = decodedLength(text)
+  if (size === undefined) return undefined
+  if (scratch === undefined || scratch.length < size) scratch = nodeAlloc.allocUnsafeSlow(Math.max(size, 16_384))
+  const written = scratch.write(text, 0, 'base64url')
+  return scratch.subarray(0, written)
+}
+
 const encoder = /* @__PURE__ */ new TextEncoder()
 const strictDecoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { base64urlEncode, utf8 } from './base64url.js'
 import { canonicalize, isWellFormed } from './canonical.js'
+import { decodeJsonSegment } from './json.js'
 
 describe('canonicalize', () => {
   it('sorts keys by UTF-16 code units at every level and drops whitespace', () => {
@@ -32,5 +34,30 @@ describe('canonicalize', () => {
     expect(isWellFormed('ok \u{1F600}')).toBe(true)
     expect(isWellFormed('\uD800x')).toBe(false)
     expect(isWellFormed('x\uDC00')).toBe(false)
+  })
+})
+
+describe('decodeJsonSegment: the canonical-form check', () => {
+  const decode = (text: string) => decodeJsonSegment(base64urlEncode(utf8(text)))
+  it('refuses keys out of order without canonicalising, and still accepts canonical integer-like keys', () => {
+    // JavaScript enumerates integer-like keys first: these texts are canonical all the same.
+    for (const text of ['{"10":1,"9":2}', '{"1":{"10":[],"2":0},"a":1}', '{"-1":0,"0":1,"1a":2,"a":3}']) {
+      expect(decode(text), text).toMatchObject({ ok: true, text })
+    }
+    // Out of order, duplicated, or keys that would sort the same way only as numbers.
+    for (const text of [
+      '{"b":1,"a":2}',
+      '{"a":{"y":1,"x":2}}',
+      '{"a":1,"a":1}',
+      '{"9":1,"10":2}',
+      '{"a":1,"10":2}',
+      '{"-2":0,"-1":1,"b":0,"a":1}',
+    ]) {
+      expect(decode(text), text).toMatchObject({ ok: false, detail: 'not canonical' })
+    }
+    // Same outcome whatever the path: the full canonicaliser agrees on every case.
+    for (const text of ['{"b":1,"a":2}', '{"10":1,"9":2}', '{"9":1,"10":2}', '{"a":1,"10":2}']) {
+      expect(decode(text).ok, text).toBe(canonicalize(JSON.parse(text)) === text)
+    }
   })
 })

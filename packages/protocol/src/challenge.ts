@@ -1,4 +1,4 @@
-import { base64urlEncode, decodeBase64url, utf8 } from './base64url.js'
+import { base64urlEncode, decodeBase64url, decodeBase64urlTransient, fromUtf8, utf8 } from './base64url.js'
 import { canonicalize } from './canonical.js'
 import { CHALLENGE_PREFIX, LIMITS, PROTOCOL_VERSION, type Limits } from './constants.js'
 import { decodeJsonSegment, isInt, isPlainObject, hasOnlyKeys } from './json.js'
@@ -43,9 +43,13 @@ export function parseChallenge(raw: unknown, limits: Limits = LIMITS): Result<Pa
   // Both segments passed SEGMENT: the decoders need not test the alphabet again.
   const mac = decodeBase64url(macPart, true)
   if (mac === undefined || mac.length !== 32) return fail('CHALLENGE_MALFORMED', 'MAC is not 32 bytes')
-  const decoded = decodeJsonSegment(payloadPart, undefined, true)
-  if (!decoded.ok) return fail('CHALLENGE_MALFORMED', decoded.detail)
-  const payload = decoded.value
+  // canonicalPayload copies the bytes into a string at once: the shared buffer will do.
+  let payload: unknown = canonicalPayload(decodeBase64urlTransient(payloadPart))
+  if (payload === undefined) {
+    const decoded = decodeJsonSegment(payloadPart, undefined, true)
+    if (!decoded.ok) return fail('CHALLENGE_MALFORMED', decoded.detail)
+    payload = decoded.value
+  }
   if (!isPlainObject(payload)) return fail('CHALLENGE_MALFORMED', 'payload is not an object')
   if (payload.v !== PROTOCOL_VERSION) {
     return isInt(payload.v) ? fail('TOKEN_UNSUPPORTED_VERSION', `challenge v=${String(payload.v)}`) : fail('CHALLENGE_MALFORMED', 'v')
@@ -58,6 +62,38 @@ export function parseChallenge(raw: unknown, limits: Limits = LIMITS): Result<Pa
     signingInput: prefix + '.' + payloadPart,
     mac,
   })
+}
+
+// A challenge payload as the issuer writes it: canonical JSON (keys sorted, no whitespace,
+// integers in shortest form, strings of printable ASCII other than `"` and `\`, which
+// JSON.stringify writes as they are), `v` 1. Strings and integers only; the schema is
+// checked on the result as on any payload.
+const STR = '"([\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*)"'
+const INT = '(0|-?[1-9][0-9]{0,15})'
+const CANONICAL_PAYLOAD = /* @__PURE__ */ new RegExp(
+  `^\\{"act":${STR},"exp":${INT},"iat":${INT},"kid":${STR},"n":${STR},"org":${STR}(?:,"pow":${INT})?,"v":1\\}$`,
+)
+
+/**
+ * The payload of the common case without the general JSON decoder: when the decoded bytes
+ * match `CANONICAL_PAYLOAD` exactly, they are canonical JSON, and the object built here is
+ * the one `JSON.parse` gives (same members, same order, same values). `undefined` for
+ * anything else (non-ASCII, another shape, an integer beyond 2^53): the caller then takes
+ * the general path, so the result of `parseChallenge` is the same either way.
+ */
+function canonicalPayload(bytes: Uint8Array | undefined): Record<string, unknown> | undefined {
+  if (bytes === undefined || bytes.length > 512) return undefined
+  // Printable ASCII is checked by the pattern: a payload with any other character falls through.
+  const text = fromUtf8(bytes)
+  const m = text === undefined ? null : CANONICAL_PAYLOAD.exec(text)
+  if (m === null) return undefined
+  const exp = Number(m[2])
+  const iat = Number(m[3])
+  const pow = m[7] === undefined ? undefined : Number(m[7])
+  if (!Number.isSafeInteger(exp) || !Number.isSafeInteger(iat) || (pow !== undefined && !Number.isSafeInteger(pow))) return undefined
+  return pow === undefined
+    ? { act: m[1], exp, iat, kid: m[4], n: m[5], org: m[6], v: 1 }
+    : { act: m[1], exp, iat, kid: m[4], n: m[5], org: m[6], pow, v: 1 }
 }
 
 function challengeSchemaProblem(p: Record<string, unknown>, limits: Limits): string | undefined {

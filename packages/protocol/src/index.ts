@@ -15,7 +15,7 @@ export {
   ACTION_PATTERN,
   ORIGIN_PATTERN,
 } from './challenge.js'
-export { tokenSigningInput, createToken, signToken, parseToken, lowS, NAME_PATTERN } from './token.js'
+export { tokenSigningInput, createToken, signToken, parseToken, peekTokenChallenge, lowS, NAME_PATTERN } from './token.js'
 export { powHash, leadingZeroBits, checkPow, solvePow } from './pow.js'
 export { jwkThumbprint } from './thumbprint.js'
 export type { ChallengePayload, ParsedChallenge, DevicePublicKey, SignalResult, TokenBody, ParsedToken } from './types.js'

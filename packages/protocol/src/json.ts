@@ -37,7 +37,7 @@ export function decodeJsonSegment(segment: string, limits?: Limits, alphabetChec
   }
   const inspection = inspectJson(value, limits ?? UNLIMITED)
   if (inspection.violation !== undefined) return { ok: false, detail: inspection.violation, limit: true }
-  if (!isCanonical(value, text, inspection.ordered)) return { ok: false, detail: 'not canonical' }
+  if (inspection.unsorted || !isCanonical(value, text, inspection.ordered)) return { ok: false, detail: 'not canonical' }
   return { ok: true, value, text }
 }
 
@@ -49,7 +49,12 @@ export function decodeJsonSegment(segment: string, limits?: Limits, alphabetChec
  */
 function isCanonical(value: unknown, text: string, ordered: boolean): boolean {
   try {
-    return (ordered ? JSON.stringify(value) : canonicalize(value)) === text
+    if (ordered) return JSON.stringify(value) === text
+    // The canonical text reorders JSON.stringify's members and changes nothing else (or
+    // throws, for a lone surrogate): of another length than `text`, it cannot be `text`.
+    // So whitespace and other spellings are refused without sorting anything.
+    if (JSON.stringify(value).length !== text.length) return false
+    return canonicalize(value) === text
   } catch {
     return false
   }

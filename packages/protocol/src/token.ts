@@ -1,10 +1,10 @@
-import { base64urlDecode, base64urlEncode, decodeBase64url, utf8 } from './base64url.js'
+import { base64urlDecode, base64urlEncode, decodeBase64url, decodeBase64urlTransient, decodedLength, fromUtf8, utf8 } from './base64url.js'
 import { canonicalize } from './canonical.js'
 import { parseChallenge } from './challenge.js'
 import { KEY_STORAGE, LIMITS, PROTOCOL_VERSION, TOKEN_PREFIX, type Limits } from './constants.js'
 import { decodeJsonSegment, hasOnlyKeys, isInt, isPlainObject } from './json.js'
 import { fail, ok, type Result } from './result.js'
-import type { ParsedToken, TokenBody } from './types.js'
+import type { ParsedChallenge, ParsedToken, TokenBody } from './types.js'
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/
 const COORDINATE = /^[A-Za-z0-9_-]{43}$/
@@ -76,22 +76,14 @@ export function signToken(body: TokenBody, privateKey: CryptoKey): Promise<strin
 /**
  * Validates a token string in the order the protocol fixes: presence, size, encoding,
  * limits, canonical form, schema, embedded challenge. Checks no signature, time or store;
- * the server does that next. Never throws, whatever `raw` is.
+ * the server does that next. Never throws, whatever `raw` is. A server checks the
+ * challenge found by `peekTokenChallenge` before calling this (docs/protocol.md,
+ * "Verification order"); `parseToken` alone still answers the shape of any token.
  */
 export function parseToken(raw: unknown, limits: Limits = LIMITS): Result<ParsedToken> {
-  if (raw === undefined || raw === null || raw === '') return fail('TOKEN_MISSING')
-  if (typeof raw !== 'string') return fail('TOKEN_MALFORMED', 'not a string')
-  if (raw.length > limits.maxTokenBytes) return fail('TOKEN_TOO_LARGE', `${raw.length} > ${limits.maxTokenBytes}`)
-  const parts = raw.split('.')
-  if (parts.length !== 3) return fail('TOKEN_MALFORMED', 'expected 3 segments')
-  const [prefix, bodyPart, sigPart] = parts as [string, string, string]
-  if (prefix !== TOKEN_PREFIX) {
-    return /^kt\d+$/.test(prefix) ? fail('TOKEN_UNSUPPORTED_VERSION', `token prefix ${prefix}`) : fail('TOKEN_MALFORMED', 'bad prefix')
-  }
-  if (!SEGMENT.test(bodyPart) || !SEGMENT.test(sigPart)) return fail('TOKEN_MALFORMED', 'not base64url')
-  // Both segments passed SEGMENT: the decoders need not test the alphabet again.
-  const signature = decodeBase64url(sigPart, true)
-  if (signature === undefined || signature.length !== 64) return fail('TOKEN_MALFORMED', 'signature is not 64 bytes')
+  const framed = frameToken(raw, limits)
+  if (!framed.ok) return framed
+  const { prefix, bodyPart, signature } = framed.value
 
   const decoded = decodeJsonSegment(bodyPart, limits, true)
   if (!decoded.ok) return fail(decoded.limit ? 'TOKEN_LIMIT_EXCEEDED' : 'TOKEN_MALFORMED', decoded.detail)
@@ -106,13 +98,94 @@ export function parseToken(raw: unknown, limits: Limits = LIMITS): Result<Parsed
   const challenge = parseChallenge(body.c, limits)
   if (!challenge.ok) return challenge
   return ok({
-    raw,
+    raw: raw as string,
     body: body as unknown as TokenBody,
     challenge: challenge.value,
     signingInput: prefix + '.' + bodyPart,
     // A high-S signature is read as its low-S form: the same signature, one encoding.
     signature: lowS(signature),
   })
+}
+
+interface Framed {
+  prefix: string
+  bodyPart: string
+  signature: Uint8Array
+}
+
+/**
+ * The framing checks, the first steps of `parseToken` and `peekTokenChallenge` alike:
+ * presence, type, size, three segments, the `kt1` prefix, the base64url alphabet, a
+ * 64-byte signature. The body is not decoded.
+ */
+function frameToken(raw: unknown, limits: Limits, decodeSignature = true): Result<Framed> {
+  if (raw === undefined || raw === null || raw === '') return fail('TOKEN_MISSING')
+  if (typeof raw !== 'string') return fail('TOKEN_MALFORMED', 'not a string')
+  if (raw.length > limits.maxTokenBytes) return fail('TOKEN_TOO_LARGE', `${raw.length} > ${limits.maxTokenBytes}`)
+  const parts = raw.split('.')
+  if (parts.length !== 3) return fail('TOKEN_MALFORMED', 'expected 3 segments')
+  const [prefix, bodyPart, sigPart] = parts as [string, string, string]
+  if (prefix !== TOKEN_PREFIX) {
+    return /^kt\d+$/.test(prefix) ? fail('TOKEN_UNSUPPORTED_VERSION', `token prefix ${prefix}`) : fail('TOKEN_MALFORMED', 'bad prefix')
+  }
+  if (!SEGMENT.test(bodyPart) || !SEGMENT.test(sigPart)) return fail('TOKEN_MALFORMED', 'not base64url')
+  // Both segments passed SEGMENT: the decoders need not test the alphabet again.
+  // `peekTokenChallenge` needs the length only: 64 bytes is 86 characters with zero spare bits.
+  const signature = decodeSignature ? decodeBase64url(sigPart, true) : decodedLength(sigPart) === 64 ? NO_SIGNATURE : undefined
+  if (signature === undefined || signature.length !== 64) return fail('TOKEN_MALFORMED', 'signature is not 64 bytes')
+  return ok({ prefix, bodyPart, signature })
+}
+
+/** Stands for a signature whose length was checked but that was not decoded. */
+const NO_SIGNATURE = /* @__PURE__ */ new Uint8Array(64)
+// `"c":"` in UTF-8 (ASCII), and the closing quote.
+const C_MEMBER = /* @__PURE__ */ utf8('"c":"')
+const QUOTE = 0x22
+
+/**
+ * The embedded challenge of a token, found without parsing the body, so that a server can
+ * check its key id, MAC and times before paying for the full parse (docs/protocol.md,
+ * "Verification order", step 3). Runs `parseToken`'s framing checks (presence, size, three
+ * segments, prefix, base64url alphabet, 64-byte signature) and fails with the same code as
+ * `parseToken` when one of them fails. Then decodes the body segment and takes the text
+ * between the first `"c":"` in it and the next `"`; if that text parses as a challenge
+ * (`parseChallenge`: structure and schema), answers it, otherwise answers `undefined`
+ * (nothing found cheaply: the caller goes on to `parseToken`).
+ *
+ * In a valid token (canonical form, schema), the first `"c":"` is the body's `c` member:
+ * top-level keys are sorted, only `b` comes before `c`, and `b` holds only names and
+ * arrays of integers; a `"` inside any string is escaped. In a body that is not valid the
+ * text found may be anything, so the answer may only be used to reject: a token whose
+ * challenge found here fails a check is refused, and one that passes must still pass
+ * `parseToken` and every check on the challenge `parseToken` returns. Never throws.
+ */
+export function peekTokenChallenge(raw: unknown, limits: Limits = LIMITS): Result<ParsedChallenge | undefined> {
+  const framed = frameToken(raw, limits, false)
+  if (!framed.ok) return framed
+  // Read at once, nothing kept: the shared decoding buffer will do.
+  const body = decodeBase64urlTransient(framed.value.bodyPart)
+  if (body === undefined) return ok(undefined)
+  const start = indexOf(body, C_MEMBER)
+  if (start < 0) return ok(undefined)
+  const from = start + C_MEMBER.length
+  // A challenge longer than the limit is not one: stop looking for its end there.
+  const end = body.indexOf(QUOTE, from)
+  if (end < 0 || end - from > limits.maxChallengeBytes) return ok(undefined)
+  const text = fromUtf8(body.subarray(from, end))
+  if (text === undefined) return ok(undefined)
+  const challenge = parseChallenge(text, limits)
+  return ok(challenge.ok ? challenge.value : undefined)
+}
+
+/** The first index of `needle` in `haystack`, or −1. */
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0]!
+  for (let i = haystack.indexOf(first); i >= 0 && i + needle.length <= haystack.length; i = haystack.indexOf(first, i + 1)) {
+    let j = 1
+    while (j < needle.length && haystack[i + j] === needle[j]) j++
+    if (j === needle.length) return i
+  }
+  return -1
 }
 
 type Problem = { detail: string; limit?: true }

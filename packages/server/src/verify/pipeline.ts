@@ -20,7 +20,7 @@ import { describe, type Guard } from './store-call.js'
 import { planRuleReads } from './read-plan.js'
 import { runRules } from './run-rules.js'
 import { batchUnderGuard } from './store-batch.js'
-import { checkToken, nonceKey, nonceTtlMs } from './token-checks.js'
+import { checkTokenBeforePow, checkTokenPow, nonceKey, nonceTtlMs } from './token-checks.js'
 
 /** What `verify()` runs on: the resolved configuration and the verifier's shared parts. */
 export interface PipelineDeps {
@@ -96,12 +96,27 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     const ids = identities(context)
     const seen: Seen = {}
     let judged: Judgement
+    // Whether `judged` is a `failure()`: decision, score and reasons, nothing else.
+    let plain = true
     try {
-      judged = await judge(raw, context, current, ids, seen)
+      // The token checks up to the device signature are synchronous: a rejected token is
+      // answered without a promise per phase (issue 19, cheap rejection).
+      const checked = checkTokenBeforePow(checker, raw, context)
+      if (checked.ok) {
+        plain = false
+        judged = await judge(checked.value, context, current, ids, seen)
+      } else {
+        judged = failure(checked.code, checked.code === 'TOKEN_MISSING' ? current.missingToken : 'deny', checked.detail)
+      }
     } catch (error) {
+      plain = true
       judged = failure('INTERNAL_ERROR', current.onStoreError, describe(error))
     }
-    const verdict: Verdict = { ...judged, eventId, mode: current.mode }
+    // A failure's verdict is built member by member, in the spread's order: a spread of the
+    // many shapes a judgement has is the slow path of V8's object cloning, on every rejection.
+    const verdict: Verdict = plain
+      ? { decision: judged.decision, score: judged.score, reasons: judged.reasons, eventId, mode: current.mode }
+      : { ...judged, eventId, mode: current.mode }
     alert(verdict, context)
     if (current.mode === 'monitor') {
       verdict.wouldBe = judged.wouldBe ?? judged.decision
@@ -128,10 +143,13 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     return new LazyIdentities(context, deps.hashIdentity)
   }
 
-  /** Checks the token, reads what the verdict needs, evaluates, and applies the verdict's effects. */
-  async function judge(raw: unknown, context: VerifyContext, current: Policy, ids: Identities, seen: Seen): Promise<Judgement> {
-    const checked = await checkToken(checker, raw, context)
-    if (!checked.ok) return failure(checked.code, checked.code === 'TOKEN_MISSING' ? current.missingToken : 'deny', checked.detail)
+  /**
+   * Checks the proof of work of a token that passed the other checks (`checkTokenBeforePow`),
+   * reads what the verdict needs, evaluates, and applies the verdict's effects.
+   */
+  async function judge(signed: ParsedToken, context: VerifyContext, current: Policy, ids: Identities, seen: Seen): Promise<Judgement> {
+    const checked = await checkTokenPow(signed)
+    if (!checked.ok) return failure(checked.code, 'deny', checked.detail)
     const token = checked.value
     const deviceId = deviceThumbprint(token.body.k)
     const at = now()
