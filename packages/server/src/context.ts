@@ -1,4 +1,4 @@
-import { parseIp } from './lists/ip.js'
+import { isIp } from './lists/ip.js'
 
 /** What the app tells `verify()` about the request. */
 export interface VerifyContext {
@@ -48,7 +48,7 @@ export function normaliseContext(input: unknown): VerifyContext {
   }
   const out: VerifyContext = { action: text(c.action, 64) ?? '' }
   // Not an IP address (e.g. a forged X-Forwarded-For a proxy passed on): not recorded, not counted.
-  const ip = parseIp(c.ip) !== undefined ? (c.ip as string).trim() : undefined
+  const ip = isIp(c.ip) ? (c.ip as string).trim() : undefined
   const userAgent = text(c.userAgent, 2048) ?? header('user-agent')
   const origin = text(c.origin, 256) ?? header('origin')
   const userId = text(c.userId)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isLocalIp, parseIp } from './ip.js'
+import { isIp, isLocalIp, parseIp } from './ip.js'
 
 describe('parseIp', () => {
   it('reads IPv4, IPv6 and IPv4-mapped IPv6', () => {
@@ -25,6 +25,34 @@ describe('parseIp', () => {
     ]) {
       expect(parseIp(bad), String(bad)).toBeUndefined()
     }
+  })
+})
+
+describe('isIp', () => {
+  it('says exactly whether parseIp reads a value', () => {
+    const values = [
+      '192.0.2.1',
+      ' 192.0.2.1 ',
+      '0.0.0.0',
+      '255.255.255.255',
+      '256.0.0.1',
+      '010.0.0.1',
+      '0x7f.1',
+      '1.2.3',
+      '1.2.3.4.5',
+      '1.2.3.4%eth0',
+      '2001:DB8:0:0::1',
+      '::ffff:203.0.113.9',
+      'fe80::1%eth0',
+      ':::',
+      '',
+      'localhost',
+      'a'.repeat(100),
+      42,
+      undefined,
+      null,
+    ]
+    for (const value of values) expect(isIp(value), String(value)).toBe(parseIp(value) !== undefined)
   })
 })
 

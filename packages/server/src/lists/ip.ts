@@ -21,6 +21,18 @@ export function parseIp(value: unknown): IpAddress | undefined {
   }
 }
 
+/**
+ * Whether `value` is an address `parseIp` reads, without building it: a dotted quad is
+ * checked by its pattern alone (the verifier checks every request's IP; a rejected token's
+ * request needs no parsed address).
+ */
+export function isIp(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) return false
+  const text = value.trim()
+  if (text.indexOf('%') === -1 && ipaddr.IPv4.isValidFourPartDecimal(text)) return true
+  return parseIp(value) !== undefined
+}
+
 /** The canonical text of an address: dotted quad, or RFC 5952 compact IPv6. */
 export function formatIp(address: IpAddress): string {
   return address.toString()
