@@ -248,10 +248,18 @@ describe('verify', () => {
       },
     }
     const { verifier, issue } = await setup({ store })
+    // The event is written behind the verdict: the first verdict cannot know the write will fail.
+    const first = await verifier.verify(await tokenFor(await issue()), login)
+    expect(first.decision).toBe('allow')
+    expect(codes(first)).toEqual([])
+    expect(await verifier.flush()).toBe(1) // the event waits in the queue, not lost
+    // Once the queue has seen the store fail, each verdict says its event waits.
     const verdict = await verifier.verify(await tokenFor(await issue()), login)
     expect(verdict.decision).toBe('allow')
     expect(codes(verdict)).toEqual(['STORE_UNAVAILABLE'])
     expect(verdict.reasons[0]!.weight).toBe(0)
+    expect(verdict.reasons[0]!.detail).toMatchObject({ while: 'recording the event', queued: true })
+    verifier.close()
   })
 
   it('denies automation found in the signals with AUTOMATION', async () => {
@@ -506,15 +514,20 @@ describe('outcomes and labels', () => {
     }
     const { verifier, issue } = await setup({ store: flaky })
     down = true
+    // Written behind the verdict: the first verdict of the outage cannot know yet.
+    const before = await verifier.verify(await tokenFor(await issue()), login)
+    expect(before.reasons).toEqual([])
+    expect(await verifier.flush()).toBe(1) // its event waits
     const verdict = await verifier.verify(await tokenFor(await issue()), login)
     expect(verdict.decision).toBe('allow')
     expect(verdict.reasons).toMatchObject([{ code: 'STORE_UNAVAILABLE', weight: 0, detail: { queued: true } }])
     expect(await verifier.reportOutcome(verdict.eventId, 'login_succeeded')).toBe('queued')
     expect(await verifier.label(verdict.eventId, 'legit')).toBe('queued')
-    expect(await verifier.flush()).toBe(5) // the event, then each report's update and its effects
+    expect(await verifier.flush()).toBe(6) // the two events, then each report's update and its effects
     expect(await backing.getEvent(verdict.eventId)).toBeUndefined()
     down = false
     expect(await verifier.flush()).toBe(0)
+    expect(await backing.getEvent(before.eventId)).toBeDefined()
     const event = await backing.getEvent(verdict.eventId)
     expect(event?.outcomes?.map((o) => o.outcome)).toEqual(['login_succeeded'])
     expect(event?.label?.label).toBe('legit')

@@ -7,7 +7,7 @@ import { mergePolicy, powFor, type Policy, type PolicyPatch } from './policy.js'
 import type { VerifyContext } from './context.js'
 import type { Label, Outcome, Store } from './stores/types.js'
 import type { Verdict } from './verdict.js'
-import { createEffectApplier } from './verify/apply-effects.js'
+import { createEffectApplier, recordEventGroup } from './verify/apply-effects.js'
 import { issueChallenge, type IssuedChallenge } from './verify/challenges.js'
 import { resolveConfig, type VerifierOptions } from './verify/config.js'
 import { createPipeline } from './verify/pipeline.js'
@@ -59,13 +59,21 @@ export interface Verifier {
   hashIdentity(kind: 'user' | 'email', value: string): string
   /**
    * Writes the summary events of rejected tokens counted so far (`rejectedEvents`), then
-   * retries writes waiting for the store; resolves how many still wait.
+   * retries writes waiting for the store and waits for every write handed to the
+   * write-behind queue before the call: the events of `verify()` calls that have resolved
+   * (written behind their verdicts), outcomes and labels, whether in flight or queued.
+   * Resolves how many writes still wait (0 once all are in the store; more while the store
+   * is down). Call it before reading an event that `verify()` just returned from the store.
    */
   flush(): Promise<number>
   /**
    * Stops background retries, the summary timer and the timer of store-call time-outs (it
    * stops by itself when idle, too), and writes the summaries counted so far (without
-   * waiting: call `flush()` first to wait for them). Does not close the store.
+   * waiting). Pending writes (events written behind their verdicts, outcomes, labels) are
+   * not dropped: those in flight and queued still run while the store answers, but one that
+   * fails is no longer retried except by `flush()`. To close cleanly, `await flush()` first
+   * (it resolves 0 once everything is in the store), then `close()`, then close the store.
+   * Does not close the store.
    */
   close(): void
   /** The store in use. */
@@ -94,7 +102,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   }
   const attack = new AttackMonitor(store, () => policy.attack, raise)
   const guard = storeGuard(config.storeTimeout)
-  const outbox = createOutbox()
+  const outbox = createOutbox({ recordEvents: (events) => recordEventGroup(store, guard, events) })
   const effects = createEffectApplier(store, outbox, guard)
   const rejections = createRejectionSampler(config.rejectedEvents, effects, now)
 
