@@ -903,6 +903,8 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(allowed[0]!.device?.known).toBe(false)
         const replayed = verdicts.filter((v) => v.decision === 'deny' && v.reasons.map((r) => r.code).join() === 'TOKEN_REPLAYED')
         expect(replayed).toHaveLength(9)
+        // The verifiers write events behind their verdicts: wait for them.
+        for (const verifier of [one!, two!]) expect(await verifier.flush()).toBe(0)
         // A store that writes events behind the verdict (splitStore) lists another instance's once written.
         for (const s of stores) await (s as { flush?: () => Promise<unknown> }).flush?.()
         // Each verdict was recorded as an event, visible through either instance.

@@ -33,6 +33,12 @@ export interface Outbox {
    * {@link OutboxFullError} when the queue is full (`bulk` as in `submit`).
    */
   record(event: EventRecord, options?: { bulk?: boolean }): 'accepted' | 'queued'
+  /**
+   * Resolves once the event with this id, if it is in the queue, was written or its write
+   * failed (it then waits for a retry); at once when it is not in the queue. Forces no retry.
+   * For a read of an event just returned by `verify()` (step-up, duplicate reports).
+   */
+  written(eventId: string): Promise<void>
   /** Writes not yet done: in flight, waiting their turn, or waiting for the store. */
   readonly pending: number
   /**
@@ -83,6 +89,8 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
   const groupSize = Math.max(1, options.groupSize ?? 100)
   const recordEvents = options.recordEvents
   const queue: Entry[] = []
+  /** The sequence number of each event in the queue, by id. */
+  const queuedEvents = new Map<string, number>()
   /** Flushes waiting for every write up to `upTo` to be done (or a failure). */
   let flushes: Array<{ upTo: number; resolve(waiting: number): void }> = []
   let seq = 0
@@ -146,7 +154,9 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
       }
       // Only the pump removes entries, from the head; others are only appended.
       doneUpTo = queue[taken - 1]!.seq
-      queue.splice(0, taken)
+      for (const entry of queue.splice(0, taken)) {
+        if ('event' in entry && queuedEvents.get(entry.event.id) === entry.seq) queuedEvents.delete(entry.event.id)
+      }
       delay = minDelay
       settleFlushes()
     }
@@ -209,10 +219,17 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
     },
     record(event, { bulk = false } = {}) {
       if (recordEvents === undefined) throw new TypeError('outbox: no recordEvents to write events with')
-      queue.push({ seq: admit(bulk), event })
+      const at = admit(bulk)
+      queue.push({ seq: at, event })
+      queuedEvents.set(event.id, at)
       if (failing) return 'queued'
       start()
       return 'accepted'
+    },
+    written(eventId) {
+      const at = queuedEvents.get(eventId)
+      if (at === undefined || failing) return Promise.resolve()
+      return new Promise<void>((resolve) => flushes.push({ upTo: at, resolve: () => resolve() }))
     },
     get pending() {
       return queue.length
