@@ -123,8 +123,8 @@ export function createEffectApplier(store: Store, outbox: Outbox, guard: Guard):
 /**
  * Writes a group of events from the write-behind queue: on a store with `batch()` one batch
  * of `recordEvent` operations under one store time-out (one round trip on Redis, one
- * transaction on SQLite), otherwise one `recordEvent` each, concurrently, each under the
- * time-out. Rejects with the first failure; the queue then retries the whole group, which
+ * transaction on SQLite); on a store with `recordEvents` (PostgreSQL) one multi-row insert;
+ * otherwise one `recordEvent` each, concurrently, each under the time-out. Rejects with the first failure; the queue then retries the whole group, which
  * is safe because recording an id twice keeps the first record (`Store.recordEvent`).
  */
 export async function recordEventGroup(store: Store, guard: Guard, events: readonly EventRecord[]): Promise<void> {
@@ -135,6 +135,12 @@ export async function recordEventGroup(store: Store, guard: Guard, events: reado
   }
   if (events.length === 1) {
     await guard(() => store.recordEvent(events[0]!))
+    return
+  }
+  // PostgreSQL's multi-row INSERT (`PostgresStore.recordEvents`): one round trip for the group.
+  const many = (store as Partial<{ recordEvents(events: EventRecord[]): Promise<void> }>).recordEvents
+  if (typeof many === 'function') {
+    await guard(() => many.call(store, [...events]))
     return
   }
   await Promise.all(events.map((event) => guard(() => store.recordEvent(event))))
