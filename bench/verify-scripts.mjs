@@ -22,7 +22,8 @@ const { values: args } = parseArgs({
   },
 })
 const started = performance.now()
-const COUNT = Math.max(50, Number(args.count))
+// Slices start at multiples of CUSTOMERS, so each token goes to its own device's customer.
+const COUNT = Math.ceil(Math.max(100, Number(args.count)) / 100) * 100
 const CONCURRENCY = Math.max(2, Number(args.concurrency))
 const CUSTOMERS = 100
 const builds = { after }
