@@ -2,7 +2,8 @@
 // retry timer firing after a flush emptied the queue, used to leave a settled promise in
 // `flushing`, after which nothing queued was ever retried and flush() answered 0.
 import { describe, expect, it } from 'vitest'
-import { createOutbox } from '../../packages/server/src/outbox.js'
+import { createOutbox, OutboxFullError } from '../../packages/server/src/outbox.js'
+import type { EventRecord } from '../../packages/server/src/stores/types.js'
 import { FAILURE_RETENTION_MS } from '../../packages/server/src/effects.js'
 import { createVerifier, type Verifier } from '../../packages/server/src/verifier.js'
 import { newDevice, tokenFor, type TestDevice } from '../support/tokens.js'
@@ -61,6 +62,108 @@ describe('outbox', () => {
     await until(async () => (await outbox.flush()) === 0 && outbox.pending === 0, 5000, 'the queue to drain')
     clearInterval(flusher)
     expect(done).toEqual([...Array(200).keys()])
+    outbox.close()
+  })
+})
+
+describe('outbox: events written behind, in groups', () => {
+  const ev = (id: string): EventRecord => ({ id, at: 1, action: 'login', decision: 'allow', score: 0, reasons: [], mode: 'live' })
+
+  it('keeps events and reports in one order, groups events, and loses or duplicates none under a flapping store', async () => {
+    const log: string[] = [] // what the store applied, in order
+    const stored = new Set<string>()
+    const groups: number[] = []
+    let down = false
+    const outbox = createOutbox({
+      minDelayMs: 5,
+      maxDelayMs: 20,
+      groupSize: 8,
+      recordEvents: async (events) => {
+        await sleep(1)
+        if (down) throw new Error('down')
+        groups.push(events.length)
+        // Recording an id twice keeps the first (as every store does): a retried group is harmless.
+        for (const e of events) {
+          if (stored.has(e.id)) continue
+          stored.add(e.id)
+          log.push(e.id)
+        }
+      },
+    })
+    const flapper = setInterval(() => (down = !down), 7)
+    const reports: Array<Promise<unknown>> = []
+    const early: string[] = [] // reports that ran before their event was written
+    for (let i = 0; i < 300; i++) {
+      expect(['accepted', 'queued']).toContain(outbox.record(ev(`e${i}`)))
+      if (i % 10 === 9) {
+        // A report on the event just recorded: it must apply after that event's write.
+        const id = `e${i}`
+        reports.push(
+          outbox.submit(async () => {
+            if (down) throw new Error('down')
+            if (!stored.has(id)) early.push(id) // (an expect here would read as a store failure)
+            log.push(`r${i}`)
+          }),
+        )
+      }
+      if (i % 25 === 0) await sleep(2)
+    }
+    clearInterval(flapper)
+    down = false
+    await until(async () => (await outbox.flush()) === 0 && outbox.pending === 0, 5000, 'the queue to drain')
+    await Promise.all(reports)
+    const expected: string[] = []
+    for (let i = 0; i < 300; i++) expected.push(`e${i}`, ...(i % 10 === 9 ? [`r${i}`] : []))
+    expect(early).toEqual([])
+    expect(log).toEqual(expected)
+    expect(Math.max(...groups)).toBeLessThanOrEqual(8)
+    expect(groups.length).toBeLessThan(300) // grouped
+    outbox.close()
+  })
+
+  it('record() decides at once: accepted, queued while the store fails, refused past half the queue for bulk events', async () => {
+    let down = true
+    const outbox = createOutbox({
+      max: 10,
+      minDelayMs: 10_000,
+      recordEvents: async () => {
+        if (down) throw new Error('down')
+      },
+    })
+    expect(outbox.record(ev('a'))).toBe('accepted') // the store has not failed yet
+    expect(await outbox.flush()).toBe(1) // now it has: the event waits
+    expect(outbox.record(ev('b'), { bulk: true })).toBe('queued')
+    for (const id of ['c', 'd', 'e']) expect(outbox.record(ev(id), { bulk: true })).toBe('queued')
+    expect(() => outbox.record(ev('f'), { bulk: true })).toThrow(OutboxFullError) // 5 of 10: half
+    expect(outbox.record(ev('g'))).toBe('queued') // the other half stays for the rest
+    expect(outbox.pending).toBe(6)
+    down = false
+    expect(await outbox.flush()).toBe(0)
+    outbox.close()
+  })
+
+  it('flush() waits for a write in flight, and written() for one event', async () => {
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const written: string[] = []
+    const outbox = createOutbox({
+      recordEvents: async (events) => {
+        await held
+        written.push(...events.map((e) => e.id))
+      },
+    })
+    expect(outbox.record(ev('x'))).toBe('accepted')
+    expect(outbox.record(ev('y'))).toBe('accepted')
+    let flushed: number | undefined
+    let landed = false
+    void outbox.flush().then((n) => (flushed = n))
+    void outbox.written('y').then(() => (landed = true))
+    await sleep(30)
+    expect([flushed, landed, written]).toEqual([undefined, false, []])
+    release()
+    await until(() => flushed === 0 && landed, 2000, 'the flush')
+    expect(written).toEqual(['x', 'y'])
+    await outbox.written('unknown') // not in the queue: at once
     outbox.close()
   })
 })

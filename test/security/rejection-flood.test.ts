@@ -11,7 +11,9 @@ import { memoryStore } from '../../packages/server/src/stores/memory.js'
 import { sqliteStore } from '../../packages/server/src/stores/sqlite.js'
 import type { EventRecord, Store } from '../../packages/server/src/stores/types.js'
 import { createVerifier, type VerifierOptions } from '../../packages/server/src/verifier.js'
+import type { StoreOp } from '../../packages/server/src/stores/batch.js'
 import { newDevice, tokenFor } from '../support/tokens.js'
+import { until } from './stores.js'
 
 const ORIGIN = 'https://shop.example'
 const BASE = {
@@ -20,15 +22,20 @@ const BASE = {
   origins: [ORIGIN],
 }
 
-/** The store with every call counted, per method. */
+/**
+ * The store with every call counted, per method; a `batch` counts each of its operations
+ * under the method it names (the write-behind queue records events in batches).
+ */
 function counting(store: Store): { store: Store; calls: Map<string, number>; total(): number } {
   const calls = new Map<string, number>()
+  const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1)
   const wrapped = new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown
       if (typeof value !== 'function' || property === 'close') return value
       return (...args: unknown[]) => {
-        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1)
+        if (property === 'batch') for (const op of args[0] as StoreOp[]) count(op.op)
+        else count(String(property))
         return (value as (...a: unknown[]) => unknown).apply(target, args)
       }
     },
@@ -77,6 +84,8 @@ describe('a flood of rejected tokens', () => {
       }
       expect(seen.size).toBe(10_000)
       // 20 events in full, nothing else: no nonce, no device, no read for a forged challenge.
+      // (Written behind the verdicts: the last may still be in flight.)
+      await until(() => counted.calls.get('recordEvent') === 20, 5000, '20 events written')
       expect(Object.fromEntries(counted.calls)).toEqual({ recordEvent: 20 })
       expect(await verifier.flush()).toBe(0)
       // One summary per IP address: 2 more writes for the other 9 980 verifications.
@@ -123,12 +132,14 @@ describe('a flood of rejected tokens', () => {
       for (let i = 0; i < 5; i++) expect(codesOf(await verifier.verify(undefined, { action: 'login' }))).toEqual(['TOKEN_MISSING'])
       const valid = await verifier.verify(await tokenFor(await fresh(), { device }), { action: 'login', userId: 'alice' })
       expect(valid.device?.id).toBeDefined()
-      // 2 + 2 rejections in full, 5 missing tokens, and the valid token's event.
+      // 2 + 2 rejections in full, 5 missing tokens, and the valid token's event (written behind the verdicts).
+      await until(async () => (await raw.getEvent(valid.eventId)) !== undefined, 5000, 'the valid token’s event')
       expect(counted.calls.get('recordEvent')).toBe(2 + 2 + 5 + 1)
       expect(await raw.getEvent(valid.eventId)).toMatchObject({ userHash: verifier.hashIdentity('user', 'alice') })
       // The next interval: the budget is back.
       clock += 60_000
       const later = await verifier.verify(forged, { action: 'login', ip: '198.51.100.1' })
+      await until(async () => (await raw.getEvent(later.eventId)) !== undefined, 5000, 'the later event')
       expect(await raw.getEvent(later.eventId)).toMatchObject({ reasons: [{ code: 'CHALLENGE_FORGED' }] })
       await verifier.flush()
       const events = await raw.listEvents({ limit: 100 })
@@ -191,6 +202,7 @@ describe('a flood of rejected tokens', () => {
         last = await verifier.verify(token, { action: 'login', ip: '192.0.2.1' })
         expect(last).toMatchObject({ decision: 'allow', wouldBe: 'deny', mode: 'monitor', reasons: [{ code: 'CHALLENGE_FORGED' }] })
       }
+      expect(await verifier.flush()).toBe(0) // the events are written behind the verdicts
       expect(counted.calls.get('recordEvent')).toBe(20)
       expect(await verifier.reportOutcome(last!.eventId, 'login_failed')).toBe('recorded')
     } finally {

@@ -766,6 +766,38 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(await store.getValue('small')).toBe('ok')
       })
 
+      it('records events in a batch as recordEvent does: each indexed, the first record of an id kept, a second batch of the same ids idempotent', async () => {
+        const store = await open()
+        await store.recordEvent(event('b0', T - 50, { decision: 'deny' }))
+        const group: StoreOp[] = [
+          { op: 'recordEvent', event: event('b1', T - 30, { userHash: 'u-batch', loginHash: 'l-batch', deviceId: 'dev-b' }) },
+          { op: 'recordEvent', event: event('b2', T - 20, { userHash: 'u-batch' }) },
+          { op: 'recordEvent', event: event('b0', T - 10, { decision: 'allow' }) },
+          { op: 'hit', key: 'ip:with-events', windowMs: 60_000, now: T },
+          { op: 'recordEvent', event: event('b3', T - 5, { ip: '203.0.113.9' }) },
+        ]
+        const answers = await runBatch(store, group)
+        expect(answers).toEqual([
+          { ok: true, value: undefined },
+          { ok: true, value: undefined },
+          { ok: true, value: undefined },
+          { ok: true, value: 1 },
+          { ok: true, value: undefined },
+        ])
+        // A retried group (the write-behind queue retries a group whose answer it lost) changes nothing.
+        expect((await runBatch(store, group)).every((answer) => answer.ok)).toBe(true)
+        expect((await store.getEvent('b0'))?.decision).toBe('deny')
+        expect((await store.getEvent('b1'))?.loginHash).toBe('l-batch')
+        expect((await store.listEvents({ limit: 10 })).map((e) => e.id)).toEqual(['b3', 'b2', 'b1', 'b0'])
+        expect((await store.listUserEvents('u-batch')).map((e) => e.id)).toEqual(['b2', 'b1'])
+        expect((await store.listUserEvents('l-batch')).map((e) => e.id)).toEqual(['b1'])
+        expect((await store.queryEvents({ ip: '203.0.113.9' })).map((e) => e.id)).toEqual(['b3'])
+        // An update lands on a batched event as on a single one.
+        expect((await store.updateEvent('b2', { outcome: { outcome: 'login_failed', at: T } }))?.outcomes).toEqual([
+          { outcome: 'login_failed', at: T },
+        ])
+      })
+
       it('answers an empty batch with no answers, gated or not', async () => {
         const store = await open()
         expect(await runBatch(store, [])).toEqual([])
@@ -917,6 +949,8 @@ export function describeStoreConformance(name: string, backend: () => Promise<St
         expect(allowed[0]!.device?.known).toBe(false)
         const replayed = verdicts.filter((v) => v.decision === 'deny' && v.reasons.map((r) => r.code).join() === 'TOKEN_REPLAYED')
         expect(replayed).toHaveLength(9)
+        // The verifiers write events behind their verdicts: wait for them.
+        for (const verifier of [one!, two!]) expect(await verifier.flush()).toBe(0)
         // A store that writes events behind the verdict (splitStore) lists another instance's once written.
         for (const s of stores) await (s as { flush?: () => Promise<unknown> }).flush?.()
         // Each verdict was recorded as an event, visible through either instance.

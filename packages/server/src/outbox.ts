@@ -1,22 +1,56 @@
+import type { EventRecord } from './stores/types.js'
+
 /**
- * Writes that must not be lost when the store fails (events, outcomes, labels): tried at
- * once, and on failure kept in order in memory and retried with backoff until the store
- * answers again. Bounded: when full, new writes are refused (the caller is told) rather
- * than silently dropping old ones.
+ * The write-behind queue: writes that must not be lost when the store fails (events,
+ * outcomes, labels), applied one after the other in the order they were handed in, and on
+ * failure kept in memory and retried with backoff until the store answers again. Events are
+ * written behind the verdict (`record` does not wait) and, while a write is in flight, the
+ * events queued behind it are gathered and written together (one store batch: one round
+ * trip on Redis, one transaction on SQLite). Bounded: when full, new writes are refused (the
+ * caller is told) rather than silently dropping old ones.
+ *
+ * One order for everything: a report on an event (`updateEvent`) is queued behind that
+ * event's record, so it never runs before the record lands, even while the record is in
+ * flight or waits for a store that is down.
  */
 export interface Outbox {
   /**
-   * Runs `write`, or queues it behind earlier failed writes. A `bulk` write (a record anyone
-   * can cause in any number, such as the event of a request without a valid token) is
-   * queued only while the queue is less than half full, so the other half always stays
-   * for the writes that matter (labels, outcomes, events of valid tokens).
+   * Queues `write` behind everything handed in before it and resolves once it ran: `done`
+   * when it succeeded on its first try, `queued` when the store failed first (this write or
+   * one ahead of it) and it waits in memory for a retry. A `FinalError` thrown by the write
+   * on its first try rejects with its reason (on a retry it drops the write). Rejects with
+   * {@link OutboxFullError} when the queue is full. A `bulk` write (a record anyone can
+   * cause in any number, such as the event of a request without a valid token) is queued
+   * only while the queue is less than half full, so the other half always stays for the
+   * writes that matter (labels, outcomes, events of valid tokens).
    */
   submit(write: () => Promise<unknown>, options?: { bulk?: boolean }): Promise<'done' | 'queued'>
-  /** Writes waiting for the store. */
+  /**
+   * Hands an event to the queue without waiting for its write, which runs behind every write
+   * handed in before it, in a group with the events queued next to it. Decides at once:
+   * `accepted` (the store is answering; the event is written shortly), `queued` (the store is
+   * failing: the event waits in memory for a retry with the writes ahead of it), or throws
+   * {@link OutboxFullError} when the queue is full (`bulk` as in `submit`).
+   */
+  record(event: EventRecord, options?: { bulk?: boolean }): 'accepted' | 'queued'
+  /**
+   * Resolves once the event with this id, if it is in the queue, was written or its write
+   * failed (it then waits for a retry); at once when it is not in the queue. Forces no retry.
+   * For a read of an event just returned by `verify()` (step-up, duplicate reports).
+   */
+  written(eventId: string): Promise<void>
+  /** Writes not yet done: in flight, waiting their turn, or waiting for the store. */
   readonly pending: number
-  /** Retries everything now, in order; resolves how many writes are still waiting. */
+  /**
+   * Retries now, in order, and waits for every write handed in before the call (in flight
+   * and queued) to be done, or for the store to fail again; resolves how many writes are
+   * still waiting.
+   */
   flush(): Promise<number>
-  /** Stops the retry timer. Pending writes stay in memory until the next flush. */
+  /**
+   * Stops the retry timer: a write that fails after this waits in memory until the next
+   * `flush()`. Writes in flight and queued behind them still run while the store answers.
+   */
   close(): void
 }
 
@@ -27,18 +61,50 @@ export class OutboxFullError extends Error {
   }
 }
 
-export function createOutbox(options: { max?: number; minDelayMs?: number; maxDelayMs?: number } = {}): Outbox {
+/** Options of {@link createOutbox}. */
+export interface OutboxOptions {
+  /** Most writes held (events and reports). Default 10 000. */
+  max?: number
+  minDelayMs?: number
+  maxDelayMs?: number
+  /** Writes a group of events, all or nothing as far as a retry can tell (recording an id twice keeps the first). Needed for `record`. */
+  recordEvents?: (events: EventRecord[]) => Promise<void>
+  /** Most events written in one group. Default 100. */
+  groupSize?: number
+}
+
+/** A write handed to the queue: a job (`submit`) or an event (`record`, written in groups). */
+type Entry =
+  | {
+      seq: number
+      run: () => Promise<unknown>
+      waiter: { resolve(status: 'done' | 'queued'): void; reject(error: unknown): void } | undefined
+    }
+  | { seq: number; event: EventRecord }
+
+export function createOutbox(options: OutboxOptions = {}): Outbox {
   const max = options.max ?? 10_000
   const minDelay = options.minDelayMs ?? 250
   const maxDelay = options.maxDelayMs ?? 30_000
-  const queue: Array<() => Promise<unknown>> = []
+  const groupSize = Math.max(1, options.groupSize ?? 100)
+  const recordEvents = options.recordEvents
+  const queue: Entry[] = []
+  /** The sequence number of each event in the queue, by id. */
+  const queuedEvents = new Map<string, number>()
+  /** Flushes waiting for every write up to `upTo` to be done (or a failure). */
+  let flushes: Array<{ upTo: number; resolve(waiting: number): void }> = []
+  let seq = 0
+  /** The sequence number of the last write done. */
+  let doneUpTo = 0
   let delay = minDelay
   let timer: ReturnType<typeof setTimeout> | undefined
-  let flushing: Promise<number> | undefined
+  /** The write at the head failed: nothing runs until the retry timer or a flush. */
+  let failing = false
+  let running: Promise<void> | undefined
   let closed = false
 
   function schedule(): void {
-    if (closed || timer !== undefined || queue.length === 0) return
+    if (closed || timer !== undefined) return
     timer = setTimeout(() => {
       timer = undefined
       void flush()
@@ -47,54 +113,123 @@ export function createOutbox(options: { max?: number; minDelayMs?: number; maxDe
     delay = Math.min(maxDelay, delay * 2)
   }
 
-  /** Retries the queue in order until it is empty or a write fails (then backs off). */
-  async function drain(): Promise<number> {
+  // One pump at a time. `running` is cleared by a callback that runs after it was assigned
+  // (never inside the pump, which can finish without waiting), and that callback starts the
+  // pump again for writes handed in after its last look at the queue.
+  function start(): void {
+    if (running !== undefined || failing || queue.length === 0) return
+    const run = pump()
+    running = run
+    void run.finally(() => {
+      if (running === run) running = undefined
+      start()
+    })
+  }
+
+  /** Writes the queue in order, events in groups, until it is empty or a write fails. */
+  async function pump(): Promise<void> {
     while (queue.length > 0) {
-      try {
-        await queue[0]!()
-      } catch (error) {
-        if (!(error instanceof FinalError)) {
-          schedule()
-          return queue.length
+      const head = queue[0]!
+      let taken = 1
+      if ('event' in head) {
+        while (taken < groupSize && taken < queue.length && 'event' in queue[taken]!) taken++
+        const group = queue.slice(0, taken).map((entry) => (entry as { event: EventRecord }).event)
+        try {
+          await recordEvents!(group)
+        } catch {
+          fail()
+          return
+        }
+      } else {
+        try {
+          await head.run()
+          head.waiter?.resolve('done')
+        } catch (error) {
+          if (!(error instanceof FinalError)) {
+            fail()
+            return
+          }
+          head.waiter?.reject(error.reason)
         }
       }
-      queue.shift()
+      // Only the pump removes entries, from the head; others are only appended.
+      doneUpTo = queue[taken - 1]!.seq
+      for (const entry of queue.splice(0, taken)) {
+        if ('event' in entry && queuedEvents.get(entry.event.id) === entry.seq) queuedEvents.delete(entry.event.id)
+      }
       delay = minDelay
+      settleFlushes()
     }
-    return 0
   }
 
-  // One drain at a time. `flushing` is cleared by a callback that runs after it was
-  // assigned (never inside the drain, which can finish synchronously when the queue is
-  // empty and would then leave a settled promise behind, jamming every later flush).
-  function flush(): Promise<number> {
-    if (flushing !== undefined) return flushing
-    if (queue.length === 0) return Promise.resolve(0)
-    const run = drain()
-    flushing = run
-    void run.finally(() => {
-      if (flushing === run) flushing = undefined
-    })
-    return run
-  }
-
-  function enqueue(write: () => Promise<unknown>, bulk: boolean): 'queued' {
-    if (queue.length >= (bulk ? Math.floor(max / 2) : max)) throw new OutboxFullError()
-    queue.push(write)
+  /** The head failed: everyone waiting for a first try is told `queued`, and a retry is scheduled. */
+  function fail(): void {
+    failing = true
+    for (const entry of queue) {
+      if ('run' in entry && entry.waiter) {
+        entry.waiter.resolve('queued')
+        entry.waiter = undefined
+      }
+    }
+    const waiting = flushes
+    flushes = []
+    for (const f of waiting) f.resolve(queue.length)
     schedule()
-    return 'queued'
+  }
+
+  function settleFlushes(): void {
+    if (flushes.length === 0) return
+    const left: typeof flushes = []
+    for (const f of flushes)
+      if (f.upTo <= doneUpTo) f.resolve(queue.length)
+      else left.push(f)
+    flushes = left
+  }
+
+  function flush(): Promise<number> {
+    if (queue.length === 0) return Promise.resolve(0)
+    if (failing) {
+      failing = false
+      if (timer !== undefined) clearTimeout(timer)
+      timer = undefined
+    }
+    const waited = new Promise<number>((resolve) => flushes.push({ upTo: seq, resolve }))
+    start()
+    return waited
+  }
+
+  function admit(bulk: boolean): number {
+    if (queue.length >= (bulk ? Math.floor(max / 2) : max)) throw new OutboxFullError()
+    return ++seq
   }
 
   return {
-    async submit(write, { bulk = false } = {}) {
-      if (queue.length > 0) return enqueue(write, bulk)
+    submit(run, { bulk = false } = {}) {
+      let entry: Extract<Entry, { run: unknown }>
       try {
-        await write()
-        return 'done'
+        entry = { seq: admit(bulk), run, waiter: undefined }
       } catch (error) {
-        if (error instanceof FinalError) throw error.reason
-        return enqueue(write, bulk)
+        return Promise.reject(error)
       }
+      queue.push(entry)
+      if (failing) return Promise.resolve('queued')
+      const result = new Promise<'done' | 'queued'>((resolve, reject) => (entry.waiter = { resolve, reject }))
+      start()
+      return result
+    },
+    record(event, { bulk = false } = {}) {
+      if (recordEvents === undefined) throw new TypeError('outbox: no recordEvents to write events with')
+      const at = admit(bulk)
+      queue.push({ seq: at, event })
+      queuedEvents.set(event.id, at)
+      if (failing) return 'queued'
+      start()
+      return 'accepted'
+    },
+    written(eventId) {
+      const at = queuedEvents.get(eventId)
+      if (at === undefined || failing) return Promise.resolve()
+      return new Promise<void>((resolve) => flushes.push({ upTo: at, resolve: () => resolve() }))
     },
     get pending() {
       return queue.length

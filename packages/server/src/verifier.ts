@@ -2,12 +2,12 @@ import { createHmac } from 'node:crypto'
 import { AttackMonitor, type AttackState } from './attack.js'
 import { createDeviceVerifier } from './device.js'
 import type { Alert } from './notify/notifier.js'
-import { createOutbox } from './outbox.js'
+import { createOutbox, type Outbox } from './outbox.js'
 import { mergePolicy, powFor, type Policy, type PolicyPatch } from './policy.js'
 import type { VerifyContext } from './context.js'
 import type { Label, Outcome, Store } from './stores/types.js'
 import type { Verdict } from './verdict.js'
-import { createEffectApplier } from './verify/apply-effects.js'
+import { createEffectApplier, recordEventGroup } from './verify/apply-effects.js'
 import { issueChallenge, type IssuedChallenge } from './verify/challenges.js'
 import { resolveConfig, type VerifierOptions } from './verify/config.js'
 import { createPipeline } from './verify/pipeline.js'
@@ -59,13 +59,21 @@ export interface Verifier {
   hashIdentity(kind: 'user' | 'email', value: string): string
   /**
    * Writes the summary events of rejected tokens counted so far (`rejectedEvents`), then
-   * retries writes waiting for the store; resolves how many still wait.
+   * retries writes waiting for the store and waits for every write handed to the
+   * write-behind queue before the call: the events of `verify()` calls that have resolved
+   * (written behind their verdicts), outcomes and labels, whether in flight or queued.
+   * Resolves how many writes still wait (0 once all are in the store; more while the store
+   * is down). Call it before reading an event that `verify()` just returned from the store.
    */
   flush(): Promise<number>
   /**
    * Stops background retries, the summary timer and the timer of store-call time-outs (it
    * stops by itself when idle, too), and writes the summaries counted so far (without
-   * waiting: call `flush()` first to wait for them). Does not close the store.
+   * waiting). Pending writes (events written behind their verdicts, outcomes, labels) are
+   * not dropped: those in flight and queued still run while the store answers, but one that
+   * fails is no longer retried except by `flush()`. To close cleanly, `await flush()` first
+   * (it resolves 0 once everything is in the store), then `close()`, then close the store.
+   * Does not close the store.
    */
   close(): void
   /** The store in use. */
@@ -94,7 +102,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   }
   const attack = new AttackMonitor(store, () => policy.attack, raise)
   const guard = storeGuard(config.storeTimeout)
-  const outbox = createOutbox()
+  const outbox = createOutbox({ recordEvents: (events) => recordEventGroup(store, guard, events) })
   const effects = createEffectApplier(store, outbox, guard)
   const rejections = createRejectionSampler(config.rejectedEvents, effects, now)
 
@@ -117,7 +125,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   const reporter = createReporter(store, effects, guard, now)
   const issuer = { ...config, powFor: (action: string) => Math.max(powFor(policy, action), attack.powFor(action) ?? 0) }
 
-  return {
+  const verifier: Verifier = {
     async challenge(request) {
       return issueChallenge(issuer, request)
     },
@@ -154,4 +162,19 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     },
     store,
   }
+  outboxes.set(verifier, outbox)
+  return verifier
+}
+
+/** Each verifier's write-behind queue, for {@link eventWritten}. */
+const outboxes = new WeakMap<Verifier, Outbox>()
+
+/**
+ * Internal (not exported by the package): resolves once the event `verify()` returned with
+ * this id is written, if it is still in the verifier's write-behind queue (or once its write
+ * failed); at once otherwise. Step-up and the service read an event right after its verdict
+ * through this, since the event is written behind the verdict. Forces no retry.
+ */
+export function eventWritten(verifier: Verifier, eventId: string): Promise<void> {
+  return outboxes.get(verifier)?.written(eventId) ?? Promise.resolve()
 }

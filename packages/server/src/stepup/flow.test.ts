@@ -77,6 +77,7 @@ async function traced(verdict: Verdict, call: () => Promise<unknown>): Promise<s
 }
 
 async function outcomes(verdict: Verdict): Promise<string[]> {
+  await verifier.flush() // events are written behind their verdicts
   return ((await verifier.store.getEvent(verdict.eventId))?.outcomes ?? []).map((o) => o.outcome)
 }
 

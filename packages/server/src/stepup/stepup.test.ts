@@ -82,6 +82,7 @@ describe('step-up by e-mail code through a real SMTP server', () => {
     expect(code).toMatch(/^\d{6}$/)
     expect(mail.data).toContain(`Subject: Your code: ${code}`)
     expect(await stepUp.check({ eventId: verdict.eventId, userId: USER, code, deviceId: verdict.device!.id })).toEqual({ ok: true })
+    await verifier.flush() // events are written behind their verdicts
     const event = await verifier.store.getEvent(verdict.eventId)
     expect(event?.outcomes?.map((o) => o.outcome)).toEqual(['challenge_passed'])
     const next = await login(device)
@@ -120,6 +121,7 @@ describe('step-up failure codes', () => {
     t += 60_000
     expect((await stepUp.start({ eventId: verdict.eventId, userId: USER, to: ADDRESS })).ok).toBe(true)
     expect(await ask(sender.sent[1]!.code)).toEqual({ ok: false, code: 'STEP_UP_TOO_MANY_ATTEMPTS' })
+    await verifier.flush() // events are written behind their verdicts
     const event = await verifier.store.getEvent(verdict.eventId)
     expect(event?.outcomes?.map((o) => o.outcome)).toEqual(['challenge_failed'])
   })
@@ -149,6 +151,7 @@ describe('step-up failure codes', () => {
     expect(await stepUp.check(request)).toEqual({ ok: false, code: 'STEP_UP_USED' })
     t += 60_000
     expect(await stepUp.start({ eventId: verdict.eventId, userId: USER, to: ADDRESS })).toEqual({ ok: false, code: 'STEP_UP_USED' })
+    await verifier.flush() // events are written behind their verdicts
     const event = await verifier.store.getEvent(verdict.eventId)
     expect(event?.outcomes?.map((o) => o.outcome)).toEqual(['challenge_passed'])
   })
@@ -301,6 +304,7 @@ describe('step-up by authenticator app (TOTP)', () => {
       ok: false,
       code: 'STEP_UP_TOO_MANY_ATTEMPTS',
     })
+    await verifier.flush() // events are written behind their verdicts
     expect((await verifier.store.getEvent(verdict.eventId))?.outcomes?.map((o) => o.outcome)).toEqual(['challenge_failed'])
   })
 })

@@ -5,7 +5,7 @@
 // fallback: the same semantics, one call each.
 import type { DevicePublicKey } from '@kenchi/protocol'
 import type { DeviceStatus } from '../verdict.js'
-import type { DeviceRecord, Store, UserDeviceLink, UserDeviceRecord } from './types.js'
+import type { DeviceRecord, EventRecord, Store, UserDeviceLink, UserDeviceRecord } from './types.js'
 
 /** One store call as data: `op` names the `Store` method, the other fields are its arguments. */
 export type StoreOp =
@@ -24,6 +24,7 @@ export type StoreOp =
   | { op: 'trustUserDevice'; userHash: string; deviceId: string; now: number }
   | { op: 'listUserDevices'; userHash: string; limit?: number }
   | { op: 'listDeviceUsers'; deviceId: string; limit?: number }
+  | { op: 'recordEvent'; event: EventRecord }
 
 /** The name of a batchable `Store` method. */
 export type StoreOpName = StoreOp['op']
@@ -45,6 +46,7 @@ export interface StoreOpValues {
   trustUserDevice: void
   listUserDevices: UserDeviceRecord[]
   listDeviceUsers: UserDeviceRecord[]
+  recordEvent: void
 }
 
 /** The answer to one operation: its value, or the error it failed with (the others still run). */
@@ -88,7 +90,9 @@ export function isBatchingStore(store: Store): store is Store & BatchingStore {
 }
 
 /** Anything with the batchable `Store` methods, resolving (a store) or returning (a synchronous implementation). */
-type OpTarget = { [K in StoreOpName]: (...args: Parameters<Store[K]>) => unknown }
+type OpTarget = { [K in SyncOpName]: (...args: Parameters<Store[K]>) => unknown } & {
+  recordEvent?: (...args: Parameters<Store['recordEvent']>) => unknown
+}
 
 function applyOp(target: OpTarget, op: StoreOp): unknown {
   switch (op.op) {
@@ -122,6 +126,9 @@ function applyOp(target: OpTarget, op: StoreOp): unknown {
       return target.listUserDevices(op.userHash, op.limit)
     case 'listDeviceUsers':
       return target.listDeviceUsers(op.deviceId, op.limit)
+    case 'recordEvent':
+      if (target.recordEvent === undefined) throw new TypeError('recordEvent: not a batchable operation here')
+      return target.recordEvent(op.event)
   }
 }
 
@@ -135,16 +142,25 @@ export function callOp(store: Store, op: StoreOp): Promise<StoreOpValues[StoreOp
  * one turn of the event loop (memory, SQLite) writes each of them once, for both its
  * `Store` methods ({@link asyncOps}) and its `batch()` ({@link runSyncBatch}).
  */
-export type SyncStoreOps = { [K in StoreOpName]: (...args: Parameters<Store[K]>) => StoreOpValues[K] }
+export type SyncStoreOps = { [K in SyncOpName]: (...args: Parameters<Store[K]>) => StoreOpValues[K] } & {
+  /** Optional: a store whose `batch()` takes `recordEvent` operations (SQLite) writes it here too. */
+  recordEvent?: (...args: Parameters<Store['recordEvent']>) => StoreOpValues['recordEvent']
+}
+
+/**
+ * The operations every {@link SyncStoreOps} has: all but `recordEvent`, which a store
+ * without `batch()` (memory) writes as its own `Store` method.
+ */
+export type SyncOpName = Exclude<StoreOpName, 'recordEvent'>
 
 /** The `Store` methods of synchronous operations: each resolves what its function returns, or rejects with what it throws. */
-export function asyncOps(ops: SyncStoreOps): Pick<Store, StoreOpName> {
+export function asyncOps(ops: SyncStoreOps): Pick<Store, SyncOpName> {
   const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {}
   for (const name of Object.keys(ops) as StoreOpName[]) {
     const run = ops[name] as (...args: unknown[]) => unknown
     out[name] = async (...args) => run(...args)
   }
-  return out as unknown as Pick<Store, StoreOpName>
+  return out as unknown as Pick<Store, SyncOpName>
 }
 
 /**
@@ -291,6 +307,8 @@ function resources(op: StoreOp): string[] {
       return [`user\0${op.userHash}`]
     case 'listDeviceUsers':
       return [`used\0${op.deviceId}`]
+    case 'recordEvent':
+      return [`event\0${op.event.id}`]
     default:
       return [`key\0${op.key}`]
   }

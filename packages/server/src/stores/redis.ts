@@ -273,6 +273,7 @@ ${luaFunction('touch_device', TOUCH_DEVICE)}
 ${luaFunction('set_device_status', SET_DEVICE_STATUS)}
 ${luaFunction('link_user', LINK_USER)}
 ${luaFunction('link_device', LINK_DEVICE)}
+${luaFunction('record_event', RECORD_EVENT)}
 local parts = {
   nx = function(k, a) return redis.call('SET', k, '1', 'PX', a[1], 'NX') end,
   has = function(k) return redis.call('EXISTS', k) end,
@@ -288,6 +289,9 @@ local parts = {
   status = function(k, a) return set_device_status({ k }, a) end,
   luser = function(k, a) return link_user({ k }, a) end,
   ldev = function(k, a) return link_device({ k }, a) end,
+  -- The event's three index keys are arguments: they share the event key's hash tag ({ev}),
+  -- so they are in the part's slot on a Redis Cluster too.
+  ev = function(k, a) return record_event({ k, a[1], a[2], a[3] }, { a[4], a[5], a[6], a[7], a[8], a[9] }) end,
 }
 local gate, out, at = ARGV[1] == '1', {}, 2
 for i = 1, #KEYS do
@@ -488,6 +492,25 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
   }
   const nextMember = (now: number) => `${now}:${instance}:${(sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER)}`
 
+  /** The keys and arguments of `kenchiRecordEvent` (and of the batch script's `ev` part) for one event. */
+  function recordEventArgs(event: EventRecord): Parameters<Scripted['kenchiRecordEvent']> {
+    const at = Number(event.at)
+    const users = [...new Set([event.userHash, event.loginHash].filter((u): u is string => typeof u === 'string'))]
+    const [user = '', login = ''] = users.map(userEventIndex)
+    return [
+      eventKey(event.id),
+      eventIndex,
+      user || eventIndex,
+      login || eventIndex,
+      event.id,
+      at,
+      JSON.stringify(event),
+      eventRetention,
+      maxEvents,
+      users.length,
+    ]
+  }
+
   /** An operation of a batch as parts of the batch script (one key each), and how their replies make its value. */
   function plan(op: StoreOp): { parts: BatchPart[]; finish(replies: unknown[]): unknown } {
     const one = (code: string, key: string, args: Array<string | number>, finish: (reply: unknown) => unknown) => ({
@@ -540,6 +563,10 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
         if (want === 0) return { parts: [], finish: () => [] }
         // The users' pairs live in keys the device's set names: read after the script (one more round trip).
         return one('zrev', deviceLinksKey(op.deviceId), [want - 1], (reply) => deviceUsers(op.deviceId, reply as string[]))
+      }
+      case 'recordEvent': {
+        const [key, ...args] = recordEventArgs(op.event)
+        return one('ev', key, args, () => undefined)
       }
     }
   }
@@ -744,23 +771,8 @@ export async function redisStore(options: RedisStoreOptions = {}): Promise<Store
     },
 
     async recordEvent(event) {
-      const at = Number(event.at)
-      const users = [...new Set([event.userHash, event.loginHash].filter((u): u is string => typeof u === 'string'))]
-      const [user = '', login = ''] = users.map(userEventIndex)
-      await call(() =>
-        redis.kenchiRecordEvent(
-          eventKey(event.id),
-          eventIndex,
-          user || eventIndex,
-          login || eventIndex,
-          event.id,
-          at,
-          JSON.stringify(event),
-          eventRetention,
-          maxEvents,
-          users.length,
-        ),
-      )
+      const [key, ...args] = recordEventArgs(event)
+      await call(() => redis.kenchiRecordEvent(key, ...args))
     },
 
     async getEvent(id) {

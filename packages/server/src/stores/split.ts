@@ -1,7 +1,7 @@
 // Split storage: hot state on a fast store (Redis or memory), the event history on a database
 // (PostgreSQL or SQLite), events written behind the verdict. See docs/server.md "Split storage".
 import { KenchiError } from '../errors.js'
-import { runBatch, type BatchingStore } from './batch.js'
+import { GateClosed, runBatch, type BatchingStore, type BatchOptions, type OpAnswer, type StoreOp } from './batch.js'
 import { addToBuckets, checkCountQuery, checkEventQuery, matchesEventQuery } from './query.js'
 import { recentEventKey } from '../store-keys/history.js'
 import { keptForFraud, minimizeEvent, type EventRecord, type Store, type UserEventErasure } from './types.js'
@@ -100,6 +100,39 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
   let delay = minRetry
   let failing = false
   let closed = false
+
+  /** A batch: the `recordEvent` operations to the write-behind history, the rest to `hot` in one batch. */
+  async function splitBatch(ops: readonly StoreOp[], options: BatchOptions = {}): Promise<OpAnswer[]> {
+    if (!ops.some((op) => op.op === 'recordEvent')) return runBatch(hot, ops, options)
+    const record = async (event: EventRecord): Promise<OpAnswer> => {
+      try {
+        await store.recordEvent(event)
+        return { ok: true, value: undefined }
+      } catch (error) {
+        return { ok: false, error }
+      }
+    }
+    if (options.gate && ops[0]!.op === 'recordEvent') {
+      // Only a boolean can open a gate: an event first runs alone and closes it.
+      return [await record(ops[0]!.event), ...ops.slice(1).map((): OpAnswer => ({ ok: false, error: new GateClosed() }))]
+    }
+    const hotAt: number[] = []
+    const hotOps: StoreOp[] = []
+    for (const [i, op] of ops.entries()) {
+      if (op.op === 'recordEvent') continue
+      hotAt.push(i)
+      hotOps.push(op)
+    }
+    const hotAnswers = hotOps.length > 0 ? await runBatch(hot, hotOps, options) : []
+    const open = !options.gate || (hotAnswers[0]?.ok === true && hotAnswers[0].value === true)
+    const answers: OpAnswer[] = new Array(ops.length)
+    hotAt.forEach((at, j) => (answers[at] = hotAnswers[j]!))
+    for (const [i, op] of ops.entries()) {
+      if (op.op !== 'recordEvent') continue
+      answers[i] = open ? await record(op.event) : { ok: false, error: new GateClosed() }
+    }
+    return answers
+  }
 
   async function writeBatch(batch: EventRecord[]): Promise<void> {
     if (batchWriter) await batchWriter.recordEvents(batch)
@@ -205,8 +238,12 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     listDeviceUsers: (deviceId, limit) => hot.listDeviceUsers(deviceId, limit),
     unlinkUser: (userHash) => hot.unlinkUser(userHash),
     deleteDevice: (id) => hot.deleteDevice(id),
-    /** Every batchable operation is a hot one: the batch goes to `hot` whole (its own `batch()` when it has one: one round trip on Redis). */
-    batch: (ops, options) => runBatch(hot, ops, options),
+    /**
+     * Every batchable operation but `recordEvent` is a hot one: those go to `hot` as one batch
+     * (its own `batch()` when it has one: one round trip on Redis); each `recordEvent` goes to
+     * this store's `recordEvent` (the history's write-behind queue, as a single call would).
+     */
+    batch: (ops, options) => splitBatch(ops, options) as never,
 
     // ---- history: events, outcomes, labels ----
     async recordEvent(event) {

@@ -552,6 +552,12 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
       const row = q.deviceStatus.get(status, id)
       return row && deviceFrom(row)
     },
+
+    // In the batchable operations too: the verifier's write-behind queue records a group of
+    // events in one batch (one transaction). INSERT OR IGNORE: the first record of an id wins.
+    recordEvent(event) {
+      if (q.eventInsert.run(event.id, event.at, JSON.stringify(event), clock()).changes > 0) wrote()
+    },
   }
   const batch = db.transaction((list: readonly StoreOp[], options: BatchOptions | undefined) => runSyncBatch(ops, list, options))
 
@@ -574,7 +580,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<SqliteSt
     },
 
     async recordEvent(event) {
-      if (q.eventInsert.run(event.id, event.at, JSON.stringify(event), clock()).changes > 0) wrote()
+      ops.recordEvent!(event)
     },
 
     async getEvent(id) {

@@ -1,14 +1,18 @@
 import type { Effect } from '../effects.js'
 import { KenchiError } from '../errors.js'
 import { FinalError, type Outbox } from '../outbox.js'
-import { callOp, type OpAnswer, type StoreOp } from '../stores/batch.js'
-import type { Store } from '../stores/types.js'
+import { callOp, isBatchingStore, type OpAnswer, type StoreOp } from '../stores/batch.js'
+import type { EventRecord, Store } from '../stores/types.js'
 import type { Reason } from '../verdict.js'
 import { batchUnderGuard } from './store-batch.js'
 import { describe, type Guard } from './store-call.js'
 
-/** What became of one effect of a verdict. */
-export type EffectResult = { effect: Effect; status: 'done' | 'queued' } | { effect: Effect; status: 'failed'; error: unknown }
+/**
+ * What became of one effect of a verdict: `done` (written), `accepted` (an event handed to
+ * the write-behind queue while the store answers: written behind the verdict), `queued`
+ * (waits in the write-behind queue for a store that failed), `failed`.
+ */
+export type EffectResult = { effect: Effect; status: 'done' | 'accepted' | 'queued' } | { effect: Effect; status: 'failed'; error: unknown }
 
 /**
  * The one place that writes effects to the store. Evaluation and the report planners only
@@ -23,12 +27,19 @@ export type EffectResult = { effect: Effect; status: 'done' | 'queued' } | { eff
 export interface EffectApplier {
   /**
    * Applies a verdict's effects and resolves what became of each (same order); never
-   * rejects. `record-event` and `update-event` go through the write-behind queue (`queued`
-   * while the store is down); the others are written once, together in one store batch
-   * (one round trip on a store that batches), and a failure is returned for the verdict to
-   * say so, not retried.
+   * rejects. `record-event` and `update-event` go through the write-behind queue (an event
+   * as {@link EffectApplier.record}; an update waits for its write, `queued` while the store
+   * is down); the others are written once, together in one store batch (one round trip on a
+   * store that batches), and a failure is returned for the verdict to say so, not retried.
    */
   settle(effects: readonly Effect[]): Promise<EffectResult[]>
+  /**
+   * Hands a verdict's event to the write-behind queue without waiting for the store: a copy
+   * is written behind the verdict, grouped with the events queued next to it (one store
+   * batch). Says at once `accepted`, `queued` (the store is failing) or `failed` (the queue
+   * is full: `OutboxFullError`, the half rule for `bulk` events included).
+   */
+  record(effect: Extract<Effect, { kind: 'record-event' }>): EffectResult
   /**
    * Queues a write-behind job: `plan` reads what it needs and returns effects, applied in
    * order. A failure anywhere retries the whole job later (in order behind earlier jobs);
@@ -43,8 +54,8 @@ export function createEffectApplier(store: Store, outbox: Outbox, guard: Guard):
   function write(effect: Effect): Promise<unknown> {
     switch (effect.kind) {
       case 'record-event':
-        // A copy: the caller keeps the verdict whose reasons the event holds.
-        return store.recordEvent({ ...effect.event, reasons: [...effect.event.reasons] })
+        // Not written alone: events go through the queue's groups (`record`).
+        throw new TypeError('record-event: through record()')
       case 'update-event':
         return store.updateEvent(effect.eventId, effect.patch).then((updated) => {
           if (updated === undefined) throw new FinalError(new KenchiError('EVENT_UNKNOWN', `no event ${effect.eventId}`))
@@ -69,7 +80,18 @@ export function createEffectApplier(store: Store, outbox: Outbox, guard: Guard):
     })
   }
 
+  function record(effect: Extract<Effect, { kind: 'record-event' }>): EffectResult {
+    try {
+      // A copy: the caller keeps the verdict whose reasons the event holds (and may add to them).
+      const event = { ...effect.event, reasons: [...effect.event.reasons] }
+      return { effect, status: outbox.record(event, { bulk: effect.bulk }) }
+    } catch (error) {
+      return { effect, status: 'failed', error }
+    }
+  }
+
   return {
+    record,
     async settle(effects) {
       const hot = effects.filter(isHot)
       const written = writeHot(hot)
@@ -80,9 +102,9 @@ export function createEffectApplier(store: Store, outbox: Outbox, guard: Guard):
             const at = next++
             return (await written)[at]!
           }
+          if (effect.kind === 'record-event') return record(effect)
           try {
-            const bulk = effect.kind === 'record-event' && effect.bulk
-            return { effect, status: await outbox.submit(() => guard(() => write(effect)), { bulk }) }
+            return { effect, status: await outbox.submit(() => guard(() => write(effect))) }
           } catch (error) {
             return { effect, status: 'failed', error }
           }
@@ -96,6 +118,32 @@ export function createEffectApplier(store: Store, outbox: Outbox, guard: Guard):
       })
     },
   }
+}
+
+/**
+ * Writes a group of events from the write-behind queue: on a store with `batch()` one batch
+ * of `recordEvent` operations under one store time-out (one round trip on Redis, one
+ * transaction on SQLite); on a store with `recordEvents` (PostgreSQL) one multi-row insert;
+ * otherwise one `recordEvent` each, concurrently, each under the time-out. Rejects with the first failure; the queue then retries the whole group, which
+ * is safe because recording an id twice keeps the first record (`Store.recordEvent`).
+ */
+export async function recordEventGroup(store: Store, guard: Guard, events: readonly EventRecord[]): Promise<void> {
+  if (isBatchingStore(store)) {
+    const answers = await guard(() => store.batch(events.map((event): StoreOp => ({ op: 'recordEvent', event }))))
+    for (const answer of answers) if (!answer.ok) throw answer.error
+    return
+  }
+  if (events.length === 1) {
+    await guard(() => store.recordEvent(events[0]!))
+    return
+  }
+  // PostgreSQL's multi-row INSERT (`PostgresStore.recordEvents`): one round trip for the group.
+  const many = (store as Partial<{ recordEvents(events: EventRecord[]): Promise<void> }>).recordEvents
+  if (typeof many === 'function') {
+    await guard(() => many.call(store, [...events]))
+    return
+  }
+  await Promise.all(events.map((event) => guard(() => store.recordEvent(event))))
 }
 
 /** An effect written straight to the store (not through the write-behind queue). */

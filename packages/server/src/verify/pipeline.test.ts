@@ -54,6 +54,7 @@ describe('verify() effects', () => {
     expect(verdict.device?.status).toBe('waiting')
     expect((await store.getDevice(verdict.device!.id))?.status).toBe('waiting')
     expect(notes(verdict)).toEqual(['updating the device status'])
+    expect(await verifier.flush()).toBe(0) // the event is written behind the verdict
     expect((await store.getEvent(verdict.eventId))?.reasons.map((r) => r.code)).toContain('STORE_UNAVAILABLE')
     store.setDeviceStatus = setDeviceStatus
     const next = await attempt(device, 'bob', true)

@@ -126,10 +126,13 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     // no store call, no identity hash (rejections.ts).
     if (deps.rejections.sample(verdict, context)) return verdict
     const event = eventOf(verdict, context, ids, seen)
-    // The event of a request without a valid token (anyone can send any number) is `bulk`:
-    // during an outage it may fill only half the write queue, never the labels' and outcomes' half.
-    const [recorded] = await deps.effects.settle([{ kind: 'record-event', event, bulk: verdict.device === undefined }])
-    const note = effectNote(recorded!)
+    // Written behind the verdict (issue 19): handed to the write-behind queue, which writes it
+    // grouped with the events queued next to it; `verifier.flush()` waits for it. The event of
+    // a request without a valid token (anyone can send any number) is `bulk`: it may fill only
+    // half the write queue, never the labels' and outcomes' half. The verdict says so when the
+    // queue is full (`failed`) or the store is failing (`queued`); `accepted` needs no note.
+    const recorded = deps.effects.record({ kind: 'record-event', event, bulk: verdict.device === undefined })
+    const note = effectNote(recorded)
     if (note) verdict.reasons.push(note)
     return verdict
   }

@@ -42,7 +42,8 @@ export function planRuleReads(rules: readonly Rule[], input: ReadInput): RuleRea
   }
 }
 
-const OP_NAMES: Record<StoreOpName, true> = {
+// A rule's reads never record events (`recordEvent` is the write-behind queue's batch operation).
+const OP_NAMES: Record<Exclude<StoreOpName, 'recordEvent'>, true> = {
   setIfAbsent: true,
   has: true,
   setFlag: true,
