@@ -2,23 +2,26 @@ import type { EventRecord } from './stores/types.js'
 
 /**
  * The write-behind queue: writes that must not be lost when the store fails (events,
- * outcomes, labels), applied one after the other in the order they were handed in, and on
- * failure kept in memory and retried with backoff until the store answers again. Events are
- * written behind the verdict (`record` does not wait) and, while a write is in flight, the
- * events queued behind it are gathered and written together (one store batch: one round
- * trip on Redis, one transaction on SQLite). Bounded: when full, new writes are refused (the
- * caller is told) rather than silently dropping old ones.
+ * outcomes, labels). Events are gathered: while one group is in flight, the events handed in
+ * behind it are written together as the next (one store batch: one round trip on Redis, one
+ * transaction on SQLite), so concurrent verifications share their events' round trips. Other
+ * jobs (reports) run at once while the store answers. When a write fails, it and everything
+ * handed in after it are kept in memory in one order and retried with backoff until the
+ * store answers again. Bounded: when full, new writes are refused (the caller is told)
+ * rather than silently dropping old ones.
  *
- * One order for everything: a report on an event (`updateEvent`) is queued behind that
- * event's record, so it never runs before the record lands, even while the record is in
- * flight or waits for a store that is down.
+ * A report on an event never runs before that event's record: `verify()` resolves only once
+ * its event's write was tried (`settled`), so by the time anyone holds the `eventId` the
+ * event is written, or it waits in the queue, which is then failing and queues the report
+ * behind it.
  */
 export interface Outbox {
   /**
-   * Queues `write` behind everything handed in before it and resolves once it ran: `done`
-   * when it succeeded on its first try, `queued` when the store failed first (this write or
-   * one ahead of it) and it waits in memory for a retry. A `FinalError` thrown by the write
-   * on its first try rejects with its reason (on a retry it drops the write). Rejects with
+   * Runs `write` at once while the store answers, and resolves `done` when it succeeded or
+   * `queued` when it failed (it then waits in memory for a retry, in order). While the store
+   * is failing, it is queued behind everything handed in before it and resolves `queued`. A
+   * `FinalError` thrown by the write on its first try rejects with its reason (on a retry it
+   * drops the write). Rejects with
    * {@link OutboxFullError} when the queue is full. A `bulk` write (a record anyone can
    * cause in any number, such as the event of a request without a valid token) is queued
    * only while the queue is less than half full, so the other half always stays for the
@@ -39,6 +42,11 @@ export interface Outbox {
    * For a read of an event just returned by `verify()` (step-up, duplicate reports).
    */
   written(eventId: string): Promise<void>
+  /**
+   * `written`, then whether the event is in the store (`done`) or waits in the queue for a
+   * retry (`queued`). `verify()` waits for this before it resolves.
+   */
+  settled(eventId: string): Promise<'done' | 'queued'>
   /** Writes not yet done: in flight, waiting their turn, or waiting for the store. */
   readonly pending: number
   /**
@@ -102,6 +110,8 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
   let failing = false
   let running: Promise<void> | undefined
   let closed = false
+  /** Jobs run at once beside the queue while the store answers (`submit`), until they settle. */
+  const inflight = new Set<Promise<unknown>>()
 
   function schedule(): void {
     if (closed || timer !== undefined) return
@@ -186,8 +196,10 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
     flushes = left
   }
 
-  function flush(): Promise<number> {
-    if (queue.length === 0) return Promise.resolve(0)
+  async function flush(): Promise<number> {
+    // Jobs that ran at once first: one that failed is in the queue by the time it settles.
+    while (inflight.size > 0) await Promise.allSettled([...inflight])
+    if (queue.length === 0) return 0
     if (failing) {
       failing = false
       if (timer !== undefined) clearTimeout(timer)
@@ -198,28 +210,50 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
     return waited
   }
 
-  function admit(bulk: boolean): number {
+  /**
+   * A job handed in while the store answers runs at once, beside the event groups and other
+   * jobs (a report's jobs need not wait for unrelated writes). Its event is never behind it:
+   * a report is made on the `eventId` of a verdict, and `verify()` resolves only once its
+   * event's write was tried (`settled`), so the event is written or, the store failing, in
+   * the queue ahead, where a job now goes too. A job that fails joins the queue's end and
+   * the queue turns to retrying, in order.
+   */
+  function runNow(run: () => Promise<unknown>): Promise<'done' | 'queued'> {
+    const result = run().then(
+      () => 'done' as const,
+      (error: unknown) => {
+        if (error instanceof FinalError) throw error.reason
+        queue.push({ seq: ++seq, run, waiter: undefined })
+        fail()
+        return 'queued' as const
+      },
+    )
+    const settled = result.catch(() => undefined)
+    inflight.add(settled)
+    void settled.finally(() => inflight.delete(settled))
+    return result
+  }
+
+  /** Throws {@link OutboxFullError} when the queue has no room for another write (`bulk`: half the room). */
+  function admit(bulk: boolean): void {
     if (queue.length >= (bulk ? Math.floor(max / 2) : max)) throw new OutboxFullError()
-    return ++seq
   }
 
   return {
     submit(run, { bulk = false } = {}) {
-      let entry: Extract<Entry, { run: unknown }>
       try {
-        entry = { seq: admit(bulk), run, waiter: undefined }
+        admit(bulk)
       } catch (error) {
         return Promise.reject(error)
       }
-      queue.push(entry)
-      if (failing) return Promise.resolve('queued')
-      const result = new Promise<'done' | 'queued'>((resolve, reject) => (entry.waiter = { resolve, reject }))
-      start()
-      return result
+      if (!failing) return runNow(run)
+      queue.push({ seq: ++seq, run, waiter: undefined })
+      return Promise.resolve('queued')
     },
     record(event, { bulk = false } = {}) {
       if (recordEvents === undefined) throw new TypeError('outbox: no recordEvents to write events with')
-      const at = admit(bulk)
+      admit(bulk)
+      const at = ++seq
       queue.push({ seq: at, event })
       queuedEvents.set(event.id, at)
       if (failing) return 'queued'
@@ -231,8 +265,11 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
       if (at === undefined || failing) return Promise.resolve()
       return new Promise<void>((resolve) => flushes.push({ upTo: at, resolve: () => resolve() }))
     },
+    settled(eventId) {
+      return this.written(eventId).then(() => (queuedEvents.has(eventId) ? 'queued' : 'done'))
+    },
     get pending() {
-      return queue.length
+      return queue.length + inflight.size
     },
     flush,
     close() {

@@ -41,6 +41,12 @@ export interface EffectApplier {
    */
   record(effect: Extract<Effect, { kind: 'record-event' }>): EffectResult
   /**
+   * Resolves once the write of an event handed to `record` was tried: `done` (it is in the
+   * store) or `queued` (its group failed; it waits for a retry). Several verifications waiting
+   * at once share their events' group (one store batch).
+   */
+  settled(eventId: string): Promise<'done' | 'queued'>
+  /**
    * Queues a write-behind job: `plan` reads what it needs and returns effects, applied in
    * order. A failure anywhere retries the whole job later (in order behind earlier jobs);
    * `plan` may throw `FinalError` to fail it for good. Resolves `done` or `queued`; rejects
@@ -92,6 +98,7 @@ export function createEffectApplier(store: Store, outbox: Outbox, guard: Guard):
 
   return {
     record,
+    settled: (eventId) => outbox.settled(eventId),
     async settle(effects) {
       const hot = effects.filter(isHot)
       const written = writeHot(hot)

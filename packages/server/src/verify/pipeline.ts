@@ -126,12 +126,14 @@ export function createPipeline(deps: PipelineDeps): (raw: unknown, context: Veri
     // no store call, no identity hash (rejections.ts).
     if (deps.rejections.sample(verdict, context)) return verdict
     const event = eventOf(verdict, context, ids, seen)
-    // Written behind the verdict (issue 19): handed to the write-behind queue, which writes it
-    // grouped with the events queued next to it; `verifier.flush()` waits for it. The event of
-    // a request without a valid token (anyone can send any number) is `bulk`: it may fill only
-    // half the write queue, never the labels' and outcomes' half. The verdict says so when the
-    // queue is full (`failed`) or the store is failing (`queued`); `accepted` needs no note.
-    const recorded = deps.effects.record({ kind: 'record-event', event, bulk: verdict.device === undefined })
+    // Through the write-behind queue (issue 19), which writes the events of verifications
+    // running at once in one group (one store batch); the verdict waits for its group's first
+    // try, so the event is in the store (for every process sharing it) when `verify()`
+    // resolves, or the verdict says it is `queued` (the store failing) or `failed` (the queue
+    // full). The event of a request without a valid token (anyone can send any number) is
+    // `bulk`: it may fill only half the write queue, never the labels' and outcomes' half.
+    const handed = deps.effects.record({ kind: 'record-event', event, bulk: verdict.device === undefined })
+    const recorded = handed.status === 'accepted' ? { ...handed, status: await deps.effects.settled(event.id) } : handed
     const note = effectNote(recorded)
     if (note) verdict.reasons.push(note)
     return verdict
