@@ -294,6 +294,26 @@ function guardLine(guard) {
   ]
 }
 
+/** Ten hot-path store calls singly and as one batch() (bench/store-batch.mjs). */
+function storeBatchLine(batch) {
+  if (!batch) return []
+  const cells = []
+  for (const store of [...new Set(batch.rows.map((r) => r.store))]) {
+    const single = batch.rows.find((r) => r.store === store && !r.way.startsWith('one batch'))
+    const one = batch.rows.find((r) => r.store === store && r.way.startsWith('one batch'))
+    if (!single || !one) continue
+    cells.push(
+      `${store} p50 ${num(single.p50us)} → ${num(one.p50us)} µs, p99 ${num(single.p99us)} → ${num(one.p99us)} µs ` +
+        `(${(one.setsPerSecond / single.setsPerSecond).toFixed(2)}× the sets per second)`,
+    )
+  }
+  return [
+    `Store batches (\`bench/store-batch.mjs\`, ${day(batch.date)}): the same ten hot-path operations (a nonce gate and nine more) as ten single calls and as one \`batch()\` ` +
+      `(one \`EVALSHA\` on Redis, one transaction on SQLite): ${cells.join('; ')}.`,
+    '',
+  ]
+}
+
 function otherStoresTable(rows) {
   if (!rows) return []
   return [
@@ -652,6 +672,9 @@ export async function writeReport(output = new URL('docs/benchmarks.md', ROOT)) 
     ...guardLine(read('store-guard')),
     serviceSection(read('service')),
     ...hostileSection(read('hostile'), read('sqlite-tail'), read('memory-store')),
+    ...storeBatchLine(read('store-batch')),
+    'Same-run A/B records of single changes (hand-written and dated, not regenerated with this page): [performance-log.md](performance-log.md).',
+    '',
     '## 4. Detection: Kenchi and BotD on the same pages',
     '',
     detectionSection(det, behaviour),

@@ -30,6 +30,10 @@ export interface Verifier {
    * Verifies a token and decides. Never throws or rejects: hostile input becomes a `deny`
    * verdict with its code; a context that cannot be read (a getter that throws) is `deny`
    * with `CONTEXT_INVALID`; an unexpected error is `INTERNAL_ERROR` under `onStoreError`.
+   * The event goes through the write-behind queue, grouped with the events of verifications
+   * running at once (one store batch); the verdict resolves once its event's write was tried,
+   * so the event is in the store, or the verdict says `STORE_UNAVAILABLE` (weight 0) when it
+   * waits in the queue or was dropped.
    */
   verify(token: unknown, context: VerifyContext): Promise<Verdict>
   /**
@@ -60,16 +64,15 @@ export interface Verifier {
   /**
    * Writes the summary events of rejected tokens counted so far (`rejectedEvents`), then
    * retries writes waiting for the store and waits for every write handed to the
-   * write-behind queue before the call: the events of `verify()` calls that have resolved
-   * (written behind their verdicts), outcomes and labels, whether in flight or queued.
-   * Resolves how many writes still wait (0 once all are in the store; more while the store
-   * is down). Call it before reading an event that `verify()` just returned from the store.
+   * write-behind queue before the call (events whose first try failed, outcomes and labels),
+   * whether in flight or queued. Resolves how many writes still wait (0 once all are in the
+   * store; more while the store is down).
    */
   flush(): Promise<number>
   /**
    * Stops background retries, the summary timer and the timer of store-call time-outs (it
    * stops by itself when idle, too), and writes the summaries counted so far (without
-   * waiting). Pending writes (events written behind their verdicts, outcomes, labels) are
+   * waiting). Pending writes (events, outcomes, labels) are
    * not dropped: those in flight and queued still run while the store answers, but one that
    * fails is no longer retried except by `flush()`. To close cleanly, `await flush()` first
    * (it resolves 0 once everything is in the store), then `close()`, then close the store.

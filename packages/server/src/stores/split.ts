@@ -127,10 +127,14 @@ export function splitStore(options: SplitStoreOptions): SplitStore {
     const open = !options.gate || (hotAnswers[0]?.ok === true && hotAnswers[0].value === true)
     const answers: OpAnswer[] = new Array(ops.length)
     hotAt.forEach((at, j) => (answers[at] = hotAnswers[j]!))
-    for (const [i, op] of ops.entries()) {
-      if (op.op !== 'recordEvent') continue
-      answers[i] = open ? await record(op.event) : { ok: false, error: new GateClosed() }
-    }
+    // The events concurrently: each is a hot copy (one write to `hot`) and a place in the
+    // history's queue, independent of the others.
+    await Promise.all(
+      ops.map(async (op, i) => {
+        if (op.op !== 'recordEvent') return
+        answers[i] = open ? await record(op.event) : { ok: false, error: new GateClosed() }
+      }),
+    )
     return answers
   }
 
