@@ -220,7 +220,8 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
     return { ops, planned }
   }
   // The plan `reads` made, for `evaluate` of the same request (keyed by its context object,
-  // checked against everything the plan depends on), used once: no second plan per request.
+  // so the IP and action are the same; checked against the time, device and identities),
+  // used once: no second plan per request.
   const planned = new WeakMap<object, { input: ReadInput; planned: Planned[] }>()
   const plannedFor = (input: RuleInput): Planned[] => {
     const made = planned.get(input.context)
@@ -230,9 +231,7 @@ export function velocityRule(options: VelocityRuleOptions = {}): Rule {
       made.input.now === input.now &&
       made.input.deviceId === input.device.id &&
       made.input.loginHash === input.loginHash &&
-      made.input.userHash === input.userHash &&
-      made.input.context.ip === input.context.ip &&
-      made.input.context.action === input.context.action
+      made.input.userHash === input.userHash
     return same ? made.planned : plan({ ...input, deviceId: input.device.id }).planned
   }
   return withReads({
