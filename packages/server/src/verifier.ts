@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { AttackMonitor, type AttackState } from './attack.js'
 import { createDeviceVerifier } from './device.js'
 import type { Alert } from './notify/notifier.js'
-import { createOutbox, type Outbox } from './outbox.js'
+import { createOutbox } from './outbox.js'
 import { mergePolicy, powFor, type Policy, type PolicyPatch } from './policy.js'
 import type { VerifyContext } from './context.js'
 import type { Label, Outcome, Store } from './stores/types.js'
@@ -128,7 +128,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   const reporter = createReporter(store, effects, guard, now)
   const issuer = { ...config, powFor: (action: string) => Math.max(powFor(policy, action), attack.powFor(action) ?? 0) }
 
-  const verifier: Verifier = {
+  return {
     async challenge(request) {
       return issueChallenge(issuer, request)
     },
@@ -165,19 +165,4 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
     },
     store,
   }
-  outboxes.set(verifier, outbox)
-  return verifier
-}
-
-/** Each verifier's write-behind queue, for {@link eventWritten}. */
-const outboxes = new WeakMap<Verifier, Outbox>()
-
-/**
- * Internal (not exported by the package): resolves once the event `verify()` returned with
- * this id is written, if it is still in the verifier's write-behind queue (or once its write
- * failed); at once otherwise. Step-up and the service read an event right after its verdict
- * through this, since the event is written behind the verdict. Forces no retry.
- */
-export function eventWritten(verifier: Verifier, eventId: string): Promise<void> {
-  return outboxes.get(verifier)?.written(eventId) ?? Promise.resolve()
 }

@@ -20,7 +20,7 @@ import { sqliteStore } from '../stores/sqlite.js'
 import { READINESS_KEY } from '../store-keys/service.js'
 import type { Store } from '../stores/types.js'
 import { withTimeout } from '../validate.js'
-import { createVerifier, eventWritten, OUTCOMES, type Verifier } from '../verifier.js'
+import { createVerifier, OUTCOMES, type Verifier } from '../verifier.js'
 import { ApiAuth, bearer, type Caller } from './auth.js'
 import { isResolvedConfig, resolveConfig, type ResolvedSite } from './config.js'
 import { createLogger, silentLogger, type Logger } from './logging.js'
@@ -462,9 +462,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           if (!(OUTCOMES as readonly string[]).includes(outcome))
             throw new ApiError(400, 'invalid_request', `outcome: must be one of ${OUTCOMES.join(', ')}`)
           // A replayed or retried report of the same outcome for the same event is refused, not counted twice.
-          // (An event just returned by verify() may still be in the write-behind queue: wait for its write.)
-          const read = () => site.store.getEvent(eventId).catch(() => undefined)
-          const event = (await read()) ?? (await eventWritten(site.verifier, eventId).then(read))
+          const event = await site.store.getEvent(eventId).catch(() => undefined)
           if (event?.outcomes?.some((o) => o.outcome === outcome))
             throw new ApiError(409, 'duplicate_report', `${outcome} was already reported for this event`)
           status = await site.verifier.reportOutcome(eventId, outcome as never)

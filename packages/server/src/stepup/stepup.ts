@@ -4,7 +4,7 @@ import { deliverInBackground, optionChecks, settle } from './options.js'
 import { secretBytes } from '../keys.js'
 import { stepUpKeys as keys, type StepUpKey } from '../store-keys/stepup.js'
 import type { EventRecord, Store } from '../stores/types.js'
-import { eventWritten, type Verifier } from '../verifier.js'
+import type { Verifier } from '../verifier.js'
 import { attemptCounter, newCode, storeGuard, typedCode, type Result } from './attempt.js'
 import type { CodeSender } from './sender.js'
 import { base32Decode, verifyTotp, type TotpOptions } from './totp.js'
@@ -290,8 +290,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
     if (typeof eventId !== 'string' || !EVENT_ID.test(eventId) || typeof id !== 'string' || id.length === 0 || id.length > 512) {
       return refuse('STEP_UP_INPUT_INVALID')
     }
-    // The event is written behind its verdict: one just returned may still be in the queue.
-    const event = (await store.getEvent(eventId)) ?? (await eventWritten(verifier, eventId).then(() => store.getEvent(eventId)))
+    const event = await store.getEvent(eventId)
     if (!event) return refuse('STEP_UP_EVENT_UNKNOWN')
     // The login hash (what was typed, known account or not) or the user hash: either identity of the event.
     const hash = verifier.hashIdentity('user', id)

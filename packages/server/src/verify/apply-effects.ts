@@ -9,7 +9,7 @@ import { describe, type Guard } from './store-call.js'
 
 /**
  * What became of one effect of a verdict: `done` (written), `accepted` (an event handed to
- * the write-behind queue while the store answers: written behind the verdict), `queued`
+ * the write-behind queue while the store answers; `settled` says when it is written), `queued`
  * (waits in the write-behind queue for a store that failed), `failed`.
  */
 export type EffectResult = { effect: Effect; status: 'done' | 'accepted' | 'queued' } | { effect: Effect; status: 'failed'; error: unknown }
@@ -35,8 +35,8 @@ export interface EffectApplier {
   settle(effects: readonly Effect[]): Promise<EffectResult[]>
   /**
    * Hands a verdict's event to the write-behind queue without waiting for the store: a copy
-   * is written behind the verdict, grouped with the events queued next to it (one store
-   * batch). Says at once `accepted`, `queued` (the store is failing) or `failed` (the queue
+   * is written grouped with the events queued next to it (one store batch); `settled` waits
+   * for that write's first try. Says at once `accepted`, `queued` (the store is failing) or `failed` (the queue
    * is full: `OutboxFullError`, the half rule for `bulk` events included).
    */
   record(effect: Extract<Effect, { kind: 'record-event' }>): EffectResult
