@@ -605,7 +605,7 @@ function hostileSection(hostile, tail, memory) {
   }
   if (memory) {
     out.push(
-      `Memory store before/after (\`bench/memory-store.mjs\`, ${day(memory.date)}; the old store loaded from git at \`${memory.before.slice(0, 8)}\`, rounds interleaved): ` +
+      `Memory store before/after (\`bench/memory-store.mjs\`, ${day(memory.date)}; the store at \`${memory.before.slice(0, 8)}\` against the one at \`${(memory.after ?? 'the build').slice(0, 8)}\`, both loaded from git, rounds interleaved): ` +
         `verify() ${memory.ratios.verifyPerSecond}× the rate (p50 ${memory.ratios.verifyP50}×), \`recordEvent\` with the store full ${memory.ratios.recordEventPerSecond}× per wall second and ${memory.ratios.recordEventPerCpuSecond ?? '—'}× per CPU second.`,
       '',
     )

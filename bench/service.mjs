@@ -9,7 +9,7 @@
 // Prints a table and writes bench/results/service.json.
 import http from 'node:http'
 import { parseArgs } from 'node:util'
-import * as server from '@kenchi/server'
+import { createService, hashApiSecret } from '@kenchi/server/service'
 import { secondsSince, versions, writeResult } from './lib/env.mjs'
 import { makeTokens, newDevice, ORIGIN, runVerify, SIGNALS, summarise } from './lib/verify-common.mjs'
 
@@ -19,7 +19,7 @@ const CUSTOMERS = 200
 const SECRET = 'bench-api-secret-bench-api-secret-0123'
 const started = performance.now()
 
-const service = await server.createService({
+const service = await createService({
   config: {
     listen: { host: '127.0.0.1', port: 0 },
     logLevel: 'silent',
@@ -29,7 +29,7 @@ const service = await server.createService({
         origins: [ORIGIN],
         keys: [{ id: 'bench', secret: 'bench-secret-bench-secret-bench-secret-01' }],
         hashSecret: 'bench-hash-bench-hash-bench-hash-bench-01',
-        apiSecrets: [{ id: 'bench', sha256: server.hashApiSecret(SECRET) }],
+        apiSecrets: [{ id: 'bench', sha256: hashApiSecret(SECRET) }],
       },
     ],
   },
