@@ -124,8 +124,7 @@ const path = await writeResult('memory-store', {
   perRound: PER_ROUND,
   customers: CUSTOMERS,
   eventBytes: Math.round(captured.reduce((n, e) => n + JSON.stringify(e).length, 0) / Math.max(1, captured.length)),
-  method:
-    'both stores loaded from git (bench/lib/from-git.mjs) the same way, rounds interleaved with the order rotated, in one process',
+  method: 'both stores loaded from git (bench/lib/from-git.mjs) the same way, rounds interleaved with the order rotated, in one process',
   verify: verifyRows,
   recordEvent: recordRows,
   ratios,
