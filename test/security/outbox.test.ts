@@ -147,7 +147,7 @@ describe('outbox: events written behind, in groups', () => {
     outbox.close()
   })
 
-  it('flush() waits for a write in flight, and written() for one event', async () => {
+  it('flush() waits for a write in flight, and settled() for one event', async () => {
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
     const written: string[] = []
@@ -162,13 +162,13 @@ describe('outbox: events written behind, in groups', () => {
     let flushed: number | undefined
     let landed = false
     void outbox.flush().then((n) => (flushed = n))
-    void outbox.written('y').then(() => (landed = true))
+    void outbox.settled('y').then(() => (landed = true))
     await sleep(30)
     expect([flushed, landed, written]).toEqual([undefined, false, []])
     release()
     await until(() => flushed === 0 && landed, 2000, 'the flush')
     expect(written).toEqual(['x', 'y'])
-    await outbox.written('unknown') // not in the queue: at once
+    expect(await outbox.settled('unknown')).toBe('done') // not in the queue: at once
     outbox.close()
   })
 })

@@ -29,22 +29,17 @@ export interface Outbox {
    */
   submit(write: () => Promise<unknown>, options?: { bulk?: boolean }): Promise<'done' | 'queued'>
   /**
-   * Hands an event to the queue without waiting for its write, which runs behind every write
-   * handed in before it, in a group with the events queued next to it. Decides at once:
+   * Hands an event to the queue without waiting for its write, which runs behind the writes
+   * queued before it, in a group with the events queued next to it (`settled` waits for it). Decides at once:
    * `accepted` (the store is answering; the event is written shortly), `queued` (the store is
    * failing: the event waits in memory for a retry with the writes ahead of it), or throws
    * {@link OutboxFullError} when the queue is full (`bulk` as in `submit`).
    */
   record(event: EventRecord, options?: { bulk?: boolean }): 'accepted' | 'queued'
   /**
-   * Resolves once the event with this id, if it is in the queue, was written or its write
-   * failed (it then waits for a retry); at once when it is not in the queue. Forces no retry.
-   * For a read of an event just returned by `verify()` (step-up, duplicate reports).
-   */
-  written(eventId: string): Promise<void>
-  /**
-   * `written`, then whether the event is in the store (`done`) or waits in the queue for a
-   * retry (`queued`). `verify()` waits for this before it resolves.
+   * Resolves once the write of the event with this id was tried: `done` when it is in the
+   * store (or was never in the queue), `queued` when its write failed and it waits for a
+   * retry. Forces no retry. `verify()` waits for this before it resolves.
    */
   settled(eventId: string): Promise<'done' | 'queued'>
   /** Writes not yet done: in flight, waiting their turn, or waiting for the store. */
@@ -82,13 +77,7 @@ export interface OutboxOptions {
 }
 
 /** A write handed to the queue: a job (`submit`) or an event (`record`, written in groups). */
-type Entry =
-  | {
-      seq: number
-      run: () => Promise<unknown>
-      waiter: { resolve(status: 'done' | 'queued'): void; reject(error: unknown): void } | undefined
-    }
-  | { seq: number; event: EventRecord }
+type Entry = { seq: number; run: () => Promise<unknown> } | { seq: number; event: EventRecord }
 
 export function createOutbox(options: OutboxOptions = {}): Outbox {
   const max = options.max ?? 10_000
@@ -153,13 +142,12 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
       } else {
         try {
           await head.run()
-          head.waiter?.resolve('done')
         } catch (error) {
+          // A FinalError on a retry drops the write; anything else is the store failing.
           if (!(error instanceof FinalError)) {
             fail()
             return
           }
-          head.waiter?.reject(error.reason)
         }
       }
       // Only the pump removes entries, from the head; others are only appended.
@@ -172,15 +160,9 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
     }
   }
 
-  /** The head failed: everyone waiting for a first try is told `queued`, and a retry is scheduled. */
+  /** A write failed: everyone waiting is told (`settled` answers `queued`), and a retry is scheduled. */
   function fail(): void {
     failing = true
-    for (const entry of queue) {
-      if ('run' in entry && entry.waiter) {
-        entry.waiter.resolve('queued')
-        entry.waiter = undefined
-      }
-    }
     const waiting = flushes
     flushes = []
     for (const f of waiting) f.resolve(queue.length)
@@ -223,7 +205,7 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
       () => 'done' as const,
       (error: unknown) => {
         if (error instanceof FinalError) throw error.reason
-        queue.push({ seq: ++seq, run, waiter: undefined })
+        queue.push({ seq: ++seq, run })
         fail()
         return 'queued' as const
       },
@@ -247,7 +229,7 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
         return Promise.reject(error)
       }
       if (!failing) return runNow(run)
-      queue.push({ seq: ++seq, run, waiter: undefined })
+      queue.push({ seq: ++seq, run })
       return Promise.resolve('queued')
     },
     record(event, { bulk = false } = {}) {
@@ -260,13 +242,13 @@ export function createOutbox(options: OutboxOptions = {}): Outbox {
       start()
       return 'accepted'
     },
-    written(eventId) {
-      const at = queuedEvents.get(eventId)
-      if (at === undefined || failing) return Promise.resolve()
-      return new Promise<void>((resolve) => flushes.push({ upTo: at, resolve: () => resolve() }))
-    },
     settled(eventId) {
-      return this.written(eventId).then(() => (queuedEvents.has(eventId) ? 'queued' : 'done'))
+      const at = queuedEvents.get(eventId)
+      const tried =
+        at === undefined || failing
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => flushes.push({ upTo: at, resolve: () => resolve() }))
+      return tried.then(() => (queuedEvents.has(eventId) ? 'queued' : 'done'))
     },
     get pending() {
       return queue.length + inflight.size

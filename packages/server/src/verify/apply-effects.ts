@@ -28,7 +28,7 @@ export interface EffectApplier {
   /**
    * Applies a verdict's effects and resolves what became of each (same order); never
    * rejects. `record-event` and `update-event` go through the write-behind queue (an event
-   * as {@link EffectApplier.record}; an update waits for its write, `queued` while the store
+   * as {@link EffectApplier.record}; an update is written at once, `queued` while the store
    * is down); the others are written once, together in one store batch (one round trip on a
    * store that batches), and a failure is returned for the verdict to say so, not retried.
    */
